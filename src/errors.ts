@@ -1,0 +1,211 @@
+/**
+ * Barn's errors: one base class, stable codes, and a plain-data form that crosses threads and
+ * machines and is rebuilt on the other side. Every error a user can meet is a BarnError whose
+ * message names the problem and the fix.
+ */
+
+/** Stable error codes. Never renumber or rename one: users match on them. */
+export const ErrorCodes = {
+  /** The task graph has a cycle; the message names the keys on it. */
+  GRAPH_CYCLE: "BARN_GRAPH_CYCLE",
+  /** A task refers to a key that is neither in the graph nor already known. */
+  GRAPH_MISSING_DEPENDENCY: "BARN_GRAPH_MISSING_DEPENDENCY",
+  /** Two tasks were given the same key in one submission. */
+  GRAPH_DUPLICATE_KEY: "BARN_GRAPH_DUPLICATE_KEY",
+  /** Something that is not a function was given where a task function was expected. */
+  GRAPH_NOT_A_FUNCTION: "BARN_GRAPH_NOT_A_FUNCTION",
+  /** A key is not a non-empty string, or a graph node has the wrong shape. */
+  GRAPH_INVALID: "BARN_GRAPH_INVALID",
+  /** A function cannot be shipped to workers (captures a variable, is native, ...). */
+  FUNCTION_NOT_SHIPPABLE: "BARN_FUNCTION_NOT_SHIPPABLE",
+  /** A module-referenced function could not be found on the worker. */
+  FUNCTION_NOT_FOUND: "BARN_FUNCTION_NOT_FOUND",
+  /** The user's task threw; message, key and remote stack are preserved. */
+  TASK_FAILED: "BARN_TASK_FAILED",
+  /** A task was running on too many workers that died. */
+  KILLED_WORKER: "BARN_KILLED_WORKER",
+  /** The task was cancelled before it finished. */
+  CANCELLED: "BARN_CANCELLED",
+  /** The key is not known to the scheduler (released, forgotten or never submitted). */
+  UNKNOWN_KEY: "BARN_UNKNOWN_KEY",
+  /** An option passed to a public entry point is invalid. */
+  INVALID_OPTION: "BARN_INVALID_OPTION",
+  /** No worker can ever run the task (resources or restrictions cannot be met). */
+  NO_VALID_WORKER: "BARN_NO_VALID_WORKER",
+  /** The client is closed. */
+  CLIENT_CLOSED: "BARN_CLIENT_CLOSED",
+  /** A value cannot be moved between threads (e.g. a function or a class instance with methods). */
+  NOT_TRANSFERABLE: "BARN_NOT_TRANSFERABLE",
+  /** An internal invariant was broken: a bug in Barn. The message carries the task's story. */
+  INTERNAL: "BARN_INTERNAL",
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Plain-data form of an error, safe to post between threads or encode on the wire. */
+export interface ErrorData {
+  name: string;
+  code: ErrorCode | string;
+  message: string;
+  stack?: string | undefined;
+  key?: string | undefined;
+  /** Where the error happened (a worker name), when it happened remotely. */
+  where?: string | undefined;
+}
+
+export interface BarnErrorOptions {
+  key?: string | undefined;
+  cause?: unknown;
+  remoteStack?: string | undefined;
+  where?: string | undefined;
+}
+
+/** The base of every error Barn throws. `code` is stable; match on it, not on the message. */
+export class BarnError extends Error {
+  readonly code: ErrorCode | string;
+  /** The task key the error concerns, if any. */
+  readonly key: string | undefined;
+  /** The stack of the error where it was raised (a worker), when it crossed a boundary. */
+  readonly remoteStack: string | undefined;
+  /** The worker (or other place) that raised it, when remote. */
+  readonly where: string | undefined;
+
+  constructor(code: ErrorCode | string, message: string, options: BarnErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "BarnError";
+    this.code = code;
+    this.key = options.key;
+    this.remoteStack = options.remoteStack;
+    this.where = options.where;
+  }
+
+  toData(): ErrorData {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      stack: this.remoteStack ?? this.stack,
+      key: this.key,
+      where: this.where,
+    };
+  }
+}
+
+/** A graph could not be accepted (cycle, missing dependency, duplicate key, bad node). */
+export class GraphError extends BarnError {
+  constructor(code: ErrorCode, message: string, options: BarnErrorOptions = {}) {
+    super(code, message, options);
+    this.name = "GraphError";
+  }
+}
+
+/** A function could not be shipped to workers. Raised at submit time, never on a worker. */
+export class ShippingError extends BarnError {
+  /** The free identifiers the function captures, when that is the reason. */
+  readonly captured: readonly string[];
+  constructor(message: string, captured: readonly string[] = [], options: BarnErrorOptions = {}) {
+    super(ErrorCodes.FUNCTION_NOT_SHIPPABLE, message, options);
+    this.name = "ShippingError";
+    this.captured = captured;
+  }
+}
+
+/**
+ * A user's task threw. The message is the original message; `key` names the task and
+ * `remoteStack` is the stack on the worker. `originalName` is the thrown error's class name.
+ */
+export class TaskError extends BarnError {
+  readonly originalName: string;
+  constructor(message: string, options: BarnErrorOptions & { originalName?: string } = {}) {
+    super(ErrorCodes.TASK_FAILED, message, options);
+    this.name = "TaskError";
+    this.originalName = options.originalName ?? "Error";
+    if (options.remoteStack !== undefined) {
+      this.stack = `${this.name}: ${message}\n    [task ${options.key ?? "?"} on ${options.where ?? "worker"}]\n${stripFirstLine(options.remoteStack)}`;
+    }
+  }
+
+  override toData(): ErrorData {
+    return { ...super.toData(), name: this.originalName, code: this.code };
+  }
+}
+
+/** A task ran on `allowedFailures + 1` workers that all died while running it. */
+export class KilledWorkerError extends BarnError {
+  constructor(message: string, options: BarnErrorOptions = {}) {
+    super(ErrorCodes.KILLED_WORKER, message, options);
+    this.name = "KilledWorkerError";
+  }
+}
+
+/** The task was cancelled. */
+export class CancelledError extends BarnError {
+  constructor(key: string) {
+    super(ErrorCodes.CANCELLED, `task ${key} was cancelled`, { key });
+    this.name = "CancelledError";
+  }
+}
+
+/** A public entry point was given an invalid option. The message names the option and the fix. */
+export class OptionError extends BarnError {
+  constructor(message: string) {
+    super(ErrorCodes.INVALID_OPTION, message);
+    this.name = "OptionError";
+  }
+}
+
+function stripFirstLine(stack: string): string {
+  const i = stack.indexOf("\n");
+  return i < 0 ? "" : stack.slice(i + 1);
+}
+
+/** Turn anything thrown by user code into plain data, keeping its message, name and stack. */
+export function errorToData(err: unknown, key?: string, where?: string): ErrorData {
+  if (err instanceof BarnError) {
+    const d = err.toData();
+    return { ...d, key: d.key ?? key, where: d.where ?? where };
+  }
+  if (err instanceof Error) {
+    return {
+      name: err.name,
+      code: ErrorCodes.TASK_FAILED,
+      message: err.message,
+      stack: err.stack,
+      key,
+      where,
+    };
+  }
+  return {
+    name: "Error",
+    code: ErrorCodes.TASK_FAILED,
+    message: `task threw a non-Error value: ${safeString(err)}`,
+    key,
+    where,
+  };
+}
+
+/** Rebuild a user-facing error from plain data that crossed a boundary. */
+export function errorFromData(data: ErrorData): BarnError {
+  const opts = { key: data.key, remoteStack: data.stack, where: data.where };
+  switch (data.code) {
+    case ErrorCodes.TASK_FAILED:
+      return new TaskError(data.message, { ...opts, originalName: data.name });
+    case ErrorCodes.KILLED_WORKER:
+      return new KilledWorkerError(data.message, opts);
+    case ErrorCodes.CANCELLED:
+      return new CancelledError(data.key ?? "?");
+    default: {
+      const e = new BarnError(data.code, data.message, opts);
+      if (data.name) e.name = data.name;
+      return e;
+    }
+  }
+}
+
+function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The scheduler state machine's contract: the events (stimuli) it is fed and the instructions it
+ * returns. `SchedulerState.handle(events)` is pure: no I/O, no timers; the clock is injected.
+ * The shell around it (local cluster, later a network server) turns messages into events and
+ * instructions into messages. Every event carries a `stimulusId` that is recorded with every
+ * transition it causes, so `story(key)` can explain what happened and why.
+ */
+import type { ErrorData } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+
+export type WorkerId = string;
+export type ClientId = string;
+
+/** Abstract resources: a worker declares totals (`{ GPU: 2 }`), a task requires amounts. */
+export type Resources = Readonly<Record<string, number>>;
+
+/** One task as submitted by a client in an `update-graph` event. */
+export interface TaskSubmission {
+  readonly key: Key;
+  /** Keys whose values the task needs. Each is in this submission or already known. */
+  readonly deps: readonly Key[];
+  /** Opaque to the scheduler: handed back unchanged in the `compute-task` instruction. */
+  readonly run: unknown;
+  /** User priority: higher runs first (as in Dask). Default 0. */
+  readonly priority?: number | undefined;
+  /** Static order within this submission (graph/order.ts): lower runs first. Default 0. */
+  readonly order?: number | undefined;
+  /** How many times to re-run the task after it throws. Default 0. */
+  readonly retries?: number | undefined;
+  /** Resources the task holds while it runs. */
+  readonly resources?: Resources | undefined;
+  /** Restrict the task to these workers (by id or by name). */
+  readonly workers?: readonly string[] | undefined;
+  /** Short name of the function, for grouping durations and for the dashboard. */
+  readonly group?: string | undefined;
+}
+
+export type SchedulerEvent =
+  | UpdateGraph
+  | ClientReleasesKeys
+  | ClientDesiresKeys
+  | CancelKeys
+  | AddClient
+  | RemoveClient
+  | AddWorker
+  | RemoveWorker
+  | TaskFinished
+  | TaskErred
+  | ScatterData
+  | MissingData;
+
+/** A client submits tasks; `wanted` are the keys it now holds futures to. */
+export interface UpdateGraph {
+  readonly type: "update-graph";
+  readonly stimulusId: string;
+  readonly client: ClientId;
+  readonly tasks: readonly TaskSubmission[];
+  readonly wanted: readonly Key[];
+}
+
+/** A client drops its futures to these keys (reference counting). */
+export interface ClientReleasesKeys {
+  readonly type: "client-releases-keys";
+  readonly stimulusId: string;
+  readonly client: ClientId;
+  readonly keys: readonly Key[];
+}
+
+/** A client takes (another) hold of already-known keys. Unknown keys are reported erred. */
+export interface ClientDesiresKeys {
+  readonly type: "client-desires-keys";
+  readonly stimulusId: string;
+  readonly client: ClientId;
+  readonly keys: readonly Key[];
+}
+
+/** Cancel keys: they and every task depending on them are forgotten; clients are told. */
+export interface CancelKeys {
+  readonly type: "cancel";
+  readonly stimulusId: string;
+  readonly client: ClientId;
+  readonly keys: readonly Key[];
+}
+
+export interface AddClient {
+  readonly type: "add-client";
+  readonly stimulusId: string;
+  readonly client: ClientId;
+}
+
+/** A client left: it releases every key it held. */
+export interface RemoveClient {
+  readonly type: "remove-client";
+  readonly stimulusId: string;
+  readonly client: ClientId;
+}
+
+export interface AddWorker {
+  readonly type: "add-worker";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  /** Human name; restrictions may use it. Defaults to the id. */
+  readonly name?: string | undefined;
+  readonly nthreads: number;
+  readonly resources?: Resources | undefined;
+}
+
+/**
+ * A worker is gone. `expected: false` means it died (crash, kill, lost link): tasks that were
+ * processing on it count a death each, and results only it held are recomputed from lineage.
+ */
+export interface RemoveWorker {
+  readonly type: "remove-worker";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly expected: boolean;
+  readonly reason?: string | undefined;
+}
+
+export interface TaskFinished {
+  readonly type: "task-finished";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly key: Key;
+  /** Size of the stored result in bytes (an estimate for non-binary values). */
+  readonly nbytes: number;
+  /** How long the task ran, in seconds, measured by the worker. */
+  readonly duration: number;
+}
+
+export interface TaskErred {
+  readonly type: "task-erred";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly key: Key;
+  readonly error: ErrorData;
+}
+
+/** A client placed data directly on a worker (`scatter`). The keys become `memory` there. */
+export interface ScatterData {
+  readonly type: "scatter-data";
+  readonly stimulusId: string;
+  readonly client: ClientId;
+  readonly worker: WorkerId;
+  readonly keys: readonly { readonly key: Key; readonly nbytes: number }[];
+}
+
+/** A worker was told `holder` had `key`, but it did not (or the holder was unreachable). */
+export interface MissingData {
+  readonly type: "missing-data";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly key: Key;
+  readonly holder: WorkerId;
+}
+
+export type SchedulerInstruction = ComputeTask | FreeKeys | KeyInMemory | KeyErred | KeyCancelled;
+
+/** Tell `worker` to compute `key`. `deps` lists where every input can be fetched from. */
+export interface ComputeTask {
+  readonly type: "compute-task";
+  readonly worker: WorkerId;
+  readonly key: Key;
+  readonly run: unknown;
+  readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
+  /** Lower runs first on the worker: [-userPriority, generation, order]. */
+  readonly priority: readonly number[];
+  readonly resources?: Resources | undefined;
+  readonly stimulusId: string;
+}
+
+/** `worker` should drop these keys: their results, or their computation if it is running. */
+export interface FreeKeys {
+  readonly type: "free-keys";
+  readonly worker: WorkerId;
+  readonly keys: readonly Key[];
+  readonly stimulusId: string;
+}
+
+/** Tell `client` that `key` is in memory on `holders`. */
+export interface KeyInMemory {
+  readonly type: "key-in-memory";
+  readonly client: ClientId;
+  readonly key: Key;
+  readonly holders: readonly WorkerId[];
+  readonly nbytes: number;
+  readonly stimulusId: string;
+}
+
+/** Tell `client` that `key` failed (its own error, a dependency's, or KilledWorker). */
+export interface KeyErred {
+  readonly type: "key-erred";
+  readonly client: ClientId;
+  readonly key: Key;
+  readonly error: ErrorData;
+  readonly stimulusId: string;
+}
+
+/** Tell `client` that `key` was cancelled or that it is no longer known. */
+export interface KeyCancelled {
+  readonly type: "key-cancelled";
+  readonly client: ClientId;
+  readonly key: Key;
+  readonly stimulusId: string;
+}
+
+/** Task states in the scheduler (after dask.distributed's). */
+export type SchedulerTaskState =
+  /** Known, not wanted by anyone right now; may become waiting or forgotten. */
+  | "released"
+  /** Wanted; some dependency is not in memory yet. */
+  | "waiting"
+  /** Ready root task held back because every worker is saturated (root-task queuing). */
+  | "queued"
+  /** Ready, but no worker can ever run it now (resources/restrictions); waits for one. */
+  | "no-worker"
+  /** Assigned to a worker that is (or will soon be) running it. */
+  | "processing"
+  /** Result stored on at least one worker. */
+  | "memory"
+  /** Failed for good (own error after retries, a dependency's error, or KilledWorker). */
+  | "erred"
+  /** Removed from the state; the key may be submitted again. */
+  | "forgotten";
+
+/** Tunables of the scheduler policies. */
+export interface SchedulerConfig {
+  /** A worker is saturated for root tasks at ceil(nthreads * workerSaturation) tasks, at least. */
+  readonly workerSaturation: number;
+  /**
+   * Seconds of estimated work to keep queued per thread. With tiny tasks this lets a worker
+   * hold many more than `nthreads` tasks, so message round trips do not starve it.
+   */
+  readonly targetQueueSeconds: number;
+  /** Upper bound on tasks in flight per thread, whatever the duration estimate says. */
+  readonly maxTasksPerThread: number;
+  /** Duration assumed for a task group before any of its tasks finished (seconds). */
+  readonly unknownTaskDuration: number;
+  /** A task that was processing on this many workers that died errs with KilledWorker. */
+  readonly allowedFailures: number;
+  /** Length of the transition log (entries, a ring buffer). */
+  readonly transitionLogLength: number;
+  /** Run validate() after every handle() call (tests). */
+  readonly validate: boolean;
+}
+
+export const defaultSchedulerConfig: SchedulerConfig = {
+  workerSaturation: 1.1,
+  targetQueueSeconds: 0.005,
+  maxTasksPerThread: 4096,
+  unknownTaskDuration: 0.001,
+  allowedFailures: 3,
+  transitionLogLength: 100_000,
+  validate: false,
+};

@@ -1,0 +1,167 @@
+/**
+ * The worker state machine's contract (after dask.distributed's worker_state_machine):
+ * `WorkerState.handle(events) -> instructions`, pure, no I/O. The shell that owns the data
+ * store, the executor and the links to peers turns messages into events and runs the
+ * instructions, feeding their outcomes back as events.
+ */
+import type { ErrorData } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import type { Resources, WorkerId } from "../scheduler/protocol.js";
+
+export type WorkerEvent =
+  | WComputeTask
+  | WFreeKeys
+  | WAddData
+  | GatherDepSuccess
+  | GatherDepFailure
+  | ExecuteSuccess
+  | ExecuteFailure;
+
+/** The scheduler asks for `key` to be computed. (ComputeTask without the `worker` field.) */
+export interface WComputeTask {
+  readonly type: "compute-task";
+  readonly stimulusId: string;
+  readonly key: Key;
+  readonly run: unknown;
+  readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
+  readonly priority: readonly number[];
+  readonly resources?: Resources | undefined;
+}
+
+/** The scheduler no longer needs these keys here. */
+export interface WFreeKeys {
+  readonly type: "free-keys";
+  readonly stimulusId: string;
+  readonly keys: readonly Key[];
+}
+
+/** Data placed directly in this worker's store (scatter). Sizes in bytes. */
+export interface WAddData {
+  readonly type: "add-data";
+  readonly stimulusId: string;
+  readonly keys: readonly { readonly key: Key; readonly nbytes: number }[];
+}
+
+/** A fetch from `peer` returned; `nbytes` has an entry for every key it had. */
+export interface GatherDepSuccess {
+  readonly type: "gather-dep-success";
+  readonly stimulusId: string;
+  readonly peer: WorkerId;
+  readonly nbytes: Readonly<Record<Key, number>>;
+  /** Keys asked for that `peer` did not have. */
+  readonly missing: readonly Key[];
+}
+
+/** A fetch from `peer` failed altogether (peer gone or unreachable). */
+export interface GatherDepFailure {
+  readonly type: "gather-dep-failure";
+  readonly stimulusId: string;
+  readonly peer: WorkerId;
+  readonly keys: readonly Key[];
+}
+
+export interface ExecuteSuccess {
+  readonly type: "execute-success";
+  readonly stimulusId: string;
+  readonly key: Key;
+  readonly nbytes: number;
+  /** Seconds the function ran. */
+  readonly duration: number;
+}
+
+export interface ExecuteFailure {
+  readonly type: "execute-failure";
+  readonly stimulusId: string;
+  readonly key: Key;
+  readonly error: ErrorData;
+}
+
+export type WorkerInstruction =
+  | Execute
+  | GatherDep
+  | ReleaseData
+  | SendTaskFinished
+  | SendTaskErred
+  | SendMissingData;
+
+/** Run `key` now: its inputs are all in the store. The shell answers with execute-success/failure. */
+export interface Execute {
+  readonly type: "execute";
+  readonly key: Key;
+  readonly run: unknown;
+  readonly stimulusId: string;
+}
+
+/** Fetch `keys` from `peer` (one batch, bounded in bytes by the state machine). */
+export interface GatherDep {
+  readonly type: "gather-dep";
+  readonly peer: WorkerId;
+  readonly keys: readonly Key[];
+  readonly stimulusId: string;
+}
+
+/** Drop `key` from the store. */
+export interface ReleaseData {
+  readonly type: "release-data";
+  readonly key: Key;
+  readonly stimulusId: string;
+}
+
+export interface SendTaskFinished {
+  readonly type: "send-task-finished";
+  readonly key: Key;
+  readonly nbytes: number;
+  readonly duration: number;
+  readonly stimulusId: string;
+}
+
+export interface SendTaskErred {
+  readonly type: "send-task-erred";
+  readonly key: Key;
+  readonly error: ErrorData;
+  readonly stimulusId: string;
+}
+
+/** Tell the scheduler that `holder` did not have `key` (it will look elsewhere or recompute). */
+export interface SendMissingData {
+  readonly type: "send-missing-data";
+  readonly key: Key;
+  readonly holder: WorkerId;
+  readonly stimulusId: string;
+}
+
+/** Task states on a worker. */
+export type WorkerTaskState =
+  /** Input of a local task; to be fetched from a peer. */
+  | "fetch"
+  /** Being fetched from a peer now. */
+  | "flight"
+  /** Input whose every known holder failed; the scheduler was told (send-missing-data). */
+  | "missing"
+  /** Waiting for inputs to arrive. */
+  | "waiting"
+  /** All inputs here; waiting for a free thread (and resources). */
+  | "ready"
+  /** Running now. */
+  | "executing"
+  /** The scheduler freed it while it ran; its result will be discarded. */
+  | "cancelled"
+  /** Result in the store. */
+  | "memory"
+  /** Ran and threw. */
+  | "error"
+  /** Gone from the state. */
+  | "released";
+
+export interface WorkerConfig {
+  readonly nthreads: number;
+  readonly resources: Resources;
+  /** Most keys fetched from one peer in one gather-dep. */
+  readonly transferBatchKeys: number;
+  /** Most bytes (estimated) fetched from one peer in one gather-dep. */
+  readonly transferBatchBytes: number;
+  /** Most concurrent gather-deps to distinct peers. */
+  readonly transferConcurrency: number;
+  readonly transitionLogLength: number;
+  readonly validate: boolean;
+}
