@@ -16,7 +16,6 @@ export class TaskRef {
 /** A call of `fn` on `args`, after every TaskRef inside `args` is replaced by its value. */
 export interface TaskNode {
   readonly kind: "task";
-  // biome-ignore lint/complexity/noBannedTypes: any callable is accepted here; shipping checks it
   readonly fn: Function;
   readonly args: readonly unknown[];
 }
@@ -38,7 +37,6 @@ export type GraphNode = TaskNode | DataNode | AliasNode | FusedNode;
 /** A task graph. Insertion order is the submission order. */
 export type Graph = ReadonlyMap<Key, GraphNode>;
 
-// biome-ignore lint/complexity/noBannedTypes: any callable is accepted here; shipping checks it
 export function task(fn: Function, ...args: unknown[]): TaskNode {
   return { kind: "task", fn, args };
 }
