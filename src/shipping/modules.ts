@@ -45,17 +45,21 @@ export function tasks<T extends Record<string, Function>>(moduleUrl: string, fns
       `tasks(moduleUrl, fns): fns must be an object of functions, e.g. tasks(import.meta.url, { parse, score }); got ${describe(fns)}`,
     );
   }
-  let names = registry.byUrl.get(moduleUrl);
-  if (names === undefined) {
-    names = new Map();
-    registry.byUrl.set(moduleUrl, names);
-  }
-  for (const [name, fn] of Object.entries(fns)) {
+  const entries = Object.entries(fns);
+  // Validate every entry before registering any, so a bad call registers nothing.
+  for (const [name, fn] of entries) {
     if (typeof fn !== "function") {
       throw new OptionError(
         `tasks(moduleUrl, fns): fns.${name} must be a function, got ${describe(fn)}`,
       );
     }
+  }
+  let names = registry.byUrl.get(moduleUrl);
+  if (names === undefined) {
+    names = new Map();
+    registry.byUrl.set(moduleUrl, names);
+  }
+  for (const [name, fn] of entries) {
     names.set(name, fn);
     if (!registry.refs.has(fn)) registry.refs.set(fn, { url: moduleUrl, name });
   }
