@@ -32,6 +32,8 @@ export const ErrorCodes = {
   INVALID_OPTION: "BARN_INVALID_OPTION",
   /** No worker can ever run the task (resources or restrictions cannot be met). */
   NO_VALID_WORKER: "BARN_NO_VALID_WORKER",
+  /** A wait with a timeout ran out of time. */
+  TIMEOUT: "BARN_TIMEOUT",
   /** The client is closed. */
   CLIENT_CLOSED: "BARN_CLIENT_CLOSED",
   /** A value cannot be moved between threads (e.g. a function or a class instance with methods). */

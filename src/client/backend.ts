@@ -1,0 +1,55 @@
+/**
+ * The seam between a Client and whatever runs its tasks: inline in this thread (sync), a local
+ * cluster of worker threads, and later a remote scheduler. A backend takes task submissions and
+ * reference changes, reports key status through the callback given to `open`, and fetches values.
+ */
+import type { Key } from "../graph/spec.js";
+import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
+import type { ClientReport } from "../scheduler/server.js";
+import type { ShippedFn } from "../shipping/ship.js";
+
+export interface WorkerInfo {
+  readonly id: WorkerId;
+  readonly name: string;
+  readonly nthreads: number;
+}
+
+export interface FetchResult {
+  readonly values: Map<Key, unknown>;
+  /** Keys no holder had (lost with a worker): wait for the next report and fetch again. */
+  readonly missing: readonly Key[];
+}
+
+export interface Backend {
+  readonly kind: "sync" | "local";
+  open(client: ClientId, onReports: (reports: ClientReport[]) => void): void;
+  /**
+   * Submit tasks. `fns` are definitions of functions first used by these tasks; `local` maps a
+   * function id to the function itself (the sync backend calls it directly).
+   */
+  submit(
+    client: ClientId,
+    tasks: readonly TaskSubmission[],
+    wanted: readonly Key[],
+    fns: readonly ShippedFn[],
+    local: ReadonlyMap<string, Function>,
+  ): void;
+  /** The client holds (more) futures to these already-known keys. */
+  desire(client: ClientId, keys: readonly Key[]): void;
+  release(client: ClientId, keys: readonly Key[]): void;
+  cancel(client: ClientId, keys: readonly Key[]): void;
+  fetch(keys: readonly Key[]): Promise<FetchResult>;
+  /** Whether some worker holds `key` right now. */
+  inMemory(key: Key): boolean;
+  scatter(
+    client: ClientId,
+    keys: readonly Key[],
+    values: readonly unknown[],
+    workers?: readonly WorkerId[],
+  ): Promise<void>;
+  workers(): WorkerInfo[];
+  /** A JSON dump of the scheduler's state (for debugging), and `story(key)`. */
+  dump(): unknown;
+  story(key: Key): unknown[];
+  close(client: ClientId): Promise<void>;
+}

@@ -1,0 +1,419 @@
+/**
+ * The Client: what a user drives. `Client.connect()` starts the embedded default (a local
+ * cluster of worker threads, scheduler in this thread); `{ scheduler: "sync" }` runs everything
+ * inline. Futures, submit/map/gather, graphs, scatter, cancel and reference counting live here;
+ * everything that runs tasks sits behind the Backend seam.
+ */
+import { randomBytes } from "node:crypto";
+import { BarnError, CancelledError, ErrorCodes, errorFromData, OptionError } from "../errors.js";
+import type { Graph, Key } from "../graph/spec.js";
+import { tokenize } from "../graph/tokenize.js";
+import type { WorkerId } from "../scheduler/protocol.js";
+import type { ClientReport } from "../scheduler/server.js";
+import type { Backend, WorkerInfo } from "./backend.js";
+import { Future, type FutureOwner, recordOf } from "./future.js";
+import { graphSubmissions } from "./graph-submission.js";
+import { KeyRecord } from "./key-record.js";
+import { LocalBackend } from "./local-backend.js";
+import {
+  type ConnectOptions,
+  parseBytes,
+  type TaskOptions,
+  validateConnectOptions,
+  validateTaskOptions,
+} from "./options.js";
+import { callSpec, FunctionTable, functionName, futuresToRefs, submission } from "./submission.js";
+import { SyncBackend } from "./sync-backend.js";
+import { collectFutures, type Gathered, rebuild } from "./walk.js";
+
+/** Arguments of a task: each may be given as a value or as a Future of that value. */
+export type TaskArgs<A extends readonly unknown[]> = { [K in keyof A]: A[K] | Future<A[K]> };
+
+/** Iterables of arguments for `map`, one per parameter. */
+export type MapIterables<A extends readonly unknown[]> = {
+  [K in keyof A]: Iterable<A[K] | Future<A[K]>>;
+};
+
+let defaultClient: Client | undefined;
+
+export class Client implements FutureOwner {
+  /** Unique id of this client on its scheduler. */
+  readonly id: string;
+  readonly #backend: Backend;
+  readonly #records = new Map<Key, KeyRecord>();
+  readonly #fns = new FunctionTable();
+  readonly #tag: string;
+  readonly #gc = new FinalizationRegistry<KeyRecord>((r) => this.#unref(r));
+  #counter = 0;
+  #releases: Key[] = [];
+  #releaseScheduled = false;
+  #closed = false;
+
+  private constructor(backend: Backend) {
+    this.#tag = randomBytes(4).toString("hex");
+    this.id = `client-${this.#tag}`;
+    this.#backend = backend;
+    backend.open(this.id, (reports) => this.#onReports(reports));
+  }
+
+  /**
+   * Connect to a scheduler. With no arguments: a local cluster of worker threads, one per
+   * core, with the scheduler in this thread; nothing else needs to be installed or running.
+   */
+  static async connect(options?: ConnectOptions): Promise<Client>;
+  static async connect(
+    address: string,
+    options?: ConnectOptions & { token?: string },
+  ): Promise<Client>;
+  static async connect(a: ConnectOptions | string = {}, b: ConnectOptions = {}): Promise<Client> {
+    if (typeof a === "string") {
+      throw new BarnError(
+        ErrorCodes.INVALID_OPTION,
+        `cannot connect to ${a}: remote schedulers (barn scheduler / barn worker) are not available in this version; use Client.connect() for a local cluster`,
+      );
+    }
+    const options = { ...a, ...b };
+    validateConnectOptions(options);
+    if (options.processes) {
+      throw new OptionError(
+        "processes: true (local worker processes) is not available in this version; use the default worker threads",
+      );
+    }
+    const backend =
+      options.scheduler === "sync"
+        ? new SyncBackend()
+        : await LocalBackend.start({
+            workers: options.workers,
+            threadsPerWorker: options.threadsPerWorker,
+            memoryLimit:
+              options.memoryLimit === undefined
+                ? undefined
+                : parseBytes("memoryLimit", options.memoryLimit),
+            resources: options.resources,
+            config: options.schedulerConfig,
+          });
+    const client = new Client(backend);
+    if (options.setAsDefault !== false) defaultClient = client;
+    return client;
+  }
+
+  /** The client `delayed(...).compute()` uses: the last one connected and not closed. */
+  static current(): Client | undefined {
+    return defaultClient;
+  }
+
+  /** "sync" or "threads". */
+  get scheduler(): "sync" | "threads" {
+    return this.#backend.kind === "sync" ? "sync" : "threads";
+  }
+
+  /** The backend (scheduler + workers) this client drives. @internal */
+  get backend(): Backend {
+    return this.#backend;
+  }
+
+  /** Run `fn(...args)` on the cluster. Arguments may be Futures (or hold them). */
+  submit<A extends readonly unknown[], R>(
+    fn: (...args: A) => R,
+    ...args: TaskArgs<A>
+  ): Future<Awaited<R>> {
+    return this.#submit({}, fn, args) as Future<Awaited<R>>;
+  }
+
+  /** Run `fn` once per element (per zipped elements, with several iterables). */
+  map<A extends readonly unknown[], R>(
+    fn: (...args: A) => R,
+    ...iterables: MapIterables<A>
+  ): Future<Awaited<R>>[] {
+    return this.#map({}, fn, iterables) as Future<Awaited<R>>[];
+  }
+
+  /**
+   * Per-task options for the calls made through the returned object:
+   * `client.with({ priority: 10, retries: 2, resources: { GPU: 1 } }).submit(f, x)`.
+   */
+  with(options: TaskOptions): TaskSubmitter {
+    validateTaskOptions(options);
+    return {
+      submit: (fn, ...args) => this.#submit(options, fn, args),
+      map: (fn, ...iterables) => this.#map(options, fn, iterables),
+    } as TaskSubmitter;
+  }
+
+  #submit(opts: TaskOptions, fn: Function, args: readonly unknown[]): Future {
+    this.#checkOpen();
+    const shipped = this.#fns.ship(fn);
+    const deps: Key[] = [];
+    const converted = futuresToRefs(args, (f) => deps.push(this.#own(f).key));
+    const key = opts.key ?? this.#newKey(shipped.name, opts.pure ? [shipped.id, args] : undefined);
+    const run = callSpec(shipped.id, converted, deps.length > 0);
+    const task = submission(key, run, deps, shipped.name, opts);
+    const future = this.#future(key);
+    this.#backend.submit(this.id, [task], [key], this.#fns.takeFresh(), this.#fns.local);
+    return future;
+  }
+
+  #map(opts: TaskOptions, fn: Function, iterables: readonly Iterable<unknown>[]): Future[] {
+    this.#checkOpen();
+    if (opts.key !== undefined) {
+      throw new OptionError(
+        "key cannot be given to map (every task needs its own key); use submit",
+      );
+    }
+    if (iterables.length === 0) {
+      throw new OptionError("map needs at least one iterable of arguments: client.map(f, xs)");
+    }
+    const shipped = this.#fns.ship(fn);
+    const columns = iterables.map((it) => (Array.isArray(it) ? it : [...it]));
+    const n = Math.min(...columns.map((c) => c.length));
+    const tasks = new Array(n);
+    const keys = new Array<Key>(n);
+    const futures = new Array<Future>(n);
+    const single = columns.length === 1 ? columns[0]! : undefined;
+    for (let i = 0; i < n; i++) {
+      const args = single !== undefined ? [single[i]] : columns.map((c) => c[i]);
+      let deps: Key[] | undefined;
+      const converted = futuresToRefs(args, (f) => (deps ??= []).push(this.#own(f).key));
+      const key = this.#newKey(shipped.name, opts.pure ? [shipped.id, args] : undefined);
+      const run = callSpec(shipped.id, converted, deps !== undefined);
+      tasks[i] = submission(key, run, deps ?? [], shipped.name, opts);
+      keys[i] = key;
+      futures[i] = this.#future(key);
+    }
+    this.#backend.submit(this.id, tasks, keys, this.#fns.takeFresh(), this.#fns.local);
+    return futures;
+  }
+
+  /**
+   * Submit a task graph (plain data: see graph/spec.ts) and return a Future per requested key.
+   * The graph is validated, culled to `keys`, ordered and linear chains fused first.
+   */
+  submitGraph(graph: Graph, keys: readonly Key[], options: TaskOptions = {}): Future[] {
+    this.#checkOpen();
+    validateTaskOptions(options);
+    const tasks = graphSubmissions(graph, keys, this.#fns, options, (k) => this.#records.has(k));
+    const futures = keys.map((k) => this.#future(k));
+    this.#backend.submit(this.id, tasks, keys, this.#fns.takeFresh(), this.#fns.local);
+    return futures;
+  }
+
+  /** Compute `keys` of a graph and return their values (Dask's `Client.get`). */
+  async get(graph: Graph, keys: readonly Key[]): Promise<unknown[]> {
+    const futures = this.submitGraph(graph, keys);
+    try {
+      return await this.gather(futures);
+    } finally {
+      for (const f of futures) f.release();
+    }
+  }
+
+  /**
+   * The values of the futures in `x`: a Future, or arrays / plain objects holding them.
+   * Rejects with the first error among them (the task's own error, key and remote stack).
+   */
+  async gather<X>(x: X): Promise<Gathered<X>> {
+    const futures = collectFutures(x);
+    const values = await this.#gatherKeys(futures.map((f) => recordOf(this.#own(f))));
+    return rebuild(x, values) as Gathered<X>;
+  }
+
+  /** @internal FutureOwner: the result of one key. */
+  async resultOf(record: KeyRecord): Promise<unknown> {
+    const values = await this.#gatherKeys([record]);
+    return values.get(record.key);
+  }
+
+  async #gatherKeys(records: readonly KeyRecord[]): Promise<Map<Key, unknown>> {
+    for (;;) {
+      await waitAll(records);
+      for (const r of records) {
+        if (r.status === "error" || r.status === "cancelled") throw r.error;
+      }
+      const { values, missing } = await this.#backend.fetch(records.map((r) => r.key));
+      if (missing.length === 0) return values;
+      // Lost with a worker: the scheduler recomputes them; wait for the new report.
+      const lost = new Set(missing);
+      const again: KeyRecord[] = [];
+      for (const r of records) {
+        if (!lost.has(r.key)) continue;
+        if (!this.#backend.inMemory(r.key) && r.status === "finished") r.status = "pending";
+        again.push(r);
+      }
+      const got = await this.#gatherKeys(again);
+      for (const [k, v] of got) values.set(k, v);
+      return values;
+    }
+  }
+
+  /** Place data on the workers. Arrays give one Future per element; anything else one Future. */
+  async scatter<T>(
+    data: readonly T[],
+    options?: { workers?: readonly WorkerId[]; broadcast?: boolean },
+  ): Promise<Future<T>[]>;
+  async scatter<T>(
+    data: T,
+    options?: { workers?: readonly WorkerId[]; broadcast?: boolean },
+  ): Promise<Future<T>>;
+  async scatter(
+    data: unknown,
+    options: { workers?: readonly WorkerId[]; broadcast?: boolean } = {},
+  ): Promise<Future | Future[]> {
+    this.#checkOpen();
+    const many = Array.isArray(data);
+    const values = many ? (data as unknown[]) : [data];
+    const keys = values.map((v) => this.#newKey("scatter", [v]));
+    const futures = keys.map((k) => this.#future(k));
+    const targets = options.broadcast ? this.#backend.workers().map((w) => w.id) : options.workers;
+    if (options.broadcast) {
+      for (const w of targets ?? []) await this.#backend.scatter(this.id, keys, values, [w]);
+    } else {
+      await this.#backend.scatter(this.id, keys, values, targets);
+    }
+    return many ? futures : futures[0]!;
+  }
+
+  /** Cancel the futures' tasks and every task depending on them. */
+  async cancel(futures: Future | readonly Future[]): Promise<void> {
+    const list = Array.isArray(futures) ? futures : [futures as Future];
+    await this.cancelKeys(list.map((f) => f.key));
+  }
+
+  /** @internal FutureOwner */
+  async cancelKeys(keys: readonly Key[]): Promise<void> {
+    this.#backend.cancel(this.id, keys);
+    for (const k of keys) {
+      const r = this.#records.get(k);
+      if (r !== undefined && !r.done) r.settle("cancelled", new CancelledError(k));
+    }
+  }
+
+  /** Workers of the cluster. */
+  workers(): WorkerInfo[] {
+    return this.#backend.workers();
+  }
+
+  /** Every recorded transition of `key` in the scheduler, with its stimulus id. */
+  story(key: Key): unknown[] {
+    return this.#backend.story(key);
+  }
+
+  /** A JSON-serialisable dump of the scheduler's state. */
+  dumpState(): unknown {
+    return this.#backend.dump();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (defaultClient === this) defaultClient = undefined;
+    await this.#backend.close(this.id);
+    for (const r of this.#records.values()) {
+      if (!r.done) r.settle("cancelled", new BarnError(ErrorCodes.CLIENT_CLOSED, "client closed"));
+    }
+    this.#records.clear();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) {
+      throw new BarnError(ErrorCodes.CLIENT_CLOSED, "this client is closed; connect a new one");
+    }
+  }
+
+  #own(f: Future): Future {
+    if (!this.#records.has(f.key) || recordOf(f) !== this.#records.get(f.key)) {
+      throw new BarnError(
+        ErrorCodes.UNKNOWN_KEY,
+        `future ${f.key} belongs to another client or was released; pass futures of this client`,
+        { key: f.key },
+      );
+    }
+    return f;
+  }
+
+  #newKey(name: string, pureArgs: readonly unknown[] | undefined): Key {
+    if (pureArgs !== undefined) return `${name}-${tokenize(...pureArgs)}`;
+    return `${name}-${this.#tag}${(this.#counter++).toString(16)}`;
+  }
+
+  #future(key: Key): Future {
+    let r = this.#records.get(key);
+    if (r === undefined) this.#records.set(key, (r = new KeyRecord(key)));
+    else if (r.refs === 0) r.status = "pending";
+    const f = new Future(r, this);
+    this.#gc.register(f, r, f);
+    return f;
+  }
+
+  /** @internal FutureOwner: a Future was released explicitly. */
+  releaseRecord(record: KeyRecord, future?: Future): void {
+    if (future !== undefined) this.#gc.unregister(future);
+    this.#unref(record);
+  }
+
+  #unref(record: KeyRecord): void {
+    if (--record.refs > 0) return;
+    if (this.#records.get(record.key) === record) this.#records.delete(record.key);
+    if (this.#closed) return;
+    this.#releases.push(record.key);
+    if (!this.#releaseScheduled) {
+      this.#releaseScheduled = true;
+      queueMicrotask(() => {
+        this.#releaseScheduled = false;
+        const keys = this.#releases;
+        this.#releases = [];
+        if (!this.#closed) this.#backend.release(this.id, keys);
+      });
+    }
+  }
+
+  #onReports(reports: ClientReport[]): void {
+    for (const rep of reports) {
+      const r = this.#records.get(rep.key);
+      if (r === undefined) continue;
+      switch (rep.type) {
+        case "key-in-memory":
+          r.settle("finished");
+          break;
+        case "key-erred":
+          r.settle("error", errorFromData(rep.error));
+          break;
+        case "key-cancelled":
+          r.settle("cancelled", new CancelledError(rep.key));
+          break;
+        default:
+          rep satisfies never;
+      }
+    }
+  }
+}
+
+/** The calls of a Client made with per-task options (see Client.with). */
+export interface TaskSubmitter {
+  submit<A extends readonly unknown[], R>(
+    fn: (...args: A) => R,
+    ...args: TaskArgs<A>
+  ): Future<Awaited<R>>;
+  map<A extends readonly unknown[], R>(
+    fn: (...args: A) => R,
+    ...iterables: MapIterables<A>
+  ): Future<Awaited<R>>[];
+}
+
+/** Resolves once every record is done; one promise for the whole set. */
+function waitAll(records: readonly KeyRecord[]): Promise<void> | undefined {
+  let pending = 0;
+  for (const r of records) if (!r.done) pending++;
+  if (pending === 0) return undefined;
+  return new Promise((resolve) => {
+    const one = () => {
+      if (--pending === 0) resolve();
+    };
+    for (const r of records) if (!r.done) r.onDone(one);
+  });
+}
+
+export { functionName };

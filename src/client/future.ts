@@ -1,0 +1,93 @@
+/**
+ * A Future is a handle to a task's result on the cluster. It is awaitable (a thenable: no
+ * promise is made until someone awaits it), has a key and a status, and keeps the result alive
+ * on the cluster while it is referenced. Dropping every Future of a key (release(), or garbage
+ * collection) lets the scheduler forget the result.
+ */
+import type { Key } from "../graph/spec.js";
+import type { FutureStatus, KeyRecord } from "./key-record.js";
+
+/** What a Future needs from the client that made it. */
+export interface FutureOwner {
+  resultOf(record: KeyRecord): Promise<unknown>;
+  cancelKeys(keys: readonly Key[]): Promise<void>;
+  releaseRecord(record: KeyRecord): void;
+}
+
+const kRecord = Symbol("barn.record");
+const kOwner = Symbol("barn.owner");
+
+export class Future<T = unknown> implements PromiseLike<T> {
+  readonly key: Key;
+  /** @internal */ readonly [kRecord]: KeyRecord;
+  /** @internal */ readonly [kOwner]: FutureOwner;
+  #released = false;
+
+  /** @internal Futures are made by a Client. */
+  constructor(record: KeyRecord, owner: FutureOwner) {
+    this.key = record.key;
+    this[kRecord] = record;
+    this[kOwner] = owner;
+    record.refs++;
+  }
+
+  /** pending, finished, error or cancelled. */
+  get status(): FutureStatus {
+    return this[kRecord].status;
+  }
+
+  /** True once the task finished, failed or was cancelled. */
+  done(): boolean {
+    return this[kRecord].done;
+  }
+
+  /** The result, fetched from the worker that holds it. Rejects with the task's error. */
+  result(): Promise<T> {
+    return this[kOwner].resultOf(this[kRecord]) as Promise<T>;
+  }
+
+  /** The error the task failed with, or undefined once it finished well. Waits until done. */
+  async exception(): Promise<Error | undefined> {
+    const r = this[kRecord];
+    await new Promise<void>((resolve) => r.onDone(resolve));
+    return r.error;
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: Futures are awaitable by design
+  then<A = T, B = never>(
+    onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.result().then(onfulfilled, onrejected);
+  }
+
+  /** Cancel the task (and everything that depends on it) if it has not finished. */
+  cancel(): Promise<void> {
+    return this[kOwner].cancelKeys([this.key]);
+  }
+
+  /** Drop this handle. When no Future of the key remains, the cluster may forget the result. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this[kOwner].releaseRecord(this[kRecord]);
+  }
+
+  toString(): string {
+    return `<Future ${this.status} key=${this.key}>`;
+  }
+}
+
+/** @internal */
+export function recordOf(f: Future): KeyRecord {
+  return f[kRecord];
+}
+
+/** @internal */
+export function ownerOf(f: Future): FutureOwner {
+  return f[kOwner];
+}
+
+export function isFuture(v: unknown): v is Future {
+  return v instanceof Future;
+}

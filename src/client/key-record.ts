@@ -1,0 +1,54 @@
+/**
+ * What a client knows about one key it holds futures to. Shared by every Future of that key.
+ * Waiters are kept as a single function or an array, so the common case (one gather waiting on
+ * many keys) allocates nothing per key beyond this record.
+ */
+import type { BarnError } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+
+export type FutureStatus = "pending" | "finished" | "error" | "cancelled";
+
+type Waiter = () => void;
+
+export class KeyRecord {
+  /** pending until the scheduler reports the key in memory, erred or cancelled. */
+  status: FutureStatus = "pending";
+  /** The error when status is error or cancelled. */
+  error: BarnError | undefined = undefined;
+  /** Futures alive for this key in this client; at 0 the client releases the key. */
+  refs = 0;
+  #waiters: Waiter | Waiter[] | undefined = undefined;
+
+  constructor(readonly key: Key) {}
+
+  get done(): boolean {
+    return this.status !== "pending";
+  }
+
+  /** Call `w` once, when the key is no longer pending (or now, if it already is not). */
+  onDone(w: Waiter): void {
+    if (this.status !== "pending") {
+      w();
+      return;
+    }
+    this.addWaiter(w);
+  }
+
+  /** Call `w` at the next status report for this key, whatever the status is now. */
+  addWaiter(w: Waiter): void {
+    const cur = this.#waiters;
+    if (cur === undefined) this.#waiters = w;
+    else if (typeof cur === "function") this.#waiters = [cur, w];
+    else cur.push(w);
+  }
+
+  settle(status: FutureStatus, error?: BarnError): void {
+    this.status = status;
+    this.error = error;
+    const w = this.#waiters;
+    if (w === undefined) return;
+    this.#waiters = undefined;
+    if (typeof w === "function") w();
+    else for (const f of w) f();
+  }
+}

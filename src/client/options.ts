@@ -1,0 +1,130 @@
+/**
+ * Options of the public entry points, validated at the boundary: a bad value is an OptionError
+ * that names the option, what it got and what it accepts. Inside, the engine trusts them.
+ */
+import { OptionError } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import type { Resources, SchedulerConfig } from "../scheduler/protocol.js";
+
+export interface ConnectOptions {
+  /**
+   * "threads" (the default): a local cluster of worker threads with the scheduler in this
+   * thread. "sync": every task runs inline in the calling thread, for debugging and profiling.
+   */
+  readonly scheduler?: "threads" | "sync" | undefined;
+  /** Worker threads in the local cluster. Default: one per core. */
+  readonly workers?: number | undefined;
+  /** Tasks one worker runs at once (async tasks overlap). Default 1. */
+  readonly threadsPerWorker?: number | undefined;
+  /** Heap limit per worker, as bytes or a string such as "4GiB" or "512MB". */
+  readonly memoryLimit?: number | string | undefined;
+  /** Resources every local worker declares, e.g. { GPU: 1 }. */
+  readonly resources?: Resources | undefined;
+  /** Local worker processes over loopback instead of threads (the cluster issue). */
+  readonly processes?: boolean | undefined;
+  /** Scheduler policy tunables (saturation, allowed failures, ...). */
+  readonly schedulerConfig?: Partial<SchedulerConfig> | undefined;
+  /** Make this client the one `delayed(...).compute()` uses. Default true. */
+  readonly setAsDefault?: boolean | undefined;
+}
+
+/** Per-task options, as in Dask: `client.with({ priority: 10, retries: 2 }).submit(...)`. */
+export interface TaskOptions {
+  /** The task's key. Default: the function's name and a unique suffix. */
+  readonly key?: Key | undefined;
+  /** Higher runs first. Default 0. */
+  readonly priority?: number | undefined;
+  /** Times to re-run the task after it throws. Default 0. */
+  readonly retries?: number | undefined;
+  /** Resources the task holds while it runs, e.g. { GPU: 1 }. */
+  readonly resources?: Resources | undefined;
+  /** Run only on these workers (ids or names). */
+  readonly workers?: readonly string[] | undefined;
+  /** Key by a hash of the function and arguments, so equal calls share one result. */
+  readonly pure?: boolean | undefined;
+}
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** "4GiB" -> 4294967296. Numbers are bytes. */
+export function parseBytes(option: string, v: number | string): number {
+  if (typeof v === "number" && Number.isFinite(v) && v > 0) return v;
+  if (typeof v === "string") {
+    const m = /^\s*([\d.]+)\s*([a-zA-Z]*)\s*$/.exec(v);
+    const unit = UNITS[(m?.[2] || "b").toLowerCase()];
+    if (m && unit !== undefined && Number(m[1]) > 0) return Math.round(Number(m[1]) * unit);
+  }
+  throw new OptionError(
+    `${option} must be a positive number of bytes or a size such as "4GiB" or "512MB"; got ${JSON.stringify(v)}`,
+  );
+}
+
+function positiveInt(option: string, v: unknown): void {
+  if (v !== undefined && !(Number.isInteger(v) && (v as number) > 0)) {
+    throw new OptionError(`${option} must be a positive integer; got ${JSON.stringify(v)}`);
+  }
+}
+
+function resourcesOk(option: string, v: unknown): void {
+  if (v === undefined) return;
+  const ok =
+    typeof v === "object" &&
+    v !== null &&
+    Object.values(v).every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0);
+  if (!ok) {
+    throw new OptionError(
+      `${option} must map resource names to non-negative numbers, e.g. { GPU: 1 }; got ${JSON.stringify(v)}`,
+    );
+  }
+}
+
+export function validateConnectOptions(o: ConnectOptions): void {
+  if (typeof o !== "object" || o === null) {
+    throw new OptionError(`Client.connect options must be an object; got ${JSON.stringify(o)}`);
+  }
+  if (o.scheduler !== undefined && o.scheduler !== "threads" && o.scheduler !== "sync") {
+    throw new OptionError(
+      `scheduler must be "threads" (the default local cluster) or "sync" (inline); got ${JSON.stringify(o.scheduler)}`,
+    );
+  }
+  positiveInt("workers", o.workers);
+  positiveInt("threadsPerWorker", o.threadsPerWorker);
+  if (o.memoryLimit !== undefined) parseBytes("memoryLimit", o.memoryLimit);
+  resourcesOk("resources", o.resources);
+}
+
+export function validateTaskOptions(o: TaskOptions): void {
+  if (typeof o !== "object" || o === null) {
+    throw new OptionError(`task options must be an object; got ${JSON.stringify(o)}`);
+  }
+  if (o.key !== undefined && (typeof o.key !== "string" || o.key.length === 0)) {
+    throw new OptionError(`key must be a non-empty string; got ${JSON.stringify(o.key)}`);
+  }
+  if (o.priority !== undefined && !Number.isFinite(o.priority)) {
+    throw new OptionError(`priority must be a finite number; got ${JSON.stringify(o.priority)}`);
+  }
+  if (o.retries !== undefined && !(Number.isInteger(o.retries) && o.retries >= 0)) {
+    throw new OptionError(
+      `retries must be a non-negative integer; got ${JSON.stringify(o.retries)}`,
+    );
+  }
+  resourcesOk("resources", o.resources);
+  if (
+    o.workers !== undefined &&
+    !(Array.isArray(o.workers) && o.workers.every((w) => typeof w === "string"))
+  ) {
+    throw new OptionError(
+      `workers must be an array of worker ids or names; got ${JSON.stringify(o.workers)}`,
+    );
+  }
+}

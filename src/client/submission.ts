@@ -1,0 +1,135 @@
+/**
+ * Turning user calls and graphs into TaskSubmissions for the scheduler: functions are shipped
+ * (checked once per function object), Futures inside arguments become TaskRefs, arguments are
+ * encoded so refs survive the trip to a worker, and keys are named.
+ */
+import { BarnError, ErrorCodes } from "../errors.js";
+import { encodeArgs } from "../graph/refs.js";
+import { type Key, type TaskNode, TaskRef } from "../graph/spec.js";
+import type { TaskSubmission } from "../scheduler/protocol.js";
+import { functionName, type ShippedFn, shipFunction } from "../shipping/ship.js";
+import type { CallSpec } from "../worker/run-spec.js";
+import { Future } from "./future.js";
+import type { TaskOptions } from "./options.js";
+
+/** Functions a client has shipped, and the new ones since the last submission. */
+export class FunctionTable {
+  readonly local = new Map<string, Function>();
+  #fresh: ShippedFn[] = [];
+
+  ship(fn: Function): ShippedFn {
+    if (typeof fn !== "function") {
+      throw new BarnError(
+        ErrorCodes.GRAPH_NOT_A_FUNCTION,
+        `expected a function to run as a task; got ${describe(fn)}. Pass a function: client.submit((x) => ..., x)`,
+      );
+    }
+    const s = shipFunction(fn);
+    if (!this.local.has(s.id)) {
+      this.local.set(s.id, fn);
+      this.#fresh.push(s);
+    }
+    return s;
+  }
+
+  /** Definitions shipped since the last call. */
+  takeFresh(): ShippedFn[] {
+    const f = this.#fresh;
+    this.#fresh = [];
+    return f;
+  }
+}
+
+/**
+ * Replace every handle inside `args` (top level, plain arrays, plain objects) for which `toRef`
+ * returns a TaskRef. Returns the same array when there is none (the common case costs typeof
+ * checks and no allocation).
+ */
+export function replaceHandles(
+  args: readonly unknown[],
+  toRef: (v: object) => TaskRef | undefined,
+): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a !== "object" || a === null) continue;
+    const r = convert(a, toRef);
+    if (r !== a) {
+      out ??= args.slice();
+      out[i] = r;
+    }
+  }
+  return out ?? args;
+}
+
+function convert(v: object, toRef: (v: object) => TaskRef | undefined): unknown {
+  const ref = toRef(v);
+  if (ref !== undefined) return ref;
+  if (Array.isArray(v)) return replaceHandles(v, toRef);
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x !== "object" || x === null) continue;
+    const r = convert(x, toRef);
+    if (r !== x) {
+      out ??= { ...(v as Record<string, unknown>) };
+      out[k] = r;
+    }
+  }
+  return out ?? v;
+}
+
+/** Replace the Futures inside `args` by TaskRefs, calling `onFuture` for each. */
+export function futuresToRefs(
+  args: readonly unknown[],
+  onFuture: (f: Future) => void,
+): readonly unknown[] {
+  return replaceHandles(args, (v) => {
+    if (!(v instanceof Future)) return undefined;
+    onFuture(v);
+    return new TaskRef(v.key);
+  });
+}
+
+/** The run payload of a call: function id and encoded arguments. */
+export function callSpec(fnId: string, args: readonly unknown[], hasRefs: boolean): CallSpec {
+  if (!hasRefs) return { f: fnId, a: args };
+  const enc = encodeArgs(args);
+  return enc.refs === undefined ? { f: fnId, a: enc.args } : { f: fnId, a: enc.args, r: enc.refs };
+}
+
+/** The submission for one call, with the per-task options applied. */
+export function submission(
+  key: Key,
+  run: unknown,
+  deps: readonly Key[],
+  group: string,
+  opts: TaskOptions,
+  order = 0,
+): TaskSubmission {
+  return {
+    key,
+    deps,
+    run,
+    group,
+    order,
+    priority: opts.priority,
+    retries: opts.retries,
+    resources: opts.resources,
+    workers: opts.workers,
+  };
+}
+
+export function taskNodeSpec(node: TaskNode, table: FunctionTable, refs: boolean): CallSpec {
+  return callSpec(table.ship(node.fn).id, node.args, refs);
+}
+
+export { functionName };
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? `an object (${Object.prototype.toString.call(v)})` : typeof v;
+}

@@ -1,0 +1,202 @@
+/**
+ * A cluster of worker threads in this process, with the scheduler in the calling thread. Every
+ * pair of workers gets its own MessageChannel so they fetch inputs from each other directly.
+ * A worker thread that dies is reported to the scheduler (its tasks are re-run, its lost
+ * results recomputed) and replaced by a fresh one.
+ */
+import { availableParallelism } from "node:os";
+import { MessageChannel, Worker } from "node:worker_threads";
+import { BarnError, ErrorCodes } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import type { WorkerId } from "../scheduler/protocol.js";
+import type { SchedulerServer } from "../scheduler/server.js";
+import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
+
+export interface LocalClusterOptions {
+  /** Worker threads. Default: one per core (os.availableParallelism()). */
+  readonly workers?: number | undefined;
+  /** Concurrent tasks per worker (async tasks overlap; sync tasks run one at a time). */
+  readonly threadsPerWorker?: number | undefined;
+  /** Heap limit per worker thread, bytes. */
+  readonly memoryLimit?: number | undefined;
+  /** Resources every worker declares, e.g. { GPU: 1 }. */
+  readonly resources?: Readonly<Record<string, number>> | undefined;
+}
+
+interface Member {
+  readonly id: WorkerId;
+  readonly name: string;
+  readonly thread: Worker;
+  readonly requests: Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>;
+  alive: boolean;
+}
+
+const THREAD_MAIN = new URL("../worker/thread-main.js", import.meta.url);
+
+export class LocalCluster {
+  readonly #server: SchedulerServer;
+  readonly #members = new Map<WorkerId, Member>();
+  readonly #options: {
+    readonly workers: number;
+    readonly threadsPerWorker: number;
+    readonly memoryLimit: number | undefined;
+    readonly resources: Readonly<Record<string, number>>;
+  };
+  #nextWorker = 0;
+  #nextRequest = 1;
+  #closing = false;
+  /** Called when a worker thread died unexpectedly (after the scheduler was told). */
+  onWorkerDied: ((id: WorkerId, reason: string) => void) | undefined;
+
+  private constructor(server: SchedulerServer, options: LocalClusterOptions) {
+    this.#server = server;
+    this.#options = {
+      workers: options.workers ?? availableParallelism(),
+      threadsPerWorker: options.threadsPerWorker ?? 1,
+      memoryLimit: options.memoryLimit,
+      resources: options.resources ?? {},
+    };
+  }
+
+  static async start(server: SchedulerServer, options: LocalClusterOptions = {}) {
+    const cluster = new LocalCluster(server, options);
+    const started: Promise<Member>[] = [];
+    for (let i = 0; i < cluster.#options.workers; i++) started.push(cluster.#spawn());
+    await Promise.all(started);
+    return cluster;
+  }
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  workerIds(): WorkerId[] {
+    return [...this.#members.keys()];
+  }
+
+  /** The thread of a worker, for tests that need to crash one. */
+  threadOf(id: WorkerId): Worker | undefined {
+    return this.#members.get(id)?.thread;
+  }
+
+  #spawn(): Promise<Member> {
+    const n = this.#nextWorker++;
+    const id = `local-w${n}`;
+    const init: WorkerInit = {
+      id,
+      name: id,
+      nthreads: this.#options.threadsPerWorker,
+      resources: this.#options.resources,
+    };
+    const limit = this.#options.memoryLimit;
+    const thread = new Worker(THREAD_MAIN, {
+      workerData: init,
+      ...(limit ? { resourceLimits: { maxOldGenerationSizeMb: Math.ceil(limit / 2 ** 20) } } : {}),
+    });
+    const member: Member = { id, name: id, thread, requests: new Map(), alive: true };
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      thread.on("message", (msg: FromWorker) => {
+        if (msg.t === "ready") {
+          ready = true;
+          this.#join(member);
+          resolve(member);
+        } else this.#onMessage(member, msg);
+      });
+      thread.on("error", (err) => {
+        if (!ready) reject(err);
+        this.#lost(member, `worker thread error: ${err.message}`);
+      });
+      thread.on("exit", (code) => {
+        if (!ready) reject(new BarnError(ErrorCodes.INTERNAL, `worker ${id} exited at start`));
+        this.#lost(member, `worker thread exited with code ${code}`);
+      });
+    });
+  }
+
+  /** Register a started worker with the scheduler and link it with every other worker. */
+  #join(m: Member): void {
+    for (const other of this.#members.values()) {
+      const { port1, port2 } = new MessageChannel();
+      m.thread.postMessage({ t: "peer", peer: other.id, port: port1 } satisfies ToWorker, [port1]);
+      other.thread.postMessage({ t: "peer", peer: m.id, port: port2 } satisfies ToWorker, [port2]);
+    }
+    this.#members.set(m.id, m);
+    this.#server.addWorker(
+      m.id,
+      { post: (msg) => m.thread.postMessage(msg) },
+      {
+        name: m.name,
+        nthreads: this.#options.threadsPerWorker,
+        resources: { ...this.#options.resources },
+      },
+    );
+  }
+
+  #onMessage(m: Member, msg: FromWorker): void {
+    if (msg.t === "report") {
+      this.#server.onWorkerReport(m.id, msg);
+      return;
+    }
+    if (msg.t === "data" || msg.t === "put-ok" || msg.t === "dump") {
+      const req = m.requests.get(msg.id);
+      m.requests.delete(msg.id);
+      req?.resolve(msg);
+    }
+  }
+
+  #lost(m: Member, reason: string): void {
+    if (!m.alive) return;
+    m.alive = false;
+    this.#members.delete(m.id);
+    const err = new BarnError(ErrorCodes.INTERNAL, `worker ${m.id} is gone: ${reason}`);
+    for (const r of m.requests.values()) r.reject(err);
+    m.requests.clear();
+    if (this.#closing) return;
+    for (const other of this.#members.values()) {
+      other.thread.postMessage({ t: "peer-gone", peer: m.id } satisfies ToWorker);
+    }
+    this.#server.removeWorker(m.id, false, reason);
+    this.onWorkerDied?.(m.id, reason);
+    this.#spawn().catch(() => {});
+  }
+
+  #request(id: WorkerId, make: (rid: number) => ToWorker): Promise<FromWorker> {
+    const m = this.#members.get(id);
+    if (m === undefined) {
+      return Promise.reject(new BarnError(ErrorCodes.INTERNAL, `worker ${id} is gone`));
+    }
+    const rid = this.#nextRequest++;
+    return new Promise((resolve, reject) => {
+      m.requests.set(rid, { resolve, reject });
+      m.thread.postMessage(make(rid));
+    });
+  }
+
+  /** Values of `keys` held by worker `id`, and the keys it did not have. */
+  async getData(id: WorkerId, keys: readonly Key[]) {
+    const r = await this.#request(id, (rid) => ({ t: "get-data", id: rid, keys }));
+    if (r.t !== "data") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
+    return r;
+  }
+
+  /** Place values on worker `id`; returns their sizes in bytes. */
+  async putData(id: WorkerId, keys: readonly Key[], values: readonly unknown[]) {
+    const r = await this.#request(id, (rid) => ({ t: "put-data", id: rid, keys, values }));
+    if (r.t !== "put-ok") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
+    return r.nbytes;
+  }
+
+  /** A worker's state machine dump (JSON), for debugging. */
+  async dumpWorker(id: WorkerId): Promise<unknown> {
+    const r = await this.#request(id, (rid) => ({ t: "dump", id: rid }));
+    return r.t === "dump" ? r.state : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    const exits = [...this.#members.values()].map((m) => m.thread.terminate());
+    await Promise.allSettled(exits);
+    this.#members.clear();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Barn's public API. See README.md and docs/ for the guide.
+ */
+export { asCompleted, type WaitResult, wait } from "./client/as-completed.js";
+export { Client, type MapIterables, type TaskArgs, type TaskSubmitter } from "./client/client.js";
+export {
+  type ComputeOptions,
+  compute,
+  Delayed,
+  type DelayedArgs,
+  type DelayedFunction,
+  type DelayedOptions,
+  delayed,
+} from "./client/delayed.js";
+export { Future, isFuture } from "./client/future.js";
+export type { FutureStatus } from "./client/key-record.js";
+export type { ConnectOptions, TaskOptions } from "./client/options.js";
+export type { Gathered } from "./client/walk.js";
+export {
+  BarnError,
+  CancelledError,
+  type ErrorCode,
+  ErrorCodes,
+  type ErrorData,
+  GraphError,
+  KilledWorkerError,
+  OptionError,
+  ShippingError,
+  TaskError,
+} from "./errors.js";
+export {
+  type AliasNode,
+  alias,
+  type DataNode,
+  data,
+  type FusedNode,
+  type Graph,
+  type GraphNode,
+  type Key,
+  ref,
+  type TaskNode,
+  TaskRef,
+  task,
+} from "./graph/spec.js";
+export type { Resources, SchedulerConfig } from "./scheduler/protocol.js";
+export { tasks } from "./shipping/modules.js";

@@ -1,0 +1,223 @@
+/**
+ * The scheduler's shell: owns the pure SchedulerState and the links to workers and clients.
+ * Events that arrive in the same turn of the event loop are handled in one batch; the
+ * instructions of a batch are grouped per worker into one message each, so a map of 100,000
+ * tasks costs a handful of messages, not 100,000. Function definitions are sent to a worker
+ * once, with the first task that needs them.
+ */
+import { BarnError, ErrorCodes } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import type { ShippedFn } from "../shipping/ship.js";
+import type { CallSpec, RunSpec } from "../worker/run-spec.js";
+import type { ComputeOp, FromWorker, ToWorker } from "../worker/thread-messages.js";
+import type {
+  ClientId,
+  KeyCancelled,
+  KeyErred,
+  KeyInMemory,
+  SchedulerConfig,
+  SchedulerEvent,
+  WorkerId,
+} from "./protocol.js";
+import { SchedulerState } from "./state.js";
+
+/** What the server needs of a link to one worker. */
+export interface WorkerLink {
+  post(msg: ToWorker): void;
+}
+
+export type ClientReport = KeyInMemory | KeyErred | KeyCancelled;
+
+interface LinkState {
+  readonly link: WorkerLink;
+  readonly sentFns: Set<string>;
+  compute: ComputeOp[];
+  free: Key[];
+}
+
+export interface SchedulerServerOptions {
+  readonly config?: Partial<SchedulerConfig> | undefined;
+  readonly clock?: (() => number) | undefined;
+}
+
+export class SchedulerServer {
+  readonly state: SchedulerState;
+  readonly #links = new Map<WorkerId, LinkState>();
+  readonly #fns = new Map<string, ShippedFn>();
+  readonly #clients = new Map<ClientId, (reports: ClientReport[]) => void>();
+  #events: SchedulerEvent[] = [];
+  #scheduled = false;
+  #stim = 0;
+
+  constructor(options: SchedulerServerOptions = {}) {
+    this.state = new SchedulerState({
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  }
+
+  /** A new stimulus id, unique in this server. */
+  stimulus(what: string): string {
+    return `${what}-${++this.#stim}`;
+  }
+
+  addClient(client: ClientId, onReports: (reports: ClientReport[]) => void): void {
+    this.#clients.set(client, onReports);
+    this.enqueue({ type: "add-client", stimulusId: this.stimulus("add-client"), client });
+  }
+
+  removeClient(client: ClientId): void {
+    this.enqueue({ type: "remove-client", stimulusId: this.stimulus("remove-client"), client });
+    this.flush();
+    this.#clients.delete(client);
+  }
+
+  /** Function definitions that tasks submitted from now on may refer to by id. */
+  registerFunctions(defs: Iterable<ShippedFn>): void {
+    for (const d of defs) this.#fns.set(d.id, d);
+  }
+
+  addWorker(
+    id: WorkerId,
+    link: WorkerLink,
+    info: { name: string; nthreads: number; resources: Record<string, number> },
+  ): void {
+    this.#links.set(id, { link, sentFns: new Set(), compute: [], free: [] });
+    this.enqueue({
+      type: "add-worker",
+      stimulusId: this.stimulus("add-worker"),
+      worker: id,
+      name: info.name,
+      nthreads: info.nthreads,
+      resources: info.resources,
+    });
+  }
+
+  removeWorker(id: WorkerId, expected: boolean, reason: string): void {
+    this.#links.delete(id);
+    this.enqueue({
+      type: "remove-worker",
+      stimulusId: this.stimulus("remove-worker"),
+      worker: id,
+      expected,
+      reason,
+    });
+  }
+
+  /** A message from a worker thread's scheduler link. */
+  onWorkerReport(worker: WorkerId, msg: Extract<FromWorker, { t: "report" }>): void {
+    const stimulusId = this.stimulus(`report-${worker}`);
+    const f = msg.finished;
+    for (let i = 0; i < f.length; i += 3) {
+      this.#events.push({
+        type: "task-finished",
+        stimulusId,
+        worker,
+        key: f[i] as Key,
+        nbytes: f[i + 1] as number,
+        duration: f[i + 2] as number,
+      });
+    }
+    for (const [key, error] of msg.erred) {
+      this.#events.push({ type: "task-erred", stimulusId, worker, key, error });
+    }
+    for (const [key, holder] of msg.missing) {
+      this.#events.push({ type: "missing-data", stimulusId, worker, key, holder });
+    }
+    this.#schedule();
+  }
+
+  enqueue(event: SchedulerEvent): void {
+    this.#events.push(event);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.flush);
+  }
+
+  /** Handle every queued event now and send the resulting messages. */
+  readonly flush = (): void => {
+    this.#scheduled = false;
+    if (this.#events.length === 0) return;
+    const events = this.#events;
+    this.#events = [];
+    const instructions = this.state.handle(events);
+    const reports = new Map<ClientId, ClientReport[]>();
+    for (const ins of instructions) {
+      switch (ins.type) {
+        case "compute-task": {
+          const ls = this.#links.get(ins.worker);
+          if (ls === undefined) break; // the worker left in this same batch; it is rescheduled
+          const deps = ins.deps.map((d) => [d.key, d.holders] as const);
+          ls.compute.push([ins.key, ins.run, deps, ins.priority, ins.resources]);
+          break;
+        }
+        case "free-keys": {
+          const ls = this.#links.get(ins.worker);
+          if (ls !== undefined) for (const k of ins.keys) ls.free.push(k);
+          break;
+        }
+        case "key-in-memory":
+        case "key-erred":
+        case "key-cancelled": {
+          let list = reports.get(ins.client);
+          if (list === undefined) reports.set(ins.client, (list = []));
+          list.push(ins);
+          break;
+        }
+        default:
+          ins satisfies never;
+      }
+    }
+    const stim = events.length === 1 ? events[0]!.stimulusId : this.stimulus("batch");
+    for (const ls of this.#links.values()) this.#send(ls, stim);
+    for (const [client, list] of reports) this.#clients.get(client)?.(list);
+  };
+
+  #send(ls: LinkState, stim: string): void {
+    if (ls.compute.length === 0 && ls.free.length === 0) return;
+    const fns = this.#newFunctions(ls);
+    const msg: ToWorker = {
+      t: "ops",
+      stim,
+      ...(fns.length > 0 ? { fns } : {}),
+      ...(ls.compute.length > 0 ? { compute: ls.compute } : {}),
+      ...(ls.free.length > 0 ? { free: ls.free } : {}),
+    };
+    ls.compute = [];
+    ls.free = [];
+    ls.link.post(msg);
+  }
+
+  /** Definitions of functions used by this batch that the worker has not been sent yet. */
+  #newFunctions(ls: LinkState): ShippedFn[] {
+    const out: ShippedFn[] = [];
+    let lastId = "";
+    for (const op of ls.compute) {
+      const spec = op[1] as RunSpec;
+      if ("f" in spec) {
+        if (spec.f !== lastId) this.#needFn(spec.f, ls, out);
+        lastId = spec.f;
+      } else if ("steps" in spec) {
+        for (const [, s] of spec.steps) this.#needFn((s as CallSpec).f, ls, out);
+      }
+    }
+    return out;
+  }
+
+  #needFn(id: string, ls: LinkState, out: ShippedFn[]): void {
+    if (ls.sentFns.has(id)) return;
+    const def = this.#fns.get(id);
+    if (def === undefined) {
+      throw new BarnError(
+        ErrorCodes.INTERNAL,
+        `task uses function ${id} that was never registered`,
+      );
+    }
+    ls.sentFns.add(id);
+    out.push(def);
+  }
+}

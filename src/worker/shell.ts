@@ -1,0 +1,312 @@
+/**
+ * The worker shell: owns the data store, the function cache and the links to the scheduler and
+ * to peers, and runs the pure WorkerState's instructions. Tasks run in time slices: a slice
+ * executes ready tasks back to back (no promise per task), then the results of the whole slice
+ * go to the scheduler in one message and the event loop gets a turn, so free-keys, peer fetches
+ * and data requests are answered promptly even during a long run of tiny tasks.
+ */
+import { performance } from "node:perf_hooks";
+import { errorToData } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import type { WorkerId } from "../scheduler/protocol.js";
+import { FunctionCache } from "../shipping/compile.js";
+import type { ShippedFn } from "../shipping/ship.js";
+import { type ExecContext, isThenable, runSpec } from "./executor.js";
+import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
+import type { RunSpec } from "./run-spec.js";
+import { shareLargeBuffers } from "./share.js";
+import { sizeof } from "./sizeof.js";
+import { WorkerState } from "./state.js";
+import type {
+  FromWorker,
+  MessagePortLike,
+  PeerMessage,
+  ToWorker,
+  WorkerInit,
+} from "./thread-messages.js";
+
+/** Longest run of back-to-back tasks before results are flushed and the event loop runs. */
+const SLICE_MS = 4;
+
+interface PendingFetch {
+  readonly peer: WorkerId;
+  readonly keys: readonly Key[];
+}
+
+export class WorkerShell {
+  readonly #state: WorkerState;
+  readonly #store = new Map<Key, unknown>();
+  readonly #defs = new Map<string, ShippedFn>();
+  readonly #ctx: ExecContext;
+  readonly #toScheduler: MessagePortLike;
+  readonly #peers = new Map<WorkerId, MessagePortLike>();
+  readonly #fetches = new Map<number, PendingFetch>();
+  #events: WorkerEvent[] = [];
+  #finished: (Key | number)[] = [];
+  #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
+  #missing: (readonly [Key, WorkerId])[] = [];
+  #pumpScheduled = false;
+  #nextId = 1;
+  #stim = 0;
+  #closed = false;
+
+  constructor(init: WorkerInit, toScheduler: MessagePortLike) {
+    this.#state = new WorkerState(
+      init.id,
+      { nthreads: init.nthreads, resources: init.resources },
+      () => performance.now() / 1000,
+    );
+    this.#toScheduler = toScheduler;
+    this.#ctx = { fns: new FunctionCache(), defs: this.#defs, get: (k) => this.#store.get(k) };
+  }
+
+  /** A message from the scheduler's thread. */
+  onSchedulerMessage(msg: ToWorker): void {
+    switch (msg.t) {
+      case "ops":
+        this.#onOps(msg);
+        break;
+      case "get-data":
+        this.#toScheduler.postMessage(this.#dataReply(msg.id, msg.keys));
+        break;
+      case "put-data": {
+        const nbytes = msg.keys.map((k, i) => {
+          const v = msg.values[i];
+          this.#store.set(k, v);
+          return sizeof(v);
+        });
+        const keys = msg.keys.map((key, i) => ({ key, nbytes: nbytes[i]! }));
+        this.#push({ type: "add-data", stimulusId: `scatter-${msg.id}`, keys });
+        this.#toScheduler.postMessage({ t: "put-ok", id: msg.id, nbytes } satisfies FromWorker);
+        break;
+      }
+      case "peer":
+        this.addPeer(msg.peer, msg.port as MessagePortLike & PortEvents);
+        break;
+      case "peer-gone":
+        this.#peerGone(msg.peer);
+        break;
+      case "dump":
+        this.#toScheduler.postMessage({
+          t: "dump",
+          id: msg.id,
+          state: this.#state.dump(),
+        } satisfies FromWorker);
+        break;
+      case "close":
+        this.#closed = true;
+        break;
+      default:
+        msg satisfies never;
+    }
+  }
+
+  /** Wire a link to a peer worker: answer its fetches, receive its answers to ours. */
+  addPeer(peer: WorkerId, port: MessagePortLike & PortEvents): void {
+    this.#peers.set(peer, port);
+    port.on("message", (m: PeerMessage) => {
+      if (m.t === "get") port.postMessage(this.#dataReply(m.id, m.keys));
+      else this.#onPeerData(m);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #onOps(msg: Extract<ToWorker, { t: "ops" }>): void {
+    if (msg.fns) for (const f of msg.fns) this.#defs.set(f.id, f);
+    const stimulusId = msg.stim;
+    if (msg.free && msg.free.length > 0) {
+      this.#push({ type: "free-keys", stimulusId, keys: msg.free });
+    }
+    if (msg.compute) {
+      for (const [key, run, deps, priority, resources] of msg.compute) {
+        this.#events.push({
+          type: "compute-task",
+          stimulusId,
+          key,
+          run,
+          deps: deps.map(([k, holders]) => ({ key: k, holders })),
+          priority,
+          resources,
+        });
+      }
+      this.#schedulePump();
+    }
+  }
+
+  #dataReply(id: number, keys: readonly Key[]): FromWorker & PeerMessage {
+    const values: unknown[] = [];
+    const missing: Key[] = [];
+    for (const k of keys) {
+      if (!this.#store.has(k)) {
+        missing.push(k);
+        continue;
+      }
+      const v = this.#store.get(k);
+      const shared = shareLargeBuffers(v);
+      if (shared !== v) this.#store.set(k, shared);
+      values.push(shared);
+    }
+    return { t: "data", id, values, missing };
+  }
+
+  #onPeerData(m: Extract<PeerMessage, { t: "data" }>): void {
+    const pending = this.#fetches.get(m.id);
+    if (pending === undefined) return;
+    this.#fetches.delete(m.id);
+    const nbytes: Record<Key, number> = {};
+    const missing = new Set(m.missing);
+    let i = 0;
+    for (const k of pending.keys) {
+      if (missing.has(k)) continue;
+      const v = m.values[i++];
+      this.#store.set(k, v);
+      nbytes[k] = sizeof(v);
+    }
+    this.#push({
+      type: "gather-dep-success",
+      stimulusId: this.#nextStim("gather"),
+      peer: pending.peer,
+      nbytes,
+      missing: m.missing,
+    });
+  }
+
+  #peerGone(peer: WorkerId): void {
+    this.#peers.delete(peer);
+    for (const [id, f] of this.#fetches) {
+      if (f.peer !== peer) continue;
+      this.#fetches.delete(id);
+      this.#push({
+        type: "gather-dep-failure",
+        stimulusId: this.#nextStim("peer-gone"),
+        peer,
+        keys: f.keys,
+      });
+    }
+  }
+
+  #push(e: WorkerEvent): void {
+    this.#events.push(e);
+    this.#schedulePump();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(this.#pump);
+  }
+
+  /** Feed queued events to the state machine and run its instructions for one time slice. */
+  readonly #pump = (): void => {
+    this.#pumpScheduled = false;
+    const deadline = performance.now() + SLICE_MS;
+    let n = 0;
+    while (this.#events.length > 0) {
+      const events = this.#events;
+      this.#events = [];
+      const instructions = this.#state.handle(events);
+      for (const ins of instructions) this.#run(ins);
+      if ((++n & 15) === 0 && performance.now() > deadline) break;
+    }
+    this.#flush();
+    if (this.#events.length > 0) this.#schedulePump();
+  };
+
+  #run(ins: WorkerInstruction): void {
+    switch (ins.type) {
+      case "execute":
+        this.#execute(ins.key, ins.run as RunSpec, ins.stimulusId);
+        break;
+      case "gather-dep":
+        this.#gatherDep(ins.peer, ins.keys);
+        break;
+      case "release-data":
+        this.#store.delete(ins.key);
+        break;
+      case "send-task-finished":
+        this.#finished.push(ins.key, ins.nbytes, ins.duration);
+        break;
+      case "send-task-erred":
+        this.#erred.push([ins.key, ins.error]);
+        break;
+      case "send-missing-data":
+        this.#missing.push([ins.key, ins.holder]);
+        break;
+      default:
+        ins satisfies never;
+    }
+  }
+
+  #execute(key: Key, spec: RunSpec, stim: string): void {
+    const t0 = performance.now();
+    let out: unknown;
+    try {
+      out = runSpec(spec, this.#ctx);
+    } catch (err) {
+      this.#events.push(this.#failure(key, err, stim));
+      return;
+    }
+    if (!isThenable(out)) {
+      this.#events.push(this.#success(key, out, t0, stim));
+      return;
+    }
+    Promise.resolve(out).then(
+      (v) => this.#push(this.#success(key, v, t0, stim)),
+      (err: unknown) => this.#push(this.#failure(key, err, stim)),
+    );
+  }
+
+  #success(key: Key, value: unknown, t0: number, stimulusId: string): WorkerEvent {
+    this.#store.set(key, value);
+    const duration = (performance.now() - t0) / 1000;
+    return { type: "execute-success", stimulusId, key, nbytes: sizeof(value), duration };
+  }
+
+  #failure(key: Key, err: unknown, stimulusId: string): WorkerEvent {
+    return { type: "execute-failure", stimulusId, key, error: errorToData(err, key) };
+  }
+
+  #gatherDep(peer: WorkerId, keys: readonly Key[]): void {
+    const port = this.#peers.get(peer);
+    if (port === undefined) {
+      this.#events.push({
+        type: "gather-dep-failure",
+        stimulusId: this.#nextStim("no-peer"),
+        peer,
+        keys,
+      });
+      return;
+    }
+    const id = this.#nextId++;
+    this.#fetches.set(id, { peer, keys });
+    port.postMessage({ t: "get", id, keys } satisfies PeerMessage);
+  }
+
+  #flush(): void {
+    if (this.#finished.length === 0 && this.#erred.length === 0 && this.#missing.length === 0) {
+      return;
+    }
+    const msg: FromWorker = {
+      t: "report",
+      finished: this.#finished,
+      erred: this.#erred,
+      missing: this.#missing,
+    };
+    this.#finished = [];
+    this.#erred = [];
+    this.#missing = [];
+    this.#toScheduler.postMessage(msg);
+  }
+
+  #nextStim(what: string): string {
+    return `${what}-${++this.#stim}`;
+  }
+}
+
+/** The event half of a MessagePort. */
+export interface PortEvents {
+  on(event: "message", listener: (m: PeerMessage) => void): void;
+}

@@ -1,0 +1,82 @@
+/**
+ * Messages between the scheduler's thread and a worker thread, and between two worker threads
+ * (peer links). Batched: one message carries every compute-task and free-key of one scheduler
+ * step for that worker, and one report carries every result of one worker time slice.
+ * Values travel by structured clone; large binary buffers are shared (see share.ts).
+ */
+import type { ErrorData } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import type { Resources, WorkerId } from "../scheduler/protocol.js";
+import type { ShippedFn } from "../shipping/ship.js";
+
+/** Data a worker thread is started with (`workerData`). */
+export interface WorkerInit {
+  readonly id: WorkerId;
+  readonly name: string;
+  readonly nthreads: number;
+  readonly resources: Resources;
+}
+
+/** One compute-task, compact: [key, run, deps as [key, holders][], priority, resources?]. */
+export type ComputeOp = readonly [
+  key: Key,
+  run: unknown,
+  deps: readonly (readonly [Key, readonly WorkerId[]])[],
+  priority: readonly number[],
+  resources: Resources | undefined,
+];
+
+export type ToWorker =
+  | {
+      readonly t: "ops";
+      readonly stim: string;
+      /** Function definitions this worker has not been sent before. */
+      readonly fns?: readonly ShippedFn[] | undefined;
+      readonly compute?: readonly ComputeOp[] | undefined;
+      readonly free?: readonly Key[] | undefined;
+    }
+  | { readonly t: "get-data"; readonly id: number; readonly keys: readonly Key[] }
+  | {
+      readonly t: "put-data";
+      readonly id: number;
+      readonly keys: readonly Key[];
+      readonly values: readonly unknown[];
+    }
+  | { readonly t: "peer"; readonly peer: WorkerId; readonly port: MessagePortLike }
+  | { readonly t: "peer-gone"; readonly peer: WorkerId }
+  | { readonly t: "dump"; readonly id: number }
+  | { readonly t: "close" };
+
+export type FromWorker =
+  | {
+      readonly t: "report";
+      /** Flattened triples: key, nbytes, duration (seconds). */
+      readonly finished: readonly (Key | number)[];
+      readonly erred: readonly (readonly [Key, ErrorData])[];
+      /** Pairs: key, the holder that did not have it. */
+      readonly missing: readonly (readonly [Key, WorkerId])[];
+    }
+  | {
+      readonly t: "data";
+      readonly id: number;
+      readonly values: readonly unknown[];
+      readonly missing: readonly Key[];
+    }
+  | { readonly t: "put-ok"; readonly id: number; readonly nbytes: readonly number[] }
+  | { readonly t: "dump"; readonly id: number; readonly state: unknown }
+  | { readonly t: "ready" };
+
+/** Between two worker threads over their MessageChannel. */
+export type PeerMessage =
+  | { readonly t: "get"; readonly id: number; readonly keys: readonly Key[] }
+  | {
+      readonly t: "data";
+      readonly id: number;
+      readonly values: readonly unknown[];
+      readonly missing: readonly Key[];
+    };
+
+/** The part of node:worker_threads' MessagePort this module needs (keeps it free of node:*). */
+export interface MessagePortLike {
+  postMessage(value: unknown, transfer?: readonly unknown[]): void;
+}
