@@ -1,0 +1,97 @@
+/**
+ * The benchmark interface every suite shares: `npm run bench -- <suite> [--json] [--repeat N]
+ * [--case NAME]`. Each case runs Barn and, where there is one, a peer on the same work in the
+ * same run; the reported figure is the median of the repeats. With --json, one JSON object per
+ * case per line: suite, case, n, barn_s, tasks_per_s and, with a peer, peer, peer_s, ratio
+ * (Barn seconds over peer seconds: below 1 means Barn was faster).
+ */
+import { cpus, totalmem } from "node:os";
+
+export interface CaseResult {
+  /** Work items (tasks) in the case. */
+  readonly n: number;
+  /** Barn's seconds for one repeat. */
+  readonly barn_s: number;
+  /** Tasks counted for tasks_per_s, when that differs from n. */
+  readonly tasks?: number;
+  readonly peer?: string;
+  readonly peer_s?: number;
+  /** Extra figures (bytes per task, ...). */
+  readonly extra?: Record<string, number | string>;
+}
+
+export interface BenchCase {
+  readonly name: string;
+  /** Runs only when asked for by --case (slow or memory-hungry). */
+  readonly optIn?: boolean;
+  run(): Promise<CaseResult>;
+}
+
+export interface Suite {
+  readonly name: string;
+  readonly cases: readonly BenchCase[];
+}
+
+export function machineLine(): string {
+  const c = cpus();
+  return `${c.length} x ${c[0]?.model.trim() ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${process.platform}-${process.arch}`;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export async function runSuite(
+  suite: Suite,
+  opts: { json: boolean; repeat: number; only: readonly string[] },
+): Promise<void> {
+  const cases = suite.cases.filter((c) =>
+    opts.only.length > 0 ? opts.only.includes(c.name) : !c.optIn,
+  );
+  if (!opts.json) console.log(`# ${suite.name} — ${machineLine()} — median of ${opts.repeat}`);
+  for (const c of cases) {
+    const runs: CaseResult[] = [];
+    for (let i = 0; i < opts.repeat; i++) runs.push(await c.run());
+    const barn_s = median(runs.map((r) => r.barn_s));
+    const first = runs[0]!;
+    const tasks = first.tasks ?? first.n;
+    const out: Record<string, unknown> = {
+      suite: suite.name,
+      case: c.name,
+      n: first.n,
+      barn_s: round(barn_s),
+      tasks_per_s: Math.round(tasks / barn_s),
+      us_per_task: round((barn_s / tasks) * 1e6),
+    };
+    if (first.peer !== undefined) {
+      const peer_s = median(runs.map((r) => r.peer_s ?? Number.NaN));
+      out.peer = first.peer;
+      out.peer_s = round(peer_s);
+      out.peer_tasks_per_s = Math.round(tasks / peer_s);
+      out.ratio = round(barn_s / peer_s);
+    }
+    for (const [k, v] of Object.entries(first.extra ?? {})) out[k] = v;
+    out.repeat = opts.repeat;
+    out.machine = machineLine();
+    if (opts.json) console.log(JSON.stringify(out));
+    else console.log(formatLine(out));
+  }
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+function formatLine(o: Record<string, unknown>): string {
+  const parts = [`${String(o.case).padEnd(16)} n=${o.n}`, `barn ${o.barn_s} s`, `${o.tasks_per_s} tasks/s`];
+  parts.push(`${o.us_per_task} µs/task`);
+  if (o.peer !== undefined) parts.push(`${o.peer} ${o.peer_s} s (ratio ${o.ratio})`);
+  for (const [k, v] of Object.entries(o)) {
+    if (!["suite", "case", "n", "barn_s", "tasks_per_s", "us_per_task", "peer", "peer_s", "ratio", "peer_tasks_per_s", "repeat", "machine"].includes(k)) {
+      parts.push(`${k}=${v}`);
+    }
+  }
+  return parts.join("  ");
+}

@@ -1,0 +1,23 @@
+/** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...]` */
+import { type Suite, runSuite } from "./harness.js";
+import { tasksSuite } from "./suites/tasks.js";
+
+const suites: Record<string, Suite> = { tasks: tasksSuite };
+
+const argv = process.argv.slice(2);
+const json = argv.includes("--json");
+const repeatAt = argv.indexOf("--repeat");
+const repeat = repeatAt >= 0 ? Number(argv[repeatAt + 1]) : 3;
+const only: string[] = [];
+argv.forEach((a, i) => {
+  if (a === "--case" && argv[i + 1]) only.push(argv[i + 1]!);
+});
+const names = argv.filter(
+  (a, i) => !a.startsWith("--") && argv[i - 1] !== "--repeat" && argv[i - 1] !== "--case",
+);
+if (names.length === 0 || names.some((n) => !(n in suites))) {
+  console.error(`usage: npm run bench -- <${Object.keys(suites).join("|")}> [--json] [--repeat N] [--case NAME]`);
+  process.exit(2);
+}
+for (const n of names) await runSuite(suites[n]!, { json, repeat, only });
+process.exit(0);
