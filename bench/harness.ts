@@ -85,11 +85,30 @@ function round(x: number): number {
 }
 
 function formatLine(o: Record<string, unknown>): string {
-  const parts = [`${String(o.case).padEnd(16)} n=${o.n}`, `barn ${o.barn_s} s`, `${o.tasks_per_s} tasks/s`];
+  const parts = [
+    `${String(o.case).padEnd(16)} n=${o.n}`,
+    `barn ${o.barn_s} s`,
+    `${o.tasks_per_s} tasks/s`,
+  ];
   parts.push(`${o.us_per_task} µs/task`);
   if (o.peer !== undefined) parts.push(`${o.peer} ${o.peer_s} s (ratio ${o.ratio})`);
   for (const [k, v] of Object.entries(o)) {
-    if (!["suite", "case", "n", "barn_s", "tasks_per_s", "us_per_task", "peer", "peer_s", "ratio", "peer_tasks_per_s", "repeat", "machine"].includes(k)) {
+    if (
+      ![
+        "suite",
+        "case",
+        "n",
+        "barn_s",
+        "tasks_per_s",
+        "us_per_task",
+        "peer",
+        "peer_s",
+        "ratio",
+        "peer_tasks_per_s",
+        "repeat",
+        "machine",
+      ].includes(k)
+    ) {
       parts.push(`${k}=${v}`);
     }
   }

@@ -1,5 +1,5 @@
 /** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...]` */
-import { type Suite, runSuite } from "./harness.js";
+import { runSuite, type Suite } from "./harness.js";
 import { tasksSuite } from "./suites/tasks.js";
 
 const suites: Record<string, Suite> = { tasks: tasksSuite };
@@ -16,7 +16,9 @@ const names = argv.filter(
   (a, i) => !a.startsWith("--") && argv[i - 1] !== "--repeat" && argv[i - 1] !== "--case",
 );
 if (names.length === 0 || names.some((n) => !(n in suites))) {
-  console.error(`usage: npm run bench -- <${Object.keys(suites).join("|")}> [--json] [--repeat N] [--case NAME]`);
+  console.error(
+    `usage: npm run bench -- <${Object.keys(suites).join("|")}> [--json] [--repeat N] [--case NAME]`,
+  );
   process.exit(2);
 }
 for (const n of names) await runSuite(suites[n]!, { json, repeat, only });

@@ -55,5 +55,7 @@ const client = await Client.connect();
 const add = delayed((a: number, b: number) => a + b);
 const primes = delayed(countPrimes);
 const total = add(primes(0, 1_000_000), primes(1_000_000, 2_000_000));
-console.log(`  delayed graph of ${total.graph().size} tasks -> ${await total.compute()} primes below 2,000,000`);
+console.log(
+  `  delayed graph of ${total.graph().size} tasks -> ${await total.compute()} primes below 2,000,000`,
+);
 await client.close();

@@ -31,7 +31,9 @@ for (const scheduler of ["sync", "threads"] as const) {
         got,
         xs.map((x) => x * x),
       );
-      const sums = await client.gather(client.map((a: number, b: number) => a + b, [1, 2, 3], [10, 20, 30]));
+      const sums = await client.gather(
+        client.map((a: number, b: number) => a + b, [1, 2, 3], [10, 20, 30]),
+      );
       assert.deepEqual(sums, [11, 22, 33]);
     });
 
@@ -57,7 +59,10 @@ for (const scheduler of ["sync", "threads"] as const) {
     });
 
     test("a function that imports what it needs inside its body ships", async () => {
-      const f = client.submit(async (p: string) => (await import("node:path")).basename(p), "/a/b/c.txt");
+      const f = client.submit(
+        async (p: string) => (await import("node:path")).basename(p),
+        "/a/b/c.txt",
+      );
       assert.equal(await f, "c.txt");
     });
 
@@ -80,7 +85,11 @@ for (const scheduler of ["sync", "threads"] as const) {
       const fut = await client.scatter(big);
       const many = await client.scatter([1, 2, 3]);
       assert.equal(many.length, 3);
-      const total = client.submit((a: Int32Array, xs: number[]) => a.reduce((s, v) => s + v, 0) + xs.length, fut, many as unknown as number[]);
+      const total = client.submit(
+        (a: Int32Array, xs: number[]) => a.reduce((s, v) => s + v, 0) + xs.length,
+        fut,
+        many as unknown as number[],
+      );
       assert.equal(await total, 3000 + 3);
       assert.deepEqual(await client.gather(many), [1, 2, 3]);
     });
@@ -113,9 +122,16 @@ for (const scheduler of ["sync", "threads"] as const) {
       );
       const seen: number[] = [];
       for await (const f of asCompleted(fs)) seen.push(await f);
-      assert.deepEqual([...seen].sort((a, b) => a - b), [1, 15, 30]);
+      assert.deepEqual(
+        [...seen].sort((a, b) => a - b),
+        [1, 15, 30],
+      );
       const pairs: number[] = [];
-      for await (const [, v] of asCompleted(client.map((x: number) => x, [1, 2]), { withResults: true })) pairs.push(v);
+      for await (const [, v] of asCompleted(
+        client.map((x: number) => x, [1, 2]),
+        { withResults: true },
+      ))
+        pairs.push(v);
       assert.deepEqual(pairs.sort(), [1, 2]);
     });
 

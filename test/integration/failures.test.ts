@@ -53,15 +53,18 @@ describe("failures on the local cluster", () => {
   });
 
   test("retries re-run a failing task", async () => {
-    const flaky = client.with({ retries: 3 }).submit(async (dir: string) => {
-      const fs = await import("node:fs");
-      const path = await import("node:path");
-      const marker = path.join(dir, "attempts");
-      const n = fs.existsSync(marker) ? Number(fs.readFileSync(marker, "utf8")) : 0;
-      fs.writeFileSync(marker, String(n + 1));
-      if (n < 2) throw new Error(`attempt ${n} fails`);
-      return n;
-    }, mkdtempSync(join(tmpdir(), "barn-retry-")));
+    const flaky = client.with({ retries: 3 }).submit(
+      async (dir: string) => {
+        const fs = await import("node:fs");
+        const path = await import("node:path");
+        const marker = path.join(dir, "attempts");
+        const n = fs.existsSync(marker) ? Number(fs.readFileSync(marker, "utf8")) : 0;
+        fs.writeFileSync(marker, String(n + 1));
+        if (n < 2) throw new Error(`attempt ${n} fails`);
+        return n;
+      },
+      mkdtempSync(join(tmpdir(), "barn-retry-")),
+    );
     assert.equal(await flaky, 2);
     const noRetry = client.submit(() => {
       throw new Error("always");
@@ -141,7 +144,10 @@ describe("failures on the local cluster", () => {
   test("bad options name the option", () => {
     assert.throws(
       () => client.with({ retries: -1 }),
-      (e: unknown) => e instanceof BarnError && e.code === ErrorCodes.INVALID_OPTION && /retries/.test((e as Error).message),
+      (e: unknown) =>
+        e instanceof BarnError &&
+        e.code === ErrorCodes.INVALID_OPTION &&
+        /retries/.test((e as Error).message),
     );
   });
 });

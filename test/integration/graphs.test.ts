@@ -6,17 +6,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
+import { graphFromEntries } from "../../src/graph/validate.js";
 import {
   BarnError,
   Client,
+  data,
   ErrorCodes,
   type Graph,
   type GraphNode,
-  data,
   ref,
   task,
 } from "../../src/index.js";
-import { graphFromEntries } from "../../src/graph/validate.js";
 
 /** Each node: (seed, ...inputs) -> number, the same function everywhere. */
 const mix = (seed: number, ...xs: number[]) =>
@@ -29,21 +29,21 @@ interface Dag {
 }
 
 /** A random DAG: node i may depend on any of nodes < i. */
-const dagArb = fc
-  .integer({ min: 1, max: 40 })
-  .chain((n) =>
-    fc.record({
-      n: fc.constant(n),
-      deps: fc.tuple(
-        ...Array.from({ length: n }, (_, i) =>
-          i === 0
-            ? fc.constant([] as number[])
-            : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: Math.min(i, 4) }),
-        ),
+const dagArb = fc.integer({ min: 1, max: 40 }).chain((n) =>
+  fc.record({
+    n: fc.constant(n),
+    deps: fc.tuple(
+      ...Array.from({ length: n }, (_, i) =>
+        i === 0
+          ? fc.constant([] as number[])
+          : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: Math.min(i, 4) }),
       ),
-      dataNodes: fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: 3 }).map((a) => new Set(a)),
-    }),
-  );
+    ),
+    dataNodes: fc
+      .uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: 3 })
+      .map((a) => new Set(a)),
+  }),
+);
 
 function toGraph(d: Dag): Graph {
   const g = new Map<string, GraphNode>();
@@ -59,7 +59,9 @@ function oracle(d: Dag): number[] {
   const v: number[] = [];
   for (let i = 0; i < d.n; i++) {
     const deps = d.deps[i]!;
-    v.push(d.dataNodes.has(i) && deps.length === 0 ? i * 1000 + 1 : mix(i, ...deps.map((j) => v[j]!)));
+    v.push(
+      d.dataNodes.has(i) && deps.length === 0 ? i * 1000 + 1 : mix(i, ...deps.map((j) => v[j]!)),
+    );
   }
   return v;
 }
@@ -68,7 +70,11 @@ describe("task graphs", () => {
   let threads: Client;
   let sync: Client;
   before(async () => {
-    threads = await Client.connect({ workers: 3, setAsDefault: false, schedulerConfig: { validate: true } });
+    threads = await Client.connect({
+      workers: 3,
+      setAsDefault: false,
+      schedulerConfig: { validate: true },
+    });
     sync = await Client.connect({ scheduler: "sync", setAsDefault: false });
   });
   after(async () => {
@@ -100,7 +106,10 @@ describe("task graphs", () => {
       assert.throws(
         () => c.submitGraph(g, ["c"]),
         (e: unknown) =>
-          e instanceof BarnError && e.code === ErrorCodes.GRAPH_CYCLE && /a/.test(e.message) && /b/.test(e.message),
+          e instanceof BarnError &&
+          e.code === ErrorCodes.GRAPH_CYCLE &&
+          /a/.test(e.message) &&
+          /b/.test(e.message),
       );
     }
   });
@@ -118,7 +127,9 @@ describe("task graphs", () => {
   });
 
   test("a task that is not a function is refused", () => {
-    const g = new Map<string, GraphNode>([["a", { kind: "task", fn: 5 as unknown as () => void, args: [] }]]);
+    const g = new Map<string, GraphNode>([
+      ["a", { kind: "task", fn: 5 as unknown as () => void, args: [] }],
+    ]);
     assert.throws(
       () => sync.submitGraph(g, ["a"]),
       (e: unknown) => e instanceof BarnError && e.code === ErrorCodes.GRAPH_NOT_A_FUNCTION,
@@ -127,14 +138,21 @@ describe("task graphs", () => {
 
   test("duplicate keys are refused", () => {
     assert.throws(
-      () => graphFromEntries([["x", data(1)], ["x", data(2)]]),
-      (e: unknown) => e instanceof BarnError && e.code === ErrorCodes.GRAPH_DUPLICATE_KEY && /x/.test(e.message),
+      () =>
+        graphFromEntries([
+          ["x", data(1)],
+          ["x", data(2)],
+        ]),
+      (e: unknown) =>
+        e instanceof BarnError && e.code === ErrorCodes.GRAPH_DUPLICATE_KEY && /x/.test(e.message),
     );
   });
 
   test("graphs may refer to futures the client holds", async () => {
     const f = threads.submit(() => 20);
-    const g = new Map<string, GraphNode>([["plus", task((a: number, b: number) => a + b, ref(f.key), 22)]]);
+    const g = new Map<string, GraphNode>([
+      ["plus", task((a: number, b: number) => a + b, ref(f.key), 22)],
+    ]);
     assert.deepEqual(await threads.get(g, ["plus"]), [42]);
   });
 });
