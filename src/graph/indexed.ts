@@ -27,14 +27,14 @@ export interface IndexedGraph {
  */
 export function indexGraph(graph: Graph, onExternal?: (from: Key, dep: Key) => void): IndexedGraph {
   const n = graph.size;
-  const keys: Key[] = new Array(n);
-  const nodes: GraphNode[] = new Array(n);
+  // Filled by push: `new Array(n)` of a million holes would be a slow dictionary array.
+  const keys: Key[] = [];
+  const nodes: GraphNode[] = [];
   const index = new Map<Key, number>();
-  let i = 0;
   for (const [key, node] of graph) {
-    keys[i] = key;
-    nodes[i] = node;
-    index.set(key, i++);
+    index.set(key, keys.length);
+    keys.push(key);
+    nodes.push(node);
   }
   const depStart = new Int32Array(n + 1);
   const depList: number[] = [];
