@@ -36,6 +36,8 @@ export function weightedNested(c: number, parts: { v: number }[], extra: { w: nu
 
 interface NodeSpec {
   deps: number[];
+  /** Depend on the previous node only, so that linear chains are common. */
+  chain: boolean;
   kind: "task" | "data" | "alias";
   c: number;
   nested: boolean;
@@ -44,6 +46,7 @@ interface NodeSpec {
 
 const nodeSpec: fc.Arbitrary<NodeSpec> = fc.record({
   deps: fc.array(fc.nat(), { maxLength: 4 }),
+  chain: fc.constantFrom(true, true, false),
   kind: fc.constantFrom("task" as const, "task" as const, "data" as const, "alias" as const),
   c: fc.integer({ min: -50, max: 50 }),
   nested: fc.boolean(),
@@ -57,7 +60,7 @@ export function dagArb(max = 40): fc.Arbitrary<Graph> {
 
 function buildDag(specs: NodeSpec[]): Graph {
   const nodes: [Key, GraphNode, number][] = specs.map((s, i) => {
-    const deps = i === 0 ? [] : [...new Set(s.deps.map((d) => d % i))];
+    const deps = i === 0 ? [] : s.chain ? [i - 1] : [...new Set(s.deps.map((d) => d % i))];
     return [`k${i}`, makeNode(s, deps), s.rank];
   });
   nodes.sort((a, b) => a[2] - b[2]);
