@@ -1,0 +1,293 @@
+/**
+ * The scheduler's engine: its state and the few mechanisms every transition shares (the
+ * dispatcher that logs and counts, the recommendation queue, instruction emitters). What to do
+ * per event lives in events.ts and update-graph.ts, per transition in transitions.ts, where to
+ * run in decide-worker.ts. The public facade over it is state.ts.
+ *
+ * Transitions never recurse into cascades: a transition that makes other tasks change state
+ * pushes a recommendation (task, target) that `drain()` applies later, so releasing a chain of a
+ * million tasks runs in a loop, not a million stack frames deep.
+ */
+import { BarnError, ErrorCodes, type ErrorData } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import { ClientState } from "./client-state.js";
+import { fillQueue } from "./decide-worker.js";
+import { handleEvent } from "./events.js";
+import { TransitionLog } from "./log.js";
+import type {
+  ClientId,
+  SchedulerConfig,
+  SchedulerEvent,
+  SchedulerInstruction,
+  SchedulerTaskState,
+  WorkerId,
+} from "./protocol.js";
+import { TaskQueue } from "./queue.js";
+import { formatStory } from "./story.js";
+import { TaskGroup } from "./task-group.js";
+import { liveDependents, NSTATES, needed, stateCode, type TaskState } from "./task-state.js";
+import { transitionFn } from "./transitions.js";
+import { validateState } from "./validate.js";
+import type { WorkerState } from "./worker-state.js";
+
+const NO_DEPS: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[] = [];
+
+export class SchedulerCore {
+  readonly config: SchedulerConfig;
+  readonly clock: () => number;
+  /** Every live task (never a forgotten one), by key. */
+  readonly tasks = new Map<Key, TaskState>();
+  readonly workers = new Map<WorkerId, WorkerState>();
+  /** The same workers, for allocation-free iteration. */
+  readonly workerList: WorkerState[] = [];
+  readonly clients = new Map<ClientId, ClientState>();
+  readonly groups = new Map<string, TaskGroup>();
+  /** Root tasks in state queued. */
+  readonly queue = new TaskQueue();
+  /** Tasks in state no-worker, retried when a worker joins. */
+  readonly noWorker = new Set<TaskState>();
+  readonly log: TransitionLog;
+  /** Live tasks per state code (forgotten is not counted). */
+  readonly counts: number[] = new Array<number>(NSTATES).fill(0);
+  /** Incremented per update-graph: the second element of every priority. */
+  generation = 0;
+  /** Task creation counter: the FIFO tie-break of priorities. */
+  seq = 0;
+  /** Traversal marks: a task or worker is visited in this traversal when mark === epoch. */
+  epoch = 0;
+  /** The event being handled, and the time of this handle() call. */
+  stimulusId = "";
+  now = 0;
+  /** Instructions of the current handle() call. */
+  out: SchedulerInstruction[] = [];
+  /** Something changed that may open a queue slot; `fillQueue` runs at the end of handle(). */
+  queueDirty = false;
+  /** The event that last made the queue dirty: the stimulus of the compute-tasks it causes. */
+  queueStimulus = "";
+  readonly #recTasks: TaskState[] = [];
+  readonly #recTargets: SchedulerTaskState[] = [];
+  #recHead = 0;
+  /** Workers with keys in `pendingFree`. */
+  readonly #freeDirty: WorkerState[] = [];
+
+  constructor(config: SchedulerConfig, clock: () => number) {
+    this.config = config;
+    this.clock = clock;
+    this.log = new TransitionLog(config.transitionLogLength);
+  }
+
+  handle(events: readonly SchedulerEvent[]): SchedulerInstruction[] {
+    this.now = this.clock();
+    for (const ev of events) {
+      this.stimulusId = ev.stimulusId;
+      handleEvent(this, ev);
+      this.drain();
+      this.flushFrees();
+    }
+    if (this.queueDirty) {
+      this.queueDirty = false;
+      if (this.queue.size > 0) {
+        this.stimulusId = this.queueStimulus;
+        fillQueue(this);
+        this.drain();
+        this.flushFrees();
+      }
+    }
+    const out = this.out;
+    this.out = [];
+    if (this.config.validate) validateState(this);
+    return out;
+  }
+
+  /** Move `ts` to `to` now, through the table; logs and counts the change. */
+  transition(ts: TaskState, to: SchedulerTaskState, ws: WorkerState | null): void {
+    const from = ts.state;
+    const fn = transitionFn(from, to);
+    if (fn === undefined) throw this.internal(ts, `illegal transition ${from} -> ${to}`);
+    fn(this, ts, ws);
+    const now = ts.state;
+    if (now === from) return;
+    const a = stateCode(from);
+    const b = stateCode(now);
+    this.counts[a]!--;
+    this.counts[b]!++;
+    this.log.record(ts.key, a, b, this.stimulusId, this.now);
+  }
+
+  /** Ask for `ts` to move to `to` once the current transition is done. */
+  recommend(ts: TaskState, to: SchedulerTaskState): void {
+    this.#recTasks.push(ts);
+    this.#recTargets.push(to);
+  }
+
+  /** A task whose deps are all in memory: roots go through the queue, others to a worker. */
+  recommendReady(ts: TaskState): void {
+    this.recommend(ts, ts.rootish ? "queued" : "processing");
+  }
+
+  /** Release `ts` (or forget it, if released) when nobody needs it any more. */
+  maybeRelease(ts: TaskState): void {
+    if (needed(ts)) return;
+    if (ts.state === "released") this.maybeForget(ts);
+    else if (ts.state !== "forgotten") this.recommend(ts, "released");
+  }
+
+  maybeForget(ts: TaskState): void {
+    if (ts.state === "released" && ts.wanters.length === 0 && liveDependents(ts) === 0) {
+      this.recommend(ts, "forgotten");
+    }
+  }
+
+  /** Apply recommendations until none is left. Stale ones (the task moved on) are skipped. */
+  drain(): void {
+    const tasks = this.#recTasks;
+    const targets = this.#recTargets;
+    while (this.#recHead < tasks.length) {
+      const i = this.#recHead++;
+      const ts = tasks[i]!;
+      const to = targets[i]!;
+      if (this.#current(ts, to)) this.transition(ts, to, null);
+    }
+    tasks.length = 0;
+    targets.length = 0;
+    this.#recHead = 0;
+  }
+
+  /** Is the recommendation still meaningful for the task's current state? */
+  #current(ts: TaskState, to: SchedulerTaskState): boolean {
+    const from = ts.state;
+    if (from === to || from === "forgotten") return false;
+    switch (to) {
+      case "released":
+        return !needed(ts);
+      case "forgotten":
+        return from === "released" && ts.wanters.length === 0 && liveDependents(ts) === 0;
+      case "waiting":
+        if (from === "released") return needed(ts);
+        return from === "processing" || from === "no-worker";
+      case "processing":
+      case "queued":
+        return from === "waiting" && ts.waitingOn === 0;
+      case "erred":
+        return from === "waiting";
+      default:
+        return true;
+    }
+  }
+
+  /** Tell `ws` to drop `key` (batched per worker and event). Nothing goes to a removed worker. */
+  freeKey(ws: WorkerState, key: Key): void {
+    if (ws.removed) return;
+    if (ws.pendingFree.length === 0) this.#freeDirty.push(ws);
+    ws.pendingFree.push(key);
+  }
+
+  flushFrees(): void {
+    const dirty = this.#freeDirty;
+    for (let i = 0; i < dirty.length; i++) this.#flushFree(dirty[i]!);
+    dirty.length = 0;
+  }
+
+  #flushFree(ws: WorkerState): void {
+    const keys = ws.pendingFree;
+    if (keys.length === 0) return;
+    ws.pendingFree = [];
+    if (ws.removed) return;
+    this.out.push({ type: "free-keys", worker: ws.id, keys, stimulusId: this.stimulusId });
+  }
+
+  emitCompute(ts: TaskState, ws: WorkerState): void {
+    // A free-keys for this worker decided earlier in the event must arrive first: it may free
+    // an earlier attempt of this very key.
+    this.#flushFree(ws);
+    let deps = NO_DEPS;
+    if (ts.deps.length > 0) {
+      const list: { key: Key; holders: WorkerId[] }[] = [];
+      for (const d of ts.deps) list.push({ key: d.key, holders: d.whoHas.map(workerId) });
+      deps = list;
+    }
+    this.out.push({
+      type: "compute-task",
+      worker: ws.id,
+      key: ts.key,
+      run: ts.run,
+      deps,
+      priority: [ts.prioUser, ts.generation, ts.order],
+      resources: ts.resources ?? undefined,
+      stimulusId: this.stimulusId,
+    });
+  }
+
+  reportMemory(ts: TaskState, client: ClientState): void {
+    this.out.push({
+      type: "key-in-memory",
+      client: client.id,
+      key: ts.key,
+      holders: ts.whoHas.map(workerId),
+      nbytes: ts.nbytes,
+      stimulusId: this.stimulusId,
+    });
+  }
+
+  reportErred(ts: TaskState, client: ClientState): void {
+    const error = ts.error ?? lostError(ts.key);
+    this.out.push({
+      type: "key-erred",
+      client: client.id,
+      key: ts.key,
+      error,
+      stimulusId: this.stimulusId,
+    });
+  }
+
+  reportCancelled(key: Key, client: ClientId): void {
+    this.out.push({ type: "key-cancelled", client, key, stimulusId: this.stimulusId });
+  }
+
+  client(id: ClientId): ClientState {
+    let c = this.clients.get(id);
+    if (c === undefined) {
+      c = new ClientState(id);
+      this.clients.set(id, c);
+    }
+    return c;
+  }
+
+  group(name: string): TaskGroup {
+    let g = this.groups.get(name);
+    if (g === undefined) {
+      g = new TaskGroup(name);
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  markQueueDirty(): void {
+    this.queueDirty = true;
+    this.queueStimulus = this.stimulusId;
+  }
+
+  /** An INTERNAL error naming the task (if any) and carrying its story. */
+  internal(ts: TaskState | null, what: string): BarnError {
+    if (ts === null) {
+      return new BarnError(
+        ErrorCodes.INTERNAL,
+        `scheduler invariant broken: ${what}. This is a bug in Barn.`,
+      );
+    }
+    const story = formatStory(this.log.story(ts.key));
+    return new BarnError(
+      ErrorCodes.INTERNAL,
+      `scheduler invariant broken for task ${ts.key} (state ${ts.state}): ${what}. This is a bug in Barn.\nstory of ${ts.key}:\n${story}`,
+      { key: ts.key },
+    );
+  }
+}
+
+function workerId(ws: WorkerState): WorkerId {
+  return ws.id;
+}
+
+function lostError(key: Key): ErrorData {
+  return { name: "BarnError", code: ErrorCodes.INTERNAL, message: `task ${key} erred`, key };
+}

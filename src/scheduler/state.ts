@@ -1,0 +1,135 @@
+/**
+ * The scheduler state machine's public facade (after dask.distributed's scheduler): feed it
+ * events, get instructions back. Pure: no I/O, no timers, no randomness; the clock is injected
+ * (seconds). Options are validated here; the engine behind it (core.ts) trusts them.
+ */
+import { OptionError } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import { SchedulerCore } from "./core.js";
+import type { TransitionRecord } from "./log.js";
+import {
+  defaultSchedulerConfig,
+  type SchedulerConfig,
+  type SchedulerEvent,
+  type SchedulerInstruction,
+  type SchedulerTaskState,
+  type WorkerId,
+} from "./protocol.js";
+import {
+  countsOf,
+  dumpState,
+  type TaskInfo,
+  taskInfo,
+  type WorkerInfo,
+  workerInfo,
+} from "./story.js";
+import { validateState } from "./validate.js";
+
+export type { TransitionRecord } from "./log.js";
+export type { TaskInfo, WorkerInfo } from "./story.js";
+
+export interface SchedulerStateOptions {
+  readonly config?: Partial<SchedulerConfig> | undefined;
+  /** Current time in seconds; only used to timestamp the transition log. Default: always 0. */
+  readonly clock?: (() => number) | undefined;
+}
+
+export class SchedulerState {
+  readonly #core: SchedulerCore;
+
+  constructor(options: SchedulerStateOptions = {}) {
+    const config = checkConfig({ ...defaultSchedulerConfig, ...stripUndefined(options.config) });
+    this.#core = new SchedulerCore(config, options.clock ?? zero);
+  }
+
+  get config(): SchedulerConfig {
+    return this.#core.config;
+  }
+
+  /** Handle the events in order; returns every instruction they cause, in order. */
+  handle(events: readonly SchedulerEvent[]): SchedulerInstruction[] {
+    return this.#core.handle(events);
+  }
+
+  /** Every logged transition of `key` (the log is a bounded ring: old entries fall off). */
+  story(key: Key): TransitionRecord[] {
+    return this.#core.log.story(key);
+  }
+
+  /** Check every invariant; throws BarnError INTERNAL naming the key and the invariant. */
+  validate(): void {
+    validateState(this.#core);
+  }
+
+  /** A JSON-serialisable summary of the state (tasks listed up to `maxTasks`). */
+  dump(maxTasks = 1000): object {
+    return dumpState(this.#core, maxTasks);
+  }
+
+  /** The task's state; "forgotten" for a key the scheduler does not know. */
+  taskState(key: Key): SchedulerTaskState {
+    return this.#core.tasks.get(key)?.state ?? "forgotten";
+  }
+
+  /** Details of one task, or undefined if unknown. */
+  task(key: Key): TaskInfo | undefined {
+    const ts = this.#core.tasks.get(key);
+    return ts === undefined ? undefined : taskInfo(ts);
+  }
+
+  /** The workers holding each key (an empty list for keys not in memory). */
+  whoHas(keys: readonly Key[]): Record<Key, WorkerId[]> {
+    const out: Record<Key, WorkerId[]> = {};
+    for (const k of keys) out[k] = this.#core.tasks.get(k)?.whoHas.map((w) => w.id) ?? [];
+    return out;
+  }
+
+  workers(): WorkerInfo[] {
+    return this.#core.workerList.map(workerInfo);
+  }
+
+  /** Live tasks per state (forgotten is always 0). */
+  counts(): Record<SchedulerTaskState, number> {
+    return countsOf(this.#core);
+  }
+
+  /** Number of live tasks. */
+  get size(): number {
+    return this.#core.tasks.size;
+  }
+}
+
+function zero(): number {
+  return 0;
+}
+
+function stripUndefined(c: Partial<SchedulerConfig> | undefined): Partial<SchedulerConfig> {
+  const out: Record<string, unknown> = {};
+  if (c !== undefined) for (const [k, v] of Object.entries(c)) if (v !== undefined) out[k] = v;
+  return out as Partial<SchedulerConfig>;
+}
+
+function checkConfig(c: SchedulerConfig): SchedulerConfig {
+  const positive = (name: keyof SchedulerConfig, v: number, allowZero = false): void => {
+    if (typeof v !== "number" || Number.isNaN(v) || v < 0 || (!allowZero && v === 0)) {
+      throw new OptionError(
+        `scheduler config ${name} must be a ${allowZero ? "non-negative" : "positive"} number, got ${String(v)}`,
+      );
+    }
+  };
+  positive("workerSaturation", c.workerSaturation);
+  positive("targetQueueSeconds", c.targetQueueSeconds, true);
+  positive("maxTasksPerThread", c.maxTasksPerThread);
+  positive("unknownTaskDuration", c.unknownTaskDuration, true);
+  positive("allowedFailures", c.allowedFailures, true);
+  positive("transitionLogLength", c.transitionLogLength, true);
+  if (!Number.isInteger(c.transitionLogLength) || !Number.isFinite(c.transitionLogLength)) {
+    throw new OptionError(
+      `scheduler config transitionLogLength must be a whole number of entries, got ${c.transitionLogLength}`,
+    );
+  }
+  if (typeof c.validate !== "boolean") {
+    throw new OptionError(`scheduler config validate must be a boolean, got ${String(c.validate)}`);
+  }
+  return Object.freeze({ ...c });
+}

@@ -1,0 +1,28 @@
+/**
+ * Duration statistics of a group of tasks (one function, usually: TaskSubmission.group). The
+ * root-task queue sizes how many tasks a worker may hold from the group's mean duration.
+ */
+
+export class TaskGroup {
+  readonly name: string;
+  /** Exponential moving average of finished durations (seconds); -1 until one finished. */
+  duration = -1;
+  /** Tasks of the group that finished (for the dashboard and dump). */
+  finished = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Fold one finished duration into the average (weight 1/2, as Dask's task prefixes). */
+  addDuration(seconds: number): void {
+    if (!(seconds >= 0)) return;
+    this.duration = this.duration < 0 ? seconds : 0.5 * this.duration + 0.5 * seconds;
+    this.finished++;
+  }
+
+  /** The estimate used before any task of the group finished is `unknown`. */
+  estimate(unknown: number): number {
+    return this.duration < 0 ? unknown : this.duration;
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * The scheduler's transitions: one small named function per legal (from -> to) pair, in a table.
+ * A function changes the task, its neighbours' counters and the worker sets, emits instructions
+ * and pushes recommendations for the tasks that must move next; it never recurses into another
+ * task's transition. The dispatcher (SchedulerCore.transition) looks the pair up, logs it, and
+ * throws INTERNAL with the task's story for a pair that is not here.
+ *
+ * A transition may end in another state than its name when the world says so: waiting ->
+ * processing lands in no-worker when no worker can run the task, and the log records where it
+ * actually went.
+ */
+import { ErrorCodes, type ErrorData } from "../errors.js";
+import type { SchedulerCore } from "./core.js";
+import { decideWorker } from "./decide-worker.js";
+import type { SchedulerTaskState } from "./protocol.js";
+import { dropDeadDependent, NSTATES, needed, stateCode, type TaskState } from "./task-state.js";
+import type { WorkerState } from "./worker-state.js";
+
+/** `ws`: the holder for -> memory, the chosen worker for queued -> processing, else null. */
+export type TransitionFn = (s: SchedulerCore, ts: TaskState, ws: WorkerState | null) => void;
+
+export type TransitionKey = `${SchedulerTaskState}->${SchedulerTaskState}`;
+
+// ---- entering a worker ----
+
+function assign(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
+  ts.state = "processing";
+  ts.processingOn = ws;
+  ts.procIndex = ws.processing.length;
+  ws.processing.push(ts);
+  s.emitCompute(ts, ws);
+}
+
+/**
+ * Take `ts` off its worker's processing list. `tell`: the worker must drop its attempt (it is
+ * told, if still alive); false when it reported the result itself.
+ */
+function unassign(s: SchedulerCore, ts: TaskState, tell: boolean): void {
+  const ws = ts.processingOn!;
+  const list = ws.processing;
+  const last = list.pop()!;
+  if (last !== ts) {
+    list[ts.procIndex] = last;
+    last.procIndex = ts.procIndex;
+  }
+  ts.processingOn = null;
+  ts.procIndex = -1;
+  if (tell) s.freeKey(ws, ts.key);
+  if (ts.rootish) s.markQueueDirty();
+}
+
+/** Count the deps that are not in memory and get them computed; ready when none is missing. */
+function startWaiting(s: SchedulerCore, ts: TaskState): void {
+  ts.state = "waiting";
+  let missing = 0;
+  let erred = false;
+  for (const dep of ts.deps) {
+    if (dep.state === "memory") continue;
+    missing++;
+    if (dep.state === "released") s.recommend(dep, "waiting");
+    else if (dep.state === "erred") erred = true;
+  }
+  ts.waitingOn = missing;
+  if (erred) s.recommend(ts, "erred");
+  else if (missing === 0) s.recommendReady(ts);
+}
+
+/** `ts` no longer needs its deps (it left the active states). */
+function releaseDeps(s: SchedulerCore, ts: TaskState): void {
+  for (const dep of ts.deps) {
+    dep.waiters--;
+    s.maybeRelease(dep);
+  }
+}
+
+function addHolder(ts: TaskState, ws: WorkerState): void {
+  ts.whoHas.push(ws);
+  ws.hasWhat.add(ts);
+  ws.nbytes += ts.nbytes;
+}
+
+/** `ts` is now in memory: waiting dependents have one dep less to wait for. */
+function enterMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
+  ts.state = "memory";
+  addHolder(ts, ws);
+  for (const d of ts.dependents) {
+    if (d.state === "waiting" && --d.waitingOn === 0) s.recommendReady(d);
+  }
+}
+
+function enterErred(s: SchedulerCore, ts: TaskState): void {
+  ts.state = "erred";
+  for (const c of ts.wanters) s.reportErred(ts, c);
+  for (const d of ts.dependents) if (d.state === "waiting") s.recommend(d, "erred");
+  if (!needed(ts)) s.recommend(ts, "released");
+}
+
+function lostScatter(key: string): ErrorData {
+  return {
+    name: "BarnError",
+    code: ErrorCodes.UNKNOWN_KEY,
+    message: `scattered data ${key} was lost (its worker left or it was released) and cannot be recomputed: scatter it again`,
+    key,
+  };
+}
+
+// ---- the table ----
+
+function releasedWaiting(s: SchedulerCore, ts: TaskState): void {
+  if (ts.scattered) {
+    // Scattered data has no run spec: once its copies are gone it cannot come back.
+    ts.error = lostScatter(ts.key);
+    enterErred(s, ts);
+    return;
+  }
+  for (const dep of ts.deps) dep.waiters++;
+  startWaiting(s, ts);
+}
+
+function releasedForgotten(s: SchedulerCore, ts: TaskState): void {
+  ts.state = "forgotten";
+  s.tasks.delete(ts.key);
+  for (const dep of ts.deps) {
+    dropDeadDependent(dep);
+    s.maybeForget(dep);
+  }
+}
+
+/** Scattered data (or a result reported for a released task) lands on `ws`. */
+function releasedMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | null): void {
+  enterMemory(s, ts, ws!);
+  for (const c of ts.wanters) s.reportMemory(ts, c);
+}
+
+function waitingProcessing(s: SchedulerCore, ts: TaskState): void {
+  const ws = decideWorker(s, ts);
+  if (ws === null) waitingNoWorker(s, ts);
+  else assign(s, ts, ws);
+}
+
+function waitingQueued(s: SchedulerCore, ts: TaskState): void {
+  ts.state = "queued";
+  s.queue.push(ts);
+  s.markQueueDirty();
+}
+
+function waitingNoWorker(s: SchedulerCore, ts: TaskState): void {
+  ts.state = "no-worker";
+  s.noWorker.add(ts);
+}
+
+function waitingReleased(s: SchedulerCore, ts: TaskState): void {
+  ts.state = "released";
+  ts.waitingOn = 0;
+  releaseDeps(s, ts);
+  s.maybeForget(ts);
+}
+
+/** A dep erred: this task errs with the dep's error, under its own key. */
+function waitingErred(s: SchedulerCore, ts: TaskState): void {
+  let blame: ErrorData | null = null;
+  for (const dep of ts.deps) if (dep.state === "erred") blame = dep.error;
+  if (blame === null) throw s.internal(ts, "waiting -> erred without an erred dependency");
+  ts.error = { ...blame, key: ts.key };
+  ts.waitingOn = 0;
+  releaseDeps(s, ts);
+  enterErred(s, ts);
+}
+
+function queuedProcessing(s: SchedulerCore, ts: TaskState, ws: WorkerState | null): void {
+  s.queue.remove(ts);
+  assign(s, ts, ws!);
+}
+
+function queuedReleased(s: SchedulerCore, ts: TaskState): void {
+  s.queue.remove(ts);
+  ts.state = "released";
+  s.maybeForget(ts);
+}
+
+function noWorkerProcessing(s: SchedulerCore, ts: TaskState): void {
+  const ws = decideWorker(s, ts);
+  if (ws === null) return;
+  s.noWorker.delete(ts);
+  assign(s, ts, ws);
+}
+
+function noWorkerWaiting(s: SchedulerCore, ts: TaskState): void {
+  s.noWorker.delete(ts);
+  startWaiting(s, ts);
+}
+
+function noWorkerReleased(s: SchedulerCore, ts: TaskState): void {
+  s.noWorker.delete(ts);
+  ts.state = "released";
+  releaseDeps(s, ts);
+  s.maybeForget(ts);
+}
+
+/** `ws` reported the result. It may not be the worker we assigned (a stale assignment). */
+function processingMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | null): void {
+  const holder = ws!;
+  unassign(s, ts, ts.processingOn !== holder);
+  enterMemory(s, ts, holder);
+  for (const c of ts.wanters) s.reportMemory(ts, c);
+  releaseDeps(s, ts);
+  if (!needed(ts)) s.recommend(ts, "released");
+}
+
+/** Run it again elsewhere (or here): its worker died, it threw with retries left, or an input was lost. */
+function processingWaiting(s: SchedulerCore, ts: TaskState): void {
+  unassign(s, ts, true);
+  startWaiting(s, ts);
+}
+
+function processingReleased(s: SchedulerCore, ts: TaskState): void {
+  unassign(s, ts, true);
+  ts.state = "released";
+  releaseDeps(s, ts);
+  s.maybeForget(ts);
+}
+
+/** `ts.error` was set by the caller (the worker's error, or KilledWorker). */
+function processingErred(s: SchedulerCore, ts: TaskState): void {
+  unassign(s, ts, true);
+  releaseDeps(s, ts);
+  enterErred(s, ts);
+}
+
+/**
+ * Drop every copy. Nobody needs it (the normal case), or its last holder is gone: then waiting
+ * dependents wait for it again, dependents already placed are rescheduled (we do not wait for
+ * their workers to report missing-data), and it is recomputed from its lineage if still needed.
+ */
+function memoryReleased(s: SchedulerCore, ts: TaskState): void {
+  for (const ws of ts.whoHas) {
+    ws.hasWhat.delete(ts);
+    ws.nbytes -= ts.nbytes;
+    s.freeKey(ws, ts.key);
+  }
+  ts.whoHas = [];
+  ts.state = "released";
+  for (const d of ts.dependents) {
+    if (d.state === "waiting") d.waitingOn++;
+    else if (d.state === "processing" || d.state === "no-worker") s.recommend(d, "waiting");
+  }
+  if (needed(ts)) s.recommend(ts, "waiting");
+  else s.maybeForget(ts);
+}
+
+function erredReleased(s: SchedulerCore, ts: TaskState): void {
+  ts.state = "released";
+  ts.error = null;
+  s.maybeForget(ts);
+}
+
+const table: { readonly [K in TransitionKey]?: TransitionFn } = {
+  "released->waiting": releasedWaiting,
+  "released->forgotten": releasedForgotten,
+  "released->memory": releasedMemory,
+  "waiting->processing": waitingProcessing,
+  "waiting->queued": waitingQueued,
+  "waiting->no-worker": waitingNoWorker,
+  "waiting->released": waitingReleased,
+  "waiting->erred": waitingErred,
+  "queued->processing": queuedProcessing,
+  "queued->released": queuedReleased,
+  "no-worker->processing": noWorkerProcessing,
+  "no-worker->waiting": noWorkerWaiting,
+  "no-worker->released": noWorkerReleased,
+  "processing->memory": processingMemory,
+  "processing->waiting": processingWaiting,
+  "processing->released": processingReleased,
+  "processing->erred": processingErred,
+  "memory->released": memoryReleased,
+  "erred->released": erredReleased,
+};
+
+/** The table as a matrix indexed by state codes, so dispatch builds no "from->to" string. */
+const matrix: (TransitionFn | undefined)[] = buildMatrix();
+
+function buildMatrix(): (TransitionFn | undefined)[] {
+  const m = new Array<TransitionFn | undefined>(NSTATES * NSTATES).fill(undefined);
+  for (const [k, fn] of Object.entries(table)) {
+    const [from, to] = k.split("->") as [SchedulerTaskState, SchedulerTaskState];
+    m[stateCode(from) * NSTATES + stateCode(to)] = fn;
+  }
+  return m;
+}
+
+export function transitionFn(
+  from: SchedulerTaskState,
+  to: SchedulerTaskState,
+): TransitionFn | undefined {
+  return matrix[stateCode(from) * NSTATES + stateCode(to)];
+}
+
+/** The legal pairs (for documentation and tests). */
+export const transitionKeys = Object.keys(table) as TransitionKey[];

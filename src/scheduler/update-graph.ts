@@ -1,0 +1,108 @@
+/**
+ * update-graph: a client submits tasks and takes hold of keys. Known keys are not recreated
+ * (whatever their state: an erred one stays erred and is reported, one in memory is reported
+ * at once). New tasks that someone needs start waiting; the rest are forgotten straight away.
+ */
+import { addHold } from "./client-events.js";
+import type { SchedulerCore } from "./core.js";
+import type { TaskSubmission, UpdateGraph } from "./protocol.js";
+import { TaskState } from "./task-state.js";
+
+export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
+  const generation = ++s.generation;
+  const fresh: TaskState[] = [];
+  const subs: TaskSubmission[] = [];
+  for (const sub of ev.tasks) {
+    if (s.tasks.has(sub.key)) continue;
+    const ts = newTask(s, sub, generation);
+    s.tasks.set(sub.key, ts);
+    fresh.push(ts);
+    subs.push(sub);
+  }
+  s.counts[0]! += fresh.length;
+  let lost = false;
+  for (let i = 0; i < fresh.length; i++) lost = resolveDeps(s, fresh[i]!, subs[i]!) || lost;
+  if (lost) dropLost(s, fresh);
+  for (const ts of fresh) {
+    if (ts.state === "forgotten") continue;
+    for (const dep of ts.deps) dep.dependents.push(ts);
+  }
+  const c = s.client(ev.client);
+  for (const key of ev.wanted) {
+    const ts = s.tasks.get(key);
+    if (ts === undefined) s.reportCancelled(key, c.id);
+    else addHold(s, c, ts);
+  }
+  for (const ts of fresh) if (ts.state === "released") s.maybeForget(ts);
+}
+
+function newTask(s: SchedulerCore, sub: TaskSubmission, generation: number): TaskState {
+  const resources = sub.resources !== undefined && hasKeys(sub.resources) ? sub.resources : null;
+  const restrictions = sub.workers !== undefined && sub.workers.length > 0 ? sub.workers : null;
+  const rootish = sub.deps.length === 0 && resources === null && restrictions === null;
+  return new TaskState(
+    sub.key,
+    sub.run,
+    0 - (sub.priority ?? 0),
+    generation,
+    sub.order ?? 0,
+    s.seq++,
+    sub.retries ?? 0,
+    resources,
+    restrictions,
+    s.group(sub.group ?? ""),
+    false,
+    rootish,
+  );
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Fill `ts.deps` (deduplicated); false when a dep is neither known nor submitted. */
+function resolveDeps(s: SchedulerCore, ts: TaskState, sub: TaskSubmission): boolean {
+  const keys = sub.deps;
+  if (keys.length === 0) return false;
+  const deps: TaskState[] = [];
+  const epoch = ++s.epoch;
+  let ok = true;
+  for (const k of keys) {
+    const dep = s.tasks.get(k);
+    if (dep === undefined) ok = false;
+    else if (dep.mark !== epoch) {
+      dep.mark = epoch;
+      deps.push(dep);
+    }
+  }
+  ts.deps = deps;
+  if (!ok) ts.state = "forgotten";
+  return !ok;
+}
+
+/**
+ * Tasks with a dependency nobody knows (forgotten meanwhile, e.g. cancelled by another client)
+ * cannot run: they and their new dependents are dropped (a client wanting one is then told
+ * key-cancelled, as for any unknown key).
+ */
+function dropLost(s: SchedulerCore, fresh: readonly TaskState[]): void {
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const ts of fresh) {
+      if (ts.state === "forgotten") continue;
+      for (const dep of ts.deps) {
+        if (dep.state === "forgotten") {
+          ts.state = "forgotten";
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  for (const ts of fresh) {
+    if (ts.state !== "forgotten") continue;
+    s.tasks.delete(ts.key);
+    s.counts[0]!--;
+  }
+}

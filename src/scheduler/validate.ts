@@ -1,0 +1,185 @@
+/**
+ * Every invariant of the scheduler state, checked in O(tasks + edges). Run after every handle()
+ * in tests (config.validate). A broken invariant throws BarnError INTERNAL naming the key, the
+ * invariant and the task's story.
+ */
+import type { SchedulerCore } from "./core.js";
+import { estimate, saturation } from "./decide-worker.js";
+import {
+  higherPriority,
+  isActive,
+  liveDependents,
+  NSTATES,
+  needed,
+  stateCode,
+  type TaskState,
+} from "./task-state.js";
+import { canRun } from "./worker-state.js";
+
+export function validateState(s: SchedulerCore): void {
+  const counts = new Array<number>(NSTATES).fill(0);
+  for (const [key, ts] of s.tasks) {
+    const check = (ok: boolean, what: string): void => {
+      if (!ok) throw s.internal(ts, what);
+    };
+    check(ts.key === key, `stored under key ${key}`);
+    check(ts.state !== "forgotten", "a forgotten task is still in the task table");
+    counts[stateCode(ts.state)]!++;
+    checkEdges(s, ts, check);
+    checkClients(ts, check);
+    checkState(s, ts, check);
+  }
+  for (let i = 0; i < NSTATES - 1; i++) {
+    if (counts[i] !== s.counts[i]) {
+      throw s.internal(null, `state counter ${i} is ${s.counts[i]}, counted ${counts[i]}`);
+    }
+  }
+  checkWorkers(s);
+  checkQueue(s);
+  for (const c of s.clients.values()) {
+    for (const ts of c.holds) {
+      if (s.tasks.get(ts.key) !== ts || !ts.wanters.includes(c)) {
+        throw s.internal(ts, `client ${c.id} holds it but is not among its wanters`);
+      }
+    }
+  }
+}
+
+type Check = (ok: boolean, what: string) => void;
+
+function checkEdges(s: SchedulerCore, ts: TaskState, check: Check): void {
+  for (const dep of ts.deps) {
+    check(s.tasks.get(dep.key) === dep, `dependency ${dep.key} is not a live task`);
+    check(dep.dependents.includes(ts), `not among the dependents of its dependency ${dep.key}`);
+  }
+  let dead = 0;
+  let active = 0;
+  for (const d of ts.dependents) {
+    if (d.state === "forgotten") dead++;
+    else {
+      check(d.deps.includes(ts), `dependent ${d.key} does not list it as a dependency`);
+      if (isActive(d.state)) active++;
+    }
+  }
+  check(dead === ts.deadDependents, `deadDependents ${ts.deadDependents}, counted ${dead}`);
+  check(active === ts.waiters, `waiters ${ts.waiters}, but ${active} dependents are active`);
+}
+
+function checkClients(ts: TaskState, check: Check): void {
+  for (const c of ts.wanters) {
+    check(c.holds.has(ts), `wanted by client ${c.id}, which does not hold it`);
+  }
+  check(new Set(ts.wanters).size === ts.wanters.length, "a client is among its wanters twice");
+}
+
+function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
+  const st = ts.state;
+  check(st === "memory" || ts.whoHas.length === 0, "who-has is not empty outside memory");
+  check((st === "processing") === (ts.processingOn !== null), "processingOn disagrees with state");
+  check((st === "queued") === ts.queueIndex >= 0, "queue index disagrees with state");
+  check((st === "no-worker") === s.noWorker.has(ts), "no-worker set disagrees with state");
+  check(st === "waiting" || ts.waitingOn === 0, "waitingOn is set outside waiting");
+  check(st === "erred" || ts.error === null, "error set outside erred");
+  if (isActive(st) || st === "memory") check(needed(ts), `${st} but nobody needs it`);
+  if (st === "waiting" || st === "queued" || st === "no-worker" || st === "processing") {
+    for (const dep of ts.deps) {
+      check(dep.state !== "erred", `${st} with erred dependency ${dep.key}`);
+    }
+  }
+  switch (st) {
+    case "released":
+      check(!needed(ts), "released but needed (wanted, or an active dependent waits)");
+      check(liveDependents(ts) > 0, "released with no live dependents: should be forgotten");
+      return;
+    case "waiting": {
+      let missing = 0;
+      for (const dep of ts.deps) {
+        if (dep.state === "memory") continue;
+        missing++;
+        check(
+          isActive(dep.state),
+          `waits for ${dep.key}, which is ${dep.state}: nobody computes it`,
+        );
+      }
+      check(missing === ts.waitingOn, `waitingOn ${ts.waitingOn}, ${missing} deps not in memory`);
+      check(missing > 0, "waiting with every dependency in memory");
+      return;
+    }
+    case "queued":
+      check(ts.rootish, "queued but not a root task");
+      return;
+    case "no-worker":
+      allInMemory(ts, check);
+      for (const ws of s.workerList) check(!canRun(ws, ts), `no-worker but ${ws.id} can run it`);
+      return;
+    case "processing": {
+      allInMemory(ts, check);
+      const ws = ts.processingOn!;
+      check(!ws.removed && s.workers.get(ws.id) === ws, `processing on removed worker ${ws.id}`);
+      check(ws.processing[ts.procIndex] === ts, `not at its index in ${ws.id}'s processing`);
+      check(canRun(ws, ts), `processing on ${ws.id}, which may not run it`);
+      return;
+    }
+    case "memory":
+      check(ts.whoHas.length > 0, "memory with no holder");
+      check(new Set(ts.whoHas).size === ts.whoHas.length, "a holder is listed twice");
+      for (const ws of ts.whoHas) {
+        check(!ws.removed && ws.hasWhat.has(ts), `holder ${ws.id} does not have it`);
+      }
+      return;
+    case "erred":
+      check(ts.error !== null, "erred without an error");
+      return;
+    case "forgotten":
+      return;
+    default:
+      st satisfies never;
+  }
+}
+
+function allInMemory(ts: TaskState, check: Check): void {
+  for (const dep of ts.deps) check(dep.state === "memory", `dependency ${dep.key} not in memory`);
+}
+
+function checkWorkers(s: SchedulerCore): void {
+  if (s.workerList.length !== s.workers.size) {
+    throw s.internal(null, "worker list and worker table differ");
+  }
+  for (const ws of s.workerList) {
+    let nbytes = 0;
+    for (const ts of ws.hasWhat) {
+      if (ts.state !== "memory" || !ts.whoHas.includes(ws)) {
+        throw s.internal(ts, `worker ${ws.id} has it, but it is not in memory there`);
+      }
+      nbytes += ts.nbytes;
+    }
+    if (nbytes !== ws.nbytes) {
+      throw s.internal(null, `worker ${ws.id} nbytes ${ws.nbytes}, held ${nbytes}`);
+    }
+    for (let i = 0; i < ws.processing.length; i++) {
+      const ts = ws.processing[i]!;
+      if (ts.processingOn !== ws || ts.procIndex !== i) {
+        throw s.internal(ts, `in ${ws.id}'s processing list at ${i}, but not assigned there`);
+      }
+    }
+  }
+}
+
+function checkQueue(s: SchedulerCore): void {
+  const q = s.queue;
+  for (let i = 0; i < q.size; i++) {
+    const ts = q.at(i)!;
+    if (ts.queueIndex !== i || ts.state !== "queued") throw s.internal(ts, "bad queue entry");
+    if (i > 0 && higherPriority(ts, q.at((i - 1) >> 1)!)) {
+      throw s.internal(ts, "queue heap order broken");
+    }
+  }
+  const top = q.peek();
+  if (top === undefined) return;
+  const est = estimate(s, top);
+  for (const ws of s.workerList) {
+    if (ws.processing.length < saturation(s.config, ws, est)) {
+      throw s.internal(top, `queued while worker ${ws.id} has an open slot`);
+    }
+  }
+}

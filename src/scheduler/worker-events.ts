@@ -1,0 +1,180 @@
+/** Events from (or about) workers: joining, leaving, results, errors, lost copies, scatter. */
+import { ErrorCodes, type ErrorData } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import { addHold } from "./client-events.js";
+import type { SchedulerCore } from "./core.js";
+import type {
+  AddWorker,
+  MissingData,
+  RemoveWorker,
+  ScatterData,
+  TaskErred,
+  TaskFinished,
+} from "./protocol.js";
+import { TaskState } from "./task-state.js";
+import { WorkerState } from "./worker-state.js";
+
+export function addWorker(s: SchedulerCore, ev: AddWorker): void {
+  if (s.workers.has(ev.worker)) {
+    // A worker that reconnects under the same id starts empty.
+    removeWorker(s, { ...ev, type: "remove-worker", expected: true });
+  }
+  const ws = new WorkerState(ev.worker, ev.name ?? ev.worker, ev.nthreads, ev.resources ?? {});
+  s.workers.set(ws.id, ws);
+  s.workerList.push(ws);
+  for (const ts of [...s.noWorker]) s.transition(ts, "processing", null);
+  s.markQueueDirty();
+}
+
+/**
+ * Its copies are dropped (results only it held are recomputed if still needed); its tasks run
+ * elsewhere, and if it died, each counts a death: past allowedFailures the task errs with
+ * KilledWorker.
+ */
+export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
+  const ws = s.workers.get(ev.worker);
+  if (ws === undefined) return;
+  ws.removed = true;
+  s.workers.delete(ws.id);
+  s.workerList.splice(s.workerList.indexOf(ws), 1);
+  // Every who-has is updated before any task is placed again, so no compute-task names it.
+  const lost: TaskState[] = [];
+  for (const ts of ws.hasWhat) {
+    removeHolder(ts, ws);
+    if (ts.whoHas.length === 0) lost.push(ts);
+  }
+  ws.hasWhat.clear();
+  ws.nbytes = 0;
+  for (const ts of lost) s.transition(ts, "released", null);
+  for (const ts of [...ws.processing]) {
+    if (!ev.expected && ++ts.deaths > s.config.allowedFailures) {
+      ts.error = killedWorker(ts.key, ts.deaths, s.config.allowedFailures);
+      s.transition(ts, "erred", null);
+    } else {
+      s.transition(ts, "waiting", null);
+    }
+  }
+  s.markQueueDirty();
+}
+
+function removeHolder(ts: TaskState, ws: WorkerState): void {
+  const w = ts.whoHas;
+  const i = w.indexOf(ws);
+  if (i < 0) return;
+  const last = w.pop()!;
+  if (i < w.length) w[i] = last;
+}
+
+function killedWorker(key: Key, deaths: number, allowed: number): ErrorData {
+  return {
+    name: "KilledWorkerError",
+    code: ErrorCodes.KILLED_WORKER,
+    message:
+      `task ${key} was running on ${deaths} workers that died while running it. ` +
+      "The task likely crashes its worker: check its memory use or native code " +
+      `(or raise allowedFailures, now ${allowed}, if the workers died for other reasons).`,
+    key,
+  };
+}
+
+/**
+ * Only the worker the task is assigned to is believed. Any other worker that reports it was
+ * already sent free-keys for it (it was unassigned from there), so it will drop the result and
+ * must not be recorded as a holder: it is told again to drop it.
+ */
+export function taskFinished(s: SchedulerCore, ev: TaskFinished): void {
+  const ws = s.workers.get(ev.worker);
+  if (ws === undefined) return; // from a removed worker: the result is out of reach
+  const ts = s.tasks.get(ev.key);
+  if (ts !== undefined && ts.state === "processing" && ts.processingOn === ws) {
+    ts.nbytes = ev.nbytes;
+    ts.group.addDuration(ev.duration);
+    s.markQueueDirty();
+    s.transition(ts, "memory", ws);
+  } else if (ts === undefined || !ts.whoHas.includes(ws)) {
+    s.freeKey(ws, ev.key);
+  }
+}
+
+export function taskErred(s: SchedulerCore, ev: TaskErred): void {
+  const ws = s.workers.get(ev.worker);
+  if (ws === undefined) return;
+  const ts = s.tasks.get(ev.key);
+  if (ts === undefined || ts.state !== "processing" || ts.processingOn !== ws) {
+    if (ts === undefined || !ts.whoHas.includes(ws)) s.freeKey(ws, ev.key);
+    return;
+  }
+  if (ts.retries > 0) {
+    ts.retries--;
+    s.transition(ts, "waiting", null);
+  } else {
+    ts.error = { ...ev.error, key: ts.key };
+    s.transition(ts, "erred", null);
+  }
+}
+
+/**
+ * `ev.worker` could not get `ev.key` from `ev.holder`. The holder's copy is forgotten (the key
+ * is recomputed when it was the last), and the reporter's tasks that needed the key are
+ * rescheduled, so they get a compute-task with the current holders.
+ */
+export function missingData(s: SchedulerCore, ev: MissingData): void {
+  const ts = s.tasks.get(ev.key);
+  if (ts === undefined) return;
+  const holder = s.workers.get(ev.holder);
+  if (ts.state === "memory" && holder !== undefined && ts.whoHas.includes(holder)) {
+    removeHolder(ts, holder);
+    holder.hasWhat.delete(ts);
+    holder.nbytes -= ts.nbytes;
+    s.freeKey(holder, ts.key);
+    if (ts.whoHas.length === 0) s.transition(ts, "released", null);
+  }
+  const reporter = s.workers.get(ev.worker);
+  if (reporter === undefined) return;
+  for (const d of ts.dependents) {
+    if (d.state === "processing" && d.processingOn === reporter) s.transition(d, "waiting", null);
+  }
+}
+
+/** The keys are in memory on the worker, wanted by the client. */
+export function scatterData(s: SchedulerCore, ev: ScatterData): void {
+  const c = s.client(ev.client);
+  const ws = s.workers.get(ev.worker);
+  for (const { key, nbytes } of ev.keys) {
+    let ts = s.tasks.get(key);
+    if (ws === undefined) {
+      // The worker left before the scatter was registered: the data is gone.
+      if (ts === undefined) s.reportCancelled(key, c.id);
+      else addHold(s, c, ts);
+      continue;
+    }
+    if (ts === undefined) {
+      ts = new TaskState(
+        key,
+        null,
+        0,
+        s.generation,
+        0,
+        s.seq++,
+        0,
+        null,
+        null,
+        s.group(""),
+        true,
+        false,
+      );
+      s.tasks.set(key, ts);
+      s.counts[0]!++;
+    }
+    if (ts.state !== "memory") {
+      if (ts.state !== "released") s.transition(ts, "released", null);
+      ts.nbytes = nbytes;
+      s.transition(ts, "memory", ws);
+    } else if (!ts.whoHas.includes(ws)) {
+      ts.whoHas.push(ws);
+      ws.hasWhat.add(ts);
+      ws.nbytes += ts.nbytes;
+    }
+    addHold(s, c, ts);
+  }
+}
