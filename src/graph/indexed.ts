@@ -13,11 +13,13 @@ export interface IndexedGraph {
   readonly nodes: readonly GraphNode[];
   /** Key to number; exactly the keys of the graph. */
   readonly index: ReadonlyMap<Key, number>;
-  /** Dependencies of i inside the graph: `deps[depStart[i]] .. deps[depStart[i + 1] - 1]`, in the node's own order. */
+  /** Where node i's dependencies start in `deps`; `depStart[n]` is the number of edges. */
   readonly depStart: Int32Array;
+  /** In-graph dependencies, node after node, each node's in its own (argument) order. */
   readonly deps: Int32Array;
-  /** Dependents of i: `users[userStart[i]] .. users[userStart[i + 1] - 1]`, ascending. */
+  /** Where node i's dependents start in `users`; `userStart[n]` is the number of edges. */
   readonly userStart: Int32Array;
+  /** Dependents, node after node, each node's ascending (submission order). */
   readonly users: Int32Array;
 }
 

@@ -34,10 +34,8 @@ function depthFirstFromOutputs(g: IndexedGraph): Int32Array {
   const n = g.keys.length;
   const walk: DepthFirst = {
     g,
-    /** 0: not reached, 1: on the stack, 2: listed. */
     state: new Uint8Array(n),
     stack: new Int32Array(n),
-    /** Next dependency edge to try, for nodes on the stack. */
     cursor: new Int32Array(n),
     listed: new Int32Array(n),
     count: 0,
@@ -50,8 +48,11 @@ function depthFirstFromOutputs(g: IndexedGraph): Int32Array {
 
 interface DepthFirst {
   readonly g: IndexedGraph;
+  /** Per node: 0 not reached, 1 on the stack, 2 listed. */
   readonly state: Uint8Array;
+  /** The path being walked; each node is pushed at most once, so n slots suffice. */
   readonly stack: Int32Array;
+  /** Per node on the stack: the next dependency edge to try. */
   readonly cursor: Int32Array;
   /** Nodes in post-order; `count` of them so far. */
   readonly listed: Int32Array;
