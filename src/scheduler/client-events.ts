@@ -11,34 +11,34 @@ import type {
   ClientReleasesKeys,
   RemoveClient,
 } from "./protocol.js";
-import type { TaskState } from "./task-state.js";
+import { append, NO_CLIENTS, needed, removeFrom, type TaskState } from "./task-state.js";
 
 /**
  * `c` wants `ts`. A key already in memory or erred is reported at once; a released one (kept
  * only as lineage) is computed again.
  */
 export function addHold(s: SchedulerCore, c: ClientState, ts: TaskState): void {
-  if (!c.holds.has(ts)) {
-    c.holds.add(ts);
-    ts.wanters.push(c);
+  if (!ts.wanters.includes(c)) {
+    c.nkeys++;
+    ts.wanters = append(ts.wanters, c);
   }
   if (ts.state === "memory") s.reportMemory(ts, c);
   else if (ts.state === "erred") s.reportErred(ts, c);
-  else if (ts.state === "released") s.recommend(ts, "waiting");
+  else if (ts.state === "released") s.transition(ts, "waiting", null);
 }
 
 function dropHold(s: SchedulerCore, c: ClientState, ts: TaskState): void {
-  if (!c.holds.delete(ts)) return;
+  if (!ts.wanters.includes(c)) return;
+  c.nkeys--;
   removeWanter(ts, c);
-  s.maybeRelease(ts);
+  if (needed(ts)) return;
+  if (ts.state === "released") s.maybeForget(ts);
+  else s.transition(ts, "released", null);
 }
 
 function removeWanter(ts: TaskState, c: ClientState): void {
-  const w = ts.wanters;
-  const i = w.indexOf(c);
-  if (i < 0) return;
-  const last = w.pop()!;
-  if (i < w.length) w[i] = last;
+  if (ts.wanters.length === 1) ts.wanters = NO_CLIENTS;
+  else removeFrom(ts.wanters, c);
 }
 
 export function clientReleasesKeys(s: SchedulerCore, ev: ClientReleasesKeys): void {
@@ -64,11 +64,14 @@ export function removeClient(s: SchedulerCore, ev: RemoveClient): void {
   const c = s.clients.get(ev.client);
   if (c === undefined) return;
   s.clients.delete(ev.client);
-  for (const ts of c.holds) {
+  // O(tasks): clients leave rarely, and not listing their keys keeps every task cheaper.
+  for (const ts of s.tasks.values()) {
+    if (c.nkeys === 0) break;
+    if (!ts.wanters.includes(c)) continue;
+    c.nkeys--;
     removeWanter(ts, c);
     s.maybeRelease(ts);
   }
-  c.holds.clear();
 }
 
 /**
@@ -81,12 +84,12 @@ export function cancelKeys(s: SchedulerCore, ev: CancelKeys): void {
 }
 
 export function cancelClosure(s: SchedulerCore, keys: readonly Key[]): void {
-  const epoch = ++s.epoch;
+  const seen = new Set<TaskState>();
   const stack: TaskState[] = [];
   for (const key of keys) {
     const ts = s.tasks.get(key);
-    if (ts !== undefined && ts.mark !== epoch) {
-      ts.mark = epoch;
+    if (ts !== undefined && !seen.has(ts)) {
+      seen.add(ts);
       stack.push(ts);
     }
   }
@@ -95,18 +98,18 @@ export function cancelClosure(s: SchedulerCore, keys: readonly Key[]): void {
     const ts = stack.pop()!;
     closure.push(ts);
     for (const d of ts.dependents) {
-      if (d.state !== "forgotten" && d.mark !== epoch) {
-        d.mark = epoch;
+      if (d.state !== "forgotten" && !seen.has(d)) {
+        seen.add(d);
         stack.push(d);
       }
     }
   }
   for (const ts of closure) {
     for (const c of ts.wanters) {
-      c.holds.delete(ts);
+      c.nkeys--;
       s.reportCancelled(ts.key, c.id);
     }
-    ts.wanters.length = 0;
+    ts.wanters = NO_CLIENTS;
   }
   // Nobody wants them now; each is released once its dependents in the closure are, and
   // forgotten once they are forgotten (the usual cascade, driven by recommendations).

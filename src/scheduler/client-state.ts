@@ -1,15 +1,15 @@
-/** A client as the scheduler sees it: the keys it holds futures to. */
+/** A client as the scheduler sees it. */
 import type { ClientId } from "./protocol.js";
-import type { TaskState } from "./task-state.js";
 
 export class ClientState {
   readonly id: ClientId;
   /**
-   * Tasks this client wants (set semantics: the client counts its own futures and releases a
-   * key once, when its last future to it is gone). Invariant: `ts.wanters` includes this client
-   * exactly when `holds` has `ts`.
+   * How many tasks list this client among their wanters (set semantics: a client wants a key or
+   * not; it counts its own futures and releases a key once, when its last future is gone). The
+   * tasks themselves are not listed here: that would cost a Set insert and delete per task on
+   * the hot path; remove-client scans the task table instead.
    */
-  readonly holds = new Set<TaskState>();
+  nkeys = 0;
 
   constructor(id: ClientId) {
     this.id = id;

@@ -25,7 +25,14 @@ import type {
 import { TaskQueue } from "./queue.js";
 import { formatStory } from "./story.js";
 import { TaskGroup } from "./task-group.js";
-import { liveDependents, NSTATES, needed, stateCode, type TaskState } from "./task-state.js";
+import {
+  isRootish,
+  liveDependents,
+  NSTATES,
+  needed,
+  stateCode,
+  type TaskState,
+} from "./task-state.js";
 import { transitionFn } from "./transitions.js";
 import { validateState } from "./validate.js";
 import type { WorkerState } from "./worker-state.js";
@@ -51,9 +58,7 @@ export class SchedulerCore {
   readonly counts: number[] = new Array<number>(NSTATES).fill(0);
   /** Incremented per update-graph: the second element of every priority. */
   generation = 0;
-  /** Task creation counter: the FIFO tie-break of priorities. */
-  seq = 0;
-  /** Traversal marks: a task or worker is visited in this traversal when mark === epoch. */
+  /** Traversal marks: a worker is visited in this traversal when mark === epoch. */
   epoch = 0;
   /** The event being handled, and the time of this handle() call. */
   stimulusId = "";
@@ -122,7 +127,7 @@ export class SchedulerCore {
 
   /** A task whose deps are all in memory: roots go through the queue, others to a worker. */
   recommendReady(ts: TaskState): void {
-    this.recommend(ts, ts.rootish ? "queued" : "processing");
+    this.recommend(ts, isRootish(ts) ? "queued" : "processing");
   }
 
   /** Release `ts` (or forget it, if released) when nobody needs it any more. */
@@ -213,7 +218,7 @@ export class SchedulerCore {
       run: ts.run,
       deps,
       priority: [ts.prioUser, ts.generation, ts.order],
-      resources: ts.resources ?? undefined,
+      resources: ts.placement?.resources ?? undefined,
       stimulusId: this.stimulusId,
     });
   }
@@ -223,7 +228,7 @@ export class SchedulerCore {
       type: "key-in-memory",
       client: client.id,
       key: ts.key,
-      holders: ts.whoHas.map(workerId),
+      holders: ts.whoHas.length === 1 ? ts.whoHas[0]!.ids : ts.whoHas.map(workerId),
       nbytes: ts.nbytes,
       stimulusId: this.stimulusId,
     });

@@ -29,7 +29,7 @@ export function estimate(s: SchedulerCore, ts: TaskState): number {
 /** The worker for a task with deps (or a restricted one), or null when none can run it. */
 export function decideWorker(s: SchedulerCore, ts: TaskState): WorkerState | null {
   const deps = ts.deps;
-  if (deps.length === 1 && ts.restrictions === null && ts.resources === null) {
+  if (deps.length === 1 && ts.placement === null) {
     // The chain case: one input; its holders are the only candidates (the common path).
     let best: WorkerState | null = null;
     for (const ws of deps[0]!.whoHas) if (best === null || lessOccupied(ws, best)) best = ws;

@@ -87,7 +87,7 @@ export function dumpState(s: SchedulerCore, maxTasks: number): object {
     queueHead: s.queue.peek()?.key ?? null,
     noWorker: s.noWorker.size,
     workers: s.workerList.map(workerInfo),
-    clients: [...s.clients.values()].map((c) => ({ id: c.id, keys: c.holds.size })),
+    clients: [...s.clients.values()].map((c) => ({ id: c.id, keys: c.nkeys })),
     groups: [...s.groups.values()].map((g) => ({
       name: g.name,
       duration: g.duration,

@@ -49,20 +49,64 @@ export function stateCode(s: SchedulerTaskState): number {
   }
 }
 
+/**
+ * Shared empty lists. Most tasks have no deps, no dependents, no wanters or no holders at any
+ * moment, and an empty array per field would cost 32 bytes each. They are frozen and never
+ * mutated: a list is replaced (see `append`) when it gets its first element.
+ */
+export const NO_TASKS: TaskState[] = Object.freeze([]) as unknown as TaskState[];
+export const NO_WORKERS: WorkerState[] = Object.freeze([]) as unknown as WorkerState[];
+export const NO_CLIENTS: ClientState[] = Object.freeze([]) as unknown as ClientState[];
+
+/**
+ * `list` with `x` added. Short lists are reallocated at their exact size (a push would reserve
+ * 17 slots); longer ones grow in place.
+ */
+export function append<T>(list: T[], x: T): T[] {
+  switch (list.length) {
+    case 0:
+      return [x];
+    case 1:
+      return [list[0]!, x];
+    case 2:
+      return [list[0]!, list[1]!, x];
+    default:
+      list.push(x);
+      return list;
+  }
+}
+
+/** Remove `x` from `list` (order not kept). The list must not be a shared empty one. */
+export function removeFrom<T>(list: T[], x: T): void {
+  const i = list.indexOf(x);
+  if (i < 0) return;
+  const last = list.pop()!;
+  if (i < list.length) list[i] = last;
+}
+
+/** Where a task may run: resources it needs and workers (ids or names) it is restricted to. */
+export interface Placement {
+  readonly resources: Resources | null;
+  readonly restrictions: readonly string[] | null;
+}
+
+/** The run spec of scattered data: it has none, and cannot be recomputed. */
+export const SCATTERED: unique symbol = Symbol("scattered");
+
 export class TaskState {
   /** The task's key; unique among live tasks (the key of `SchedulerCore.tasks`). */
   readonly key: Key;
   /** Current state. Changed only by the transition functions (transitions.ts). */
   state: SchedulerTaskState = "released";
-  /** Opaque run spec from the client, handed back in compute-task. null for scattered data. */
+  /** Opaque run spec from the client, handed back in compute-task. SCATTERED for scattered data. */
   readonly run: unknown;
   /** Tasks whose values this task needs. Fixed after update-graph; never holds a forgotten task. */
-  deps: TaskState[] = [];
+  deps: TaskState[] = NO_TASKS;
   /**
    * Tasks that need this one. May hold forgotten tasks: they are dropped lazily (see
    * deadDependents), so forgetting a dependent of a task with 100,000 dependents is O(1).
    */
-  dependents: TaskState[] = [];
+  dependents: TaskState[] = NO_TASKS;
   /** How many entries of `dependents` are forgotten. Compacted when they are half the array. */
   deadDependents = 0;
   /** Dependents in an active state (waiting, queued, no-worker, processing): they still need us. */
@@ -70,39 +114,32 @@ export class TaskState {
   /** While waiting: how many deps are not in memory. 0 in every other state. */
   waitingOn = 0;
   /** Clients holding a future to this key (each at most once: set semantics). */
-  wanters: ClientState[] = [];
+  wanters: ClientState[] = NO_CLIENTS;
   /** Workers holding the result. Non-empty exactly when state is memory. */
-  whoHas: WorkerState[] = [];
+  whoHas: WorkerState[] = NO_WORKERS;
   /** The worker running it. Non-null exactly when state is processing. */
   processingOn: WorkerState | null = null;
-  /** Index in `processingOn.processing` (swap-remove). -1 when not processing. */
-  procIndex = -1;
-  /** Index in the root-task queue heap. -1 when not queued. */
-  queueIndex = -1;
+  /**
+   * Position in a container: the index in `processingOn.processing` while processing (swap-remove
+   * keeps removal O(1)), the position in the queue while queued (queue.ts), else -1.
+   */
+  slot = -1;
   /** Size of the result in bytes, as reported by the worker that computed it. */
   nbytes = 0;
-  /** Priority, lower first: [prioUser, generation, order], then seq to break ties FIFO. */
+  /** Priority, lower first: [prioUser, generation, order] (prioUser is -TaskSubmission.priority). */
   readonly prioUser: number;
   readonly generation: number;
   readonly order: number;
-  readonly seq: number;
   /** Re-runs left after the task throws. */
   retries: number;
   /** Workers that died while running it (Dask's "suspicious"). */
   deaths = 0;
-  readonly resources: Resources | null;
-  /** Worker ids or names it may run on; null when unrestricted. */
-  readonly restrictions: readonly string[] | null;
-  /** No deps, resources or restrictions: goes through the root-task queue. */
-  readonly rootish: boolean;
-  /** Data placed by a client (scatter): it has no run spec and cannot be recomputed. */
-  readonly scattered: boolean;
+  /** Resources and worker restrictions; null (the common case) when it may run anywhere. */
+  readonly placement: Placement | null;
   /** Duration statistics shared by the tasks of one group. */
   readonly group: TaskGroup;
   /** The error, when erred. */
   error: ErrorData | null = null;
-  /** Scratch mark for traversals (compared with SchedulerCore.epoch); no meaning between calls. */
-  mark = 0;
 
   constructor(
     key: Key,
@@ -110,27 +147,27 @@ export class TaskState {
     prioUser: number,
     generation: number,
     order: number,
-    seq: number,
     retries: number,
-    resources: Resources | null,
-    restrictions: readonly string[] | null,
+    placement: Placement | null,
     group: TaskGroup,
-    scattered: boolean,
-    rootish: boolean,
   ) {
     this.key = key;
     this.run = run;
     this.prioUser = prioUser;
     this.generation = generation;
     this.order = order;
-    this.seq = seq;
     this.retries = retries;
-    this.resources = resources;
-    this.restrictions = restrictions;
+    this.placement = placement;
     this.group = group;
-    this.scattered = scattered;
-    this.rootish = rootish;
   }
+}
+
+/**
+ * A root task: no deps, no resources, no restrictions. Ready roots go through the queue
+ * (root-task queuing); everything else is placed at once.
+ */
+export function isRootish(ts: TaskState): boolean {
+  return ts.deps.length === 0 && ts.placement === null && ts.run !== SCATTERED;
 }
 
 /** Someone still needs the value: a client wants it or an active dependent waits for it. */
@@ -148,12 +185,11 @@ export function isActive(s: SchedulerTaskState): boolean {
   return s === "waiting" || s === "processing" || s === "queued" || s === "no-worker";
 }
 
-/** Lower runs first. */
+/** Does a run before b? (Lower tuple first; equal priorities are not ordered.) */
 export function higherPriority(a: TaskState, b: TaskState): boolean {
   if (a.prioUser !== b.prioUser) return a.prioUser < b.prioUser;
   if (a.generation !== b.generation) return a.generation < b.generation;
-  if (a.order !== b.order) return a.order < b.order;
-  return a.seq < b.seq;
+  return a.order < b.order;
 }
 
 /** Record that one dependent was forgotten; compact when half the array is dead. */
@@ -162,6 +198,6 @@ export function dropDeadDependent(ts: TaskState): void {
   if (ts.deadDependents * 2 < ts.dependents.length) return;
   const live: TaskState[] = [];
   for (const d of ts.dependents) if (d.state !== "forgotten") live.push(d);
-  ts.dependents = live;
+  ts.dependents = live.length === 0 ? NO_TASKS : live;
   ts.deadDependents = 0;
 }

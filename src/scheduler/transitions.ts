@@ -13,7 +13,17 @@ import { ErrorCodes, type ErrorData } from "../errors.js";
 import type { SchedulerCore } from "./core.js";
 import { decideWorker } from "./decide-worker.js";
 import type { SchedulerTaskState } from "./protocol.js";
-import { dropDeadDependent, NSTATES, needed, stateCode, type TaskState } from "./task-state.js";
+import {
+  append,
+  dropDeadDependent,
+  isRootish,
+  NO_WORKERS,
+  NSTATES,
+  needed,
+  SCATTERED,
+  stateCode,
+  type TaskState,
+} from "./task-state.js";
 import type { WorkerState } from "./worker-state.js";
 
 /** `ws`: the holder for -> memory, the chosen worker for queued -> processing, else null. */
@@ -26,7 +36,7 @@ export type TransitionKey = `${SchedulerTaskState}->${SchedulerTaskState}`;
 function assign(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
   ts.state = "processing";
   ts.processingOn = ws;
-  ts.procIndex = ws.processing.length;
+  ts.slot = ws.processing.length;
   ws.processing.push(ts);
   s.emitCompute(ts, ws);
 }
@@ -40,17 +50,21 @@ function unassign(s: SchedulerCore, ts: TaskState, tell: boolean): void {
   const list = ws.processing;
   const last = list.pop()!;
   if (last !== ts) {
-    list[ts.procIndex] = last;
-    last.procIndex = ts.procIndex;
+    list[ts.slot] = last;
+    last.slot = ts.slot;
   }
   ts.processingOn = null;
-  ts.procIndex = -1;
+  ts.slot = -1;
   if (tell) s.freeKey(ws, ts.key);
-  if (ts.rootish) s.markQueueDirty();
+  if (isRootish(ts)) s.markQueueDirty();
 }
 
-/** Count the deps that are not in memory and get them computed; ready when none is missing. */
-function startWaiting(s: SchedulerCore, ts: TaskState): void {
+/**
+ * Count the deps that are not in memory and get them computed. A task with nothing to wait for
+ * goes on at once when `direct` (a new task: straight to processing, queued or no-worker, or
+ * erred), else through a recommendation (a rescheduled task, so the log shows it waiting).
+ */
+function startWaiting(s: SchedulerCore, ts: TaskState, direct: boolean): void {
   ts.state = "waiting";
   let missing = 0;
   let erred = false;
@@ -61,8 +75,14 @@ function startWaiting(s: SchedulerCore, ts: TaskState): void {
     else if (dep.state === "erred") erred = true;
   }
   ts.waitingOn = missing;
-  if (erred) s.recommend(ts, "erred");
-  else if (missing === 0) s.recommendReady(ts);
+  if (erred) {
+    if (direct) waitingErred(s, ts);
+    else s.recommend(ts, "erred");
+  } else if (missing === 0) {
+    if (!direct) s.recommendReady(ts);
+    else if (isRootish(ts)) waitingQueued(s, ts);
+    else waitingProcessing(s, ts);
+  }
 }
 
 /** `ts` no longer needs its deps (it left the active states). */
@@ -74,7 +94,7 @@ function releaseDeps(s: SchedulerCore, ts: TaskState): void {
 }
 
 function addHolder(ts: TaskState, ws: WorkerState): void {
-  ts.whoHas.push(ws);
+  ts.whoHas = append(ts.whoHas, ws);
   ws.hasWhat.add(ts);
   ws.nbytes += ts.nbytes;
 }
@@ -107,14 +127,14 @@ function lostScatter(key: string): ErrorData {
 // ---- the table ----
 
 function releasedWaiting(s: SchedulerCore, ts: TaskState): void {
-  if (ts.scattered) {
+  if (ts.run === SCATTERED) {
     // Scattered data has no run spec: once its copies are gone it cannot come back.
     ts.error = lostScatter(ts.key);
     enterErred(s, ts);
     return;
   }
   for (const dep of ts.deps) dep.waiters++;
-  startWaiting(s, ts);
+  startWaiting(s, ts, true);
 }
 
 function releasedForgotten(s: SchedulerCore, ts: TaskState): void {
@@ -187,7 +207,7 @@ function noWorkerProcessing(s: SchedulerCore, ts: TaskState): void {
 
 function noWorkerWaiting(s: SchedulerCore, ts: TaskState): void {
   s.noWorker.delete(ts);
-  startWaiting(s, ts);
+  startWaiting(s, ts, false);
 }
 
 function noWorkerReleased(s: SchedulerCore, ts: TaskState): void {
@@ -210,7 +230,7 @@ function processingMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | nul
 /** Run it again elsewhere (or here): its worker died, it threw with retries left, or an input was lost. */
 function processingWaiting(s: SchedulerCore, ts: TaskState): void {
   unassign(s, ts, true);
-  startWaiting(s, ts);
+  startWaiting(s, ts, false);
 }
 
 function processingReleased(s: SchedulerCore, ts: TaskState): void {
@@ -238,7 +258,7 @@ function memoryReleased(s: SchedulerCore, ts: TaskState): void {
     ws.nbytes -= ts.nbytes;
     s.freeKey(ws, ts.key);
   }
-  ts.whoHas = [];
+  ts.whoHas = NO_WORKERS;
   ts.state = "released";
   for (const d of ts.dependents) {
     if (d.state === "waiting") d.waitingOn++;

@@ -6,7 +6,7 @@
 import { addHold } from "./client-events.js";
 import type { SchedulerCore } from "./core.js";
 import type { TaskSubmission, UpdateGraph } from "./protocol.js";
-import { TaskState } from "./task-state.js";
+import { append, TaskState } from "./task-state.js";
 
 export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
   const generation = ++s.generation;
@@ -25,12 +25,17 @@ export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
   if (lost) dropLost(s, fresh);
   for (const ts of fresh) {
     if (ts.state === "forgotten") continue;
-    for (const dep of ts.deps) dep.dependents.push(ts);
+    for (const dep of ts.deps) dep.dependents = append(dep.dependents, ts);
   }
   const c = s.client(ev.client);
-  for (const key of ev.wanted) {
-    const ts = s.tasks.get(key);
-    if (ts === undefined) s.reportCancelled(key, c.id);
+  const wanted = ev.wanted;
+  // A map wants the tasks it submits, in order: match them by position, saving a lookup each.
+  const aligned = fresh.length === ev.tasks.length;
+  for (let i = 0; i < wanted.length; i++) {
+    const key = wanted[i]!;
+    const f = aligned ? fresh[i] : undefined;
+    const ts = f !== undefined && f.key === key ? f : s.tasks.get(key);
+    if (ts === undefined || ts.state === "forgotten") s.reportCancelled(key, c.id);
     else addHold(s, c, ts);
   }
   for (const ts of fresh) if (ts.state === "released") s.maybeForget(ts);
@@ -39,20 +44,17 @@ export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
 function newTask(s: SchedulerCore, sub: TaskSubmission, generation: number): TaskState {
   const resources = sub.resources !== undefined && hasKeys(sub.resources) ? sub.resources : null;
   const restrictions = sub.workers !== undefined && sub.workers.length > 0 ? sub.workers : null;
-  const rootish = sub.deps.length === 0 && resources === null && restrictions === null;
+  const placement =
+    resources === null && restrictions === null ? null : { resources, restrictions };
   return new TaskState(
     sub.key,
     sub.run,
     0 - (sub.priority ?? 0),
     generation,
     sub.order ?? 0,
-    s.seq++,
     sub.retries ?? 0,
-    resources,
-    restrictions,
+    placement,
     s.group(sub.group ?? ""),
-    false,
-    rootish,
   );
 }
 
@@ -61,22 +63,27 @@ function hasKeys(o: object): boolean {
   return false;
 }
 
+const scratch: TaskState[] = [];
+
 /** Fill `ts.deps` (deduplicated); false when a dep is neither known nor submitted. */
 function resolveDeps(s: SchedulerCore, ts: TaskState, sub: TaskSubmission): boolean {
   const keys = sub.deps;
   if (keys.length === 0) return false;
-  const deps: TaskState[] = [];
-  const epoch = ++s.epoch;
+  const deps = scratch;
+  deps.length = 0;
+  const seen = keys.length > 16 ? new Set<TaskState>() : null;
   let ok = true;
   for (const k of keys) {
     const dep = s.tasks.get(k);
     if (dep === undefined) ok = false;
-    else if (dep.mark !== epoch) {
-      dep.mark = epoch;
+    else if (seen === null ? !deps.includes(dep) : !seen.has(dep)) {
+      seen?.add(dep);
       deps.push(dep);
     }
   }
-  ts.deps = deps;
+  // An exact-size copy: a graph of a million tasks keeps every one of these arrays.
+  ts.deps = deps.length === 1 ? [deps[0]!] : deps.slice();
+  deps.length = 0;
   if (!ok) ts.state = "forgotten";
   return !ok;
 }

@@ -3,11 +3,12 @@
  * in tests (config.validate). A broken invariant throws BarnError INTERNAL naming the key, the
  * invariant and the task's story.
  */
+import type { ClientState } from "./client-state.js";
 import type { SchedulerCore } from "./core.js";
 import { estimate, saturation } from "./decide-worker.js";
 import {
-  higherPriority,
   isActive,
+  isRootish,
   liveDependents,
   NSTATES,
   needed,
@@ -36,12 +37,17 @@ export function validateState(s: SchedulerCore): void {
   }
   checkWorkers(s);
   checkQueue(s);
+  const held = new Map<ClientState, number>();
+  for (const ts of s.tasks.values()) {
+    for (const c of ts.wanters) held.set(c, (held.get(c) ?? 0) + 1);
+  }
   for (const c of s.clients.values()) {
-    for (const ts of c.holds) {
-      if (s.tasks.get(ts.key) !== ts || !ts.wanters.includes(c)) {
-        throw s.internal(ts, `client ${c.id} holds it but is not among its wanters`);
-      }
+    if ((held.get(c) ?? 0) !== c.nkeys) {
+      throw s.internal(null, `client ${c.id} counts ${c.nkeys} keys, ${held.get(c) ?? 0} list it`);
     }
+  }
+  for (const c of held.keys()) {
+    if (s.clients.get(c.id) !== c) throw s.internal(null, `unknown client ${c.id} wants keys`);
   }
 }
 
@@ -67,7 +73,7 @@ function checkEdges(s: SchedulerCore, ts: TaskState, check: Check): void {
 
 function checkClients(ts: TaskState, check: Check): void {
   for (const c of ts.wanters) {
-    check(c.holds.has(ts), `wanted by client ${c.id}, which does not hold it`);
+    check(c.nkeys > 0, `wanted by client ${c.id}, which counts no keys`);
   }
   check(new Set(ts.wanters).size === ts.wanters.length, "a client is among its wanters twice");
 }
@@ -76,7 +82,7 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
   const st = ts.state;
   check(st === "memory" || ts.whoHas.length === 0, "who-has is not empty outside memory");
   check((st === "processing") === (ts.processingOn !== null), "processingOn disagrees with state");
-  check((st === "queued") === ts.queueIndex >= 0, "queue index disagrees with state");
+  check((st === "queued" || st === "processing") === (ts.slot !== -1), "slot disagrees with state");
   check((st === "no-worker") === s.noWorker.has(ts), "no-worker set disagrees with state");
   check(st === "waiting" || ts.waitingOn === 0, "waitingOn is set outside waiting");
   check(st === "erred" || ts.error === null, "error set outside erred");
@@ -106,7 +112,7 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
       return;
     }
     case "queued":
-      check(ts.rootish, "queued but not a root task");
+      check(isRootish(ts), "queued but not a root task");
       return;
     case "no-worker":
       allInMemory(ts, check);
@@ -116,7 +122,7 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
       allInMemory(ts, check);
       const ws = ts.processingOn!;
       check(!ws.removed && s.workers.get(ws.id) === ws, `processing on removed worker ${ws.id}`);
-      check(ws.processing[ts.procIndex] === ts, `not at its index in ${ws.id}'s processing`);
+      check(ws.processing[ts.slot] === ts, `not at its index in ${ws.id}'s processing`);
       check(canRun(ws, ts), `processing on ${ws.id}, which may not run it`);
       return;
     }
@@ -158,7 +164,7 @@ function checkWorkers(s: SchedulerCore): void {
     }
     for (let i = 0; i < ws.processing.length; i++) {
       const ts = ws.processing[i]!;
-      if (ts.processingOn !== ws || ts.procIndex !== i) {
+      if (ts.processingOn !== ws || ts.slot !== i) {
         throw s.internal(ts, `in ${ws.id}'s processing list at ${i}, but not assigned there`);
       }
     }
@@ -167,12 +173,12 @@ function checkWorkers(s: SchedulerCore): void {
 
 function checkQueue(s: SchedulerCore): void {
   const q = s.queue;
-  for (let i = 0; i < q.size; i++) {
-    const ts = q.at(i)!;
-    if (ts.queueIndex !== i || ts.state !== "queued") throw s.internal(ts, "bad queue entry");
-    if (i > 0 && higherPriority(ts, q.at((i - 1) >> 1)!)) {
-      throw s.internal(ts, "queue heap order broken");
-    }
+  const bad = q.check();
+  if (bad !== null) throw s.internal(bad, "queue structure broken (position or order)");
+  const entries = q.entries();
+  if (entries.length !== q.size) throw s.internal(null, "queue size disagrees with its entries");
+  for (const ts of entries) {
+    if (ts.state !== "queued") throw s.internal(ts, "in the queue but not queued");
   }
   const top = q.peek();
   if (top === undefined) return;

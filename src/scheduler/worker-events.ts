@@ -11,7 +11,7 @@ import type {
   TaskErred,
   TaskFinished,
 } from "./protocol.js";
-import { TaskState } from "./task-state.js";
+import { append, NO_WORKERS, removeFrom, SCATTERED, TaskState } from "./task-state.js";
 import { WorkerState } from "./worker-state.js";
 
 export function addWorker(s: SchedulerCore, ev: AddWorker): void {
@@ -58,11 +58,8 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
 }
 
 function removeHolder(ts: TaskState, ws: WorkerState): void {
-  const w = ts.whoHas;
-  const i = w.indexOf(ws);
-  if (i < 0) return;
-  const last = w.pop()!;
-  if (i < w.length) w[i] = last;
+  if (ts.whoHas.length === 1 && ts.whoHas[0] === ws) ts.whoHas = NO_WORKERS;
+  else removeFrom(ts.whoHas, ws);
 }
 
 function killedWorker(key: Key, deaths: number, allowed: number): ErrorData {
@@ -149,20 +146,7 @@ export function scatterData(s: SchedulerCore, ev: ScatterData): void {
       continue;
     }
     if (ts === undefined) {
-      ts = new TaskState(
-        key,
-        null,
-        0,
-        s.generation,
-        0,
-        s.seq++,
-        0,
-        null,
-        null,
-        s.group(""),
-        true,
-        false,
-      );
+      ts = new TaskState(key, SCATTERED, 0, s.generation, 0, 0, null, s.group(""));
       s.tasks.set(key, ts);
       s.counts[0]!++;
     }
@@ -171,7 +155,7 @@ export function scatterData(s: SchedulerCore, ev: ScatterData): void {
       ts.nbytes = nbytes;
       s.transition(ts, "memory", ws);
     } else if (!ts.whoHas.includes(ws)) {
-      ts.whoHas.push(ws);
+      ts.whoHas = append(ts.whoHas, ws);
       ws.hasWhat.add(ts);
       ws.nbytes += ts.nbytes;
     }

@@ -10,7 +10,7 @@ export class WorkerState {
   readonly nthreads: number;
   /** Declared totals; placement only checks that a task's needs fit in them. */
   readonly resources: Resources;
-  /** Tasks assigned here; `ts.procIndex` is the index (swap-remove keeps it O(1)). */
+  /** Tasks assigned here; `ts.slot` is the index (swap-remove keeps it O(1)). */
   readonly processing: TaskState[] = [];
   /** Results held here. Invariant: `ts.whoHas` includes this worker exactly when this has ts. */
   readonly hasWhat = new Set<TaskState>();
@@ -23,20 +23,25 @@ export class WorkerState {
   /** Scratch for decide-worker: bytes of the task's deps held here, valid when mark === epoch. */
   acc = 0;
   mark = 0;
+  /** `[id]`, shared by every report of a key held here only (saves an array per report). */
+  readonly ids: readonly WorkerId[];
 
   constructor(id: WorkerId, name: string, nthreads: number, resources: Resources) {
     this.id = id;
     this.name = name;
     this.nthreads = nthreads;
     this.resources = resources;
+    this.ids = Object.freeze([id]);
   }
 }
 
 /** Can `ws` run `ts`: restrictions (id or name) and resource totals. */
 export function canRun(ws: WorkerState, ts: TaskState): boolean {
-  const r = ts.restrictions;
+  const p = ts.placement;
+  if (p === null) return true;
+  const r = p.restrictions;
   if (r !== null && !r.includes(ws.id) && !r.includes(ws.name)) return false;
-  const need = ts.resources;
+  const need = p.resources;
   if (need !== null) {
     for (const k in need) if ((ws.resources[k] ?? 0) < (need[k] ?? 0)) return false;
   }

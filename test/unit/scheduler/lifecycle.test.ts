@@ -43,8 +43,7 @@ test("one task: submit, compute, report, release, forget", () => {
   assert.deepEqual(
     s.story("x").map((r) => `${r.from}->${r.to}`),
     [
-      "released->waiting",
-      "waiting->queued",
+      "released->queued",
       "queued->processing",
       "processing->memory",
       "memory->released",
