@@ -11,7 +11,7 @@ import type {
   ClientReleasesKeys,
   RemoveClient,
 } from "./protocol.js";
-import { append, NO_CLIENTS, needed, removeFrom, type TaskState } from "./task-state.js";
+import { NO_CLIENTS, needed, type TaskState, withOne, withoutOne } from "./task-state.js";
 
 /**
  * `c` wants `ts`. A key already in memory or erred is reported at once; a released one (kept
@@ -20,7 +20,7 @@ import { append, NO_CLIENTS, needed, removeFrom, type TaskState } from "./task-s
 export function addHold(s: SchedulerCore, c: ClientState, ts: TaskState): void {
   if (!ts.wanters.includes(c)) {
     c.nkeys++;
-    ts.wanters = append(ts.wanters, c);
+    ts.wanters = withOne(ts.wanters, c);
   }
   if (ts.state === "memory") s.reportMemory(ts, c);
   else if (ts.state === "erred") s.reportErred(ts, c);
@@ -37,8 +37,7 @@ function dropHold(s: SchedulerCore, c: ClientState, ts: TaskState): void {
 }
 
 function removeWanter(ts: TaskState, c: ClientState): void {
-  if (ts.wanters.length === 1) ts.wanters = NO_CLIENTS;
-  else removeFrom(ts.wanters, c);
+  ts.wanters = withoutOne(ts.wanters, c, NO_CLIENTS);
 }
 
 export function clientReleasesKeys(s: SchedulerCore, ev: ClientReleasesKeys): void {

@@ -107,16 +107,17 @@ export class SchedulerCore {
   /** Move `ts` to `to` now, through the table; logs and counts the change. */
   transition(ts: TaskState, to: SchedulerTaskState, ws: WorkerState | null): void {
     const from = ts.state;
-    const fn = transitionFn(from, to);
+    const a = stateCode(from);
+    const b = stateCode(to);
+    const fn = transitionFn(a, b);
     if (fn === undefined) throw this.internal(ts, `illegal transition ${from} -> ${to}`);
     fn(this, ts, ws);
     const now = ts.state;
     if (now === from) return;
-    const a = stateCode(from);
-    const b = stateCode(now);
+    const c = now === to ? b : stateCode(now);
     this.counts[a]!--;
-    this.counts[b]!++;
-    this.log.record(ts.key, a, b, this.stimulusId, this.now);
+    this.counts[c]!++;
+    this.log.record(ts.key, a, c, this.stimulusId, this.now);
   }
 
   /** Ask for `ts` to move to `to` once the current transition is done. */
@@ -169,7 +170,8 @@ export class SchedulerCore {
         return from === "released" && ts.wanters.length === 0 && liveDependents(ts) === 0;
       case "waiting":
         if (from === "released") return needed(ts);
-        return from === "processing" || from === "no-worker";
+        // A placed task goes back to waiting only while one of its inputs is really missing.
+        return (from === "processing" || from === "no-worker") && !allInMemory(ts);
       case "processing":
       case "queued":
         return from === "waiting" && ts.waitingOn === 0;
@@ -287,6 +289,11 @@ export class SchedulerCore {
       { key: ts.key },
     );
   }
+}
+
+function allInMemory(ts: TaskState): boolean {
+  for (const d of ts.deps) if (d.state !== "memory") return false;
+  return true;
 }
 
 function workerId(ws: WorkerState): WorkerId {

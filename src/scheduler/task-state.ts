@@ -76,12 +76,42 @@ export function append<T>(list: T[], x: T): T[] {
   }
 }
 
-/** Remove `x` from `list` (order not kept). The list must not be a shared empty one. */
+/** Remove `x` from `list` (order not kept). The list must be owned (3 or more entries). */
 export function removeFrom<T>(list: T[], x: T): void {
   const i = list.indexOf(x);
   if (i < 0) return;
   const last = list.pop()!;
   if (i < list.length) list[i] = last;
+}
+
+/** A worker or client: it owns the frozen one-element list `[itself]`. */
+interface Single<T> {
+  readonly only: T[];
+}
+
+/**
+ * Lists of workers (who-has) and clients (wanters) share storage by size: empty is the shared
+ * empty list, one element is that element's own `only` list, two or more an owned array. So a
+ * task held by one worker and wanted by one client (nearly all of them) allocates no list.
+ */
+export function withOne<T extends Single<T>>(list: T[], x: T): T[] {
+  return list.length === 0 ? x.only : append(list, x);
+}
+
+/** `list` without `x` (see withOne). */
+export function withoutOne<T extends Single<T>>(list: T[], x: T, empty: T[]): T[] {
+  switch (list.length) {
+    case 0:
+      return list;
+    case 1:
+      return list[0] === x ? empty : list;
+    case 2:
+      if (list[0] === x) return list[1]!.only;
+      return list[1] === x ? list[0]!.only : list;
+    default:
+      removeFrom(list, x);
+      return list;
+  }
 }
 
 /** Where a task may run: resources it needs and workers (ids or names) it is restricted to. */

@@ -14,7 +14,6 @@ import type { SchedulerCore } from "./core.js";
 import { decideWorker } from "./decide-worker.js";
 import type { SchedulerTaskState } from "./protocol.js";
 import {
-  append,
   dropDeadDependent,
   isRootish,
   NO_WORKERS,
@@ -23,6 +22,7 @@ import {
   SCATTERED,
   stateCode,
   type TaskState,
+  withOne,
 } from "./task-state.js";
 import type { WorkerState } from "./worker-state.js";
 
@@ -94,7 +94,7 @@ function releaseDeps(s: SchedulerCore, ts: TaskState): void {
 }
 
 function addHolder(ts: TaskState, ws: WorkerState): void {
-  ts.whoHas = append(ts.whoHas, ws);
+  ts.whoHas = withOne(ts.whoHas, ws);
   ws.hasWhat.add(ts);
   ws.nbytes += ts.nbytes;
 }
@@ -308,11 +308,9 @@ function buildMatrix(): (TransitionFn | undefined)[] {
   return m;
 }
 
-export function transitionFn(
-  from: SchedulerTaskState,
-  to: SchedulerTaskState,
-): TransitionFn | undefined {
-  return matrix[stateCode(from) * NSTATES + stateCode(to)];
+/** The transition from state code `from` to state code `to` (see stateCode), if legal. */
+export function transitionFn(from: number, to: number): TransitionFn | undefined {
+  return matrix[from * NSTATES + to];
 }
 
 /** The legal pairs (for documentation and tests). */

@@ -11,7 +11,7 @@ import type {
   TaskErred,
   TaskFinished,
 } from "./protocol.js";
-import { append, NO_WORKERS, removeFrom, SCATTERED, TaskState } from "./task-state.js";
+import { NO_WORKERS, SCATTERED, TaskState, withOne, withoutOne } from "./task-state.js";
 import { WorkerState } from "./worker-state.js";
 
 export function addWorker(s: SchedulerCore, ev: AddWorker): void {
@@ -58,8 +58,7 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
 }
 
 function removeHolder(ts: TaskState, ws: WorkerState): void {
-  if (ts.whoHas.length === 1 && ts.whoHas[0] === ws) ts.whoHas = NO_WORKERS;
-  else removeFrom(ts.whoHas, ws);
+  ts.whoHas = withoutOne(ts.whoHas, ws, NO_WORKERS);
 }
 
 function killedWorker(key: Key, deaths: number, allowed: number): ErrorData {
@@ -155,7 +154,7 @@ export function scatterData(s: SchedulerCore, ev: ScatterData): void {
       ts.nbytes = nbytes;
       s.transition(ts, "memory", ws);
     } else if (!ts.whoHas.includes(ws)) {
-      ts.whoHas = append(ts.whoHas, ws);
+      ts.whoHas = withOne(ts.whoHas, ws);
       ws.hasWhat.add(ts);
       ws.nbytes += ts.nbytes;
     }

@@ -58,7 +58,12 @@ function mapLifecycle(ntasks: number, nworkers: number, nthreads: number, valida
       }
     }
     if (released.length > 0) {
-      events.push({ type: "client-releases-keys", stimulusId: `r${stim}`, client: "c", keys: released });
+      events.push({
+        type: "client-releases-keys",
+        stimulusId: `r${stim}`,
+        client: "c",
+        keys: released,
+      });
     }
     stim++;
     if (events.length === 0) break;
@@ -85,15 +90,25 @@ function chain(n: number) {
   const s = new SchedulerState();
   s.handle([{ type: "add-worker", stimulusId: "add", worker: "w0", nthreads: 1 }]);
   const tasks: TaskSubmission[] = [];
-  for (let i = 0; i < n; i++) tasks.push({ key: `c${i}`, deps: i === 0 ? [] : [`c${i - 1}`], run: i });
+  for (let i = 0; i < n; i++)
+    tasks.push({ key: `c${i}`, deps: i === 0 ? [] : [`c${i - 1}`], run: i });
   const t0 = performance.now();
-  let out = s.handle([{ type: "update-graph", stimulusId: "g", client: "c", tasks, wanted: [`c${n - 1}`] }]);
+  let out = s.handle([
+    { type: "update-graph", stimulusId: "g", client: "c", tasks, wanted: [`c${n - 1}`] },
+  ]);
   let steps = 0;
   for (;;) {
     const ct = out.find((i) => i.type === "compute-task");
     if (ct === undefined || ct.type !== "compute-task") break;
     out = s.handle([
-      { type: "task-finished", stimulusId: `f${steps}`, worker: ct.worker, key: ct.key, nbytes: 8, duration: 0.001 },
+      {
+        type: "task-finished",
+        stimulusId: `f${steps}`,
+        worker: ct.worker,
+        key: ct.key,
+        nbytes: 8,
+        duration: 0.001,
+      },
     ]);
     steps++;
   }
@@ -132,7 +147,12 @@ function memory(n: number, shape: "tree" | "chain") {
   const after = process.memoryUsage().heapUsed;
   const size = s.size;
   if (size !== n) throw new Error(`memory: ${size} tasks`);
-  return { shape, ntasks: n, bytesPerTask: Math.round((after - before) / n), heapMB: round((after - before) / 2 ** 20) };
+  return {
+    shape,
+    ntasks: n,
+    bytesPerTask: Math.round((after - before) / n),
+    heapMB: round((after - before) / 2 ** 20),
+  };
 }
 
 function round(x: number): number {
@@ -152,14 +172,23 @@ const which = process.argv[2] ?? "all";
 const print = (name: string, r: object): void => console.log(JSON.stringify({ bench: name, ...r }));
 if (which === "all" || which === "map") {
   mapLifecycle(20_000, 2, 1); // warm up
-  print("map-100k-2w", best(5, () => mapLifecycle(100_000, 2, 1)));
+  print(
+    "map-100k-2w",
+    best(5, () => mapLifecycle(100_000, 2, 1)),
+  );
 }
 if (which === "all" || which === "wide") {
-  print("map-200k-1000w", best(3, () => mapLifecycle(200_000, 1000, 4)));
+  print(
+    "map-200k-1000w",
+    best(3, () => mapLifecycle(200_000, 1000, 4)),
+  );
 }
 if (which === "all" || which === "chain") {
   chain(1000);
-  print("chain-5000", best(5, () => chain(5000)));
+  print(
+    "chain-5000",
+    best(5, () => chain(5000)),
+  );
 }
 if (which === "all" || which === "memory") {
   print("memory", memory(1_000_000, "tree"));

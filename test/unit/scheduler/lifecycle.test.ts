@@ -30,7 +30,14 @@ test("one task: submit, compute, report, release, forget", () => {
 
   const done = s.handle([finished("w1", "x", 64, 0.01, "fin-x")]);
   assert.deepEqual(done, [
-    { type: "key-in-memory", client: "c1", key: "x", holders: ["w1"], nbytes: 64, stimulusId: "fin-x" },
+    {
+      type: "key-in-memory",
+      client: "c1",
+      key: "x",
+      holders: ["w1"],
+      nbytes: 64,
+      stimulusId: "fin-x",
+    },
   ]);
   assert.equal(s.taskState("x"), "memory");
   assert.deepEqual(s.whoHas(["x"]), { x: ["w1"] });
@@ -92,7 +99,10 @@ test("diamond: the sink runs once both sides are in memory, where the inputs are
   assert.equal(s.taskState("a"), "released");
   const fin = s.handle([finished("w1", "d")]);
   assert.deepEqual(freed(fin), ["b@w1", "c@w1"]);
-  assert.deepEqual(inMemory(fin).map((m) => m.key), ["d"]);
+  assert.deepEqual(
+    inMemory(fin).map((m) => m.key),
+    ["d"],
+  );
   assert.deepEqual(s.counts(), {
     released: 3,
     waiting: 0,
@@ -119,7 +129,10 @@ test("a chain runs step by step: each finish places the next task in the same ha
     out = s.handle([finished(ct.worker, ct.key)]);
     if (i > 0) assert.deepEqual(freed(out), [`t${i - 1}@${ct.worker}`]);
   }
-  assert.deepEqual(inMemory(out).map((m) => m.key), [`t${n - 1}`]);
+  assert.deepEqual(
+    inMemory(out).map((m) => m.key),
+    [`t${n - 1}`],
+  );
   assert.equal(s.size, n);
   s.handle([release([`t${n - 1}`])]);
   assert.equal(s.size, 0);
@@ -178,7 +191,10 @@ test("a released intermediate is computed again when a client wants it later", (
   assert.equal(s.taskState("a"), "released");
   const out = s.handle([desire(["a"])]);
   assert.deepEqual(placed(out), ["a@w1"]);
-  assert.deepEqual(inMemory(s.handle([finished("w1", "a")])).map((m) => m.key), ["a"]);
+  assert.deepEqual(
+    inMemory(s.handle([finished("w1", "a")])).map((m) => m.key),
+    ["a"],
+  );
   s.handle([release(["a", "b"])]);
   assert.equal(s.size, 0);
 });
