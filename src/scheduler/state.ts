@@ -28,8 +28,13 @@ import { validateState } from "./validate.js";
 export type { TransitionRecord } from "./log.js";
 export type { TaskInfo, WorkerInfo } from "./story.js";
 
+/** Config overrides; undefined values keep the default. */
+export type SchedulerConfigOptions = {
+  readonly [K in keyof SchedulerConfig]?: SchedulerConfig[K] | undefined;
+};
+
 export interface SchedulerStateOptions {
-  readonly config?: Partial<SchedulerConfig> | undefined;
+  readonly config?: SchedulerConfigOptions | undefined;
   /** Current time in seconds; only used to timestamp the transition log. Default: always 0. */
   readonly clock?: (() => number) | undefined;
 }
@@ -103,7 +108,7 @@ function zero(): number {
   return 0;
 }
 
-function stripUndefined(c: Partial<SchedulerConfig> | undefined): Partial<SchedulerConfig> {
+function stripUndefined(c: SchedulerConfigOptions | undefined): Partial<SchedulerConfig> {
   const out: Record<string, unknown> = {};
   if (c !== undefined) for (const [k, v] of Object.entries(c)) if (v !== undefined) out[k] = v;
   return out as Partial<SchedulerConfig>;
