@@ -58,6 +58,8 @@ export class SchedulerCore {
   readonly counts: number[] = new Array<number>(NSTATES).fill(0);
   /** Incremented per update-graph: the second element of every priority. */
   generation = 0;
+  /** The last runId handed out (compute-task). */
+  runs = 0;
   /** Traversal marks: a worker is visited in this traversal when mark === epoch. */
   epoch = 0;
   /** The event being handled, and the time of this handle() call. */
@@ -89,14 +91,13 @@ export class SchedulerCore {
       this.drain();
       this.flushFrees();
     }
-    if (this.queueDirty) {
+    while (this.queueDirty) {
       this.queueDirty = false;
-      if (this.queue.size > 0) {
-        this.stimulusId = this.queueStimulus;
-        fillQueue(this);
-        this.drain();
-        this.flushFrees();
-      }
+      if (this.queue.size === 0) break;
+      this.stimulusId = this.queueStimulus;
+      fillQueue(this);
+      this.drain();
+      this.flushFrees();
     }
     const out = this.out;
     this.out = [];
@@ -221,6 +222,7 @@ export class SchedulerCore {
       deps,
       priority: [ts.prioUser, ts.generation, ts.order],
       resources: ts.placement?.resources ?? undefined,
+      runId: ts.runId,
       stimulusId: this.stimulusId,
     });
   }

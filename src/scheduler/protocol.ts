@@ -126,6 +126,12 @@ export interface TaskFinished {
   readonly nbytes: number;
   /** How long the task ran, in seconds, measured by the worker. */
   readonly duration: number;
+  /**
+   * The `runId` of the compute-task this answers. When given, a report from an attempt the
+   * scheduler has since abandoned (freed, then sent again) is recognised and ignored; without
+   * it such a late report is taken for the current attempt.
+   */
+  readonly runId?: number | undefined;
 }
 
 export interface TaskErred {
@@ -134,6 +140,8 @@ export interface TaskErred {
   readonly worker: WorkerId;
   readonly key: Key;
   readonly error: ErrorData;
+  /** The `runId` of the compute-task this answers (see TaskFinished.runId). */
+  readonly runId?: number | undefined;
 }
 
 /** A client placed data directly on a worker (`scatter`). The keys become `memory` there. */
@@ -166,6 +174,8 @@ export interface ComputeTask {
   /** Lower runs first on the worker: [-userPriority, generation, order]. */
   readonly priority: readonly number[];
   readonly resources?: Resources | undefined;
+  /** Identifies this attempt; echo it in task-finished / task-erred (unique per scheduler). */
+  readonly runId: number;
   readonly stimulusId: string;
 }
 

@@ -154,6 +154,8 @@ export class TaskState {
    * keeps removal O(1)), the position in the queue while queued (queue.ts), else -1.
    */
   slot = -1;
+  /** The runId of the current (or last) compute-task: reports of older attempts are ignored. */
+  runId = 0;
   /** Size of the result in bytes, as reported by the worker that computed it. */
   nbytes = 0;
   /** Priority, lower first: [prioUser, generation, order] (prioUser is -TaskSubmission.priority). */

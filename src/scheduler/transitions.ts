@@ -35,6 +35,7 @@ export type TransitionKey = `${SchedulerTaskState}->${SchedulerTaskState}`;
 
 function assign(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
   ts.state = "processing";
+  ts.runId = ++s.runs;
   ts.processingOn = ws;
   ts.slot = ws.processing.length;
   ws.processing.push(ts);
@@ -56,7 +57,7 @@ function unassign(s: SchedulerCore, ts: TaskState, tell: boolean): void {
   ts.processingOn = null;
   ts.slot = -1;
   if (tell) s.freeKey(ws, ts.key);
-  if (isRootish(ts)) s.markQueueDirty();
+  s.markQueueDirty(); // a slot opened on ws: a queued root may take it
 }
 
 /**
@@ -194,6 +195,7 @@ function queuedProcessing(s: SchedulerCore, ts: TaskState, ws: WorkerState | nul
 
 function queuedReleased(s: SchedulerCore, ts: TaskState): void {
   s.queue.remove(ts);
+  s.markQueueDirty(); // a new head may be of a group that fits where this one did not
   ts.state = "released";
   s.maybeForget(ts);
 }

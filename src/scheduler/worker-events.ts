@@ -74,30 +74,48 @@ function killedWorker(key: Key, deaths: number, allowed: number): ErrorData {
 }
 
 /**
- * Only the worker the task is assigned to is believed. Any other worker that reports it was
- * already sent free-keys for it (it was unassigned from there), so it will drop the result and
- * must not be recorded as a holder: it is told again to drop it.
+ * Is this report about the attempt running now? Only the worker the task is assigned to, for
+ * the current runId (when the report carries one), is believed.
  */
+function current(ts: TaskState, ws: WorkerState, runId: number | undefined): boolean {
+  return (
+    ts.state === "processing" &&
+    ts.processingOn === ws &&
+    (runId === undefined || runId === ts.runId)
+  );
+}
+
+/**
+ * A report that is not about the current attempt: every worker the task was taken from was
+ * sent free-keys for it then, so its result will be dropped there and must not be recorded.
+ * Another worker is told again to drop the key; the assigned worker is not (that would cancel
+ * the current attempt, which it received after the free-keys).
+ */
+function stale(s: SchedulerCore, ts: TaskState | undefined, ws: WorkerState, key: string): void {
+  if (ts === undefined) s.freeKey(ws, key);
+  else if (ts.processingOn !== ws && !ts.whoHas.includes(ws)) s.freeKey(ws, key);
+}
+
 export function taskFinished(s: SchedulerCore, ev: TaskFinished): void {
   const ws = s.workers.get(ev.worker);
   if (ws === undefined) return; // from a removed worker: the result is out of reach
   const ts = s.tasks.get(ev.key);
-  if (ts !== undefined && ts.state === "processing" && ts.processingOn === ws) {
-    ts.nbytes = ev.nbytes;
-    ts.group.addDuration(ev.duration);
-    s.markQueueDirty();
-    s.transition(ts, "memory", ws);
-  } else if (ts === undefined || !ts.whoHas.includes(ws)) {
-    s.freeKey(ws, ev.key);
+  if (ts === undefined || !current(ts, ws, ev.runId)) {
+    stale(s, ts, ws, ev.key);
+    return;
   }
+  ts.nbytes = ev.nbytes;
+  ts.group.addDuration(ev.duration);
+  s.markQueueDirty();
+  s.transition(ts, "memory", ws);
 }
 
 export function taskErred(s: SchedulerCore, ev: TaskErred): void {
   const ws = s.workers.get(ev.worker);
   if (ws === undefined) return;
   const ts = s.tasks.get(ev.key);
-  if (ts === undefined || ts.state !== "processing" || ts.processingOn !== ws) {
-    if (ts === undefined || !ts.whoHas.includes(ws)) s.freeKey(ws, ev.key);
+  if (ts === undefined || !current(ts, ws, ev.runId)) {
+    stale(s, ts, ws, ev.key);
     return;
   }
   if (ts.retries > 0) {
