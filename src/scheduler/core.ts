@@ -8,7 +8,7 @@
  * pushes a recommendation (task, target) that `drain()` applies later, so releasing a chain of a
  * million tasks runs in a loop, not a million stack frames deep.
  */
-import { BarnError, ErrorCodes, type ErrorData } from "../errors.js";
+import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import { ClientState } from "./client-state.js";
 import { fillQueue } from "./decide-worker.js";
@@ -24,6 +24,7 @@ import type {
 } from "./protocol.js";
 import { TaskQueue } from "./queue.js";
 import { formatStory } from "./story.js";
+import { lostError } from "./task-errors.js";
 import { TaskGroup } from "./task-group.js";
 import {
   isRootish,
@@ -300,8 +301,4 @@ function allInMemory(ts: TaskState): boolean {
 
 function workerId(ws: WorkerState): WorkerId {
   return ws.id;
-}
-
-function lostError(key: Key): ErrorData {
-  return { name: "BarnError", code: ErrorCodes.INTERNAL, message: `task ${key} erred`, key };
 }

@@ -9,10 +9,11 @@
  * processing lands in no-worker when no worker can run the task, and the log records where it
  * actually went.
  */
-import { ErrorCodes, type ErrorData } from "../errors.js";
+import type { ErrorData } from "../errors.js";
 import type { SchedulerCore } from "./core.js";
 import { decideWorker } from "./decide-worker.js";
 import type { SchedulerTaskState } from "./protocol.js";
+import { lostScatter } from "./task-errors.js";
 import {
   dropDeadDependent,
   isRootish,
@@ -114,15 +115,6 @@ function enterErred(s: SchedulerCore, ts: TaskState): void {
   for (const c of ts.wanters) s.reportErred(ts, c);
   for (const d of ts.dependents) if (d.state === "waiting") s.recommend(d, "erred");
   if (!needed(ts)) s.recommend(ts, "released");
-}
-
-function lostScatter(key: string): ErrorData {
-  return {
-    name: "BarnError",
-    code: ErrorCodes.UNKNOWN_KEY,
-    message: `scattered data ${key} was lost (its worker left or it was released) and cannot be recomputed: scatter it again`,
-    key,
-  };
 }
 
 // ---- the table ----

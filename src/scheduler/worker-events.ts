@@ -1,6 +1,4 @@
 /** Events from (or about) workers: joining, leaving, results, errors, lost copies, scatter. */
-import { ErrorCodes, type ErrorData } from "../errors.js";
-import type { Key } from "../graph/spec.js";
 import { addHold } from "./client-events.js";
 import type { SchedulerCore } from "./core.js";
 import type {
@@ -11,6 +9,7 @@ import type {
   TaskErred,
   TaskFinished,
 } from "./protocol.js";
+import { killedWorker } from "./task-errors.js";
 import { NO_WORKERS, SCATTERED, TaskState, withOne, withoutOne } from "./task-state.js";
 import { WorkerState } from "./worker-state.js";
 
@@ -59,18 +58,6 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
 
 function removeHolder(ts: TaskState, ws: WorkerState): void {
   ts.whoHas = withoutOne(ts.whoHas, ws, NO_WORKERS);
-}
-
-function killedWorker(key: Key, deaths: number, allowed: number): ErrorData {
-  return {
-    name: "KilledWorkerError",
-    code: ErrorCodes.KILLED_WORKER,
-    message:
-      `task ${key} was running on ${deaths} workers that died while running it. ` +
-      "The task likely crashes its worker: check its memory use or native code " +
-      `(or raise allowedFailures, now ${allowed}, if the workers died for other reasons).`,
-    key,
-  };
 }
 
 /**

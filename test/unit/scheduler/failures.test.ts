@@ -246,3 +246,24 @@ test("a result that arrives after the client released the key is dropped on the 
   assert.equal(s.taskState("t"), "forgotten");
   assert.deepEqual(freed(s.handle([finished("a", "t")])), ["t@a"]);
 });
+
+test("runId: reports of an abandoned attempt are ignored, even from the same worker", () => {
+  const s = scheduler();
+  s.handle([worker("a")]);
+  const r1 = computes(s.handle([graph([task("t", [], { retries: 1 })], ["t"])]))[0]!.runId;
+  // the client drops t and submits it again: attempt 1 is freed, attempt 2 sent to a
+  s.handle([release(["t"])]);
+  const again = s.handle([graph([task("t", [], { retries: 1 })], ["t"])]);
+  const r2 = computes(again)[0]!.runId;
+  assert.notEqual(r1, r2);
+  // attempt 1 had failed before it got the free-keys: its report must not cost a retry
+  assert.deepEqual(s.handle([erred("a", "t", "old", r1)]), []);
+  assert.equal(s.task("t")?.retries, 1);
+  // nor may its late success stand for attempt 2 (the worker dropped it on free-keys)
+  assert.deepEqual(s.handle([finished("a", "t", 8, 0.001, "late", r1)]), []);
+  assert.equal(s.taskState("t"), "processing");
+  assert.deepEqual(inMemory(s.handle([finished("a", "t", 8, 0.001, "now", r2)])).length, 1);
+  // without a runId a report is taken for the current attempt (workers that do not echo it)
+  s.handle([graph([task("u")], ["u"])]);
+  assert.equal(inMemory(s.handle([finished("a", "u")])).length, 1);
+});

@@ -56,13 +56,19 @@ export function finished(
   nbytes = 8,
   duration = 0.001,
   stimulusId = stim(`finished-${key}`),
+  runId?: number,
 ): SchedulerEvent {
-  return { type: "task-finished", stimulusId, worker, key, nbytes, duration };
+  return { type: "task-finished", stimulusId, worker, key, nbytes, duration, runId };
 }
 
-export function erred(worker: string, key: string, message = "boom"): SchedulerEvent {
+export function erred(
+  worker: string,
+  key: string,
+  message = "boom",
+  runId?: number,
+): SchedulerEvent {
   const error: ErrorData = { name: "Error", code: "BARN_TASK_FAILED", message, key };
-  return { type: "task-erred", stimulusId: stim(`erred-${key}`), worker, key, error };
+  return { type: "task-erred", stimulusId: stim(`erred-${key}`), worker, key, error, runId };
 }
 
 export function release(keys: readonly string[], client = "c1"): SchedulerEvent {
