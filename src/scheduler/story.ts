@@ -3,7 +3,7 @@ import type { SchedulerCore } from "./core.js";
 import type { TransitionRecord } from "./log.js";
 import type { SchedulerTaskState } from "./protocol.js";
 import { STATES, type TaskState } from "./task-state.js";
-import type { WorkerState } from "./worker-state.js";
+import { heldCount, type WorkerState } from "./worker-state.js";
 
 export function formatStory(records: readonly TransitionRecord[]): string {
   if (records.length === 0) return "  (no transitions in the log)";
@@ -31,7 +31,7 @@ export function workerInfo(ws: WorkerState): WorkerInfo {
     nthreads: ws.nthreads,
     resources: { ...ws.resources },
     processing: ws.processing.length,
-    keys: ws.hasWhat.size,
+    keys: heldCount(ws),
     nbytes: ws.nbytes,
   };
 }

@@ -150,8 +150,9 @@ export class TaskState {
   /** The worker running it. Non-null exactly when state is processing. */
   processingOn: WorkerState | null = null;
   /**
-   * Position in a container: the index in `processingOn.processing` while processing (swap-remove
-   * keeps removal O(1)), the position in the queue while queued (queue.ts), else -1.
+   * Position in a container: the index in `processingOn.processing` while processing, the
+   * position in the queue while queued (queue.ts), the index in the primary holder's `held`
+   * list while in memory (worker-state.ts); else -1. Swap-remove keeps each removal O(1).
    */
   slot = -1;
   /** The runId of the current (or last) compute-task: reports of older attempts are ignored. */

@@ -17,15 +17,13 @@ import { lostScatter } from "./task-errors.js";
 import {
   dropDeadDependent,
   isRootish,
-  NO_WORKERS,
   NSTATES,
   needed,
   SCATTERED,
   stateCode,
   type TaskState,
-  withOne,
 } from "./task-state.js";
-import type { WorkerState } from "./worker-state.js";
+import { addHolder, removeHolder, type WorkerState } from "./worker-state.js";
 
 /** `ws`: the holder for -> memory, the chosen worker for queued -> processing, else null. */
 export type TransitionFn = (s: SchedulerCore, ts: TaskState, ws: WorkerState | null) => void;
@@ -93,12 +91,6 @@ function releaseDeps(s: SchedulerCore, ts: TaskState): void {
     dep.waiters--;
     s.maybeRelease(dep);
   }
-}
-
-function addHolder(ts: TaskState, ws: WorkerState): void {
-  ts.whoHas = withOne(ts.whoHas, ws);
-  ws.hasWhat.add(ts);
-  ws.nbytes += ts.nbytes;
 }
 
 /** `ts` is now in memory: waiting dependents have one dep less to wait for. */
@@ -247,12 +239,11 @@ function processingErred(s: SchedulerCore, ts: TaskState): void {
  * their workers to report missing-data), and it is recomputed from its lineage if still needed.
  */
 function memoryReleased(s: SchedulerCore, ts: TaskState): void {
-  for (const ws of ts.whoHas) {
-    ws.hasWhat.delete(ts);
-    ws.nbytes -= ts.nbytes;
+  while (ts.whoHas.length > 0) {
+    const ws = ts.whoHas[0]!;
+    removeHolder(ts, ws);
     s.freeKey(ws, ts.key);
   }
-  ts.whoHas = NO_WORKERS;
   ts.state = "released";
   for (const d of ts.dependents) {
     if (d.state === "waiting") d.waitingOn++;

@@ -15,7 +15,7 @@ import {
   stateCode,
   type TaskState,
 } from "./task-state.js";
-import { canRun } from "./worker-state.js";
+import { canRun, isPrimary } from "./worker-state.js";
 
 export function validateState(s: SchedulerCore): void {
   const counts = new Array<number>(NSTATES).fill(0);
@@ -82,7 +82,8 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
   const st = ts.state;
   check(st === "memory" || ts.whoHas.length === 0, "who-has is not empty outside memory");
   check((st === "processing") === (ts.processingOn !== null), "processingOn disagrees with state");
-  check((st === "queued" || st === "processing") === (ts.slot !== -1), "slot disagrees with state");
+  const slotted = st === "queued" || st === "processing" || st === "memory";
+  check(slotted === (ts.slot !== -1), "slot disagrees with state");
   check((st === "no-worker") === s.noWorker.has(ts), "no-worker set disagrees with state");
   check(st === "waiting" || ts.waitingOn === 0, "waitingOn is set outside waiting");
   check(st === "erred" || ts.error === null, "error set outside erred");
@@ -129,8 +130,10 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
     case "memory":
       check(ts.whoHas.length > 0, "memory with no holder");
       check(new Set(ts.whoHas).size === ts.whoHas.length, "a holder is listed twice");
+      check(ts.whoHas.filter((w) => isPrimary(w, ts)).length === 1, "not exactly one primary copy");
       for (const ws of ts.whoHas) {
-        check(!ws.removed && ws.hasWhat.has(ts), `holder ${ws.id} does not have it`);
+        const here = isPrimary(ws, ts) || ws.replicas.has(ts);
+        check(!ws.removed && here, `holder ${ws.id} does not have it`);
       }
       return;
     case "erred":
@@ -153,7 +156,10 @@ function checkWorkers(s: SchedulerCore): void {
   }
   for (const ws of s.workerList) {
     let nbytes = 0;
-    for (const ts of ws.hasWhat) {
+    for (const [i, ts] of ws.held.entries()) {
+      if (ts.slot !== i) throw s.internal(ts, `at ${i} in ${ws.id}'s held list, slot ${ts.slot}`);
+    }
+    for (const ts of [...ws.held, ...ws.replicas]) {
       if (ts.state !== "memory" || !ts.whoHas.includes(ws)) {
         throw s.internal(ts, `worker ${ws.id} has it, but it is not in memory there`);
       }

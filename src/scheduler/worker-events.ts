@@ -10,8 +10,8 @@ import type {
   TaskFinished,
 } from "./protocol.js";
 import { killedWorker } from "./task-errors.js";
-import { NO_WORKERS, SCATTERED, TaskState, withOne, withoutOne } from "./task-state.js";
-import { WorkerState } from "./worker-state.js";
+import { SCATTERED, TaskState } from "./task-state.js";
+import { addHolder, removeHolder, WorkerState } from "./worker-state.js";
 
 export function addWorker(s: SchedulerCore, ev: AddWorker): void {
   if (s.workers.has(ev.worker)) {
@@ -38,12 +38,10 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
   s.workerList.splice(s.workerList.indexOf(ws), 1);
   // Every who-has is updated before any task is placed again, so no compute-task names it.
   const lost: TaskState[] = [];
-  for (const ts of ws.hasWhat) {
+  for (const ts of [...ws.held, ...ws.replicas]) {
     removeHolder(ts, ws);
     if (ts.whoHas.length === 0) lost.push(ts);
   }
-  ws.hasWhat.clear();
-  ws.nbytes = 0;
   for (const ts of lost) s.transition(ts, "released", null);
   for (const ts of [...ws.processing]) {
     if (!ev.expected && ++ts.deaths > s.config.allowedFailures) {
@@ -54,10 +52,6 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
     }
   }
   s.markQueueDirty();
-}
-
-function removeHolder(ts: TaskState, ws: WorkerState): void {
-  ts.whoHas = withoutOne(ts.whoHas, ws, NO_WORKERS);
 }
 
 /**
@@ -125,8 +119,6 @@ export function missingData(s: SchedulerCore, ev: MissingData): void {
   const holder = s.workers.get(ev.holder);
   if (ts.state === "memory" && holder !== undefined && ts.whoHas.includes(holder)) {
     removeHolder(ts, holder);
-    holder.hasWhat.delete(ts);
-    holder.nbytes -= ts.nbytes;
     s.freeKey(holder, ts.key);
     if (ts.whoHas.length === 0) s.transition(ts, "released", null);
   }
@@ -159,9 +151,7 @@ export function scatterData(s: SchedulerCore, ev: ScatterData): void {
       ts.nbytes = nbytes;
       s.transition(ts, "memory", ws);
     } else if (!ts.whoHas.includes(ws)) {
-      ts.whoHas = withOne(ts.whoHas, ws);
-      ws.hasWhat.add(ts);
-      ws.nbytes += ts.nbytes;
+      addHolder(ts, ws);
     }
     addHold(s, c, ts);
   }

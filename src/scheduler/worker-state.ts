@@ -1,7 +1,7 @@
 /** A worker as the scheduler sees it. */
 import type { Key } from "../graph/spec.js";
 import type { Resources, WorkerId } from "./protocol.js";
-import type { TaskState } from "./task-state.js";
+import { NO_WORKERS, type TaskState, withOne, withoutOne } from "./task-state.js";
 
 export class WorkerState {
   readonly id: WorkerId;
@@ -12,9 +12,15 @@ export class WorkerState {
   readonly resources: Resources;
   /** Tasks assigned here; `ts.slot` is the index (swap-remove keeps it O(1)). */
   readonly processing: TaskState[] = [];
-  /** Results held here. Invariant: `ts.whoHas` includes this worker exactly when this has ts. */
-  readonly hasWhat = new Set<TaskState>();
-  /** Sum of `nbytes` of `hasWhat`. */
+  /**
+   * Results held here, in two parts: `held` lists the tasks whose first (primary) copy is here,
+   * `ts.slot` being the index (swap-remove: adding and dropping the usual single copy is O(1)
+   * and allocation-free); `replicas` the tasks that have another copy somewhere first.
+   * Invariant: ts.whoHas includes this worker exactly when one of the two has ts.
+   */
+  readonly held: TaskState[] = [];
+  readonly replicas = new Set<TaskState>();
+  /** Sum of `nbytes` of the results held here. */
   nbytes = 0;
   /** Set when the worker is removed: no instruction is sent to it any more. */
   removed = false;
@@ -57,4 +63,49 @@ export function lessOccupied(a: WorkerState, b: WorkerState): boolean {
   const y = b.processing.length * a.nthreads;
   if (x !== y) return x < y;
   return a.id < b.id;
+}
+
+/** Results held on `ws`, primary copies and replicas. */
+export function heldCount(ws: WorkerState): number {
+  return ws.held.length + ws.replicas.size;
+}
+
+/** Does `ws` hold the primary copy of `ts` (a task in memory)? */
+export function isPrimary(ws: WorkerState, ts: TaskState): boolean {
+  return ts.slot >= 0 && ws.held[ts.slot] === ts;
+}
+
+/** `ws` now holds a copy of `ts`: the primary one if it is the first. */
+export function addHolder(ts: TaskState, ws: WorkerState): void {
+  if (ts.whoHas.length === 0) {
+    ts.slot = ws.held.length;
+    ws.held.push(ts);
+  } else {
+    ws.replicas.add(ts);
+  }
+  ts.whoHas = withOne(ts.whoHas, ws);
+  ws.nbytes += ts.nbytes;
+}
+
+/** `ws` no longer holds `ts` (it must hold it). A replica elsewhere becomes the primary. */
+export function removeHolder(ts: TaskState, ws: WorkerState): void {
+  ts.whoHas = withoutOne(ts.whoHas, ws, NO_WORKERS);
+  ws.nbytes -= ts.nbytes;
+  if (!isPrimary(ws, ts)) {
+    ws.replicas.delete(ts);
+    return;
+  }
+  const list = ws.held;
+  const last = list.pop()!;
+  if (last !== ts) {
+    list[ts.slot] = last;
+    last.slot = ts.slot;
+  }
+  ts.slot = -1;
+  const next = ts.whoHas[0];
+  if (next !== undefined) {
+    next.replicas.delete(ts);
+    ts.slot = next.held.length;
+    next.held.push(ts);
+  }
 }
