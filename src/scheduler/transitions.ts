@@ -23,7 +23,7 @@ import {
   stateCode,
   type TaskState,
 } from "./task-state.js";
-import { addHolder, removeHolder, type WorkerState } from "./worker-state.js";
+import { addHolder, canRun, removeHolder, type WorkerState } from "./worker-state.js";
 
 /** `ws`: the holder for -> memory, the chosen worker for queued -> processing, else null. */
 export type TransitionFn = (s: SchedulerCore, ts: TaskState, ws: WorkerState | null) => void;
@@ -184,8 +184,10 @@ function queuedReleased(s: SchedulerCore, ts: TaskState): void {
   s.maybeForget(ts);
 }
 
-function noWorkerProcessing(s: SchedulerCore, ts: TaskState): void {
-  const ws = decideWorker(s, ts);
+/** `hint`: a worker that just joined. Eligibility only changes when workers join, so if the
+ * task fits the newcomer it is the only worker that can run it; else nothing changed. */
+function noWorkerProcessing(s: SchedulerCore, ts: TaskState, hint: WorkerState | null): void {
+  const ws = hint === null ? decideWorker(s, ts) : canRun(hint, ts) ? hint : null;
   if (ws === null) return;
   s.noWorker.delete(ts);
   assign(s, ts, ws);

@@ -159,13 +159,16 @@ function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function best<T extends { ms: number }>(runs: number, f: () => T): T {
-  let b: T | undefined;
-  for (let i = 0; i < runs; i++) {
-    const r = f();
-    if (b === undefined || r.ms < b.ms) b = r;
-  }
-  return b!;
+/** Run `f` `runs` times; report the fastest run and the median of `metric`. */
+function repeat<T extends object>(
+  runs: number,
+  metric: keyof T,
+  f: () => T,
+): T & { median: number } {
+  const all: T[] = [];
+  for (let i = 0; i < runs; i++) all.push(f());
+  all.sort((a, b) => (a[metric] as number) - (b[metric] as number));
+  return { ...all[0]!, median: all[all.length >> 1]![metric] as number, runs };
 }
 
 const which = process.argv[2] ?? "all";
@@ -174,20 +177,20 @@ if (which === "all" || which === "map") {
   mapLifecycle(20_000, 2, 1); // warm up
   print(
     "map-100k-2w",
-    best(5, () => mapLifecycle(100_000, 2, 1)),
+    repeat(15, "usPerTaskInHandle", () => mapLifecycle(100_000, 2, 1)),
   );
 }
 if (which === "all" || which === "wide") {
   print(
     "map-200k-1000w",
-    best(3, () => mapLifecycle(200_000, 1000, 4)),
+    repeat(5, "usPerTaskInHandle", () => mapLifecycle(200_000, 1000, 4)),
   );
 }
 if (which === "all" || which === "chain") {
   chain(1000);
   print(
     "chain-5000",
-    best(5, () => chain(5000)),
+    repeat(15, "usPerStep", () => chain(5000)),
   );
 }
 if (which === "all" || which === "memory") {

@@ -132,3 +132,34 @@ test("roots spread over the least occupied workers", () => {
   for (const c of computes(out)) per.set(c.worker, (per.get(c.worker) ?? 0) + 1);
   assert.deepEqual(Object.fromEntries(per), { a: 2, b: 5 });
 });
+
+test("a worker that joins again under the same id starts empty: its old work is redone", () => {
+  const s = scheduler();
+  s.handle([worker("a"), graph([task("x"), task("y", ["x"])], ["y"])]);
+  s.handle([finished("a", "x")]);
+  assert.equal(s.taskState("y"), "processing");
+  const out = s.handle([worker("a", 2)]);
+  // x (lost with the old incarnation) is recomputed; y waits for it again
+  assert.deepEqual(placed(out), ["x@a"]);
+  assert.equal(s.taskState("y"), "waiting");
+  assert.equal(s.workers()[0]?.nthreads, 2);
+  assert.equal(s.task("y")?.deaths, 0);
+});
+
+test("no-worker tasks are placed on a newcomer that can run them, in one pass", () => {
+  const s = scheduler();
+  s.handle([worker("a")]);
+  const tasks = Array.from({ length: 50 }, (_, i) =>
+    task(`g${i}`, [], { resources: { GPU: i % 2 === 0 ? 1 : 4 } }),
+  );
+  s.handle([
+    graph(
+      tasks,
+      tasks.map((t) => t.key),
+    ),
+  ]);
+  assert.equal(s.counts()["no-worker"], 50);
+  assert.equal(computes(s.handle([worker("g1", 1, { resources: { GPU: 1 } })])).length, 25);
+  assert.equal(computes(s.handle([worker("g4", 1, { resources: { GPU: 4 } })])).length, 25);
+  assert.equal(s.counts()["no-worker"], 0);
+});
