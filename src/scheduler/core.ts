@@ -211,8 +211,8 @@ export class SchedulerCore {
     this.#flushFree(ws);
     let deps = NO_DEPS;
     if (ts.deps.length > 0) {
-      const list: { key: Key; holders: WorkerId[] }[] = [];
-      for (const d of ts.deps) list.push({ key: d.key, holders: d.whoHas.map(workerId) });
+      const list: { key: Key; holders: readonly WorkerId[] }[] = [];
+      for (const d of ts.deps) list.push({ key: d.key, holders: holderIds(d) });
       deps = list;
     }
     this.out.push({
@@ -233,7 +233,7 @@ export class SchedulerCore {
       type: "key-in-memory",
       client: client.id,
       key: ts.key,
-      holders: ts.whoHas.length === 1 ? ts.whoHas[0]!.ids : ts.whoHas.map(workerId),
+      holders: holderIds(ts),
       nbytes: ts.nbytes,
       stimulusId: this.stimulusId,
     });
@@ -301,4 +301,9 @@ function allInMemory(ts: TaskState): boolean {
 
 function workerId(ws: WorkerState): WorkerId {
   return ws.id;
+}
+
+/** The ids of the workers holding `ts`; a shared list when there is one (the usual case). */
+function holderIds(ts: TaskState): readonly WorkerId[] {
+  return ts.whoHas.length === 1 ? ts.whoHas[0]!.ids : ts.whoHas.map(workerId);
 }

@@ -2,6 +2,12 @@
  * The scheduler state machine's public facade (after dask.distributed's scheduler): feed it
  * events, get instructions back. Pure: no I/O, no timers, no randomness; the clock is injected
  * (seconds). Options are validated here; the engine behind it (core.ts) trusts them.
+ *
+ * The pieces: core.ts (engine: dispatcher, recommendations, emitters), events.ts (dispatch)
+ * with update-graph.ts, client-events.ts and worker-events.ts (one handler per event),
+ * transitions.ts (the from->to table), decide-worker.ts (placement and the root-task queue
+ * filler), queue.ts (the queue), task-state.ts / worker-state.ts / client-state.ts /
+ * task-group.ts (the state), log.ts (transition log), validate.ts (invariants), story.ts (dump).
  */
 import { OptionError } from "../errors.js";
 import type { Key } from "../graph/spec.js";

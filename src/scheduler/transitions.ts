@@ -25,7 +25,10 @@ import {
 } from "./task-state.js";
 import { addHolder, canRun, removeHolder, type WorkerState } from "./worker-state.js";
 
-/** `ws`: the holder for -> memory, the chosen worker for queued -> processing, else null. */
+/**
+ * `ws`: the holder for -> memory, the chosen worker for queued -> processing, a worker that
+ * just joined for no-worker -> processing; else null.
+ */
 export type TransitionFn = (s: SchedulerCore, ts: TaskState, ws: WorkerState | null) => void;
 
 export type TransitionKey = `${SchedulerTaskState}->${SchedulerTaskState}`;
@@ -131,7 +134,7 @@ function releasedForgotten(s: SchedulerCore, ts: TaskState): void {
   }
 }
 
-/** Scattered data (or a result reported for a released task) lands on `ws`. */
+/** Scattered data lands on `ws`. */
 function releasedMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | null): void {
   enterMemory(s, ts, ws!);
   for (const c of ts.wanters) s.reportMemory(ts, c);
@@ -205,11 +208,10 @@ function noWorkerReleased(s: SchedulerCore, ts: TaskState): void {
   s.maybeForget(ts);
 }
 
-/** `ws` reported the result. It may not be the worker we assigned (a stale assignment). */
+/** The worker running it reported the result (`ws`, the same worker: see taskFinished). */
 function processingMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | null): void {
-  const holder = ws!;
-  unassign(s, ts, ts.processingOn !== holder);
-  enterMemory(s, ts, holder);
+  unassign(s, ts, false);
+  enterMemory(s, ts, ws!);
   for (const c of ts.wanters) s.reportMemory(ts, c);
   releaseDeps(s, ts);
   if (!needed(ts)) s.recommend(ts, "released");

@@ -16,7 +16,12 @@ import { addHolder, removeHolder, WorkerState } from "./worker-state.js";
 export function addWorker(s: SchedulerCore, ev: AddWorker): void {
   if (s.workers.has(ev.worker)) {
     // A worker that reconnects under the same id starts empty.
-    removeWorker(s, { ...ev, type: "remove-worker", expected: true });
+    removeWorker(s, {
+      type: "remove-worker",
+      stimulusId: ev.stimulusId,
+      worker: ev.worker,
+      expected: true,
+    });
   }
   const ws = new WorkerState(ev.worker, ev.name ?? ev.worker, ev.nthreads, ev.resources ?? {});
   s.workers.set(ws.id, ws);
