@@ -7,6 +7,17 @@ import type { Key } from "../graph/spec.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
 import type { ClientReport } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
+import type { TaskOptions } from "./options.js";
+
+/** Many keys in memory at once (the sync scheduler's map): one report instead of one per key. */
+export interface KeysInMemory {
+  readonly type: "keys-in-memory";
+  readonly client: ClientId;
+  readonly keys: readonly Key[];
+}
+
+/** What a backend tells a client about its keys. */
+export type BackendReport = ClientReport | KeysInMemory;
 
 export interface WorkerInfo {
   readonly id: WorkerId;
@@ -15,14 +26,29 @@ export interface WorkerInfo {
 }
 
 export interface FetchResult {
-  readonly values: Map<Key, unknown>;
-  /** Keys no holder had (lost with a worker): wait for the next report and fetch again. */
-  readonly missing: readonly Key[];
+  /** The value of `keys[i]` at `values[i]` (undefined where missing). */
+  readonly values: unknown[];
+  /**
+   * Indexes into `keys` of values no holder had (lost with a worker): wait for the next report
+   * and fetch them again.
+   */
+  readonly missing: readonly number[];
+}
+
+/** `keys[i]` is the call `fn(columns[0][i], columns[1][i], ...)`. */
+export interface CallBatch {
+  readonly fn: ShippedFn;
+  readonly local: Function;
+  readonly columns: readonly (readonly unknown[])[];
+  readonly keys: readonly Key[];
+  readonly options: TaskOptions;
+  /** Function definitions not sent to the backend before. */
+  readonly fresh: readonly ShippedFn[];
 }
 
 export interface Backend {
   readonly kind: "sync" | "local";
-  open(client: ClientId, onReports: (reports: ClientReport[]) => void): void;
+  open(client: ClientId, onReports: (reports: BackendReport[]) => void): void;
   /**
    * Submit tasks. `fns` are definitions of functions first used by these tasks; `local` maps a
    * function id to the function itself (the sync backend calls it directly).
@@ -34,6 +60,11 @@ export interface Backend {
     fns: readonly ShippedFn[],
     local: ReadonlyMap<string, Function>,
   ): void;
+  /**
+   * Many calls of one function on plain arguments (no futures inside them): map's fast path.
+   * Equivalent to `submit` with one task per key, minus the per-task objects.
+   */
+  submitCalls(client: ClientId, batch: CallBatch): void;
   /** The client holds (more) futures to these already-known keys. */
   desire(client: ClientId, keys: readonly Key[]): void;
   release(client: ClientId, keys: readonly Key[]): void;

@@ -9,9 +9,8 @@ import { BarnError, CancelledError, ErrorCodes, errorFromData, OptionError } fro
 import type { Graph, Key } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
 import type { WorkerId } from "../scheduler/protocol.js";
-import type { ClientReport } from "../scheduler/server.js";
-import type { Backend, WorkerInfo } from "./backend.js";
-import { Future, type FutureOwner, recordOf } from "./future.js";
+import type { Backend, BackendReport, WorkerInfo } from "./backend.js";
+import { Future, type FutureOwner, type ReleaseTicket, recordOf } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
 import { KeyRecord } from "./key-record.js";
 import { LocalBackend } from "./local-backend.js";
@@ -43,7 +42,12 @@ export class Client implements FutureOwner {
   readonly #records = new Map<Key, KeyRecord>();
   readonly #fns = new FunctionTable();
   readonly #tag: string;
-  readonly #gc = new FinalizationRegistry<KeyRecord>((r) => this.#unref(r));
+  /** Releases the key of a Future that was garbage-collected without release(). */
+  readonly #gc = new FinalizationRegistry<ReleaseTicket>((t) => {
+    if (t.released) return;
+    t.released = true;
+    this.#unref(t.record);
+  });
   #counter = 0;
   #releases: Key[] = [];
   #releaseScheduled = false;
@@ -166,6 +170,19 @@ export class Client implements FutureOwner {
     const shipped = this.#fns.ship(fn);
     const columns = iterables.map((it) => (Array.isArray(it) ? it : [...it]));
     const n = Math.min(...columns.map((c) => c.length));
+    if (!opts.pure && columns.every(holdsNoFuture)) {
+      const keys = new Array<Key>(n);
+      const futures = new Array<Future>(n);
+      for (let i = 0; i < n; i++) {
+        const key = this.#newKey(shipped.name, undefined);
+        keys[i] = key;
+        futures[i] = this.#future(key);
+      }
+      const fresh = this.#fns.takeFresh();
+      const batch = { fn: shipped, local: fn, columns, keys, options: opts, fresh };
+      this.#backend.submitCalls(this.id, batch);
+      return futures;
+    }
     const tasks = new Array(n);
     const keys = new Array<Key>(n);
     const futures = new Array<Future>(n);
@@ -212,37 +229,44 @@ export class Client implements FutureOwner {
    * Rejects with the first error among them (the task's own error, key and remote stack).
    */
   async gather<X>(x: X): Promise<Gathered<X>> {
+    if (x instanceof Future) return (await this.resultOf(recordOf(this.#own(x)))) as Gathered<X>;
+    if (Array.isArray(x) && x.every((f) => f instanceof Future)) {
+      // The common case, a flat list of futures: values come back aligned, no lookups.
+      return (await this.#gatherKeys(x.map((f: Future) => recordOf(this.#own(f))))) as Gathered<X>;
+    }
     const futures = collectFutures(x);
     const values = await this.#gatherKeys(futures.map((f) => recordOf(this.#own(f))));
-    return rebuild(x, values) as Gathered<X>;
+    const byKey = new Map<Key, unknown>();
+    futures.forEach((f, i) => byKey.set(f.key, values[i]));
+    return rebuild(x, byKey) as Gathered<X>;
   }
 
   /** @internal FutureOwner: the result of one key. */
   async resultOf(record: KeyRecord): Promise<unknown> {
     const values = await this.#gatherKeys([record]);
-    return values.get(record.key);
+    return values[0];
   }
 
-  async #gatherKeys(records: readonly KeyRecord[]): Promise<Map<Key, unknown>> {
-    for (;;) {
-      await waitAll(records);
-      for (const r of records) {
-        if (r.status === "error" || r.status === "cancelled") throw r.error;
-      }
-      const { values, missing } = await this.#backend.fetch(records.map((r) => r.key));
-      if (missing.length === 0) return values;
-      // Lost with a worker: the scheduler recomputes them; wait for the new report.
-      const lost = new Set(missing);
-      const again: KeyRecord[] = [];
-      for (const r of records) {
-        if (!lost.has(r.key)) continue;
-        if (!this.#backend.inMemory(r.key) && r.status === "finished") r.status = "pending";
-        again.push(r);
-      }
-      const got = await this.#gatherKeys(again);
-      for (const [k, v] of got) values.set(k, v);
-      return values;
+  /** Values of the records' keys, aligned with them. */
+  async #gatherKeys(records: readonly KeyRecord[]): Promise<unknown[]> {
+    await waitAll(records);
+    for (const r of records) {
+      if (r.status === "error" || r.status === "cancelled") throw r.error;
     }
+    const { values, missing } = await this.#backend.fetch(records.map((r) => r.key));
+    if (missing.length === 0) return values;
+    // Lost with a worker: the scheduler recomputes them; wait for the new report and retry.
+    const again: KeyRecord[] = [];
+    for (const i of missing) {
+      const r = records[i]!;
+      if (!this.#backend.inMemory(r.key) && r.status === "finished") r.status = "pending";
+      again.push(r);
+    }
+    const got = await this.#gatherKeys(again);
+    missing.forEach((i, j) => {
+      values[i] = got[j];
+    });
+    return values;
   }
 
   /** Place data on the workers. Arrays give one Future per element; anything else one Future. */
@@ -324,10 +348,11 @@ export class Client implements FutureOwner {
   }
 
   #own(f: Future): Future {
-    if (!this.#records.has(f.key) || recordOf(f) !== this.#records.get(f.key)) {
+    const r = recordOf(f);
+    if (r.owner !== this || r.refs === 0 || f.released) {
       throw new BarnError(
         ErrorCodes.UNKNOWN_KEY,
-        `future ${f.key} belongs to another client or was released; pass futures of this client`,
+        `future ${f.key} belongs to another client or was released; pass live futures of this client`,
         { key: f.key },
       );
     }
@@ -341,22 +366,21 @@ export class Client implements FutureOwner {
 
   #future(key: Key): Future {
     let r = this.#records.get(key);
-    if (r === undefined) this.#records.set(key, (r = new KeyRecord(key)));
-    else if (r.refs === 0) r.status = "pending";
+    if (r === undefined) this.#records.set(key, (r = new KeyRecord(key, this)));
     const f = new Future(r, this);
-    this.#gc.register(f, r, f);
+    this.#gc.register(f, f.ticket);
     return f;
   }
 
   /** @internal FutureOwner: a Future was released explicitly. */
-  releaseRecord(record: KeyRecord, future?: Future): void {
-    if (future !== undefined) this.#gc.unregister(future);
+  releaseRecord(record: KeyRecord): void {
     this.#unref(record);
   }
 
   #unref(record: KeyRecord): void {
     if (--record.refs > 0) return;
-    if (this.#records.get(record.key) === record) this.#records.delete(record.key);
+    // At zero the record leaves the map at once, so the map never holds a dead record.
+    this.#records.delete(record.key);
     if (this.#closed) return;
     this.#releases.push(record.key);
     if (!this.#releaseScheduled) {
@@ -370,8 +394,12 @@ export class Client implements FutureOwner {
     }
   }
 
-  #onReports(reports: ClientReport[]): void {
+  #onReports(reports: BackendReport[]): void {
     for (const rep of reports) {
+      if (rep.type === "keys-in-memory") {
+        for (const k of rep.keys) this.#records.get(k)?.settle("finished");
+        continue;
+      }
       const r = this.#records.get(rep.key);
       if (r === undefined) continue;
       switch (rep.type) {
@@ -401,6 +429,14 @@ export interface TaskSubmitter {
     fn: (...args: A) => R,
     ...iterables: MapIterables<A>
   ): Future<Awaited<R>>[];
+}
+
+/** True when no element is (or holds) a Future: typeof checks for the usual primitives. */
+function holdsNoFuture(column: readonly unknown[]): boolean {
+  for (const v of column) {
+    if (typeof v === "object" && v !== null && futuresToRefs([v], () => {})[0] !== v) return false;
+  }
+  return true;
 }
 
 /** Resolves once every record is done; one promise for the whole set. */

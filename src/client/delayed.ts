@@ -28,10 +28,15 @@ export interface ComputeOptions {
   readonly scheduler?: "sync" | "threads" | undefined;
 }
 
-/** Arguments of a delayed call: values, Delayed values or Futures. */
-export type DelayedArgs<A extends readonly unknown[]> = {
-  [K in keyof A]: A[K] | Delayed<A[K]> | Future<A[K]>;
-};
+/** A value, or something that stands for it: a Delayed, a Future, or an array of such. */
+export type Lazy<T> =
+  | T
+  | Delayed<T>
+  | Future<T>
+  | (T extends readonly (infer E)[] ? readonly Lazy<E>[] : never);
+
+/** Arguments of a delayed call: values, Delayed values or Futures (also inside arrays). */
+export type DelayedArgs<A extends readonly unknown[]> = { [K in keyof A]: Lazy<A[K]> };
 
 const tag = randomBytes(3).toString("hex");
 let counter = 0;

@@ -14,6 +14,15 @@ export interface FutureOwner {
   releaseRecord(record: KeyRecord): void;
 }
 
+/**
+ * One per Future: what the client's FinalizationRegistry holds, so a Future that was released
+ * by hand is not released again when it is collected (cheaper than unregister tokens).
+ */
+export interface ReleaseTicket {
+  readonly record: KeyRecord;
+  released: boolean;
+}
+
 const kRecord = Symbol("barn.record");
 const kOwner = Symbol("barn.owner");
 
@@ -21,13 +30,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   readonly key: Key;
   /** @internal */ readonly [kRecord]: KeyRecord;
   /** @internal */ readonly [kOwner]: FutureOwner;
-  #released = false;
+  /** @internal */ readonly ticket: ReleaseTicket;
 
   /** @internal Futures are made by a Client. */
   constructor(record: KeyRecord, owner: FutureOwner) {
     this.key = record.key;
     this[kRecord] = record;
     this[kOwner] = owner;
+    this.ticket = { record, released: false };
     record.refs++;
   }
 
@@ -66,10 +76,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this[kOwner].cancelKeys([this.key]);
   }
 
+  /** True once release() was called on this handle. */
+  get released(): boolean {
+    return this.ticket.released;
+  }
+
   /** Drop this handle. When no Future of the key remains, the cluster may forget the result. */
   release(): void {
-    if (this.#released) return;
-    this.#released = true;
+    if (this.ticket.released) return;
+    this.ticket.released = true;
     this[kOwner].releaseRecord(this[kRecord]);
   }
 

@@ -19,7 +19,14 @@ export class KeyRecord {
   refs = 0;
   #waiters: Waiter | Waiter[] | undefined = undefined;
 
-  constructor(readonly key: Key) {}
+  /**
+   * @param key the key
+   * @param owner the client the record belongs to (futures of other clients are refused)
+   */
+  constructor(
+    readonly key: Key,
+    readonly owner: object,
+  ) {}
 
   get done(): boolean {
     return this.status !== "pending";

@@ -7,13 +7,10 @@ import { LocalCluster, type LocalClusterOptions } from "../deploy/local-cluster.
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
-import {
-  type ClientReport,
-  SchedulerServer,
-  type SchedulerServerOptions,
-} from "../scheduler/server.js";
+import { SchedulerServer, type SchedulerServerOptions } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
-import type { Backend, FetchResult, WorkerInfo } from "./backend.js";
+import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from "./backend.js";
+import { submission } from "./submission.js";
 
 export class LocalBackend implements Backend {
   readonly kind = "local" as const;
@@ -35,7 +32,7 @@ export class LocalBackend implements Backend {
     return new LocalBackend(server, cluster);
   }
 
-  open(client: ClientId, onReports: (reports: ClientReport[]) => void): void {
+  open(client: ClientId, onReports: (reports: BackendReport[]) => void): void {
     this.server.addClient(client, onReports);
   }
 
@@ -53,6 +50,17 @@ export class LocalBackend implements Backend {
       tasks,
       wanted,
     });
+  }
+
+  submitCalls(client: ClientId, batch: CallBatch): void {
+    const { fn, columns, keys, options } = batch;
+    const tasks = new Array<TaskSubmission>(keys.length);
+    const single = columns.length === 1 ? columns[0]! : undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const args = single !== undefined ? [single[i]] : columns.map((c) => c[i]);
+      tasks[i] = submission(keys[i]!, { f: fn.id, a: args }, [], fn.name, options);
+    }
+    this.submit(client, tasks, keys, batch.fresh);
   }
 
   desire(client: ClientId, keys: readonly Key[]): void {
@@ -78,31 +86,34 @@ export class LocalBackend implements Backend {
   async fetch(keys: readonly Key[]): Promise<FetchResult> {
     this.server.flush();
     const whoHas = this.server.state.whoHas(keys);
-    const byWorker = new Map<WorkerId, Key[]>();
-    const missing: Key[] = [];
-    for (const k of keys) {
-      const w = whoHas[k]?.[0];
+    const byWorker = new Map<WorkerId, number[]>();
+    const missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const w = whoHas[keys[i]!]?.[0];
       if (w === undefined) {
-        missing.push(k);
+        missing.push(i);
         continue;
       }
       let list = byWorker.get(w);
       if (list === undefined) byWorker.set(w, (list = []));
-      list.push(k);
+      list.push(i);
     }
-    const values = new Map<Key, unknown>();
+    const values = new Array<unknown>(keys.length);
     await Promise.all(
-      [...byWorker].map(async ([w, ks]) => {
+      [...byWorker].map(async ([w, idx]) => {
         try {
-          const r = await this.cluster.getData(w, ks);
-          const gone = new Set(r.missing);
-          let i = 0;
-          for (const k of ks) {
-            if (gone.has(k)) missing.push(k);
-            else values.set(k, r.values[i++]);
+          const r = await this.cluster.getData(
+            w,
+            idx.map((i) => keys[i]!),
+          );
+          const gone = r.missing.length > 0 ? new Set(r.missing) : undefined;
+          let j = 0;
+          for (const i of idx) {
+            if (gone?.has(keys[i]!)) missing.push(i);
+            else values[i] = r.values[j++];
           }
         } catch {
-          for (const k of ks) missing.push(k);
+          for (const i of idx) missing.push(i);
         }
       }),
     );

@@ -3,27 +3,55 @@
  * order given (a topological order), so a debugger or profiler sees user code directly. Async
  * functions are awaited; tasks that depend on them run when they settle. Priorities, resources
  * and restrictions do not apply inline; retries do.
+ *
+ * Everything known about a key is one Entry in one Map, so the hot path of a map of tiny
+ * tasks costs one lookup and one insert per task.
  */
 import { BarnError, ErrorCodes, type ErrorData, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ClientId, TaskSubmission } from "../scheduler/protocol.js";
-import type { ClientReport } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { type ExecContext, isThenable, runSpec } from "../worker/executor.js";
 import type { RunSpec } from "../worker/run-spec.js";
 import { sizeof } from "../worker/sizeof.js";
-import type { Backend, FetchResult, WorkerInfo } from "./backend.js";
+import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from "./backend.js";
 
 const WORKER = "inline";
+const HOLDERS: readonly string[] = Object.freeze([WORKER]);
+
+/** One key's state in the sync scheduler. */
+class Entry {
+  /** The result, once `done` and not `error`. */
+  value: unknown = undefined;
+  /** The failure, when the task (or a dependency) failed. */
+  error: ErrorData | undefined = undefined;
+  /** While an async task (or its inputs) is pending: settles when it is done. */
+  running: Promise<void> | undefined = undefined;
+  done = false;
+  /** The client holding futures to this key (the common case), then any others. */
+  owner: ClientId | undefined = undefined;
+  others: Set<ClientId> | undefined = undefined;
+
+  want(client: ClientId): void {
+    if (this.owner === undefined || this.owner === client) this.owner = client;
+    else (this.others ??= new Set()).add(client);
+  }
+
+  /** Drop `client`'s hold; true when nobody holds the key any more. */
+  unwant(client: ClientId): boolean {
+    if (this.owner === client) {
+      const next = this.others?.values().next();
+      this.owner = next && !next.done ? next.value : undefined;
+      if (this.owner !== undefined) this.others!.delete(this.owner);
+    } else this.others?.delete(client);
+    return this.owner === undefined;
+  }
+}
 
 export class SyncBackend implements Backend {
   readonly kind = "sync" as const;
-  readonly #values = new Map<Key, unknown>();
-  readonly #errors = new Map<Key, ErrorData>();
-  readonly #running = new Map<Key, Promise<void>>();
-  /** Clients holding futures, per key. */
-  readonly #wanted = new Map<Key, Set<ClientId>>();
-  readonly #clients = new Map<ClientId, (r: ClientReport[]) => void>();
+  readonly #entries = new Map<Key, Entry>();
+  readonly #clients = new Map<ClientId, (r: BackendReport[]) => void>();
   readonly #fns = new Map<string, Function>();
   readonly #ctx: ExecContext;
   #stim = 0;
@@ -39,11 +67,11 @@ export class SyncBackend implements Backend {
         },
       },
       defs: new Map(),
-      get: (k) => this.#values.get(k),
+      get: (k) => this.#entries.get(k)?.value,
     };
   }
 
-  open(client: ClientId, onReports: (reports: ClientReport[]) => void): void {
+  open(client: ClientId, onReports: (reports: BackendReport[]) => void): void {
     this.#clients.set(client, onReports);
   }
 
@@ -54,206 +82,262 @@ export class SyncBackend implements Backend {
     _fns: readonly ShippedFn[],
     local: ReadonlyMap<string, Function>,
   ): void {
-    for (const [id, f] of local) this.#fns.set(id, f);
+    if (local.size !== this.#fns.size) for (const [id, f] of local) this.#fns.set(id, f);
     const stimulusId = `sync-${++this.#stim}`;
-    const reports: ClientReport[] = [];
-    for (const k of wanted) this.#want(client, k);
-    const batch = new Set<Key>();
+    let intermediates: Entry[] | undefined;
     for (const t of tasks) {
-      if (this.#known(t.key)) continue;
-      batch.add(t.key);
-      this.#run(t, stimulusId);
+      if (this.#entries.has(t.key)) continue;
+      const e = new Entry();
+      this.#entries.set(t.key, e);
+      this.#run(t, e, stimulusId);
+      (intermediates ??= []).push(e);
     }
-    for (const k of wanted) this.#report(client, k, stimulusId, reports);
+    const reports: BackendReport[] = [];
+    for (const k of wanted) {
+      const e = this.#entries.get(k);
+      if (e === undefined) {
+        reports.push({ type: "key-cancelled", client, key: k, stimulusId });
+        continue;
+      }
+      e.want(client);
+      this.#report(client, k, e, stimulusId, reports);
+    }
     this.#deliver(client, reports);
-    this.#dropIntermediates(batch);
+    if (intermediates !== undefined && intermediates.length > wanted.length) {
+      this.#dropUnwanted(tasks);
+    }
   }
 
-  #known(key: Key): boolean {
-    return this.#values.has(key) || this.#errors.has(key) || this.#running.has(key);
+  submitCalls(client: ClientId, batch: CallBatch): void {
+    const { columns, keys } = batch;
+    const retries = batch.options.retries ?? 0;
+    const stimulusId = `sync-${++this.#stim}`;
+    const reports: BackendReport[] = [];
+    const inMemory: Key[] = [];
+    const c0 = columns[0]!;
+    this.#fns.set(batch.fn.id, batch.local);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      let e = this.#entries.get(key);
+      if (e === undefined) {
+        e = new Entry();
+        this.#entries.set(key, e);
+        const args = columns.length === 1 ? undefined : columns.map((c) => c[i]);
+        this.#call(key, e, batch.fn.id, c0[i], args, retries, stimulusId);
+      }
+      e.want(client);
+      if (e.done && e.error === undefined) inMemory.push(key);
+      else this.#report(client, key, e, stimulusId, reports);
+    }
+    reports.push({ type: "keys-in-memory", client, keys: inMemory });
+    this.#deliver(client, reports);
   }
 
-  #want(client: ClientId, key: Key): void {
-    let s = this.#wanted.get(key);
-    if (s === undefined) this.#wanted.set(key, (s = new Set()));
-    s.add(client);
+  /** One call of map's fast path: `fn(arg0)`, or `fn(...args)` with several columns. */
+  #call(
+    key: Key,
+    e: Entry,
+    fnId: string,
+    arg0: unknown,
+    args: unknown[] | undefined,
+    retries: number,
+    stimulusId: string,
+  ): void {
+    const fn = this.#fns.get(fnId) as (...args: unknown[]) => unknown;
+    let out: unknown;
+    try {
+      out = args === undefined ? fn(arg0) : fn(...args);
+    } catch (err) {
+      if (retries > 0) this.#call(key, e, fnId, arg0, args, retries - 1, stimulusId);
+      else this.#fail(e, errorToData(err, key, WORKER));
+      return;
+    }
+    if (!isThenable(out)) {
+      e.value = out;
+      e.done = true;
+      return;
+    }
+    const t: TaskSubmission = { key, deps: [], run: { f: fnId, a: args ?? [arg0] }, retries };
+    this.#settleAsync(t, e, out, retries, stimulusId);
   }
 
   /** Run one task now, or once its async inputs settle. */
-  #run(t: TaskSubmission, stimulusId: string): void {
+  #run(t: TaskSubmission, e: Entry, stimulusId: string): void {
     let waitFor: Promise<void>[] | undefined;
     for (const d of t.deps) {
-      const err = this.#errors.get(d);
-      if (err !== undefined) {
-        this.#errors.set(t.key, { ...err, key: err.key ?? d });
+      const de = this.#entries.get(d);
+      if (de === undefined) {
+        this.#fail(e, missingDep(t.key, d));
         return;
       }
-      const p = this.#running.get(d);
-      if (p !== undefined) (waitFor ??= []).push(p);
-      else if (!this.#values.has(d)) {
-        this.#errors.set(t.key, missingDep(t.key, d));
+      if (de.error !== undefined) {
+        this.#fail(e, { ...de.error, key: de.error.key ?? d });
         return;
       }
+      if (de.running !== undefined) (waitFor ??= []).push(de.running);
     }
-    if (waitFor !== undefined) {
-      this.#track(
-        t.key,
-        Promise.all(waitFor).then(() => this.#afterAsync(t, stimulusId)),
-      );
+    if (waitFor === undefined) {
+      this.#attempt(t, e, t.retries ?? 0, stimulusId);
       return;
     }
-    this.#attempt(t, t.retries ?? 0, stimulusId);
+    e.running = Promise.all(waitFor).then(() => {
+      e.running = undefined;
+      this.#run(t, e, stimulusId);
+      // Still running means an async attempt or another wait: that one reports when done.
+      if (e.running === undefined) this.#reportAll(t.key, e, stimulusId);
+      return e.running;
+    });
   }
 
-  #afterAsync(t: TaskSubmission, stimulusId: string): void {
-    this.#running.delete(t.key);
-    this.#run(t, stimulusId);
-    // Still running means an async attempt or another wait: that one reports when it settles.
-    if (!this.#running.has(t.key)) this.#reportAll(t.key, stimulusId);
-  }
-
-  #attempt(t: TaskSubmission, retries: number, stimulusId: string): void {
+  #attempt(t: TaskSubmission, e: Entry, retries: number, stimulusId: string): void {
     let out: unknown;
     try {
       out = runSpec(t.run as RunSpec, this.#ctx);
     } catch (err) {
-      if (retries > 0) {
-        this.#attempt(t, retries - 1, stimulusId);
-        return;
-      }
-      this.#errors.set(t.key, errorToData(err, t.key, WORKER));
+      if (retries > 0) this.#attempt(t, e, retries - 1, stimulusId);
+      else this.#fail(e, errorToData(err, t.key, WORKER));
       return;
     }
     if (!isThenable(out)) {
-      this.#values.set(t.key, out);
+      e.value = out;
+      e.done = true;
       return;
     }
-    const p = Promise.resolve(out).then(
+    this.#settleAsync(t, e, out, retries, stimulusId);
+  }
+
+  /** Wait for an async task's promise; retry it (as a task) if it rejects and may retry. */
+  #settleAsync(
+    t: TaskSubmission,
+    e: Entry,
+    out: PromiseLike<unknown>,
+    retries: number,
+    stimulusId: string,
+  ): void {
+    e.running = Promise.resolve(out).then(
       (v) => {
-        this.#running.delete(t.key);
-        this.#values.set(t.key, v);
-        this.#reportAll(t.key, stimulusId);
+        e.running = undefined;
+        e.value = v;
+        e.done = true;
+        this.#reportAll(t.key, e, stimulusId);
       },
-      (err: unknown): Promise<void> | undefined => {
-        this.#running.delete(t.key);
+      (err: unknown) => {
+        e.running = undefined;
         if (retries > 0) {
-          this.#attempt(t, retries - 1, stimulusId);
-          const again = this.#running.get(t.key);
-          if (again !== undefined) return again;
-        } else this.#errors.set(t.key, errorToData(err, t.key, WORKER));
-        this.#reportAll(t.key, stimulusId);
+          this.#attempt(t, e, retries - 1, stimulusId);
+          if (e.running !== undefined) return e.running;
+        } else this.#fail(e, errorToData(err, t.key, WORKER));
+        this.#reportAll(t.key, e, stimulusId);
         return undefined;
       },
     );
-    this.#track(t.key, p);
   }
 
-  #track(key: Key, p: Promise<void>): void {
-    this.#running.set(key, p);
+  #fail(e: Entry, error: ErrorData): void {
+    e.error = error;
+    e.done = true;
   }
 
-  /** Tell every client holding `key` its status, if it settled. */
-  #reportAll(key: Key, stimulusId: string): void {
-    const clients = this.#wanted.get(key);
-    if (clients === undefined) return;
-    for (const c of clients) {
-      const reports: ClientReport[] = [];
-      this.#report(c, key, stimulusId, reports);
+  /** Tell every client holding `key` its status. */
+  #reportAll(key: Key, e: Entry, stimulusId: string): void {
+    for (const c of holders(e)) {
+      const reports: BackendReport[] = [];
+      this.#report(c, key, e, stimulusId, reports);
       this.#deliver(c, reports);
     }
   }
 
-  #report(client: ClientId, key: Key, stimulusId: string, out: ClientReport[]): void {
-    if (this.#values.has(key)) {
-      const nbytes = 0;
-      out.push({ type: "key-in-memory", client, key, holders: [WORKER], nbytes, stimulusId });
-      return;
-    }
-    const error = this.#errors.get(key);
-    if (error !== undefined) out.push({ type: "key-erred", client, key, error, stimulusId });
-    else if (!this.#running.has(key)) out.push({ type: "key-cancelled", client, key, stimulusId });
+  #report(client: ClientId, key: Key, e: Entry, stimulusId: string, out: BackendReport[]): void {
+    if (!e.done) return;
+    if (e.error !== undefined)
+      out.push({ type: "key-erred", client, key, error: e.error, stimulusId });
+    else out.push({ type: "key-in-memory", client, key, holders: HOLDERS, nbytes: 0, stimulusId });
   }
 
-  #deliver(client: ClientId, reports: ClientReport[]): void {
+  #deliver(client: ClientId, reports: BackendReport[]): void {
     if (reports.length > 0) this.#clients.get(client)?.(reports);
   }
 
   /** Results of this batch that no client holds are dropped once nothing can still need them. */
-  #dropIntermediates(batch: Set<Key>): void {
+  #dropUnwanted(tasks: readonly TaskSubmission[]): void {
     const drop = () => {
-      for (const k of batch) if (!this.#wanted.has(k)) this.#forget(k);
+      for (const t of tasks) {
+        const e = this.#entries.get(t.key);
+        if (e !== undefined && e.owner === undefined && e.running === undefined) {
+          this.#entries.delete(t.key);
+        }
+      }
     };
-    const pending = [...batch].map((k) => this.#running.get(k)).filter((p) => p !== undefined);
+    const pending: Promise<void>[] = [];
+    for (const t of tasks) {
+      const r = this.#entries.get(t.key)?.running;
+      if (r !== undefined) pending.push(r);
+    }
     if (pending.length === 0) drop();
     else Promise.allSettled(pending).then(drop);
   }
 
-  #forget(key: Key): void {
-    this.#values.delete(key);
-    this.#errors.delete(key);
-  }
-
   desire(client: ClientId, keys: readonly Key[]): void {
-    const reports: ClientReport[] = [];
+    const reports: BackendReport[] = [];
     const stimulusId = `sync-${++this.#stim}`;
     for (const k of keys) {
-      this.#want(client, k);
-      this.#report(client, k, stimulusId, reports);
+      const e = this.#entries.get(k);
+      if (e === undefined) {
+        reports.push({ type: "key-cancelled", client, key: k, stimulusId });
+        continue;
+      }
+      e.want(client);
+      this.#report(client, k, e, stimulusId, reports);
     }
     this.#deliver(client, reports);
   }
 
   release(client: ClientId, keys: readonly Key[]): void {
     for (const k of keys) {
-      const s = this.#wanted.get(k);
-      if (s === undefined) continue;
-      s.delete(client);
-      if (s.size > 0) continue;
-      this.#wanted.delete(k);
-      if (!this.#running.has(k)) this.#forget(k);
+      const e = this.#entries.get(k);
+      if (e !== undefined && e.unwant(client) && e.running === undefined) this.#entries.delete(k);
     }
   }
 
-  cancel(client: ClientId, keys: readonly Key[]): void {
+  cancel(_client: ClientId, keys: readonly Key[]): void {
     const stimulusId = `sync-cancel-${++this.#stim}`;
     for (const k of keys) {
-      if (this.#values.has(k) || this.#errors.has(k)) continue;
-      this.#running.delete(k);
-      const reports: ClientReport[] = [{ type: "key-cancelled", client, key: k, stimulusId }];
-      for (const c of this.#wanted.get(k) ?? []) this.#deliver(c, reports.slice());
+      const e = this.#entries.get(k);
+      if (e === undefined || e.done) continue;
+      this.#entries.delete(k);
+      for (const c of holders(e)) {
+        this.#deliver(c, [{ type: "key-cancelled", client: c, key: k, stimulusId }]);
+      }
     }
-    void client;
   }
 
   async fetch(keys: readonly Key[]): Promise<FetchResult> {
-    const values = new Map<Key, unknown>();
-    const missing: Key[] = [];
-    for (const k of keys) {
-      if (this.#values.has(k)) values.set(k, this.#values.get(k));
-      else missing.push(k);
+    const values = new Array<unknown>(keys.length);
+    const missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const e = this.#entries.get(keys[i]!);
+      if (e?.done && e.error === undefined) values[i] = e.value;
+      else missing.push(i);
     }
     return { values, missing };
   }
 
   inMemory(key: Key): boolean {
-    return this.#values.has(key);
+    const e = this.#entries.get(key);
+    return e !== undefined && e.done && e.error === undefined;
   }
 
   async scatter(client: ClientId, keys: readonly Key[], values: readonly unknown[]): Promise<void> {
     const stimulusId = `sync-scatter-${++this.#stim}`;
-    const reports: ClientReport[] = [];
-    keys.forEach((k, i) => {
-      this.#values.set(k, values[i]);
-      this.#want(client, k);
+    const reports: BackendReport[] = [];
+    keys.forEach((key, i) => {
+      const e = new Entry();
+      e.value = values[i];
+      e.done = true;
+      e.want(client);
+      this.#entries.set(key, e);
       const nbytes = sizeof(values[i]);
-      reports.push({
-        type: "key-in-memory",
-        client,
-        key: k,
-        holders: [WORKER],
-        nbytes,
-        stimulusId,
-      });
+      reports.push({ type: "key-in-memory", client, key, holders: HOLDERS, nbytes, stimulusId });
     });
     this.#deliver(client, reports);
   }
@@ -263,12 +347,13 @@ export class SyncBackend implements Backend {
   }
 
   dump(): unknown {
-    return {
-      scheduler: "sync",
-      inMemory: this.#values.size,
-      erred: this.#errors.size,
-      running: this.#running.size,
-    };
+    let running = 0;
+    let erred = 0;
+    for (const e of this.#entries.values()) {
+      if (e.running !== undefined) running++;
+      if (e.error !== undefined) erred++;
+    }
+    return { scheduler: "sync", keys: this.#entries.size, running, erred };
   }
 
   story(): unknown[] {
@@ -276,16 +361,19 @@ export class SyncBackend implements Backend {
   }
 
   async close(client: ClientId): Promise<void> {
-    await Promise.allSettled([...this.#running.values()]);
+    const running: Promise<void>[] = [];
+    for (const e of this.#entries.values()) if (e.running !== undefined) running.push(e.running);
+    await Promise.allSettled(running);
     this.#clients.delete(client);
-    for (const [k, s] of this.#wanted) {
-      s.delete(client);
-      if (s.size === 0) {
-        this.#wanted.delete(k);
-        this.#forget(k);
-      }
-    }
+    for (const [k, e] of this.#entries) if (e.unwant(client)) this.#entries.delete(k);
   }
+}
+
+function holders(e: Entry): ClientId[] {
+  const out: ClientId[] = [];
+  if (e.owner !== undefined) out.push(e.owner);
+  if (e.others !== undefined) for (const c of e.others) out.push(c);
+  return out;
 }
 
 function missingDep(key: Key, dep: Key): ErrorData {

@@ -89,7 +89,10 @@ describe("failures on the local cluster", () => {
       inputs as unknown as number[],
     );
     assert.equal(await crashOnce, 100);
-    assert.equal(client.workers().length, 2);
+    for (let i = 0; i < 100 && client.workers().length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(client.workers().length, 2, "the dead worker was replaced");
     assert.deepEqual(await client.gather(inputs), [10, 20, 30, 40]);
   });
 
