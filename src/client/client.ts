@@ -237,7 +237,7 @@ export class Client implements FutureOwner {
     const futures = collectFutures(x);
     const values = await this.#gatherKeys(futures.map((f) => recordOf(this.#own(f))));
     const byKey = new Map<Key, unknown>();
-    futures.forEach((f, i) => byKey.set(f.key, values[i]));
+    for (let i = 0; i < futures.length; i++) byKey.set(futures[i]!.key, values[i]);
     return rebuild(x, byKey) as Gathered<X>;
   }
 

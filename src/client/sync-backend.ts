@@ -295,7 +295,7 @@ export class SyncBackend implements Backend {
   release(client: ClientId, keys: readonly Key[]): void {
     for (const k of keys) {
       const e = this.#entries.get(k);
-      if (e !== undefined && e.unwant(client) && e.running === undefined) this.#entries.delete(k);
+      if (e?.unwant(client) && e.running === undefined) this.#entries.delete(k);
     }
   }
 
@@ -324,7 +324,7 @@ export class SyncBackend implements Backend {
 
   inMemory(key: Key): boolean {
     const e = this.#entries.get(key);
-    return e !== undefined && e.done && e.error === undefined;
+    return e?.done && e.error === undefined;
   }
 
   async scatter(client: ClientId, keys: readonly Key[], values: readonly unknown[]): Promise<void> {
