@@ -324,7 +324,7 @@ export class SyncBackend implements Backend {
 
   inMemory(key: Key): boolean {
     const e = this.#entries.get(key);
-    return e?.done && e.error === undefined;
+    return e !== undefined && e.done && e.error === undefined;
   }
 
   async scatter(client: ClientId, keys: readonly Key[], values: readonly unknown[]): Promise<void> {
