@@ -43,8 +43,9 @@ function removeWanter(ts: TaskState, c: ClientState): void {
 export function clientReleasesKeys(s: SchedulerCore, ev: ClientReleasesKeys): void {
   const c = s.clients.get(ev.client);
   if (c === undefined) return;
-  for (const key of ev.keys) {
-    const ts = s.tasks.get(key);
+  const keys = ev.keys;
+  for (let i = 0; i < keys.length; i++) {
+    const ts = s.tasks.get(keys[i]!);
     if (ts !== undefined) dropHold(s, c, ts);
   }
 }

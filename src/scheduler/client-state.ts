@@ -10,11 +10,11 @@ export class ClientState {
    * the hot path; remove-client scans the task table instead.
    */
   nkeys = 0;
-  /** `[this]`: the wanters list of every task only this client wants (see withOne). */
+  /** `[this]`: the wanters list of every task only this client wants (see withOne). Never mutated. */
   readonly only: ClientState[];
 
   constructor(id: ClientId) {
     this.id = id;
-    this.only = Object.freeze([this as ClientState]) as ClientState[];
+    this.only = [this];
   }
 }

@@ -72,9 +72,15 @@ export class SchedulerCore {
   queueDirty = false;
   /** The event that last made the queue dirty: the stimulus of the compute-tasks it causes. */
   queueStimulus = "";
-  readonly #recTasks: TaskState[] = [];
+  /**
+   * Pending recommendations, FIFO: parallel arrays with a head and a length, kept at their
+   * largest size so a batch of 100,000 does not regrow them every handle() (drained entries
+   * are nulled, so they keep no task alive).
+   */
+  readonly #recTasks: (TaskState | null)[] = [];
   readonly #recTargets: SchedulerTaskState[] = [];
   #recHead = 0;
+  #recLen = 0;
   /** Workers with keys in `pendingFree`. */
   readonly #freeDirty: WorkerState[] = [];
 
@@ -86,7 +92,8 @@ export class SchedulerCore {
 
   handle(events: readonly SchedulerEvent[]): SchedulerInstruction[] {
     this.now = this.clock();
-    for (const ev of events) {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
       this.stimulusId = ev.stimulusId;
       handleEvent(this, ev);
       this.drain();
@@ -124,8 +131,9 @@ export class SchedulerCore {
 
   /** Ask for `ts` to move to `to` once the current transition is done. */
   recommend(ts: TaskState, to: SchedulerTaskState): void {
-    this.#recTasks.push(ts);
-    this.#recTargets.push(to);
+    const n = this.#recLen++;
+    this.#recTasks[n] = ts;
+    this.#recTargets[n] = to;
   }
 
   /** A task whose deps are all in memory: roots go through the queue, others to a worker. */
@@ -150,15 +158,15 @@ export class SchedulerCore {
   drain(): void {
     const tasks = this.#recTasks;
     const targets = this.#recTargets;
-    while (this.#recHead < tasks.length) {
+    while (this.#recHead < this.#recLen) {
       const i = this.#recHead++;
       const ts = tasks[i]!;
       const to = targets[i]!;
+      tasks[i] = null;
       if (this.#current(ts, to)) this.transition(ts, to, null);
     }
-    tasks.length = 0;
-    targets.length = 0;
     this.#recHead = 0;
+    this.#recLen = 0;
   }
 
   /** Is the recommendation still meaningful for the task's current state? */

@@ -51,12 +51,14 @@ export function stateCode(s: SchedulerTaskState): number {
 
 /**
  * Shared empty lists. Most tasks have no deps, no dependents, no wanters or no holders at any
- * moment, and an empty array per field would cost 32 bytes each. They are frozen and never
- * mutated: a list is replaced (see `append`) when it gets its first element.
+ * moment, and an empty array per field would cost 32 bytes each. They are never mutated: a
+ * list is replaced (see `append`, `withOne`) when it gets its first element; validate() checks
+ * they stay empty. (Not frozen: frozen arrays have their own elements kind, which makes every
+ * loop over a task's lists polymorphic and iteration allocate.)
  */
-export const NO_TASKS: TaskState[] = Object.freeze([]) as unknown as TaskState[];
-export const NO_WORKERS: WorkerState[] = Object.freeze([]) as unknown as WorkerState[];
-export const NO_CLIENTS: ClientState[] = Object.freeze([]) as unknown as ClientState[];
+export const NO_TASKS: TaskState[] = [];
+export const NO_WORKERS: WorkerState[] = [];
+export const NO_CLIENTS: ClientState[] = [];
 
 /**
  * `list` with `x` added. Short lists are reallocated at their exact size (a push would reserve
@@ -84,7 +86,7 @@ export function removeFrom<T>(list: T[], x: T): void {
   if (i < list.length) list[i] = last;
 }
 
-/** A worker or client: it owns the frozen one-element list `[itself]`. */
+/** A worker or client: it owns the one-element list `[itself]`, never mutated. */
 interface Single<T> {
   readonly only: T[];
 }

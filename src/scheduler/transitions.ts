@@ -71,7 +71,9 @@ function startWaiting(s: SchedulerCore, ts: TaskState, direct: boolean): void {
   ts.state = "waiting";
   let missing = 0;
   let erred = false;
-  for (const dep of ts.deps) {
+  const deps = ts.deps;
+  for (let i = 0; i < deps.length; i++) {
+    const dep = deps[i]!;
     if (dep.state === "memory") continue;
     missing++;
     if (dep.state === "released") s.recommend(dep, "waiting");
@@ -90,7 +92,9 @@ function startWaiting(s: SchedulerCore, ts: TaskState, direct: boolean): void {
 
 /** `ts` no longer needs its deps (it left the active states). */
 function releaseDeps(s: SchedulerCore, ts: TaskState): void {
-  for (const dep of ts.deps) {
+  const deps = ts.deps;
+  for (let i = 0; i < deps.length; i++) {
+    const dep = deps[i]!;
     dep.waiters--;
     s.maybeRelease(dep);
   }
@@ -100,9 +104,16 @@ function releaseDeps(s: SchedulerCore, ts: TaskState): void {
 function enterMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
   ts.state = "memory";
   addHolder(ts, ws);
-  for (const d of ts.dependents) {
+  const dependents = ts.dependents;
+  for (let i = 0; i < dependents.length; i++) {
+    const d = dependents[i]!;
     if (d.state === "waiting" && --d.waitingOn === 0) s.recommendReady(d);
   }
+}
+
+function reportMemory(s: SchedulerCore, ts: TaskState): void {
+  const wanters = ts.wanters;
+  for (let i = 0; i < wanters.length; i++) s.reportMemory(ts, wanters[i]!);
 }
 
 function enterErred(s: SchedulerCore, ts: TaskState): void {
@@ -121,14 +132,17 @@ function releasedWaiting(s: SchedulerCore, ts: TaskState): void {
     enterErred(s, ts);
     return;
   }
-  for (const dep of ts.deps) dep.waiters++;
+  const deps = ts.deps;
+  for (let i = 0; i < deps.length; i++) deps[i]!.waiters++;
   startWaiting(s, ts, true);
 }
 
 function releasedForgotten(s: SchedulerCore, ts: TaskState): void {
   ts.state = "forgotten";
   s.tasks.delete(ts.key);
-  for (const dep of ts.deps) {
+  const deps = ts.deps;
+  for (let i = 0; i < deps.length; i++) {
+    const dep = deps[i]!;
     dropDeadDependent(dep);
     s.maybeForget(dep);
   }
@@ -137,7 +151,7 @@ function releasedForgotten(s: SchedulerCore, ts: TaskState): void {
 /** Scattered data lands on `ws`. */
 function releasedMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | null): void {
   enterMemory(s, ts, ws!);
-  for (const c of ts.wanters) s.reportMemory(ts, c);
+  reportMemory(s, ts);
 }
 
 function waitingProcessing(s: SchedulerCore, ts: TaskState): void {
@@ -212,7 +226,7 @@ function noWorkerReleased(s: SchedulerCore, ts: TaskState): void {
 function processingMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | null): void {
   unassign(s, ts, false);
   enterMemory(s, ts, ws!);
-  for (const c of ts.wanters) s.reportMemory(ts, c);
+  reportMemory(s, ts);
   releaseDeps(s, ts);
   if (!needed(ts)) s.recommend(ts, "released");
 }
@@ -249,7 +263,9 @@ function memoryReleased(s: SchedulerCore, ts: TaskState): void {
     s.freeKey(ws, ts.key);
   }
   ts.state = "released";
-  for (const d of ts.dependents) {
+  const dependents = ts.dependents;
+  for (let i = 0; i < dependents.length; i++) {
+    const d = dependents[i]!;
     if (d.state === "waiting") d.waitingOn++;
     else if (d.state === "processing" || d.state === "no-worker") s.recommend(d, "waiting");
   }

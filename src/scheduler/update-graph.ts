@@ -12,7 +12,9 @@ export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
   const generation = ++s.generation;
   const fresh: TaskState[] = [];
   const subs: TaskSubmission[] = [];
-  for (const sub of ev.tasks) {
+  const submitted = ev.tasks;
+  for (let i = 0; i < submitted.length; i++) {
+    const sub = submitted[i]!;
     if (s.tasks.has(sub.key)) continue;
     const ts = newTask(s, sub, generation);
     s.tasks.set(sub.key, ts);
@@ -23,9 +25,11 @@ export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
   let lost = false;
   for (let i = 0; i < fresh.length; i++) lost = resolveDeps(s, fresh[i]!, subs[i]!) || lost;
   if (lost) dropLost(s, fresh);
-  for (const ts of fresh) {
+  for (let i = 0; i < fresh.length; i++) {
+    const ts = fresh[i]!;
     if (ts.state === "forgotten") continue;
-    for (const dep of ts.deps) dep.dependents = append(dep.dependents, ts);
+    const deps = ts.deps;
+    for (let j = 0; j < deps.length; j++) deps[j]!.dependents = append(deps[j]!.dependents, ts);
   }
   const c = s.client(ev.client);
   const wanted = ev.wanted;
@@ -38,7 +42,10 @@ export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
     if (ts === undefined || ts.state === "forgotten") s.reportCancelled(key, c.id);
     else addHold(s, c, ts);
   }
-  for (const ts of fresh) if (ts.state === "released") s.maybeForget(ts);
+  for (let i = 0; i < fresh.length; i++) {
+    const ts = fresh[i]!;
+    if (ts.state === "released") s.maybeForget(ts);
+  }
 }
 
 function newTask(s: SchedulerCore, sub: TaskSubmission, generation: number): TaskState {

@@ -10,6 +10,9 @@ import {
   isActive,
   isRootish,
   liveDependents,
+  NO_CLIENTS,
+  NO_TASKS,
+  NO_WORKERS,
   NSTATES,
   needed,
   stateCode,
@@ -35,6 +38,9 @@ export function validateState(s: SchedulerCore): void {
       throw s.internal(null, `state counter ${i} is ${s.counts[i]}, counted ${counts[i]}`);
     }
   }
+  if (NO_TASKS.length + NO_WORKERS.length + NO_CLIENTS.length > 0) {
+    throw s.internal(null, "a shared empty list was mutated");
+  }
   checkWorkers(s);
   checkQueue(s);
   const held = new Map<ClientState, number>();
@@ -42,6 +48,7 @@ export function validateState(s: SchedulerCore): void {
     for (const c of ts.wanters) held.set(c, (held.get(c) ?? 0) + 1);
   }
   for (const c of s.clients.values()) {
+    if (c.only.length !== 1 || c.only[0] !== c) throw s.internal(null, `${c.id}.only mutated`);
     if ((held.get(c) ?? 0) !== c.nkeys) {
       throw s.internal(null, `client ${c.id} counts ${c.nkeys} keys, ${held.get(c) ?? 0} list it`);
     }
@@ -155,6 +162,7 @@ function checkWorkers(s: SchedulerCore): void {
     throw s.internal(null, "worker list and worker table differ");
   }
   for (const ws of s.workerList) {
+    if (ws.only.length !== 1 || ws.only[0] !== ws) throw s.internal(null, `${ws.id}.only mutated`);
     let nbytes = 0;
     for (const [i, ts] of ws.held.entries()) {
       if (ts.slot !== i) throw s.internal(ts, `at ${i} in ${ws.id}'s held list, slot ${ts.slot}`);

@@ -31,7 +31,7 @@ export class WorkerState {
   mark = 0;
   /** `[id]`, shared by every report of a key held here only (saves an array per report). */
   readonly ids: readonly WorkerId[];
-  /** `[this]`: the who-has list of every task held here only (see withOne). */
+  /** `[this]`: the who-has list of every task held here only (see withOne). Never mutated. */
   readonly only: WorkerState[];
 
   constructor(id: WorkerId, name: string, nthreads: number, resources: Resources) {
@@ -40,7 +40,7 @@ export class WorkerState {
     this.nthreads = nthreads;
     this.resources = resources;
     this.ids = Object.freeze([id]);
-    this.only = Object.freeze([this as WorkerState]) as WorkerState[];
+    this.only = [this];
   }
 }
 
