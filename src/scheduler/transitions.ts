@@ -178,12 +178,16 @@ function waitingReleased(s: SchedulerCore, ts: TaskState): void {
   s.maybeForget(ts);
 }
 
-/** A dep erred: this task errs with the dep's error, under its own key. */
+/**
+ * A dep erred: this task errs with the same error. The error data keeps the key of the task
+ * that failed (the root cause, as Dask re-raises the original exception); the key-erred report
+ * names the dependent.
+ */
 function waitingErred(s: SchedulerCore, ts: TaskState): void {
   let blame: ErrorData | null = null;
   for (const dep of ts.deps) if (dep.state === "erred") blame = dep.error;
   if (blame === null) throw s.internal(ts, "waiting -> erred without an erred dependency");
-  ts.error = { ...blame, key: ts.key };
+  ts.error = blame;
   ts.waitingOn = 0;
   releaseDeps(s, ts);
   enterErred(s, ts);

@@ -58,10 +58,11 @@ test("an error propagates to every dependent and to the clients that want them",
   s.handle([graph(tasks, ["z", "w", "ok"], "c1"), graph([], ["y"], "c2")]);
   const out = s.handle([erred("a", "x", "bad input")]);
   const got = erreds(out).map((e) => [e.client, e.key, e.error.key, e.error.message]);
+  // each dependent errs with x's error: the data names x, the task that failed
   assert.deepEqual(got.sort(), [
-    ["c1", "w", "w", "bad input"],
-    ["c1", "z", "z", "bad input"],
-    ["c2", "y", "y", "bad input"],
+    ["c1", "w", "x", "bad input"],
+    ["c1", "z", "x", "bad input"],
+    ["c2", "y", "x", "bad input"],
   ]);
   for (const k of ["x", "y", "z", "w"]) assert.notEqual(s.taskState(k), "waiting");
   assert.equal(s.taskState("z"), "erred");
