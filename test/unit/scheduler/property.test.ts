@@ -1,7 +1,8 @@
 /**
  * Random DAGs on a random, changing cluster, with late messages and dying workers: every wanted
  * key ends in memory with the right value (or justly erred) and validate() never throws. The
- * scenario is in property-run.ts. BARN_SEED and BARN_RUNS reproduce or extend a run.
+ * scenario is in property-run.ts. BARN_SEED and BARN_RUNS reproduce or extend a run;
+ * BARN_TRACE=1 prints every event and instruction (and the state dump on failure).
  */
 import { test } from "node:test";
 import fc from "fast-check";

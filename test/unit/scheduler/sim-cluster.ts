@@ -82,13 +82,13 @@ export class SimCluster {
     try {
       out = this.s.handle(events);
     } catch (e) {
-      if ((globalThis as { BARN_TRACE?: boolean }).BARN_TRACE) {
+      if (process.env.BARN_TRACE === "1") {
         console.log("IN ", events.map(brief).join(" | "));
         console.log(JSON.stringify(this.s.dump(), null, 1));
       }
       throw e;
     }
-    if ((globalThis as { BARN_TRACE?: boolean }).BARN_TRACE) {
+    if (process.env.BARN_TRACE === "1") {
       console.log("IN ", events.map(brief).join(" | "));
       console.log("OUT", out.map(brief).join(" | "));
     }
