@@ -387,9 +387,11 @@ export class Client implements FutureOwner {
       this.#releaseScheduled = true;
       queueMicrotask(() => {
         this.#releaseScheduled = false;
-        const keys = this.#releases;
+        // A key re-acquired since its release was queued (a new future of the same key)
+        // must not be released: the scheduler would drop it under the new future.
+        const keys = this.#releases.filter((k) => !this.#records.has(k));
         this.#releases = [];
-        if (!this.#closed) this.#backend.release(this.id, keys);
+        if (!this.#closed && keys.length > 0) this.#backend.release(this.id, keys);
       });
     }
   }

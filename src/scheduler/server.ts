@@ -108,7 +108,7 @@ export class SchedulerServer {
   onWorkerReport(worker: WorkerId, msg: Extract<FromWorker, { t: "report" }>): void {
     const stimulusId = this.stimulus(`report-${worker}`);
     const f = msg.finished;
-    for (let i = 0; i < f.length; i += 3) {
+    for (let i = 0; i < f.length; i += 4) {
       this.#events.push({
         type: "task-finished",
         stimulusId,
@@ -116,10 +116,11 @@ export class SchedulerServer {
         key: f[i] as Key,
         nbytes: f[i + 1] as number,
         duration: f[i + 2] as number,
+        runId: f[i + 3] === -1 ? undefined : (f[i + 3] as number),
       });
     }
-    for (const [key, error] of msg.erred) {
-      this.#events.push({ type: "task-erred", stimulusId, worker, key, error });
+    for (const [key, error, runId] of msg.erred) {
+      this.#events.push({ type: "task-erred", stimulusId, worker, key, error, runId });
     }
     for (const [key, holder] of msg.missing) {
       this.#events.push({ type: "missing-data", stimulusId, worker, key, holder });
@@ -152,7 +153,7 @@ export class SchedulerServer {
           const ls = this.#links.get(ins.worker);
           if (ls === undefined) break; // the worker left in this same batch; it is rescheduled
           const deps = ins.deps.map((d) => [d.key, d.holders] as const);
-          ls.compute.push([ins.key, ins.run, deps, ins.priority, ins.resources]);
+          ls.compute.push([ins.key, ins.run, deps, ins.priority, ins.resources, ins.runId]);
           break;
         }
         case "free-keys": {

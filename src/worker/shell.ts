@@ -41,6 +41,8 @@ export class WorkerShell {
   readonly #toScheduler: MessagePortLike;
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
+  /** The runId of the latest compute-task per key, echoed in its report (stale-result guard). */
+  readonly #runIds = new Map<Key, number>();
   #events: WorkerEvent[] = [];
   #finished: (Key | number)[] = [];
   #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
@@ -121,7 +123,8 @@ export class WorkerShell {
       this.#push({ type: "free-keys", stimulusId, keys: msg.free });
     }
     if (msg.compute) {
-      for (const [key, run, deps, priority, resources] of msg.compute) {
+      for (const [key, run, deps, priority, resources, runId] of msg.compute) {
+        this.#runIds.set(key, runId);
         this.#events.push({
           type: "compute-task",
           stimulusId,
@@ -227,10 +230,11 @@ export class WorkerShell {
         this.#store.delete(ins.key);
         break;
       case "send-task-finished":
-        this.#finished.push(ins.key, ins.nbytes, ins.duration);
+        this.#finished.push(ins.key, ins.nbytes, ins.duration, this.#takeRunId(ins.key));
         break;
       case "send-task-erred":
-        this.#erred.push([ins.key, ins.error]);
+        this.#erred.push([ins.key, ins.error, this.#runIds.get(ins.key)]);
+        this.#runIds.delete(ins.key);
         break;
       case "send-missing-data":
         this.#missing.push([ins.key, ins.holder]);
@@ -238,6 +242,12 @@ export class WorkerShell {
       default:
         ins satisfies never;
     }
+  }
+
+  #takeRunId(key: Key): number {
+    const id = this.#runIds.get(key) ?? -1;
+    this.#runIds.delete(key);
+    return id;
   }
 
   #execute(key: Key, spec: RunSpec, stim: string): void {

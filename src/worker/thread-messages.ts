@@ -17,13 +17,14 @@ export interface WorkerInit {
   readonly resources: Resources;
 }
 
-/** One compute-task, compact: [key, run, deps as [key, holders][], priority, resources?]. */
+/** One compute-task, compact: [key, run, deps as [key, holders][], priority, resources, runId]. */
 export type ComputeOp = readonly [
   key: Key,
   run: unknown,
   deps: readonly (readonly [Key, readonly WorkerId[]])[],
   priority: readonly number[],
   resources: Resources | undefined,
+  runId: number,
 ];
 
 export type ToWorker =
@@ -50,9 +51,10 @@ export type ToWorker =
 export type FromWorker =
   | {
       readonly t: "report";
-      /** Flattened triples: key, nbytes, duration (seconds). */
+      /** Flattened quadruples: key, nbytes, duration (seconds), runId of the compute-task. */
       readonly finished: readonly (Key | number)[];
-      readonly erred: readonly (readonly [Key, ErrorData])[];
+      /** key, error, runId of the compute-task. */
+      readonly erred: readonly (readonly [Key, ErrorData, number | undefined])[];
       /** Pairs: key, the holder that did not have it. */
       readonly missing: readonly (readonly [Key, WorkerId])[];
     }
