@@ -10,7 +10,7 @@ import type { Graph, Key } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import type { Backend, BackendReport, WorkerInfo } from "./backend.js";
-import { Future, type FutureOwner, type ReleaseTicket, recordOf } from "./future.js";
+import { Future, type FutureOwner, recordOf } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
 import { KeyRecord } from "./key-record.js";
 import { LocalBackend } from "./local-backend.js";
@@ -42,14 +42,25 @@ export class Client implements FutureOwner {
   readonly #records = new Map<Key, KeyRecord>();
   readonly #fns = new FunctionTable();
   readonly #tag: string;
-  /** Releases the key of a Future that was garbage-collected without release(). */
-  readonly #gc = new FinalizationRegistry<ReleaseTicket>((t) => {
-    if (t.released) return;
-    t.released = true;
-    this.#unref(t.record);
+  /**
+   * Releases the key of a Future that was garbage-collected without release(). It holds the
+   * record: a collected future that had been released by hand consumes a `releasedByHand`
+   * count instead (cheaper than unregister tokens on the hot path). Which of a key's futures a
+   * callback stands for does not matter; every future is counted down exactly once.
+   */
+  readonly #gc = new FinalizationRegistry<KeyRecord>((r) => {
+    if (r.releasedByHand > 0) r.releasedByHand--;
+    else this.#unref(r);
   });
+  /** Futures made since the last #registerPending (held strongly until then). */
+  #unregistered: Future[] = [];
   #counter = 0;
+  /** The map being handed to the backend right now, so a report on all its keys needs no lookups. */
+  #inFlightMap: { readonly keys: readonly Key[]; readonly futures: readonly Future[] } | undefined;
   #releases: Key[] = [];
+  /** Records created so far; tells the release flush whether a key may have been re-acquired. */
+  #recordsMade = 0;
+  #recordsMadeAtRelease = 0;
   #releaseScheduled = false;
   #closed = false;
 
@@ -176,11 +187,16 @@ export class Client implements FutureOwner {
       for (let i = 0; i < n; i++) {
         const key = this.#newKey(shipped.name, undefined);
         keys[i] = key;
-        futures[i] = this.#future(key);
+        futures[i] = this.#freshFuture(key);
       }
       const fresh = this.#fns.takeFresh();
       const batch = { fn: shipped, local: fn, columns, keys, options: opts, fresh };
-      this.#backend.submitCalls(this.id, batch);
+      this.#inFlightMap = { keys, futures };
+      try {
+        this.#backend.submitCalls(this.id, batch);
+      } finally {
+        this.#inFlightMap = undefined;
+      }
       return futures;
     }
     const tasks = new Array(n);
@@ -365,31 +381,65 @@ export class Client implements FutureOwner {
   }
 
   #future(key: Key): Future {
-    let r = this.#records.get(key);
-    if (r === undefined) this.#records.set(key, (r = new KeyRecord(key, this)));
-    const f = new Future(r, this);
-    this.#gc.register(f, f.ticket);
+    const r = this.#records.get(key);
+    if (r === undefined) return this.#freshFuture(key);
+    const f = new Future(r);
+    this.#track(f);
     return f;
   }
 
+  /** The first future of a key this client has never held (map's fresh keys). */
+  #freshFuture(key: Key): Future {
+    const r = new KeyRecord(key, this);
+    this.#records.set(key, r);
+    this.#recordsMade++;
+    const f = new Future(r);
+    this.#track(f);
+    return f;
+  }
+
+  /**
+   * Registers futures with the FinalizationRegistry in batches, on the next turn of the event
+   * loop: a future released before then (map, gather, release in one go) never pays for it.
+   */
+  #track(f: Future): void {
+    const n = this.#unregistered.push(f);
+    if (n === 1) setImmediate(this.#registerPending);
+    // Bound what is held strongly when the event loop does not turn (a loop of awaits).
+    else if (n >= 1 << 18) this.#registerPending();
+  }
+
+  readonly #registerPending = (): void => {
+    const list = this.#unregistered;
+    this.#unregistered = [];
+    for (const f of list) if (!f.released) this.#gc.register(f, recordOf(f));
+  };
+
   /** @internal FutureOwner: a Future was released explicitly. */
   releaseRecord(record: KeyRecord): void {
+    record.releasedByHand++;
     this.#unref(record);
   }
 
   #unref(record: KeyRecord): void {
     if (--record.refs > 0) return;
+    if (!record.live) return; // a late callback for a record already gone
     // At zero the record leaves the map at once, so the map never holds a dead record.
+    record.live = false;
     this.#records.delete(record.key);
     if (this.#closed) return;
     this.#releases.push(record.key);
     if (!this.#releaseScheduled) {
       this.#releaseScheduled = true;
+      this.#recordsMadeAtRelease = this.#recordsMade;
       queueMicrotask(() => {
         this.#releaseScheduled = false;
         // A key re-acquired since its release was queued (a new future of the same key)
         // must not be released: the scheduler would drop it under the new future.
-        const keys = this.#releases.filter((k) => !this.#records.has(k));
+        const reacquired = this.#recordsMade !== this.#recordsMadeAtRelease;
+        const keys = reacquired
+          ? this.#releases.filter((k) => !this.#records.has(k))
+          : this.#releases;
         this.#releases = [];
         if (!this.#closed && keys.length > 0) this.#backend.release(this.id, keys);
       });
@@ -399,7 +449,11 @@ export class Client implements FutureOwner {
   #onReports(reports: BackendReport[]): void {
     for (const rep of reports) {
       if (rep.type === "keys-in-memory") {
-        for (const k of rep.keys) this.#records.get(k)?.settle("finished");
+        const batch = this.#inFlightMap;
+        if (batch !== undefined && rep.keys === batch.keys) {
+          // The whole map just submitted (the sync scheduler answers inside submitCalls).
+          for (const f of batch.futures) recordOf(f).settle("finished");
+        } else for (const k of rep.keys) this.#records.get(k)?.settle("finished");
         continue;
       }
       const r = this.#records.get(rep.key);

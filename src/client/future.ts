@@ -14,31 +14,22 @@ export interface FutureOwner {
   releaseRecord(record: KeyRecord): void;
 }
 
-/**
- * One per Future: what the client's FinalizationRegistry holds, so a Future that was released
- * by hand is not released again when it is collected (cheaper than unregister tokens).
- */
-export interface ReleaseTicket {
-  readonly record: KeyRecord;
-  released: boolean;
-}
-
 const kRecord = Symbol("barn.record");
-const kOwner = Symbol("barn.owner");
 
 export class Future<T = unknown> implements PromiseLike<T> {
-  readonly key: Key;
-  /** @internal */ readonly [kRecord]: KeyRecord;
-  /** @internal */ readonly [kOwner]: FutureOwner;
-  /** @internal */ readonly ticket: ReleaseTicket;
+  /** @internal The key's shared state; it also knows the client (its owner). */
+  readonly [kRecord]: KeyRecord;
+  #released = false;
 
-  /** @internal Futures are made by a Client. */
-  constructor(record: KeyRecord, owner: FutureOwner) {
-    this.key = record.key;
+  /** @internal Futures are made by a Client. Two fields only: clients make them by the 100,000. */
+  constructor(record: KeyRecord) {
     this[kRecord] = record;
-    this[kOwner] = owner;
-    this.ticket = { record, released: false };
     record.refs++;
+  }
+
+  /** The key of the task whose result this future stands for. */
+  get key(): Key {
+    return this[kRecord].key;
   }
 
   /** pending, finished, error or cancelled. */
@@ -53,7 +44,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** The result, fetched from the worker that holds it. Rejects with the task's error. */
   result(): Promise<T> {
-    return this[kOwner].resultOf(this[kRecord]) as Promise<T>;
+    return this[kRecord].owner.resultOf(this[kRecord]) as Promise<T>;
   }
 
   /** The error the task failed with, or undefined once it finished well. Waits until done. */
@@ -73,19 +64,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Cancel the task (and everything that depends on it) if it has not finished. */
   cancel(): Promise<void> {
-    return this[kOwner].cancelKeys([this.key]);
+    return this[kRecord].owner.cancelKeys([this.key]);
   }
 
   /** True once release() was called on this handle. */
   get released(): boolean {
-    return this.ticket.released;
+    return this.#released;
   }
 
   /** Drop this handle. When no Future of the key remains, the cluster may forget the result. */
   release(): void {
-    if (this.ticket.released) return;
-    this.ticket.released = true;
-    this[kOwner].releaseRecord(this[kRecord]);
+    if (this.#released) return;
+    this.#released = true;
+    this[kRecord].owner.releaseRecord(this[kRecord]);
   }
 
   toString(): string {
@@ -96,11 +87,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
 /** @internal */
 export function recordOf(f: Future): KeyRecord {
   return f[kRecord];
-}
-
-/** @internal */
-export function ownerOf(f: Future): FutureOwner {
-  return f[kOwner];
 }
 
 export function isFuture(v: unknown): v is Future {

@@ -5,6 +5,7 @@
  */
 import type { BarnError } from "../errors.js";
 import type { Key } from "../graph/spec.js";
+import type { FutureOwner } from "./future.js";
 
 export type FutureStatus = "pending" | "finished" | "error" | "cancelled";
 
@@ -17,6 +18,14 @@ export class KeyRecord {
   error: BarnError | undefined = undefined;
   /** Futures alive for this key in this client; at 0 the client releases the key. */
   refs = 0;
+  /**
+   * Futures released by hand and not yet garbage-collected. The client's FinalizationRegistry
+   * holds the record (not the future), so when such a future is collected its callback finds
+   * a count here to consume instead of releasing a second time.
+   */
+  releasedByHand = 0;
+  /** True while this record is the client's record of its key (in the client's map). */
+  live = true;
   #waiters: Waiter | Waiter[] | undefined = undefined;
 
   /**
@@ -25,7 +34,7 @@ export class KeyRecord {
    */
   constructor(
     readonly key: Key,
-    readonly owner: object,
+    readonly owner: FutureOwner,
   ) {}
 
   get done(): boolean {

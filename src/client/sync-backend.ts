@@ -4,8 +4,9 @@
  * functions are awaited; tasks that depend on them run when they settle. Priorities, resources
  * and restrictions do not apply inline; retries do.
  *
- * Everything known about a key is one Entry in one Map, so the hot path of a map of tiny
- * tasks costs one lookup and one insert per task.
+ * A sync backend serves exactly one client (Client.connect makes one per client), so it needs
+ * no per-key ownership: a result lives in `#values` until the client releases its key. The hot
+ * path of a map of tiny tasks is one call and one Map insert per task.
  */
 import { BarnError, ErrorCodes, type ErrorData, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
@@ -19,41 +20,20 @@ import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from 
 const WORKER = "inline";
 const HOLDERS: readonly string[] = Object.freeze([WORKER]);
 
-/** One key's state in the sync scheduler. */
-class Entry {
-  /** The result, once `done` and not `error`. */
-  value: unknown = undefined;
-  /** The failure, when the task (or a dependency) failed. */
-  error: ErrorData | undefined = undefined;
-  /** While an async task (or its inputs) is pending: settles when it is done. */
-  running: Promise<void> | undefined = undefined;
-  done = false;
-  /** The client holding futures to this key (the common case), then any others. */
-  owner: ClientId | undefined = undefined;
-  others: Set<ClientId> | undefined = undefined;
-
-  want(client: ClientId): void {
-    if (this.owner === undefined || this.owner === client) this.owner = client;
-    else (this.others ??= new Set()).add(client);
-  }
-
-  /** Drop `client`'s hold; true when nobody holds the key any more. */
-  unwant(client: ClientId): boolean {
-    if (this.owner === client) {
-      const next = this.others?.values().next();
-      this.owner = next && !next.done ? next.value : undefined;
-      if (this.owner !== undefined) this.others!.delete(this.owner);
-    } else this.others?.delete(client);
-    return this.owner === undefined;
-  }
-}
+type Fn = (...args: unknown[]) => unknown;
 
 export class SyncBackend implements Backend {
   readonly kind = "sync" as const;
-  readonly #entries = new Map<Key, Entry>();
-  readonly #clients = new Map<ClientId, (r: BackendReport[]) => void>();
+  /** Results of finished tasks. */
+  readonly #values = new Map<Key, unknown>();
+  /** Failures (the task's own, or a dependency's). */
+  readonly #errors = new Map<Key, ErrorData>();
+  /** Async tasks (or tasks waiting on async inputs) not settled yet. */
+  readonly #running = new Map<Key, Promise<void>>();
   readonly #fns = new Map<string, Function>();
   readonly #ctx: ExecContext;
+  #client: ClientId | undefined;
+  #onReports: (r: BackendReport[]) => void = () => {};
   #stim = 0;
 
   constructor() {
@@ -67,12 +47,20 @@ export class SyncBackend implements Backend {
         },
       },
       defs: new Map(),
-      get: (k) => this.#entries.get(k)?.value,
+      get: (k) => this.#values.get(k),
     };
   }
 
   open(client: ClientId, onReports: (reports: BackendReport[]) => void): void {
-    this.#clients.set(client, onReports);
+    if (this.#client !== undefined) {
+      throw new BarnError(ErrorCodes.INTERNAL, "a sync backend serves exactly one client");
+    }
+    this.#client = client;
+    this.#onReports = onReports;
+  }
+
+  #known(key: Key): boolean {
+    return this.#values.has(key) || this.#errors.has(key) || this.#running.has(key);
   }
 
   submit(
@@ -84,193 +72,154 @@ export class SyncBackend implements Backend {
   ): void {
     if (local.size !== this.#fns.size) for (const [id, f] of local) this.#fns.set(id, f);
     const stimulusId = `sync-${++this.#stim}`;
-    let intermediates: Entry[] | undefined;
-    for (const t of tasks) {
-      if (this.#entries.has(t.key)) continue;
-      const e = new Entry();
-      this.#entries.set(t.key, e);
-      this.#run(t, e, stimulusId);
-      (intermediates ??= []).push(e);
-    }
+    for (const t of tasks) if (!this.#known(t.key)) this.#run(t, stimulusId);
     const reports: BackendReport[] = [];
-    for (const k of wanted) {
-      const e = this.#entries.get(k);
-      if (e === undefined) {
-        reports.push({ type: "key-cancelled", client, key: k, stimulusId });
-        continue;
-      }
-      e.want(client);
-      this.#report(client, k, e, stimulusId, reports);
-    }
-    this.#deliver(client, reports);
-    if (intermediates !== undefined && intermediates.length > wanted.length) {
-      this.#dropUnwanted(tasks);
-    }
+    for (const k of wanted) this.#report(client, k, stimulusId, reports);
+    this.#onReports(reports);
+    if (tasks.length > wanted.length) this.#dropIntermediates(tasks, new Set(wanted));
   }
 
   submitCalls(client: ClientId, batch: CallBatch): void {
     const { columns, keys } = batch;
+    const fn = batch.local as Fn;
+    this.#fns.set(batch.fn.id, fn);
     const retries = batch.options.retries ?? 0;
     const stimulusId = `sync-${++this.#stim}`;
-    const reports: BackendReport[] = [];
-    const inMemory: Key[] = [];
     const c0 = columns[0]!;
-    this.#fns.set(batch.fn.id, batch.local);
+    const values = this.#values;
+    let failed: Key[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      let e = this.#entries.get(key);
-      if (e === undefined) {
-        e = new Entry();
-        this.#entries.set(key, e);
-        const args = columns.length === 1 ? undefined : columns.map((c) => c[i]);
-        this.#call(key, e, batch.fn.id, c0[i], args, retries, stimulusId);
+      // Map keys are fresh (never submitted before): no lookup needed.
+      const args = columns.length === 1 ? undefined : columns.map((c) => c[i]);
+      let out: unknown;
+      try {
+        out = args === undefined ? fn(c0[i]) : fn(...args);
+      } catch (err) {
+        const t: TaskSubmission = { key, deps: [], run: { f: batch.fn.id, a: args ?? [c0[i]] } };
+        if (retries > 0) this.#attempt(t, retries - 1, stimulusId);
+        else this.#errors.set(key, errorToData(err, key, WORKER));
+        if (!values.has(key)) (failed ??= []).push(key);
+        continue;
       }
-      e.want(client);
-      if (e.done && e.error === undefined) inMemory.push(key);
-      else this.#report(client, key, e, stimulusId, reports);
+      if (isThenable(out)) {
+        const t: TaskSubmission = { key, deps: [], run: { f: batch.fn.id, a: args ?? [c0[i]] } };
+        this.#settleAsync(t, out, retries, stimulusId);
+        (failed ??= []).push(key);
+      } else values.set(key, out);
     }
-    reports.push({ type: "keys-in-memory", client, keys: inMemory });
-    this.#deliver(client, reports);
-  }
-
-  /** One call of map's fast path: `fn(arg0)`, or `fn(...args)` with several columns. */
-  #call(
-    key: Key,
-    e: Entry,
-    fnId: string,
-    arg0: unknown,
-    args: unknown[] | undefined,
-    retries: number,
-    stimulusId: string,
-  ): void {
-    const fn = this.#fns.get(fnId) as (...args: unknown[]) => unknown;
-    let out: unknown;
-    try {
-      out = args === undefined ? fn(arg0) : fn(...args);
-    } catch (err) {
-      if (retries > 0) this.#call(key, e, fnId, arg0, args, retries - 1, stimulusId);
-      else this.#fail(e, errorToData(err, key, WORKER));
-      return;
+    const reports: BackendReport[] = [];
+    if (failed === undefined) reports.push({ type: "keys-in-memory", client, keys });
+    else {
+      const later = new Set(failed);
+      reports.push({ type: "keys-in-memory", client, keys: keys.filter((k) => !later.has(k)) });
+      for (const k of failed) this.#report(client, k, stimulusId, reports);
     }
-    if (!isThenable(out)) {
-      e.value = out;
-      e.done = true;
-      return;
-    }
-    const t: TaskSubmission = { key, deps: [], run: { f: fnId, a: args ?? [arg0] }, retries };
-    this.#settleAsync(t, e, out, retries, stimulusId);
+    this.#onReports(reports);
   }
 
   /** Run one task now, or once its async inputs settle. */
-  #run(t: TaskSubmission, e: Entry, stimulusId: string): void {
+  #run(t: TaskSubmission, stimulusId: string): void {
     let waitFor: Promise<void>[] | undefined;
     for (const d of t.deps) {
-      const de = this.#entries.get(d);
-      if (de === undefined) {
-        this.#fail(e, missingDep(t.key, d));
+      const err = this.#errors.get(d);
+      if (err !== undefined) {
+        this.#errors.set(t.key, { ...err, key: err.key ?? d });
         return;
       }
-      if (de.error !== undefined) {
-        this.#fail(e, { ...de.error, key: de.error.key ?? d });
+      const p = this.#running.get(d);
+      if (p !== undefined) (waitFor ??= []).push(p);
+      else if (!this.#values.has(d)) {
+        this.#errors.set(t.key, missingDep(t.key, d));
         return;
       }
-      if (de.running !== undefined) (waitFor ??= []).push(de.running);
     }
     if (waitFor === undefined) {
-      this.#attempt(t, e, t.retries ?? 0, stimulusId);
+      this.#attempt(t, t.retries ?? 0, stimulusId);
       return;
     }
-    e.running = Promise.all(waitFor).then(() => {
-      e.running = undefined;
-      this.#run(t, e, stimulusId);
+    const p = Promise.all(waitFor).then(() => {
+      this.#running.delete(t.key);
+      this.#run(t, stimulusId);
       // Still running means an async attempt or another wait: that one reports when done.
-      if (e.running === undefined) this.#reportAll(t.key, e, stimulusId);
-      return e.running;
+      const again = this.#running.get(t.key);
+      if (again === undefined) this.#reportKey(t.key, stimulusId);
+      return again;
     });
+    this.#running.set(t.key, p);
   }
 
-  #attempt(t: TaskSubmission, e: Entry, retries: number, stimulusId: string): void {
+  #attempt(t: TaskSubmission, retries: number, stimulusId: string): void {
     let out: unknown;
     try {
       out = runSpec(t.run as RunSpec, this.#ctx);
     } catch (err) {
-      if (retries > 0) this.#attempt(t, e, retries - 1, stimulusId);
-      else this.#fail(e, errorToData(err, t.key, WORKER));
+      if (retries > 0) this.#attempt(t, retries - 1, stimulusId);
+      else this.#errors.set(t.key, errorToData(err, t.key, WORKER));
       return;
     }
-    if (!isThenable(out)) {
-      e.value = out;
-      e.done = true;
-      return;
-    }
-    this.#settleAsync(t, e, out, retries, stimulusId);
+    if (isThenable(out)) this.#settleAsync(t, out, retries, stimulusId);
+    else this.#values.set(t.key, out);
   }
 
-  /** Wait for an async task's promise; retry it (as a task) if it rejects and may retry. */
+  /** Wait for an async task's promise; retry it if it rejects and may retry. */
   #settleAsync(
     t: TaskSubmission,
-    e: Entry,
     out: PromiseLike<unknown>,
     retries: number,
     stimulusId: string,
   ): void {
-    e.running = Promise.resolve(out).then(
+    const p: Promise<void> = Promise.resolve(out).then(
       (v) => {
-        e.running = undefined;
-        e.value = v;
-        e.done = true;
-        this.#reportAll(t.key, e, stimulusId);
+        if (this.#running.get(t.key) !== p) return; // cancelled meanwhile
+        this.#running.delete(t.key);
+        this.#values.set(t.key, v);
+        this.#reportKey(t.key, stimulusId);
       },
-      (err: unknown) => {
-        e.running = undefined;
+      (err: unknown): Promise<void> | undefined => {
+        if (this.#running.get(t.key) !== p) return undefined;
+        this.#running.delete(t.key);
         if (retries > 0) {
-          this.#attempt(t, e, retries - 1, stimulusId);
-          if (e.running !== undefined) return e.running;
-        } else this.#fail(e, errorToData(err, t.key, WORKER));
-        this.#reportAll(t.key, e, stimulusId);
+          this.#attempt(t, retries - 1, stimulusId);
+          const again = this.#running.get(t.key);
+          if (again !== undefined) return again;
+        } else this.#errors.set(t.key, errorToData(err, t.key, WORKER));
+        this.#reportKey(t.key, stimulusId);
         return undefined;
       },
     );
+    this.#running.set(t.key, p);
   }
 
-  #fail(e: Entry, error: ErrorData): void {
-    e.error = error;
-    e.done = true;
+  #reportKey(key: Key, stimulusId: string): void {
+    if (this.#client === undefined) return;
+    const reports: BackendReport[] = [];
+    this.#report(this.#client, key, stimulusId, reports);
+    if (reports.length > 0) this.#onReports(reports);
   }
 
-  /** Tell every client holding `key` its status. */
-  #reportAll(key: Key, e: Entry, stimulusId: string): void {
-    for (const c of holders(e)) {
-      const reports: BackendReport[] = [];
-      this.#report(c, key, e, stimulusId, reports);
-      this.#deliver(c, reports);
+  #report(client: ClientId, key: Key, stimulusId: string, out: BackendReport[]): void {
+    if (this.#values.has(key)) {
+      out.push({ type: "key-in-memory", client, key, holders: HOLDERS, nbytes: 0, stimulusId });
+      return;
     }
+    const error = this.#errors.get(key);
+    if (error !== undefined) out.push({ type: "key-erred", client, key, error, stimulusId });
+    else if (!this.#running.has(key)) out.push({ type: "key-cancelled", client, key, stimulusId });
   }
 
-  #report(client: ClientId, key: Key, e: Entry, stimulusId: string, out: BackendReport[]): void {
-    if (!e.done) return;
-    if (e.error !== undefined)
-      out.push({ type: "key-erred", client, key, error: e.error, stimulusId });
-    else out.push({ type: "key-in-memory", client, key, holders: HOLDERS, nbytes: 0, stimulusId });
-  }
-
-  #deliver(client: ClientId, reports: BackendReport[]): void {
-    if (reports.length > 0) this.#clients.get(client)?.(reports);
-  }
-
-  /** Results of this batch that no client holds are dropped once nothing can still need them. */
-  #dropUnwanted(tasks: readonly TaskSubmission[]): void {
+  /** Results of a graph that the client did not ask for are dropped once nothing needs them. */
+  #dropIntermediates(tasks: readonly TaskSubmission[], wanted: ReadonlySet<Key>): void {
     const drop = () => {
       for (const t of tasks) {
-        const e = this.#entries.get(t.key);
-        if (e !== undefined && e.owner === undefined && e.running === undefined) {
-          this.#entries.delete(t.key);
-        }
+        if (wanted.has(t.key) || this.#running.has(t.key)) continue;
+        this.#values.delete(t.key);
+        this.#errors.delete(t.key);
       }
     };
     const pending: Promise<void>[] = [];
     for (const t of tasks) {
-      const r = this.#entries.get(t.key)?.running;
+      const r = this.#running.get(t.key);
       if (r !== undefined) pending.push(r);
     }
     if (pending.length === 0) drop();
@@ -280,66 +229,53 @@ export class SyncBackend implements Backend {
   desire(client: ClientId, keys: readonly Key[]): void {
     const reports: BackendReport[] = [];
     const stimulusId = `sync-${++this.#stim}`;
-    for (const k of keys) {
-      const e = this.#entries.get(k);
-      if (e === undefined) {
-        reports.push({ type: "key-cancelled", client, key: k, stimulusId });
-        continue;
-      }
-      e.want(client);
-      this.#report(client, k, e, stimulusId, reports);
-    }
-    this.#deliver(client, reports);
+    for (const k of keys) this.#report(client, k, stimulusId, reports);
+    this.#onReports(reports);
   }
 
-  release(client: ClientId, keys: readonly Key[]): void {
+  release(_client: ClientId, keys: readonly Key[]): void {
+    const errors = this.#errors.size > 0;
     for (const k of keys) {
-      const e = this.#entries.get(k);
-      if (e?.unwant(client) && e.running === undefined) this.#entries.delete(k);
+      if (this.#values.delete(k)) continue;
+      if (errors) this.#errors.delete(k);
     }
   }
 
-  cancel(_client: ClientId, keys: readonly Key[]): void {
+  cancel(client: ClientId, keys: readonly Key[]): void {
     const stimulusId = `sync-cancel-${++this.#stim}`;
+    const reports: BackendReport[] = [];
     for (const k of keys) {
-      const e = this.#entries.get(k);
-      if (e === undefined || e.done) continue;
-      this.#entries.delete(k);
-      for (const c of holders(e)) {
-        this.#deliver(c, [{ type: "key-cancelled", client: c, key: k, stimulusId }]);
-      }
+      if (!this.#running.delete(k)) continue;
+      reports.push({ type: "key-cancelled", client, key: k, stimulusId });
     }
+    if (reports.length > 0) this.#onReports(reports);
   }
 
   async fetch(keys: readonly Key[]): Promise<FetchResult> {
     const values = new Array<unknown>(keys.length);
     const missing: number[] = [];
+    const store = this.#values;
     for (let i = 0; i < keys.length; i++) {
-      const e = this.#entries.get(keys[i]!);
-      if (e?.done && e.error === undefined) values[i] = e.value;
+      const v = store.get(keys[i]!);
+      if (v !== undefined || store.has(keys[i]!)) values[i] = v;
       else missing.push(i);
     }
     return { values, missing };
   }
 
   inMemory(key: Key): boolean {
-    const e = this.#entries.get(key);
-    return e !== undefined && e.done && e.error === undefined;
+    return this.#values.has(key);
   }
 
   async scatter(client: ClientId, keys: readonly Key[], values: readonly unknown[]): Promise<void> {
     const stimulusId = `sync-scatter-${++this.#stim}`;
     const reports: BackendReport[] = [];
     keys.forEach((key, i) => {
-      const e = new Entry();
-      e.value = values[i];
-      e.done = true;
-      e.want(client);
-      this.#entries.set(key, e);
+      this.#values.set(key, values[i]);
       const nbytes = sizeof(values[i]);
       reports.push({ type: "key-in-memory", client, key, holders: HOLDERS, nbytes, stimulusId });
     });
-    this.#deliver(client, reports);
+    this.#onReports(reports);
   }
 
   workers(): WorkerInfo[] {
@@ -347,33 +283,24 @@ export class SyncBackend implements Backend {
   }
 
   dump(): unknown {
-    let running = 0;
-    let erred = 0;
-    for (const e of this.#entries.values()) {
-      if (e.running !== undefined) running++;
-      if (e.error !== undefined) erred++;
-    }
-    return { scheduler: "sync", keys: this.#entries.size, running, erred };
+    return {
+      scheduler: "sync",
+      inMemory: this.#values.size,
+      erred: this.#errors.size,
+      running: this.#running.size,
+    };
   }
 
   story(): unknown[] {
     return [];
   }
 
-  async close(client: ClientId): Promise<void> {
-    const running: Promise<void>[] = [];
-    for (const e of this.#entries.values()) if (e.running !== undefined) running.push(e.running);
-    await Promise.allSettled(running);
-    this.#clients.delete(client);
-    for (const [k, e] of this.#entries) if (e.unwant(client)) this.#entries.delete(k);
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#running.values()]);
+    this.#values.clear();
+    this.#errors.clear();
+    this.#client = undefined;
   }
-}
-
-function holders(e: Entry): ClientId[] {
-  const out: ClientId[] = [];
-  if (e.owner !== undefined) out.push(e.owner);
-  if (e.others !== undefined) for (const c of e.others) out.push(c);
-  return out;
 }
 
 function missingDep(key: Key, dep: Key): ErrorData {

@@ -4,7 +4,20 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { asCompleted, Client, delayed, type Future, wait } from "../../src/index.js";
+
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
+
+async function until(ok: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 for (const scheduler of ["sync", "threads"] as const) {
   describe(`client on the ${scheduler} scheduler`, () => {
@@ -155,6 +168,27 @@ for (const scheduler of ["sync", "threads"] as const) {
       assert.equal(a.key, b.key);
       assert.equal(await a, 15);
       assert.equal(await b, 15);
+    });
+
+    test("released and garbage-collected futures let the cluster forget results", async () => {
+      const fs = client.map((x: number) => x * 2, [1, 2, 3]);
+      assert.deepEqual(await client.gather(fs), [2, 4, 6]);
+      const keys = fs.map((f) => f.key);
+      for (const f of fs) f.release();
+      await until(() => keys.every((k) => !client.backend.inMemory(k)));
+      await assert.rejects(client.gather(fs), /released/);
+      // A future nobody references any more is released when it is collected.
+      let key = "";
+      await (async () => {
+        const f = client.submit((x: number) => x + 1, 1);
+        key = f.key;
+        assert.equal(await f, 2);
+      })();
+      assert.ok(client.backend.inMemory(key));
+      await until(() => {
+        collectGarbage();
+        return !client.backend.inMemory(key);
+      });
     });
 
     test("an explicit key names the task", async () => {

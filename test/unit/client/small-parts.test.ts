@@ -55,8 +55,8 @@ test("KeyRecord wakes waiters once when settled", () => {
 });
 
 test("collectFutures and rebuild keep the shape", () => {
-  const a = new Future(new KeyRecord("a", owner), owner);
-  const b = new Future(new KeyRecord("b", owner), owner);
+  const a = new Future(new KeyRecord("a", owner));
+  const b = new Future(new KeyRecord("b", owner));
   const x = { one: a, list: [b, a, 3], s: "text" };
   assert.deepEqual(
     collectFutures(x).map((f) => f.key),
