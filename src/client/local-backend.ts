@@ -85,11 +85,11 @@ export class LocalBackend implements Backend {
   /** Fetch values from their holders, one request per worker, all in parallel. */
   async fetch(keys: readonly Key[]): Promise<FetchResult> {
     this.server.flush();
-    const whoHas = this.server.state.whoHas(keys);
+    const state = this.server.state;
     const byWorker = new Map<WorkerId, number[]>();
     const missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
-      const w = whoHas[keys[i]!]?.[0];
+      const w = state.holderOf(keys[i]!);
       if (w === undefined) {
         missing.push(i);
         continue;
@@ -122,7 +122,7 @@ export class LocalBackend implements Backend {
 
   inMemory(key: Key): boolean {
     this.server.flush();
-    return (this.server.state.whoHas([key])[key]?.length ?? 0) > 0;
+    return this.server.state.holderOf(key) !== undefined;
   }
 
   async scatter(

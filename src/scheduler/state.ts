@@ -89,6 +89,11 @@ export class SchedulerState {
   }
 
   /** The workers holding each key (an empty list for keys not in memory). */
+  /** One worker holding `key`'s result, or undefined (cheap: for fetching many keys). */
+  holderOf(key: Key): WorkerId | undefined {
+    return this.#core.tasks.get(key)?.whoHas[0]?.id;
+  }
+
   whoHas(keys: readonly Key[]): Record<Key, WorkerId[]> {
     const out: Record<Key, WorkerId[]> = {};
     for (const k of keys) out[k] = this.#core.tasks.get(k)?.whoHas.map((w) => w.id) ?? [];
@@ -134,13 +139,16 @@ function checkConfig(c: SchedulerConfig): SchedulerConfig {
   positive("unknownTaskDuration", c.unknownTaskDuration, true);
   positive("allowedFailures", c.allowedFailures, true);
   positive("transitionLogLength", c.transitionLogLength, true);
+  positive("speculativeDepth", c.speculativeDepth, true);
   if (!Number.isInteger(c.transitionLogLength) || !Number.isFinite(c.transitionLogLength)) {
     throw new OptionError(
       `scheduler config transitionLogLength must be a whole number of entries, got ${c.transitionLogLength}`,
     );
   }
-  if (typeof c.validate !== "boolean") {
-    throw new OptionError(`scheduler config validate must be a boolean, got ${String(c.validate)}`);
+  for (const name of ["validate", "speculativeAssignment"] as const) {
+    if (typeof c[name] !== "boolean") {
+      throw new OptionError(`scheduler config ${name} must be a boolean, got ${String(c[name])}`);
+    }
   }
   return Object.freeze({ ...c });
 }
