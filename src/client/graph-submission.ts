@@ -11,7 +11,7 @@ import type { Graph, GraphNode, Key, TaskNode } from "../graph/spec.js";
 import { validateGraph } from "../graph/validate.js";
 import type { TaskSubmission } from "../scheduler/protocol.js";
 import type { CallSpec, RunSpec } from "../worker/run-spec.js";
-import type { TaskOptions } from "./options.js";
+import { checkKeyCharacters, type TaskOptions } from "./options.js";
 import { callSpec, type FunctionTable, submission } from "./submission.js";
 
 export function graphSubmissions(
@@ -30,6 +30,7 @@ export function graphSubmissions(
   const fused = fuseLinear(culled, new Set(keys));
   const out: TaskSubmission[] = [];
   for (const [key, node] of fused) {
+    checkKeyCharacters(key);
     const run = runOf(node, table);
     out.push(submission(key, run, nodeDependencies(node), groupOf(node), opts, rank.get(key) ?? 0));
   }

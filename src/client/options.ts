@@ -2,7 +2,7 @@
  * Options of the public entry points, validated at the boundary: a bad value is an OptionError
  * that names the option, what it got and what it accepts. Inside, the engine trusts them.
  */
-import { OptionError } from "../errors.js";
+import { ErrorCodes, GraphError, OptionError } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { Resources, SchedulerConfig } from "../scheduler/protocol.js";
 
@@ -110,6 +110,7 @@ export function validateTaskOptions(o: TaskOptions): void {
   if (o.key !== undefined && (typeof o.key !== "string" || o.key.length === 0)) {
     throw new OptionError(`key must be a non-empty string; got ${JSON.stringify(o.key)}`);
   }
+  if (o.key !== undefined) checkKeyCharacters(o.key);
   if (o.priority !== undefined && !Number.isFinite(o.priority)) {
     throw new OptionError(`priority must be a finite number; got ${JSON.stringify(o.priority)}`);
   }
@@ -125,6 +126,16 @@ export function validateTaskOptions(o: TaskOptions): void {
   ) {
     throw new OptionError(
       `workers must be an array of worker ids or names; got ${JSON.stringify(o.workers)}`,
+    );
+  }
+}
+
+/** Keys travel joined by NUL between threads (worker/ops-codec.ts), so a key may not hold one. */
+export function checkKeyCharacters(key: Key): void {
+  if (key.includes("\u0000")) {
+    throw new GraphError(
+      ErrorCodes.GRAPH_INVALID,
+      `key ${JSON.stringify(key)} contains the NUL character, which keys may not hold; remove it from the key`,
     );
   }
 }

@@ -10,6 +10,7 @@ import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import type { SchedulerServer } from "../scheduler/server.js";
+import { joinKeys } from "../worker/ops-codec.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
 
 export interface LocalClusterOptions {
@@ -124,7 +125,7 @@ export class LocalCluster {
     this.#members.set(m.id, m);
     this.#server.addWorker(
       m.id,
-      { post: (msg) => m.thread.postMessage(msg) },
+      { post: (msg, transfer) => m.thread.postMessage(msg, transfer) },
       {
         name: m.name,
         nthreads: this.#options.threadsPerWorker,
@@ -175,7 +176,7 @@ export class LocalCluster {
 
   /** Values of `keys` held by worker `id`, and the keys it did not have. */
   async getData(id: WorkerId, keys: readonly Key[]) {
-    const r = await this.#request(id, (rid) => ({ t: "get-data", id: rid, keys }));
+    const r = await this.#request(id, (rid) => ({ t: "get-data", id: rid, keys: joinKeys(keys) }));
     if (r.t !== "data") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
     return r;
   }

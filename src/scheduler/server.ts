@@ -8,10 +8,12 @@
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
+import { joinKeys, packCompute, packedTransfer } from "../worker/ops-codec.js";
 import type { CallSpec, RunSpec } from "../worker/run-spec.js";
-import type { ComputeOp, FromWorker, ToWorker } from "../worker/thread-messages.js";
+import type { FromWorker, ToWorker } from "../worker/thread-messages.js";
 import type {
   ClientId,
+  ComputeTask,
   KeyCancelled,
   KeyErred,
   KeyInMemory,
@@ -23,7 +25,7 @@ import { SchedulerState } from "./state.js";
 
 /** What the server needs of a link to one worker. */
 export interface WorkerLink {
-  post(msg: ToWorker): void;
+  post(msg: ToWorker, transfer?: readonly ArrayBuffer[]): void;
 }
 
 export type ClientReport = KeyInMemory | KeyErred | KeyCancelled;
@@ -31,7 +33,7 @@ export type ClientReport = KeyInMemory | KeyErred | KeyCancelled;
 interface LinkState {
   readonly link: WorkerLink;
   readonly sentFns: Set<string>;
-  compute: ComputeOp[];
+  compute: ComputeTask[];
   free: Key[];
 }
 
@@ -150,10 +152,8 @@ export class SchedulerServer {
     for (const ins of instructions) {
       switch (ins.type) {
         case "compute-task": {
-          const ls = this.#links.get(ins.worker);
-          if (ls === undefined) break; // the worker left in this same batch; it is rescheduled
-          const deps = ins.deps.map((d) => [d.key, d.holders] as const);
-          ls.compute.push([ins.key, ins.run, deps, ins.priority, ins.resources, ins.runId]);
+          // A worker that left in this same batch has no link; its tasks are rescheduled.
+          this.#links.get(ins.worker)?.compute.push(ins);
           break;
         }
         case "free-keys": {
@@ -181,16 +181,17 @@ export class SchedulerServer {
   #send(ls: LinkState, stim: string): void {
     if (ls.compute.length === 0 && ls.free.length === 0) return;
     const fns = this.#newFunctions(ls);
+    const compute = ls.compute.length > 0 ? packCompute(ls.compute) : undefined;
     const msg: ToWorker = {
       t: "ops",
       stim,
       ...(fns.length > 0 ? { fns } : {}),
-      ...(ls.compute.length > 0 ? { compute: ls.compute } : {}),
-      ...(ls.free.length > 0 ? { free: ls.free } : {}),
+      ...(compute !== undefined ? { compute } : {}),
+      ...(ls.free.length > 0 ? { free: joinKeys(ls.free) } : {}),
     };
     ls.compute = [];
     ls.free = [];
-    ls.link.post(msg);
+    ls.link.post(msg, compute === undefined ? undefined : packedTransfer(compute));
   }
 
   /** Definitions of functions used by this batch that the worker has not been sent yet. */
@@ -198,7 +199,7 @@ export class SchedulerServer {
     const out: ShippedFn[] = [];
     let lastId = "";
     for (const op of ls.compute) {
-      const spec = op[1] as RunSpec;
+      const spec = op.run as RunSpec;
       if ("f" in spec) {
         if (spec.f !== lastId) this.#needFn(spec.f, ls, out);
         lastId = spec.f;

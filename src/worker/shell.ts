@@ -12,6 +12,7 @@ import type { WorkerId } from "../scheduler/protocol.js";
 import { FunctionCache } from "../shipping/compile.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { type ExecContext, isThenable, runSpec } from "./executor.js";
+import { joinKeys, splitKeys, unpackCompute } from "./ops-codec.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
 import type { RunSpec } from "./run-spec.js";
 import { shareLargeBuffers } from "./share.js";
@@ -69,7 +70,7 @@ export class WorkerShell {
         this.#onOps(msg);
         break;
       case "get-data":
-        this.#toScheduler.postMessage(this.#dataReply(msg.id, msg.keys));
+        this.#toScheduler.postMessage(this.#dataReply(msg.id, splitKeys(msg.keys)));
         break;
       case "put-data": {
         const nbytes = msg.keys.map((k, i) => {
@@ -107,7 +108,7 @@ export class WorkerShell {
   addPeer(peer: WorkerId, port: MessagePortLike & PortEvents): void {
     this.#peers.set(peer, port);
     port.on("message", (m: PeerMessage) => {
-      if (m.t === "get") port.postMessage(this.#dataReply(m.id, m.keys));
+      if (m.t === "get") port.postMessage(this.#dataReply(m.id, splitKeys(m.keys)));
       else this.#onPeerData(m);
     });
   }
@@ -119,22 +120,22 @@ export class WorkerShell {
   #onOps(msg: Extract<ToWorker, { t: "ops" }>): void {
     if (msg.fns) for (const f of msg.fns) this.#defs.set(f.id, f);
     const stimulusId = msg.stim;
-    if (msg.free && msg.free.length > 0) {
-      this.#push({ type: "free-keys", stimulusId, keys: msg.free });
+    if (msg.free !== undefined && msg.free.length > 0) {
+      this.#push({ type: "free-keys", stimulusId, keys: splitKeys(msg.free) });
     }
     if (msg.compute) {
-      for (const [key, run, deps, priority, resources, runId] of msg.compute) {
-        this.#runIds.set(key, runId);
+      unpackCompute(msg.compute, (t) => {
+        this.#runIds.set(t.key, t.runId);
         this.#events.push({
           type: "compute-task",
           stimulusId,
-          key,
-          run,
-          deps: deps.map(([k, holders]) => ({ key: k, holders })),
-          priority,
-          resources,
+          key: t.key,
+          run: t.run,
+          deps: t.deps,
+          priority: t.priority,
+          resources: t.resources,
         });
-      }
+      });
       this.#schedulePump();
     }
   }
@@ -292,7 +293,7 @@ export class WorkerShell {
     }
     const id = this.#nextId++;
     this.#fetches.set(id, { peer, keys });
-    port.postMessage({ t: "get", id, keys } satisfies PeerMessage);
+    port.postMessage({ t: "get", id, keys: joinKeys(keys) } satisfies PeerMessage);
   }
 
   #flush(): void {

@@ -8,6 +8,7 @@ import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { Resources, WorkerId } from "../scheduler/protocol.js";
 import type { ShippedFn } from "../shipping/ship.js";
+import type { PackedCompute } from "./ops-codec.js";
 
 /** Data a worker thread is started with (`workerData`). */
 export interface WorkerInit {
@@ -17,26 +18,18 @@ export interface WorkerInit {
   readonly resources: Resources;
 }
 
-/** One compute-task, compact: [key, run, deps as [key, holders][], priority, resources, runId]. */
-export type ComputeOp = readonly [
-  key: Key,
-  run: unknown,
-  deps: readonly (readonly [Key, readonly WorkerId[]])[],
-  priority: readonly number[],
-  resources: Resources | undefined,
-  runId: number,
-];
-
 export type ToWorker =
   | {
       readonly t: "ops";
       readonly stim: string;
       /** Function definitions this worker has not been sent before. */
       readonly fns?: readonly ShippedFn[] | undefined;
-      readonly compute?: readonly ComputeOp[] | undefined;
-      readonly free?: readonly Key[] | undefined;
+      readonly compute?: PackedCompute | undefined;
+      /** Keys to free, joined by KEY_SEPARATOR (ops-codec.ts). */
+      readonly free?: string | undefined;
     }
-  | { readonly t: "get-data"; readonly id: number; readonly keys: readonly Key[] }
+  /** Keys joined by KEY_SEPARATOR (ops-codec.ts). */
+  | { readonly t: "get-data"; readonly id: number; readonly keys: string }
   | {
       readonly t: "put-data";
       readonly id: number;
@@ -70,7 +63,8 @@ export type FromWorker =
 
 /** Between two worker threads over their MessageChannel. */
 export type PeerMessage =
-  | { readonly t: "get"; readonly id: number; readonly keys: readonly Key[] }
+  /** Keys joined by KEY_SEPARATOR (ops-codec.ts). */
+  | { readonly t: "get"; readonly id: number; readonly keys: string }
   | {
       readonly t: "data";
       readonly id: number;
