@@ -23,6 +23,7 @@ import type {
   WorkerId,
 } from "./protocol.js";
 import { TaskQueue } from "./queue.js";
+import { placementHolds, speculationTarget } from "./speculate.js";
 import { formatStory } from "./story.js";
 import { lostError } from "./task-errors.js";
 import { TaskGroup } from "./task-group.js";
@@ -180,13 +181,17 @@ export class SchedulerCore {
         return from === "released" && ts.wanters.length === 0 && liveDependents(ts) === 0;
       case "waiting":
         if (from === "released") return needed(ts);
-        // A placed task goes back to waiting only while one of its inputs is really missing.
-        return (from === "processing" || from === "no-worker") && !allInMemory(ts);
+        // A placed task goes back to waiting only while one of its inputs is really missing
+        // (for a speculated task: neither in memory nor processing on its worker).
+        if (from === "processing") return !placementHolds(this, ts);
+        return from === "no-worker" && !allInMemory(ts);
       case "processing":
+        if (from !== "waiting") return false;
+        return ts.waitingOn === 0 || speculationTarget(this, ts) !== null;
       case "queued":
         return from === "waiting" && ts.waitingOn === 0;
       case "erred":
-        return from === "waiting";
+        return from === "waiting" || (from === "processing" && hasErredDep(ts));
       default:
         return true;
     }
@@ -220,7 +225,13 @@ export class SchedulerCore {
     let deps = NO_DEPS;
     if (ts.deps.length > 0) {
       const list: { key: Key; holders: readonly WorkerId[] }[] = [];
-      for (const d of ts.deps) list.push({ key: d.key, holders: holderIds(d) });
+      // A dep still processing (speculative assignment) is processing on this very worker.
+      for (const d of ts.deps) {
+        list.push({
+          key: d.key,
+          holders: d.processingOn === null ? holderIds(d) : d.processingOn.ids,
+        });
+      }
       deps = list;
     }
     this.out.push({
@@ -305,6 +316,11 @@ export class SchedulerCore {
 function allInMemory(ts: TaskState): boolean {
   for (const d of ts.deps) if (d.state !== "memory") return false;
   return true;
+}
+
+function hasErredDep(ts: TaskState): boolean {
+  for (const d of ts.deps) if (d.state === "erred") return true;
+  return false;
 }
 
 function workerId(ws: WorkerState): WorkerId {

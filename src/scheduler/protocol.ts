@@ -248,6 +248,21 @@ export interface SchedulerConfig {
   readonly unknownTaskDuration: number;
   /** A task that was processing on this many workers that died errs with KilledWorker. */
   readonly allowedFailures: number;
+  /**
+   * Speculative assignment: a waiting task whose inputs not yet in memory are all processing on
+   * one worker is sent to that worker at once (its compute-task names that worker as the
+   * holder of those inputs), so the worker runs it as soon as they finish, without a round
+   * trip through the scheduler. A chain of dependent tasks then costs one message, not one
+   * per task.
+   */
+  readonly speculativeAssignment: boolean;
+  /**
+   * Most speculatively assigned tasks (processing, with an input not yet in memory) per worker.
+   * Past it a task waits as usual and is placed when its inputs finish. Counted apart from the
+   * root-task saturation limit, which a chain exceeds at once (it is its point to hold many
+   * tasks on one worker); large by default because long chains are what it speeds up.
+   */
+  readonly speculativeDepth: number;
   /** Length of the transition log (entries, a ring buffer). */
   readonly transitionLogLength: number;
   /** Run validate() after every handle() call (tests). */
@@ -260,6 +275,8 @@ export const defaultSchedulerConfig: SchedulerConfig = {
   maxTasksPerThread: 4096,
   unknownTaskDuration: 0.001,
   allowedFailures: 3,
+  speculativeAssignment: true,
+  speculativeDepth: 10_000,
   transitionLogLength: 100_000,
   validate: false,
 };

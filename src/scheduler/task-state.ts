@@ -143,7 +143,11 @@ export class TaskState {
   deadDependents = 0;
   /** Dependents in an active state (waiting, queued, no-worker, processing): they still need us. */
   waiters = 0;
-  /** While waiting: how many deps are not in memory. 0 in every other state. */
+  /**
+   * While waiting: how many deps are not in memory. While processing: how many deps are still
+   * processing on the same worker (speculative assignment, speculate.ts); usually 0. 0 in
+   * every other state.
+   */
   waitingOn = 0;
   /** Clients holding a future to this key (each at most once: set semantics). */
   wanters: ClientState[] = NO_CLIENTS;

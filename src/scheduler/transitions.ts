@@ -13,6 +13,7 @@ import type { ErrorData } from "../errors.js";
 import type { SchedulerCore } from "./core.js";
 import { decideWorker } from "./decide-worker.js";
 import type { SchedulerTaskState } from "./protocol.js";
+import { inputLeftMemory, inputReachedMemory, speculationTarget } from "./speculate.js";
 import { lostScatter } from "./task-errors.js";
 import {
   dropDeadDependent,
@@ -27,7 +28,8 @@ import { addHolder, canRun, removeHolder, type WorkerState } from "./worker-stat
 
 /**
  * `ws`: the holder for -> memory, the chosen worker for queued -> processing, a worker that
- * just joined for no-worker -> processing; else null.
+ * just joined for no-worker -> processing, the worker a retry stays on for waiting ->
+ * processing (see taskErred); else null.
  */
 export type TransitionFn = (s: SchedulerCore, ts: TaskState, ws: WorkerState | null) => void;
 
@@ -35,13 +37,25 @@ export type TransitionKey = `${SchedulerTaskState}->${SchedulerTaskState}`;
 
 // ---- entering a worker ----
 
+/**
+ * `ts` goes to `ws`. A speculative assignment keeps `waitingOn` (its inputs processing on
+ * `ws`). Then its waiting dependents whose missing inputs are now all on `ws` may follow it
+ * there (one recommendation each: a chain is assigned in a loop, not by recursion).
+ */
 function assign(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
   ts.state = "processing";
   ts.runId = ++s.runs;
   ts.processingOn = ws;
   ts.slot = ws.processing.length;
   ws.processing.push(ts);
+  if (ts.waitingOn > 0) ws.speculative++;
   s.emitCompute(ts, ws);
+  if (!s.config.speculativeAssignment) return;
+  const dependents = ts.dependents;
+  for (let i = 0; i < dependents.length; i++) {
+    const d = dependents[i]!;
+    if (d.state === "waiting" && speculationTarget(s, d) === ws) s.recommend(d, "processing");
+  }
 }
 
 /**
@@ -58,14 +72,19 @@ function unassign(s: SchedulerCore, ts: TaskState, tell: boolean): void {
   }
   ts.processingOn = null;
   ts.slot = -1;
+  if (ts.waitingOn > 0) {
+    ws.speculative--;
+    ts.waitingOn = 0;
+  }
   if (tell) s.freeKey(ws, ts.key);
   s.markQueueDirty(); // a slot opened on ws: a queued root may take it
 }
 
 /**
  * Count the deps that are not in memory and get them computed. A task with nothing to wait for
- * goes on at once when `direct` (a new task: straight to processing, queued or no-worker, or
- * erred), else through a recommendation (a rescheduled task, so the log shows it waiting).
+ * (or whose missing inputs are all processing on one worker: speculative assignment) goes on
+ * at once when `direct` (a new task: straight to processing, queued or no-worker, or erred),
+ * else through a recommendation (a rescheduled task, so the log shows it waiting).
  */
 function startWaiting(s: SchedulerCore, ts: TaskState, direct: boolean): void {
   ts.state = "waiting";
@@ -86,7 +105,10 @@ function startWaiting(s: SchedulerCore, ts: TaskState, direct: boolean): void {
   } else if (missing === 0) {
     if (!direct) s.recommendReady(ts);
     else if (isRootish(ts)) waitingQueued(s, ts);
-    else waitingProcessing(s, ts);
+    else waitingProcessing(s, ts, null);
+  } else if (speculationTarget(s, ts) !== null) {
+    if (direct) waitingProcessing(s, ts, null);
+    else s.recommend(ts, "processing");
   }
 }
 
@@ -100,14 +122,22 @@ function releaseDeps(s: SchedulerCore, ts: TaskState): void {
   }
 }
 
-/** `ts` is now in memory: waiting dependents have one dep less to wait for. */
+/**
+ * `ts` is now in memory: waiting dependents have one dep less to wait for (and may now be
+ * speculated onto the worker running the rest), speculated ones one less to wait for there.
+ */
 function enterMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
   ts.state = "memory";
   addHolder(ts, ws);
   const dependents = ts.dependents;
   for (let i = 0; i < dependents.length; i++) {
     const d = dependents[i]!;
-    if (d.state === "waiting" && --d.waitingOn === 0) s.recommendReady(d);
+    if (d.state === "waiting") {
+      if (--d.waitingOn === 0) s.recommendReady(d);
+      else if (speculationTarget(s, d) !== null) s.recommend(d, "processing");
+    } else if (d.state === "processing") {
+      inputReachedMemory(d);
+    }
   }
 }
 
@@ -116,11 +146,38 @@ function reportMemory(s: SchedulerCore, ts: TaskState): void {
   for (let i = 0; i < wanters.length; i++) s.reportMemory(ts, wanters[i]!);
 }
 
+/** Dependents err too: waiting ones, and those speculatively assigned (waiting on a worker). */
 function enterErred(s: SchedulerCore, ts: TaskState): void {
   ts.state = "erred";
   for (const c of ts.wanters) s.reportErred(ts, c);
-  for (const d of ts.dependents) if (d.state === "waiting") s.recommend(d, "erred");
+  for (const d of ts.dependents) {
+    if (d.state === "waiting" || d.state === "processing") s.recommend(d, "erred");
+  }
   if (!needed(ts)) s.recommend(ts, "released");
+}
+
+/**
+ * `ts` left processing other than by finishing: dependents speculatively assigned to its
+ * worker are rescheduled (a recommendation each, skipped if it is back there by then).
+ */
+function rescheduleSpeculated(s: SchedulerCore, ts: TaskState): void {
+  const dependents = ts.dependents;
+  for (let i = 0; i < dependents.length; i++) {
+    const d = dependents[i]!;
+    if (d.state === "processing") s.recommend(d, "waiting");
+  }
+}
+
+/**
+ * The error of `ts`, which errs because a dep did. The error data keeps the key of the task
+ * that failed (the root cause, as Dask re-raises the original exception); the key-erred report
+ * names the dependent.
+ */
+function inheritError(s: SchedulerCore, ts: TaskState): ErrorData {
+  let blame: ErrorData | null = null;
+  for (const dep of ts.deps) if (dep.state === "erred") blame = dep.error;
+  if (blame === null) throw s.internal(ts, `${ts.state} -> erred without an erred dependency`);
+  return blame;
 }
 
 // ---- the table ----
@@ -154,8 +211,19 @@ function releasedMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | null)
   reportMemory(s, ts);
 }
 
-function waitingProcessing(s: SchedulerCore, ts: TaskState): void {
-  const ws = decideWorker(s, ts);
+/**
+ * `hint`: a retry kept on its worker (the caller checked it may run there). A task still
+ * waiting for inputs goes to the worker running them (speculative assignment); one with every
+ * input in memory to the worker decide-worker picks.
+ */
+function waitingProcessing(s: SchedulerCore, ts: TaskState, hint: WorkerState | null): void {
+  let ws = hint;
+  if (ws === null && ts.waitingOn > 0) {
+    ws = speculationTarget(s, ts);
+    if (ws === null) throw s.internal(ts, "speculative assignment without a worker");
+  } else if (ws === null) {
+    ws = decideWorker(s, ts);
+  }
   if (ws === null) waitingNoWorker(s, ts);
   else assign(s, ts, ws);
 }
@@ -178,16 +246,9 @@ function waitingReleased(s: SchedulerCore, ts: TaskState): void {
   s.maybeForget(ts);
 }
 
-/**
- * A dep erred: this task errs with the same error. The error data keeps the key of the task
- * that failed (the root cause, as Dask re-raises the original exception); the key-erred report
- * names the dependent.
- */
+/** A dep erred: this task errs with the same error (see inheritError). */
 function waitingErred(s: SchedulerCore, ts: TaskState): void {
-  let blame: ErrorData | null = null;
-  for (const dep of ts.deps) if (dep.state === "erred") blame = dep.error;
-  if (blame === null) throw s.internal(ts, "waiting -> erred without an erred dependency");
-  ts.error = blame;
+  ts.error = inheritError(s, ts);
   ts.waitingOn = 0;
   releaseDeps(s, ts);
   enterErred(s, ts);
@@ -238,18 +299,24 @@ function processingMemory(s: SchedulerCore, ts: TaskState, ws: WorkerState | nul
 /** Run it again elsewhere (or here): its worker died, it threw with retries left, or an input was lost. */
 function processingWaiting(s: SchedulerCore, ts: TaskState): void {
   unassign(s, ts, true);
+  rescheduleSpeculated(s, ts);
   startWaiting(s, ts, false);
 }
 
 function processingReleased(s: SchedulerCore, ts: TaskState): void {
   unassign(s, ts, true);
+  rescheduleSpeculated(s, ts);
   ts.state = "released";
   releaseDeps(s, ts);
   s.maybeForget(ts);
 }
 
-/** `ts.error` was set by the caller (the worker's error, or KilledWorker). */
+/**
+ * `ts.error` was set by the caller (the worker's error, or KilledWorker), or is null for a
+ * speculated task whose input erred: it inherits that error. Its worker is told to drop it.
+ */
 function processingErred(s: SchedulerCore, ts: TaskState): void {
+  if (ts.error === null) ts.error = inheritError(s, ts);
   unassign(s, ts, true);
   releaseDeps(s, ts);
   enterErred(s, ts);
@@ -271,7 +338,11 @@ function memoryReleased(s: SchedulerCore, ts: TaskState): void {
   for (let i = 0; i < dependents.length; i++) {
     const d = dependents[i]!;
     if (d.state === "waiting") d.waitingOn++;
-    else if (d.state === "processing" || d.state === "no-worker") s.recommend(d, "waiting");
+    else if (d.state === "no-worker") s.recommend(d, "waiting");
+    else if (d.state === "processing") {
+      inputLeftMemory(d);
+      s.recommend(d, "waiting");
+    }
   }
   if (needed(ts)) s.recommend(ts, "waiting");
   else s.maybeForget(ts);

@@ -6,6 +6,7 @@
 import type { ClientState } from "./client-state.js";
 import type { SchedulerCore } from "./core.js";
 import { estimate, saturation } from "./decide-worker.js";
+import { MAX_SPECULATED_INPUTS, speculationTarget } from "./speculate.js";
 import {
   isActive,
   isRootish,
@@ -92,7 +93,10 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
   const slotted = st === "queued" || st === "processing" || st === "memory";
   check(slotted === (ts.slot !== -1), "slot disagrees with state");
   check((st === "no-worker") === s.noWorker.has(ts), "no-worker set disagrees with state");
-  check(st === "waiting" || ts.waitingOn === 0, "waitingOn is set outside waiting");
+  check(
+    st === "waiting" || st === "processing" || ts.waitingOn === 0,
+    "waitingOn is set outside waiting and processing",
+  );
   check(st === "erred" || ts.error === null, "error set outside erred");
   if (isActive(st) || st === "memory") check(needed(ts), `${st} but nobody needs it`);
   if (st === "waiting" || st === "queued" || st === "no-worker" || st === "processing") {
@@ -117,6 +121,12 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
       }
       check(missing === ts.waitingOn, `waitingOn ${ts.waitingOn}, ${missing} deps not in memory`);
       check(missing > 0, "waiting with every dependency in memory");
+      // Every input's move re-examines its waiting dependents, so none is left waiting that
+      // could be speculated (unless a worker's speculativeDepth cap may have been in the way).
+      if (s.config.speculativeDepth >= s.tasks.size && missing <= MAX_SPECULATED_INPUTS) {
+        const ws = speculationTarget(s, ts);
+        check(ws === null, `waiting, but could be speculatively assigned to ${ws?.id}`);
+      }
       return;
     }
     case "queued":
@@ -127,8 +137,20 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
       for (const ws of s.workerList) check(!canRun(ws, ts), `no-worker but ${ws.id} can run it`);
       return;
     case "processing": {
-      allInMemory(ts, check);
       const ws = ts.processingOn!;
+      let missing = 0;
+      for (const dep of ts.deps) {
+        if (dep.state === "memory") continue;
+        missing++;
+        check(
+          s.config.speculativeAssignment && dep.state === "processing" && dep.processingOn === ws,
+          `dependency ${dep.key} is ${dep.state}${dep.processingOn === null ? "" : ` on ${dep.processingOn.id}`}: neither in memory nor processing on ${ws.id}`,
+        );
+      }
+      check(
+        missing === ts.waitingOn,
+        `waitingOn ${ts.waitingOn}, ${missing} deps still processing`,
+      );
       check(!ws.removed && s.workers.get(ws.id) === ws, `processing on removed worker ${ws.id}`);
       check(ws.processing[ts.slot] === ts, `not at its index in ${ws.id}'s processing`);
       check(canRun(ws, ts), `processing on ${ws.id}, which may not run it`);
@@ -176,11 +198,19 @@ function checkWorkers(s: SchedulerCore): void {
     if (nbytes !== ws.nbytes) {
       throw s.internal(null, `worker ${ws.id} nbytes ${ws.nbytes}, held ${nbytes}`);
     }
+    let speculative = 0;
     for (let i = 0; i < ws.processing.length; i++) {
       const ts = ws.processing[i]!;
       if (ts.processingOn !== ws || ts.slot !== i) {
         throw s.internal(ts, `in ${ws.id}'s processing list at ${i}, but not assigned there`);
       }
+      if (ts.waitingOn > 0) speculative++;
+    }
+    if (speculative !== ws.speculative) {
+      throw s.internal(
+        null,
+        `worker ${ws.id} counts ${ws.speculative} speculated tasks, has ${speculative}`,
+      );
     }
   }
 }

@@ -9,9 +9,10 @@ import type {
   TaskErred,
   TaskFinished,
 } from "./protocol.js";
+import { hasSpeculatedDependents, offerDependents, onlyWorker } from "./speculate.js";
 import { killedWorker } from "./task-errors.js";
 import { SCATTERED, TaskState } from "./task-state.js";
-import { addHolder, removeHolder, WorkerState } from "./worker-state.js";
+import { addHolder, canRun, removeHolder, WorkerState } from "./worker-state.js";
 
 export function addWorker(s: SchedulerCore, ev: AddWorker): void {
   if (s.workers.has(ev.worker)) {
@@ -32,8 +33,13 @@ export function addWorker(s: SchedulerCore, ev: AddWorker): void {
 
 /**
  * Its copies are dropped (results only it held are recomputed if still needed); its tasks run
- * elsewhere, and if it died, each counts a death: past allowedFailures the task errs with
- * KilledWorker.
+ * elsewhere, and if it died, each that may have been running counts a death: past
+ * allowedFailures the task errs with KilledWorker.
+ *
+ * A speculated task still waiting there for an input (as far as the scheduler knows) counts no
+ * death: it cannot have started. The scheduler cannot tell one that did start because its
+ * input finished there just before the death, the report never sent; then the input, which
+ * the scheduler still sees processing, takes the death instead.
  */
 export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
   const ws = s.workers.get(ev.worker);
@@ -41,15 +47,20 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
   ws.removed = true;
   s.workers.delete(ws.id);
   s.workerList.splice(s.workerList.indexOf(ws), 1);
+  // Decided before lost inputs below make placed tasks wait for them again.
+  const processing = [...ws.processing];
+  const mayHaveRun = processing.map((ts) => ts.waitingOn === 0);
   // Every who-has is updated before any task is placed again, so no compute-task names it.
   const lost: TaskState[] = [];
   for (const ts of [...ws.held, ...ws.replicas]) {
     removeHolder(ts, ws);
     if (ts.whoHas.length === 0) lost.push(ts);
+    else offerDependents(s, ts);
   }
   for (const ts of lost) s.transition(ts, "released", null);
-  for (const ts of [...ws.processing]) {
-    if (!ev.expected && ++ts.deaths > s.config.allowedFailures) {
+  for (let i = 0; i < processing.length; i++) {
+    const ts = processing[i]!;
+    if (!ev.expected && mayHaveRun[i] && ++ts.deaths > s.config.allowedFailures) {
       ts.error = killedWorker(ts.key, ts.deaths, s.config.allowedFailures);
       s.transition(ts, "erred", null);
     } else {
@@ -106,7 +117,13 @@ export function taskErred(s: SchedulerCore, ev: TaskErred): void {
   }
   if (ts.retries > 0) {
     ts.retries--;
+    const stay = hasSpeculatedDependents(ts, ws);
     s.transition(ts, "waiting", null);
+    // Dependents speculatively assigned to ws wait there for this task: it runs again on ws,
+    // so they stay (their reschedule recommendations find them placed right and are skipped).
+    if (stay && ts.state === "waiting" && canRun(ws, ts)) {
+      if (ts.waitingOn === 0 || onlyWorker(ts) === ws) s.transition(ts, "processing", ws);
+    }
   } else {
     ts.error = { ...ev.error, key: ts.key };
     s.transition(ts, "erred", null);
@@ -126,9 +143,12 @@ export function missingData(s: SchedulerCore, ev: MissingData): void {
     removeHolder(ts, holder);
     s.freeKey(holder, ts.key);
     if (ts.whoHas.length === 0) s.transition(ts, "released", null);
+    else offerDependents(s, ts);
   }
   const reporter = s.workers.get(ev.worker);
   if (reporter === undefined) return;
+  // The reporter computes the key itself now: its tasks that need it wait for it there.
+  if (ts.state === "processing" && ts.processingOn === reporter) return;
   for (const d of ts.dependents) {
     if (d.state === "processing" && d.processingOn === reporter) s.transition(d, "waiting", null);
   }
@@ -157,6 +177,7 @@ export function scatterData(s: SchedulerCore, ev: ScatterData): void {
       s.transition(ts, "memory", ws);
     } else if (!ts.whoHas.includes(ws)) {
       addHolder(ts, ws);
+      offerDependents(s, ts);
     }
     addHold(s, c, ts);
   }

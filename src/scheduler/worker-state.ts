@@ -20,6 +20,11 @@ export class WorkerState {
    */
   readonly held: TaskState[] = [];
   readonly replicas = new Set<TaskState>();
+  /**
+   * Tasks in `processing` assigned speculatively and still waiting here for an input (their
+   * `waitingOn > 0`); bounded by config speculativeDepth when they are assigned (speculate.ts).
+   */
+  speculative = 0;
   /** Sum of `nbytes` of the results held here. */
   nbytes = 0;
   /** Set when the worker is removed: no instruction is sent to it any more. */

@@ -122,7 +122,7 @@ test("an expected worker removal does not count as a death", () => {
 });
 
 test("worker death mid-graph: lost results are recomputed from lineage", () => {
-  const s = scheduler();
+  const s = scheduler({ speculativeAssignment: false }); // step by step (speculation.test.ts)
   s.handle([worker("a"), worker("b")]);
   // a -> b -> c (chain on worker a); d is independent on worker b; e needs c and d
   const tasks = [

@@ -60,7 +60,7 @@ test("one task: submit, compute, report, release, forget", () => {
 });
 
 test("story records the stimulus id and the clock of every transition", () => {
-  const s = scheduler();
+  const s = scheduler({ speculativeAssignment: false });
   s.handle([worker("w1"), graph([task("a"), task("b", ["a"])], ["b"], "c1", "S1")]);
   s.handle([finished("w1", "a", 8, 0.001, "S2")]);
   const story = s.story("b");
@@ -77,7 +77,7 @@ test("story records the stimulus id and the clock of every transition", () => {
 });
 
 test("diamond: the sink runs once both sides are in memory, where the inputs are", () => {
-  const s = scheduler();
+  const s = scheduler({ speculativeAssignment: false }); // speculated: speculation.test.ts
   s.handle([worker("w1", 2)]);
   const tasks = [task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"])];
   assert.deepEqual(placed(s.handle([graph(tasks, ["d"])])), ["a@w1"]);
@@ -118,7 +118,7 @@ test("diamond: the sink runs once both sides are in memory, where the inputs are
 });
 
 test("a chain runs step by step: each finish places the next task in the same handle()", () => {
-  const s = scheduler();
+  const s = scheduler({ speculativeAssignment: false }); // speculated: speculation.test.ts
   s.handle([worker("w1"), worker("w2")]);
   const n = 50;
   const tasks = Array.from({ length: n }, (_, i) => task(`t${i}`, i === 0 ? [] : [`t${i - 1}`]));

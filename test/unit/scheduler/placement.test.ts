@@ -139,9 +139,10 @@ test("a worker that joins again under the same id starts empty: its old work is 
   s.handle([finished("a", "x")]);
   assert.equal(s.taskState("y"), "processing");
   const out = s.handle([worker("a", 2)]);
-  // x (lost with the old incarnation) is recomputed; y waits for it again
-  assert.deepEqual(placed(out), ["x@a"]);
-  assert.equal(s.taskState("y"), "waiting");
+  // x (lost with the old incarnation) is recomputed; y waits for it there (speculatively)
+  assert.deepEqual(placed(out), ["x@a", "y@a"]);
+  assert.deepEqual(computes(out)[1]?.deps, [{ key: "x", holders: ["a"] }]);
+  assert.equal(s.taskState("y"), "processing");
   assert.equal(s.workers()[0]?.nthreads, 2);
   assert.equal(s.task("y")?.deaths, 0);
 });

@@ -191,7 +191,7 @@ test("releasing a queued task takes it off the queue", () => {
 });
 
 test("tasks with dependencies are not queued: they go to a worker at once", () => {
-  const s = scheduler({ targetQueueSeconds: 0 });
+  const s = scheduler({ targetQueueSeconds: 0, speculativeAssignment: false });
   s.handle([worker("a")]);
   const tasks = [task("x"), ...Array.from({ length: 10 }, (_, i) => task(`d${i}`, ["x"]))];
   s.handle([

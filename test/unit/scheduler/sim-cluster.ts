@@ -161,13 +161,25 @@ export class SimCluster {
   }
 
   /**
-   * Run the `i`-th task `w` holds: fetch inputs from the holders named, compute, report.
-   * `blip`: the first holder of every input looks unreachable (a transient network failure).
+   * Can `ct` run on `w`? Not while an input it was told `w` itself holds is not in the store:
+   * that input is being computed here (speculative assignment), or it erred or was freed here,
+   * and then the task waits (like the real worker) until the input finishes or the scheduler
+   * frees or reschedules the task.
    */
-  execute(w: SimWorker, i: number, blip = false): void {
-    const entries = [...w.running.values()];
+  runnable(w: SimWorker, ct: ComputeTask): boolean {
+    for (const d of ct.deps) if (!w.store.has(d.key) && d.holders.includes(w.id)) return false;
+    return true;
+  }
+
+  /**
+   * Run the `i`-th runnable task `w` holds: fetch inputs from the holders named, compute,
+   * report. `blip`: the first holder of every input looks unreachable (a transient network
+   * failure).
+   */
+  execute(w: SimWorker, i: number, blip = false): boolean {
+    const entries = [...w.running.values()].filter((ct) => this.runnable(w, ct));
     const ct = entries[i % entries.length];
-    if (ct === undefined) return;
+    if (ct === undefined) return false;
     w.running.delete(ct.key);
     const n = (this.attempts.get(ct.key) ?? 0) + 1;
     this.attempts.set(ct.key, n);
@@ -187,7 +199,7 @@ export class SimCluster {
         error,
         runId: ct.runId,
       });
-      return;
+      return true;
     }
     const inputs: number[] = [];
     for (const d of ct.deps) {
@@ -211,7 +223,7 @@ export class SimCluster {
             holder: h,
           });
         }
-        return;
+        return true;
       }
       inputs.push(v);
     }
@@ -225,6 +237,7 @@ export class SimCluster {
       duration: 0.0005 + (n % 3) * 0.002,
       runId: ct.runId,
     });
+    return true;
   }
 
   /** Deliver the first `n` events of the outbox to the scheduler in one batch. */
@@ -246,10 +259,7 @@ export class SimCluster {
           this.deliver(w);
           moved = true;
         }
-        while (w.running.size > 0) {
-          this.execute(w, 0);
-          moved = true;
-        }
+        while (this.execute(w, 0)) moved = true;
       }
       if (this.outbox.length > 0) {
         this.flush(this.outbox.length);

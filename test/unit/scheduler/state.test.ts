@@ -10,7 +10,8 @@ import { transitionKeys } from "../../../src/scheduler/transitions.js";
 import { finished, graph, scheduler, task, worker } from "./helpers.js";
 
 function core(): SchedulerCore {
-  return new SchedulerCore({ ...defaultSchedulerConfig, validate: true }, () => 1.5);
+  const config = { ...defaultSchedulerConfig, validate: true, speculativeAssignment: false };
+  return new SchedulerCore(config, () => 1.5);
 }
 
 test("an illegal transition throws INTERNAL with the task's story", () => {
