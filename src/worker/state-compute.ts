@@ -99,7 +99,12 @@ function linkInput(w: WorkerCore, ts: WorkerTask, key: string, holders: readonly
   else updateInput(w, d, holders);
 }
 
-/** The scheduler says `holders` have input `d`: fetch it from them if it is not here. */
+/**
+ * The scheduler says `holders` have input `d`: fetch it from them if it is not here. A holder
+ * naming this worker means `d` is computed here (speculative assignment): the dependent waits
+ * for that computation (or for the compute-task of it, later in the batch) and `d` is never
+ * fetched for it; if `d` erred here, it waits for the retry's compute-task or a free-keys.
+ */
 function updateInput(w: WorkerCore, d: WorkerTask, holders: readonly WorkerId[]): void {
   const s = d.s;
   if (s !== FETCH && s !== FLIGHT && s !== MISSING && s !== ERROR) return;
@@ -117,7 +122,8 @@ function updateInput(w: WorkerCore, d: WorkerTask, holders: readonly WorkerId[])
     if (d.holders.length > 0) transition(w, d, FETCH);
     else reportMissing(w, d);
   } else if (s === ERROR) {
-    transition(w, d, d.holders.length > 0 ? FETCH : MISSING);
+    if (d.holders.length > 0) transition(w, d, FETCH);
+    else if (!holders.includes(w.id)) transition(w, d, MISSING);
   }
 }
 
