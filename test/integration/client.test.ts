@@ -23,7 +23,12 @@ for (const scheduler of ["sync", "threads"] as const) {
   describe(`client on the ${scheduler} scheduler`, () => {
     let client: Client;
     before(async () => {
-      client = await Client.connect({ scheduler, workers: 2, setAsDefault: false });
+      client = await Client.connect({
+        scheduler,
+        workers: 2,
+        setAsDefault: false,
+        schedulerConfig: { validate: true },
+      });
     });
     after(async () => {
       await client.close();

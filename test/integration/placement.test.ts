@@ -7,7 +7,11 @@ import { test } from "node:test";
 import { Client } from "../../src/index.js";
 
 test("restricted tasks run only on the named worker", async () => {
-  await using client = await Client.connect({ workers: 3, setAsDefault: false });
+  await using client = await Client.connect({
+    workers: 3,
+    setAsDefault: false,
+    schedulerConfig: { validate: true },
+  });
   const [w0] = client.workers().map((w) => w.name);
   const pinned = client
     .with({ workers: [w0!] })
@@ -21,6 +25,7 @@ test("tasks that need a resource wait for a worker that declares it, and respect
     workers: 2,
     resources: { GPU: 1 },
     setAsDefault: false,
+    schedulerConfig: { validate: true },
   });
   // Each worker has one GPU: at most one GPU task runs at a time per worker.
   const spans = await client.gather(
@@ -48,7 +53,11 @@ test("tasks that need a resource wait for a worker that declares it, and respect
 });
 
 test("higher user priority runs first when workers are busy", async () => {
-  await using client = await Client.connect({ workers: 1, setAsDefault: false });
+  await using client = await Client.connect({
+    workers: 1,
+    setAsDefault: false,
+    schedulerConfig: { validate: true },
+  });
   const sleepSeq = async (ms: number) => {
     await new Promise((r) => setTimeout(r, ms));
     const g = globalThis as { __barnSeq?: number };
