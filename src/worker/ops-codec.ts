@@ -1,10 +1,11 @@
 /**
  * The compute-tasks of one scheduler step for one worker, packed by columns for postMessage.
- * Structured clone pays per object: one object per task (and a copy of the function id string
- * in each) made the clone the scheduler thread's largest cost on maps of tiny tasks. Here a
- * batch is a handful of arrays: keys, arguments, and typed arrays for function indexes,
- * priorities and run ids; dependencies, refs and resources go in sparse lists since most tasks
- * of a map have none.
+ * Structured clone pays per object: one object per task, per dependency, per holder list and
+ * per ref (and a copy of the function id string in each) made the clone the scheduler
+ * thread's largest cost on graphs of tiny tasks. Here a batch is a handful of strings and
+ * typed arrays: keys joined into one string, function indexes, priorities and run ids, and
+ * dependencies, their holders and the argument slots they fill as flat index columns. Only
+ * unusual shapes (refs nested inside arguments, resources) go in sparse lists.
  */
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
@@ -29,67 +30,106 @@ export function splitKeys(joined: string): Key[] {
 }
 
 export interface PackedCompute {
-  readonly keys: string;
   readonly n: number;
+  readonly keys: string;
   /** True when every task is a call with exactly one argument: `args[i]` is that argument. */
   readonly single: boolean;
   /** Function ids used in this batch; `fn[i]` indexes it, or is -1 when `args[i]` is a RunSpec. */
   readonly fnIds: string[];
   readonly fn: Int32Array;
-  /** CallSpec arguments (`a`) by task, or the whole RunSpec for data, alias and fused tasks. */
+  /**
+   * CallSpec arguments (`a`) by task, or the whole RunSpec for data, alias and fused tasks.
+   * Undefined when every argument is a ref slot: then `argc[i]` nulls.
+   */
   readonly args: unknown[];
-  readonly refs: [number, readonly RefSlot[]][];
-  readonly deps: [number, readonly (readonly [Key, readonly WorkerId[]])[]][];
+  readonly argc: Int32Array;
+  /** Dependencies per task, their keys (joined), holders per dependency and holder indexes. */
+  readonly depCount: Int32Array;
+  readonly depKeys: string;
+  readonly holderCount: Int32Array;
+  readonly holders: Int32Array;
+  readonly workerIds: WorkerId[];
+  /** Top-level ref slots per task: the argument position and which of its dependencies. */
+  readonly refCount: Int32Array;
+  readonly refArg: Int32Array;
+  readonly refDep: Int32Array;
+  /** Tasks whose refs are not all top-level arguments: their refs as they are. */
+  readonly nestedRefs: [number, readonly RefSlot[]][];
   readonly resources: [number, Resources][];
   readonly priority: Float64Array;
   readonly runId: Float64Array;
 }
 
-export function packCompute(ops: readonly ComputeTask[]): PackedCompute {
-  const n = ops.length;
-  const keys = new Array<Key>(n);
-  let single = true;
+/** Growable int column. */
+class Ints {
+  a: number[] = [];
+  push(v: number): void {
+    this.a.push(v);
+  }
+  done(): Int32Array {
+    return Int32Array.from(this.a);
+  }
+}
+
+function allSingle(ops: readonly ComputeTask[]): boolean {
   for (const op of ops) {
     const run = op.run as RunSpec;
-    if (!("f" in run) || run.a.length !== 1) {
-      single = false;
-      break;
-    }
+    if (!("f" in run) || run.a.length !== 1 || run.r !== undefined) return false;
   }
-  const out: PackedCompute = {
-    keys: "",
-    n,
-    single,
-    fnIds: [],
-    fn: new Int32Array(n),
-    args: new Array(n),
-    refs: [],
-    deps: [],
-    resources: [],
-    priority: new Float64Array(n * PRIORITY_LENGTH),
-    runId: new Float64Array(n),
-  };
+  return true;
+}
+
+export function packCompute(ops: readonly ComputeTask[]): PackedCompute {
+  const n = ops.length;
+  const single = allSingle(ops);
+  const keys = new Array<Key>(n);
+  const fnIds: string[] = [];
+  const fn = new Int32Array(n);
+  const args = new Array<unknown>(n);
+  const argc = new Int32Array(n);
+  const depCount = new Int32Array(n);
+  const depKeys: Key[] = [];
+  const holderCount = new Ints();
+  const holders = new Ints();
+  const workerIds: WorkerId[] = [];
+  const workerIndex = new Map<WorkerId, number>();
+  const refCount = new Int32Array(n);
+  const refArg = new Ints();
+  const refDep = new Ints();
+  const nestedRefs: [number, readonly RefSlot[]][] = [];
+  const resources: [number, Resources][] = [];
+  const priority = new Float64Array(n * PRIORITY_LENGTH);
+  const runId = new Float64Array(n);
   let lastId = "";
   let lastIndex = -1;
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
     keys[i] = op.key;
+    depCount[i] = op.deps.length;
+    for (const d of op.deps) {
+      depKeys.push(d.key);
+      holderCount.push(d.holders.length);
+      for (const w of d.holders) {
+        let wi = workerIndex.get(w);
+        if (wi === undefined) workerIndex.set(w, (wi = workerIds.push(w) - 1));
+        holders.push(wi);
+      }
+    }
     const run = op.run as RunSpec;
     if ("f" in run) {
       if (run.f !== lastId) {
         lastId = run.f;
-        lastIndex = out.fnIds.indexOf(lastId);
-        if (lastIndex < 0) lastIndex = out.fnIds.push(lastId) - 1;
+        lastIndex = fnIds.indexOf(lastId);
+        if (lastIndex < 0) lastIndex = fnIds.push(lastId) - 1;
       }
-      out.fn[i] = lastIndex;
-      out.args[i] = single ? run.a[0] : run.a;
-      if (run.r !== undefined) out.refs.push([i, run.r]);
+      fn[i] = lastIndex;
+      if (single) args[i] = run.a[0];
+      else packCall(i, run.a, run.r, op, { args, argc, refCount, refArg, refDep, nestedRefs });
     } else {
-      out.fn[i] = -1;
-      out.args[i] = run;
+      fn[i] = -1;
+      args[i] = run;
     }
-    if (op.deps.length > 0) out.deps.push([i, op.deps.map((d) => [d.key, d.holders] as const)]);
-    if (op.resources !== undefined) out.resources.push([i, op.resources]);
+    if (op.resources !== undefined) resources.push([i, op.resources]);
     const p = op.priority;
     if (p.length !== PRIORITY_LENGTH) {
       throw new BarnError(
@@ -97,17 +137,91 @@ export function packCompute(ops: readonly ComputeTask[]): PackedCompute {
         `priority of ${op.key} has ${p.length} entries, not 3`,
       );
     }
-    out.priority[i * 3] = p[0]!;
-    out.priority[i * 3 + 1] = p[1]!;
-    out.priority[i * 3 + 2] = p[2]!;
-    out.runId[i] = op.runId;
+    priority[i * 3] = p[0]!;
+    priority[i * 3 + 1] = p[1]!;
+    priority[i * 3 + 2] = p[2]!;
+    runId[i] = op.runId;
   }
-  return { ...out, keys: joinKeys(keys) };
+  return {
+    n,
+    keys: joinKeys(keys),
+    single,
+    fnIds,
+    fn,
+    args,
+    argc,
+    depCount,
+    depKeys: joinKeys(depKeys),
+    holderCount: holderCount.done(),
+    holders: holders.done(),
+    workerIds,
+    refCount,
+    refArg: refArg.done(),
+    refDep: refDep.done(),
+    nestedRefs,
+    resources,
+    priority,
+    runId,
+  };
+}
+
+interface CallColumns {
+  readonly args: unknown[];
+  readonly argc: Int32Array;
+  readonly refCount: Int32Array;
+  readonly refArg: Ints;
+  readonly refDep: Ints;
+  readonly nestedRefs: [number, readonly RefSlot[]][];
+}
+
+/** A call's arguments and refs: top-level refs become index pairs, others stay as they are. */
+function packCall(
+  i: number,
+  a: readonly unknown[],
+  refs: readonly RefSlot[] | undefined,
+  op: ComputeTask,
+  c: CallColumns,
+): void {
+  if (refs === undefined || refs.length === 0) {
+    c.args[i] = a;
+    return;
+  }
+  const topLevel = refs.every(([path, key]) => path.length === 1 && depIndex(op, key) >= 0);
+  if (!topLevel) {
+    c.args[i] = a;
+    c.nestedRefs.push([i, refs]);
+    return;
+  }
+  for (const [path, key] of refs) {
+    c.refArg.push(path[0] as number);
+    c.refDep.push(depIndex(op, key));
+  }
+  c.refCount[i] = refs.length;
+  // Arguments that are all ref slots (all null) need not travel: their count is enough.
+  if (refs.length === a.length && a.every((x) => x === null)) c.argc[i] = a.length;
+  else c.args[i] = a;
+}
+
+function depIndex(op: ComputeTask, key: Key): number {
+  const deps = op.deps;
+  for (let j = 0; j < deps.length; j++) if (deps[j]!.key === key) return j;
+  return -1;
 }
 
 /** The buffers a packed batch can hand over instead of copying. */
 export function packedTransfer(p: PackedCompute): ArrayBuffer[] {
-  return [p.fn.buffer, p.priority.buffer, p.runId.buffer] as ArrayBuffer[];
+  return [
+    p.fn,
+    p.argc,
+    p.depCount,
+    p.holderCount,
+    p.holders,
+    p.refCount,
+    p.refArg,
+    p.refDep,
+    p.priority,
+    p.runId,
+  ].map((t) => t.buffer as ArrayBuffer);
 }
 
 /** One task of a packed batch, as the worker's state machine takes it. */
@@ -124,24 +238,41 @@ const NO_DEPS: UnpackedTask["deps"] = Object.freeze([]);
 
 export function unpackCompute(p: PackedCompute, each: (t: UnpackedTask) => void): void {
   const keys = splitKeys(p.keys);
+  const depKeys = splitKeys(p.depKeys);
   if (keys.length !== p.n) {
     throw new BarnError(ErrorCodes.INTERNAL, `packed batch has ${keys.length} keys, not ${p.n}`);
   }
-  let r = 0;
-  let d = 0;
-  let s = 0;
+  let dk = 0; // next dependency (index into depKeys / holderCount)
+  let h = 0; // next holder
+  let rf = 0; // next top-level ref
+  let nr = 0; // next nested-refs entry
+  let rs = 0; // next resources entry
   for (let i = 0; i < p.n; i++) {
-    const fi = p.fn[i]!;
+    const firstDep = dk;
+    let deps: UnpackedTask["deps"] = NO_DEPS;
+    if (p.depCount[i]! > 0) {
+      const list: { key: Key; holders: WorkerId[] }[] = [];
+      for (let j = 0; j < p.depCount[i]!; j++, dk++) {
+        const hs: WorkerId[] = [];
+        for (let k = 0; k < p.holderCount[dk]!; k++) hs.push(p.workerIds[p.holders[h++]!]!);
+        list.push({ key: depKeys[dk]!, holders: hs });
+      }
+      deps = list;
+    }
     let run: RunSpec;
+    const fi = p.fn[i]!;
     if (fi < 0) run = p.args[i] as RunSpec;
+    else if (p.single) run = { f: p.fnIds[fi]!, a: [p.args[i]] };
     else {
-      const refs = p.refs[r]?.[0] === i ? p.refs[r++]![1] : undefined;
-      const a = p.single ? [p.args[i]] : (p.args[i] as unknown[]);
+      const a = (p.args[i] as unknown[] | undefined) ?? new Array(p.argc[i]!).fill(null);
+      let refs: RefSlot[] | undefined;
+      for (let j = 0; j < p.refCount[i]!; j++, rf++) {
+        (refs ??= []).push([[p.refArg[rf]!], depKeys[firstDep + p.refDep[rf]!]!]);
+      }
+      if (p.nestedRefs[nr]?.[0] === i) refs = [...p.nestedRefs[nr++]![1]];
       run = { f: p.fnIds[fi]!, a, r: refs };
     }
-    const deps =
-      p.deps[d]?.[0] === i ? p.deps[d++]![1].map(([key, holders]) => ({ key, holders })) : NO_DEPS;
-    const resources = p.resources[s]?.[0] === i ? p.resources[s++]![1] : undefined;
+    const resources = p.resources[rs]?.[0] === i ? p.resources[rs++]![1] : undefined;
     const q = p.priority;
     each({
       key: keys[i]!,

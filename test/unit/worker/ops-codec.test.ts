@@ -36,8 +36,8 @@ test("single-argument calls round-trip through a packed batch", () => {
   assert.deepEqual(
     out.map((t) => [t.key, t.run, t.priority, t.runId]),
     [
-      ["a", { f: "fn1", a: [1], r: undefined }, [0, 1, 2], 7],
-      ["b", { f: "fn1", a: [{ x: 2 }], r: undefined }, [0, 1, 2], 9],
+      ["a", { f: "fn1", a: [1] }, [0, 1, 2], 7],
+      ["b", { f: "fn1", a: [{ x: 2 }] }, [0, 1, 2], 9],
     ],
   );
 });
@@ -67,6 +67,56 @@ test("mixed specs, deps, refs and resources keep their places", () => {
   assert.equal(out[2]!.resources, undefined);
   assert.deepEqual(out[3]!.run, { alias: "d" });
   assert.deepEqual(out[3]!.deps, [{ key: "d", holders: [] }]);
+});
+
+test("top-level refs, refs nested in arguments and holder lists survive", () => {
+  const ops = [
+    op(
+      "t1",
+      {
+        f: "add",
+        a: [null, 5, null],
+        r: [
+          [[0], "x"],
+          [[2], "y"],
+        ],
+      },
+      {
+        deps: [
+          { key: "y", holders: ["w2"] },
+          { key: "x", holders: ["w1", "w2"] },
+        ],
+      },
+    ),
+    op(
+      "t2",
+      { f: "add", a: [{ inner: [null] }], r: [[["0", "inner", 0], "x"]] },
+      {
+        deps: [{ key: "x", holders: ["w1"] }],
+      },
+    ),
+    op("t3", { f: "add", a: [7] }),
+  ];
+  const out = roundTrip(ops);
+  assert.deepEqual(out[0]!.run, {
+    f: "add",
+    a: [null, 5, null],
+    r: [
+      [[0], "x"],
+      [[2], "y"],
+    ],
+  });
+  assert.deepEqual(out[0]!.deps, [
+    { key: "y", holders: ["w2"] },
+    { key: "x", holders: ["w1", "w2"] },
+  ]);
+  assert.deepEqual(out[1]!.run, {
+    f: "add",
+    a: [{ inner: [null] }],
+    r: [[["0", "inner", 0], "x"]],
+  });
+  assert.deepEqual(out[2]!.run, { f: "add", a: [7], r: undefined });
+  assert.deepEqual(out[2]!.deps, []);
 });
 
 test("keys join and split, including the empty list", () => {
