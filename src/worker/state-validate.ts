@@ -103,7 +103,11 @@ function checkTask(w: WorkerCore, ts: WorkerTask): void {
   }
   if (s !== FLIGHT && ts.peer !== "") fail(w, key, "only flight tasks have a peer");
   if (s === ERROR && ts.error === undefined) fail(w, key, "an erred task keeps its error");
-  if (s === MISSING && ts.nDependents === 0) fail(w, key, "a missing task is an input");
+  // Or still requested: a task that erred here, was then fetched as an input and lost it
+  // waits for the scheduler's retry (compute-task) or free-keys.
+  if (s === MISSING && ts.nDependents === 0 && !ts.requested) {
+    fail(w, key, "a missing task is an input or requested");
+  }
   if (s === READY) {
     const heap = ts.resources === undefined ? w.ready : w.constrained;
     if (!heap.items.includes(ts)) fail(w, key, "a ready task is queued");

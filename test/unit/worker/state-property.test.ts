@@ -35,6 +35,8 @@ const arbScenario = fc.record({
     fc.record({
       deps: fc.array(fc.nat(), { maxLength: 3 }),
       localDep: fc.option(fc.nat(), { nil: undefined }),
+      /** Sent before its local input finished (speculative assignment), when that may be. */
+      speculate: fc.boolean(),
       prio: fc.integer({ min: 0, max: 3 }),
       gpu: fc.boolean(),
       fails: fc.integer({ min: 0, max: 4 }).map((x) => x === 0),
@@ -62,6 +64,7 @@ type Act =
   | { k: "refresh"; task: number }
   | { k: "extra"; scatter: boolean; key: string; dep: string | undefined }
   | { k: "exec"; key: string }
+  | { k: "errfree"; key: string }
   | { k: "gather"; peer: string; keys: readonly string[] };
 
 export function simulate(sc: Scenario): void {
@@ -126,13 +129,30 @@ export function simulate(sc: Scenario): void {
       resources,
     };
   };
-  /** Whether a compute of task i may be sent now: its local input is wanted and finished. */
+  /**
+   * Whether a compute of task i may be sent now: its local input is wanted and finished, or
+   * (speculative assignment) still being computed here and never freed by its script: the
+   * scheduler keeps an input with an active dependent.
+   */
   const gate = (i: number): "yes" | "later" | "never" => {
-    const l = tasks[i]!.local;
-    if (l < 0) return "yes";
-    const key = tasks[l]!.key;
+    const t = tasks[i]!;
+    if (t.local < 0) return "yes";
+    const input = tasks[t.local]!;
+    const key = input.key;
     if (!wanted.get(key) || status.get(key) === "erred") return "never";
-    return status.get(key) === "finished" ? "yes" : "later";
+    if (status.get(key) === "finished") return "yes";
+    return t.speculate && input.script === "c" && status.get(key) === "pending" ? "yes" : "later";
+  };
+  /** Local input `key` erred: the scheduler errs its waiting dependents here and frees them. */
+  const errDependents = (key: string): void => {
+    for (const t of tasks) {
+      if (t.local < 0 || tasks[t.local]!.key !== key) continue;
+      if (wanted.get(t.key) && status.get(t.key) === "pending") {
+        status.set(t.key, "erred");
+        acts.push({ k: "errfree", key: t.key });
+        errDependents(t.key);
+      }
+    }
   };
   const deliver = (a: Act): WorkerEvent | undefined => {
     switch (a.k) {
@@ -163,6 +183,9 @@ export function simulate(sc: Scenario): void {
         }
         status.set(a.key, "pending");
         return ct(a.key, { priority: [2], deps: a.dep ? { [a.dep]: holders.get(a.dep)! } : {} });
+      case "errfree":
+        wanted.set(a.key, false);
+        return free(a.key);
       case "exec": {
         if (tasks[byKey.get(a.key) ?? -1]?.fails || failOnce.delete(a.key)) return fail(a.key);
         // A result lands on a key stored already only when it was scattered over the running task.
@@ -208,6 +231,7 @@ export function simulate(sc: Scenario): void {
           if (ins.type === "send-task-finished") assert.ok(store.has(ins.key));
           if (wanted.get(ins.key))
             status.set(ins.key, ins.type === "send-task-finished" ? "finished" : "erred");
+          if (ins.type === "send-task-erred" && byKey.has(ins.key)) errDependents(ins.key);
           if (ins.type === "send-task-erred" && !byKey.has(ins.key) && wanted.get(ins.key)) {
             // Retry (the second run succeeds); dependents waiting here pick the result up.
             const dep = extraDeps.find(([k]) => k === ins.key)?.[1];
