@@ -39,7 +39,14 @@ export class Client implements FutureOwner {
   /** Unique id of this client on its scheduler. */
   readonly id: string;
   readonly #backend: Backend;
+  /** The client's record of every key it holds futures to (see #lookup: indexed lazily). */
   readonly #records = new Map<Key, KeyRecord>();
+  /**
+   * Records of fresh keys (a map's) not yet in #records. They are indexed the first time
+   * anything looks a key up; a map released before that (the sync scheduler's map, gather,
+   * release) never pays for the index.
+   */
+  #unindexed: KeyRecord[] = [];
   readonly #fns = new FunctionTable();
   readonly #tag: string;
   /**
@@ -224,7 +231,13 @@ export class Client implements FutureOwner {
   submitGraph(graph: Graph, keys: readonly Key[], options: TaskOptions = {}): Future[] {
     this.#checkOpen();
     validateTaskOptions(options);
-    const tasks = graphSubmissions(graph, keys, this.#fns, options, (k) => this.#records.has(k));
+    const tasks = graphSubmissions(
+      graph,
+      keys,
+      this.#fns,
+      options,
+      (k) => this.#lookup(k) !== undefined,
+    );
     const futures = keys.map((k) => this.#future(k));
     this.#backend.submit(this.id, tasks, keys, this.#fns.takeFresh(), this.#fns.local);
     return futures;
@@ -322,7 +335,7 @@ export class Client implements FutureOwner {
   async cancelKeys(keys: readonly Key[]): Promise<void> {
     this.#backend.cancel(this.id, keys);
     for (const k of keys) {
-      const r = this.#records.get(k);
+      const r = this.#lookup(k);
       if (r !== undefined && !r.done) r.settle("cancelled", new CancelledError(k));
     }
   }
@@ -347,6 +360,7 @@ export class Client implements FutureOwner {
     this.#closed = true;
     if (defaultClient === this) defaultClient = undefined;
     await this.#backend.close(this.id);
+    this.#index();
     for (const r of this.#records.values()) {
       if (!r.done) r.settle("cancelled", new BarnError(ErrorCodes.CLIENT_CLOSED, "client closed"));
     }
@@ -381,17 +395,33 @@ export class Client implements FutureOwner {
   }
 
   #future(key: Key): Future {
-    const r = this.#records.get(key);
+    const r = this.#lookup(key);
     if (r === undefined) return this.#freshFuture(key);
     const f = new Future(r);
     this.#track(f);
     return f;
   }
 
+  /** This client's live record of `key`, if it holds futures to it. */
+  #lookup(key: Key): KeyRecord | undefined {
+    if (this.#unindexed.length > 0) this.#index();
+    return this.#records.get(key);
+  }
+
+  #index(): void {
+    const list = this.#unindexed;
+    this.#unindexed = [];
+    for (const r of list) {
+      if (!r.live) continue;
+      r.indexed = true;
+      this.#records.set(r.key, r);
+    }
+  }
+
   /** The first future of a key this client has never held (map's fresh keys). */
   #freshFuture(key: Key): Future {
     const r = new KeyRecord(key, this);
-    this.#records.set(key, r);
+    this.#unindexed.push(r);
     this.#recordsMade++;
     const f = new Future(r);
     this.#track(f);
@@ -426,7 +456,7 @@ export class Client implements FutureOwner {
     if (!record.live) return; // a late callback for a record already gone
     // At zero the record leaves the map at once, so the map never holds a dead record.
     record.live = false;
-    this.#records.delete(record.key);
+    if (record.indexed) this.#records.delete(record.key);
     if (this.#closed) return;
     this.#releases.push(record.key);
     if (!this.#releaseScheduled) {
@@ -438,7 +468,7 @@ export class Client implements FutureOwner {
         // must not be released: the scheduler would drop it under the new future.
         const reacquired = this.#recordsMade !== this.#recordsMadeAtRelease;
         const keys = reacquired
-          ? this.#releases.filter((k) => !this.#records.has(k))
+          ? this.#releases.filter((k) => this.#lookup(k) === undefined)
           : this.#releases;
         this.#releases = [];
         if (!this.#closed && keys.length > 0) this.#backend.release(this.id, keys);
@@ -453,10 +483,10 @@ export class Client implements FutureOwner {
         if (batch !== undefined && rep.keys === batch.keys) {
           // The whole map just submitted (the sync scheduler answers inside submitCalls).
           for (const f of batch.futures) recordOf(f).settle("finished");
-        } else for (const k of rep.keys) this.#records.get(k)?.settle("finished");
+        } else for (const k of rep.keys) this.#lookup(k)?.settle("finished");
         continue;
       }
-      const r = this.#records.get(rep.key);
+      const r = this.#lookup(rep.key);
       if (r === undefined) continue;
       switch (rep.type) {
         case "key-in-memory":

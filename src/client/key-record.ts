@@ -24,8 +24,10 @@ export class KeyRecord {
    * a count here to consume instead of releasing a second time.
    */
   releasedByHand = 0;
-  /** True while this record is the client's record of its key (in the client's map). */
+  /** True while this record is the client's record of its key. */
   live = true;
+  /** True once the record is in the client's key index (it may be added lazily). */
+  indexed = false;
   #waiters: Waiter | Waiter[] | undefined = undefined;
 
   /**

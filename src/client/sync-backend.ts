@@ -22,10 +22,24 @@ const HOLDERS: readonly string[] = Object.freeze([WORKER]);
 
 type Fn = (...args: unknown[]) => unknown;
 
+/** Marks a map's slot whose result is not in the batch (it failed, or is async). */
+const ABSENT = Symbol("absent");
+
+/** One map's results, aligned with its keys. */
+interface Batch {
+  readonly keys: readonly Key[];
+  readonly values: unknown[];
+}
+
 export class SyncBackend implements Backend {
   readonly kind = "sync" as const;
-  /** Results of finished tasks. */
-  readonly #values = new Map<Key, unknown>();
+  /** Results of finished tasks, by key (see #store: a map's results are indexed lazily). */
+  readonly #indexed = new Map<Key, unknown>();
+  /**
+   * Results of maps (submitCalls) not yet in #indexed: a map that is fetched and released
+   * whole, the usual case, never pays for indexing its keys.
+   */
+  #batches: Batch[] = [];
   /** Failures (the task's own, or a dependency's). */
   readonly #errors = new Map<Key, ErrorData>();
   /** Async tasks (or tasks waiting on async inputs) not settled yet. */
@@ -47,8 +61,35 @@ export class SyncBackend implements Backend {
         },
       },
       defs: new Map(),
-      get: (k) => this.#values.get(k),
+      get: (k) => this.#store.get(k),
     };
+  }
+
+  /** Every result by key, after indexing the maps' results. */
+  get #store(): Map<Key, unknown> {
+    if (this.#batches.length > 0) {
+      const batches = this.#batches;
+      this.#batches = [];
+      for (const b of batches) {
+        for (let i = 0; i < b.keys.length; i++) {
+          const v = b.values[i];
+          if (v !== ABSENT) this.#indexed.set(b.keys[i]!, v);
+        }
+      }
+    }
+    return this.#indexed;
+  }
+
+  /** The map whose keys are exactly `keys` (same strings, same order), if one is unindexed. */
+  #batchOf(keys: readonly Key[]): Batch | undefined {
+    for (const b of this.#batches) {
+      if (b.keys === keys) return b;
+      if (b.keys.length !== keys.length || b.keys[0] !== keys[0]) continue;
+      let same = true;
+      for (let i = 0; i < keys.length && same; i++) same = b.keys[i] === keys[i];
+      if (same) return b;
+    }
+    return undefined;
   }
 
   open(client: ClientId, onReports: (reports: BackendReport[]) => void): void {
@@ -60,7 +101,7 @@ export class SyncBackend implements Backend {
   }
 
   #known(key: Key): boolean {
-    return this.#values.has(key) || this.#errors.has(key) || this.#running.has(key);
+    return this.#store.has(key) || this.#errors.has(key) || this.#running.has(key);
   }
 
   submit(
@@ -86,7 +127,7 @@ export class SyncBackend implements Backend {
     const retries = batch.options.retries ?? 0;
     const stimulusId = `sync-${++this.#stim}`;
     const c0 = columns[0]!;
-    const values = this.#values;
+    const values = new Array<unknown>(keys.length);
     let failed: Key[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -96,18 +137,23 @@ export class SyncBackend implements Backend {
       try {
         out = args === undefined ? fn(c0[i]) : fn(...args);
       } catch (err) {
+        // The slow path (retries, errors) goes through the keyed store.
+        values[i] = ABSENT;
         const t: TaskSubmission = { key, deps: [], run: { f: batch.fn.id, a: args ?? [c0[i]] } };
         if (retries > 0) this.#attempt(t, retries - 1, stimulusId);
         else this.#errors.set(key, errorToData(err, key, WORKER));
-        if (!values.has(key)) (failed ??= []).push(key);
+        if (!this.#indexed.has(key)) (failed ??= []).push(key);
         continue;
       }
       if (isThenable(out)) {
+        values[i] = ABSENT;
         const t: TaskSubmission = { key, deps: [], run: { f: batch.fn.id, a: args ?? [c0[i]] } };
         this.#settleAsync(t, out, retries, stimulusId);
         (failed ??= []).push(key);
-      } else values.set(key, out);
+      } else values[i] = out;
     }
+    // Only now: slow paths above may index the store, and must not see a half-filled batch.
+    this.#batches.push({ keys, values });
     const reports: BackendReport[] = [];
     if (failed === undefined) reports.push({ type: "keys-in-memory", client, keys });
     else {
@@ -129,7 +175,7 @@ export class SyncBackend implements Backend {
       }
       const p = this.#running.get(d);
       if (p !== undefined) (waitFor ??= []).push(p);
-      else if (!this.#values.has(d)) {
+      else if (!this.#store.has(d)) {
         this.#errors.set(t.key, missingDep(t.key, d));
         return;
       }
@@ -159,7 +205,7 @@ export class SyncBackend implements Backend {
       return;
     }
     if (isThenable(out)) this.#settleAsync(t, out, retries, stimulusId);
-    else this.#values.set(t.key, out);
+    else this.#store.set(t.key, out);
   }
 
   /** Wait for an async task's promise; retry it if it rejects and may retry. */
@@ -173,7 +219,7 @@ export class SyncBackend implements Backend {
       (v) => {
         if (this.#running.get(t.key) !== p) return; // cancelled meanwhile
         this.#running.delete(t.key);
-        this.#values.set(t.key, v);
+        this.#store.set(t.key, v);
         this.#reportKey(t.key, stimulusId);
       },
       (err: unknown): Promise<void> | undefined => {
@@ -199,7 +245,7 @@ export class SyncBackend implements Backend {
   }
 
   #report(client: ClientId, key: Key, stimulusId: string, out: BackendReport[]): void {
-    if (this.#values.has(key)) {
+    if (this.#store.has(key)) {
       out.push({ type: "key-in-memory", client, key, holders: HOLDERS, nbytes: 0, stimulusId });
       return;
     }
@@ -213,7 +259,7 @@ export class SyncBackend implements Backend {
     const drop = () => {
       for (const t of tasks) {
         if (wanted.has(t.key) || this.#running.has(t.key)) continue;
-        this.#values.delete(t.key);
+        this.#store.delete(t.key);
         this.#errors.delete(t.key);
       }
     };
@@ -234,9 +280,14 @@ export class SyncBackend implements Backend {
   }
 
   release(_client: ClientId, keys: readonly Key[]): void {
+    const b = this.#batchOf(keys);
+    if (b !== undefined && !b.values.includes(ABSENT)) {
+      this.#batches.splice(this.#batches.indexOf(b), 1);
+      return;
+    }
     const errors = this.#errors.size > 0;
     for (const k of keys) {
-      if (this.#values.delete(k)) continue;
+      if (this.#store.delete(k)) continue;
       if (errors) this.#errors.delete(k);
     }
   }
@@ -252,9 +303,12 @@ export class SyncBackend implements Backend {
   }
 
   async fetch(keys: readonly Key[]): Promise<FetchResult> {
+    const b = this.#batchOf(keys);
+    if (b !== undefined && !b.values.includes(ABSENT))
+      return { values: b.values.slice(), missing: [] };
     const values = new Array<unknown>(keys.length);
     const missing: number[] = [];
-    const store = this.#values;
+    const store = this.#store;
     for (let i = 0; i < keys.length; i++) {
       const v = store.get(keys[i]!);
       if (v !== undefined || store.has(keys[i]!)) values[i] = v;
@@ -264,14 +318,14 @@ export class SyncBackend implements Backend {
   }
 
   inMemory(key: Key): boolean {
-    return this.#values.has(key);
+    return this.#store.has(key);
   }
 
   async scatter(client: ClientId, keys: readonly Key[], values: readonly unknown[]): Promise<void> {
     const stimulusId = `sync-scatter-${++this.#stim}`;
     const reports: BackendReport[] = [];
     keys.forEach((key, i) => {
-      this.#values.set(key, values[i]);
+      this.#store.set(key, values[i]);
       const nbytes = sizeof(values[i]);
       reports.push({ type: "key-in-memory", client, key, holders: HOLDERS, nbytes, stimulusId });
     });
@@ -285,7 +339,8 @@ export class SyncBackend implements Backend {
   dump(): unknown {
     return {
       scheduler: "sync",
-      inMemory: this.#values.size,
+      inMemory: this.#store.size,
+
       erred: this.#errors.size,
       running: this.#running.size,
     };
@@ -297,7 +352,8 @@ export class SyncBackend implements Backend {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.#running.values()]);
-    this.#values.clear();
+    this.#batches = [];
+    this.#indexed.clear();
     this.#errors.clear();
     this.#client = undefined;
   }

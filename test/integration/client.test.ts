@@ -196,6 +196,25 @@ for (const scheduler of ["sync", "threads"] as const) {
       });
     });
 
+    test("a map's results serve later tasks, partial releases and failing elements", async () => {
+      const xs = client.map(
+        (x: number) => {
+          if (x === 3) throw new Error("three");
+          return x * 10;
+        },
+        [1, 2, 3, 4],
+      );
+      const dependent = client.submit((a: number, b: number) => a + b, xs[0]!, xs[3]!);
+      assert.equal(await dependent, 50);
+      await assert.rejects(xs[2]!.result(), /three/);
+      xs[1]!.release();
+      assert.deepEqual(await client.gather([xs[0]!, xs[3]!]), [10, 40]);
+      const ys = client.map((x: number) => x + 1, [5, 6, 7]);
+      ys[0]!.release();
+      assert.deepEqual(await client.gather(ys.slice(1)), [7, 8]);
+      assert.equal(await client.submit((y: number) => y * 2, ys[2]!), 16);
+    });
+
     test("an explicit key names the task", async () => {
       const f = client.with({ key: `answer-${scheduler}` }).submit(() => 42);
       assert.equal(f.key, `answer-${scheduler}`);
