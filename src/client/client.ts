@@ -12,7 +12,8 @@ import type { WorkerId } from "../scheduler/protocol.js";
 import type { Backend, BackendReport, WorkerInfo } from "./backend.js";
 import { Future, type FutureOwner, recordOf } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
-import { KeyRecord } from "./key-record.js";
+import type { KeyRecord } from "./key-record.js";
+import { KeyRegistry } from "./key-registry.js";
 import { LocalBackend } from "./local-backend.js";
 import {
   type ConnectOptions,
@@ -39,42 +40,19 @@ export class Client implements FutureOwner {
   /** Unique id of this client on its scheduler. */
   readonly id: string;
   readonly #backend: Backend;
-  /** The client's record of every key it holds futures to (see #lookup: indexed lazily). */
-  readonly #records = new Map<Key, KeyRecord>();
-  /**
-   * Records of fresh keys (a map's) not yet in #records. They are indexed the first time
-   * anything looks a key up; a map released before that (the sync scheduler's map, gather,
-   * release) never pays for the index.
-   */
-  #unindexed: KeyRecord[] = [];
+  readonly #keys: KeyRegistry;
   readonly #fns = new FunctionTable();
   readonly #tag: string;
-  /**
-   * Releases the key of a Future that was garbage-collected without release(). It holds the
-   * record: a collected future that had been released by hand consumes a `releasedByHand`
-   * count instead (cheaper than unregister tokens on the hot path). Which of a key's futures a
-   * callback stands for does not matter; every future is counted down exactly once.
-   */
-  readonly #gc = new FinalizationRegistry<KeyRecord>((r) => {
-    if (r.releasedByHand > 0) r.releasedByHand--;
-    else this.#unref(r);
-  });
-  /** Futures made since the last #registerPending (held strongly until then). */
-  #unregistered: Future[] = [];
   #counter = 0;
   /** The map being handed to the backend right now, so a report on all its keys needs no lookups. */
   #inFlightMap: { readonly keys: readonly Key[]; readonly futures: readonly Future[] } | undefined;
-  #releases: Key[] = [];
-  /** Records created so far; tells the release flush whether a key may have been re-acquired. */
-  #recordsMade = 0;
-  #recordsMadeAtRelease = 0;
-  #releaseScheduled = false;
   #closed = false;
 
   private constructor(backend: Backend) {
     this.#tag = randomBytes(4).toString("hex");
     this.id = `client-${this.#tag}`;
     this.#backend = backend;
+    this.#keys = new KeyRegistry(this, (keys) => backend.release(this.id, keys));
     backend.open(this.id, (reports) => this.#onReports(reports));
   }
 
@@ -170,7 +148,7 @@ export class Client implements FutureOwner {
     const key = opts.key ?? this.#newKey(shipped.name, opts.pure ? [shipped.id, args] : undefined);
     const run = callSpec(shipped.id, converted, deps.length > 0);
     const task = submission(key, run, deps, shipped.name, opts);
-    const future = this.#future(key);
+    const future = this.#keys.future(key);
     this.#backend.submit(this.id, [task], [key], this.#fns.takeFresh(), this.#fns.local);
     return future;
   }
@@ -194,7 +172,7 @@ export class Client implements FutureOwner {
       for (let i = 0; i < n; i++) {
         const key = this.#newKey(shipped.name, undefined);
         keys[i] = key;
-        futures[i] = this.#freshFuture(key);
+        futures[i] = this.#keys.freshFuture(key);
       }
       const fresh = this.#fns.takeFresh();
       const batch = { fn: shipped, local: fn, columns, keys, options: opts, fresh };
@@ -218,7 +196,7 @@ export class Client implements FutureOwner {
       const run = callSpec(shipped.id, converted, deps !== undefined);
       tasks[i] = submission(key, run, deps ?? [], shipped.name, opts);
       keys[i] = key;
-      futures[i] = this.#future(key);
+      futures[i] = this.#keys.future(key);
     }
     this.#backend.submit(this.id, tasks, keys, this.#fns.takeFresh(), this.#fns.local);
     return futures;
@@ -236,9 +214,9 @@ export class Client implements FutureOwner {
       keys,
       this.#fns,
       options,
-      (k) => this.#lookup(k) !== undefined,
+      (k) => this.#keys.lookup(k) !== undefined,
     );
-    const futures = keys.map((k) => this.#future(k));
+    const futures = keys.map((k) => this.#keys.future(k));
     this.#backend.submit(this.id, tasks, keys, this.#fns.takeFresh(), this.#fns.local);
     return futures;
   }
@@ -315,7 +293,7 @@ export class Client implements FutureOwner {
     const many = Array.isArray(data);
     const values = many ? (data as unknown[]) : [data];
     const keys = values.map((v) => this.#newKey("scatter", [v]));
-    const futures = keys.map((k) => this.#future(k));
+    const futures = keys.map((k) => this.#keys.future(k));
     const targets = options.broadcast ? this.#backend.workers().map((w) => w.id) : options.workers;
     if (options.broadcast) {
       for (const w of targets ?? []) await this.#backend.scatter(this.id, keys, values, [w]);
@@ -335,7 +313,7 @@ export class Client implements FutureOwner {
   async cancelKeys(keys: readonly Key[]): Promise<void> {
     this.#backend.cancel(this.id, keys);
     for (const k of keys) {
-      const r = this.#lookup(k);
+      const r = this.#keys.lookup(k);
       if (r !== undefined && !r.done) r.settle("cancelled", new CancelledError(k));
     }
   }
@@ -360,11 +338,12 @@ export class Client implements FutureOwner {
     this.#closed = true;
     if (defaultClient === this) defaultClient = undefined;
     await this.#backend.close(this.id);
-    this.#index();
-    for (const r of this.#records.values()) {
-      if (!r.done) r.settle("cancelled", new BarnError(ErrorCodes.CLIENT_CLOSED, "client closed"));
+    for (const r of this.#keys.records()) {
+      if (r.done) continue;
+      const msg = `the client was closed before task ${r.key} finished; keep it open until you have gathered its results`;
+      r.settle("cancelled", new BarnError(ErrorCodes.CLIENT_CLOSED, msg, { key: r.key }));
     }
-    this.#records.clear();
+    this.#keys.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -394,86 +373,9 @@ export class Client implements FutureOwner {
     return `${name}-${this.#tag}${(this.#counter++).toString(16)}`;
   }
 
-  #future(key: Key): Future {
-    const r = this.#lookup(key);
-    if (r === undefined) return this.#freshFuture(key);
-    const f = new Future(r);
-    this.#track(f);
-    return f;
-  }
-
-  /** This client's live record of `key`, if it holds futures to it. */
-  #lookup(key: Key): KeyRecord | undefined {
-    if (this.#unindexed.length > 0) this.#index();
-    return this.#records.get(key);
-  }
-
-  #index(): void {
-    const list = this.#unindexed;
-    this.#unindexed = [];
-    for (const r of list) {
-      if (!r.live) continue;
-      r.indexed = true;
-      this.#records.set(r.key, r);
-    }
-  }
-
-  /** The first future of a key this client has never held (map's fresh keys). */
-  #freshFuture(key: Key): Future {
-    const r = new KeyRecord(key, this);
-    this.#unindexed.push(r);
-    this.#recordsMade++;
-    const f = new Future(r);
-    this.#track(f);
-    return f;
-  }
-
-  /**
-   * Registers futures with the FinalizationRegistry in batches, on the next turn of the event
-   * loop: a future released before then (map, gather, release in one go) never pays for it.
-   */
-  #track(f: Future): void {
-    const n = this.#unregistered.push(f);
-    if (n === 1) setImmediate(this.#registerPending);
-    // Bound what is held strongly when the event loop does not turn (a loop of awaits).
-    else if (n >= 1 << 18) this.#registerPending();
-  }
-
-  readonly #registerPending = (): void => {
-    const list = this.#unregistered;
-    this.#unregistered = [];
-    for (const f of list) if (!f.released) this.#gc.register(f, recordOf(f));
-  };
-
   /** @internal FutureOwner: a Future was released explicitly. */
   releaseRecord(record: KeyRecord): void {
-    record.releasedByHand++;
-    this.#unref(record);
-  }
-
-  #unref(record: KeyRecord): void {
-    if (--record.refs > 0) return;
-    if (!record.live) return; // a late callback for a record already gone
-    // At zero the record leaves the map at once, so the map never holds a dead record.
-    record.live = false;
-    if (record.indexed) this.#records.delete(record.key);
-    if (this.#closed) return;
-    this.#releases.push(record.key);
-    if (!this.#releaseScheduled) {
-      this.#releaseScheduled = true;
-      this.#recordsMadeAtRelease = this.#recordsMade;
-      queueMicrotask(() => {
-        this.#releaseScheduled = false;
-        // A key re-acquired since its release was queued (a new future of the same key)
-        // must not be released: the scheduler would drop it under the new future.
-        const reacquired = this.#recordsMade !== this.#recordsMadeAtRelease;
-        const keys = reacquired
-          ? this.#releases.filter((k) => this.#lookup(k) === undefined)
-          : this.#releases;
-        this.#releases = [];
-        if (!this.#closed && keys.length > 0) this.#backend.release(this.id, keys);
-      });
-    }
+    this.#keys.releaseByHand(record);
   }
 
   #onReports(reports: BackendReport[]): void {
@@ -483,10 +385,10 @@ export class Client implements FutureOwner {
         if (batch !== undefined && rep.keys === batch.keys) {
           // The whole map just submitted (the sync scheduler answers inside submitCalls).
           for (const f of batch.futures) recordOf(f).settle("finished");
-        } else for (const k of rep.keys) this.#lookup(k)?.settle("finished");
+        } else for (const k of rep.keys) this.#keys.lookup(k)?.settle("finished");
         continue;
       }
-      const r = this.#lookup(rep.key);
+      const r = this.#keys.lookup(rep.key);
       if (r === undefined) continue;
       switch (rep.type) {
         case "key-in-memory":
