@@ -6,6 +6,12 @@
  * (Barn seconds over peer seconds: below 1 means Barn was faster).
  */
 import { cpus, totalmem } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+setFlagsFromString("--expose-gc");
+/** A full collection between repeats, so one case's garbage is not collected on the next's time. */
+export const collectGarbage = runInNewContext("gc") as () => void;
 
 export interface CaseResult {
   /** Work items (tasks) in the case. */
@@ -53,7 +59,10 @@ export async function runSuite(
   if (!opts.json) console.log(`# ${suite.name} — ${machineLine()} — median of ${opts.repeat}`);
   for (const c of cases) {
     const runs: CaseResult[] = [];
-    for (let i = 0; i < opts.repeat; i++) runs.push(await c.run());
+    for (let i = 0; i < opts.repeat; i++) {
+      collectGarbage();
+      runs.push(await c.run());
+    }
     const barn_s = median(runs.map((r) => r.barn_s));
     const first = runs[0]!;
     const tasks = first.tasks ?? first.n;

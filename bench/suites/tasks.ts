@@ -4,12 +4,10 @@
  * piscina, runs the same function on the same number of threads.
  */
 import { availableParallelism } from "node:os";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { Piscina } from "piscina";
 import { Client, type Future } from "../../src/index.js";
 import { SchedulerState } from "../../src/scheduler/state.js";
-import type { CaseResult, Suite } from "../harness.js";
+import { type CaseResult, collectGarbage, type Suite } from "../harness.js";
 
 const PEER_FILE = new URL("../piscina-task.js", import.meta.url).href;
 const threads = availableParallelism();
@@ -147,15 +145,10 @@ async function syncMapCase(n: number): Promise<CaseResult> {
   return { n, barn_s };
 }
 
-function gc(): void {
-  setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
-}
-
 /** Scheduler memory per task with a tree of ~1M tasks held in state, then that graph end to end. */
 async function graphMillionCase(): Promise<CaseResult> {
   const leaves = 500_000;
-  gc();
+  collectGarbage();
   const h0 = process.memoryUsage().heapUsed;
   const state = new SchedulerState();
   let total = 0;
@@ -180,7 +173,7 @@ async function graphMillionCase(): Promise<CaseResult> {
       { type: "update-graph", stimulusId: "mem", client: "c", tasks, wanted: [level[0]!] },
     ]);
   }
-  gc();
+  collectGarbage();
   const bytesPerTask = Math.round((process.memoryUsage().heapUsed - h0) / total);
   void state;
   // The same size of graph end to end on the local cluster.
