@@ -4,7 +4,7 @@
  * `compute()`, which turns the recorded calls into one task graph and submits it.
  */
 import { randomBytes } from "node:crypto";
-import { OptionError } from "../errors.js";
+import { BarnError, ErrorCodes, OptionError } from "../errors.js";
 import type { Graph, GraphNode, Key } from "../graph/spec.js";
 import { TaskRef } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
@@ -67,9 +67,19 @@ export class Delayed<T = unknown> {
     return v as T;
   }
 
-  /** Start computing on the cluster and return a Future that keeps the result there. */
-  async persist(options: ComputeOptions & { client: Client }): Promise<Future<T>> {
-    const [f] = options.client.submitGraph(this.graph(), [this.key]);
+  /**
+   * Start computing on the cluster (`options.client`, else the current client) and return a
+   * Future that keeps the result there.
+   */
+  async persist(options: { client?: Client | undefined } = {}): Promise<Future<T>> {
+    const client = options.client ?? Client.current();
+    if (client === undefined) {
+      throw new BarnError(
+        ErrorCodes.CLIENT_CLOSED,
+        "persist() needs a connected client to keep the result on: await Client.connect() first, or pass { client }",
+      );
+    }
+    const [f] = client.submitGraph(this.graph(), [this.key]);
     return f as Future<T>;
   }
 

@@ -119,6 +119,8 @@ for (const scheduler of ["sync", "threads"] as const) {
       const total = add(add(shared, shared), inc(shared));
       assert.equal(total.graph().size, 4);
       assert.equal(await total.compute({ client }), 2 + 2 + 3);
+      const kept = await total.persist({ client });
+      assert.equal(await kept, 7);
       const sum = delayed((xs: number[]) => xs.reduce((a, b) => a + b, 0));
       assert.equal(await sum([inc(1), inc(2), delayed(10)]).compute({ client }), 2 + 3 + 10);
     });
