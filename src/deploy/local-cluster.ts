@@ -159,7 +159,11 @@ export class LocalCluster {
     }
     this.#server.removeWorker(m.id, false, reason);
     this.onWorkerDied?.(m.id, reason);
-    this.#spawn().catch(() => {});
+    this.#spawn().catch((err: unknown) => {
+      // The cluster keeps serving with one worker fewer; say so rather than fail silently.
+      const why = err instanceof Error ? err.message : String(err);
+      process.emitWarning(`barn: could not replace worker ${m.id}: ${why}`, "BarnWarning");
+    });
   }
 
   #request(id: WorkerId, make: (rid: number) => ToWorker): Promise<FromWorker> {
