@@ -164,7 +164,12 @@ export interface MissingData {
 
 export type SchedulerInstruction = ComputeTask | FreeKeys | KeyInMemory | KeyErred | KeyCancelled;
 
-/** Tell `worker` to compute `key`. `deps` lists where every input can be fetched from. */
+/**
+ * Tell `worker` to compute `key`. `deps` lists where every input can be fetched from. An input
+ * whose only holder is `worker` itself may still be running there (speculative assignment):
+ * the worker waits for it locally and never fetches it. If it errs there, only its error is
+ * reported; the scheduler errs this task and frees it.
+ */
 export interface ComputeTask {
   readonly type: "compute-task";
   readonly worker: WorkerId;

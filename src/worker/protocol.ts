@@ -17,7 +17,10 @@ export type WorkerEvent =
   | ExecuteSuccess
   | ExecuteFailure;
 
-/** The scheduler asks for `key` to be computed. (ComputeTask without the `worker` field.) */
+/**
+ * The scheduler asks for `key` to be computed. (ComputeTask without the `worker` field.) A dep
+ * whose holders name this worker is computed here (maybe later in the same batch): wait for it.
+ */
 export interface WComputeTask {
   readonly type: "compute-task";
   readonly stimulusId: string;
