@@ -10,7 +10,7 @@ import type { Graph, Key } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import type { Backend, BackendReport, WorkerInfo } from "./backend.js";
-import { Future, type FutureOwner, recordOf } from "./future.js";
+import { Future, type FutureOwner, keepAlive, recordOf } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
 import type { KeyRecord } from "./key-record.js";
 import { KeyRegistry } from "./key-registry.js";
@@ -236,16 +236,22 @@ export class Client implements FutureOwner {
    * Rejects with the first error among them (the task's own error, key and remote stack).
    */
   async gather<X>(x: X): Promise<Gathered<X>> {
-    if (x instanceof Future) return (await this.resultOf(recordOf(this.#own(x)))) as Gathered<X>;
-    if (Array.isArray(x) && x.every((f) => f instanceof Future)) {
+    let out: unknown;
+    if (x instanceof Future) out = await this.resultOf(recordOf(this.#own(x)));
+    else if (Array.isArray(x) && x.every((f) => f instanceof Future)) {
       // The common case, a flat list of futures: values come back aligned, no lookups.
-      return (await this.#gatherKeys(x.map((f: Future) => recordOf(this.#own(f))))) as Gathered<X>;
+      out = await this.#gatherKeys(x.map((f: Future) => recordOf(this.#own(f))));
+    } else {
+      const futures = collectFutures(x);
+      const values = await this.#gatherKeys(futures.map((f) => recordOf(this.#own(f))));
+      const byKey = new Map<Key, unknown>();
+      for (let i = 0; i < futures.length; i++) byKey.set(futures[i]!.key, values[i]);
+      out = rebuild(x, byKey);
     }
-    const futures = collectFutures(x);
-    const values = await this.#gatherKeys(futures.map((f) => recordOf(this.#own(f))));
-    const byKey = new Map<Key, unknown>();
-    for (let i = 0; i < futures.length; i++) byKey.set(futures[i]!.key, values[i]);
-    return rebuild(x, byKey) as Gathered<X>;
+    // The futures stay reachable until their values are here, even when the caller passed a
+    // temporary (`gather(client.map(...))`): otherwise collecting them would release the keys.
+    keepAlive(x);
+    return out as Gathered<X>;
   }
 
   /** @internal FutureOwner: the result of one key. */

@@ -43,8 +43,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** The result, fetched from the worker that holds it. Rejects with the task's error. */
-  result(): Promise<T> {
-    return this[kRecord].owner.resultOf(this[kRecord]) as Promise<T>;
+  async result(): Promise<T> {
+    const value = await this[kRecord].owner.resultOf(this[kRecord]);
+    // Referenced after the await, so this future stays reachable while its result is awaited:
+    // `await client.submit(f, x)` holds no other reference, and a collected future would
+    // release the very key being awaited.
+    keepAlive(this);
+    return value as T;
   }
 
   /** The error the task failed with, or undefined once it finished well. Waits until done. */
@@ -92,3 +97,9 @@ export function recordOf(f: Future): KeyRecord {
 export function isFuture(v: unknown): v is Future {
   return v instanceof Future;
 }
+
+/**
+ * Does nothing; a reference to `value` after an await keeps it in the async function's context,
+ * so it cannot be garbage-collected (and its key released) before that point.
+ */
+export function keepAlive(_value: unknown): void {}

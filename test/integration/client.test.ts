@@ -217,6 +217,27 @@ for (const scheduler of ["sync", "threads"] as const) {
       assert.equal(await client.submit((y: number) => y * 2, ys[2]!), 16);
     });
 
+    test("futures nobody else references stay alive while awaited, through GCs", {
+      timeout: 20_000,
+    }, async () => {
+      const slow = async (x: number) => {
+        await new Promise((r) => setTimeout(r, 150));
+        return x * 3;
+      };
+      const gc = setInterval(collectGarbage, 10);
+      try {
+        const [single, many] = await Promise.all([
+          client.submit(slow, 1).result(),
+          client.gather(client.map(slow, [1, 2, 3])),
+        ]);
+        assert.equal(single, 3);
+        assert.deepEqual(many, [3, 6, 9]);
+        assert.equal(await client.submit(slow, 5), 15);
+      } finally {
+        clearInterval(gc);
+      }
+    });
+
     test("an explicit key names the task", async () => {
       const f = client.with({ key: `answer-${scheduler}` }).submit(() => 42);
       assert.equal(f.key, `answer-${scheduler}`);
