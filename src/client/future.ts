@@ -56,6 +56,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   async exception(): Promise<Error | undefined> {
     const r = this[kRecord];
     await new Promise<void>((resolve) => r.onDone(resolve));
+    keepAlive(this);
     return r.error;
   }
 
