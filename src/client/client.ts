@@ -22,7 +22,7 @@ import {
   validateConnectOptions,
   validateTaskOptions,
 } from "./options.js";
-import { callSpec, FunctionTable, functionName, futuresToRefs, submission } from "./submission.js";
+import { callSpec, FunctionTable, futuresToRefs, submission } from "./submission.js";
 import { SyncBackend } from "./sync-backend.js";
 import { collectFutures, type Gathered, rebuild } from "./walk.js";
 
@@ -445,5 +445,3 @@ function waitAll(records: readonly KeyRecord[]): Promise<void> | undefined {
     for (const r of records) if (!r.done) r.onDone(one);
   });
 }
-
-export { functionName };

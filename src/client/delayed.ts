@@ -8,6 +8,7 @@ import { BarnError, ErrorCodes, OptionError } from "../errors.js";
 import type { Graph, GraphNode, Key } from "../graph/spec.js";
 import { TaskRef } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
+import { functionName } from "../shipping/ship.js";
 import { Client } from "./client.js";
 import { Future } from "./future.js";
 import { replaceHandles } from "./submission.js";
@@ -109,7 +110,7 @@ export function delayed(x: unknown, options: DelayedOptions = {}): unknown {
     return new Delayed(key, { kind: "data", value: x }, []);
   }
   const fn = x;
-  const name = options.name ?? (fn.name || "lambda");
+  const name = options.name ?? functionName(fn);
   let used = false;
   return (...args: unknown[]) => {
     if (options.key !== undefined && used) {

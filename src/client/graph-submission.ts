@@ -10,6 +10,7 @@ import { order } from "../graph/order.js";
 import type { Graph, GraphNode, Key, TaskNode } from "../graph/spec.js";
 import { validateGraph } from "../graph/validate.js";
 import type { TaskSubmission } from "../scheduler/protocol.js";
+import { functionName } from "../shipping/ship.js";
 import type { CallSpec, RunSpec } from "../worker/run-spec.js";
 import { checkKeyCharacters, type TaskOptions } from "./options.js";
 import { callSpec, type FunctionTable, submission } from "./submission.js";
@@ -60,10 +61,10 @@ function taskSpec(node: TaskNode, table: FunctionTable): CallSpec {
 function groupOf(node: GraphNode): string {
   switch (node.kind) {
     case "task":
-      return node.fn.name || "lambda";
+      return functionName(node.fn);
     case "fused": {
       const last = node.steps[node.steps.length - 1];
-      return last ? last[1].fn.name || "lambda" : "fused";
+      return last ? functionName(last[1].fn) : "fused";
     }
     default:
       return node.kind;

@@ -5,9 +5,10 @@
  */
 import { BarnError, ErrorCodes } from "../errors.js";
 import { encodeArgs } from "../graph/refs.js";
-import { type Key, type TaskNode, TaskRef } from "../graph/spec.js";
+import { describeType } from "../graph/shape.js";
+import { type Key, TaskRef } from "../graph/spec.js";
 import type { TaskSubmission } from "../scheduler/protocol.js";
-import { functionName, type ShippedFn, shipFunction } from "../shipping/ship.js";
+import { type ShippedFn, shipFunction } from "../shipping/ship.js";
 import type { CallSpec } from "../worker/run-spec.js";
 import { Future } from "./future.js";
 import type { TaskOptions } from "./options.js";
@@ -21,7 +22,7 @@ export class FunctionTable {
     if (typeof fn !== "function") {
       throw new BarnError(
         ErrorCodes.GRAPH_NOT_A_FUNCTION,
-        `expected a function to run as a task; got ${describe(fn)}. Pass a function: client.submit((x) => ..., x)`,
+        `expected a function to run as a task; got ${describeType(fn)}. Pass a function: client.submit((x) => ..., x)`,
       );
     }
     const s = shipFunction(fn);
@@ -120,16 +121,4 @@ export function submission(
     resources: opts.resources,
     workers: opts.workers,
   };
-}
-
-export function taskNodeSpec(node: TaskNode, table: FunctionTable, refs: boolean): CallSpec {
-  return callSpec(table.ship(node.fn).id, node.args, refs);
-}
-
-export { functionName };
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  return typeof v === "object" ? `an object (${Object.prototype.toString.call(v)})` : typeof v;
 }

@@ -56,7 +56,12 @@ export class SyncBackend implements Backend {
         getSync: (id) => this.#fns.get(id),
         resolve: (def: ShippedFn) => {
           const f = this.#fns.get(def.id);
-          if (f === undefined) throw new BarnError(ErrorCodes.FUNCTION_NOT_FOUND, `no ${def.id}`);
+          if (f === undefined) {
+            throw new BarnError(
+              ErrorCodes.FUNCTION_NOT_FOUND,
+              `function ${def.name} (${def.id}) was never submitted to this client; submit it with client.submit or client.map`,
+            );
+          }
           return f;
         },
       },

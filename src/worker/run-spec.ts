@@ -31,7 +31,3 @@ export interface FusedSpec {
 }
 
 export type RunSpec = CallSpec | DataSpec | AliasSpec | FusedSpec;
-
-export function isCallSpec(s: RunSpec): s is CallSpec {
-  return (s as CallSpec).f !== undefined;
-}
