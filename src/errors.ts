@@ -38,6 +38,20 @@ export const ErrorCodes = {
   CLIENT_CLOSED: "BARN_CLIENT_CLOSED",
   /** A value cannot be moved between threads (e.g. a function or a class instance with methods). */
   NOT_TRANSFERABLE: "BARN_NOT_TRANSFERABLE",
+  /** A connection to a scheduler, worker or peer was lost (or the client's link dropped). */
+  CONNECTION_LOST: "BARN_CONNECTION_LOST",
+  /** Could not connect to an address (nothing listening, unreachable, timed out). */
+  CONNECT_FAILED: "BARN_CONNECT_FAILED",
+  /** The other end does not hold the same token (HMAC challenge failed) or refused our TLS. */
+  AUTH_FAILED: "BARN_AUTH_FAILED",
+  /** The other end speaks another protocol version or runs another Barn version. */
+  VERSION_MISMATCH: "BARN_VERSION_MISMATCH",
+  /** A frame was malformed or larger than the limit; that one connection was closed. */
+  FRAME_INVALID: "BARN_FRAME_INVALID",
+  /** Refused to listen on a non-loopback address without a token or TLS. */
+  INSECURE_BIND: "BARN_INSECURE_BIND",
+  /** A worker left the cluster (died, was killed or cut off) while it was needed. */
+  WORKER_LOST: "BARN_WORKER_LOST",
   /** An internal invariant was broken: a bug in Barn. The message carries the task's story. */
   INTERNAL: "BARN_INTERNAL",
 } as const;
