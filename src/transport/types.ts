@@ -48,6 +48,20 @@ export interface Connection {
   /** Close it (idempotent). Messages already queued are flushed first when possible. */
   close(reason?: string): void;
   readonly closed: boolean;
+  /** Counters for tests and diagnostics (absent on connections that keep none). */
+  readonly stats?: Readonly<ConnectionStats> | undefined;
+}
+
+/** Counters of one connection since it opened (handshake included). */
+export interface ConnectionStats {
+  /** Batches handed to the wire: one per event-loop turn that sent something. */
+  writes: number;
+  messagesSent: number;
+  messagesReceived: number;
+  /** Payload and frame-header bytes queued for sending. */
+  bytesSent: number;
+  /** Bytes read from the wire. */
+  bytesReceived: number;
 }
 
 /** Security settings for both ends. */

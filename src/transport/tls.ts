@@ -1,0 +1,93 @@
+/**
+ * tls:// over node:tls. The server needs `tls.cert` and `tls.key`; a client verifies the server
+ * against `tls.ca`. With `ca` on the server, clients are asked for a certificate, and with
+ * `requireClientCert` one signed by that CA is required (mutual TLS). The token handshake runs
+ * inside TLS as on any transport.
+ */
+import { isIP } from "node:net";
+import { createServer, type TLSSocket, connect as tlsConnect } from "node:tls";
+import { OptionError } from "../errors.js";
+import { formatAddress, hostOf, portOf } from "./address.js";
+import { checkBind } from "./bind-policy.js";
+import { acceptStream, connectStream, listenerOf } from "./stream-transport.js";
+import { socketAddress } from "./tcp.js";
+import type {
+  Connection,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  SecurityOptions,
+  Transport,
+} from "./types.js";
+
+/** Keepalive probes start after this much idle time. */
+const KEEPALIVE_MS = 30_000;
+
+/** TLS over TCP. */
+export const tlsTransport: Transport = {
+  schemes: ["tls"],
+  async listen(url: URL, options: ListenOptions): Promise<Listener> {
+    const host = hostOf(url);
+    checkBind(host, true, options);
+    const server = createServer(serverTlsOptions(options, "tls://"), (socket: TLSSocket) => {
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, KEEPALIVE_MS);
+      const remote = socketAddress("tls", socket, "remote");
+      acceptStream(socket, remote, socketAddress("tls", socket, "local"), options);
+    });
+    // Handshake failures (bad client certificate) never reach the connection listener.
+    server.on("tlsClientError", (err, socket) => {
+      options.onRefused?.(socketAddress("tls", socket as TLSSocket, "remote"), err);
+    });
+    return listenerOf(server, "tls", host, portOf(url));
+  },
+  connect(url: URL, options: ConnectOptions): Promise<Connection> {
+    const host = hostOf(url);
+    const port = portOf(url);
+    const remote = formatAddress({ scheme: "tls", host, port, path: "" });
+    return connectStream(remote, options, () => {
+      const socket = tlsConnect({
+        host,
+        port,
+        ...clientTlsOptions(options, host),
+      });
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, KEEPALIVE_MS);
+      return {
+        emitter: socket,
+        ready: "secureConnect",
+        stream: () => socket,
+        local: () => socketAddress("tls", socket, "local"),
+        destroy: () => socket.destroy(),
+      };
+    });
+  },
+};
+
+/** node:tls server options from Barn's; throws INVALID_OPTION without cert and key. */
+export function serverTlsOptions(options: SecurityOptions, scheme: string) {
+  const t = options.tls;
+  if (t?.cert === undefined || t.key === undefined) {
+    throw new OptionError(
+      `listening on ${scheme} needs tls.cert and tls.key (PEM): pass them, or listen on tcp:// with a token`,
+    );
+  }
+  return {
+    cert: t.cert,
+    key: t.key,
+    ...(t.ca === undefined ? {} : { ca: t.ca }),
+    requestCert: t.ca !== undefined,
+    rejectUnauthorized: t.requireClientCert === true,
+  };
+}
+
+/** node:tls client options from Barn's: CA, own certificate, SNI for host names. */
+export function clientTlsOptions(options: SecurityOptions, host: string) {
+  const t = options.tls;
+  return {
+    ...(t?.ca === undefined ? {} : { ca: t.ca }),
+    ...(t?.cert === undefined ? {} : { cert: t.cert }),
+    ...(t?.key === undefined ? {} : { key: t.key }),
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * ws:// and wss:// over the `ws` package, for networks that pass only HTTP(S). The byte stream
+ * is the same as on tcp (length-prefixed frames); each flush goes out as binary WebSocket
+ * messages of at most WS_MESSAGE_BYTES, and a frame may span messages (the parser does not care
+ * where chunks end).
+ */
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Server } from "node:net";
+import { createWebSocketStream, WebSocket, WebSocketServer } from "ws";
+import { formatAddress, hostOf, portOf } from "./address.js";
+import { checkBind } from "./bind-policy.js";
+import { acceptStream, connectStream, listenerOf } from "./stream-transport.js";
+import { clientTlsOptions, serverTlsOptions } from "./tls.js";
+import type { Connection, ConnectOptions, Listener, ListenOptions, Transport } from "./types.js";
+
+/** Largest WebSocket message either end sends or accepts. */
+export const WS_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const WRITE_MODE = { messageBytes: WS_MESSAGE_BYTES } as const;
+
+/** WebSocket transport (ws://, wss://). */
+export const wsTransport: Transport = {
+  schemes: ["ws", "wss"],
+  async listen(url: URL, options: ListenOptions): Promise<Listener> {
+    const scheme = url.protocol.slice(0, -1);
+    const host = hostOf(url);
+    checkBind(host, scheme === "wss", options);
+    const server: Server =
+      scheme === "wss"
+        ? createHttpsServer(serverTlsOptions(options, "wss://"))
+        : createHttpServer();
+    const wss = new WebSocketServer({
+      server: server as ReturnType<typeof createHttpServer>,
+      maxPayload: WS_MESSAGE_BYTES,
+      perMessageDeflate: false,
+    });
+    wss.on("error", () => {}); // listen errors are reported by listenerOf
+    wss.on("connection", (ws: WebSocket, req: IncomingMessage) => {
+      const stream = createWebSocketStream(ws);
+      const s = req.socket;
+      const remote = formatAddress({
+        scheme,
+        host: (s.remoteAddress ?? "?").replace(/^::ffff:/, ""),
+        port: s.remotePort ?? 0,
+        path: "",
+      });
+      const local = formatAddress({ scheme, host, port: s.localPort ?? 0, path: url.pathname });
+      acceptStream(stream, remote, local, options, WRITE_MODE);
+    });
+    const path = url.pathname === "/" ? "" : url.pathname;
+    return listenerOf(server, scheme, host, portOf(url), path, () => wss.close());
+  },
+  connect(url: URL, options: ConnectOptions): Promise<Connection> {
+    const scheme = url.protocol.slice(0, -1);
+    const host = hostOf(url);
+    const remote = formatAddress({ scheme, host, port: portOf(url), path: url.pathname });
+    return connectStream(remote, options, () => {
+      const ws = new WebSocket(url, {
+        maxPayload: WS_MESSAGE_BYTES,
+        perMessageDeflate: false,
+        ...(scheme === "wss" ? clientTlsOptions(options, host) : {}),
+      });
+      return {
+        emitter: ws,
+        ready: "open",
+        stream: () => createWebSocketStream(ws),
+        local: () => {
+          // ws keeps its socket private; the local address is only for logs.
+          const sock = (
+            ws as unknown as { _socket?: { localAddress?: string; localPort?: number } }
+          )._socket;
+          const h = (sock?.localAddress ?? "?").replace(/^::ffff:/, "");
+          return formatAddress({ scheme, host: h, port: sock?.localPort ?? 0, path: "" });
+        },
+        writeMode: WRITE_MODE,
+        destroy: () => ws.terminate(),
+      };
+    });
+  },
+};
