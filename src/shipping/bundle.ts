@@ -171,7 +171,7 @@ function buildError(url: string, err: unknown): BarnError {
 
 function describeMessage(m: Message): string {
   const at = m.location;
-  return at === null ? m.text : `${at.file}:${at.line}:${at.column + 1}: ${m.text}`;
+  return at === null ? m.text : `${resolvePath(at.file)}:${at.line}:${at.column + 1}: ${m.text}`;
 }
 
 /**
