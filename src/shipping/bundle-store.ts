@@ -45,15 +45,16 @@ export class BundleStore {
   /**
    * Install `code` under `hash` and return the file URL to import. Verifies sha256(code) first;
    * a file already there (another process) is reused only if its content has the same hash.
-   * @throws BarnError FUNCTION_NOT_SHIPPABLE when `hash` is not a sha256 or does not match `code`;
-   * the filesystem's error when the folder cannot be written.
+   * Rejects with BarnError FUNCTION_NOT_SHIPPABLE when `hash` is not a sha256 or does not match
+   * `code` (nothing is written), or with the filesystem's error when the folder is not writable.
    */
   install(hash: string, code: string): Promise<string> {
     const done = this.#installed.get(hash);
     if (done !== undefined) return Promise.resolve(done);
     let pending = this.#installing.get(hash);
     if (pending === undefined) {
-      checkHash(hash, code);
+      const bad = hashProblem(hash, code);
+      if (bad !== undefined) return Promise.reject(bad);
       pending = this.#write(hash, code).then(
         (url) => {
           this.#installed.set(hash, url);
@@ -103,22 +104,22 @@ export class BundleStore {
   }
 }
 
-function checkHash(hash: string, code: string): void {
+/** Why `code` must not be installed as `hash`, or undefined when it may. */
+function hashProblem(hash: string, code: string): BarnError | undefined {
   if (!HASH.test(hash)) {
-    throw new BarnError(
+    return new BarnError(
       ErrorCodes.FUNCTION_NOT_SHIPPABLE,
       `refusing to install bundle ${JSON.stringify(hash)}: a bundle hash is 64 lowercase hex ` +
         "digits (sha256 of the code). Fix: send the hash bundleModule() returned.",
     );
   }
   const actual = bundleHash(code);
-  if (actual !== hash) {
-    throw new BarnError(
-      ErrorCodes.FUNCTION_NOT_SHIPPABLE,
-      `refusing to install bundle ${hash}: its code hashes to ${actual} (changed or corrupted ` +
-        "on the way). Fix: send the code and hash exactly as bundleModule() returned them.",
-    );
-  }
+  if (actual === hash) return undefined;
+  return new BarnError(
+    ErrorCodes.FUNCTION_NOT_SHIPPABLE,
+    `refusing to install bundle ${hash}: its code hashes to ${actual} (changed or corrupted ` +
+      "on the way). Fix: send the code and hash exactly as bundleModule() returned them.",
+  );
 }
 
 /** The hash of the file at `path`, or undefined when there is none. */

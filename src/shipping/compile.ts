@@ -36,7 +36,7 @@ export class FunctionCache {
   /**
    * Install a bundle that arrived with a message, so module refs carrying its hash resolve.
    * Resolves to the installed file's URL. The shell calls it before resolving the functions.
-   * @throws BarnError FUNCTION_NOT_SHIPPABLE when `code` does not hash to `hash`.
+   * Rejects with BarnError FUNCTION_NOT_SHIPPABLE when `code` does not hash to `hash`.
    */
   addBundle(hash: string, code: string): Promise<string> {
     return this.#bundles.install(hash, code);
