@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BarnError, ErrorCodes } from "../../../src/errors.js";
@@ -143,6 +143,31 @@ test("bundle: another process with only the bundle (BARN_BUNDLE_DIR) runs the fu
     assert.deepEqual(readdirSync(installDir), [`${bundle.hash}.mjs`]);
   } finally {
     rmSync(src.dir, { recursive: true, force: true });
+    rmSync(installDir, { recursive: true, force: true });
+  }
+});
+
+test("bundle: a module importing tasks() by a relative path to barn's files runs bundled", async () => {
+  const dir = tempDir("barn-bundle-rel-");
+  const installDir = tempDir("barn-bundle-rel-dst-");
+  try {
+    const modulesPath = fileURLToPath(new URL("../../../src/shipping/modules.js", import.meta.url));
+    const rel = relative(dir, modulesPath).split(sep).join("/");
+    writeFileSync(
+      join(dir, "rel.mjs"),
+      `import { tasks } from ${JSON.stringify(rel)};\n` +
+        "export const ops = tasks(import.meta.url, { half: (x) => x / 2 });\n",
+    );
+    const url = pathToFileURL(join(dir, "rel.mjs")).href;
+    const bundle = await bundleModule(url);
+    rmSync(dir, { recursive: true, force: true });
+    const cache = new FunctionCache({ bundles: new BundleStore(installDir) });
+    await cache.addBundle(bundle.hash, bundle.code);
+    const plain = { kind: "module" as const, id: "rel", name: "half", url };
+    const half = (await cache.resolve(withBundle(plain, bundle))) as (x: number) => number;
+    assert.equal(half(9), 4.5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     rmSync(installDir, { recursive: true, force: true });
   }
 });
