@@ -8,19 +8,16 @@
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BuildFailure, build, type Message, type Metafile, type Plugin } from "esbuild";
+import type { BuildFailure, Message, Metafile, Plugin } from "esbuild";
 import { BarnError, ErrorCodes, ShippingError } from "../errors.js";
 import { bundleHash } from "./bundle-store.js";
-import { contentId, type ShippedFn } from "./ship.js";
+import { contentId, type ModuleShippedFn } from "./ship.js";
 
 /** One module and all it imports as a single ES module text; `hash` is sha256(code) in hex. */
 export interface ModuleBundle {
   readonly hash: string;
   readonly code: string;
 }
-
-/** The module form of {@link ShippedFn}. */
-export type ModuleShippedFn = Extract<ShippedFn, { kind: "module" }>;
 
 /**
  * Bundled code runs as an ES module, but CommonJS dependencies that esbuild wraps still call
@@ -57,10 +54,13 @@ const building = new Map<string, Promise<ModuleBundle>>();
  * (FUNCTION_NOT_SHIPPABLE) when esbuild cannot bundle it (syntax error, unresolvable import).
  */
 export async function bundleModule(url: string): Promise<ModuleBundle> {
+  const cached = built.get(url);
+  if (cached !== undefined && !building.has(url) && (await unchanged(cached.stamps))) {
+    return cached.bundle;
+  }
+  // Checked after the await above too: a concurrent caller may have started the rebuild.
   const inFlight = building.get(url);
   if (inFlight !== undefined) return inFlight;
-  const cached = built.get(url);
-  if (cached !== undefined && (await unchanged(cached.stamps))) return cached.bundle;
   const pending = buildEntry(url).then(
     (entry) => {
       built.set(url, entry);
@@ -97,6 +97,8 @@ export function clearBundleCache(): void {
 
 async function buildEntry(url: string): Promise<CacheEntry> {
   const entry = await entryOf(url);
+  // Loaded on first use: importing esbuild costs ~150 ms, which clients that never bundle skip.
+  const { build } = await import("esbuild");
   let result: { outputFiles: { text: string }[]; metafile: Metafile };
   try {
     result = await build({

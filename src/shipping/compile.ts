@@ -7,7 +7,7 @@ import { BarnError, ErrorCodes } from "../errors.js";
 import { type BundleStore, defaultBundleStore } from "./bundle-store.js";
 import { SOURCE_FORMS, unwrapValue, wrapSource } from "./forms.js";
 import { resolveModuleFunction } from "./modules.js";
-import type { ShippedFn } from "./ship.js";
+import type { ModuleShippedFn, ShippedFn } from "./ship.js";
 
 /**
  * Any call of eval that is not literally `eval(...)` is indirect: the code runs in the global
@@ -15,9 +15,6 @@ import type { ShippedFn } from "./ship.js";
  */
 // biome-ignore lint/security/noGlobalEval: compiling checked task source is this file's job.
 const indirectEval: (code: string) => unknown = globalThis.eval;
-
-/** The module form of {@link ShippedFn}. */
-type ModuleFn = Extract<ShippedFn, { kind: "module" }>;
 
 /** Compiled and imported task functions of one thread, keyed by {@link ShippedFn.id}. */
 export class FunctionCache {
@@ -86,7 +83,7 @@ export class FunctionCache {
    * flight). Its `tasks(import.meta.url, ...)` registers under the installed file's URL.
    * @throws BarnError FUNCTION_NOT_FOUND, now, when the bundle was never added to this thread.
    */
-  #bundled(shipped: ModuleFn, hash: string): () => Promise<Function> {
+  #bundled(shipped: ModuleShippedFn, hash: string): () => Promise<Function> {
     const installed = this.#bundles.urlOf(hash);
     const installing = installed === undefined ? this.#bundles.installing(hash) : undefined;
     if (installed === undefined && installing === undefined) {

@@ -20,6 +20,9 @@ export type ShippedFn =
   | { kind: "source"; id: string; name: string; source: string }
   | { kind: "module"; id: string; name: string; url: string; bundle?: string };
 
+/** The module-reference form of {@link ShippedFn}, with or without a bundle. */
+export type ModuleShippedFn = Extract<ShippedFn, { kind: "module" }>;
+
 /**
  * Per function object, what it ships as. Shipping runs once per submitted task, so the repeated
  * call must cost one WeakMap lookup. Failures are not cached: they end the submit anyway.
