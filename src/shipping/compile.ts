@@ -4,9 +4,10 @@
  */
 
 import { BarnError, ErrorCodes } from "../errors.js";
+import { type BundleStore, defaultBundleStore } from "./bundle-store.js";
 import { SOURCE_FORMS, unwrapValue, wrapSource } from "./forms.js";
 import { resolveModuleFunction } from "./modules.js";
-import type { ShippedFn } from "./ship.js";
+import type { ModuleShippedFn, ShippedFn } from "./ship.js";
 
 /**
  * Any call of eval that is not literally `eval(...)` is indirect: the code runs in the global
@@ -21,6 +22,22 @@ export class FunctionCache {
   readonly #ready = new Map<string, Function>();
   /** id -> module import in flight; removed when it settles, so a failure can be retried. */
   readonly #pending = new Map<string, Promise<Function>>();
+  /** Where bundled modules (module refs with `bundle`) are installed and imported from. */
+  readonly #bundles: BundleStore;
+
+  /** `bundles`: the store for bundled modules; this thread's default store if not given. */
+  constructor(options: { bundles?: BundleStore } = {}) {
+    this.#bundles = options.bundles ?? defaultBundleStore();
+  }
+
+  /**
+   * Install a bundle that arrived with a message, so module refs carrying its hash resolve.
+   * Resolves to the installed file's URL. The shell calls it before resolving the functions.
+   * Rejects with BarnError FUNCTION_NOT_SHIPPABLE when `code` does not hash to `hash`.
+   */
+  addBundle(hash: string, code: string): Promise<string> {
+    return this.#bundles.install(hash, code);
+  }
 
   /**
    * The function `shipped` stands for: synchronously for source (and anything cached), as a
@@ -38,7 +55,9 @@ export class FunctionCache {
         return fn;
       }
       case "module":
-        return this.#load(shipped.id, shipped.url, shipped.name);
+        return shipped.bundle === undefined
+          ? this.#load(shipped.id, () => resolveModuleFunction(shipped.url, shipped.name))
+          : this.#load(shipped.id, this.#bundled(shipped, shipped.bundle));
       default: {
         const never: never = shipped;
         throw new BarnError(
@@ -59,10 +78,45 @@ export class FunctionCache {
     return this.#ready.size;
   }
 
-  #load(id: string, url: string, name: string): Promise<Function> {
+  /**
+   * How to load a bundled function: import the installed bundle (waiting for an install in
+   * flight). Its `tasks(import.meta.url, ...)` registers under the installed file's URL.
+   * @throws BarnError FUNCTION_NOT_FOUND, now, when the bundle was never added to this thread.
+   */
+  #bundled(shipped: ModuleShippedFn, hash: string): () => Promise<Function> {
+    const installed = this.#bundles.urlOf(hash);
+    const installing = installed === undefined ? this.#bundles.installing(hash) : undefined;
+    if (installed === undefined && installing === undefined) {
+      throw new BarnError(
+        ErrorCodes.FUNCTION_NOT_FOUND,
+        `cannot load task function "${shipped.name}" of ${shipped.url}: its bundle ${hash} ` +
+          "is not installed on this worker. Fix: install the bundles that arrive with a " +
+          "message (FunctionCache.addBundle(hash, code)) before resolving its functions.",
+      );
+    }
+    return async () => {
+      const url = installed ?? (await installing!);
+      try {
+        await import(url);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new BarnError(
+          ErrorCodes.FUNCTION_NOT_FOUND,
+          `cannot load task function "${shipped.name}": the bundle ${hash} of ${shipped.url} ` +
+            `failed to load on this worker (${reason}). Fix: a bundle carries the module's ` +
+            "JavaScript, but native addons, and files it requires or reads by a computed path, " +
+            "must exist on the worker too (see docs/shipping.md).",
+          { cause: err },
+        );
+      }
+      return resolveModuleFunction(url, shipped.name);
+    };
+  }
+
+  #load(id: string, load: () => Promise<Function>): Promise<Function> {
     let pending = this.#pending.get(id);
     if (pending === undefined) {
-      pending = resolveModuleFunction(url, name).then(
+      pending = load().then(
         (fn) => {
           this.#ready.set(id, fn);
           this.#pending.delete(id);

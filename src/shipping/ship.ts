@@ -12,11 +12,16 @@ import { moduleRefOf } from "./modules.js";
 /**
  * A function as data: its source text (inline functions with no free variables), or a reference
  * to a module that registers it with `tasks()`. `id` is a content hash: equal ids mean the worker
- * can reuse what it compiled or imported before.
+ * can reuse what it compiled or imported before. A module reference with `bundle` (the sha256 of
+ * an esbuild bundle of `url`, see bundle.ts) is for workers without the file: they import the
+ * installed bundle instead of `url`, and its id differs from the plain reference's.
  */
 export type ShippedFn =
   | { kind: "source"; id: string; name: string; source: string }
-  | { kind: "module"; id: string; name: string; url: string };
+  | { kind: "module"; id: string; name: string; url: string; bundle?: string };
+
+/** The module-reference form of {@link ShippedFn}, with or without a bundle. */
+export type ModuleShippedFn = Extract<ShippedFn, { kind: "module" }>;
 
 /**
  * Per function object, what it ships as. Shipping runs once per submitted task, so the repeated
@@ -80,6 +85,6 @@ function capturedIdentifiers(name: string, source: string): string[] {
 }
 
 /** A short content hash; the kind is hashed in so a source can never collide with a module ref. */
-function contentId(...parts: string[]): string {
+export function contentId(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
 }
