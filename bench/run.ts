@@ -1,8 +1,9 @@
 /** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...]` */
 import { runSuite, type Suite } from "./harness.js";
+import { clusterSuite } from "./suites/cluster.js";
 import { tasksSuite } from "./suites/tasks.js";
 
-const suites: Record<string, Suite> = { tasks: tasksSuite };
+const suites: Record<string, Suite> = { tasks: tasksSuite, cluster: clusterSuite };
 
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");

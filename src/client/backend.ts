@@ -3,6 +3,7 @@
  * cluster of worker threads, and later a remote scheduler. A backend takes task submissions and
  * reference changes, reports key status through the callback given to `open`, and fetches values.
  */
+import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
 import type { ClientReport } from "../scheduler/server.js";
@@ -16,8 +17,14 @@ export interface KeysInMemory {
   readonly keys: readonly Key[];
 }
 
+/** The link to a remote scheduler dropped: every pending future fails with `error`. */
+export interface ConnectionLost {
+  readonly type: "connection-lost";
+  readonly error: ErrorData;
+}
+
 /** What a backend tells a client about its keys. */
-export type BackendReport = ClientReport | KeysInMemory;
+export type BackendReport = ClientReport | KeysInMemory | ConnectionLost;
 
 export interface WorkerInfo {
   readonly id: WorkerId;
@@ -47,7 +54,7 @@ export interface CallBatch {
 }
 
 export interface Backend {
-  readonly kind: "sync" | "local";
+  readonly kind: "sync" | "local" | "processes" | "remote";
   open(client: ClientId, onReports: (reports: BackendReport[]) => void): void;
   /**
    * Submit tasks. `fns` are definitions of functions first used by these tasks; `local` maps a
@@ -80,7 +87,7 @@ export interface Backend {
   ): Promise<void>;
   workers(): WorkerInfo[];
   /** A JSON dump of the scheduler's state (for debugging), and `story(key)`. */
-  dump(): unknown;
-  story(key: Key): unknown[];
+  dump(): Promise<unknown>;
+  story(key: Key): Promise<unknown[]>;
   close(client: ClientId): Promise<void>;
 }

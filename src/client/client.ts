@@ -22,6 +22,8 @@ import {
   validateConnectOptions,
   validateTaskOptions,
 } from "./options.js";
+import { startProcessBackend } from "./process-backend.js";
+import { RemoteBackend } from "./remote-backend.js";
 import { callSpec, FunctionTable, futuresToRefs, submission } from "./submission.js";
 import { SyncBackend } from "./sync-backend.js";
 import { collectFutures, type Gathered, rebuild } from "./walk.js";
@@ -66,33 +68,9 @@ export class Client implements FutureOwner {
     options?: ConnectOptions & { token?: string },
   ): Promise<Client>;
   static async connect(a: ConnectOptions | string = {}, b: ConnectOptions = {}): Promise<Client> {
-    if (typeof a === "string") {
-      throw new BarnError(
-        ErrorCodes.INVALID_OPTION,
-        `cannot connect to ${a}: remote schedulers (barn scheduler / barn worker) are not available in this version; use Client.connect() for a local cluster`,
-      );
-    }
-    const options = { ...a, ...b };
+    const options = typeof a === "string" ? { ...b, address: a } : { ...a, ...b };
     validateConnectOptions(options);
-    if (options.processes) {
-      throw new OptionError(
-        "processes: true (local worker processes) is not available in this version; use the default worker threads",
-      );
-    }
-    const backend =
-      options.scheduler === "sync"
-        ? new SyncBackend()
-        : await LocalBackend.start({
-            workers: options.workers,
-            threadsPerWorker: options.threadsPerWorker,
-            memoryLimit:
-              options.memoryLimit === undefined
-                ? undefined
-                : parseBytes("memoryLimit", options.memoryLimit),
-            resources: options.resources,
-            config: options.schedulerConfig,
-          });
-    const client = new Client(backend);
+    const client = new Client(await startBackend(options));
     if (options.setAsDefault !== false) defaultClient = client;
     return client;
   }
@@ -102,9 +80,11 @@ export class Client implements FutureOwner {
     return defaultClient;
   }
 
-  /** "sync" or "threads". */
-  get scheduler(): "sync" | "threads" {
-    return this.#backend.kind === "sync" ? "sync" : "threads";
+  /** How tasks run: "sync" (inline), "threads" (local worker threads), "processes" (local
+   * worker processes) or "remote" (a `barn scheduler` at an address). */
+  get scheduler(): "sync" | "threads" | "processes" | "remote" {
+    const k = this.#backend.kind;
+    return k === "local" ? "threads" : k;
   }
 
   /** The backend (scheduler + workers) this client drives. @internal */
@@ -330,12 +310,12 @@ export class Client implements FutureOwner {
   }
 
   /** Every recorded transition of `key` in the scheduler, with its stimulus id. */
-  story(key: Key): unknown[] {
+  story(key: Key): Promise<unknown[]> {
     return this.#backend.story(key);
   }
 
   /** A JSON-serialisable dump of the scheduler's state. */
-  dumpState(): unknown {
+  dumpState(): Promise<unknown> {
     return this.#backend.dump();
   }
 
@@ -350,6 +330,11 @@ export class Client implements FutureOwner {
       r.settle("cancelled", new BarnError(ErrorCodes.CLIENT_CLOSED, msg, { key: r.key }));
     }
     this.#keys.close();
+  }
+
+  /** The scheduler is unreachable: every future not yet settled fails with `error`. */
+  #failPending(error: BarnError): void {
+    for (const r of this.#keys.records()) if (!r.done) r.settle("error", error);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -386,6 +371,10 @@ export class Client implements FutureOwner {
 
   #onReports(reports: BackendReport[]): void {
     for (const rep of reports) {
+      if (rep.type === "connection-lost") {
+        this.#failPending(errorFromData(rep.error));
+        continue;
+      }
       if (rep.type === "keys-in-memory") {
         const batch = this.#inFlightMap;
         if (batch !== undefined && rep.keys === batch.keys) {
@@ -411,6 +400,29 @@ export class Client implements FutureOwner {
       }
     }
   }
+}
+
+/** The backend the options ask for: sync, threads, processes, or a remote scheduler. */
+async function startBackend(options: ConnectOptions & { address?: string }): Promise<Backend> {
+  if (options.address !== undefined) {
+    return RemoteBackend.connect(options.address, {
+      token: options.token ?? process.env.BARN_TOKEN,
+      tls: options.tls,
+      timeoutMs: options.timeoutMs,
+    });
+  }
+  if (options.scheduler === "sync") return new SyncBackend();
+  const memoryLimit =
+    options.memoryLimit === undefined ? undefined : parseBytes("memoryLimit", options.memoryLimit);
+  const common = {
+    workers: options.workers,
+    threadsPerWorker: options.threadsPerWorker,
+    memoryLimit,
+    resources: options.resources,
+    config: options.schedulerConfig,
+  };
+  if (options.processes) return startProcessBackend(common);
+  return LocalBackend.start(common);
 }
 
 /** The calls of a Client made with per-task options (see Client.with). */

@@ -1,9 +1,12 @@
 /**
- * The embedded default: the scheduler runs in this thread (a SchedulerServer around the pure
- * SchedulerState) and a LocalCluster of worker threads runs the tasks.
+ * A scheduler in this process: a SchedulerServer around the pure SchedulerState, driving a
+ * pool of workers. The embedded default is a LocalCluster of worker threads; with
+ * `processes: true` the pool is worker processes over loopback, and `barn scheduler` serves
+ * remote clients through one of these per scheduler (deploy/client-session.ts).
  */
 
 import { LocalCluster, type LocalClusterOptions } from "../deploy/local-cluster.js";
+import type { WorkerPool } from "../deploy/worker-pool.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
@@ -13,14 +16,29 @@ import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from 
 import { submission } from "./submission.js";
 
 export class LocalBackend implements Backend {
-  readonly kind = "local" as const;
+  readonly kind: "local" | "processes";
   readonly server: SchedulerServer;
-  readonly cluster: LocalCluster;
+  readonly cluster: WorkerPool;
+  /** Closing the last client closes the pool too (the embedded clusters); not on `barn scheduler`. */
+  readonly #ownsPool: boolean;
+  /** Extra cleanup on close (the process cluster's scheduler node). */
+  readonly #onClose: (() => Promise<void>) | undefined;
   #nextScatter = 0;
 
-  private constructor(server: SchedulerServer, cluster: LocalCluster) {
+  constructor(
+    server: SchedulerServer,
+    cluster: WorkerPool,
+    options: {
+      kind?: "local" | "processes";
+      ownsPool?: boolean;
+      onClose?: () => Promise<void>;
+    } = {},
+  ) {
     this.server = server;
     this.cluster = cluster;
+    this.kind = options.kind ?? "local";
+    this.#ownsPool = options.ownsPool ?? true;
+    this.#onClose = options.onClose;
   }
 
   static async start(
@@ -166,17 +184,18 @@ export class LocalBackend implements Backend {
       .map((w) => ({ id: w.id, name: w.name, nthreads: w.nthreads }));
   }
 
-  dump(): unknown {
+  async dump(): Promise<unknown> {
     this.server.flush();
     return this.server.state.dump();
   }
 
-  story(key: Key): unknown[] {
+  async story(key: Key): Promise<unknown[]> {
     return this.server.state.story(key);
   }
 
   async close(client: ClientId): Promise<void> {
     this.server.removeClient(client);
-    await this.cluster.close();
+    if (this.#ownsPool) await this.cluster.close();
+    await this.#onClose?.();
   }
 }

@@ -20,8 +20,26 @@ export interface ConnectOptions {
   readonly memoryLimit?: number | string | undefined;
   /** Resources every local worker declares, e.g. { GPU: 1 }. */
   readonly resources?: Resources | undefined;
-  /** Local worker processes over loopback instead of threads (the cluster issue). */
+  /**
+   * Local worker processes (`barn worker`) over loopback instead of threads: tasks that crash
+   * or exhaust memory take down one process, not the client's.
+   */
   readonly processes?: boolean | undefined;
+  /**
+   * The shared token of a remote scheduler (`Client.connect("tcp://host:8786", { token })`).
+   * Default: the BARN_TOKEN environment variable.
+   */
+  readonly token?: string | undefined;
+  /** TLS material for tls:// and wss:// schedulers (PEM strings). */
+  readonly tls?:
+    | {
+        readonly ca?: string | undefined;
+        readonly cert?: string | undefined;
+        readonly key?: string | undefined;
+      }
+    | undefined;
+  /** Give up connecting to a remote scheduler after this long, ms. Default 10 s. */
+  readonly timeoutMs?: number | undefined;
   /** Scheduler policy tunables (saturation, allowed failures, ...). */
   readonly schedulerConfig?: Partial<SchedulerConfig> | undefined;
   /** Make this client the one `delayed(...).compute()` uses. Default true. */
@@ -99,6 +117,26 @@ export function validateConnectOptions(o: ConnectOptions): void {
   }
   positiveInt("workers", o.workers);
   positiveInt("threadsPerWorker", o.threadsPerWorker);
+  positiveInt("timeoutMs", o.timeoutMs);
+  const address = (o as { address?: unknown }).address;
+  if (address !== undefined) {
+    if (typeof address !== "string" || address === "") {
+      throw new OptionError(
+        `the scheduler address must be a string such as "tcp://host:8786"; got ${JSON.stringify(address)}`,
+      );
+    }
+    if (o.scheduler === "sync" || o.processes || o.workers !== undefined) {
+      throw new OptionError(
+        `Client.connect("${address}") joins an existing cluster; scheduler, processes and workers apply only to a local one. Fix: drop them, or call Client.connect({ ... }) without an address`,
+      );
+    }
+  }
+  if (o.token !== undefined && (typeof o.token !== "string" || o.token === "")) {
+    throw new OptionError("token must be a non-empty string (the one the scheduler was given)");
+  }
+  if (o.processes && o.scheduler === "sync") {
+    throw new OptionError('processes: true and scheduler: "sync" contradict each other; pick one');
+  }
   if (o.memoryLimit !== undefined) parseBytes("memoryLimit", o.memoryLimit);
   resourcesOk("resources", o.resources);
 }

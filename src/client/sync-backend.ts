@@ -341,7 +341,7 @@ export class SyncBackend implements Backend {
     return [{ id: WORKER, name: WORKER, nthreads: 1 }];
   }
 
-  dump(): unknown {
+  async dump(): Promise<unknown> {
     return {
       scheduler: "sync",
       inMemory: this.#store.size,
@@ -351,7 +351,7 @@ export class SyncBackend implements Backend {
     };
   }
 
-  story(): unknown[] {
+  async story(): Promise<unknown[]> {
     return [];
   }
 

@@ -33,6 +33,7 @@ export type ClientReport = KeyInMemory | KeyErred | KeyCancelled;
 interface LinkState {
   readonly link: WorkerLink;
   readonly sentFns: Set<string>;
+  readonly sentBundles: Set<string>;
   compute: ComputeTask[];
   free: Key[];
 }
@@ -46,6 +47,8 @@ export class SchedulerServer {
   readonly state: SchedulerState;
   readonly #links = new Map<WorkerId, LinkState>();
   readonly #fns = new Map<string, ShippedFn>();
+  /** Bundled module code by content hash (remote clients' module functions). */
+  readonly #bundles = new Map<string, string>();
   readonly #clients = new Map<ClientId, (reports: ClientReport[]) => void>();
   #events: SchedulerEvent[] = [];
   #scheduled = false;
@@ -79,12 +82,23 @@ export class SchedulerServer {
     for (const d of defs) this.#fns.set(d.id, d);
   }
 
+  /** Bundled module code that module functions may name by hash (see shipping/bundle.ts). */
+  registerBundles(bundles: Iterable<{ readonly hash: string; readonly code: string }>): void {
+    for (const b of bundles) this.#bundles.set(b.hash, b.code);
+  }
+
   addWorker(
     id: WorkerId,
     link: WorkerLink,
     info: { name: string; nthreads: number; resources: Record<string, number> },
   ): void {
-    this.#links.set(id, { link, sentFns: new Set(), compute: [], free: [] });
+    this.#links.set(id, {
+      link,
+      sentFns: new Set(),
+      sentBundles: new Set(),
+      compute: [],
+      free: [],
+    });
     this.enqueue({
       type: "add-worker",
       stimulusId: this.stimulus("add-worker"),
@@ -181,11 +195,13 @@ export class SchedulerServer {
   #send(ls: LinkState, stim: string): void {
     if (ls.compute.length === 0 && ls.free.length === 0) return;
     const fns = this.#newFunctions(ls);
+    const bundles = this.#newBundles(ls, fns);
     const compute = ls.compute.length > 0 ? packCompute(ls.compute) : undefined;
     const msg: ToWorker = {
       t: "ops",
       stim,
       ...(fns.length > 0 ? { fns } : {}),
+      ...(bundles.length > 0 ? { bundles } : {}),
       ...(compute !== undefined ? { compute } : {}),
       ...(ls.free.length > 0 ? { free: joinKeys(ls.free) } : {}),
     };
@@ -206,6 +222,25 @@ export class SchedulerServer {
       } else if ("steps" in spec) {
         for (const [, s] of spec.steps) this.#needFn((s as CallSpec).f, ls, out);
       }
+    }
+    return out;
+  }
+
+  /** Code of the bundles that `fns` need and the worker has not been sent yet. */
+  #newBundles(ls: LinkState, fns: readonly ShippedFn[]): { hash: string; code: string }[] {
+    const out: { hash: string; code: string }[] = [];
+    for (const f of fns) {
+      const hash = f.kind === "module" ? f.bundle : undefined;
+      if (hash === undefined || ls.sentBundles.has(hash)) continue;
+      const code = this.#bundles.get(hash);
+      if (code === undefined) {
+        throw new BarnError(
+          ErrorCodes.INTERNAL,
+          `function ${f.id} needs bundle ${hash}, never uploaded`,
+        );
+      }
+      ls.sentBundles.add(hash);
+      out.push({ hash, code });
     }
     return out;
   }

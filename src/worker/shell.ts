@@ -39,6 +39,7 @@ export class WorkerShell {
   readonly #store = new Map<Key, unknown>();
   readonly #defs = new Map<string, ShippedFn>();
   readonly #ctx: ExecContext;
+  readonly #functions = new FunctionCache();
   readonly #toScheduler: MessagePortLike;
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
@@ -60,7 +61,7 @@ export class WorkerShell {
       () => performance.now() / 1000,
     );
     this.#toScheduler = toScheduler;
-    this.#ctx = { fns: new FunctionCache(), defs: this.#defs, get: (k) => this.#store.get(k) };
+    this.#ctx = { fns: this.#functions, defs: this.#defs, get: (k) => this.#store.get(k) };
   }
 
   /** A message from the scheduler's thread. */
@@ -118,6 +119,11 @@ export class WorkerShell {
   }
 
   #onOps(msg: Extract<ToWorker, { t: "ops" }>): void {
+    // Bundles first: the functions that name them resolve against the installed files. A
+    // failed install surfaces as FUNCTION_NOT_FOUND on the tasks that need it.
+    if (msg.bundles) {
+      for (const b of msg.bundles) this.#functions.addBundle(b.hash, b.code).catch(() => {});
+    }
     if (msg.fns) for (const f of msg.fns) this.#defs.set(f.id, f);
     const stimulusId = msg.stim;
     if (msg.free !== undefined && msg.free.length > 0) {

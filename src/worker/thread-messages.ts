@@ -24,6 +24,8 @@ export type ToWorker =
       readonly stim: string;
       /** Function definitions this worker has not been sent before. */
       readonly fns?: readonly ShippedFn[] | undefined;
+      /** Bundled module code (by content hash) that `fns` need, sent once per worker. */
+      readonly bundles?: readonly { readonly hash: string; readonly code: string }[] | undefined;
       readonly compute?: PackedCompute | undefined;
       /** Keys to free, joined by KEY_SEPARATOR (ops-codec.ts). */
       readonly free?: string | undefined;

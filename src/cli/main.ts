@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+/**
+ * The `barn` command: `barn scheduler` and `barn worker <address>`. Both read the token from
+ * `--token-file` or the BARN_TOKEN environment variable (never from the command line, where
+ * other users of the machine could read it), log JSON lines on stderr at `--log-level`, and
+ * shut down cleanly on SIGINT / SIGTERM.
+ */
+import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { parseBytes } from "../client/options.js";
+import { SchedulerNode } from "../deploy/scheduler-node.js";
+import { WorkerNode } from "../deploy/worker-node.js";
+import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
+import { BarnError } from "../errors.js";
+import { barnVersion } from "../transport/index.js";
+import type { SecurityOptions } from "../transport/types.js";
+
+interface CommonFlags {
+  tokenFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  logLevel: string;
+}
+
+const program = new Command("barn")
+  .description("Barn: scale TypeScript in, up and out")
+  .version(barnVersion());
+
+function common(cmd: Command): Command {
+  return cmd
+    .option("--token-file <file>", "file holding the cluster's shared token (or set BARN_TOKEN)")
+    .option("--tls-cert <file>", "PEM certificate of this end (tls:// and wss://)")
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option("--tls-ca <file>", "PEM CA that the other end's certificate must be signed by")
+    .addOption(
+      new Option("--log-level <level>", "log threshold").choices(LOG_LEVELS).default("info"),
+    );
+}
+
+common(
+  program
+    .command("scheduler")
+    .description("run a scheduler that workers and clients connect to")
+    .option(
+      "--host <host>",
+      "interface to listen on (non-loopback needs a token or TLS)",
+      "127.0.0.1",
+    )
+    .option("--port <port>", "port to listen on (0: any free port)", intArg, 8786)
+    .addOption(
+      new Option("--protocol <scheme>", "wire protocol")
+        .choices(["tcp", "tls", "ws", "wss"])
+        .default("tcp"),
+    )
+    .option(
+      "--require-client-cert",
+      "with TLS: refuse peers without a certificate signed by --tls-ca",
+    )
+    .option(
+      "--heartbeat-timeout <seconds>",
+      "declare a silent worker lost after this long",
+      numArg,
+      10,
+    ),
+).action(async (flags: CommonFlags & SchedulerFlags) => {
+  const log = logger(flags, "scheduler");
+  const security = securityFrom(flags, log);
+  const protocol = flags.tlsCert !== undefined && flags.protocol === "tcp" ? "tls" : flags.protocol;
+  const host = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
+  const node = await SchedulerNode.start({
+    ...security,
+    ...(security.tls && flags.requireClientCert
+      ? { tls: { ...security.tls, requireClientCert: true } }
+      : {}),
+    address: `${protocol}://${host}:${flags.port}`,
+    heartbeatTimeoutMs: flags.heartbeatTimeout * 1000,
+    log,
+  });
+  onSignals(log, () => node.close());
+});
+
+common(
+  program
+    .command("worker")
+    .description("run a worker that joins the scheduler at <address>")
+    .argument("<address>", "the scheduler, e.g. tcp://10.0.0.5:8786")
+    .option("--nthreads <n>", "tasks run at once (async tasks overlap)", intArg, 1)
+    .option("--memory-limit <bytes>", "heap limit of the task thread, e.g. 8GiB")
+    .option("--resources <list>", "resources this worker offers, e.g. GPU=1,MEM=4e9")
+    .option("--name <name>", "worker name (default: host-pid)")
+    .option(
+      "--listen-host <host>",
+      "interface peers fetch data from (default: the one facing the scheduler)",
+    )
+    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg),
+).action(async (address: string, flags: CommonFlags & WorkerFlags) => {
+  const log = logger(flags, "worker");
+  const node = await WorkerNode.start({
+    ...securityFrom(flags, log),
+    scheduler: address,
+    name: flags.name,
+    nthreads: flags.nthreads,
+    memoryLimit:
+      flags.memoryLimit === undefined ? undefined : parseBytes("--memory-limit", flags.memoryLimit),
+    resources: flags.resources === undefined ? {} : parseResources(flags.resources),
+    listenHost: flags.listenHost,
+    deathTimeoutMs: flags.deathTimeout === undefined ? undefined : flags.deathTimeout * 1000,
+    log,
+  });
+  onSignals(log, () => node.close("signal"));
+  node.done.then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
+
+interface SchedulerFlags {
+  host: string;
+  port: number;
+  protocol: "tcp" | "tls" | "ws" | "wss";
+  requireClientCert?: boolean;
+  heartbeatTimeout: number;
+}
+
+interface WorkerFlags {
+  nthreads: number;
+  memoryLimit?: string;
+  resources?: string;
+  name?: string;
+  listenHost?: string;
+  deathTimeout?: number;
+}
+
+function logger(flags: CommonFlags, component: string): Logger {
+  const level = isLogLevel(flags.logLevel) ? flags.logLevel : "info";
+  return createLogger({ level, component });
+}
+
+/** Token and TLS material from files and the environment. */
+function securityFrom(flags: CommonFlags, log: Logger): SecurityOptions {
+  let token: string | undefined;
+  if (flags.tokenFile !== undefined) token = readFileSync(flags.tokenFile, "utf8").trim();
+  else if (process.env.BARN_TOKEN) token = process.env.BARN_TOKEN;
+  if (token !== undefined && token.length < 16) {
+    log.warn("the token is short; use at least 16 random characters (e.g. openssl rand -hex 32)");
+  }
+  const read = (f: string | undefined) => (f === undefined ? undefined : readFileSync(f, "utf8"));
+  const tls =
+    flags.tlsCert !== undefined || flags.tlsCa !== undefined
+      ? { cert: read(flags.tlsCert), key: read(flags.tlsKey), ca: read(flags.tlsCa) }
+      : undefined;
+  return { ...(token !== undefined ? { token } : {}), ...(tls ? { tls } : {}) };
+}
+
+function parseResources(s: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of s.split(",")) {
+    const [name, value] = part.split("=");
+    const n = Number(value);
+    if (!name || value === undefined || !Number.isFinite(n) || n < 0) {
+      throw new InvalidArgumentError(`--resources: "${part}" is not NAME=number, e.g. GPU=1`);
+    }
+    out[name.trim()] = n;
+  }
+  return out;
+}
+
+function intArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number");
+  return n;
+}
+
+function numArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+
+function onSignals(log: Logger, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const msg = err instanceof Error ? err.message : String(err);
+  const code = err instanceof BarnError ? ` [${err.code}]` : "";
+  process.stderr.write(`barn: ${msg}${code}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,161 @@
+/**
+ * Peer-to-peer data for a worker process. The worker thread speaks to each peer through a
+ * MessagePort, exactly as in the thread cluster; this bridge carries those port messages over
+ * network connections to the peer processes (dialled on first use, or accepted from them), so
+ * inputs move worker to worker and never through the scheduler. When a link fails with fetches
+ * outstanding, the bridge answers them "missing", and the worker state machine tries another
+ * holder or tells the scheduler.
+ */
+import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
+import type { Logger } from "../diagnostics/log.js";
+import type { WorkerId } from "../scheduler/protocol.js";
+import { connect } from "../transport/index.js";
+import type { Connection, SecurityOptions } from "../transport/types.js";
+import { splitKeys } from "../worker/ops-codec.js";
+import type { PeerMessage, ToWorker } from "../worker/thread-messages.js";
+import type { PeerEnvelope } from "./wire.js";
+
+interface Peer {
+  readonly id: WorkerId;
+  address: string | undefined;
+  readonly port: MessagePort;
+  /** Open connections to this peer (dialled or accepted); any of them carries messages. */
+  readonly conns: Set<Connection>;
+  dialling: Promise<Connection> | undefined;
+  /** Our fetches from this peer not answered yet: request id -> joined keys. */
+  readonly pending: Map<number, string>;
+}
+
+export class PeerBridge {
+  readonly #self: WorkerId;
+  readonly #thread: Worker;
+  readonly #security: SecurityOptions;
+  readonly #log: Logger;
+  readonly #peers = new Map<WorkerId, Peer>();
+  #closed = false;
+
+  constructor(self: WorkerId, thread: Worker, security: SecurityOptions, log: Logger) {
+    this.#self = self;
+    this.#thread = thread;
+    this.#security = security;
+    this.#log = log;
+  }
+
+  /** A peer joined (or is known from the welcome): give the thread a port for it. */
+  add(id: WorkerId, address: string | undefined): Peer {
+    const known = this.#peers.get(id);
+    if (known !== undefined) {
+      if (address !== undefined) known.address = address;
+      return known;
+    }
+    const { port1, port2 } = new MessageChannel();
+    const peer: Peer = {
+      id,
+      address,
+      port: port2,
+      conns: new Set(),
+      dialling: undefined,
+      pending: new Map(),
+    };
+    this.#peers.set(id, peer);
+    this.#thread.postMessage({ t: "peer", peer: id, port: port1 } satisfies ToWorker, [port1]);
+    port2.on("message", (m: PeerMessage) => this.#fromThread(peer, m));
+    return peer;
+  }
+
+  /** A peer left the cluster: close its links and tell the thread. */
+  remove(id: WorkerId): void {
+    const peer = this.#peers.get(id);
+    if (peer === undefined) return;
+    this.#peers.delete(id);
+    for (const c of peer.conns) c.close("peer gone");
+    peer.port.close();
+    this.#thread.postMessage({ t: "peer-gone", peer: id } satisfies ToWorker);
+  }
+
+  /** A connection a peer dialled to us (role "peer", named by its worker id). */
+  accept(conn: Connection): void {
+    const peer = this.add(conn.peer.name, undefined);
+    this.#attach(peer, conn);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const p of this.#peers.values()) {
+      for (const c of p.conns) c.close("worker closing");
+      p.port.close();
+    }
+    this.#peers.clear();
+  }
+
+  #attach(peer: Peer, conn: Connection): void {
+    peer.conns.add(conn);
+    conn.onMessage((raw) => {
+      const env = raw as PeerEnvelope;
+      if (env?.t !== "peer" || typeof env.m !== "object" || env.m === null) {
+        conn.close("malformed peer message");
+        return;
+      }
+      if (env.m.t === "data") peer.pending.delete(env.m.id);
+      peer.port.postMessage(env.m);
+    });
+    conn.onClose((err) => {
+      peer.conns.delete(conn);
+      if (err !== undefined && !this.#closed) {
+        this.#log.debug("peer link closed", { peer: peer.id, reason: err.message });
+      }
+      if (peer.conns.size === 0) this.#failPending(peer);
+    });
+  }
+
+  #fromThread(peer: Peer, m: PeerMessage): void {
+    if (m.t === "get") peer.pending.set(m.id, m.keys);
+    const open = first(peer.conns);
+    if (open !== undefined) {
+      open.send({ t: "peer", m } satisfies PeerEnvelope);
+      return;
+    }
+    this.#dial(peer).then(
+      (conn) => conn.send({ t: "peer", m } satisfies PeerEnvelope),
+      (err: Error) => {
+        this.#log.warn("cannot reach peer", { peer: peer.id, reason: err.message });
+        this.#failPending(peer);
+      },
+    );
+  }
+
+  #dial(peer: Peer): Promise<Connection> {
+    if (peer.dialling !== undefined) return peer.dialling;
+    if (peer.address === undefined) {
+      return Promise.reject(new Error(`no address known for peer ${peer.id}`));
+    }
+    const p = connect(peer.address, {
+      ...this.#security,
+      hello: { role: "peer", name: this.#self },
+      timeoutMs: 5_000,
+    }).then((conn) => {
+      this.#attach(peer, conn);
+      return conn;
+    });
+    peer.dialling = p;
+    const clear = () => {
+      if (peer.dialling === p) peer.dialling = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  /** Answer every outstanding fetch from `peer` with "all missing". */
+  #failPending(peer: Peer): void {
+    for (const [id, keys] of peer.pending) {
+      const reply: PeerMessage = { t: "data", id, values: [], missing: splitKeys(keys) };
+      peer.port.postMessage(reply);
+    }
+    peer.pending.clear();
+  }
+}
+
+function first<T>(set: Set<T>): T | undefined {
+  for (const v of set) return v;
+  return undefined;
+}

@@ -1,0 +1,264 @@
+/**
+ * The scheduler's side of worker processes: each `barn worker` connects, registers (name,
+ * threads, resources, the address its peers fetch from), and is added to the SchedulerServer
+ * with its connection as the worker link. Everyone else learns about it (`peer-join`), and
+ * about its departure (`peer-gone`). A worker is lost when its connection closes or when it
+ * has been silent longer than the heartbeat timeout (a cut link closes nothing by itself);
+ * the scheduler then re-runs its tasks and recomputes its lost results from lineage.
+ */
+
+import { type Logger, silentLogger } from "../diagnostics/log.js";
+import { BarnError, ErrorCodes } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import type { Resources, WorkerId } from "../scheduler/protocol.js";
+import type { SchedulerServer } from "../scheduler/server.js";
+import type { Connection } from "../transport/types.js";
+import { joinKeys } from "../worker/ops-codec.js";
+import type { FromWorker } from "../worker/thread-messages.js";
+import type { PeerInfo, SchedulerToWorker, WorkerToScheduler } from "./wire.js";
+import type { WorkerPool } from "./worker-pool.js";
+
+export interface RemoteWorkersOptions {
+  /** A worker silent for this long is declared lost. Default 10 s. */
+  readonly heartbeatTimeoutMs?: number | undefined;
+  readonly log?: Logger | undefined;
+}
+
+interface Member {
+  readonly id: WorkerId;
+  readonly name: string;
+  readonly conn: Connection;
+  readonly address: string;
+  readonly nthreads: number;
+  readonly resources: Resources;
+  readonly requests: Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>;
+  lastSeen: number;
+  alive: boolean;
+}
+
+export class RemoteWorkers implements WorkerPool {
+  readonly #server: SchedulerServer;
+  readonly #members = new Map<WorkerId, Member>();
+  readonly #log: Logger;
+  readonly #timeoutMs: number;
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #joinWaiters: (() => void)[] = [];
+  #nextRequest = 1;
+  #closing = false;
+  /** Called when the set of workers changed (clients keep a list). */
+  onChange: (() => void) | undefined;
+
+  constructor(server: SchedulerServer, options: RemoteWorkersOptions = {}) {
+    this.#server = server;
+    this.#log = options.log ?? silentLogger;
+    this.#timeoutMs = options.heartbeatTimeoutMs ?? 10_000;
+    this.#timer = setInterval(this.#checkHeartbeats, Math.max(50, this.#timeoutMs / 4));
+    this.#timer.unref();
+  }
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  workerIds(): WorkerId[] {
+    return [...this.#members.keys()];
+  }
+
+  /** Name, threads and address of every worker. */
+  list(): { id: WorkerId; name: string; nthreads: number; address: string }[] {
+    return [...this.#members.values()].map((m) => ({
+      id: m.id,
+      name: m.name,
+      nthreads: m.nthreads,
+      address: m.address,
+    }));
+  }
+
+  /** Resolves once at least `n` workers have registered. */
+  async waitForWorkers(n: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#members.size < n) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new BarnError(
+          ErrorCodes.TIMEOUT,
+          `only ${this.#members.size} of ${n} workers joined within ${timeoutMs} ms; check the workers' logs`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 200));
+        this.#joinWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** A connection that completed the handshake as role "worker": wait for its registration. */
+  accept(conn: Connection): void {
+    let member: Member | undefined;
+    conn.onMessage((raw) => {
+      const msg = raw as WorkerToScheduler;
+      if (member === undefined) {
+        if (msg.t !== "register") {
+          this.#log.warn("worker sent a message before registering; closing it", {
+            remote: conn.remote,
+            type: String((msg as { t?: unknown }).t),
+          });
+          conn.close("register first");
+          return;
+        }
+        member = this.#register(conn, msg);
+        return;
+      }
+      member.lastSeen = Date.now();
+      this.#onMessage(member, msg);
+    });
+    conn.onClose((err) => {
+      if (member !== undefined) this.#lost(member, err ? err.message : "connection closed");
+    });
+  }
+
+  #register(conn: Connection, msg: Extract<WorkerToScheduler, { t: "register" }>): Member {
+    let id = msg.name;
+    for (let n = 1; this.#members.has(id); n++) id = `${msg.name}-${n}`;
+    const member: Member = {
+      id,
+      name: msg.name,
+      conn,
+      address: msg.address,
+      nthreads: msg.nthreads,
+      resources: msg.resources,
+      requests: new Map(),
+      lastSeen: Date.now(),
+      alive: true,
+    };
+    const peers: PeerInfo[] = [...this.#members.values()].map((m) => ({
+      id: m.id,
+      address: m.address,
+    }));
+    this.#members.set(id, member);
+    send(conn, { t: "welcome", id, peers });
+    for (const other of this.#members.values()) {
+      if (other !== member)
+        send(other.conn, { t: "peer-join", peer: { id, address: msg.address } });
+    }
+    this.#server.addWorker(
+      id,
+      { post: (m) => conn.send(m) },
+      { name: msg.name, nthreads: msg.nthreads, resources: { ...msg.resources } },
+    );
+    this.#log.info("worker joined", {
+      worker: id,
+      address: msg.address,
+      nthreads: msg.nthreads,
+      remote: conn.remote,
+    });
+    for (const w of this.#joinWaiters.splice(0)) w();
+    this.onChange?.();
+    return member;
+  }
+
+  #onMessage(m: Member, msg: WorkerToScheduler): void {
+    switch (msg.t) {
+      case "report":
+        this.#server.onWorkerReport(m.id, msg);
+        return;
+      case "data":
+      case "put-ok":
+      case "dump": {
+        const req = m.requests.get(msg.id);
+        m.requests.delete(msg.id);
+        req?.resolve(msg);
+        return;
+      }
+      case "heartbeat":
+        send(m.conn, { t: "heartbeat-ack" });
+        return;
+      case "goodbye":
+        this.#log.info("worker left", { worker: m.id, reason: msg.reason });
+        this.#remove(m, true, `worker closed: ${msg.reason}`);
+        m.conn.close("goodbye");
+        return;
+      case "ready":
+      case "register":
+        return;
+      default:
+        msg satisfies never;
+    }
+  }
+
+  readonly #checkHeartbeats = (): void => {
+    const now = Date.now();
+    for (const m of this.#members.values()) {
+      if (now - m.lastSeen <= this.#timeoutMs) continue;
+      const reason = `no heartbeat for ${((now - m.lastSeen) / 1000).toFixed(1)} s`;
+      this.#lost(m, reason);
+      m.conn.close(reason);
+    }
+  };
+
+  #lost(m: Member, reason: string): void {
+    if (!m.alive) return;
+    if (!this.#closing) this.#log.warn("worker lost", { worker: m.id, reason });
+    this.#remove(m, false, reason);
+  }
+
+  #remove(m: Member, expected: boolean, reason: string): void {
+    if (!m.alive) return;
+    m.alive = false;
+    this.#members.delete(m.id);
+    const err = new BarnError(ErrorCodes.WORKER_LOST, `worker ${m.id} is gone: ${reason}`);
+    for (const r of m.requests.values()) r.reject(err);
+    m.requests.clear();
+    if (this.#closing) return;
+    for (const other of this.#members.values()) send(other.conn, { t: "peer-gone", peer: m.id });
+    this.#server.removeWorker(m.id, expected, reason);
+    this.onChange?.();
+  }
+
+  #request(id: WorkerId, make: (rid: number) => SchedulerToWorker): Promise<FromWorker> {
+    const m = this.#members.get(id);
+    if (m === undefined) {
+      return Promise.reject(new BarnError(ErrorCodes.WORKER_LOST, `worker ${id} is gone`));
+    }
+    const rid = this.#nextRequest++;
+    return new Promise((resolve, reject) => {
+      m.requests.set(rid, { resolve, reject });
+      send(m.conn, make(rid));
+    });
+  }
+
+  async getData(id: WorkerId, keys: readonly Key[]) {
+    const r = await this.#request(id, (rid) => ({ t: "get-data", id: rid, keys: joinKeys(keys) }));
+    if (r.t !== "data") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
+    return r;
+  }
+
+  async putData(id: WorkerId, keys: readonly Key[], values: readonly unknown[]) {
+    const r = await this.#request(id, (rid) => ({ t: "put-data", id: rid, keys, values }));
+    if (r.t !== "put-ok") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
+    return r.nbytes;
+  }
+
+  async dumpWorker(id: WorkerId): Promise<unknown> {
+    const r = await this.#request(id, (rid) => ({ t: "dump", id: rid }));
+    return r.t === "dump" ? r.state : undefined;
+  }
+
+  /**
+   * Drop every worker connection. Workers are not told to exit: they reconnect to whichever
+   * scheduler comes up at the address (a restart), or are stopped by whoever started them.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#timer);
+    for (const m of this.#members.values()) m.conn.close("scheduler closing");
+    this.#members.clear();
+  }
+}
+
+function send(conn: Connection, msg: SchedulerToWorker): void {
+  conn.send(msg);
+}

@@ -1,0 +1,304 @@
+/**
+ * A worker process (`barn worker <address>`): connects to the scheduler, registers, and runs
+ * its tasks in a worker thread (the same WorkerShell as the thread cluster), so this process's
+ * own thread stays free for the network: heartbeats, peers' fetches and the scheduler's
+ * messages are answered even while a long task runs. Other workers fetch data from it on a
+ * listener of its own (PeerBridge). When the scheduler goes away the worker drops its state
+ * and reconnects until a scheduler is back at the address, then registers again.
+ */
+import { hostname } from "node:os";
+import { Worker } from "node:worker_threads";
+import { type Logger, silentLogger } from "../diagnostics/log.js";
+import { BarnError, ErrorCodes } from "../errors.js";
+import type { Resources, WorkerId } from "../scheduler/protocol.js";
+import { connect, listen } from "../transport/index.js";
+import type { Connection, Listener, SecurityOptions } from "../transport/types.js";
+import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
+import { PeerBridge } from "./peer-bridge.js";
+import type { SchedulerToWorker, WorkerToScheduler } from "./wire.js";
+
+export interface WorkerNodeOptions extends SecurityOptions {
+  /** The scheduler's address, e.g. "tcp://10.0.0.1:8786". */
+  readonly scheduler: string;
+  /** Default: host name and process id. */
+  readonly name?: string | undefined;
+  /** Tasks run at once (async tasks overlap). Default 1. */
+  readonly nthreads?: number | undefined;
+  /** Heap limit of the task thread, bytes. */
+  readonly memoryLimit?: number | undefined;
+  readonly resources?: Resources | undefined;
+  /** Host to listen on for peers. Default: the local address of the scheduler connection. */
+  readonly listenHost?: string | undefined;
+  /** Seconds between heartbeats. Default 1. */
+  readonly heartbeatMs?: number | undefined;
+  /** Declare the scheduler gone after this long without a word from it. Default 10 s. */
+  readonly schedulerTimeoutMs?: number | undefined;
+  /** Give up when no scheduler answers for this long (first start or after a loss). Default: never. */
+  readonly deathTimeoutMs?: number | undefined;
+  readonly log?: Logger | undefined;
+}
+
+const THREAD_MAIN = new URL("../worker/thread-main.js", import.meta.url);
+
+export class WorkerNode {
+  readonly #o: WorkerNodeOptions;
+  readonly #log: Logger;
+  readonly #name: string;
+  #conn: Connection | undefined;
+  #listener: Listener | undefined;
+  #thread: Worker | undefined;
+  #bridge: PeerBridge | undefined;
+  #id: WorkerId | undefined;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #lastHeard = 0;
+  #closing = false;
+  #done: Promise<void>;
+  #finish!: (err?: Error) => void;
+  /** Resolves when the worker registered (each time it does). */
+  onRegistered: ((id: WorkerId) => void) | undefined;
+
+  private constructor(options: WorkerNodeOptions) {
+    this.#o = options;
+    this.#log = options.log ?? silentLogger;
+    this.#name = options.name ?? `${hostname()}-${process.pid}`;
+    this.#done = new Promise((resolve, reject) => {
+      this.#finish = (err) => (err ? reject(err) : resolve());
+    });
+    this.#done.catch(() => {});
+  }
+
+  /** Connect and register; resolves once registered the first time. */
+  static async start(options: WorkerNodeOptions): Promise<WorkerNode> {
+    const node = new WorkerNode(options);
+    await node.#connectLoop();
+    return node;
+  }
+
+  /** The id the scheduler gave this worker (changes after a reconnect). */
+  get id(): WorkerId | undefined {
+    return this.#id;
+  }
+
+  /** Settles when the worker stopped: closed (resolves) or gave up (rejects). */
+  get done(): Promise<void> {
+    return this.#done;
+  }
+
+  /** Tries until registered; refusals (token, version) are final. */
+  async #connectLoop(): Promise<void> {
+    const started = Date.now();
+    let delay = 100;
+    for (;;) {
+      if (this.#closing) return;
+      try {
+        await this.#session();
+        return;
+      } catch (err) {
+        const e = err as BarnError;
+        if (e.code === ErrorCodes.AUTH_FAILED || e.code === ErrorCodes.VERSION_MISMATCH) throw e;
+        const limit = this.#o.deathTimeoutMs;
+        if (limit !== undefined && Date.now() - started > limit) {
+          throw new BarnError(
+            ErrorCodes.CONNECT_FAILED,
+            `no scheduler at ${this.#o.scheduler} for ${Math.round(limit / 1000)} s (${e.message}); giving up`,
+            { cause: err },
+          );
+        }
+        this.#log.debug("scheduler not reachable; retrying", { reason: e.message, delayMs: delay });
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2_000);
+      }
+    }
+  }
+
+  /** One connection to the scheduler: handshake, register, wait for the welcome. */
+  async #session(): Promise<void> {
+    const conn = await connect(this.#o.scheduler, {
+      token: this.#o.token,
+      tls: this.#o.tls,
+      hello: { role: "worker", name: this.#name },
+      timeoutMs: 10_000,
+    });
+    if (this.#closing) {
+      conn.close("closing");
+      return;
+    }
+    const listener = await this.#ensureListener(conn);
+    // The scheduler may send work right after the welcome, before the task thread is up:
+    // keep those messages and replay them once it is.
+    const early: SchedulerToWorker[] = [];
+    let welcomed = false;
+    const welcome = new Promise<Extract<SchedulerToWorker, { t: "welcome" }>>((resolve, reject) => {
+      conn.onMessage((m) => {
+        const msg = m as SchedulerToWorker;
+        if (welcomed) early.push(msg);
+        else if (msg.t === "welcome") {
+          welcomed = true;
+          resolve(msg);
+        }
+      });
+      conn.onClose((err) => reject(err ?? new BarnError(ErrorCodes.CONNECTION_LOST, "closed")));
+    });
+    conn.send({
+      t: "register",
+      name: this.#name,
+      address: listener.address,
+      nthreads: this.#o.nthreads ?? 1,
+      resources: { ...(this.#o.resources ?? {}) },
+      memoryLimit: this.#o.memoryLimit,
+    } satisfies WorkerToScheduler);
+    const w = await welcome;
+    this.#conn = conn;
+    this.#id = w.id;
+    this.#lastHeard = Date.now();
+    await this.#startThread(w.id);
+    const bridge = this.#bridge!;
+    for (const p of w.peers) bridge.add(p.id, p.address);
+    conn.onMessage((m) => this.#fromScheduler(m as SchedulerToWorker));
+    for (const m of early) this.#fromScheduler(m);
+    conn.onClose((err) => this.#schedulerLost(err?.message ?? "connection closed"));
+    this.#startHeartbeat(conn);
+    this.#log.info("registered with scheduler", {
+      worker: w.id,
+      scheduler: this.#o.scheduler,
+      peers: w.peers.length,
+      listen: listener.address,
+    });
+    this.onRegistered?.(w.id);
+  }
+
+  async #ensureListener(conn: Connection): Promise<Listener> {
+    if (this.#listener !== undefined) return this.#listener;
+    const host = this.#o.listenHost ?? hostOf(conn.local);
+    const scheme = new URL(
+      this.#o.scheduler.includes("://") ? this.#o.scheduler : `tcp://${this.#o.scheduler}`,
+    ).protocol;
+    const address = `${scheme}//${host.includes(":") ? `[${host}]` : host}:0`;
+    this.#listener = await listen(address, {
+      token: this.#o.token,
+      tls: this.#o.tls,
+      hello: { role: "peer", name: this.#name },
+      onConnection: (c) => {
+        if (c.peer.role !== "peer" || this.#bridge === undefined) c.close("not a peer");
+        else this.#bridge.accept(c);
+      },
+      onRefused: (remote, err) => this.#log.warn("peer refused", { remote, reason: err.message }),
+    });
+    return this.#listener;
+  }
+
+  #startThread(id: WorkerId): Promise<void> {
+    const init: WorkerInit = {
+      id,
+      name: this.#name,
+      nthreads: this.#o.nthreads ?? 1,
+      resources: { ...(this.#o.resources ?? {}) },
+    };
+    const limit = this.#o.memoryLimit;
+    const thread = new Worker(THREAD_MAIN, {
+      workerData: init,
+      ...(limit ? { resourceLimits: { maxOldGenerationSizeMb: Math.ceil(limit / 2 ** 20) } } : {}),
+    });
+    this.#thread = thread;
+    this.#bridge = new PeerBridge(id, thread, this.#o, this.#log.child("peers"));
+    return new Promise((resolve, reject) => {
+      thread.on("message", (msg: FromWorker) => {
+        if (msg.t === "ready") resolve();
+        else this.#conn?.send(msg satisfies WorkerToScheduler);
+      });
+      thread.on("error", (err) => {
+        this.#log.error("task thread failed", { error: err });
+        reject(err);
+      });
+      thread.on("exit", (code) => {
+        if (this.#thread !== thread || this.#closing) return;
+        // Out of memory or a crash in the thread: leave, so the scheduler reschedules at once.
+        this.#log.error("task thread exited; worker leaves", { code });
+        void this.close(`task thread exited with code ${code}`, 1);
+      });
+    });
+  }
+
+  #fromScheduler(msg: SchedulerToWorker): void {
+    this.#lastHeard = Date.now();
+    switch (msg.t) {
+      case "heartbeat-ack":
+        return;
+      case "peer-join":
+        this.#bridge?.add(msg.peer.id, msg.peer.address);
+        return;
+      case "peer-gone":
+        this.#bridge?.remove(msg.peer);
+        return;
+      case "welcome":
+      case "peer":
+        return;
+      case "close":
+        void this.close("scheduler asked to close");
+        return;
+      default:
+        this.#thread?.postMessage(msg satisfies ToWorker);
+    }
+  }
+
+  #startHeartbeat(conn: Connection): void {
+    clearInterval(this.#heartbeat);
+    const every = this.#o.heartbeatMs ?? 1_000;
+    const timeout = this.#o.schedulerTimeoutMs ?? 10_000;
+    this.#heartbeat = setInterval(() => {
+      if (Date.now() - this.#lastHeard > timeout) {
+        conn.close(`no word from the scheduler for ${timeout} ms`);
+        return;
+      }
+      conn.send({ t: "heartbeat" } satisfies WorkerToScheduler);
+    }, every);
+  }
+
+  /** Drop everything this scheduler knew about and register again. */
+  #schedulerLost(reason: string): void {
+    if (this.#closing) return;
+    this.#log.warn("lost the scheduler; reconnecting", { reason });
+    this.#teardown();
+    this.#connectLoop().catch((err: Error) => {
+      this.#log.error("giving up", { reason: err.message });
+      void this.close(err.message, 1);
+    });
+  }
+
+  #teardown(): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    this.#conn = undefined;
+    this.#bridge?.close();
+    this.#bridge = undefined;
+    const t = this.#thread;
+    this.#thread = undefined;
+    void t?.terminate();
+  }
+
+  /** Leave the cluster (telling the scheduler) and stop. */
+  async close(reason = "closed", exitCode = 0): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    const conn = this.#conn;
+    if (conn !== undefined) {
+      conn.send({ t: "goodbye", reason } satisfies WorkerToScheduler);
+      await Promise.race([conn.drained(), sleep(500)]);
+      conn.close(reason);
+    }
+    this.#teardown();
+    await this.#listener?.close();
+    this.#log.info("worker closed", { reason });
+    if (exitCode === 0) this.#finish();
+    else this.#finish(new BarnError(ErrorCodes.WORKER_LOST, reason));
+  }
+}
+
+function hostOf(address: string): string {
+  const u = new URL(address);
+  return u.hostname.replace(/^\[|\]$/g, "");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
