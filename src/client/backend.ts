@@ -56,6 +56,8 @@ export interface CallBatch {
 export interface Backend {
   readonly kind: "sync" | "local" | "processes" | "remote";
   open(client: ClientId, onReports: (reports: BackendReport[]) => void): void;
+  /** Resolves once the backend knows its workers (a remote scheduler answers `open`). */
+  ready?(): Promise<void>;
   /**
    * Submit tasks. `fns` are definitions of functions first used by these tasks; `local` maps a
    * function id to the function itself (the sync backend calls it directly).

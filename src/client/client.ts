@@ -71,6 +71,7 @@ export class Client implements FutureOwner {
     const options = typeof a === "string" ? { ...b, address: a } : { ...a, ...b };
     validateConnectOptions(options);
     const client = new Client(await startBackend(options));
+    await client.#backend.ready?.();
     if (options.setAsDefault !== false) defaultClient = client;
     return client;
   }

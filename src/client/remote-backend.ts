@@ -38,6 +38,9 @@ export class RemoteBackend implements Backend {
   /** Keys the scheduler says are still held somewhere though a fetch missed them. */
   readonly #stillHeld = new Set<Key>();
   #workers: WorkerInfo[] = [];
+  /** Settles with the first workers list (the scheduler's answer to `open`). */
+  readonly #ready: Promise<void>;
+  #gotWorkers: (() => void) | undefined;
   #onReports: ((reports: BackendReport[]) => void) | undefined;
   /** Messages wait here while a bundle is being built, so order is kept. */
   #queue: Promise<void> = Promise.resolve();
@@ -49,6 +52,9 @@ export class RemoteBackend implements Backend {
   private constructor(conn: Connection, address: string) {
     this.#conn = conn;
     this.#address = address;
+    this.#ready = new Promise((resolve) => {
+      this.#gotWorkers = resolve;
+    });
     conn.onMessage((m) => this.#onMessage(m as SchedulerToClient));
     conn.onClose((err) => this.#onClose(err));
   }
@@ -65,6 +71,10 @@ export class RemoteBackend implements Backend {
   open(client: ClientId, onReports: (reports: BackendReport[]) => void): void {
     this.#onReports = onReports;
     this.#send({ t: "open", client });
+  }
+
+  ready(): Promise<void> {
+    return this.#lost === undefined ? this.#ready : Promise.reject(this.#lost);
   }
 
   submit(
@@ -219,6 +229,7 @@ export class RemoteBackend implements Backend {
         return;
       case "workers":
         this.#workers = msg.workers.map((w) => ({ id: w.id, name: w.name, nthreads: w.nthreads }));
+        this.#gotWorkers?.();
         return;
       case "reply": {
         const r = this.#requests.get(msg.id);
@@ -241,6 +252,7 @@ export class RemoteBackend implements Backend {
         "; results not gathered yet are gone with it. Fix: check the scheduler, then connect a new client and resubmit.",
     );
     this.#lost = lost;
+    this.#gotWorkers?.();
     for (const r of this.#requests.values()) r.reject(lost);
     this.#requests.clear();
     if (!this.#closing) this.#onReports?.([{ type: "connection-lost", error: errorToData(lost) }]);
