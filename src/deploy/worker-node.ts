@@ -282,8 +282,12 @@ export class WorkerNode {
     this.#closing = true;
     const conn = this.#conn;
     if (conn !== undefined) {
-      conn.send({ t: "goodbye", reason } satisfies WorkerToScheduler);
-      await Promise.race([conn.drained(), sleep(500)]);
+      // A clean exit says goodbye, so its tasks move without counting as a death; a crash
+      // (the task thread died) just drops the link, and counts against the task that ran.
+      if (exitCode === 0) {
+        conn.send({ t: "goodbye", reason } satisfies WorkerToScheduler);
+        await Promise.race([conn.drained(), sleep(500)]);
+      }
       conn.close(reason);
     }
     this.#teardown();

@@ -327,7 +327,28 @@ describe("TLS", { timeout: 60_000 }, () => {
   });
 });
 
-describe("Client.connect({ processes: true })", { timeout: 60_000 }, () => {
+describe("Client.connect({ processes: true })", { timeout: 90_000 }, () => {
+  test("a task that keeps killing its worker fails with KILLED_WORKER instead of looping", async () => {
+    const c = await Client.connect({
+      processes: true,
+      workers: 2,
+      setAsDefault: false,
+      schedulerConfig: { allowedFailures: 1 },
+    });
+    try {
+      const deadly = c.submit(() => process.exit(3));
+      await assert.rejects(
+        deadly.result(),
+        (e: unknown) => e instanceof BarnError && e.code === ErrorCodes.KILLED_WORKER,
+      );
+      // The cluster recovers and keeps serving.
+      await until(() => c.workers().length === 2, 20_000, "replacement workers");
+      assert.equal(await c.submit((x: number) => x + 1, 1), 2);
+    } finally {
+      await c.close();
+    }
+  });
+
   test("runs tasks on local worker processes and survives kill -9 of one", async () => {
     const c = await Client.connect({ processes: true, workers: 2, setAsDefault: false });
     try {

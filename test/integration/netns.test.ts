@@ -108,7 +108,12 @@ const sums = [];
 for (let g = 0; g < 12; g++) sums.push(c.submit((...xs) => xs.reduce((s, a) => s + a[0] * a.length, 0), ...parts.slice(g * 10, g * 10 + 10)));
 const total = await c.submit((...s) => s.reduce((a, b) => a + b, 0), ...sums);
 const workers = c.workers().map((w) => w.name).sort();
-process.stdout.write(JSON.stringify({ total, workers }) + "\\n");
+let w2Done = 0;
+for (const p of parts) {
+  const story = await c.story(p.key);
+  if (story.some((r) => r.to === "memory" && r.stimulusId.startsWith("report-w2"))) w2Done++;
+}
+process.stdout.write(JSON.stringify({ total, workers, w2Done }) + "\\n");
 await c.close();
 process.exit(0);
 `,
@@ -127,7 +132,8 @@ process.exit(0);
     ip("-n", HUB, "link", "set", `${TAG}bw2`, "down");
     await scheduler.proc.waitFor((r) => r.msg === "worker lost" && r.worker === "w2", 30_000);
     assert.equal(await exited, 0, `client failed; output: ${out}`);
-    const res = JSON.parse(out.trim()) as { total: number; workers: string[] };
+    const res = JSON.parse(out.trim()) as { total: number; workers: string[]; w2Done: number };
+    assert.ok(res.w2Done > 0, "w2 had finished tasks before its link was cut");
     const expected = Array.from({ length: 120 }, (_, i) => i * 1000).reduce((a, b) => a + b, 0);
     assert.equal(res.total, expected);
     assert.deepEqual(res.workers, ["w1"], "the cut worker left the cluster");
