@@ -57,7 +57,8 @@ export class SchedulerServer {
   constructor(options: SchedulerServerOptions = {}) {
     this.state = new SchedulerState({
       ...(options.config ? { config: options.config } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
+      // The shell owns the clock: real time (seconds) unless a test injects one.
+      clock: options.clock ?? (() => performance.now() / 1000),
     });
   }
 

@@ -165,6 +165,27 @@ describe("a cluster of worker processes over tcp", { timeout: 180_000 }, () => {
     }
   });
 
+  test("resources and restrictions are honoured across processes", async () => {
+    const gpu = await startWorker(
+      scheduler.address,
+      ["--name", "gpu", "--resources", "GPU=1"],
+      ENV,
+    );
+    try {
+      await until(() => client.workers().some((w) => w.name === "gpu"), 10_000, "gpu worker");
+      const onGpu = client
+        .with({ resources: { GPU: 1 } })
+        .map((_: number) => process.pid, [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(await client.gather(onGpu), Array(6).fill(gpu.child.pid));
+      const onW1 = client.with({ workers: ["w1"] }).map((_: number) => process.pid, [1, 2, 3]);
+      assert.deepEqual(await client.gather(onW1), Array(3).fill(workers[1]!.child.pid));
+    } finally {
+      gpu.kill("SIGTERM");
+      await gpu.exited;
+      await until(() => !client.workers().some((w) => w.name === "gpu"), 10_000, "gpu gone");
+    }
+  });
+
   test("kill -9 of a worker in the middle of a 10,000-task graph still gives the right result", async () => {
     for (let run = 0; run < 5; run++) {
       const { graph, expected } = bigGraph(run);
