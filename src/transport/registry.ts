@@ -39,6 +39,12 @@ export function listen(address: string, options: ListenOptions): Promise<Listene
   if (typeof options.onConnection !== "function") {
     throw new OptionError("listen() needs onConnection: a function called with each connection");
   }
+  const h = options.handshakeTimeoutMs;
+  if (h !== undefined && !(Number.isFinite(h) && h > 0)) {
+    throw new OptionError(
+      `handshakeTimeoutMs must be a positive number of milliseconds, got ${String(h)}`,
+    );
+  }
   const { transport, url } = resolve(address);
   return transport.listen(url, options);
 }

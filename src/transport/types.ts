@@ -90,6 +90,11 @@ export interface ListenOptions extends SecurityOptions {
   /** Called when a connection failed its handshake (wrong token, version...): for logs. */
   readonly onRefused?: ((remote: string, error: Error) => void) | undefined;
   /**
+   * Drop a connection that has not completed the handshake after this long, so silent
+   * strangers do not hold sockets. Default 10 s.
+   */
+  readonly handshakeTimeoutMs?: number | undefined;
+  /**
    * Allow binding a non-loopback address without a token or TLS. Default false: such a bind is
    * refused with INSECURE_BIND, since a worker runs whatever code its scheduler sends.
    */
