@@ -80,6 +80,7 @@ export interface SecurityOptions {
     | undefined;
 }
 
+/** Options of `listen()`: who this end is, what to do with connections, limits. */
 export interface ListenOptions extends SecurityOptions {
   /** What this end says about itself in handshakes. */
   readonly hello: Hello;
@@ -101,13 +102,17 @@ export interface ListenOptions extends SecurityOptions {
   readonly allowInsecure?: boolean | undefined;
 }
 
+/** Options of `connect()`: who this end is, the time allowed, limits. */
 export interface ConnectOptions extends SecurityOptions {
+  /** What this end says about itself in the handshake. */
   readonly hello: Hello;
   /** Give up connecting (and handshaking) after this long. Default 10 s. */
   readonly timeoutMs?: number | undefined;
+  /** Largest frame accepted from the server, bytes. Default 1 GiB. */
   readonly maxFrameBytes?: number | undefined;
 }
 
+/** A listening endpoint, from `listen()`. */
 export interface Listener {
   /** The address others connect to, with the real port when 0 was asked for. */
   readonly address: string;

@@ -104,6 +104,15 @@ for (const w of wires) {
       assert.ok((p.server.stats?.messagesReceived ?? 0) >= n);
     });
 
+    test("bufferedBytes counts what is queued and drained() waits until it is low", async () => {
+      const got = receive(p.server, 1);
+      p.client.send({ blob: new Uint8Array(8 * 1024 * 1024) });
+      if (w.name !== "inproc") assert.ok(p.client.bufferedBytes >= 8 * 1024 * 1024);
+      await p.client.drained();
+      assert.ok(p.client.bufferedBytes < 1024 * 1024);
+      assert.equal(((await got)[0] as { blob: Uint8Array }).blob.length, 8 * 1024 * 1024);
+    });
+
     test("close on one end reports CONNECTION_LOST on the other and a clean close here", async () => {
       const q = await pair(w.address.replace("roundtrip", "roundtrip-close"), w.listen, w.connect);
       const serverClosed = closed(q.server);

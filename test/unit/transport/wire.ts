@@ -7,8 +7,7 @@ import { barnVersion, PROTOCOL_VERSION } from "../../../src/transport/version.js
 /** The bytes of one message as Barn frames it. */
 export function frameOf(msg: unknown): Buffer {
   const enc = encodeMessage(msg);
-  const body = Buffer.concat(enc.head);
-  const parts: Uint8Array[] = [frameHeader(body.length), body];
+  const parts: Uint8Array[] = [enc.head, enc.body];
   for (const b of enc.buffers) parts.push(frameHeader(b.byteLength), b);
   return Buffer.concat(parts);
 }
