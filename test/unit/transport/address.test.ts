@@ -49,9 +49,9 @@ test("isLoopback: 127.0.0.0/8, ::1 and localhost only", () => {
   }
 });
 
-test("an unknown scheme is INVALID_OPTION listing the known ones", () => {
-  assert.throws(
-    () => listen("udp://127.0.0.1:0", { hello: serverHello, onConnection: () => {} }),
+test("an unknown scheme is INVALID_OPTION listing the known ones", async () => {
+  await assert.rejects(
+    listen("udp://127.0.0.1:0", { hello: serverHello, onConnection: () => {} }),
     (e: unknown) =>
       (e as { code?: string }).code === ErrorCodes.INVALID_OPTION &&
       /unknown transport "udp:\/\/".*inproc:\/\/, tcp:\/\/, tls:\/\/, ws:\/\/, wss:\/\//.test(
@@ -61,7 +61,7 @@ test("an unknown scheme is INVALID_OPTION listing the known ones", () => {
   assert.deepEqual(knownSchemes(), ["inproc", "tcp", "tls", "ws", "wss"]);
 });
 
-test("bad options are INVALID_OPTION at the boundary", () => {
+test("bad options are INVALID_OPTION at the boundary", async () => {
   const bad = [
     { hello: { role: "boss", name: "x" } },
     { hello: clientHello, maxFrameBytes: -1 },
@@ -69,7 +69,7 @@ test("bad options are INVALID_OPTION at the boundary", () => {
     { hello: clientHello, token: "" },
   ];
   for (const o of bad) {
-    assert.throws(() => connect("tcp://127.0.0.1:1", o as never), {
+    await assert.rejects(connect("tcp://127.0.0.1:1", o as never), {
       code: ErrorCodes.INVALID_OPTION,
     });
   }
