@@ -54,6 +54,11 @@ export class FrameParser {
    */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.#failed !== undefined) throw this.#failed;
+    // V8 copies from a Uint8Array subclass (node's Buffer) element by element, ~16x slower
+    // than from a plain Uint8Array: view the same bytes as a plain one.
+    if (chunk.constructor !== Uint8Array) {
+      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
     const frames: Uint8Array[] = [];
     let at = 0;
     while (at < chunk.length) {

@@ -28,6 +28,7 @@ export type HandshakeMessage =
 /** Which end of the connection this machine runs: the listener or the connector. */
 export type Side = "server" | "client";
 
+/** One end's side of the handshake: what it says, and the injected nonce and crypto. */
 export interface HandshakeConfig {
   readonly side: Side;
   readonly hello: Hello;

@@ -29,7 +29,7 @@ const CLOSE = Symbol("inproc-close");
 export const inprocTransport: Transport = {
   schemes: ["inproc"],
   async listen(url: URL, options: ListenOptions): Promise<Listener> {
-    const name = url.host;
+    const name = url.hostname;
     if (listeners.has(name)) {
       throw new OptionError(
         `inproc://${name} is already listening in this process: pick another name or close the other listener`,
@@ -44,7 +44,7 @@ export const inprocTransport: Transport = {
     };
   },
   connect(url: URL, options: ConnectOptions): Promise<Connection> {
-    const name = url.host;
+    const name = url.hostname;
     const server = listeners.get(name);
     if (server === undefined) {
       return Promise.reject(

@@ -34,17 +34,26 @@ export function knownSchemes(): string[] {
  * Listen at `address` (`tcp://host:port`, `host:port`, `tls://`, `ws://`, `wss://`,
  * `inproc://name`; port 0 picks a free one, see `Listener.address`).
  */
-export function listen(address: string, options: ListenOptions): Promise<Listener> {
+export async function listen(address: string, options: ListenOptions): Promise<Listener> {
   validateCommon(options);
   if (typeof options.onConnection !== "function") {
     throw new OptionError("listen() needs onConnection: a function called with each connection");
+  }
+  const h = options.handshakeTimeoutMs;
+  if (h !== undefined && !(Number.isFinite(h) && h > 0)) {
+    throw new OptionError(
+      `handshakeTimeoutMs must be a positive number of milliseconds, got ${String(h)}`,
+    );
   }
   const { transport, url } = resolve(address);
   return transport.listen(url, options);
 }
 
-/** Connect to `address` and run the handshake; rejects with the BarnError that stopped it. */
-export function connect(address: string, options: ConnectOptions): Promise<Connection> {
+/**
+ * Connect to `address` and run the handshake; rejects with the BarnError that stopped it (bad
+ * options and addresses reject too, with INVALID_OPTION).
+ */
+export async function connect(address: string, options: ConnectOptions): Promise<Connection> {
   validateCommon(options);
   const t = options.timeoutMs;
   if (t !== undefined && !(Number.isFinite(t) && t > 0)) {

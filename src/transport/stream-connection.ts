@@ -26,6 +26,7 @@ export type WriteMode =
   /** concatenate into messages of at most this many bytes (WebSockets: one message per write). */
   | { readonly messageBytes: number };
 
+/** How to run one stream connection (filled in by the transports from Listen/ConnectOptions). */
 export interface StreamConnectionOptions {
   readonly side: Side;
   readonly hello: Hello;
@@ -160,12 +161,10 @@ export class StreamConnection implements Connection {
 
   #enqueue(msg: unknown): void {
     const enc = encodeMessage(msg);
-    const [count, body] = enc.head;
-    this.#pending.push(frameHeader(count.length + body.length), count, body);
+    this.#pending.push(enc.head, enc.body);
     for (const b of enc.buffers) this.#pending.push(frameHeader(b.byteLength), b);
-    const bytes = enc.bytes + 4 * (1 + enc.buffers.length);
-    this.#pendingBytes += bytes;
-    this.stats.bytesSent += bytes;
+    this.#pendingBytes += enc.bytes;
+    this.stats.bytesSent += enc.bytes;
   }
 
   #flush(): void {
@@ -177,9 +176,13 @@ export class StreamConnection implements Connection {
     this.stats.writes++;
     const mode = this.#options.writeMode ?? "writev";
     if (mode === "writev") {
-      this.#stream.cork();
-      for (const c of chunks) this.#stream.write(c);
-      this.#stream.uncork();
+      const parts = coalesce(chunks);
+      if (parts.length === 1) this.#stream.write(parts[0]!);
+      else {
+        this.#stream.cork();
+        for (const c of parts) this.#stream.write(c);
+        this.#stream.uncork();
+      }
     } else {
       for (const m of groupChunks(chunks, mode.messageBytes)) this.#stream.write(m);
     }
@@ -293,6 +296,35 @@ export class StreamConnection implements Connection {
     if (this.bufferedBytes >= LOW_WATER_BYTES) return;
     for (const w of this.#drainWaiters.splice(0)) w();
   }
+}
+
+/** Below this, chunks are copied together rather than written as iovecs of their own. */
+const COALESCE_BYTES = 64 * 1024;
+
+/**
+ * Join each run of small chunks into one buffer; large chunks (the caller's binary data) stay
+ * as they are. Thousands of tiny iovecs in one writev cost more than copying them once.
+ */
+export function coalesce(chunks: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  let size = 0;
+  const flushRun = () => {
+    if (run.length > 0) out.push(run.length === 1 ? run[0]! : Buffer.concat(run, size));
+    run = [];
+    size = 0;
+  };
+  for (const c of chunks) {
+    if (c.byteLength >= COALESCE_BYTES) {
+      flushRun();
+      out.push(c);
+    } else {
+      run.push(c);
+      size += c.byteLength;
+    }
+  }
+  flushRun();
+  return out;
 }
 
 /** Concatenate chunks into messages of at most `max` bytes (splitting large chunks). */

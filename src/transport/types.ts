@@ -80,6 +80,7 @@ export interface SecurityOptions {
     | undefined;
 }
 
+/** Options of `listen()`: who this end is, what to do with connections, limits. */
 export interface ListenOptions extends SecurityOptions {
   /** What this end says about itself in handshakes. */
   readonly hello: Hello;
@@ -90,19 +91,28 @@ export interface ListenOptions extends SecurityOptions {
   /** Called when a connection failed its handshake (wrong token, version...): for logs. */
   readonly onRefused?: ((remote: string, error: Error) => void) | undefined;
   /**
+   * Drop a connection that has not completed the handshake after this long, so silent
+   * strangers do not hold sockets. Default 10 s.
+   */
+  readonly handshakeTimeoutMs?: number | undefined;
+  /**
    * Allow binding a non-loopback address without a token or TLS. Default false: such a bind is
    * refused with INSECURE_BIND, since a worker runs whatever code its scheduler sends.
    */
   readonly allowInsecure?: boolean | undefined;
 }
 
+/** Options of `connect()`: who this end is, the time allowed, limits. */
 export interface ConnectOptions extends SecurityOptions {
+  /** What this end says about itself in the handshake. */
   readonly hello: Hello;
   /** Give up connecting (and handshaking) after this long. Default 10 s. */
   readonly timeoutMs?: number | undefined;
+  /** Largest frame accepted from the server, bytes. Default 1 GiB. */
   readonly maxFrameBytes?: number | undefined;
 }
 
+/** A listening endpoint, from `listen()`. */
 export interface Listener {
   /** The address others connect to, with the real port when 0 was asked for. */
   readonly address: string;

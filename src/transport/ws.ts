@@ -61,10 +61,14 @@ export const wsTransport: Transport = {
         perMessageDeflate: false,
         ...(scheme === "wss" ? clientTlsOptions(options, host) : {}),
       });
+      // The stream must exist before the first message: the server's hello may arrive in the
+      // same turn as "open", and ws drops messages nobody listens to.
+      const stream = createWebSocketStream(ws);
+      stream.on("error", () => {}); // reported through the ws "error" event or the connection
       return {
         emitter: ws,
         ready: "open",
-        stream: () => createWebSocketStream(ws),
+        stream: () => stream,
         local: () => {
           // ws keeps its socket private; the local address is only for logs.
           const sock = (
