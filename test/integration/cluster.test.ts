@@ -24,7 +24,7 @@ import {
   task,
 } from "../../src/index.js";
 import { encodeMessage, MessageReader } from "../../src/transport/codec.js";
-import { FrameParser, frameHeader } from "../../src/transport/framing.js";
+import { FrameParser } from "../../src/transport/framing.js";
 import { PROTOCOL_VERSION } from "../../src/transport/index.js";
 import {
   barn,
@@ -408,8 +408,7 @@ async function assertVersionRefused(address: string): Promise<void> {
         nonce: "00".repeat(16),
         hello: { role: "worker", name: "from-the-future" },
       });
-      const payload = Buffer.concat([enc.head[0], enc.head[1]]);
-      s.write(Buffer.concat([frameHeader(payload.length), payload]));
+      s.write(Buffer.concat([enc.head, enc.body]));
     });
     const parser = new FrameParser();
     const reader = new MessageReader();
