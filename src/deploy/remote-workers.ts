@@ -113,7 +113,13 @@ export class RemoteWorkers implements WorkerPool {
         return;
       }
       member.lastSeen = Date.now();
-      this.#onMessage(member, msg);
+      try {
+        this.#onMessage(member, msg);
+      } catch (err) {
+        // A malformed message from a worker: drop that worker, keep serving everyone else.
+        this.#log.error("bad message from worker; closing it", { worker: member.id, error: err });
+        conn.close("malformed message");
+      }
     });
     conn.onClose((err) => {
       if (member !== undefined) this.#lost(member, err ? err.message : "connection closed");

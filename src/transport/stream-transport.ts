@@ -129,7 +129,7 @@ export function listenerOf(
     server.once("error", (err) => {
       reject(
         new BarnError(
-          ErrorCodes.CONNECT_FAILED,
+          ErrorCodes.LISTEN_FAILED,
           `cannot listen on ${formatAddress({ scheme, host, port, path })} (${err.message}): choose a free port (0 picks one) or an address of this machine`,
           { cause: err },
         ),

@@ -115,7 +115,9 @@ test("listening twice on one port is a clear error", { timeout: 10_000 }, async 
   const l = await listen("tcp://127.0.0.1:0", { hello: serverHello, onConnection: () => {} });
   await assert.rejects(
     listen(l.address, { hello: serverHello, onConnection: () => {} }),
-    (e: unknown) => /cannot listen on .*choose a free port/.test((e as Error).message),
+    (e: unknown) =>
+      (e as { code?: string }).code === "BARN_LISTEN_FAILED" &&
+      /cannot listen on .*choose a free port/.test((e as Error).message),
   );
   await l.close();
 });
