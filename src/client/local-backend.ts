@@ -177,6 +177,7 @@ export class LocalBackend implements Backend {
 
   async close(client: ClientId): Promise<void> {
     this.server.removeClient(client);
+    this.server.close();
     await this.cluster.close();
   }
 }

@@ -35,6 +35,8 @@ interface LinkState {
   readonly sentFns: Set<string>;
   compute: ComputeTask[];
   free: Key[];
+  /** Keys to ask the worker to give up (work stealing). */
+  steal: Key[];
 }
 
 export interface SchedulerServerOptions {
@@ -50,13 +52,33 @@ export class SchedulerServer {
   #events: SchedulerEvent[] = [];
   #scheduled = false;
   #stim = 0;
+  /** The work-stealing timer (unref'd: it never keeps the process alive); null once closed. */
+  #balanceTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: SchedulerServerOptions = {}) {
     this.state = new SchedulerState({
       ...(options.config ? { config: options.config } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
+    const { workStealing, workStealingInterval } = this.state.config;
+    if (workStealing) {
+      this.#balanceTimer = setInterval(this.#balance, workStealingInterval * 1000);
+      this.#balanceTimer.unref();
+    }
   }
+
+  /** Stop the work-stealing timer. */
+  close(): void {
+    if (this.#balanceTimer !== null) clearInterval(this.#balanceTimer);
+    this.#balanceTimer = null;
+  }
+
+  /** Timer tick: a balance event, only when some worker idles while another has a backlog. */
+  readonly #balance = (): void => {
+    if (this.state.wantsBalance()) {
+      this.enqueue({ type: "balance", stimulusId: this.stimulus("balance") });
+    }
+  };
 
   /** A new stimulus id, unique in this server. */
   stimulus(what: string): string {
@@ -84,7 +106,7 @@ export class SchedulerServer {
     link: WorkerLink,
     info: { name: string; nthreads: number; resources: Record<string, number> },
   ): void {
-    this.#links.set(id, { link, sentFns: new Set(), compute: [], free: [] });
+    this.#links.set(id, { link, sentFns: new Set(), compute: [], free: [], steal: [] });
     this.enqueue({
       type: "add-worker",
       stimulusId: this.stimulus("add-worker"),
@@ -127,6 +149,19 @@ export class SchedulerServer {
     for (const [key, holder] of msg.missing) {
       this.#events.push({ type: "missing-data", stimulusId, worker, key, holder });
     }
+    if (msg.stolen !== undefined) {
+      for (const [key, state, stolen, runId] of msg.stolen) {
+        this.#events.push({
+          type: "steal-response",
+          stimulusId,
+          worker,
+          key,
+          state,
+          stolen,
+          runId,
+        });
+      }
+    }
     this.#schedule();
   }
 
@@ -161,6 +196,9 @@ export class SchedulerServer {
           if (ls !== undefined) for (const k of ins.keys) ls.free.push(k);
           break;
         }
+        case "steal-request":
+          this.#links.get(ins.worker)?.steal.push(ins.key);
+          break;
         case "key-in-memory":
         case "key-erred":
         case "key-cancelled": {
@@ -179,7 +217,7 @@ export class SchedulerServer {
   };
 
   #send(ls: LinkState, stim: string): void {
-    if (ls.compute.length === 0 && ls.free.length === 0) return;
+    if (ls.compute.length === 0 && ls.free.length === 0 && ls.steal.length === 0) return;
     const fns = this.#newFunctions(ls);
     const compute = ls.compute.length > 0 ? packCompute(ls.compute) : undefined;
     const msg: ToWorker = {
@@ -188,9 +226,11 @@ export class SchedulerServer {
       ...(fns.length > 0 ? { fns } : {}),
       ...(compute !== undefined ? { compute } : {}),
       ...(ls.free.length > 0 ? { free: joinKeys(ls.free) } : {}),
+      ...(ls.steal.length > 0 ? { steal: joinKeys(ls.steal) } : {}),
     };
     ls.compute = [];
     ls.free = [];
+    ls.steal = [];
     ls.link.post(msg, compute === undefined ? undefined : packedTransfer(compute));
   }
 

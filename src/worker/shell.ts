@@ -48,6 +48,7 @@ export class WorkerShell {
   #finished: (Key | number)[] = [];
   #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
   #missing: (readonly [Key, WorkerId])[] = [];
+  #stolen: (readonly [Key, string, boolean, number | undefined])[] = [];
   #pumpScheduled = false;
   #nextId = 1;
   #stim = 0;
@@ -137,6 +138,9 @@ export class WorkerShell {
         });
       });
       this.#schedulePump();
+    }
+    if (msg.steal !== undefined && msg.steal.length > 0) {
+      this.#push({ type: "steal-request", stimulusId, keys: splitKeys(msg.steal) });
     }
   }
 
@@ -240,6 +244,13 @@ export class WorkerShell {
       case "send-missing-data":
         this.#missing.push([ins.key, ins.holder]);
         break;
+      case "send-steal-response": {
+        // The answer names the attempt it is about; a task given up forgets its runId.
+        const runId = this.#runIds.get(ins.key);
+        if (ins.stolen) this.#runIds.delete(ins.key);
+        this.#stolen.push([ins.key, ins.state, ins.stolen, runId]);
+        break;
+      }
       default:
         ins satisfies never;
     }
@@ -297,7 +308,12 @@ export class WorkerShell {
   }
 
   #flush(): void {
-    if (this.#finished.length === 0 && this.#erred.length === 0 && this.#missing.length === 0) {
+    if (
+      this.#finished.length === 0 &&
+      this.#erred.length === 0 &&
+      this.#missing.length === 0 &&
+      this.#stolen.length === 0
+    ) {
       return;
     }
     const msg: FromWorker = {
@@ -305,10 +321,12 @@ export class WorkerShell {
       finished: this.#finished,
       erred: this.#erred,
       missing: this.#missing,
+      ...(this.#stolen.length > 0 ? { stolen: this.#stolen } : {}),
     };
     this.#finished = [];
     this.#erred = [];
     this.#missing = [];
+    this.#stolen = [];
     this.#toScheduler.postMessage(msg);
   }
 
