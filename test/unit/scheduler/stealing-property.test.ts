@@ -16,6 +16,7 @@ test("random interleavings with work stealing keep the state valid and the value
     ...spec,
     workStealing: true,
     durationScale: 100 as const,
+    saturation: 2 as const,
     // one action in four is a balance event (op 19)
     actions: spec.actions.map((a, i) => (i % 4 === 3 ? Math.floor(a / 20) * 20 + 19 : a)),
   }));
@@ -30,5 +31,5 @@ test("random interleavings with work stealing keep the state valid and the value
     throw new Error(`${fc.defaultReportMessage(out)}\n${e instanceof Error ? e.stack : String(e)}`);
   }
   if (process.env.BARN_TRACE_STEALS === "1") console.log(`stolen: ${stolen}`);
-  assert.ok(stolen > 20, `only ${stolen} tasks were stolen in all runs`);
+  assert.ok(stolen >= 5, `only ${stolen} tasks were stolen in all runs`);
 });
