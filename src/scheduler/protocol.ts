@@ -187,8 +187,6 @@ export interface StealResponse {
   readonly stolen: boolean;
   /** The task's state on the victim when the request arrived (for the story). */
   readonly state: string;
-  /** The runId of the victim's attempt (see TaskFinished.runId): an answer about an older one is ignored. */
-  readonly runId?: number | undefined;
 }
 
 export type SchedulerInstruction =

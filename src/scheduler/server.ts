@@ -150,7 +150,7 @@ export class SchedulerServer {
       this.#events.push({ type: "missing-data", stimulusId, worker, key, holder });
     }
     if (msg.stolen !== undefined) {
-      for (const [key, state, stolen, runId] of msg.stolen) {
+      for (const [key, state, stolen] of msg.stolen) {
         this.#events.push({
           type: "steal-response",
           stimulusId,
@@ -158,7 +158,6 @@ export class SchedulerServer {
           key,
           state,
           stolen,
-          runId,
         });
       }
     }

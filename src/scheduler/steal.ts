@@ -190,7 +190,9 @@ function requestSteal(
 
 /**
  * The victim answered. Only an answer about the steal in flight for this very attempt counts:
- * the task is still processing on the victim (any other way out made the record stale). Stolen:
+ * the task is still processing on the victim (any other way out made the record stale). The
+ * victim answers by key; it cannot confuse attempts because a key is never asked for again
+ * before the answer to the previous request came (the stale record stays till then). Stolen:
  * the task moves to the thief (or, if it left, to the best worker now) with a new runId, so a
  * late result of the victim's attempt would be ignored. Not stolen: nothing moves.
  */
@@ -199,7 +201,7 @@ export function stealResponse(s: SchedulerCore, ev: StealResponse): void {
   const ts = s.tasks.get(ev.key);
   if (st === undefined || st.victim.id !== ev.worker) return; // not asked of it (or it left)
   s.steals.delete(ev.key);
-  if (!st.live || ts !== st.ts || (ev.runId !== undefined && ev.runId !== st.runId)) {
+  if (!st.live || ts !== st.ts) {
     if (ts !== undefined) s.note(ts, `steal answer from ${ev.worker} ignored: the task moved on`);
     return;
   }

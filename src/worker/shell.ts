@@ -48,7 +48,7 @@ export class WorkerShell {
   #finished: (Key | number)[] = [];
   #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
   #missing: (readonly [Key, WorkerId])[] = [];
-  #stolen: (readonly [Key, string, boolean, number | undefined])[] = [];
+  #stolen: (readonly [Key, string, boolean])[] = [];
   #pumpScheduled = false;
   #nextId = 1;
   #stim = 0;
@@ -244,13 +244,10 @@ export class WorkerShell {
       case "send-missing-data":
         this.#missing.push([ins.key, ins.holder]);
         break;
-      case "send-steal-response": {
-        // The answer names the attempt it is about; a task given up forgets its runId.
-        const runId = this.#runIds.get(ins.key);
-        if (ins.stolen) this.#runIds.delete(ins.key);
-        this.#stolen.push([ins.key, ins.state, ins.stolen, runId]);
+      case "send-steal-response":
+        if (ins.stolen) this.#runIds.delete(ins.key); // a task given up reports nothing
+        this.#stolen.push([ins.key, ins.state, ins.stolen]);
         break;
-      }
       default:
         ins satisfies never;
     }

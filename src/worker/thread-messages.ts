@@ -55,11 +55,8 @@ export type FromWorker =
       readonly erred: readonly (readonly [Key, ErrorData, number | undefined])[];
       /** Pairs: key, the holder that did not have it. */
       readonly missing: readonly (readonly [Key, WorkerId])[];
-      /**
-       * Answers to steal requests: key, its state here when asked, whether it was given up,
-       * and the runId of the compute-task it was about.
-       */
-      readonly stolen?: readonly (readonly [Key, string, boolean, number | undefined])[];
+      /** Answers to steal requests: key, its state here when asked, whether it was given up. */
+      readonly stolen?: readonly (readonly [Key, string, boolean])[];
     }
   | {
       readonly t: "data";

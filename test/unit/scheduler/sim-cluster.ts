@@ -189,7 +189,6 @@ export class SimCluster {
       key,
       stolen,
       state: ct === undefined ? (w.store.has(key) ? "memory" : "released") : "ready",
-      runId: ct?.runId,
     });
   }
 
