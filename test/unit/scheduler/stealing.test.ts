@@ -379,3 +379,15 @@ test("balance with no idle worker does nothing", () => {
   assert.equal(s.wantsBalance(), false);
   assert.deepEqual(s.handle([balance()]), []);
 });
+
+test("work-stealing options are validated with errors that name them", () => {
+  assert.throws(
+    () => scheduler({ workStealingInterval: 0 }),
+    /workStealingInterval must be a positive number/,
+  );
+  assert.throws(() => scheduler({ bandwidth: -1 }), /bandwidth must be a positive number/);
+  assert.throws(
+    () => scheduler({ workStealing: "yes" as unknown as boolean }),
+    /workStealing must be a boolean/,
+  );
+});
