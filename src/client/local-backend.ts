@@ -195,7 +195,10 @@ export class LocalBackend implements Backend {
 
   async close(client: ClientId): Promise<void> {
     this.server.removeClient(client);
-    if (this.#ownsPool) await this.cluster.close();
+    if (this.#ownsPool) {
+      this.server.close();
+      await this.cluster.close();
+    }
     await this.#onClose?.();
   }
 }

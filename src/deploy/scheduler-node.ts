@@ -116,6 +116,7 @@ export class SchedulerNode {
     if (this.#closed) return;
     this.#closed = true;
     await this.#listener?.close();
+    this.server.close();
     await this.workers.close();
     this.log.info("scheduler closed");
   }

@@ -24,6 +24,7 @@ import type {
 } from "./protocol.js";
 import { TaskQueue } from "./queue.js";
 import { placementHolds, speculationTarget } from "./speculate.js";
+import type { InFlightSteal } from "./steal.js";
 import { formatStory } from "./story.js";
 import { lostError } from "./task-errors.js";
 import { TaskGroup } from "./task-group.js";
@@ -55,6 +56,13 @@ export class SchedulerCore {
   readonly queue = new TaskQueue();
   /** Tasks in state no-worker, retried when a worker joins. */
   readonly noWorker = new Set<TaskState>();
+  /**
+   * Steals requested and not answered, by key (steal.ts). Invariant: a live one's task is
+   * processing on its victim, in the attempt the request was about; one whose task left
+   * processing there is kept, not live, until the answer comes (transitions.ts unassign); a
+   * removed victim's are dropped.
+   */
+  readonly steals = new Map<Key, InFlightSteal>();
   readonly log: TransitionLog;
   /** Live tasks per state code (forgotten is not counted). */
   readonly counts: number[] = new Array<number>(NSTATES).fill(0);
@@ -123,11 +131,17 @@ export class SchedulerCore {
     if (fn === undefined) throw this.internal(ts, `illegal transition ${from} -> ${to}`);
     fn(this, ts, ws);
     const now = ts.state;
-    if (now === from) return;
+    if (now === from && a !== b) return;
     const c = now === to ? b : stateCode(now);
     this.counts[a]!--;
     this.counts[c]!++;
     this.log.record(ts.key, a, c, this.stimulusId, this.now);
+  }
+
+  /** Log something that happened to `ts` without a state change (work stealing). */
+  note(ts: TaskState, what: string): void {
+    const c = stateCode(ts.state);
+    this.log.record(ts.key, c, c, this.stimulusId, this.now, what);
   }
 
   /** Ask for `ts` to move to `to` once the current transition is done. */

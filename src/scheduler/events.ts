@@ -7,6 +7,7 @@ import {
 } from "./client-events.js";
 import type { SchedulerCore } from "./core.js";
 import type { SchedulerEvent } from "./protocol.js";
+import { balance, stealResponse } from "./steal.js";
 import { updateGraph } from "./update-graph.js";
 import {
   addWorker,
@@ -54,6 +55,12 @@ export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
       return;
     case "missing-data":
       missingData(s, ev);
+      return;
+    case "balance":
+      balance(s, ev);
+      return;
+    case "steal-response":
+      stealResponse(s, ev);
       return;
     default:
       ev satisfies never;

@@ -14,12 +14,15 @@ export interface TransitionRecord {
   readonly stimulusId: string;
   /** The injected clock's time (seconds) of the handle() call that made it. */
   readonly time: number;
+  /** What happened besides the state change (work stealing: requests and answers). */
+  readonly note?: string;
 }
 
 export class TransitionLog {
   readonly capacity: number;
   readonly #keys: Key[];
   readonly #stims: string[];
+  readonly #notes: string[];
   readonly #from: Uint8Array;
   readonly #to: Uint8Array;
   readonly #time: Float64Array;
@@ -32,6 +35,7 @@ export class TransitionLog {
     this.capacity = capacity;
     this.#keys = new Array<Key>(capacity).fill("");
     this.#stims = new Array<string>(capacity).fill("");
+    this.#notes = new Array<string>(capacity).fill("");
     this.#from = new Uint8Array(capacity);
     this.#to = new Uint8Array(capacity);
     this.#time = new Float64Array(capacity);
@@ -41,12 +45,14 @@ export class TransitionLog {
     return this.#size;
   }
 
-  record(key: Key, from: number, to: number, stimulusId: string, time: number): void {
+  /** `note`: an event that is not a state change (then from === to), e.g. a steal request. */
+  record(key: Key, from: number, to: number, stimulusId: string, time: number, note = ""): void {
     const cap = this.capacity;
     if (cap === 0) return;
     const i = this.#head;
     this.#keys[i] = key;
     this.#stims[i] = stimulusId;
+    this.#notes[i] = note;
     this.#from[i] = from;
     this.#to[i] = to;
     this.#time[i] = time;
@@ -80,12 +86,14 @@ export class TransitionLog {
   }
 
   #entry(i: number): TransitionRecord {
+    const note = this.#notes[i]!;
     return {
       key: this.#keys[i]!,
       from: STATES[this.#from[i]!]!,
       to: STATES[this.#to[i]!]!,
       stimulusId: this.#stims[i]!,
       time: this.#time[i]!,
+      ...(note === "" ? {} : { note }),
     };
   }
 }

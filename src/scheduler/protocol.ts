@@ -47,7 +47,9 @@ export type SchedulerEvent =
   | TaskFinished
   | TaskErred
   | ScatterData
-  | MissingData;
+  | MissingData
+  | Balance
+  | StealResponse;
 
 /** A client submits tasks; `wanted` are the keys it now holds futures to. */
 export interface UpdateGraph {
@@ -162,7 +164,49 @@ export interface MissingData {
   readonly holder: WorkerId;
 }
 
-export type SchedulerInstruction = ComputeTask | FreeKeys | KeyInMemory | KeyErred | KeyCancelled;
+/**
+ * Work stealing (steal.ts): move queued work from saturated workers to idle ones. The shell
+ * sends it on a timer (config workStealingInterval), only when `wantsBalance()` says some
+ * worker is idle and some has more tasks than threads.
+ */
+export interface Balance {
+  readonly type: "balance";
+  readonly stimulusId: string;
+}
+
+/**
+ * A victim's answer to a steal-request. `stolen`: the task had not started there and was
+ * dropped; then it moves to the thief. Else it was running or done (`state`, the worker's task
+ * state) and stays.
+ */
+export interface StealResponse {
+  readonly type: "steal-response";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly key: Key;
+  readonly stolen: boolean;
+  /** The task's state on the victim when the request arrived (for the story). */
+  readonly state: string;
+}
+
+export type SchedulerInstruction =
+  | ComputeTask
+  | FreeKeys
+  | StealRequest
+  | KeyInMemory
+  | KeyErred
+  | KeyCancelled;
+
+/**
+ * Ask `worker` (the victim) to give up `key` if it has not started it; it answers with a
+ * steal-response. Until then the task stays assigned to the victim.
+ */
+export interface StealRequest {
+  readonly type: "steal-request";
+  readonly worker: WorkerId;
+  readonly key: Key;
+  readonly stimulusId: string;
+}
 
 /**
  * Tell `worker` to compute `key`. `deps` lists where every input can be fetched from. An input
@@ -268,6 +312,16 @@ export interface SchedulerConfig {
    * tasks on one worker); large by default because long chains are what it speeds up.
    */
   readonly speculativeDepth: number;
+  /**
+   * Work stealing: on `balance` events, tasks queued on saturated workers (more expected work
+   * per thread than others) move to idle workers when moving their inputs costs little next to
+   * their expected duration (steal.ts).
+   */
+  readonly workStealing: boolean;
+  /** Seconds between balance events the shell sends (when some worker idles). */
+  readonly workStealingInterval: number;
+  /** Estimated bytes per second between workers: work stealing's cost of moving inputs. */
+  readonly bandwidth: number;
   /** Length of the transition log (entries, a ring buffer). */
   readonly transitionLogLength: number;
   /** Run validate() after every handle() call (tests). */
@@ -282,6 +336,9 @@ export const defaultSchedulerConfig: SchedulerConfig = {
   allowedFailures: 3,
   speculativeAssignment: true,
   speculativeDepth: 10_000,
+  workStealing: true,
+  workStealingInterval: 0.1,
+  bandwidth: 100_000_000,
   transitionLogLength: 100_000,
   validate: false,
 };

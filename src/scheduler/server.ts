@@ -36,6 +36,8 @@ interface LinkState {
   readonly sentBundles: Set<string>;
   compute: ComputeTask[];
   free: Key[];
+  /** Keys to ask the worker to give up (work stealing). */
+  steal: Key[];
 }
 
 export interface SchedulerServerOptions {
@@ -53,6 +55,8 @@ export class SchedulerServer {
   #events: SchedulerEvent[] = [];
   #scheduled = false;
   #stim = 0;
+  /** The work-stealing timer (unref'd: it never keeps the process alive); null once closed. */
+  #balanceTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: SchedulerServerOptions = {}) {
     this.state = new SchedulerState({
@@ -60,7 +64,25 @@ export class SchedulerServer {
       // The shell owns the clock: real time (seconds) unless a test injects one.
       clock: options.clock ?? (() => performance.now() / 1000),
     });
+    const { workStealing, workStealingInterval } = this.state.config;
+    if (workStealing) {
+      this.#balanceTimer = setInterval(this.#balance, workStealingInterval * 1000);
+      this.#balanceTimer.unref();
+    }
   }
+
+  /** Stop the work-stealing timer. */
+  close(): void {
+    if (this.#balanceTimer !== null) clearInterval(this.#balanceTimer);
+    this.#balanceTimer = null;
+  }
+
+  /** Timer tick: a balance event, only when some worker idles while another has a backlog. */
+  readonly #balance = (): void => {
+    if (this.state.wantsBalance()) {
+      this.enqueue({ type: "balance", stimulusId: this.stimulus("balance") });
+    }
+  };
 
   /** A new stimulus id, unique in this server. */
   stimulus(what: string): string {
@@ -99,6 +121,7 @@ export class SchedulerServer {
       sentBundles: new Set(),
       compute: [],
       free: [],
+      steal: [],
     });
     this.enqueue({
       type: "add-worker",
@@ -142,6 +165,18 @@ export class SchedulerServer {
     for (const [key, holder] of msg.missing) {
       this.#events.push({ type: "missing-data", stimulusId, worker, key, holder });
     }
+    if (msg.stolen !== undefined) {
+      for (const [key, state, stolen] of msg.stolen) {
+        this.#events.push({
+          type: "steal-response",
+          stimulusId,
+          worker,
+          key,
+          state,
+          stolen,
+        });
+      }
+    }
     this.#schedule();
   }
 
@@ -176,6 +211,9 @@ export class SchedulerServer {
           if (ls !== undefined) for (const k of ins.keys) ls.free.push(k);
           break;
         }
+        case "steal-request":
+          this.#links.get(ins.worker)?.steal.push(ins.key);
+          break;
         case "key-in-memory":
         case "key-erred":
         case "key-cancelled": {
@@ -194,7 +232,7 @@ export class SchedulerServer {
   };
 
   #send(ls: LinkState, stim: string): void {
-    if (ls.compute.length === 0 && ls.free.length === 0) return;
+    if (ls.compute.length === 0 && ls.free.length === 0 && ls.steal.length === 0) return;
     const fns = this.#newFunctions(ls);
     const bundles = this.#newBundles(ls, fns);
     const compute = ls.compute.length > 0 ? packCompute(ls.compute) : undefined;
@@ -205,9 +243,11 @@ export class SchedulerServer {
       ...(bundles.length > 0 ? { bundles } : {}),
       ...(compute !== undefined ? { compute } : {}),
       ...(ls.free.length > 0 ? { free: joinKeys(ls.free) } : {}),
+      ...(ls.steal.length > 0 ? { steal: joinKeys(ls.steal) } : {}),
     };
     ls.compute = [];
     ls.free = [];
+    ls.steal = [];
     ls.link.post(msg, compute === undefined ? undefined : packedTransfer(compute));
   }
 

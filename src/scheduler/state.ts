@@ -21,6 +21,7 @@ import {
   type SchedulerTaskState,
   type WorkerId,
 } from "./protocol.js";
+import { wantsBalance } from "./steal.js";
 import {
   countsOf,
   dumpState,
@@ -60,6 +61,19 @@ export class SchedulerState {
   /** Handle the events in order; returns every instruction they cause, in order. */
   handle(events: readonly SchedulerEvent[]): SchedulerInstruction[] {
     return this.#core.handle(events);
+  }
+
+  /**
+   * Is a balance event worth sending now? Cheap (O(workers)): work stealing is on, some worker
+   * has fewer tasks than threads and some has more. The shell asks before each timer tick.
+   */
+  wantsBalance(): boolean {
+    return wantsBalance(this.#core);
+  }
+
+  /** Steals requested and not yet answered. */
+  get stealsInFlight(): number {
+    return this.#core.steals.size;
   }
 
   /** Every logged transition of `key` (the log is a bounded ring: old entries fall off). */
@@ -140,12 +154,14 @@ function checkConfig(c: SchedulerConfig): SchedulerConfig {
   positive("allowedFailures", c.allowedFailures, true);
   positive("transitionLogLength", c.transitionLogLength, true);
   positive("speculativeDepth", c.speculativeDepth, true);
+  positive("workStealingInterval", c.workStealingInterval);
+  positive("bandwidth", c.bandwidth);
   if (!Number.isInteger(c.transitionLogLength) || !Number.isFinite(c.transitionLogLength)) {
     throw new OptionError(
       `scheduler config transitionLogLength must be a whole number of entries, got ${c.transitionLogLength}`,
     );
   }
-  for (const name of ["validate", "speculativeAssignment"] as const) {
+  for (const name of ["validate", "speculativeAssignment", "workStealing"] as const) {
     if (typeof c[name] !== "boolean") {
       throw new OptionError(`scheduler config ${name} must be a boolean, got ${String(c[name])}`);
     }

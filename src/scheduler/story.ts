@@ -8,7 +8,10 @@ import { heldCount, type WorkerState } from "./worker-state.js";
 export function formatStory(records: readonly TransitionRecord[]): string {
   if (records.length === 0) return "  (no transitions in the log)";
   return records
-    .map((r) => `  t=${r.time.toFixed(6)} ${r.from} -> ${r.to} (${r.stimulusId})`)
+    .map(
+      (r) =>
+        `  t=${r.time.toFixed(6)} ${r.from} -> ${r.to} (${r.stimulusId})${r.note === undefined ? "" : ` ${r.note}`}`,
+    )
     .join("\n");
 }
 
@@ -86,6 +89,12 @@ export function dumpState(s: SchedulerCore, maxTasks: number): object {
     queued: s.queue.size,
     queueHead: s.queue.peek()?.key ?? null,
     noWorker: s.noWorker.size,
+    steals: [...s.steals.values()].slice(0, maxTasks).map((st) => ({
+      key: st.ts.key,
+      victim: st.victim.id,
+      thief: st.thief.id,
+      live: st.live,
+    })),
     workers: s.workerList.map(workerInfo),
     clients: [...s.clients.values()].map((c) => ({ id: c.id, keys: c.nkeys })),
     groups: [...s.groups.values()].map((g) => ({

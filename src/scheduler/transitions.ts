@@ -14,6 +14,7 @@ import type { SchedulerCore } from "./core.js";
 import { decideWorker } from "./decide-worker.js";
 import type { SchedulerTaskState } from "./protocol.js";
 import { inputLeftMemory, inputReachedMemory, speculationTarget } from "./speculate.js";
+import { stealOutdated } from "./steal.js";
 import { lostScatter } from "./task-errors.js";
 import {
   dropDeadDependent,
@@ -28,7 +29,7 @@ import { addHolder, canRun, removeHolder, type WorkerState } from "./worker-stat
 
 /**
  * `ws`: the holder for -> memory, the chosen worker for queued -> processing, a worker that
- * just joined for no-worker -> processing, the worker a retry stays on for waiting ->
+ * just joined for no-worker -> processing, the thief for processing -> processing (a steal), the worker a retry stays on for waiting ->
  * processing (see taskErred); else null.
  */
 export type TransitionFn = (s: SchedulerCore, ts: TaskState, ws: WorkerState | null) => void;
@@ -72,6 +73,7 @@ function unassign(s: SchedulerCore, ts: TaskState, tell: boolean): void {
   }
   ts.processingOn = null;
   ts.slot = -1;
+  if (s.steals.size > 0) stealOutdated(s, ts); // an answer to a steal request is now stale
   if (ts.waitingOn > 0) {
     ws.speculative--;
     ts.waitingOn = 0;
@@ -312,6 +314,20 @@ function processingReleased(s: SchedulerCore, ts: TaskState): void {
 }
 
 /**
+ * Work stealing: the victim gave `ts` up (it had not started it), so it is not told again.
+ * `ws`: the thief, or null when the thief left (then the best worker now, as for a new task).
+ * Dependents speculated onto the victim are never stolen from under (steal.ts), but any left
+ * are rescheduled and follow it.
+ */
+function processingProcessing(s: SchedulerCore, ts: TaskState, ws: WorkerState | null): void {
+  unassign(s, ts, false);
+  rescheduleSpeculated(s, ts);
+  const to = ws !== null && !ws.removed && canRun(ws, ts) ? ws : decideWorker(s, ts);
+  if (to === null) waitingNoWorker(s, ts);
+  else assign(s, ts, to);
+}
+
+/**
  * `ts.error` was set by the caller (the worker's error, or KilledWorker), or is null for a
  * speculated task whose input erred: it inherits that error. Its worker is told to drop it.
  */
@@ -369,6 +385,7 @@ const table: { readonly [K in TransitionKey]?: TransitionFn } = {
   "no-worker->waiting": noWorkerWaiting,
   "no-worker->released": noWorkerReleased,
   "processing->memory": processingMemory,
+  "processing->processing": processingProcessing,
   "processing->waiting": processingWaiting,
   "processing->released": processingReleased,
   "processing->erred": processingErred,

@@ -44,6 +44,7 @@ export function validateState(s: SchedulerCore): void {
   }
   checkWorkers(s);
   checkQueue(s);
+  checkSteals(s);
   const held = new Map<ClientState, number>();
   for (const ts of s.tasks.values()) {
     for (const c of ts.wanters) held.set(c, (held.get(c) ?? 0) + 1);
@@ -231,5 +232,26 @@ function checkQueue(s: SchedulerCore): void {
     if (ws.processing.length < saturation(s.config, ws, est)) {
       throw s.internal(top, `queued while worker ${ws.id} has an open slot`);
     }
+  }
+}
+
+/** Every live steal in flight is about a task still processing on its victim, in that attempt. */
+function checkSteals(s: SchedulerCore): void {
+  for (const [key, st] of s.steals) {
+    const ts = st.ts;
+    const where = `steal of ${key} from ${st.victim.id} to ${st.thief.id} in flight`;
+    if (s.workers.get(st.victim.id) !== st.victim) {
+      throw s.internal(null, `${where}, but the victim is gone`);
+    }
+    if (!st.live) continue; // its task moved on; the answer will be ignored
+    if (s.tasks.get(key) !== ts) throw s.internal(null, `${where}, but the task is not live`);
+    if (ts.state !== "processing" || ts.processingOn !== st.victim) {
+      throw s.internal(ts, `${where}, but it is not processing there`);
+    }
+    if (ts.runId !== st.runId) throw s.internal(ts, `${where}, for an older attempt`);
+    if (ts.waitingOn !== 0) throw s.internal(ts, `${where}, but it waits for inputs there`);
+  }
+  if (s.steals.size > 0 && !s.config.workStealing) {
+    throw s.internal(null, "steals in flight with work stealing off");
   }
 }

@@ -10,6 +10,7 @@ import type {
   TaskFinished,
 } from "./protocol.js";
 import { hasSpeculatedDependents, offerDependents, onlyWorker } from "./speculate.js";
+import { dropStealsFrom } from "./steal.js";
 import { killedWorker } from "./task-errors.js";
 import { SCATTERED, TaskState } from "./task-state.js";
 import { addHolder, canRun, removeHolder, WorkerState } from "./worker-state.js";
@@ -67,6 +68,7 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
       s.transition(ts, "waiting", null);
     }
   }
+  if (s.steals.size > 0) dropStealsFrom(s, ws);
   s.markQueueDirty();
 }
 

@@ -15,7 +15,8 @@ export type WorkerEvent =
   | GatherDepSuccess
   | GatherDepFailure
   | ExecuteSuccess
-  | ExecuteFailure;
+  | ExecuteFailure
+  | WStealRequest;
 
 /**
  * The scheduler asks for `key` to be computed. (ComputeTask without the `worker` field.) A dep
@@ -79,13 +80,25 @@ export interface ExecuteFailure {
   readonly error: ErrorData;
 }
 
+/**
+ * The scheduler would move these keys to another worker (work stealing). Each one not started
+ * here (waiting for or fetching inputs, ready, constrained) is dropped; every key is answered
+ * with send-steal-response.
+ */
+export interface WStealRequest {
+  readonly type: "steal-request";
+  readonly stimulusId: string;
+  readonly keys: readonly Key[];
+}
+
 export type WorkerInstruction =
   | Execute
   | GatherDep
   | ReleaseData
   | SendTaskFinished
   | SendTaskErred
-  | SendMissingData;
+  | SendMissingData
+  | SendStealResponse;
 
 /** Run `key` now: its inputs are all in the store. The shell answers with execute-success/failure. */
 export interface Execute {
@@ -130,6 +143,18 @@ export interface SendMissingData {
   readonly type: "send-missing-data";
   readonly key: Key;
   readonly holder: WorkerId;
+  readonly stimulusId: string;
+}
+
+/**
+ * Answer a steal request: `stolen` when `key` was dropped here (it had not started); else
+ * `state` says why not (executing, memory, ... or released when unknown here).
+ */
+export interface SendStealResponse {
+  readonly type: "send-steal-response";
+  readonly key: Key;
+  readonly state: WorkerTaskState;
+  readonly stolen: boolean;
   readonly stimulusId: string;
 }
 

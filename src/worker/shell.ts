@@ -49,6 +49,7 @@ export class WorkerShell {
   #finished: (Key | number)[] = [];
   #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
   #missing: (readonly [Key, WorkerId])[] = [];
+  #stolen: (readonly [Key, string, boolean])[] = [];
   #pumpScheduled = false;
   #nextId = 1;
   #stim = 0;
@@ -143,6 +144,9 @@ export class WorkerShell {
         });
       });
       this.#schedulePump();
+    }
+    if (msg.steal !== undefined && msg.steal.length > 0) {
+      this.#push({ type: "steal-request", stimulusId, keys: splitKeys(msg.steal) });
     }
   }
 
@@ -246,6 +250,10 @@ export class WorkerShell {
       case "send-missing-data":
         this.#missing.push([ins.key, ins.holder]);
         break;
+      case "send-steal-response":
+        if (ins.stolen) this.#runIds.delete(ins.key); // a task given up reports nothing
+        this.#stolen.push([ins.key, ins.state, ins.stolen]);
+        break;
       default:
         ins satisfies never;
     }
@@ -303,7 +311,12 @@ export class WorkerShell {
   }
 
   #flush(): void {
-    if (this.#finished.length === 0 && this.#erred.length === 0 && this.#missing.length === 0) {
+    if (
+      this.#finished.length === 0 &&
+      this.#erred.length === 0 &&
+      this.#missing.length === 0 &&
+      this.#stolen.length === 0
+    ) {
       return;
     }
     const msg: FromWorker = {
@@ -311,10 +324,12 @@ export class WorkerShell {
       finished: this.#finished,
       erred: this.#erred,
       missing: this.#missing,
+      ...(this.#stolen.length > 0 ? { stolen: this.#stolen } : {}),
     };
     this.#finished = [];
     this.#erred = [];
     this.#missing = [];
+    this.#stolen = [];
     this.#toScheduler.postMessage(msg);
   }
 

@@ -20,6 +20,7 @@ import {
 import { WorkerCore } from "./state-core.js";
 import { ensureCommunicating, gatherFailure, gatherSuccess } from "./state-fetch.js";
 import type { StoryEntry } from "./state-log.js";
+import { stealRequest } from "./state-steal.js";
 import { validate } from "./state-validate.js";
 import { MEMORY, NSTATES, RELEASED, STATE_NAMES } from "./worker-task.js";
 
@@ -85,6 +86,9 @@ export class WorkerState {
           break;
         case "gather-dep-failure":
           gatherFailure(w, ev);
+          break;
+        case "steal-request":
+          stealRequest(w, ev);
           break;
         default:
           ev satisfies never;

@@ -29,6 +29,11 @@ export type ToWorker =
       readonly compute?: PackedCompute | undefined;
       /** Keys to free, joined by KEY_SEPARATOR (ops-codec.ts). */
       readonly free?: string | undefined;
+      /**
+       * Keys to give up if not started (work stealing), joined by KEY_SEPARATOR; handled after
+       * `free` and `compute`. Each is answered in a report's `stolen`.
+       */
+      readonly steal?: string | undefined;
     }
   /** Keys joined by KEY_SEPARATOR (ops-codec.ts). */
   | { readonly t: "get-data"; readonly id: number; readonly keys: string }
@@ -52,6 +57,8 @@ export type FromWorker =
       readonly erred: readonly (readonly [Key, ErrorData, number | undefined])[];
       /** Pairs: key, the holder that did not have it. */
       readonly missing: readonly (readonly [Key, WorkerId])[];
+      /** Answers to steal requests: key, its state here when asked, whether it was given up. */
+      readonly stolen?: readonly (readonly [Key, string, boolean])[];
     }
   | {
       readonly t: "data";

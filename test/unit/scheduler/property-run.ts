@@ -42,6 +42,8 @@ export const specArb = fc.record({
   allowedFailures: fc.integer({ min: 0, max: 2 }),
   saturation: fc.constantFrom(1, 1.1, 2),
   targetQueueSeconds: fc.constantFrom(0, 0.005),
+  durationScale: fc.constantFrom(1, 10, 100),
+  workStealing: fc.constantFrom(true, true, false),
   actions: fc.array(fc.nat(10_000), { minLength: 20, maxLength: 400, size: "large" }),
 });
 
@@ -90,7 +92,8 @@ function mayFail(sims: Map<string, SimTask>, key: string): boolean {
   return t.failTimes > 0 || t.deps.some((d) => mayFail(sims, d));
 }
 
-export function run(spec: Spec): void {
+/** Runs the scenario; returns how many tasks were stolen. */
+export function run(spec: Spec): number {
   const { sims, subs, wanted: allWanted } = build(spec);
   const s = new SchedulerState({
     config: {
@@ -98,10 +101,12 @@ export function run(spec: Spec): void {
       allowedFailures: spec.allowedFailures,
       workerSaturation: spec.saturation,
       targetQueueSeconds: spec.targetQueueSeconds,
+      workStealing: spec.workStealing,
       transitionLogLength: 1000,
     },
   });
   const sim = new SimCluster(s, sims);
+  sim.durationScale = spec.durationScale;
   for (const w of spec.workers) sim.addWorker(NAMES[w.name]!, w.nthreads);
   const split = Math.min(spec.split, subs.length);
   const part1 = subs.slice(0, split);
@@ -139,6 +144,8 @@ export function run(spec: Spec): void {
       sim.handle([
         { type: "client-releases-keys", stimulusId: sim.stim("rel"), client: "c", keys: [key] },
       ]);
+    } else if (op === 19) {
+      sim.handle([{ type: "balance", stimulusId: sim.stim("balance") }]);
     } else if (op === 18 && released.size > 0) {
       const key = [...released][arg % released.size]!;
       released.delete(key);
@@ -186,4 +193,6 @@ export function run(spec: Spec): void {
   for (const w of sim.alive()) {
     assert.deepEqual([...w.store.keys()], [], `${w.id} still holds data`);
   }
+  assert.equal(s.stealsInFlight, 0, "a steal is still in flight once everything settled");
+  return sim.stolen;
 }

@@ -62,6 +62,10 @@ export class SimCluster {
   /** Keys the client was told were cancelled while it expected them (must stay empty). */
   readonly unexpectedCancels: string[] = [];
   expectCancel = new Set<string>();
+  /** Tasks given up in answer to steal requests. */
+  stolen = 0;
+  /** Multiplies every reported duration (long enough ones make work stealing move tasks). */
+  durationScale = 1;
   #stim = 0;
   #incarnation = 0;
 
@@ -99,7 +103,8 @@ export class SimCluster {
     for (const ins of out) {
       switch (ins.type) {
         case "compute-task":
-        case "free-keys": {
+        case "free-keys":
+        case "steal-request": {
           const w = this.workers.get(ins.worker);
           if (w?.alive) w.inbox.push(ins);
           break;
@@ -157,7 +162,34 @@ export class SimCluster {
         w.store.delete(k);
         w.running.delete(k);
       }
+    } else if (ins.type === "steal-request") {
+      this.answerSteal(w, ins.key);
     }
+  }
+
+  /**
+   * Like the real worker: a task received and not run yet is given up, unless a task here
+   * waits for it (an input it was told this worker computes).
+   */
+  answerSteal(w: SimWorker, key: string): void {
+    const ct = w.running.get(key);
+    let waitedFor = false;
+    for (const other of w.running.values()) {
+      if (other.deps.some((d) => d.key === key && d.holders.includes(w.id))) waitedFor = true;
+    }
+    const stolen = ct !== undefined && !waitedFor;
+    if (stolen) {
+      w.running.delete(key);
+      this.stolen++;
+    }
+    this.outbox.push({
+      type: "steal-response",
+      stimulusId: this.stim(`steal-${key}`),
+      worker: w.id,
+      key,
+      stolen,
+      state: ct === undefined ? (w.store.has(key) ? "memory" : "released") : "ready",
+    });
   }
 
   /**
@@ -234,7 +266,7 @@ export class SimCluster {
       worker: w.id,
       key: ct.key,
       nbytes: 8 * (1 + inputs.length),
-      duration: 0.0005 + (n % 3) * 0.002,
+      duration: (0.0005 + (n % 3) * 0.002) * this.durationScale,
       runId: ct.runId,
     });
     return true;

@@ -32,6 +32,8 @@ export function brief(i: WorkerInstruction): string {
       return `erred ${i.key}`;
     case "send-missing-data":
       return `missing ${i.key}@${i.holder}`;
+    case "send-steal-response":
+      return `steal ${i.key} ${i.stolen ? "stolen" : "kept"} (${i.state})`;
   }
 }
 
@@ -94,5 +96,11 @@ export const lost = (peer: WorkerId, keys: string[]): WorkerEvent => ({
   type: "gather-dep-failure",
   stimulusId: s(`lost-${peer}`),
   peer,
+  keys,
+});
+
+export const steal = (...keys: string[]): WorkerEvent => ({
+  type: "steal-request",
+  stimulusId: s("steal"),
   keys,
 });

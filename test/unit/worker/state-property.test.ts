@@ -10,7 +10,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { WComputeTask, WorkerEvent } from "../../../src/worker/protocol.js";
 import { WorkerState } from "../../../src/worker/state.js";
-import { add, brief, ct, fail, free, got, lost, ok } from "./helpers.js";
+import { add, brief, ct, fail, free, got, lost, ok, steal } from "./helpers.js";
 
 const PEERS = ["p0", "p1", "p2", "p3"];
 /** A peer the fake scheduler points to after a key went missing: it has everything. */
@@ -55,9 +55,14 @@ const arbScenario = fc.record({
     }),
     { maxLength: 3 },
   ),
+  /** Tasks the scheduler tries to steal (at random moments); a stolen one is sent back later. */
+  steals: fc.array(fc.nat(), { maxLength: 6 }),
   choices: fc.array(fc.nat(), { maxLength: 400 }),
 });
 type Scenario = typeof arbScenario extends fc.Arbitrary<infer T> ? T : never;
+
+/** Tasks given up to steal requests, over all runs (the property must exercise stealing). */
+let stolenTotal = 0;
 
 type Act =
   | { k: "step"; task: number }
@@ -65,7 +70,9 @@ type Act =
   | { k: "extra"; scatter: boolean; key: string; dep: string | undefined }
   | { k: "exec"; key: string }
   | { k: "errfree"; key: string }
-  | { k: "gather"; peer: string; keys: readonly string[] };
+  | { k: "gather"; peer: string; keys: readonly string[] }
+  | { k: "steal"; task: number }
+  | { k: "return"; task: number };
 
 export function simulate(sc: Scenario): void {
   const ws = new WorkerState("w0", {
@@ -91,7 +98,7 @@ export function simulate(sc: Scenario): void {
   }));
   const byKey = new Map(tasks.map((t, i) => [t.key, i]));
   const wanted = new Map<string, boolean>();
-  const status = new Map<string, "pending" | "finished" | "erred">();
+  const status = new Map<string, "pending" | "finished" | "erred" | "stolen">();
   const stepAt = tasks.map(() => 0);
   const store = new Set<string>();
   const scattered = new Set<string>();
@@ -110,6 +117,7 @@ export function simulate(sc: Scenario): void {
       if (!x.scatter && dep !== undefined) extraDeps.push([remoteKey(k), dep]);
     }
   }
+  for (const x of sc.steals) acts.push({ k: "steal", task: x % tasks.length });
   let ci = 0;
   const pick = (n: number) => (sc.choices[ci++] ?? 0) % n;
 
@@ -186,6 +194,18 @@ export function simulate(sc: Scenario): void {
       case "errfree":
         wanted.set(a.key, false);
         return free(a.key);
+      case "steal": {
+        const key = tasks[a.task]!.key;
+        return wanted.get(key) && status.get(key) === "pending" ? steal(key) : undefined;
+      }
+      case "return": {
+        // The thief gave up (died): the scheduler sends it here again.
+        const key = tasks[a.task]!.key;
+        if (!wanted.get(key) || status.get(key) !== "stolen") return undefined;
+        status.set(key, "pending");
+        wantedInBatch.add(key);
+        return compute(a.task);
+      }
       case "exec": {
         if (tasks[byKey.get(a.key) ?? -1]?.fails || failOnce.delete(a.key)) return fail(a.key);
         // A result lands on a key stored already only when it was scattered over the running task.
@@ -236,6 +256,16 @@ export function simulate(sc: Scenario): void {
             // Retry (the second run succeeds); dependents waiting here pick the result up.
             const dep = extraDeps.find(([k]) => k === ins.key)?.[1];
             acts.push({ k: "extra", scatter: false, key: ins.key, dep });
+          }
+          break;
+        case "send-steal-response":
+          if (ins.stolen) {
+            stolenTotal++;
+            const task = byKey.get(ins.key)!;
+            assert.equal(status.get(ins.key), "pending", `${ins.key} stolen while not pending`);
+            assert.ok(!store.has(ins.key), `${ins.key} stolen with a result`);
+            status.set(ins.key, "stolen");
+            acts.push({ k: "return", task });
           }
           break;
         case "send-missing-data":
@@ -307,4 +337,5 @@ test("random tasks, placements and interleavings keep every invariant and finish
     numRuns: Number(process.env.RUNS ?? 400),
     ...(process.env.SEED ? { seed: Number(process.env.SEED), verbose: 2 } : {}),
   });
+  assert.ok(stolenTotal > 10, `only ${stolenTotal} tasks were stolen in all runs`);
 });
