@@ -26,7 +26,15 @@ import {
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
-import { type Cell, columnFromCells, dictColumn, isValid, nullCount, utf8Column, validFrom } from "./columns.js";
+import {
+  type Cell,
+  columnFromCells,
+  dictColumn,
+  isValid,
+  nullCount,
+  utf8Column,
+  validFrom,
+} from "./columns.js";
 
 /** An Arrow Table or RecordBatch as a Batch (one column per field; nested types are refused). */
 export function batchFromArrow(input: Table | RecordBatch): Batch {
@@ -121,20 +129,38 @@ function inferType(name: string, values: readonly unknown[]): DType {
 function columnFromVector(name: string, vector: Vector): Column {
   const data = vector.data.length === 1 ? vector.data[0]! : undefined;
   const simple = data !== undefined && data.offset === 0;
-  const valid = vector.nullCount > 0 ? validFrom(vector.length, (i) => !vector.isValid(i)) : undefined;
+  const valid =
+    vector.nullCount > 0 ? validFrom(vector.length, (i) => !vector.isValid(i)) : undefined;
   const n = vector.length;
   const typeId = vector.type.typeId as Type;
   switch (typeId) {
     case Type.Int: {
       const { bitWidth, isSigned } = vector.type as { bitWidth: number; isSigned: boolean };
-      if (bitWidth === 64) return { type: "int64", length: n, data: toBigInt64(vector.toArray()), valid };
-      if (bitWidth === 32 && !isSigned) return { type: "float64", length: n, data: Float64Array.from(vector.toArray() as Uint32Array), valid };
+      if (bitWidth === 64)
+        return { type: "int64", length: n, data: toBigInt64(vector.toArray()), valid };
+      if (bitWidth === 32 && !isSigned)
+        return {
+          type: "float64",
+          length: n,
+          data: Float64Array.from(vector.toArray() as Uint32Array),
+          valid,
+        };
       const arr = vector.toArray();
-      return { type: "int32", length: n, data: arr instanceof Int32Array ? arr : Int32Array.from(arr as ArrayLike<number>), valid };
+      return {
+        type: "int32",
+        length: n,
+        data: arr instanceof Int32Array ? arr : Int32Array.from(arr as ArrayLike<number>),
+        valid,
+      };
     }
     case Type.Float: {
       const arr = vector.toArray();
-      return { type: "float64", length: n, data: arr instanceof Float64Array ? arr : Float64Array.from(arr as ArrayLike<number>), valid };
+      return {
+        type: "float64",
+        length: n,
+        data: arr instanceof Float64Array ? arr : Float64Array.from(arr as ArrayLike<number>),
+        valid,
+      };
     }
     case Type.Bool: {
       const out = new Uint8Array(n);
@@ -142,7 +168,14 @@ function columnFromVector(name: string, vector: Vector): Column {
       return { type: "bool", length: n, data: out, valid };
     }
     case Type.Utf8: {
-      if (simple) return { type: "utf8", length: n, data: data.values as Uint8Array, offsets: data.valueOffsets as Int32Array, valid };
+      if (simple)
+        return {
+          type: "utf8",
+          length: n,
+          data: data.values as Uint8Array,
+          offsets: data.valueOffsets as Int32Array,
+          valid,
+        };
       return utf8Column(stringsOf(vector));
     }
     case Type.LargeUtf8:
@@ -151,8 +184,17 @@ function columnFromVector(name: string, vector: Vector): Column {
       const dictType = (vector.type as Dictionary).dictionary;
       if (dictType.typeId !== Type.Utf8) break;
       if (simple && data.dictionary !== undefined) {
-        const codes = data.values instanceof Int32Array ? data.values : Int32Array.from(data.values as ArrayLike<number>);
-        return { type: "dict", length: n, data: codes, dictionary: columnFromVector(name, data.dictionary), valid };
+        const codes =
+          data.values instanceof Int32Array
+            ? data.values
+            : Int32Array.from(data.values as ArrayLike<number>);
+        return {
+          type: "dict",
+          length: n,
+          data: codes,
+          dictionary: columnFromVector(name, data.dictionary),
+          valid,
+        };
       }
       return dictColumn(stringsOf(vector));
     }
@@ -176,7 +218,12 @@ function columnFromVector(name: string, vector: Vector): Column {
       return { type: "date", length: n, data: out, valid };
     }
     case Type.Null:
-      return { type: "float64", length: n, data: new Float64Array(n), valid: validFrom(n, () => true) };
+      return {
+        type: "float64",
+        length: n,
+        data: new Float64Array(n),
+        valid: validFrom(n, () => true),
+      };
     default:
       break;
   }
@@ -225,10 +272,20 @@ function dataFromColumn(col: Column): Data {
       return makeData({ type: new TimestampMillisecond(), data: out, ...base });
     }
     case "utf8":
-      return makeData({ type: new Utf8(), data: col.data as Uint8Array, valueOffsets: col.offsets!, ...base });
+      return makeData({
+        type: new Utf8(),
+        data: col.data as Uint8Array,
+        valueOffsets: col.offsets!,
+        ...base,
+      });
     case "dict": {
       const dictionary = makeVector(dataFromColumn(col.dictionary!)) as Vector<Utf8>;
-      return makeData({ type: new Dictionary(new Utf8(), new Int32()), data: col.data as Int32Array, dictionary, ...base });
+      return makeData({
+        type: new Dictionary(new Utf8(), new Int32()),
+        data: col.data as Int32Array,
+        dictionary,
+        ...base,
+      });
     }
   }
 }

@@ -80,7 +80,9 @@ export function utf8Column(values: ArrayLike<string | null | undefined>): Column
     }
     offsets[i + 1] = pos;
   }
-  const valid = hasNull ? validFrom(n, (i) => values[i] === null || values[i] === undefined) : undefined;
+  const valid = hasNull
+    ? validFrom(n, (i) => values[i] === null || values[i] === undefined)
+    : undefined;
   return { type: "utf8", length: n, data: bytes.slice(0, pos), offsets, valid };
 }
 
@@ -108,7 +110,9 @@ export function dictColumn(values: ArrayLike<string | null | undefined>): Column
     }
     codes[i] = code;
   }
-  const valid = hasNull ? validFrom(n, (i) => values[i] === null || values[i] === undefined) : undefined;
+  const valid = hasNull
+    ? validFrom(n, (i) => values[i] === null || values[i] === undefined)
+    : undefined;
   return { type: "dict", length: n, data: codes, dictionary: utf8Column(distinct), valid };
 }
 

@@ -33,13 +33,18 @@ export interface ColumnStats {
 /** Throws BARN_UNKNOWN_COLUMN when a predicate names a column the schema lacks. */
 export function checkPredicates(filters: readonly Predicate[], schema: Schema): void {
   for (const p of filters) {
-    if (!schema.some((f) => f.name === p.column)) throw unknownColumnError(p.column, schema, "filters");
+    if (!schema.some((f) => f.name === p.column))
+      throw unknownColumnError(p.column, schema, "filters");
   }
 }
 
 /** A predicate's value in the units of a column of `type`. */
-export function normalizeValue(value: PredicateValue | undefined, type: DType): PredicateValue | undefined {
-  if (value instanceof Date) return type === "date" ? Math.floor(value.getTime() / 86_400_000) : value.getTime();
+export function normalizeValue(
+  value: PredicateValue | undefined,
+  type: DType,
+): PredicateValue | undefined {
+  if (value instanceof Date)
+    return type === "date" ? Math.floor(value.getTime() / 86_400_000) : value.getTime();
   return value;
 }
 
@@ -54,10 +59,15 @@ export function mayMatch(p: Predicate, type: DType, stats: ColumnStats | undefin
   const v = normalizeValue(p.value, type);
   if (v === null || v === undefined || typeof v === "boolean") return true;
   const { min, max } = stats;
-  if (min === undefined || max === undefined || typeof min === "boolean" || typeof max === "boolean") {
+  if (
+    min === undefined ||
+    max === undefined ||
+    typeof min === "boolean" ||
+    typeof max === "boolean"
+  ) {
     return true;
   }
-  if (typeof v === "string" !== (typeof min === "string")) return true;
+  if ((typeof v === "string") !== (typeof min === "string")) return true;
   if (typeof v === "number" && Number.isNaN(v)) return p.op === "!=";
   // A truncated string max is a prefix of the real max: values above it may share that prefix.
   const maxBelow = (x: typeof v) =>

@@ -19,7 +19,10 @@ export function hasMagic(pattern: string): boolean {
  * gives its files (recursively) whose names end with one of `extensions`; a glob supports `*`,
  * `?`, `**`, `{a,b}` and `[...]`. A spec that matches nothing throws BARN_IO_NOT_FOUND naming it.
  */
-export function expandPaths(spec: string | readonly string[], extensions: readonly string[]): string[] {
+export function expandPaths(
+  spec: string | readonly string[],
+  extensions: readonly string[],
+): string[] {
   const specs = typeof spec === "string" ? [spec] : spec;
   const out: string[] = [];
   const seen = new Set<string>();
@@ -54,7 +57,11 @@ function expandOne(spec: string, extensions: readonly string[]): string[] {
   if (statOrUndefined(root)?.isDirectory() !== true) return [];
   return walk(root)
     .map((f) => (base === "" ? f.slice(2) : f))
-    .filter((f) => re.test(toSlash(f.slice(base === "" ? 0 : base.endsWith("/") ? base.length : base.length + 1))));
+    .filter((f) =>
+      re.test(
+        toSlash(f.slice(base === "" ? 0 : base.endsWith("/") ? base.length : base.length + 1)),
+      ),
+    );
 }
 
 /** The leading path segments without glob syntax, and the pattern after them. */
@@ -62,7 +69,10 @@ function splitBase(spec: string): { base: string; rest: string } {
   const parts = toSlash(spec).split("/");
   const first = parts.findIndex(hasMagic);
   const base = parts.slice(0, first).join("/");
-  return { base: spec.startsWith("/") && base === "" ? "/" : base, rest: parts.slice(first).join("/") };
+  return {
+    base: spec.startsWith("/") && base === "" ? "/" : base,
+    rest: parts.slice(first).join("/"),
+  };
 }
 
 /** Every file under `dir`, sorted, as `dir/relative/path`. */
@@ -108,7 +118,10 @@ export function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf("]", i + 1);
       if (end < 0) re += "\\[";
       else {
-        const body = glob.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        const body = glob
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\");
         re += `[${body}]`;
         i = end;
       }

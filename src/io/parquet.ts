@@ -69,7 +69,10 @@ export async function planParquet(
 ): Promise<ParquetPlan> {
   const per = options.rowGroupsPerPartition ?? 1;
   if (!Number.isInteger(per) || per < 1) {
-    throw new BarnError(ErrorCodes.INVALID_OPTION, `rowGroupsPerPartition must be a positive integer, got ${String(per)}`);
+    throw new BarnError(
+      ErrorCodes.INVALID_OPTION,
+      `rowGroupsPerPartition must be a positive integer, got ${String(per)}`,
+    );
   }
   const files = expandPaths(paths, PARQUET_EXTENSIONS);
   const metas = await Promise.all(files.map((f) => readFooter(f)));
@@ -88,7 +91,13 @@ export async function planParquet(
     const flush = () => {
       if (run.length === 0) return;
       const last = run[run.length - 1]!;
-      parts.push({ path, rowGroups: run, rowStart: starts[0]!, rowEnd: starts[starts.length - 1]! + Number(meta.row_groups[last]!.num_rows), schema });
+      parts.push({
+        path,
+        rowGroups: run,
+        rowStart: starts[0]!,
+        rowEnd: starts[starts.length - 1]! + Number(meta.row_groups[last]!.num_rows),
+        schema,
+      });
       run = [];
       starts = [];
     };
@@ -113,7 +122,10 @@ export async function planParquet(
 }
 
 /** Reads one part into a Batch with the part's schema (or the subset `columns` of it). */
-export async function readParquetPart(part: ParquetPart, columns?: readonly string[]): Promise<Batch> {
+export async function readParquetPart(
+  part: ParquetPart,
+  columns?: readonly string[],
+): Promise<Batch> {
   const schema = projectSchema(part.schema, columns);
   const file = await fileAsyncBuffer(part.path);
   const metadata = await parquetMetadataAsync(file, { parsers });
@@ -129,7 +141,9 @@ export async function readParquetPart(part: ParquetPart, columns?: readonly stri
     compressors,
     parsers,
     onChunk: (c) => {
-      chunks.get(c.columnName)?.push({ data: c.columnData as ArrayLike<unknown>, rowStart: c.rowStart });
+      chunks
+        .get(c.columnName)
+        ?.push({ data: c.columnData as ArrayLike<unknown>, rowStart: c.rowStart });
     },
   });
   const cols = schema.map((f) => buildColumn(f, chunks.get(f.name)!, part.rowStart, length));
@@ -150,7 +164,11 @@ export interface ParquetWriteOptions {
  * timestamp -> INT64 TIMESTAMP(MILLIS, UTC; fractions of a millisecond are rounded), date ->
  * INT32 DATE. Columns with a validity bitmap are OPTIONAL, others REQUIRED.
  */
-export async function writeParquet(batch: Batch, path: string, options: ParquetWriteOptions = {}): Promise<void> {
+export async function writeParquet(
+  batch: Batch,
+  path: string,
+  options: ParquetWriteOptions = {},
+): Promise<void> {
   const schema: WriteElement[] = [{ name: "root", num_children: batch.names.length }];
   const columnData = batch.names.map((name, i) => {
     const col = batch.columns[i]!;
@@ -192,7 +210,11 @@ export function schemaFromMetadata(path: string, meta: FileMetaData): Schema {
         `column "${el.name}" of ${path} is nested (a group, list or map), which a batch cannot hold: read the other columns with the columns option`,
       );
     }
-    fields.push({ name: el.name, type: dtypeOf(el, isDictionaryEncoded(meta, el.name)), nullable: el.repetition_type !== "REQUIRED" });
+    fields.push({
+      name: el.name,
+      type: dtypeOf(el, isDictionaryEncoded(meta, el.name)),
+      nullable: el.repetition_type !== "REQUIRED",
+    });
   }
   return fields;
 }
@@ -206,13 +228,23 @@ export function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
       return "bool";
     case "INT32":
       if (logical?.type === "DATE" || conv === "DATE") return "date";
-      if (conv === "UINT_32" || (logical?.type === "INTEGER" && !logical.isSigned && logical.bitWidth === 32)) return "float64";
+      if (
+        conv === "UINT_32" ||
+        (logical?.type === "INTEGER" && !logical.isSigned && logical.bitWidth === 32)
+      )
+        return "float64";
       if (conv === "DECIMAL") return "float64";
       return "int32";
     case "INT64":
-      if (logical?.type === "TIMESTAMP" || conv === "TIMESTAMP_MILLIS" || conv === "TIMESTAMP_MICROS") return "timestamp";
+      if (
+        logical?.type === "TIMESTAMP" ||
+        conv === "TIMESTAMP_MILLIS" ||
+        conv === "TIMESTAMP_MICROS"
+      )
+        return "timestamp";
       if (conv === "DECIMAL" || conv === "UINT_64") return "float64";
-      if (logical?.type === "INTEGER" && logical.bitWidth <= 32) return logical.isSigned || logical.bitWidth < 32 ? "int32" : "float64";
+      if (logical?.type === "INTEGER" && logical.bitWidth <= 32)
+        return logical.isSigned || logical.bitWidth < 32 ? "int32" : "float64";
       return "int64";
     case "INT96":
       return "timestamp";
@@ -242,7 +274,12 @@ function isDictionaryEncoded(meta: FileMetaData, name: string): boolean {
     if (md === undefined || md.dictionary_page_offset === undefined) return false;
     const stats = md.encoding_stats;
     if (stats !== undefined) {
-      return stats.every((s) => s.page_type !== "DATA_PAGE" && s.page_type !== "DATA_PAGE_V2" || s.encoding === "RLE_DICTIONARY" || s.encoding === "PLAIN_DICTIONARY");
+      return stats.every(
+        (s) =>
+          (s.page_type !== "DATA_PAGE" && s.page_type !== "DATA_PAGE_V2") ||
+          s.encoding === "RLE_DICTIONARY" ||
+          s.encoding === "PLAIN_DICTIONARY",
+      );
     }
     return !md.encodings.includes("PLAIN") || md.encodings.includes("PLAIN_DICTIONARY");
   });
@@ -279,7 +316,13 @@ function statsOf(meta: FileMetaData, g: number, column: string): ColumnStats | u
 
 function plainStat(v: unknown): number | bigint | string | boolean | undefined {
   if (v instanceof Date) return v.getTime();
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "string" || typeof v === "boolean") return v;
+  if (
+    typeof v === "number" ||
+    typeof v === "bigint" ||
+    typeof v === "string" ||
+    typeof v === "boolean"
+  )
+    return v;
   return undefined;
 }
 
@@ -295,13 +338,23 @@ function gather(chunks: readonly Chunk[], rowStart: number, length: number): Arr
     const lo = Math.max(0, rowStart - c.rowStart);
     const hi = Math.min(c.data.length, rowStart + length - c.rowStart);
     if (hi <= lo) continue;
-    const d = c.data as unknown as { subarray?: (a: number, b: number) => ArrayLike<unknown>; slice: (a: number, b: number) => ArrayLike<unknown> };
-    pieces.push(lo === 0 && hi === c.data.length ? c.data : d.subarray ? d.subarray(lo, hi) : d.slice(lo, hi));
+    const d = c.data as unknown as {
+      subarray?: (a: number, b: number) => ArrayLike<unknown>;
+      slice: (a: number, b: number) => ArrayLike<unknown>;
+    };
+    pieces.push(
+      lo === 0 && hi === c.data.length ? c.data : d.subarray ? d.subarray(lo, hi) : d.slice(lo, hi),
+    );
   }
   return pieces;
 }
 
-function buildColumn(field: Field, chunks: readonly Chunk[], rowStart: number, length: number): Column {
+function buildColumn(
+  field: Field,
+  chunks: readonly Chunk[],
+  rowStart: number,
+  length: number,
+): Column {
   const pieces = gather(chunks, rowStart, length);
   const type = field.type;
   if (type === "utf8" || type === "dict") {
@@ -311,10 +364,13 @@ function buildColumn(field: Field, chunks: readonly Chunk[], rowStart: number, l
     return type === "dict" ? dictColumn(strings) : utf8Column(strings);
   }
   const data =
-    type === "int64" ? new BigInt64Array(length)
-    : type === "float64" || type === "timestamp" ? new Float64Array(length)
-    : type === "bool" ? new Uint8Array(length)
-    : new Int32Array(length);
+    type === "int64"
+      ? new BigInt64Array(length)
+      : type === "float64" || type === "timestamp"
+        ? new Float64Array(length)
+        : type === "bool"
+          ? new Uint8Array(length)
+          : new Int32Array(length);
   let hasNull = false;
   let k = 0;
   for (const p of pieces) {
@@ -366,7 +422,13 @@ function schemaElement(name: string, col: Column): WriteElement {
       return { name, type: "BOOLEAN", repetition_type };
     case "utf8":
     case "dict":
-      return { name, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" }, repetition_type };
+      return {
+        name,
+        type: "BYTE_ARRAY",
+        converted_type: "UTF8",
+        logical_type: { type: "STRING" },
+        repetition_type,
+      };
     case "timestamp":
       return {
         name,
@@ -376,18 +438,31 @@ function schemaElement(name: string, col: Column): WriteElement {
         repetition_type,
       };
     case "date":
-      return { name, type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" }, repetition_type };
+      return {
+        name,
+        type: "INT32",
+        converted_type: "DATE",
+        logical_type: { type: "DATE" },
+        repetition_type,
+      };
   }
 }
 
 function writeValues(col: Column): Int32Array | Float64Array | BigInt64Array | unknown[] {
   if (col.valid === undefined) {
-    if (col.type === "int32" || col.type === "date" || col.type === "float64" || col.type === "int64") {
+    if (
+      col.type === "int32" ||
+      col.type === "date" ||
+      col.type === "float64" ||
+      col.type === "int64"
+    ) {
       return col.data as Int32Array | Float64Array | BigInt64Array;
     }
-    if (col.type === "timestamp") return BigInt64Array.from(col.data as Float64Array, (v) => BigInt(Math.round(v)));
+    if (col.type === "timestamp")
+      return BigInt64Array.from(col.data as Float64Array, (v) => BigInt(Math.round(v)));
   }
   const cells = columnCells(col);
-  if (col.type === "timestamp") return cells.map((v) => (v === null ? null : BigInt(Math.round(v as number))));
+  if (col.type === "timestamp")
+    return cells.map((v) => (v === null ? null : BigInt(Math.round(v as number))));
   return cells;
 }

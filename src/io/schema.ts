@@ -17,7 +17,11 @@ export function unknownColumnError(name: string, schema: Schema, where: string):
 }
 
 /** The schema restricted to `columns` (in that order), or the whole schema when undefined. */
-export function projectSchema(schema: Schema, columns: readonly string[] | undefined, where = "columns"): Schema {
+export function projectSchema(
+  schema: Schema,
+  columns: readonly string[] | undefined,
+  where = "columns",
+): Schema {
   if (columns === undefined) return schema;
   return columns.map((c) => {
     const f = schema.find((x) => x.name === c);
