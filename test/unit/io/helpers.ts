@@ -3,19 +3,37 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
-import { columnFromCells, columnCells, type Cell } from "../../../src/io/columns.js";
+import { type Cell, columnCells, columnFromCells } from "../../../src/io/columns.js";
 import type { Batch, DType } from "../../../src/kernels/batch.js";
 
-export const ALL_TYPES: readonly DType[] = ["int32", "float64", "int64", "bool", "utf8", "dict", "timestamp", "date"];
+export const ALL_TYPES: readonly DType[] = [
+  "int32",
+  "float64",
+  "int64",
+  "bool",
+  "utf8",
+  "dict",
+  "timestamp",
+  "date",
+];
 
 /** A fresh temporary directory. */
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "barn-io-"));
 }
 
-const special = fc.constantFrom("a,b", 'q"uote', "line\nbreak", " spaced ", "é✓", "null", "NaN", "x\r\ny");
+const special = fc.constantFrom(
+  "a,b",
+  'q"uote',
+  "line\nbreak",
+  " spaced ",
+  "é✓",
+  "null",
+  "NaN",
+  "x\r\ny",
+);
 
-function valueArb(type: DType): fc.Arbitrary<Cell> {
+function valueArb(type: DType, newlines: boolean): fc.Arbitrary<Cell> {
   switch (type) {
     case "int32":
       return fc.integer();
@@ -28,7 +46,9 @@ function valueArb(type: DType): fc.Arbitrary<Cell> {
     case "bool":
       return fc.boolean();
     case "utf8":
-      return fc.oneof(fc.string({ unit: "grapheme", minLength: 1, maxLength: 6 }), special);
+      return fc
+        .oneof(fc.string({ unit: "grapheme", minLength: 1, maxLength: 6 }), special)
+        .filter((s) => newlines || !/[\r\n]/.test(s));
     case "dict":
       return fc.constantFrom("red", "green", "blue", "a,b");
     case "timestamp":
@@ -38,13 +58,19 @@ function valueArb(type: DType): fc.Arbitrary<Cell> {
   }
 }
 
-/** A batch with one column per DType (named by type), `rows` rows, nulls anywhere. */
-export function batchArb(maxRows = 30): fc.Arbitrary<Batch> {
+/**
+ * A batch with one column per DType (named by type), up to `maxRows` rows, nulls anywhere;
+ * strings hold line breaks unless `newlines` is false.
+ */
+export function batchArb(maxRows = 30, newlines = true): fc.Arbitrary<Batch> {
   return fc.integer({ min: 0, max: maxRows }).chain((n) =>
     fc
       .tuple(
         ...ALL_TYPES.map((t) =>
-          fc.array(fc.option(valueArb(t), { nil: null, freq: 4 }), { minLength: n, maxLength: n }),
+          fc.array(fc.option(valueArb(t, newlines), { nil: null, freq: 4 }), {
+            minLength: n,
+            maxLength: n,
+          }),
         ),
       )
       .map((cols) => ({
@@ -91,7 +117,9 @@ function selectList(types: Record<string, DType>): string {
     .join(", ");
 }
 
-let duck: Promise<Awaited<ReturnType<Awaited<ReturnType<typeof DuckDBInstance.create>>["connect"]>>> | undefined;
+let duck:
+  | Promise<Awaited<ReturnType<Awaited<ReturnType<typeof DuckDBInstance.create>>["connect"]>>>
+  | undefined;
 
 async function connection() {
   duck ??= DuckDBInstance.create(":memory:").then((db) => db.connect());
@@ -99,7 +127,10 @@ async function connection() {
 }
 
 /** Columns as DuckDB reads them from `source` (an SQL table function call), in our units. */
-export async function duckColumns(source: string, types: Record<string, DType>): Promise<Record<string, Cell[]>> {
+export async function duckColumns(
+  source: string,
+  types: Record<string, DType>,
+): Promise<Record<string, Cell[]>> {
   const conn = await connection();
   const reader = await conn.runAndReadAll(`SELECT ${selectList(types)} FROM ${source}`);
   const cols = reader.getColumnsObjectJS() as Record<string, Cell[]>;

@@ -7,7 +7,9 @@ import { columnCells } from "../../../src/io/columns.js";
 import { planParquet, readParquetPart, writeParquet } from "../../../src/io/parquet.js";
 import { batchArb, cellsOf, duckColumns, tempDir, typesOf } from "./helpers.js";
 
-test("parquet round trip: random batches of every type come back equal, and DuckDB reads the same", { timeout: 60_000 }, async () => {
+test("parquet round trip: random batches of every type come back equal, and DuckDB reads the same", {
+  timeout: 60_000,
+}, async () => {
   const dir = tempDir();
   let k = 0;
   await fc.assert(
@@ -15,10 +17,14 @@ test("parquet round trip: random batches of every type come back equal, and Duck
       const path = join(dir, `r${k++}.parquet`);
       await writeParquet(batch, path, { rowGroupSize: 7 });
       const plan = await planParquet(path);
-      assert.deepEqual(plan.schema.map((f) => f.name), batch.names);
+      assert.deepEqual(
+        plan.schema.map((f) => f.name),
+        batch.names,
+      );
       const parts = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
       const got: Record<string, unknown[]> = {};
-      for (const name of batch.names) got[name] = parts.flatMap((b) => columnCells(b.columns[b.names.indexOf(name)]!));
+      for (const name of batch.names)
+        got[name] = parts.flatMap((b) => columnCells(b.columns[b.names.indexOf(name)]!));
       const want = cellsOf(batch);
       assert.deepEqual(got, want);
       const duck = await duckColumns(`read_parquet('${path}')`, typesOf(batch));
@@ -37,13 +43,26 @@ test("planParquet makes one part per row group (or group of row groups) and proj
   const one = await planParquet(path);
   assert.equal(one.parts.length, 10);
   const three = await planParquet(path, { rowGroupsPerPartition: 3, columns: ["b"] });
-  assert.deepEqual(three.parts.map((p) => [p.rowStart, p.rowEnd]), [[0, 30], [30, 60], [60, 90], [90, 100]]);
+  assert.deepEqual(
+    three.parts.map((p) => [p.rowStart, p.rowEnd]),
+    [
+      [0, 30],
+      [30, 60],
+      [60, 90],
+      [90, 100],
+    ],
+  );
   const b = await readParquetPart(three.parts[1]!);
   assert.deepEqual(b.names, ["b"]);
-  assert.deepEqual(columnCells(b.columns[0]!), records.slice(30, 60).map((r) => r.b));
+  assert.deepEqual(
+    columnCells(b.columns[0]!),
+    records.slice(30, 60).map((r) => r.b),
+  );
 });
 
-test("pruning by statistics skips row groups and never drops a matching row", { timeout: 60_000 }, async () => {
+test("pruning by statistics skips row groups and never drops a matching row", {
+  timeout: 60_000,
+}, async () => {
   const dir = tempDir();
   const path = join(dir, "s.parquet");
   const n = 200;
@@ -59,7 +78,17 @@ test("pruning by statistics skips row groups and never drops a matching row", { 
     if (op === "notNull") return v !== null;
     if (v === null) return false;
     const x = v as number | string;
-    return op === "==" ? x === c : op === "!=" ? x !== c : op === "<" ? x < c : op === "<=" ? x <= c : op === ">" ? x > c : x >= c;
+    return op === "=="
+      ? x === c
+      : op === "!="
+        ? x !== c
+        : op === "<"
+          ? x < c
+          : op === "<="
+            ? x <= c
+            : op === ">"
+              ? x > c
+              : x >= c;
   };
   await fc.assert(
     fc.asyncProperty(
@@ -67,11 +96,21 @@ test("pruning by statistics skips row groups and never drops a matching row", { 
       fc.constantFrom(...ops),
       fc.integer({ min: -5, max: n + 5 }),
       async (column, op, raw) => {
-        const value = column === "s" ? `k${String(Math.floor(raw / 20)).padStart(3, "0")}` : column === "m" ? raw * 0.5 : raw;
+        const value =
+          column === "s"
+            ? `k${String(Math.floor(raw / 20)).padStart(3, "0")}`
+            : column === "m"
+              ? raw * 0.5
+              : raw;
         const plan = await planParquet(path, { filters: [{ column, op, value }] });
-        const kept = new Set(plan.parts.flatMap((p) => Array.from({ length: p.rowEnd - p.rowStart }, (_, i) => p.rowStart + i)));
+        const kept = new Set(
+          plan.parts.flatMap((p) =>
+            Array.from({ length: p.rowEnd - p.rowStart }, (_, i) => p.rowStart + i),
+          ),
+        );
         records.forEach((r, i) => {
-          if (holds(r[column as keyof typeof r], op, value)) assert.ok(kept.has(i), `row ${i} matches ${column} ${op} ${value} but was pruned`);
+          if (holds(r[column as keyof typeof r], op, value))
+            assert.ok(kept.has(i), `row ${i} matches ${column} ${op} ${value} but was pruned`);
         });
       },
     ),
@@ -80,20 +119,38 @@ test("pruning by statistics skips row groups and never drops a matching row", { 
   const eq = await planParquet(path, { filters: [{ column: "x", op: "==", value: 45 }] });
   assert.equal(eq.parts.length, 1);
   assert.equal(eq.prunedRowGroups, 9);
-  const range = await planParquet(path, { filters: [{ column: "x", op: ">=", value: 150 }, { column: "s", op: "<", value: "k009" }] });
-  assert.deepEqual(range.parts.map((p) => p.rowStart), [140, 160]);
+  const range = await planParquet(path, {
+    filters: [
+      { column: "x", op: ">=", value: 150 },
+      { column: "s", op: "<", value: "k009" },
+    ],
+  });
+  assert.deepEqual(
+    range.parts.map((p) => p.rowStart),
+    [140, 160],
+  );
 });
 
 test("unknown columns in columns or filters fail at planning, naming the column and the columns there are", async () => {
   const path = join(tempDir(), "u.parquet");
   await writeParquet(batchFromRecords([{ a: 1, b: "x" }]), path);
-  await assert.rejects(planParquet(path, { columns: ["a", "nope"] }), (e: Error & { code?: string }) => e.code === "BARN_UNKNOWN_COLUMN" && /"nope".*a, b/.test(e.message));
-  await assert.rejects(planParquet(path, { filters: [{ column: "zz", op: "==", value: 1 }] }), /unknown column "zz" in filters/);
+  await assert.rejects(
+    planParquet(path, { columns: ["a", "nope"] }),
+    (e: Error & { code?: string }) =>
+      e.code === "BARN_UNKNOWN_COLUMN" && /"nope".*a, b/.test(e.message),
+  );
+  await assert.rejects(
+    planParquet(path, { filters: [{ column: "zz", op: "==", value: 1 }] }),
+    /unknown column "zz" in filters/,
+  );
 });
 
 test("a column chunk that is dictionary-encoded reads as dict", async () => {
   const path = join(tempDir(), "d.parquet");
-  await writeParquet(batchFromRecords(Array.from({ length: 1000 }, (_, i) => ({ k: `key-${i % 5}` }))), path);
+  await writeParquet(
+    batchFromRecords(Array.from({ length: 1000 }, (_, i) => ({ k: `key-${i % 5}` }))),
+    path,
+  );
   const plan = await planParquet(path);
   assert.equal(plan.schema[0]!.type, "dict");
   const b = await readParquetPart(plan.parts[0]!);
