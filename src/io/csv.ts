@@ -14,6 +14,7 @@ import { initParser, type Schema as UdsvSchema } from "udsv";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
+import { columnFromBytes, locateFields } from "./csv-fast.js";
 import { type ScannedRecords, scanRecords } from "./csv-scan.js";
 import { fileSize, readRange } from "./files.js";
 import { expandPaths } from "./glob.js";
@@ -117,7 +118,13 @@ export async function readCsvPart(
     else if (skip) badLines++;
     else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
   }
-  const strings = splitFields(bytes, rec, good, first, finish, options, ncols);
+  // Without quotes, fields are located and converted from the bytes; else udsv splits them.
+  const fields = rec.quoted
+    ? undefined
+    : locateFields(bytes, rec.starts, rec.ends, good, ncols, delimiter);
+  const strings =
+    fields === undefined ? splitFields(bytes, rec, good, first, finish, options, ncols) : [];
+  const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
   // Values that do not parse as their column's type.
   const bad = new Uint8Array(good.length);
   let badValue: { row: number; column: string; type: DType; text: string } | undefined;
@@ -129,14 +136,17 @@ export async function readCsvPart(
         part.fileColumns.map((name) => ({ name, type: "utf8", nullable: true })),
         `the schema read from ${part.path}`,
       );
-    return columnFromText(f.type, strings[j] ?? [], nulls, (row, text) => {
+    const onBad = (row: number, text: string) => {
       if (skip) {
         bad[row] = 1;
         return true;
       }
       badValue ??= { row, column: f.name, type: f.type, text };
       return false;
-    });
+    };
+    return fields === undefined
+      ? columnFromText(f.type, strings[j] ?? [], nulls, onBad)
+      : columnFromBytes(f.type, bytes, fields, j, nullBytes, onBad);
   });
   if (badValue !== undefined) {
     throw valueError(

@@ -55,6 +55,16 @@ function digits(s: string, at: number, n: number): number {
   return v;
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (any year; no Date object, no local time). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 /** Days since the epoch from `YYYY-MM-DD`, or undefined. */
 export function parseDate(s: string): number | undefined {
   if (s.length !== 10 || s[4] !== "-" || s[7] !== "-") return undefined;
@@ -62,7 +72,7 @@ export function parseDate(s: string): number | undefined {
   const m = digits(s, 5, 2);
   const d = digits(s, 8, 2);
   if (Number.isNaN(y + m + d) || m < 1 || m > 12 || d < 1 || d > 31) return undefined;
-  return Date.UTC(y, m - 1, d) / DAY_MS;
+  return daysFromCivil(y, m, d);
 }
 
 /**
