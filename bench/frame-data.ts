@@ -45,26 +45,39 @@ const ROW_GROUP = 1_000_000;
 const T0 = Date.UTC(2024, 0, 1);
 
 /** Generates (or finds) the dataset in `dir`. */
-export async function generateFrameData(dir: string, options: FrameDataOptions = {}): Promise<FrameData> {
+export async function generateFrameData(
+  dir: string,
+  options: FrameDataOptions = {},
+): Promise<FrameData> {
   const rows = options.rows ?? 10_000_000;
   const files = options.files ?? 20;
   const seed = options.seed ?? 1;
   mkdirSync(dir, { recursive: true });
   const perFile = Math.ceil(rows / files);
   const group = Math.max(1, Math.round(ROW_GROUP / perFile)); // CSV files per Parquet file
-  const csv = Array.from({ length: files }, (_, i) => join(dir, `part-${String(i).padStart(3, "0")}.csv`));
-  const parquet = Array.from({ length: Math.ceil(files / group) }, (_, i) => join(dir, `part-${String(i).padStart(3, "0")}.parquet`));
+  const csv = Array.from({ length: files }, (_, i) =>
+    join(dir, `part-${String(i).padStart(3, "0")}.csv`),
+  );
+  const parquet = Array.from({ length: Math.ceil(files / group) }, (_, i) =>
+    join(dir, `part-${String(i).padStart(3, "0")}.parquet`),
+  );
   const dimCsv = join(dir, "dim.csv");
   const dimParquet = join(dir, "dim.parquet");
   const manifestPath = join(dir, "manifest.json");
   const manifest = JSON.stringify({ version: VERSION, rows, files, seed });
   const all = [...csv, ...parquet, dimCsv, dimParquet];
   const result = { dir, rows, csv, parquet, dimCsv, dimParquet };
-  if (existsSync(manifestPath) && readFileSync(manifestPath, "utf8") === manifest && all.every((f) => existsSync(f))) {
+  if (
+    existsSync(manifestPath) &&
+    readFileSync(manifestPath, "utf8") === manifest &&
+    all.every((f) => existsSync(f))
+  ) {
     return { ...result, generated: false };
   }
   const rng = mulberry32(seed);
-  const keys = utf8Column(Array.from({ length: KEYS }, (_, i) => `key${String(i).padStart(4, "0")}`));
+  const keys = utf8Column(
+    Array.from({ length: KEYS }, (_, i) => `key${String(i).padStart(4, "0")}`),
+  );
   const cats = utf8Column(Array.from({ length: CATS }, (_, i) => `cat${i}`));
   const zipf = zipfTable(KEYS);
   for (let p = 0; p < parquet.length; p++) {
@@ -82,8 +95,18 @@ export async function generateFrameData(dir: string, options: FrameDataOptions =
   const dim: Batch = {
     names: ["key", "region"],
     columns: [
-      { type: "dict", length: KEYS, data: Int32Array.from({ length: KEYS }, (_, i) => i), dictionary: keys },
-      { type: "dict", length: KEYS, data: Int32Array.from({ length: KEYS }, (_, i) => i % REGIONS), dictionary: utf8Column(Array.from({ length: REGIONS }, (_, i) => `region${i}`)) },
+      {
+        type: "dict",
+        length: KEYS,
+        data: Int32Array.from({ length: KEYS }, (_, i) => i),
+        dictionary: keys,
+      },
+      {
+        type: "dict",
+        length: KEYS,
+        data: Int32Array.from({ length: KEYS }, (_, i) => i % REGIONS),
+        dictionary: utf8Column(Array.from({ length: REGIONS }, (_, i) => `region${i}`)),
+      },
     ],
     length: KEYS,
   };
@@ -93,7 +116,14 @@ export async function generateFrameData(dir: string, options: FrameDataOptions =
   return { ...result, generated: true };
 }
 
-function generateRows(rng: () => number, start: number, n: number, keys: Column, cats: Column, zipf: Float64Array): Batch {
+function generateRows(
+  rng: () => number,
+  start: number,
+  n: number,
+  keys: Column,
+  cats: Column,
+  zipf: Float64Array,
+): Batch {
   const id = new Int32Array(n);
   const key = new Int32Array(n);
   const cat = new Int32Array(n);
@@ -127,7 +157,11 @@ function generateRows(rng: () => number, start: number, n: number, keys: Column,
 function sliceBatch(batch: Batch, a: number, b: number): Batch {
   return {
     names: batch.names,
-    columns: batch.columns.map((c) => ({ ...c, length: b - a, data: (c.data as Int32Array).subarray(a, b) })),
+    columns: batch.columns.map((c) => ({
+      ...c,
+      length: b - a,
+      data: (c.data as Int32Array).subarray(a, b),
+    })),
     length: b - a,
   };
 }
@@ -175,7 +209,16 @@ async function measure(data: FrameData): Promise<void> {
     for (const p of plan.parts) rows += (await readCsvPart(p, plan.schema)).batch.length;
     const s = (performance.now() - t0) / 1000;
     const mb = bytes(data.csv) / 1e6;
-    results.push({ format: "csv", parts: plan.parts.length, rows, MB: +mb.toFixed(1), seconds: +s.toFixed(2), MBps: +(mb / s).toFixed(1), rowsPerSec: Math.round(rows / s), schema: plan.schema.map((f) => `${f.name}:${f.type}`).join(",") });
+    results.push({
+      format: "csv",
+      parts: plan.parts.length,
+      rows,
+      MB: +mb.toFixed(1),
+      seconds: +s.toFixed(2),
+      MBps: +(mb / s).toFixed(1),
+      rowsPerSec: Math.round(rows / s),
+      schema: plan.schema.map((f) => `${f.name}:${f.type}`).join(","),
+    });
   }
   {
     const t0 = performance.now();
@@ -184,7 +227,16 @@ async function measure(data: FrameData): Promise<void> {
     for (const p of plan.parts) rows += (await readParquetPart(p)).length;
     const s = (performance.now() - t0) / 1000;
     const mb = bytes(data.parquet) / 1e6;
-    results.push({ format: "parquet", parts: plan.parts.length, rows, MB: +mb.toFixed(1), seconds: +s.toFixed(2), MBps: +(mb / s).toFixed(1), rowsPerSec: Math.round(rows / s), schema: plan.schema.map((f) => `${f.name}:${f.type}`).join(",") });
+    results.push({
+      format: "parquet",
+      parts: plan.parts.length,
+      rows,
+      MB: +mb.toFixed(1),
+      seconds: +s.toFixed(2),
+      MBps: +(mb / s).toFixed(1),
+      rowsPerSec: Math.round(rows / s),
+      schema: plan.schema.map((f) => `${f.name}:${f.type}`).join(","),
+    });
   }
   for (const r of results) console.log(JSON.stringify(r));
 }
@@ -195,6 +247,13 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const files = Number(process.argv[4] ?? 20);
   const t0 = performance.now();
   const data = await generateFrameData(dir, { rows, files });
-  console.log(JSON.stringify({ generated: data.generated, rows, files, seconds: +((performance.now() - t0) / 1000).toFixed(1) }));
+  console.log(
+    JSON.stringify({
+      generated: data.generated,
+      rows,
+      files,
+      seconds: +((performance.now() - t0) / 1000).toFixed(1),
+    }),
+  );
   await measure(data);
 }

@@ -33,13 +33,20 @@ const special = fc.constantFrom(
   "x\r\ny",
 );
 
-function valueArb(type: DType, newlines: boolean): fc.Arbitrary<Cell> {
+/** How special the generated text is: "any" (line breaks too), "inline" (no line breaks), "plain" (nothing CSV must quote). */
+export type TextKind = "any" | "inline" | "plain";
+
+function valueArb(type: DType, text: TextKind): fc.Arbitrary<Cell> {
+  const newlines = text === "any";
   switch (type) {
     case "int32":
       return fc.integer();
     case "float64":
       return fc
-        .double({ noNaN: true, noDefaultInfinity: true })
+        .oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.integer({ min: -1e6, max: 1e6 }).map((i) => i / 1000),
+        )
         .map((x) => (Object.is(x, -0) ? 0 : x));
     case "int64":
       return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
@@ -48,9 +55,10 @@ function valueArb(type: DType, newlines: boolean): fc.Arbitrary<Cell> {
     case "utf8":
       return fc
         .oneof(fc.string({ unit: "grapheme", minLength: 1, maxLength: 6 }), special)
-        .filter((s) => newlines || !/[\r\n]/.test(s));
+        .filter((s) => newlines || !/[\r\n]/.test(s))
+        .filter((s) => text !== "plain" || !/[,"\r\n]/.test(s));
     case "dict":
-      return fc.constantFrom("red", "green", "blue", "a,b");
+      return fc.constantFrom("red", "green", "blue", text === "plain" ? "b c" : "a,b");
     case "timestamp":
       return fc.integer({ min: -2_208_988_800_000, max: 7_258_118_400_000 });
     case "date":
@@ -60,14 +68,14 @@ function valueArb(type: DType, newlines: boolean): fc.Arbitrary<Cell> {
 
 /**
  * A batch with one column per DType (named by type), up to `maxRows` rows, nulls anywhere;
- * strings hold line breaks unless `newlines` is false.
+ * `text` limits what the strings hold.
  */
-export function batchArb(maxRows = 30, newlines = true): fc.Arbitrary<Batch> {
+export function batchArb(maxRows = 30, text: TextKind = "any"): fc.Arbitrary<Batch> {
   return fc.integer({ min: 0, max: maxRows }).chain((n) =>
     fc
       .tuple(
         ...ALL_TYPES.map((t) =>
-          fc.array(fc.option(valueArb(t, newlines), { nil: null, freq: 4 }), {
+          fc.array(fc.option(valueArb(t, text), { nil: null, freq: 4 }), {
             minLength: n,
             maxLength: n,
           }),
