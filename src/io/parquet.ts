@@ -379,17 +379,46 @@ function buildColumn(
       k += p.length;
       continue;
     }
-    for (let i = 0; i < p.length; i++, k++) {
-      const v = p[i];
-      if (v === null || v === undefined) hasNull = true;
-      else if (type === "int64") (data as BigInt64Array)[k] = BigInt(v as bigint);
-      else if (type === "bool") data[k] = v === true ? 1 : 0;
-      else if (v instanceof Date) data[k] = v.getTime();
-      else data[k] = Number(v);
-    }
+    if (type === "int64") hasNull = fillBigInts(p, data as BigInt64Array, k) || hasNull;
+    else if (type === "bool") hasNull = fillBools(p, data as Uint8Array, k) || hasNull;
+    else hasNull = fillNumbers(p, data as Float64Array | Int32Array, k) || hasNull;
+    k += p.length;
   }
   const valid = hasNull ? validFrom(length, (i) => isNullAt(pieces, i)) : undefined;
   return { type, length, data, valid };
+}
+
+/* One monomorphic loop per target kind; each returns whether it met a null. */
+
+function fillNumbers(p: ArrayLike<unknown>, data: Float64Array | Int32Array, k: number): boolean {
+  let hasNull = false;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (typeof v === "number") data[k + i] = v;
+    else if (v === null || v === undefined) hasNull = true;
+    else data[k + i] = v instanceof Date ? v.getTime() : Number(v);
+  }
+  return hasNull;
+}
+
+function fillBigInts(p: ArrayLike<unknown>, data: BigInt64Array, k: number): boolean {
+  let hasNull = false;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (v === null || v === undefined) hasNull = true;
+    else data[k + i] = BigInt(v as bigint);
+  }
+  return hasNull;
+}
+
+function fillBools(p: ArrayLike<unknown>, data: Uint8Array, k: number): boolean {
+  let hasNull = false;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (v === null || v === undefined) hasNull = true;
+    else data[k + i] = v === true ? 1 : 0;
+  }
+  return hasNull;
 }
 
 function isNullAt(pieces: readonly ArrayLike<unknown>[], i: number): boolean {

@@ -157,3 +157,42 @@ test("a column chunk that is dictionary-encoded reads as dict", async () => {
   assert.equal(b.columns[0]!.type, "dict");
   assert.equal(b.columns[0]!.dictionary!.length, 5);
 });
+
+test("reads Parquet written by DuckDB (its encodings and types) to the values DuckDB reads", {
+  timeout: 30_000,
+}, async () => {
+  const path = join(tempDir(), "duck.parquet");
+  const types = {
+    i: "int32",
+    l: "int64",
+    d: "float64",
+    s: "utf8",
+    k: "dict",
+    b: "bool",
+    day: "date",
+    t: "timestamp",
+  } as const;
+  const select = `SELECT (r * 7 - 300)::INTEGER AS i, (r * 1234567891)::BIGINT AS l, CASE WHEN r % 5 = 0 THEN NULL ELSE r / 7 END::DOUBLE AS d,
+    CASE WHEN r % 4 = 0 THEN NULL ELSE 'str' || r END AS s, 'k' || (r % 3) AS k, r % 2 = 0 AS b,
+    (DATE '2000-01-01' + (r * 11)::INTEGER) AS day, (TIMESTAMP '2020-01-01' + INTERVAL (r * 997) SECOND) AS t FROM range(3000) tbl(r)`;
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const conn = await (await DuckDBInstance.create(":memory:")).connect();
+  await conn.run(`COPY (${select}) TO '${path}' (FORMAT parquet, ROW_GROUP_SIZE 1000)`);
+  const plan = await planParquet(path);
+  assert.ok(plan.parts.length >= 2, "DuckDB wrote several row groups");
+  for (const f of plan.schema) {
+    const want = types[f.name as keyof typeof types];
+    if (want === "utf8" || want === "dict")
+      assert.ok(f.type === "utf8" || f.type === "dict", f.name);
+    else assert.equal(f.type, want, f.name);
+  }
+  const batches = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
+  const want = await duckColumns(
+    `read_parquet('${path}')`,
+    Object.fromEntries(plan.schema.map((f) => [f.name, f.type])),
+  );
+  for (const [j, f] of plan.schema.entries()) {
+    const got = batches.flatMap((b) => columnCells(b.columns[j]!));
+    assert.deepEqual(got, want[f.name], f.name);
+  }
+});
