@@ -179,12 +179,50 @@ export function columnCells(col: Column): Cell[] {
   }
 }
 
-/** Milliseconds since the epoch as an ISO 8601 string (UTC). */
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+
+/** Year, month (1-12) and day of a day count since 1970-01-01 (proleptic Gregorian). */
+function civilFromDays(z: number): [number, number, number] {
+  z += 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+/** `YYYY-MM-DD` of a day count, or undefined outside years 0000-9999. */
+function ymd(days: number): string | undefined {
+  const [y, m, d] = civilFromDays(days);
+  if (y < 0 || y > 9999) return undefined;
+  return `${PAD2[Math.floor(y / 100)]}${PAD2[y % 100]}-${PAD2[m]}-${PAD2[d]}`;
+}
+
+/**
+ * Milliseconds since the epoch as an ISO 8601 string (UTC), exactly as `Date#toISOString`
+ * writes it, without a Date object for whole milliseconds in years 0000-9999.
+ */
 export function isoTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!Number.isInteger(ms)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / 86_400_000);
+  const date = ymd(days);
+  if (date === undefined) return new Date(ms).toISOString();
+  let rem = ms - days * 86_400_000;
+  const h = Math.floor(rem / 3_600_000);
+  rem -= h * 3_600_000;
+  const mi = Math.floor(rem / 60_000);
+  rem -= mi * 60_000;
+  const s = Math.floor(rem / 1000);
+  return `${date}T${PAD2[h]}:${PAD2[mi]}:${PAD2[s]}.${PAD3[rem - s * 1000]}Z`;
 }
 
 /** Days since the epoch as `YYYY-MM-DD`. */
 export function isoDate(days: number): string {
-  return new Date(days * 86_400_000).toISOString().slice(0, 10);
+  return ymd(days) ?? new Date(days * 86_400_000).toISOString().slice(0, 10);
 }

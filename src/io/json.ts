@@ -17,7 +17,7 @@ import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
 import { isGzip, lineNumberer, partBytes, splitTextFiles, type TextPart } from "./text-parts.js";
 import { inferTextType, parseDate, parseTimestamp } from "./text-values.js";
-import { writeText } from "./text-write.js";
+import { TextSink } from "./text-write.js";
 
 /** File name endings a directory is searched for. */
 export const JSON_EXTENSIONS = [
@@ -149,19 +149,19 @@ export async function readJsonPart(
 export async function writeJson(batch: Batch, path: string): Promise<void> {
   const cols = batch.columns.map((c) => jsonCells(c));
   const keys = batch.names.map((n) => JSON.stringify(n));
-  const chunks: string[] = [];
+  const sink = await TextSink.open(path);
   let lines: string[] = [];
   for (let i = 0; i < batch.length; i++) {
     let line = "{";
     for (let j = 0; j < cols.length; j++) line += `${j > 0 ? "," : ""}${keys[j]}:${cols[j]![i]}`;
     lines.push(`${line}}`);
     if (lines.length === 65536) {
-      chunks.push(`${lines.join("\n")}\n`);
+      await sink.write(`${lines.join("\n")}\n`);
       lines = [];
     }
   }
-  if (lines.length > 0) chunks.push(`${lines.join("\n")}\n`);
-  await writeText(path, chunks);
+  if (lines.length > 0) await sink.write(`${lines.join("\n")}\n`);
+  await sink.close();
 }
 
 /* ---------------------------------------------------------------------------------- */

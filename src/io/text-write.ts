@@ -1,29 +1,38 @@
 /**
- * Writing text files: a batch's cells formatted as text (shared by CSV and JSON lines), and the
- * write itself, gzip-compressed when the path ends with `.gz`.
+ * Writing text files: a sink that takes text chunks as they are formatted (plain files are
+ * written chunk by chunk; `.gz` paths are gzip-compressed as a stream), with backpressure.
  */
 
-import { writeFile } from "node:fs/promises";
-import { gzipSync } from "node:zlib";
-import type { Column } from "../kernels/batch.js";
-import { columnCells, isoDate, isoTimestamp } from "./columns.js";
+import { once } from "node:events";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { createGzip, type Gzip } from "node:zlib";
 
-/** A column's cells as text (null for nulls): timestamps ISO 8601 UTC, dates `YYYY-MM-DD`. */
-export function columnTexts(col: Column): (string | null)[] {
-  const cells = columnCells(col);
-  const out: (string | null)[] = new Array(cells.length);
-  for (let i = 0; i < cells.length; i++) {
-    const v = cells[i];
-    if (v === null || v === undefined) out[i] = null;
-    else if (col.type === "timestamp") out[i] = isoTimestamp(v as number);
-    else if (col.type === "date") out[i] = isoDate(v as number);
-    else out[i] = String(v);
+/** Text chunks to a file, gzip-compressed when the path ends with `.gz`. */
+export class TextSink {
+  private constructor(
+    private readonly file: WriteStream,
+    private readonly head: WriteStream | Gzip,
+  ) {}
+
+  /** Opens (truncates) `path` for writing. */
+  static async open(path: string): Promise<TextSink> {
+    const file = createWriteStream(path);
+    await once(file, "open");
+    if (!path.endsWith(".gz")) return new TextSink(file, file);
+    const gz = createGzip();
+    gz.pipe(file);
+    return new TextSink(file, gz);
   }
-  return out;
-}
 
-/** Writes text chunks to `path`, gzip-compressed when it ends with `.gz`. */
-export async function writeText(path: string, chunks: readonly string[]): Promise<void> {
-  const text = chunks.join("");
-  await writeFile(path, path.endsWith(".gz") ? gzipSync(Buffer.from(text)) : text);
+  /** Writes a chunk, waiting when the stream's buffer is full. */
+  async write(chunk: string): Promise<void> {
+    if (!this.head.write(chunk)) await once(this.head, "drain");
+  }
+
+  /** Ends the file and waits until it is written. */
+  async close(): Promise<void> {
+    const done = once(this.file, "close");
+    this.head.end();
+    await done;
+  }
 }
