@@ -198,16 +198,24 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** CPU seconds (user + system) of this process since `c0`. */
+function cpuSeconds(c0: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1e6;
+}
+
 /** Reads every part of the dataset on this thread and prints MB/s and rows/s per format as JSON. */
 async function measure(data: FrameData): Promise<void> {
   const results: Record<string, unknown>[] = [];
   const bytes = (fs: string[]) => fs.reduce((a, f) => a + statSync(f).size, 0);
   {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const plan = await planCsv(data.csv);
     let rows = 0;
     for (const p of plan.parts) rows += (await readCsvPart(p, plan.schema)).batch.length;
     const s = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(c0);
     const mb = bytes(data.csv) / 1e6;
     results.push({
       format: "csv",
@@ -215,6 +223,7 @@ async function measure(data: FrameData): Promise<void> {
       rows,
       MB: +mb.toFixed(1),
       seconds: +s.toFixed(2),
+      cpuSeconds: +cpu.toFixed(2),
       MBps: +(mb / s).toFixed(1),
       rowsPerSec: Math.round(rows / s),
       schema: plan.schema.map((f) => `${f.name}:${f.type}`).join(","),
@@ -222,10 +231,12 @@ async function measure(data: FrameData): Promise<void> {
   }
   {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const plan = await planParquet(data.parquet);
     let rows = 0;
     for (const p of plan.parts) rows += (await readParquetPart(p)).length;
     const s = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(c0);
     const mb = bytes(data.parquet) / 1e6;
     results.push({
       format: "parquet",
@@ -233,6 +244,7 @@ async function measure(data: FrameData): Promise<void> {
       rows,
       MB: +mb.toFixed(1),
       seconds: +s.toFixed(2),
+      cpuSeconds: +cpu.toFixed(2),
       MBps: +(mb / s).toFixed(1),
       rowsPerSec: Math.round(rows / s),
       schema: plan.schema.map((f) => `${f.name}:${f.type}`).join(","),

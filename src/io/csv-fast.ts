@@ -25,7 +25,7 @@ export function locateFields(
   bytes: Uint8Array,
   recStarts: Int32Array,
   recEnds: Int32Array,
-  rows: readonly number[],
+  rows: ArrayLike<number>,
   ncols: number,
   delimiter: number,
 ): FieldOffsets {
@@ -80,21 +80,16 @@ export function columnFromBytes(
           ? new Uint8Array(n)
           : new Int32Array(n);
   let hasNull = false;
+  const onlyEmpty = nulls.length === 1 && nulls[0]!.length === 0;
+  const fast: FastParser = FAST[type] ?? never;
   for (let i = 0; i < n; i++) {
     const a = starts[i * ncols + j]!;
     const b = ends[i * ncols + j]!;
-    if (isNullField(bytes, a, b, nulls)) {
+    if (onlyEmpty ? a === b : isNullField(bytes, a, b, nulls)) {
       hasNull = true;
       continue;
     }
-    let v: number | bigint | string | undefined =
-      type === "int32"
-        ? intFromBytes(bytes, a, b)
-        : type === "float64"
-          ? floatFromBytes(bytes, a, b)
-          : type === "timestamp"
-            ? timestampFromBytes(bytes, a, b)
-            : undefined;
+    let v: number | bigint | string | undefined = fast(bytes, a, b);
     if (v === undefined) {
       const text = decoder.decode(bytes.subarray(a, b));
       v = parseAs(type, text);
@@ -107,6 +102,17 @@ export function columnFromBytes(
   }
   return { type, length: n, data, valid: hasNull ? validFrom(n, isNull) : undefined };
 }
+
+type FastParser = (bytes: Uint8Array, a: number, b: number) => number | undefined;
+
+const never: FastParser = () => undefined;
+
+/** Byte-level parsers for the common spellings; undefined sends a field to the text parser. */
+const FAST: Partial<Record<DType, FastParser>> = {
+  int32: (bytes, a, b) => intFromBytes(bytes, a, b),
+  float64: (bytes, a, b) => floatFromBytes(bytes, a, b),
+  timestamp: (bytes, a, b) => timestampFromBytes(bytes, a, b),
+};
 
 function isNullField(
   bytes: Uint8Array,

@@ -111,13 +111,15 @@ export async function readCsvPart(
   const lineOf = lineNumberer(part, bytes, base, begin);
   const first = part.skipHeader ? 1 : 0;
   // Records with the wrong number of fields.
-  const good: number[] = [];
+  const kept = new Int32Array(Math.max(0, rec.count - first));
+  let nkept = 0;
   let badLines = 0;
   for (let r = first; r < rec.count; r++) {
-    if (rec.fields[r] === ncols) good.push(r);
+    if (rec.fields[r] === ncols) kept[nkept++] = r;
     else if (skip) badLines++;
     else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
   }
+  const good = kept.subarray(0, nkept);
   // Without quotes, fields are located and converted from the bytes; else udsv splits them.
   const fields = rec.quoted
     ? undefined
@@ -127,6 +129,7 @@ export async function readCsvPart(
   const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
   // Values that do not parse as their column's type.
   const bad = new Uint8Array(good.length);
+  let dropped = 0;
   let badValue: { row: number; column: string; type: DType; text: string } | undefined;
   const columns: Column[] = schema.map((f) => {
     const j = part.fileColumns.indexOf(f.name);
@@ -138,6 +141,7 @@ export async function readCsvPart(
       );
     const onBad = (row: number, text: string) => {
       if (skip) {
+        if (bad[row] === 0) dropped++;
         bad[row] = 1;
         return true;
       }
@@ -159,7 +163,6 @@ export async function readCsvPart(
   }
   let batchColumns = columns;
   let length = good.length;
-  const dropped = bad.reduce((a, b) => a + b, 0);
   if (dropped > 0) {
     const keep = new Int32Array(good.length - dropped);
     let k = 0;
@@ -258,7 +261,7 @@ function inferSchema(
 function splitFields(
   bytes: Uint8Array,
   rec: ScannedRecords,
-  rows: readonly number[],
+  rows: ArrayLike<number> & Iterable<number>,
   first: number,
   finish: number,
   options: CsvOptions,
