@@ -128,7 +128,7 @@ export async function readParquetPart(
 ): Promise<Batch> {
   const schema = projectSchema(part.schema, columns);
   const file = await fileAsyncBuffer(part.path);
-  const metadata = await parquetMetadataAsync(file, { parsers });
+  const { metadata, scales } = rawTemporal(await parquetMetadataAsync(file, { parsers }));
   const length = part.rowEnd - part.rowStart;
   const chunks = new Map<string, { data: ArrayLike<unknown>; rowStart: number }[]>();
   for (const f of schema) chunks.set(f.name, []);
@@ -146,7 +146,9 @@ export async function readParquetPart(
         ?.push({ data: c.columnData as ArrayLike<unknown>, rowStart: c.rowStart });
     },
   });
-  const cols = schema.map((f) => buildColumn(f, chunks.get(f.name)!, part.rowStart, length));
+  const cols = schema.map((f) =>
+    buildColumn(f, chunks.get(f.name)!, part.rowStart, length, scales.get(f.name) ?? 1),
+  );
   return { names: schema.map((f) => f.name), columns: cols, length };
 }
 
@@ -349,11 +351,48 @@ function gather(chunks: readonly Chunk[], rowStart: number, length: number): Arr
   return pieces;
 }
 
+/**
+ * The footer with INT64 timestamp and INT32 date columns stripped of their annotations, so
+ * hyparquet hands back their raw typed arrays instead of an array of converted values, and the
+ * divisor that turns each timestamp column's raw unit into milliseconds.
+ */
+function rawTemporal(meta: FileMetaData): { metadata: FileMetaData; scales: Map<string, number> } {
+  const scales = new Map<string, number>();
+  const schema = meta.schema.map((el) => {
+    const unit = timestampUnit(el);
+    const isDate =
+      el.type === "INT32" && (el.converted_type === "DATE" || el.logical_type?.type === "DATE");
+    if (unit === undefined && !isDate) return el;
+    if (unit !== undefined)
+      scales.set(el.name, unit === "MILLIS" ? 1 : unit === "MICROS" ? 1e3 : 1e6);
+    const { converted_type: _c, logical_type: _l, ...raw } = el;
+    return raw;
+  });
+  return { metadata: { ...meta, schema }, scales };
+}
+
+function timestampUnit(el: SchemaElement): "MILLIS" | "MICROS" | "NANOS" | undefined {
+  if (el.type !== "INT64") return undefined;
+  if (el.logical_type?.type === "TIMESTAMP") return el.logical_type.unit;
+  if (el.converted_type === "TIMESTAMP_MILLIS") return "MILLIS";
+  if (el.converted_type === "TIMESTAMP_MICROS") return "MICROS";
+  return undefined;
+}
+
+/** Raw int64 timestamps to float64 milliseconds, from the two 32-bit halves (no BigInt per value). */
+function timestampsFromInt64(p: BigInt64Array, out: Float64Array, k: number, scale: number): void {
+  const lo = new Uint32Array(p.buffer, p.byteOffset, p.length * 2);
+  const hi = new Int32Array(p.buffer, p.byteOffset, p.length * 2);
+  for (let i = 0; i < p.length; i++)
+    out[k + i] = (hi[2 * i + 1]! * 4294967296 + lo[2 * i]!) / scale;
+}
+
 function buildColumn(
   field: Field,
   chunks: readonly Chunk[],
   rowStart: number,
   length: number,
+  scale: number,
 ): Column {
   const pieces = gather(chunks, rowStart, length);
   const type = field.type;
@@ -379,6 +418,16 @@ function buildColumn(
       k += p.length;
       continue;
     }
+    if (type === "timestamp" && p instanceof BigInt64Array) {
+      timestampsFromInt64(p, data as Float64Array, k, scale);
+      k += p.length;
+      continue;
+    }
+    if (type === "timestamp" && scale !== 1) {
+      hasNull = fillScaled(p, data as Float64Array, k, scale) || hasNull;
+      k += p.length;
+      continue;
+    }
     if (type === "int64") hasNull = fillBigInts(p, data as BigInt64Array, k) || hasNull;
     else if (type === "bool") hasNull = fillBools(p, data as Uint8Array, k) || hasNull;
     else hasNull = fillNumbers(p, data as Float64Array | Int32Array, k) || hasNull;
@@ -397,6 +446,16 @@ function fillNumbers(p: ArrayLike<unknown>, data: Float64Array | Int32Array, k: 
     if (typeof v === "number") data[k + i] = v;
     else if (v === null || v === undefined) hasNull = true;
     else data[k + i] = v instanceof Date ? v.getTime() : Number(v);
+  }
+  return hasNull;
+}
+
+function fillScaled(p: ArrayLike<unknown>, data: Float64Array, k: number, scale: number): boolean {
+  let hasNull = false;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (v === null || v === undefined) hasNull = true;
+    else data[k + i] = Number(v) / scale;
   }
   return hasNull;
 }
