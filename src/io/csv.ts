@@ -9,18 +9,22 @@
  * falls inside it; for such files use a blocksize larger than the file (one part per file).
  */
 
-import { gunzipSync } from "node:zlib";
 import { initParser, type Schema as UdsvSchema } from "udsv";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
 import { columnFromBytes, locateFields } from "./csv-fast.js";
 import { type ScannedRecords, scanRecords } from "./csv-scan.js";
-import { fileSize, readRange } from "./files.js";
 import { expandPaths } from "./glob.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
-import { isGzip, lineNumberer, partBytes, splitTextFiles, type TextPart } from "./text-parts.js";
+import {
+  lineNumberer,
+  partBytes,
+  readTextSample,
+  splitTextFiles,
+  type TextPart,
+} from "./text-parts.js";
 import { inferTextType } from "./text-values.js";
 
 /** File name endings a directory is searched for. */
@@ -84,7 +88,7 @@ export async function planCsv(
   const delimiter = delimiterByte(options);
   const files = expandPaths(paths, CSV_EXTENSIONS);
   const first = files[0]!;
-  const sample = await readSample(first, options.sampleBytes ?? MiB);
+  const sample = await readTextSample(first, options.sampleBytes ?? MiB);
   const full = inferSchema(first, sample, delimiter, options);
   const schema = projectSchema(full, options.columns);
   const fileColumns = full.map((f) => f.name);
@@ -185,21 +189,6 @@ function delimiterByte(options: CsvOptions): number {
     );
   }
   return d.charCodeAt(0);
-}
-
-async function readSample(
-  path: string,
-  sampleBytes: number,
-): Promise<{ bytes: Uint8Array; complete: boolean }> {
-  if (isGzip(path)) {
-    const all = gunzipSync(await readRange(path, 0, await fileSize(path)));
-    return { bytes: all.subarray(0, sampleBytes), complete: all.length <= sampleBytes };
-  }
-  const size = await fileSize(path);
-  return {
-    bytes: await readRange(path, 0, Math.min(size, sampleBytes)),
-    complete: size <= sampleBytes,
-  };
 }
 
 function inferSchema(

@@ -5,17 +5,21 @@
  * typed arrays. Writing emits one object per row (gzip when the path ends with `.gz`).
  */
 
-import { gunzipSync } from "node:zlib";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
 import { columnCells, isoDate, isoTimestamp } from "./columns.js";
 import { scanRecords } from "./csv-scan.js";
-import { fileSize, readRange } from "./files.js";
 import { expandPaths } from "./glob.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
-import { isGzip, lineNumberer, partBytes, splitTextFiles, type TextPart } from "./text-parts.js";
+import {
+  lineNumberer,
+  partBytes,
+  readTextSample,
+  splitTextFiles,
+  type TextPart,
+} from "./text-parts.js";
 import { inferTextType, parseDate, parseTimestamp } from "./text-values.js";
 import { TextSink } from "./text-write.js";
 
@@ -215,10 +219,7 @@ function finishBatch(
 
 async function inferJsonSchema(path: string, options: JsonOptions): Promise<Schema> {
   const sampleBytes = options.sampleBytes ?? MiB;
-  let bytes: Uint8Array;
-  if (isGzip(path))
-    bytes = gunzipSync(await readRange(path, 0, await fileSize(path))).subarray(0, sampleBytes);
-  else bytes = await readRange(path, 0, sampleBytes);
+  const { bytes } = await readTextSample(path, sampleBytes);
   const rec = scanRecords(bytes, 0, bytes.length, -1, -1);
   const values = new Map<string, unknown[]>();
   for (let r = 0; r < rec.count; r++) {

@@ -4,7 +4,8 @@
  * a line inside a part is turned into a line of the file only when an error needs it.
  */
 
-import { gunzipSync } from "node:zlib";
+import { createReadStream } from "node:fs";
+import { createGunzip, gunzipSync } from "node:zlib";
 import { countNewlines, nextNewline } from "./csv-scan.js";
 import { fileSize, readRange } from "./files.js";
 
@@ -84,4 +85,41 @@ export function lineNumberer(
     }
     return before + lineInPart + 1;
   };
+}
+
+/**
+ * The first `sampleBytes` of a text file (decompressed for gzip, stopping once enough is
+ * decompressed), and whether that is the whole file.
+ */
+export async function readTextSample(
+  path: string,
+  sampleBytes: number,
+): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  if (!isGzip(path)) {
+    const size = await fileSize(path);
+    return {
+      bytes: await readRange(path, 0, Math.min(size, sampleBytes)),
+      complete: size <= sampleBytes,
+    };
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const input = createReadStream(path);
+  const gunzip = input.pipe(createGunzip());
+  let complete = true;
+  try {
+    for await (const chunk of gunzip) {
+      chunks.push(chunk as Buffer);
+      total += (chunk as Buffer).length;
+      if (total > sampleBytes) {
+        complete = false;
+        break;
+      }
+    }
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+  }
+  const all = Buffer.concat(chunks);
+  return { bytes: all.subarray(0, Math.min(all.length, sampleBytes)), complete };
 }

@@ -150,6 +150,12 @@ test("gzip files are one part each and read like the plain file", async () => {
   assert.equal(gz.parts, 1);
   assert.ok(plain.parts > 1);
   assert.deepEqual(gz.cells, plain.cells);
+  const sampled = await planCsv(join(dir, "b.csv.gz"), { sampleBytes: 100 });
+  assert.deepEqual(
+    sampled.schema.map((f) => f.name),
+    ["a", "s", "v"],
+  );
+  assert.equal(sampled.schema[0]!.type, "int32");
   const both = await readAll(dir, { blocksize: 512 });
   assert.equal(both.cells.a!.length, 1000);
 });
