@@ -9,6 +9,7 @@
 
 import type { Column, DType } from "../kernels/batch.js";
 import { utf8Column, validFrom } from "./columns.js";
+import type { ScannedRecords } from "./csv-scan.js";
 import type { OnBadValue } from "./text-columns.js";
 import { daysFromCivil, parseAs } from "./text-values.js";
 
@@ -20,31 +21,30 @@ export interface FieldOffsets {
   readonly ends: Int32Array;
 }
 
-/** Locates the fields of records `rows` (each known to have `ncols` fields, none quoted). */
+/**
+ * The fields of records `rows` (each known to have `ncols` fields, none quoted), from the
+ * delimiter positions the scan noted: no second pass over the bytes.
+ */
 export function locateFields(
-  bytes: Uint8Array,
-  recStarts: Int32Array,
-  recEnds: Int32Array,
+  rec: ScannedRecords,
   rows: ArrayLike<number>,
   ncols: number,
-  delimiter: number,
 ): FieldOffsets {
   const n = rows.length;
   const starts = new Int32Array(n * ncols);
   const ends = new Int32Array(n * ncols);
+  const { delims, firstDelim } = rec;
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
-    let pos = recStarts[r]!;
-    const end = recEnds[r]!;
-    let k = i * ncols;
-    starts[k] = pos;
-    for (; pos < end; pos++) {
-      if (bytes[pos] === delimiter) {
-        ends[k] = pos;
-        starts[++k] = pos + 1;
-      }
+    const k = i * ncols;
+    const d = firstDelim[r]!;
+    starts[k] = rec.starts[r]!;
+    for (let j = 0; j < ncols - 1; j++) {
+      const e = delims[d + j]!;
+      ends[k + j] = e;
+      starts[k + j + 1] = e + 1;
     }
-    ends[k] = end;
+    ends[k + ncols - 1] = rec.ends[r]!;
   }
   return { rows: n, ncols, starts, ends };
 }

@@ -20,6 +20,10 @@ export interface ScannedRecords {
   readonly fields: Int32Array;
   /** Physical line (0-based, counting every newline, quoted or not) the record starts on. */
   readonly lines: Int32Array;
+  /** Byte offset of every delimiter outside quotes, in order. */
+  readonly delims: Int32Array;
+  /** Index in `delims` of each record's first delimiter. */
+  readonly firstDelim: Int32Array;
   /** True when some record ends with CR LF. */
   readonly crlf: boolean;
   /** True when some field is quoted. */
@@ -37,11 +41,15 @@ export function scanRecords(
   delimiter: number,
   quote = QUOTE,
 ): ScannedRecords {
-  let cap = 1024;
+  // Records are at most the lines; sizing for them up front avoids regrowing four arrays.
+  let cap = countNewlines(bytes.subarray(from, to)) + 1;
   let starts: Int32Array = new Int32Array(cap);
   let ends: Int32Array = new Int32Array(cap);
   let fields: Int32Array = new Int32Array(cap);
   let lines: Int32Array = new Int32Array(cap);
+  let firstDelim: Int32Array = new Int32Array(cap);
+  let delims: Int32Array = new Int32Array(delimiter < 0 ? 0 : Math.max(1024, cap * 4));
+  let nd = 0;
   let count = 0;
   let line = 0;
   let crlf = false;
@@ -50,6 +58,7 @@ export function scanRecords(
   while (pos < to) {
     const start = pos;
     const startLine = line;
+    const d0 = nd;
     let nf = 1;
     let inQuote = false;
     let c = 0;
@@ -61,7 +70,11 @@ export function scanRecords(
       } else if (c === NL) {
         line++;
         if (!inQuote) break;
-      } else if (c === delimiter && !inQuote) nf++;
+      } else if (c === delimiter && !inQuote) {
+        nf++;
+        if (nd === delims.length) delims = grow(delims, delims.length * 2);
+        delims[nd++] = pos;
+      }
     }
     let end = pos;
     if (end > start && bytes[end - 1] === CR && c === NL) {
@@ -76,14 +89,16 @@ export function scanRecords(
       ends = grow(ends, cap);
       fields = grow(fields, cap);
       lines = grow(lines, cap);
+      firstDelim = grow(firstDelim, cap);
     }
+    firstDelim[count] = d0;
     starts[count] = start;
     ends[count] = end;
     fields[count] = nf;
     lines[count] = startLine;
     count++;
   }
-  return { count, starts, ends, fields, lines, crlf, quoted };
+  return { count, starts, ends, fields, lines, delims, firstDelim, crlf, quoted };
 }
 
 /** Index of the first newline at or after `from` (or `bytes.length` when there is none). */

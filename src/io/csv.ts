@@ -125,9 +125,7 @@ export async function readCsvPart(
   }
   const good = kept.subarray(0, nkept);
   // Without quotes, fields are located and converted from the bytes; else udsv splits them.
-  const fields = rec.quoted
-    ? undefined
-    : locateFields(bytes, rec.starts, rec.ends, good, ncols, delimiter);
+  const fields = rec.quoted ? undefined : locateFields(rec, good, ncols);
   const strings =
     fields === undefined ? splitFields(bytes, rec, good, first, finish, options, ncols) : [];
   const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
