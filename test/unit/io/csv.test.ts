@@ -210,3 +210,31 @@ test("quoted fields may hold delimiters, quotes and newlines; CRLF line endings 
   const semi = await readAll(join(dir, "r.csv.gz"), { delimiter: ";" });
   assert.deepEqual(semi.cells, { x: [1], y: ["p;q"] });
 });
+
+test("reads CSV written by DuckDB (its quoting, timestamp and null spellings) to the values DuckDB reads", {
+  timeout: 30_000,
+}, async () => {
+  const path = join(tempDir(), "duck.csv");
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const conn = await (await DuckDBInstance.create(":memory:")).connect();
+  await conn.run(`COPY (SELECT (r * 7 - 300)::INTEGER AS i, (r * 1234567891)::BIGINT AS l,
+    CASE WHEN r % 5 = 0 THEN NULL ELSE r / 8 END::DOUBLE AS d,
+    CASE WHEN r % 4 = 0 THEN NULL WHEN r % 3 = 0 THEN 'a,"b"' ELSE 'str' || r END AS s, r % 2 = 0 AS b,
+    (DATE '2000-01-01' + (r * 11)::INTEGER) AS day, (TIMESTAMP '2020-01-01' + INTERVAL (r * 997) SECOND) AS t
+    FROM range(3000) tbl(r)) TO '${path}' (HEADER, DELIMITER ',')`);
+  const plan = await planCsv(path, { blocksize: 8192 });
+  assert.deepEqual(
+    plan.schema.map((f) => f.type),
+    ["int32", "int64", "float64", "utf8", "bool", "date", "timestamp"],
+  );
+  const types = typesOf({ names: [], columns: [], length: 0 });
+  for (const f of plan.schema) types[f.name] = f.type;
+  const { cells } = await readAll(path, { blocksize: 8192 });
+  const want = await duckColumns(duckCsv(path, { ...types, t: "timestamp" }), types);
+  for (const f of plan.schema) {
+    const w = (want[f.name] ?? []).map((v) =>
+      typeof v === "bigint" && f.type !== "int64" ? Number(v) : v,
+    );
+    assert.deepEqual(cells[f.name], w, f.name);
+  }
+});

@@ -130,7 +130,11 @@ let duck:
   | undefined;
 
 async function connection() {
-  duck ??= DuckDBInstance.create(":memory:").then((db) => db.connect());
+  duck ??= DuckDBInstance.create(":memory:").then(async (db) => {
+    const conn = await db.connect();
+    await conn.run("SET TimeZone = 'UTC'"); // zone-less CSV timestamps are UTC, as Barn reads them
+    return conn;
+  });
   return duck;
 }
 
