@@ -31,7 +31,7 @@ export function validFrom(length: number, isNull: (i: number) => boolean): Uint8
 }
 
 /** A bitmap of `length` set bits (spare bits of the last byte are zero, as Arrow writes them). */
-export function allValid(length: number): Uint8Array {
+function allValid(length: number): Uint8Array {
   const bits = new Uint8Array((length + 7) >> 3).fill(0xff);
   if ((length & 7) !== 0) bits[bits.length - 1] = (1 << (length & 7)) - 1;
   return bits;

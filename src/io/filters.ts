@@ -39,7 +39,7 @@ export function checkPredicates(filters: readonly Predicate[], schema: Schema): 
 }
 
 /** A predicate's value in the units of a column of `type`. */
-export function normalizeValue(
+function normalizeValue(
   value: PredicateValue | undefined,
   type: DType,
 ): PredicateValue | undefined {

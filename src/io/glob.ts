@@ -10,7 +10,7 @@ import { BarnError } from "../errors.js";
 import { IoErrorCodes } from "./codes.js";
 
 /** True when the string has glob syntax (`*`, `?`, `{a,b}`, `[...]`). */
-export function hasMagic(pattern: string): boolean {
+function hasMagic(pattern: string): boolean {
   return /[*?{[]/.test(pattern);
 }
 

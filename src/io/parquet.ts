@@ -112,7 +112,7 @@ export async function planParquet(
 /* ------------------------------------- planning ------------------------------------- */
 
 /** The batch schema of a file: one field per top-level column. */
-export function schemaFromMetadata(path: string, meta: FileMetaData): Schema {
+function schemaFromMetadata(path: string, meta: FileMetaData): Schema {
   const elements = meta.schema;
   const fields: Field[] = [];
   for (let i = 1; i < elements.length; i++) {
@@ -133,7 +133,7 @@ export function schemaFromMetadata(path: string, meta: FileMetaData): Schema {
 }
 
 /** The DType a Parquet leaf column maps to. */
-export function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
+function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
   const logical = el.logical_type;
   const conv = el.converted_type;
   switch (el.type) {

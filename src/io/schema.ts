@@ -37,13 +37,3 @@ export function schemaOf(batch: Batch): Schema {
     return { name, type: col.type, nullable: col.valid !== undefined };
   });
 }
-
-/** A batch with only `columns` (in that order). */
-export function selectColumns(batch: Batch, columns: readonly string[]): Batch {
-  const idx = columns.map((c) => batch.names.indexOf(c));
-  return {
-    names: [...columns],
-    columns: idx.map((i) => batch.columns[i]!),
-    length: batch.length,
-  };
-}

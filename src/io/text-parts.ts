@@ -21,7 +21,7 @@ export interface TextPart {
 }
 
 /** True for gzip-compressed files (by name). */
-export function isGzip(path: string): boolean {
+function isGzip(path: string): boolean {
   return path.endsWith(".gz");
 }
 
