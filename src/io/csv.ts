@@ -1,0 +1,324 @@
+/**
+ * CSV: planning a read (schema inferred from a sample of the first file, large files split into
+ * byte ranges at line boundaries so one file feeds many tasks, gzip files one part each) and
+ * reading one part into a Batch inside a task. The split follows dask: a part owns the records
+ * that START in its byte range. Fields are split by udsv; a one-pass scan first finds records
+ * and field counts so a malformed row is named by file, line and column (csv-scan.ts).
+ *
+ * Limit (as in dask): a quoted field holding a newline is read correctly unless a part boundary
+ * falls inside it; for such files use a blocksize larger than the file (one part per file).
+ */
+
+import { initParser, type Schema as UdsvSchema } from "udsv";
+import { BarnError, ErrorCodes } from "../errors.js";
+import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
+import { IoErrorCodes } from "./codes.js";
+import { columnFromBytes, locateFields } from "./csv-fast.js";
+import { type ScannedRecords, scanRecords } from "./csv-scan.js";
+import { expandPaths } from "./glob.js";
+import { projectSchema, unknownColumnError } from "./schema.js";
+import { columnFromText, takeRows } from "./text-columns.js";
+import {
+  lineNumberer,
+  partBytes,
+  readTextSample,
+  splitTextFiles,
+  type TextPart,
+} from "./text-parts.js";
+import { inferTextType } from "./text-values.js";
+
+/** File name endings a directory is searched for. */
+export const CSV_EXTENSIONS = [".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz"] as const;
+
+/** Options of `planCsv` and `readCsvPart`. */
+export interface CsvOptions {
+  /** Target bytes per part (default 64 MiB); gzip files are one part each. */
+  readonly blocksize?: number | undefined;
+  /** The first line of each file names the columns (default true); else `column0`, `column1`, ... */
+  readonly header?: boolean | undefined;
+  /** One-character field delimiter (default ","). */
+  readonly delimiter?: string | undefined;
+  /** Types that override inference, by column name. */
+  readonly schema?: Readonly<Record<string, DType>> | undefined;
+  /** Texts read as null (default [""]: an empty field is null). */
+  readonly nullValues?: readonly string[] | undefined;
+  /** A malformed row throws BARN_CSV_PARSE ("error", the default) or is dropped and counted ("skip"). */
+  readonly onBadLines?: "error" | "skip" | undefined;
+  /** Columns to keep (projection), in output order. */
+  readonly columns?: readonly string[] | undefined;
+  /** Bytes of the first file sampled for inference (default 1 MiB). */
+  readonly sampleBytes?: number | undefined;
+}
+
+/** One task's worth of CSV: a byte range of one file. Plain data. */
+export interface CsvPart extends TextPart {
+  /** Whether the part's first record is the file's header (start === 0 with a header). */
+  readonly skipHeader: boolean;
+  /** Every column of the file, in file order (fields are matched to the schema by these). */
+  readonly fileColumns: readonly string[];
+}
+
+/** A planned CSV read. */
+export interface CsvPlan {
+  /** The schema of the batches the parts give (after projection and overrides). */
+  readonly schema: Schema;
+  readonly parts: CsvPart[];
+}
+
+/** What reading one part gives: the rows, and how many malformed rows were skipped. */
+export interface CsvPartResult {
+  readonly batch: Batch;
+  readonly badLines: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** Plans a CSV read: expands paths, infers the schema from a sample, splits files into parts. */
+export async function planCsv(
+  paths: string | readonly string[],
+  options: CsvOptions = {},
+): Promise<CsvPlan> {
+  const blocksize = options.blocksize ?? 64 * MiB;
+  if (!Number.isInteger(blocksize) || blocksize < 1) {
+    throw new BarnError(
+      ErrorCodes.INVALID_OPTION,
+      `blocksize must be a positive integer of bytes, got ${String(blocksize)}`,
+    );
+  }
+  const delimiter = delimiterByte(options);
+  const files = expandPaths(paths, CSV_EXTENSIONS);
+  const first = files[0]!;
+  const sample = await readTextSample(first, options.sampleBytes ?? MiB);
+  const full = inferSchema(first, sample, delimiter, options);
+  const schema = projectSchema(full, options.columns);
+  const fileColumns = full.map((f) => f.name);
+  const parts: CsvPart[] = [];
+  const header = options.header ?? true;
+  for (const p of await splitTextFiles(files, blocksize)) {
+    parts.push({ ...p, skipHeader: header && p.start === 0, fileColumns });
+  }
+  return { schema, parts };
+}
+
+/** Reads the records one part owns into a Batch with `schema` (a projection of the plan's). */
+export async function readCsvPart(
+  part: CsvPart,
+  schema: Schema,
+  options: CsvOptions = {},
+): Promise<CsvPartResult> {
+  const { bytes, base, begin, finish } = await partBytes(part);
+  const delimiter = delimiterByte(options);
+  const skip = options.onBadLines === "skip";
+  const nulls = new Set(options.nullValues ?? [""]);
+  const ncols = part.fileColumns.length;
+  const rec = scanRecords(bytes, begin, finish, delimiter);
+  const lineOf = lineNumberer(part, bytes, base, begin);
+  const first = part.skipHeader ? 1 : 0;
+  // Records with the wrong number of fields.
+  const kept = new Int32Array(Math.max(0, rec.count - first));
+  let nkept = 0;
+  let badLines = 0;
+  for (let r = first; r < rec.count; r++) {
+    if (rec.fields[r] === ncols) kept[nkept++] = r;
+    else if (skip) badLines++;
+    else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
+  }
+  const good = kept.subarray(0, nkept);
+  // Without quotes, fields are located and converted from the bytes; else udsv splits them.
+  const fields = rec.quoted ? undefined : locateFields(rec, good, ncols);
+  const strings =
+    fields === undefined ? splitFields(bytes, rec, good, first, finish, options, ncols) : [];
+  const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
+  // Values that do not parse as their column's type.
+  const bad = new Uint8Array(good.length);
+  let dropped = 0;
+  let badValue: { row: number; column: string; type: DType; text: string } | undefined;
+  const columns: Column[] = schema.map((f) => {
+    const j = part.fileColumns.indexOf(f.name);
+    if (j < 0)
+      throw unknownColumnError(
+        f.name,
+        part.fileColumns.map((name) => ({ name, type: "utf8", nullable: true })),
+        `the schema read from ${part.path}`,
+      );
+    const onBad = (row: number, text: string) => {
+      if (skip) {
+        if (bad[row] === 0) dropped++;
+        bad[row] = 1;
+        return true;
+      }
+      badValue ??= { row, column: f.name, type: f.type, text };
+      return false;
+    };
+    return fields === undefined
+      ? columnFromText(f.type, strings[j] ?? [], nulls, onBad)
+      : columnFromBytes(f.type, bytes, fields, j, nullBytes, onBad);
+  });
+  if (badValue !== undefined) {
+    throw valueError(
+      part,
+      await lineOf(rec.lines[good[badValue.row]!]!),
+      badValue.column,
+      badValue.type,
+      badValue.text,
+    );
+  }
+  let batchColumns = columns;
+  let length = good.length;
+  if (dropped > 0) {
+    const keep = new Int32Array(good.length - dropped);
+    let k = 0;
+    for (let i = 0; i < good.length; i++) if (bad[i] === 0) keep[k++] = i;
+    batchColumns = columns.map((c) => takeRows(c, keep));
+    length = keep.length;
+    badLines += dropped;
+  }
+  return { batch: { names: schema.map((f) => f.name), columns: batchColumns, length }, badLines };
+}
+
+/* ------------------------------------- planning ------------------------------------- */
+
+function delimiterByte(options: CsvOptions): number {
+  const d = options.delimiter ?? ",";
+  if (d.length !== 1 || d.charCodeAt(0) > 127 || d === '"' || d === "\n" || d === "\r") {
+    throw new BarnError(
+      ErrorCodes.INVALID_OPTION,
+      `delimiter must be one ASCII character other than a quote or newline, got ${JSON.stringify(d)}`,
+    );
+  }
+  return d.charCodeAt(0);
+}
+
+function inferSchema(
+  path: string,
+  sample: { bytes: Uint8Array; complete: boolean },
+  delimiter: number,
+  options: CsvOptions,
+): Schema {
+  const rec = scanRecords(sample.bytes, 0, sample.bytes.length, delimiter);
+  // A sample cut mid-record ends with a partial record: leave it out.
+  const usable = sample.complete ? rec.count : Math.max(0, rec.count - 1);
+  if (rec.count === 0) {
+    throw new BarnError(
+      IoErrorCodes.CSV_PARSE,
+      `${path} is empty: a CSV file needs at least a header line or one row`,
+    );
+  }
+  const header = options.header ?? true;
+  const ncols = rec.fields[0]!;
+  const firstFields = splitFields(sample.bytes, rec, [0], 0, rec.ends[0]!, options, ncols);
+  const names = header
+    ? firstFields.map((c, i) => c[0] ?? `column${i}`)
+    : firstFields.map((_, i) => `column${i}`);
+  const rows: number[] = [];
+  for (let r = header ? 1 : 0; r < usable; r++) if (rec.fields[r] === ncols) rows.push(r);
+  const cols = splitFields(
+    sample.bytes,
+    rec,
+    rows,
+    0,
+    rows.length > 0 ? rec.ends[rows[rows.length - 1]!]! : 0,
+    options,
+    ncols,
+  );
+  const nulls = new Set(options.nullValues ?? [""]);
+  const overrides = options.schema ?? {};
+  for (const name of Object.keys(overrides)) {
+    if (!names.includes(name)) {
+      throw unknownColumnError(
+        name,
+        names.map((n) => ({ name: n, type: "utf8", nullable: true })),
+        "the schema option",
+      );
+    }
+  }
+  return names.map((name, j): Field => {
+    const values = (cols[j] ?? []).filter((s) => !nulls.has(s));
+    return { name, type: overrides[name] ?? inferTextType(values), nullable: true };
+  });
+}
+
+/* -------------------------------------- reading -------------------------------------- */
+
+/**
+ * Splits the `rows` records (ascending, all with `ncols` fields) into one string array per column
+ * with udsv. When the rows are every record from `rows[0]` on, the text is decoded in one piece;
+ * otherwise the kept records are copied together first.
+ */
+function splitFields(
+  bytes: Uint8Array,
+  rec: ScannedRecords,
+  rows: ArrayLike<number> & Iterable<number>,
+  first: number,
+  finish: number,
+  options: CsvOptions,
+  ncols: number,
+): string[][] {
+  if (rows.length === 0) return Array.from({ length: ncols }, () => []);
+  const contiguous = rows.length === rec.count - first && rows[0] === first;
+  let text: string;
+  let crlf = rec.crlf;
+  const decoder = new TextDecoder();
+  if (contiguous) text = decoder.decode(bytes.subarray(rec.starts[first]!, finish));
+  else {
+    let size = 0;
+    for (const r of rows) size += rec.ends[r]! - rec.starts[r]! + 1;
+    const joined = new Uint8Array(size);
+    let pos = 0;
+    for (const r of rows) {
+      joined.set(bytes.subarray(rec.starts[r]!, rec.ends[r]!), pos);
+      pos += rec.ends[r]! - rec.starts[r]!;
+      joined[pos++] = 10;
+    }
+    text = decoder.decode(joined);
+    crlf = false;
+  }
+  const schema: UdsvSchema = {
+    col: options.delimiter ?? ",",
+    row: crlf ? "\r\n" : "\n",
+    encl: rec.quoted ? '"' : "",
+    esc: rec.quoted ? '"' : "",
+    trim: false,
+    cols: Array.from({ length: ncols }, (_, i) => ({
+      name: `c${i}`,
+      type: "s",
+      repl: { empty: "", null: "null", NaN: "NaN" },
+    })),
+  };
+  const cols = initParser(schema).stringCols(text) as string[][];
+  if ((cols[0]?.length ?? 0) !== rows.length) {
+    throw new BarnError(
+      ErrorCodes.INTERNAL,
+      `udsv split ${cols[0]?.length ?? 0} rows where the scan found ${rows.length}: a bug in Barn's CSV reader`,
+    );
+  }
+  return cols;
+}
+
+const FIX = 'pass onBadLines: "skip" to drop such rows and count them';
+
+function fieldCountError(part: CsvPart, line: number, found: number, expected: number): BarnError {
+  const cols = part.fileColumns;
+  const where =
+    found < expected
+      ? `it ends before column "${cols[found]}"`
+      : `it has a field after the last column "${cols[expected - 1]}"`;
+  return new BarnError(
+    IoErrorCodes.CSV_PARSE,
+    `${part.path}:${line}: expected ${expected} fields but found ${found} (${where}): fix the row, or ${FIX}`,
+  );
+}
+
+function valueError(
+  part: CsvPart,
+  line: number,
+  column: string,
+  type: DType,
+  text: string,
+): BarnError {
+  const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  return new BarnError(
+    IoErrorCodes.CSV_PARSE,
+    `${part.path}:${line}: column "${column}": cannot read ${JSON.stringify(shown)} as ${type}: pass schema: { ${JSON.stringify(column)}: "utf8" } (or the right type) to override the inferred type, or ${FIX}`,
+  );
+}

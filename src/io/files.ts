@@ -1,0 +1,44 @@
+/**
+ * Byte-range access to local files: the one place the IO layer touches node:fs for reading, so
+ * readers ask for ranges (a Parquet footer, a CSV part's bytes) and never load a whole file they
+ * do not need.
+ */
+
+import { open, stat } from "node:fs/promises";
+import type { AsyncBuffer } from "hyparquet";
+
+/** Bytes `[start, end)` of a file (shorter at the end of the file). */
+export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
+  const fh = await open(path, "r");
+  try {
+    const out = new Uint8Array(Math.max(0, end - start));
+    let done = 0;
+    while (done < out.length) {
+      const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === out.length ? out : out.subarray(0, done);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The size of a file in bytes. */
+export async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
+}
+
+/** A hyparquet AsyncBuffer over a local file: each slice is one positioned read. */
+export async function fileAsyncBuffer(path: string): Promise<AsyncBuffer> {
+  const byteLength = await fileSize(path);
+  return {
+    byteLength,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const bytes = await readRange(path, start, end ?? byteLength);
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? (bytes.buffer as ArrayBuffer)
+        : (bytes.slice().buffer as ArrayBuffer);
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * Reading one planned Parquet part (a run of row groups) into a Batch inside a task: hyparquet
+ * decodes the column chunks (hyparquet-compressors for the codecs), and each column is copied
+ * into the typed array of the type the plan gave it, with one monomorphic loop per kind.
+ */
+
+import type { FileMetaData, SchemaElement } from "hyparquet";
+import { parquetRead } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import type { Batch, Column, Field } from "../kernels/batch.js";
+import { dictColumn, utf8Column, validFrom } from "./columns.js";
+import { fileAsyncBuffer } from "./files.js";
+import type { ParquetPart } from "./parquet.js";
+import { footerOf, parsers } from "./parquet-footer.js";
+import { projectSchema } from "./schema.js";
+
+/** Reads one part into a Batch with the part's schema (or the subset `columns` of it). */
+export async function readParquetPart(
+  part: ParquetPart,
+  columns?: readonly string[],
+): Promise<Batch> {
+  const schema = projectSchema(part.schema, columns);
+  const file = await fileAsyncBuffer(part.path);
+  const { metadata, scales } = rawTemporal(await footerOf(file));
+  const length = part.rowEnd - part.rowStart;
+  const chunks = new Map<string, { data: ArrayLike<unknown>; rowStart: number }[]>();
+  for (const f of schema) chunks.set(f.name, []);
+  await parquetRead({
+    file,
+    metadata,
+    columns: schema.map((f) => f.name),
+    rowStart: part.rowStart,
+    rowEnd: part.rowEnd,
+    compressors,
+    parsers,
+    onChunk: (c) => {
+      chunks
+        .get(c.columnName)
+        ?.push({ data: c.columnData as ArrayLike<unknown>, rowStart: c.rowStart });
+    },
+  });
+  const cols = schema.map((f) =>
+    buildColumn(f, chunks.get(f.name)!, part.rowStart, length, scales.get(f.name) ?? 1),
+  );
+  return { names: schema.map((f) => f.name), columns: cols, length };
+}
+
+type Chunk = { data: ArrayLike<unknown>; rowStart: number };
+
+/** Values of one column over [rowStart, rowStart + length), from chunks that may overhang it. */
+function gather(chunks: readonly Chunk[], rowStart: number, length: number): ArrayLike<unknown>[] {
+  const sorted = [...chunks].sort((a, b) => a.rowStart - b.rowStart);
+  const pieces: ArrayLike<unknown>[] = [];
+  for (const c of sorted) {
+    const lo = Math.max(0, rowStart - c.rowStart);
+    const hi = Math.min(c.data.length, rowStart + length - c.rowStart);
+    if (hi <= lo) continue;
+    const d = c.data as unknown as {
+      subarray?: (a: number, b: number) => ArrayLike<unknown>;
+      slice: (a: number, b: number) => ArrayLike<unknown>;
+    };
+    pieces.push(
+      lo === 0 && hi === c.data.length ? c.data : d.subarray ? d.subarray(lo, hi) : d.slice(lo, hi),
+    );
+  }
+  return pieces;
+}
+
+/**
+ * The footer with INT64 timestamp and INT32 date columns stripped of their annotations, so
+ * hyparquet hands back their raw typed arrays instead of an array of converted values, and the
+ * divisor that turns each timestamp column's raw unit into milliseconds.
+ */
+function rawTemporal(meta: FileMetaData): { metadata: FileMetaData; scales: Map<string, number> } {
+  const scales = new Map<string, number>();
+  const schema = meta.schema.map((el) => {
+    const unit = timestampUnit(el);
+    const isDate =
+      el.type === "INT32" && (el.converted_type === "DATE" || el.logical_type?.type === "DATE");
+    if (unit === undefined && !isDate) return el;
+    if (unit !== undefined)
+      scales.set(el.name, unit === "MILLIS" ? 1 : unit === "MICROS" ? 1e3 : 1e6);
+    const { converted_type: _c, logical_type: _l, ...raw } = el;
+    return raw;
+  });
+  return { metadata: { ...meta, schema }, scales };
+}
+
+function timestampUnit(el: SchemaElement): "MILLIS" | "MICROS" | "NANOS" | undefined {
+  if (el.type !== "INT64") return undefined;
+  if (el.logical_type?.type === "TIMESTAMP") return el.logical_type.unit;
+  if (el.converted_type === "TIMESTAMP_MILLIS") return "MILLIS";
+  if (el.converted_type === "TIMESTAMP_MICROS") return "MICROS";
+  return undefined;
+}
+
+/** Raw int64 timestamps to float64 milliseconds, from the two 32-bit halves (no BigInt per value). */
+function timestampsFromInt64(p: BigInt64Array, out: Float64Array, k: number, scale: number): void {
+  const lo = new Uint32Array(p.buffer, p.byteOffset, p.length * 2);
+  const hi = new Int32Array(p.buffer, p.byteOffset, p.length * 2);
+  for (let i = 0; i < p.length; i++)
+    out[k + i] = (hi[2 * i + 1]! * 4294967296 + lo[2 * i]!) / scale;
+}
+
+function buildColumn(
+  field: Field,
+  chunks: readonly Chunk[],
+  rowStart: number,
+  length: number,
+  scale: number,
+): Column {
+  const pieces = gather(chunks, rowStart, length);
+  const type = field.type;
+  if (type === "utf8" || type === "dict") {
+    const strings: (string | null)[] = new Array(length);
+    let k = 0;
+    for (const p of pieces) for (let i = 0; i < p.length; i++) strings[k++] = toStr(p[i]);
+    return type === "dict" ? dictColumn(strings) : utf8Column(strings);
+  }
+  const data =
+    type === "int64"
+      ? new BigInt64Array(length)
+      : type === "float64" || type === "timestamp"
+        ? new Float64Array(length)
+        : type === "bool"
+          ? new Uint8Array(length)
+          : new Int32Array(length);
+  let hasNull = false;
+  let k = 0;
+  for (const p of pieces) {
+    if (ArrayBuffer.isView(p) && p.constructor === data.constructor) {
+      (data as Int32Array).set(p as Int32Array, k);
+      k += p.length;
+      continue;
+    }
+    if (type === "timestamp" && p instanceof BigInt64Array) {
+      timestampsFromInt64(p, data as Float64Array, k, scale);
+      k += p.length;
+      continue;
+    }
+    if (type === "timestamp" && scale !== 1) {
+      hasNull = fillScaled(p, data as Float64Array, k, scale) || hasNull;
+      k += p.length;
+      continue;
+    }
+    if (type === "int64") hasNull = fillBigInts(p, data as BigInt64Array, k) || hasNull;
+    else if (type === "bool") hasNull = fillBools(p, data as Uint8Array, k) || hasNull;
+    else hasNull = fillNumbers(p, data as Float64Array | Int32Array, k) || hasNull;
+    k += p.length;
+  }
+  const valid = hasNull ? validFrom(length, (i) => isNullAt(pieces, i)) : undefined;
+  return { type, length, data, valid };
+}
+
+/* One monomorphic loop per target kind; each returns whether it met a null. */
+
+function fillNumbers(p: ArrayLike<unknown>, data: Float64Array | Int32Array, k: number): boolean {
+  let hasNull = false;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (typeof v === "number") data[k + i] = v;
+    else if (v === null || v === undefined) hasNull = true;
+    else data[k + i] = v instanceof Date ? v.getTime() : Number(v);
+  }
+  return hasNull;
+}
+
+function fillScaled(p: ArrayLike<unknown>, data: Float64Array, k: number, scale: number): boolean {
+  let hasNull = false;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (v === null || v === undefined) hasNull = true;
+    else data[k + i] = Number(v) / scale;
+  }
+  return hasNull;
+}
+
+function fillBigInts(p: ArrayLike<unknown>, data: BigInt64Array, k: number): boolean {
+  let hasNull = false;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (v === null || v === undefined) hasNull = true;
+    else data[k + i] = BigInt(v as bigint);
+  }
+  return hasNull;
+}
+
+function fillBools(p: ArrayLike<unknown>, data: Uint8Array, k: number): boolean {
+  let hasNull = false;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (v === null || v === undefined) hasNull = true;
+    else data[k + i] = v === true ? 1 : 0;
+  }
+  return hasNull;
+}
+
+function isNullAt(pieces: readonly ArrayLike<unknown>[], i: number): boolean {
+  for (const p of pieces) {
+    if (i < p.length) return p[i] === null || p[i] === undefined;
+    i -= p.length;
+  }
+  return true;
+}
+
+function toStr(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return v;
+  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
+  return String(v);
+}

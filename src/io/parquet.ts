@@ -1,0 +1,240 @@
+/**
+ * Parquet: planning a read from footers alone (schema, one part per row group or group of row
+ * groups, pruning by min/max statistics). Reading a part (parquet-read.ts) and writing a batch
+ * (parquet-write.ts) are re-exported here, so one import serves all three.
+ */
+
+import type { FileMetaData, SchemaElement } from "hyparquet";
+import { BarnError, ErrorCodes } from "../errors.js";
+import type { DType, Field, Schema } from "../kernels/batch.js";
+import { IoErrorCodes } from "./codes.js";
+import { type ColumnStats, checkPredicates, mayMatch, type Predicate } from "./filters.js";
+import { expandPaths } from "./glob.js";
+import { readFooter } from "./parquet-footer.js";
+import { projectSchema } from "./schema.js";
+
+export { readParquetPart } from "./parquet-read.js";
+export { type ParquetWriteOptions, writeParquet } from "./parquet-write.js";
+
+/** File name endings a directory is searched for. */
+export const PARQUET_EXTENSIONS = [".parquet", ".pq"] as const;
+
+/** Options of `planParquet`. */
+export interface ParquetPlanOptions {
+  /** Columns to read (projection), in output order; all when absent. */
+  readonly columns?: readonly string[] | undefined;
+  /** Predicates (ANDed) used to skip row groups whose statistics prove no row matches. */
+  readonly filters?: readonly Predicate[] | undefined;
+  /** Consecutive row groups per part (default 1). */
+  readonly rowGroupsPerPartition?: number | undefined;
+}
+
+/** One task's worth of a Parquet file: a run of consecutive row groups. Plain data. */
+export interface ParquetPart {
+  readonly path: string;
+  /** Row groups (indices into the file's footer) this part reads. */
+  readonly rowGroups: readonly number[];
+  /** First row (in the file) and one past the last. */
+  readonly rowStart: number;
+  readonly rowEnd: number;
+  /** The columns to read and the types to give them. */
+  readonly schema: Schema;
+}
+
+/** A planned Parquet read. */
+export interface ParquetPlan {
+  /** The schema of the batches the parts give (after projection). */
+  readonly schema: Schema;
+  readonly parts: ParquetPart[];
+  /** Row groups left out because their statistics prove no row matches the filters. */
+  readonly prunedRowGroups: number;
+}
+
+/** Reads the footers of the files `paths` names and plans one part per row group (or group). */
+export async function planParquet(
+  paths: string | readonly string[],
+  options: ParquetPlanOptions = {},
+): Promise<ParquetPlan> {
+  const per = options.rowGroupsPerPartition ?? 1;
+  if (!Number.isInteger(per) || per < 1) {
+    throw new BarnError(
+      ErrorCodes.INVALID_OPTION,
+      `rowGroupsPerPartition must be a positive integer, got ${String(per)}`,
+    );
+  }
+  const files = expandPaths(paths, PARQUET_EXTENSIONS);
+  const metas = await Promise.all(files.map((f) => readFooter(f)));
+  const full = schemaFromMetadata(files[0]!, metas[0]!);
+  const schema = projectSchema(full, options.columns);
+  const filters = options.filters ?? [];
+  checkPredicates(filters, full);
+  const parts: ParquetPart[] = [];
+  let pruned = 0;
+  files.forEach((path, k) => {
+    const meta = metas[k]!;
+    checkSameColumns(path, schemaFromMetadata(path, meta), full);
+    let run: number[] = [];
+    let starts: number[] = [];
+    let rowStart = 0;
+    const flush = () => {
+      if (run.length === 0) return;
+      const last = run[run.length - 1]!;
+      parts.push({
+        path,
+        rowGroups: run,
+        rowStart: starts[0]!,
+        rowEnd: starts[starts.length - 1]! + Number(meta.row_groups[last]!.num_rows),
+        schema,
+      });
+      run = [];
+      starts = [];
+    };
+    meta.row_groups.forEach((rg, g) => {
+      const keep = filters.every((p) => {
+        const field = full.find((f) => f.name === p.column)!;
+        return mayMatch(p, field.type, statsOf(meta, g, p.column));
+      });
+      if (!keep) {
+        pruned++;
+        flush();
+      } else {
+        run.push(g);
+        starts.push(rowStart);
+        if (run.length === per) flush();
+      }
+      rowStart += Number(rg.num_rows);
+    });
+    flush();
+  });
+  return { schema, parts, prunedRowGroups: pruned };
+}
+
+/* ------------------------------------- planning ------------------------------------- */
+
+/** The batch schema of a file: one field per top-level column. */
+function schemaFromMetadata(path: string, meta: FileMetaData): Schema {
+  const elements = meta.schema;
+  const fields: Field[] = [];
+  for (let i = 1; i < elements.length; i++) {
+    const el = elements[i]!;
+    if (el.num_children !== undefined && el.num_children > 0) {
+      throw new BarnError(
+        IoErrorCodes.UNSUPPORTED,
+        `column "${el.name}" of ${path} is nested (a group, list or map), which a batch cannot hold: read the other columns with the columns option`,
+      );
+    }
+    fields.push({
+      name: el.name,
+      type: dtypeOf(el, isDictionaryEncoded(meta, el.name)),
+      nullable: el.repetition_type !== "REQUIRED",
+    });
+  }
+  return fields;
+}
+
+/** The DType a Parquet leaf column maps to. */
+function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
+  const logical = el.logical_type;
+  const conv = el.converted_type;
+  switch (el.type) {
+    case "BOOLEAN":
+      return "bool";
+    case "INT32":
+      if (logical?.type === "DATE" || conv === "DATE") return "date";
+      if (
+        conv === "UINT_32" ||
+        (logical?.type === "INTEGER" && !logical.isSigned && logical.bitWidth === 32)
+      )
+        return "float64";
+      if (conv === "DECIMAL") return "float64";
+      return "int32";
+    case "INT64":
+      if (
+        logical?.type === "TIMESTAMP" ||
+        conv === "TIMESTAMP_MILLIS" ||
+        conv === "TIMESTAMP_MICROS"
+      )
+        return "timestamp";
+      if (conv === "DECIMAL" || conv === "UINT_64") return "float64";
+      if (logical?.type === "INTEGER" && logical.bitWidth <= 32)
+        return logical.isSigned || logical.bitWidth < 32 ? "int32" : "float64";
+      return "int64";
+    case "INT96":
+      return "timestamp";
+    case "FLOAT":
+    case "DOUBLE":
+      return "float64";
+    case "FIXED_LEN_BYTE_ARRAY":
+      if (conv === "DECIMAL" || logical?.type === "FLOAT16") return "float64";
+      break;
+    case "BYTE_ARRAY":
+      if (conv === "DECIMAL") return "float64";
+      return dictionary ? "dict" : "utf8";
+    default:
+      break;
+  }
+  throw new BarnError(
+    IoErrorCodes.UNSUPPORTED,
+    `column "${el.name}" has Parquet type ${String(el.type)}${conv ? ` (${conv})` : ""}, which a batch cannot hold: leave it out with the columns option`,
+  );
+}
+
+/** True when every chunk of the column in the file is dictionary-encoded (no plain fallback). */
+function isDictionaryEncoded(meta: FileMetaData, name: string): boolean {
+  if (meta.row_groups.length === 0) return false;
+  return meta.row_groups.every((rg) => {
+    const md = rg.columns.find((c) => c.meta_data?.path_in_schema[0] === name)?.meta_data;
+    if (md === undefined || md.dictionary_page_offset === undefined) return false;
+    const stats = md.encoding_stats;
+    if (stats !== undefined) {
+      return stats.every(
+        (s) =>
+          (s.page_type !== "DATA_PAGE" && s.page_type !== "DATA_PAGE_V2") ||
+          s.encoding === "RLE_DICTIONARY" ||
+          s.encoding === "PLAIN_DICTIONARY",
+      );
+    }
+    return !md.encodings.includes("PLAIN") || md.encodings.includes("PLAIN_DICTIONARY");
+  });
+}
+
+function checkSameColumns(path: string, schema: Schema, first: Schema): void {
+  const a = schema.map((f) => f.name).join(",");
+  const b = first.map((f) => f.name).join(",");
+  if (a !== b) {
+    throw new BarnError(
+      ErrorCodes.INVALID_OPTION,
+      `${path} has columns ${a} but the first file has ${b}: read files with the same columns together`,
+    );
+  }
+}
+
+function statsOf(meta: FileMetaData, g: number, column: string): ColumnStats | undefined {
+  const rg = meta.row_groups[g]!;
+  const md = rg.columns.find((c) => c.meta_data?.path_in_schema[0] === column)?.meta_data;
+  const s = md?.statistics;
+  if (md === undefined || s === undefined) return undefined;
+  // The deprecated min/max of byte arrays were compared as signed bytes: only trust the new ones.
+  const strings = md.type === "BYTE_ARRAY";
+  const min = s.min_value ?? (strings ? undefined : s.min);
+  const max = s.max_value ?? (strings ? undefined : s.max);
+  return {
+    min: plainStat(min),
+    max: plainStat(max),
+    maxInexact: strings && s.is_max_value_exact !== true,
+    nullCount: s.null_count,
+    numRows: rg.num_rows,
+  };
+}
+
+function plainStat(v: unknown): number | bigint | string | boolean | undefined {
+  if (v instanceof Date) return v.getTime();
+  if (
+    typeof v === "number" ||
+    typeof v === "bigint" ||
+    typeof v === "string" ||
+    typeof v === "boolean"
+  )
+    return v;
+  return undefined;
+}

@@ -1,0 +1,125 @@
+/**
+ * Byte-range parts of line-oriented text files (CSV, JSON lines), shared by their readers: a
+ * part owns the records that START in its range (as in dask), gzip files are one part each, and
+ * a line inside a part is turned into a line of the file only when an error needs it.
+ */
+
+import { createReadStream } from "node:fs";
+import { createGunzip, gunzipSync } from "node:zlib";
+import { countNewlines, nextNewline } from "./csv-scan.js";
+import { fileSize, readRange } from "./files.js";
+
+const MiB = 1024 * 1024;
+
+/** A byte range of one text file. Plain data. */
+export interface TextPart {
+  readonly path: string;
+  /** Byte range; the part owns the records that start in it. `end` is -1 for a whole gzip file. */
+  readonly start: number;
+  readonly end: number;
+  readonly gzip: boolean;
+}
+
+/** True for gzip-compressed files (by name). */
+function isGzip(path: string): boolean {
+  return path.endsWith(".gz");
+}
+
+/** Splits files into parts of about `blocksize` bytes; a gzip file is one part. */
+export async function splitTextFiles(
+  files: readonly string[],
+  blocksize: number,
+): Promise<TextPart[]> {
+  const parts: TextPart[] = [];
+  for (const path of files) {
+    if (isGzip(path)) {
+      parts.push({ path, start: 0, end: -1, gzip: true });
+      continue;
+    }
+    const size = await fileSize(path);
+    const n = Math.max(1, Math.ceil(size / blocksize));
+    for (let i = 0; i < n; i++) {
+      const start = i * blocksize;
+      parts.push({ path, start, end: Math.min(size, start + blocksize), gzip: false });
+    }
+  }
+  return parts;
+}
+
+/** The bytes a part needs: `bytes[begin, finish)` holds its records; `base` is bytes[0]'s file offset. */
+export async function partBytes(
+  part: TextPart,
+): Promise<{ bytes: Uint8Array; base: number; begin: number; finish: number }> {
+  if (part.gzip) {
+    const bytes = gunzipSync(await readRange(part.path, 0, await fileSize(part.path)));
+    return { bytes, base: 0, begin: 0, finish: bytes.length };
+  }
+  const base = Math.max(0, part.start - 1);
+  const size = await fileSize(part.path);
+  // Read past `end` until the record that starts before it ends (a newline at or after end - 1).
+  let extra = 64 * 1024;
+  let bytes = await readRange(part.path, base, Math.min(size, part.end + extra));
+  while (bytes.indexOf(10, Math.max(0, part.end - 1 - base)) < 0 && base + bytes.length < size) {
+    extra *= 4;
+    bytes = await readRange(part.path, base, Math.min(size, part.end + extra));
+  }
+  const begin = part.start === 0 ? 0 : Math.min(bytes.length, nextNewline(bytes, 0) + 1);
+  const finish =
+    part.end <= part.start
+      ? begin
+      : Math.min(bytes.length, nextNewline(bytes, part.end - 1 - base) + 1);
+  return { bytes, base, begin: Math.min(begin, finish), finish };
+}
+
+/** Turns a line within the part into a 1-based line of the file, counting earlier lines only when asked. */
+export function lineNumberer(
+  part: TextPart,
+  bytes: Uint8Array,
+  base: number,
+  begin: number,
+): (lineInPart: number) => Promise<number> {
+  return async (lineInPart) => {
+    let before = countNewlines(bytes.subarray(0, begin));
+    for (let pos = 0; pos < base; pos += 16 * MiB) {
+      before += countNewlines(await readRange(part.path, pos, Math.min(base, pos + 16 * MiB)));
+    }
+    return before + lineInPart + 1;
+  };
+}
+
+/**
+ * The first `sampleBytes` of a text file (decompressed for gzip, stopping once enough is
+ * decompressed), and whether that is the whole file.
+ */
+export async function readTextSample(
+  path: string,
+  sampleBytes: number,
+): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  if (!isGzip(path)) {
+    const size = await fileSize(path);
+    return {
+      bytes: await readRange(path, 0, Math.min(size, sampleBytes)),
+      complete: size <= sampleBytes,
+    };
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const input = createReadStream(path);
+  const gunzip = input.pipe(createGunzip());
+  let complete = true;
+  try {
+    for await (const chunk of gunzip) {
+      chunks.push(chunk as Buffer);
+      total += (chunk as Buffer).length;
+      if (total > sampleBytes) {
+        complete = false;
+        break;
+      }
+    }
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+  }
+  const all = Buffer.concat(chunks);
+  return { bytes: all.subarray(0, Math.min(all.length, sampleBytes)), complete };
+}

@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import fc from "fast-check";
+import { batchFromRecords } from "../../../src/io/arrow.js";
+import { columnCells } from "../../../src/io/columns.js";
+import { planParquet, readParquetPart, writeParquet } from "../../../src/io/parquet.js";
+import { batchArb, cellsOf, duckColumns, tempDir, typesOf } from "./helpers.js";
+
+test("parquet round trip: random batches of every type come back equal, and DuckDB reads the same", {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  let k = 0;
+  await fc.assert(
+    fc.asyncProperty(batchArb(), async (batch) => {
+      const path = join(dir, `r${k++}.parquet`);
+      await writeParquet(batch, path, { rowGroupSize: 7 });
+      const plan = await planParquet(path);
+      assert.deepEqual(
+        plan.schema.map((f) => f.name),
+        batch.names,
+      );
+      const parts = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
+      const got: Record<string, unknown[]> = {};
+      for (const name of batch.names)
+        got[name] = parts.flatMap((b) => columnCells(b.columns[b.names.indexOf(name)]!));
+      const want = cellsOf(batch);
+      assert.deepEqual(got, want);
+      const duck = await duckColumns(`read_parquet('${path}')`, typesOf(batch));
+      for (const name of batch.names) {
+        assert.deepEqual(duck[name] ?? [], want[name], `DuckDB disagrees on ${name}`);
+      }
+    }),
+    { numRuns: 25 },
+  );
+});
+
+test("planParquet makes one part per row group (or group of row groups) and projects columns", async () => {
+  const path = join(tempDir(), "p.parquet");
+  const records = Array.from({ length: 100 }, (_, i) => ({ a: i, b: `s${i % 7}` }));
+  await writeParquet(batchFromRecords(records), path, { rowGroupSize: 10 });
+  const one = await planParquet(path);
+  assert.equal(one.parts.length, 10);
+  const three = await planParquet(path, { rowGroupsPerPartition: 3, columns: ["b"] });
+  assert.deepEqual(
+    three.parts.map((p) => [p.rowStart, p.rowEnd]),
+    [
+      [0, 30],
+      [30, 60],
+      [60, 90],
+      [90, 100],
+    ],
+  );
+  const b = await readParquetPart(three.parts[1]!);
+  assert.deepEqual(b.names, ["b"]);
+  assert.deepEqual(
+    columnCells(b.columns[0]!),
+    records.slice(30, 60).map((r) => r.b),
+  );
+});
+
+test("pruning by statistics skips row groups and never drops a matching row", {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  const path = join(dir, "s.parquet");
+  const n = 200;
+  const records = Array.from({ length: n }, (_, i) => ({
+    x: i,
+    s: `k${String(Math.floor(i / 20)).padStart(3, "0")}`,
+    m: i % 3 === 0 ? null : i * 0.5,
+  }));
+  await writeParquet(batchFromRecords(records), path, { rowGroupSize: 20 });
+  const ops = ["==", "!=", "<", "<=", ">", ">=", "isNull", "notNull"] as const;
+  const holds = (v: unknown, op: (typeof ops)[number], c: number | string): boolean => {
+    if (op === "isNull") return v === null;
+    if (op === "notNull") return v !== null;
+    if (v === null) return false;
+    const x = v as number | string;
+    return op === "=="
+      ? x === c
+      : op === "!="
+        ? x !== c
+        : op === "<"
+          ? x < c
+          : op === "<="
+            ? x <= c
+            : op === ">"
+              ? x > c
+              : x >= c;
+  };
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom("x", "s", "m"),
+      fc.constantFrom(...ops),
+      fc.integer({ min: -5, max: n + 5 }),
+      async (column, op, raw) => {
+        const value =
+          column === "s"
+            ? `k${String(Math.floor(raw / 20)).padStart(3, "0")}`
+            : column === "m"
+              ? raw * 0.5
+              : raw;
+        const plan = await planParquet(path, { filters: [{ column, op, value }] });
+        const kept = new Set(
+          plan.parts.flatMap((p) =>
+            Array.from({ length: p.rowEnd - p.rowStart }, (_, i) => p.rowStart + i),
+          ),
+        );
+        records.forEach((r, i) => {
+          if (holds(r[column as keyof typeof r], op, value))
+            assert.ok(kept.has(i), `row ${i} matches ${column} ${op} ${value} but was pruned`);
+        });
+      },
+    ),
+    { numRuns: 150 },
+  );
+  const eq = await planParquet(path, { filters: [{ column: "x", op: "==", value: 45 }] });
+  assert.equal(eq.parts.length, 1);
+  assert.equal(eq.prunedRowGroups, 9);
+  const range = await planParquet(path, {
+    filters: [
+      { column: "x", op: ">=", value: 150 },
+      { column: "s", op: "<", value: "k009" },
+    ],
+  });
+  assert.deepEqual(
+    range.parts.map((p) => p.rowStart),
+    [140, 160],
+  );
+});
+
+test("unknown columns in columns or filters fail at planning, naming the column and the columns there are", async () => {
+  const path = join(tempDir(), "u.parquet");
+  await writeParquet(batchFromRecords([{ a: 1, b: "x" }]), path);
+  await assert.rejects(
+    planParquet(path, { columns: ["a", "nope"] }),
+    (e: Error & { code?: string }) =>
+      e.code === "BARN_UNKNOWN_COLUMN" && /"nope".*a, b/.test(e.message),
+  );
+  await assert.rejects(
+    planParquet(path, { filters: [{ column: "zz", op: "==", value: 1 }] }),
+    /unknown column "zz" in filters/,
+  );
+});
+
+test("a column chunk that is dictionary-encoded reads as dict", async () => {
+  const path = join(tempDir(), "d.parquet");
+  await writeParquet(
+    batchFromRecords(Array.from({ length: 1000 }, (_, i) => ({ k: `key-${i % 5}` }))),
+    path,
+  );
+  const plan = await planParquet(path);
+  assert.equal(plan.schema[0]!.type, "dict");
+  const b = await readParquetPart(plan.parts[0]!);
+  assert.equal(b.columns[0]!.type, "dict");
+  assert.equal(b.columns[0]!.dictionary!.length, 5);
+});
+
+test("reads Parquet written by DuckDB (its encodings and types) to the values DuckDB reads", {
+  timeout: 30_000,
+}, async () => {
+  const path = join(tempDir(), "duck.parquet");
+  const types = {
+    i: "int32",
+    l: "int64",
+    d: "float64",
+    s: "utf8",
+    k: "dict",
+    b: "bool",
+    day: "date",
+    t: "timestamp",
+  } as const;
+  const select = `SELECT (r * 7 - 300)::INTEGER AS i, (r * 1234567891)::BIGINT AS l, CASE WHEN r % 5 = 0 THEN NULL ELSE r / 7 END::DOUBLE AS d,
+    CASE WHEN r % 4 = 0 THEN NULL ELSE 'str' || r END AS s, 'k' || (r % 3) AS k, r % 2 = 0 AS b,
+    (DATE '2000-01-01' + (r * 11)::INTEGER) AS day, (TIMESTAMP '2020-01-01' + INTERVAL (r * 997) SECOND) AS t FROM range(3000) tbl(r)`;
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const conn = await (await DuckDBInstance.create(":memory:")).connect();
+  await conn.run(`COPY (${select}) TO '${path}' (FORMAT parquet, ROW_GROUP_SIZE 1000)`);
+  const plan = await planParquet(path);
+  assert.ok(plan.parts.length >= 2, "DuckDB wrote several row groups");
+  for (const f of plan.schema) {
+    const want = types[f.name as keyof typeof types];
+    if (want === "utf8" || want === "dict")
+      assert.ok(f.type === "utf8" || f.type === "dict", f.name);
+    else assert.equal(f.type, want, f.name);
+  }
+  const batches = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
+  const want = await duckColumns(
+    `read_parquet('${path}')`,
+    Object.fromEntries(plan.schema.map((f) => [f.name, f.type])),
+  );
+  for (const [j, f] of plan.schema.entries()) {
+    const got = batches.flatMap((b) => columnCells(b.columns[j]!));
+    assert.deepEqual(got, want[f.name], f.name);
+  }
+});
