@@ -54,6 +54,16 @@ export const ErrorCodes = {
   INSECURE_BIND: "BARN_INSECURE_BIND",
   /** A worker left the cluster (died, was killed or cut off) while it was needed. */
   WORKER_LOST: "BARN_WORKER_LOST",
+  /** A malformed CSV row: the message names the file, line and column, and the fixes. */
+  CSV_PARSE: "BARN_CSV_PARSE",
+  /** A malformed JSON lines row: the message names the file, line and column. */
+  JSON_PARSE: "BARN_JSON_PARSE",
+  /** A path, directory or glob matched no file. */
+  IO_NOT_FOUND: "BARN_IO_NOT_FOUND",
+  /** A column named in a query, a reader option or a schema is not in the data. */
+  UNKNOWN_COLUMN: "BARN_UNKNOWN_COLUMN",
+  /** A file uses a type or feature the readers do not support (nested Parquet columns). */
+  IO_UNSUPPORTED: "BARN_IO_UNSUPPORTED",
   /** An internal invariant was broken: a bug in Barn. The message carries the task's story. */
   INTERNAL: "BARN_INTERNAL",
 } as const;
