@@ -43,11 +43,8 @@ export class ProcessCluster {
     return c;
   }
 
+  /** Worker processes running now. */
   get size(): number {
-    return this.#workers;
-  }
-
-  get #workers(): number {
     return this.#children.size;
   }
 

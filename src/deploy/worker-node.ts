@@ -54,8 +54,6 @@ export class WorkerNode {
   #closing = false;
   #done: Promise<void>;
   #finish!: (err?: Error) => void;
-  /** Resolves when the worker registered (each time it does). */
-  onRegistered: ((id: WorkerId) => void) | undefined;
 
   private constructor(options: WorkerNodeOptions) {
     this.#o = options;
@@ -164,7 +162,6 @@ export class WorkerNode {
       peers: w.peers.length,
       listen: listener.address,
     });
-    this.onRegistered?.(w.id);
   }
 
   async #ensureListener(conn: Connection): Promise<Listener> {
