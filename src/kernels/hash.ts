@@ -31,7 +31,7 @@ export function finalizeHash(h: number): number {
 /** Hash of a float, treating -0 as 0 and every NaN as one value. */
 export function hashFloat(v: number): number {
   if (v === 0) return 0;
-  if (v !== v) return 0x7ff80000;
+  if (Number.isNaN(v)) return 0x7ff80000;
   f64[0] = v;
   return mix(f64words[0]!, f64words[1]!);
 }

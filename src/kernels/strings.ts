@@ -72,7 +72,7 @@ export function bytesCompare(
 ): number {
   const la = aEnd - aStart;
   const lb = bEnd - bStart;
-  const m = la < lb ? la : lb;
+  const m = Math.min(la, lb);
   for (let k = 0; k < m; k++) {
     const d = a[aStart + k]! - b[bStart + k]!;
     if (d !== 0) return d;
