@@ -3,16 +3,17 @@
  * partial per partition, a tree of combines (`splitEvery` at a time, like dask's split_every),
  * and a finalize; with `splitOut: n` the partials are hash-partitioned into n outputs.
  */
-import type { AggFn } from "../../kernels/aggregate.js";
 import type { DataFrame } from "./dataframe.js";
 import type { Plan } from "./plan.js";
 import type { Names, Row, Simplify } from "./types.js";
 import { type AggEntry, type AggOptions, aggSpecs, groupAgg } from "./verbs.js";
 
-/** What `agg` takes: per column, a function name or a list; or a named output `[column, fn]`. */
-export type AggSpecOf<S> = { readonly [C in Names<S>]?: AggFn | readonly AggFn[] } & Readonly<
-  Record<string, AggEntry>
->;
+/**
+ * What `agg` takes: per column, a function name or a list; or a named output `[column, fn]`.
+ * Keys are not limited to column names (named outputs), so a wrong column is caught when the
+ * query is built.
+ */
+export type AggSpecOf<_S> = Readonly<Record<string, AggEntry>>;
 
 /** A grouped frame, waiting for its aggregations. */
 export class GroupBy<S extends Row, K extends Names<S>> {
