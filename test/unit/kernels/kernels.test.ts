@@ -68,7 +68,12 @@ describe("kernels: expressions", () => {
     const vals = [true, false, null];
     const a: (boolean | null)[] = [];
     const b: (boolean | null)[] = [];
-    for (const x of vals) for (const y of vals) a.push(x), b.push(y);
+    for (const x of vals) {
+      for (const y of vals) {
+        a.push(x);
+        b.push(y);
+      }
+    }
     const kAnd = (x: boolean | null, y: boolean | null) =>
       x === false || y === false ? false : x === null || y === null ? null : true;
     const kOr = (x: boolean | null, y: boolean | null) =>
@@ -270,8 +275,11 @@ describe("kernels: hashing, grouping, joins, sorting", () => {
             });
             if (!hit && (how === "left" || how === "outer")) want.push(`${i},-1`);
           });
-          if (how === "right" || how === "outer")
-            r.forEach((_, j) => !rightHit.has(j) && want.push(`-1,${j}`));
+          if (how === "right" || how === "outer") {
+            r.forEach((_, j) => {
+              if (!rightHit.has(j)) want.push(`-1,${j}`);
+            });
+          }
           assert.deepEqual(got, want.sort());
         },
       ),
