@@ -18,7 +18,7 @@ import { explainPlan, optimize } from "./optimize/index.js";
 import type { Plan } from "./plan.js";
 import { batchToRecords } from "./records.js";
 import { computeBatches, persistPlan, type RunOptions } from "./run.js";
-import type { Names, Renamed, Row, Simplify } from "./types.js";
+import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
 import * as verbs from "./verbs.js";
 
 /** Options of mapPartitions. */
@@ -75,18 +75,22 @@ export class DataFrame<S extends Row = Row> {
     return colExpr(name);
   }
   /** Keep only these columns, in this order. */
-  select<K extends Names<S>>(...columns: K[]): DataFrame<Simplify<Pick<S, K>>> {
+  select<K extends Names<S>>(...columns: K[]): DataFrame<Picked<S, K>> {
     return this.#next(verbs.project(this.plan, columns));
   }
   /** Drop these columns. */
-  drop<K extends Names<S>>(...columns: K[]): DataFrame<Simplify<Omit<S, K>>> {
+  drop<K extends Names<S>>(...columns: K[]): DataFrame<Dropped<S, K>> {
     return this.#next(verbs.drop(this.plan, columns));
   }
   /** Rename columns (old -> new). */
-  rename<M extends { readonly [K in Names<S>]?: string }>(
+  rename<const M extends { readonly [K in Names<S>]?: string }>(
     mapping: M,
-  ): DataFrame<Simplify<Renamed<S, M & Record<string, string>>>> {
+  ): DataFrame<Simplify<Renamed<S, M>>> {
     return this.#next(verbs.rename(this.plan, mapping as Record<string, string>));
+  }
+  /** The same frame with its columns untyped (for code that takes any DataFrame). */
+  untyped(): DataFrame<Row> {
+    return this as unknown as DataFrame<Row>;
   }
   /** Keep the rows where `predicate` is true (null counts as false). */
   filter(predicate: Expr<Names<S>>): DataFrame<S> {
