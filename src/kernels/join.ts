@@ -80,7 +80,6 @@ export function hashJoin(
 ): JoinPairs {
   const b = build(rightKeys, rightLength);
   const mask = b.slots.length - 1;
-  const lh = hashRows(leftKeys, leftLength);
   let outL = new Int32Array(Math.max(16, leftLength));
   let outR = new Int32Array(outL.length);
   let k = 0;
@@ -98,21 +97,33 @@ export function hashJoin(
     outL[k] = l;
     outR[k++] = r;
   };
+  const probe = (keys: readonly Column[], hashes: Int32Array, i: number): number => {
+    let s = hashes[i]! & mask;
+    for (;;) {
+      const cand = b.slots[s]!;
+      if (cand < 0) return -1;
+      const r = b.rep[cand]!;
+      if (b.hashes[r] === hashes[i] && rowsEqual(rightKeys, r, keys, i)) return cand;
+      s = (s + 1) & mask;
+    }
+  };
+  // A single dict key probes once per dictionary entry; rows then look their entry up.
+  const k0 = leftKeys[0]!;
+  let perEntry: Int32Array | undefined;
+  if (leftKeys.length === 1 && k0.type === "dict") {
+    const dict = [k0.dictionary!];
+    const dh = hashRows(dict, dict[0]!.length);
+    perEntry = new Int32Array(dict[0]!.length);
+    for (let e = 0; e < perEntry.length; e++) perEntry[e] = probe(dict, dh, e);
+  }
+  const lh = perEntry === undefined ? hashRows(leftKeys, leftLength) : new Int32Array(0);
+  const codes = k0.data as Int32Array;
   for (let i = 0; i < leftLength; i++) {
     let g = -1;
-    if (!anyNull(leftKeys, i)) {
-      const h = lh[i]!;
-      let s = h & mask;
-      for (;;) {
-        const cand = b.slots[s]!;
-        if (cand < 0) break;
-        const r = b.rep[cand]!;
-        if (b.hashes[r] === h && rowsEqual(rightKeys, r, leftKeys, i)) {
-          g = cand;
-          break;
-        }
-        s = (s + 1) & mask;
-      }
+    if (perEntry !== undefined) {
+      if (isValid(k0.valid, i)) g = perEntry[codes[i]!]!;
+    } else if (!anyNull(leftKeys, i)) {
+      g = probe(leftKeys, lh, i);
     }
     if (g < 0) {
       if (keepLeft) push(i, -1);

@@ -286,6 +286,32 @@ describe("kernels: hashing, grouping, joins, sorting", () => {
     );
   });
 
+  test("a dict left key (probed once per dictionary entry) joins like its utf8 form", () => {
+    fc.assert(
+      fc.property(
+        fc.array(maybe(fc.constantFrom("a", "b", "c")), { maxLength: 20 }),
+        fc.array(maybe(fc.constantFrom("a", "b", "d")), { maxLength: 8 }),
+        fc.constantFrom("inner", "left", "right", "outer") as fc.Arbitrary<
+          "inner" | "left" | "right" | "outer"
+        >,
+        (l, r, how) => {
+          const u = utf8Column(l);
+          const pairs = (p: ReturnType<typeof hashJoin>) =>
+            Array.from({ length: p.length }, (_, k) => `${p.left[k]},${p.right[k]}`).sort();
+          const want = pairs(hashJoin([u], l.length, [utf8Column(r)], r.length, how));
+          assert.deepEqual(
+            pairs(hashJoin([dictEncode(u)], l.length, [utf8Column(r)], r.length, how)),
+            want,
+          );
+          assert.deepEqual(
+            pairs(hashJoin([u], l.length, [dictEncode(utf8Column(r))], r.length, how)),
+            want,
+          );
+        },
+      ),
+    );
+  });
+
   test("argsort is stable, multi-key, nulls last in both directions", () => {
     fc.assert(
       fc.property(
