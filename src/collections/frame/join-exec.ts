@@ -7,6 +7,7 @@
  */
 import type { Batch, Column, DType, Field, Schema } from "../../kernels/batch.js";
 import { concatColumns, takeColumn } from "../../kernels/column.js";
+import { dictEncode } from "../../kernels/dictionary.js";
 import { hashJoin, type JoinHow } from "../../kernels/join.js";
 import { toFloat64 } from "../../kernels/numeric.js";
 
@@ -115,17 +116,27 @@ export function joinBatches(
     if (k >= 0 && rightOn[k] === name && (how === "right" || how === "outer")) {
       columns.push(coalesce(lk[k]!, rk[k]!, pairs.left, pairs.right, left.length));
     } else if (k >= 0) {
-      columns.push(takeColumn(lk[k]!, pairs.left, pairs.length));
+      columns.push(gather(lk[k]!, pairs.left, pairs.length));
     } else {
-      columns.push(takeColumn(left.columns[j]!, pairs.left, pairs.length));
+      columns.push(gather(left.columns[j]!, pairs.left, pairs.length));
     }
   });
   for (const rc of rightOutputColumns(left.names, right.names, leftOn, rightOn, suffix)) {
     const k = rightOn.indexOf(rc.from);
     names.push(rc.to);
-    columns.push(takeColumn(k >= 0 ? rk[k]! : colOf(right, rc.from), pairs.right, pairs.length));
+    columns.push(gather(k >= 0 ? rk[k]! : colOf(right, rc.from), pairs.right, pairs.length));
   }
   return { names, columns, length: pairs.length };
+}
+
+/**
+ * Rows `sel` of `col`. A utf8 column gathered into many more rows than it has (the small side
+ * of a join) is dictionary-encoded first, so the output is int32 codes into its few strings
+ * instead of a copy of every string.
+ */
+function gather(col: Column, sel: Int32Array, n: number): Column {
+  if (col.type === "utf8" && col.length * 4 <= n) return takeColumn(dictEncode(col), sel, n);
+  return takeColumn(col, sel, n);
 }
 
 /** A merged key: the left value, or the right one where the row has no left side. */
