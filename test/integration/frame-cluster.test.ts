@@ -103,6 +103,19 @@ describe("barn/frame API (sync scheduler)", () => {
     );
   });
 
+  test("setIndex then persist knows the divisions", async () => {
+    const df = bf.fromRecords(rows, { npartitions: 4 }).setIndex("v");
+    assert.equal(df.divisions, undefined);
+    const p = await df.persist({ client });
+    assert.equal(p.index, "v");
+    const divs = p.divisions as (number | null)[];
+    assert.equal(divs.length, 5);
+    const all = (await p.toRecords({ client })).map((r) => r.v);
+    assert.equal(divs[0], all[0]);
+    assert.equal(divs[4], null, "nulls sort last, so the last division is null");
+    for (let k = 1; k < 4; k++) assert.ok((divs[k - 1] as number) <= (divs[k] as number));
+  });
+
   test("mapPartitions with a module function, an inline one and an arrow one", async () => {
     const df = bf.fromRecords(
       [

@@ -17,7 +17,7 @@ import { GroupBy } from "./groupby.js";
 import { explainPlan, optimize } from "./optimize/index.js";
 import type { Plan } from "./plan.js";
 import { batchToRecords } from "./records.js";
-import { computeBatches, persistPlan, type RunOptions } from "./run.js";
+import { computeBatches, divisionsOf, persistPlan, type RunOptions } from "./run.js";
 import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
 import * as verbs from "./verbs.js";
 
@@ -44,10 +44,14 @@ export class DataFrame<S extends Row = Row> {
   declare readonly __row?: S;
 
   /** @internal use fromRecords / fromArrow / a reader */
-  constructor(plan: Plan, held: readonly Future[] = []) {
+  constructor(plan: Plan, held: readonly Future[] = [], index?: string) {
     this.plan = plan;
     this.#held = held;
+    this.index = index;
   }
+
+  /** The column set by setIndex() that partitions are ordered by, if any. */
+  readonly index: string | undefined;
 
   #next<T extends Row>(plan: Plan): DataFrame<T> {
     return new DataFrame<T>(plan, this.#held);
@@ -144,7 +148,7 @@ export class DataFrame<S extends Row = Row> {
   }
   /** Sort by `column` so partitions hold ordered ranges of it; persist() then knows the divisions. */
   setIndex(column: Names<S>): DataFrame<S> {
-    return this.sortValues(column);
+    return new DataFrame<S>(verbs.sort(this.plan, [column], true), this.#held, column);
   }
   /** Drop rows that repeat an earlier row (in `subset` columns; default all). */
   dropDuplicates(subset?: readonly Names<S>[]): DataFrame<S> {
@@ -209,16 +213,20 @@ export class DataFrame<S extends Row = Row> {
   }
   /** Compute the partitions and keep them on the cluster; the returned frame reads them there. */
   async persist(options: PersistOptions = {}): Promise<DataFrame<S>> {
-    const futures = persistPlan(this.plan, options.client);
+    const { client, futures } = persistPlan(this.plan, options.client);
     await Promise.all(futures.map((f) => f.then(() => undefined)));
+    const keys = futures.map((f) => f.key);
+    const divisions =
+      this.index === undefined ? undefined : await divisionsOf(client, keys, this.index);
     const plan: Plan = {
       kind: "source",
       reader: "persisted",
-      parts: futures.map((f) => f.key),
+      parts: keys,
       schema: optimize(this.plan).schema,
       npartitions: futures.length,
+      divisions,
     };
-    return new DataFrame<S>(plan, futures);
+    return new DataFrame<S>(plan, futures, this.index);
   }
   /** The optimised plan as an indented tree. */
   explain(): string {

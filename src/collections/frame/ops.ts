@@ -34,6 +34,7 @@ import { FrameErrorCodes } from "./errors.js";
 import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
 import type { RowOp } from "./plan.js";
+import { valueAt } from "./records.js";
 
 /** Reads a partition held in memory (a data node or a persisted key), keeping `columns`. */
 function readMemory(batch: Batch, columns: readonly string[] | null): Batch {
@@ -231,6 +232,13 @@ function isBatch(x: unknown): x is Batch {
   );
 }
 
+/** The first and last value of `column` (null for an empty partition). */
+function indexBounds(batch: Batch, column: string): [unknown, unknown] | null {
+  if (batch.length === 0) return null;
+  const c = batch.columns[batch.names.indexOf(column)]!;
+  return [valueAt(c, 0), valueAt(c, batch.length - 1)];
+}
+
 /** An empty partition with `schema`. */
 function empty(schema: Schema): Batch {
   return emptyBatch(schema);
@@ -259,4 +267,5 @@ export const frameOps = tasks(import.meta.url, {
   splitRows,
   applyUser,
   empty,
+  indexBounds,
 });

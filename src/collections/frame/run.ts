@@ -7,8 +7,10 @@ import { randomBytes } from "node:crypto";
 import { Client } from "../../client/client.js";
 import type { Future } from "../../client/future.js";
 import { BarnError, ErrorCodes } from "../../errors.js";
+import { type GraphNode, ref, task } from "../../graph/spec.js";
 import type { Batch } from "../../kernels/batch.js";
 import { lower, newContext } from "./lower.js";
+import { frameOps } from "./ops.js";
 import { optimize } from "./optimize/index.js";
 import type { Plan } from "./plan.js";
 
@@ -68,7 +70,10 @@ export async function computeBatches(
 }
 
 /** Starts computing `plan` on the client and returns one Future per partition. */
-export function persistPlan(plan: Plan, client: Client | undefined): Future[] {
+export function persistPlan(
+  plan: Plan,
+  client: Client | undefined,
+): { client: Client; futures: Future[] } {
   const c = client ?? Client.current();
   if (c === undefined) {
     throw new BarnError(
@@ -77,5 +82,25 @@ export function persistPlan(plan: Plan, client: Client | undefined): Future[] {
     );
   }
   const { graph, keys } = graphOfPlan(plan);
-  return c.submitGraph(graph, keys);
+  return { client: c, futures: c.submitGraph(graph, keys) };
+}
+
+/**
+ * The divisions of persisted partitions sorted by `column`: each partition's first value, then
+ * the last partition's last value; undefined when a partition is empty (unknown boundaries).
+ */
+export async function divisionsOf(
+  client: Client,
+  keys: readonly string[],
+  column: string,
+): Promise<unknown[] | undefined> {
+  const graph = new Map<string, GraphNode>();
+  const out = keys.map((k, i) => {
+    const key = `index-bounds-${k}-${i}`;
+    graph.set(key, task(frameOps.indexBounds, ref(k), column));
+    return key;
+  });
+  const bounds = (await client.get(graph, out)) as ([unknown, unknown] | null)[];
+  if (bounds.some((b) => b === null)) return undefined;
+  return [...bounds.map((b) => b![0]), bounds[bounds.length - 1]![1]];
 }
