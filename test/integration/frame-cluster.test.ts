@@ -132,7 +132,7 @@ describe("barn/frame API (sync scheduler)", () => {
     const viaArrow = df.mapPartitions((t: A.Table) => t.select(["s"]), { arrow: true });
     assert.deepEqual(viaArrow.columns, ["s"]);
     assert.deepEqual(await viaArrow.toRecords({ client }), [{ s: "a" }, { s: "b" }]);
-    const bad = df.mapPartitions((b: bf.Batch) => (b.length > 0 ? 42 : b));
+    const bad = df.mapPartitions(((b: bf.Batch) => (b.length > 0 ? 42 : b)) as never);
     await assert.rejects(bad.compute({ client }), /returned number instead of a Batch/);
   });
 

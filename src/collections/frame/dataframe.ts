@@ -173,7 +173,15 @@ export class DataFrame<S extends Row = Row> {
    * tasks() in a module.
    */
   mapPartitions<T extends Row = Row>(
-    fn: (part: never) => unknown,
+    fn: (part: A.Table) => A.Table | Promise<A.Table>,
+    options: MapPartitionsOptions & { readonly arrow: true },
+  ): DataFrame<T>;
+  mapPartitions<T extends Row = Row>(
+    fn: (part: Batch) => Batch | Promise<Batch>,
+    options?: MapPartitionsOptions & { readonly arrow?: false | undefined },
+  ): DataFrame<T>;
+  mapPartitions<T extends Row = Row>(
+    fn: Function,
     options: MapPartitionsOptions = {},
   ): DataFrame<T> {
     shipFunction(fn);
