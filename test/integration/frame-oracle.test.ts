@@ -27,8 +27,13 @@ type Pred = { expr: bf.Expr<"i" | "f" | "s" | "d">; sql: string };
 
 const leafArb: fc.Arbitrary<Pred> = fc.oneof(
   fc
-    .double({ min: -100, max: 100, noNaN: true })
-    .map((c) => ({ expr: bf.col("f").gt(c), sql: `f > ${c === 0 ? "0.0" : c}` })),
+    .integer({ min: -20, max: 20 })
+    .map((q) => q / 4)
+    .map((c) => ({ expr: bf.col("f").gt(c), sql: `f > ${c}` })),
+  fc
+    .integer({ min: -20, max: 20 })
+    .map((q) => q / 4)
+    .map((c) => ({ expr: bf.col("f").le(c), sql: `f <= ${c}` })),
   fc.integer({ min: -5, max: 5 }).map((c) => ({ expr: bf.col("i").le(c), sql: `i <= ${c}` })),
   fc.constantFrom("a", "b", "zz").map((c) => ({ expr: bf.col("s").eq(c), sql: `s = '${c}'` })),
   fc

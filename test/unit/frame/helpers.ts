@@ -34,10 +34,16 @@ export const keyArb = fc.oneof(
 /** One random row. */
 export const rowArb: fc.Arbitrary<TRow> = fc.record({
   i: fc.option(fc.integer({ min: -5, max: 5 }), { freq: 5 }),
-  // Hundredths in [-100, 100]: repeats happen, and no subnormal values make std differ in
-  // the 9th digit between two correct summation orders.
+  // Quarters in [-5, 5] plus rare wide values: repeats and ties with literals happen, and no
+  // subnormal values make std differ between two correct summation orders.
   f: fc.option(
-    fc.integer({ min: -10_000, max: 10_000 }).map((v) => v / 100),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: -20, max: 20 }).map((v) => v / 4) },
+      {
+        weight: 1,
+        arbitrary: fc.integer({ min: -10_000_000, max: 10_000_000 }).map((v) => v / 100),
+      },
+    ),
     { freq: 5 },
   ),
   s: keyArb,
