@@ -7,7 +7,8 @@
 
 import { BarnError, OptionError } from "../../errors.js";
 import { AGG_FNS, type AggFn, type AggSpec } from "../../kernels/aggregate.js";
-import type { Field, Schema } from "../../kernels/batch.js";
+import type { Batch, Column, Field, Schema } from "../../kernels/batch.js";
+import { groupIds } from "../../kernels/group-ids.js";
 import type { JoinHow } from "../../kernels/join.js";
 import { FrameErrorCodes, fieldOf, typeMismatch } from "./errors.js";
 import { type ExprNode, exprToString } from "./expr.js";
@@ -156,7 +157,10 @@ function aggField(schema: Schema, s: AggSpec): Field {
 
 /** Options of a grouped aggregation. */
 export interface AggOptions {
-  /** Output partitions, hash-partitioned by key (for many groups). Default 1. */
+  /**
+   * Output partitions, hash-partitioned by key (for many groups). Default: 1, or more when the
+   * input is in memory and its first partition suggests over 100,000 groups.
+   */
   readonly splitOut?: number | undefined;
   /** How many partials each combine task merges (the tree's fan-in). Default 8. */
   readonly splitEvery?: number | undefined;
@@ -179,7 +183,7 @@ export function groupAgg(
     throw new OptionError(
       `agg: two output columns are named ${JSON.stringify(dup)}; name them with { out: [column, fn] }`,
     );
-  const splitOut = positiveInt(options.splitOut ?? 1, "splitOut");
+  const splitOut = positiveInt(options.splitOut ?? autoSplitOut(input, keys), "splitOut");
   const splitEvery = Math.max(2, positiveInt(options.splitEvery ?? 8, "splitEvery"));
   const schema = [...keys.map((k) => fieldOf(input.schema, k, "groupby")), ...fields];
   return {
@@ -192,6 +196,42 @@ export function groupAgg(
     schema,
     npartitions: splitOut,
   };
+}
+
+/** Groups above which an aggregation's output is split (when the estimate is known). */
+const MANY_GROUPS = 100_000;
+
+/** The output partitions for an aggregation whose group count can be estimated up front. */
+function autoSplitOut(input: Plan, keys: readonly string[]): number {
+  const est = estimateGroups(input, keys);
+  if (est === undefined || est <= MANY_GROUPS) return 1;
+  return Math.max(2, Math.min(input.npartitions, Math.ceil(est / MANY_GROUPS)));
+}
+
+/**
+ * Groups of `keys` estimated from the first partition of an in-memory source under row-wise
+ * nodes: its distinct count when keys repeat, extrapolated to every row when most are distinct.
+ */
+export function estimateGroups(plan: Plan, keys: readonly string[]): number | undefined {
+  let p = plan;
+  let names = keys;
+  for (;;) {
+    if (p.kind === "filter" || p.kind === "project") p = p.input;
+    else if (p.kind === "rename") {
+      const back = new Map(p.mapping.map(([from, to]) => [to, from]));
+      names = names.map((n) => back.get(n) ?? n);
+      p = p.input;
+    } else if (p.kind === "withColumns" && !p.exprs.some(([n]) => names.includes(n))) p = p.input;
+    else break;
+  }
+  if (p.kind !== "source" || p.reader !== "memory" || p.rows === undefined) return undefined;
+  const first = p.parts[0] as Batch;
+  if (first.length === 0) return undefined;
+  const cols = names.map((n) => first.columns[first.names.indexOf(n)]);
+  if (cols.some((c) => c === undefined)) return undefined;
+  const g = groupIds(cols as Column[], first.length);
+  const ratio = g.count / first.length;
+  return ratio > 0.5 ? ratio * p.rows : g.count;
 }
 
 /** An upper bound on a plan's rows, when one is known without reading data. */

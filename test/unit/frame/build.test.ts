@@ -209,6 +209,31 @@ describe("optimiser", () => {
     for (const k of keys) assert.equal(fused.get(k)?.kind, "fused");
   });
 
+  test("an aggregation with many estimated groups splits its output", () => {
+    const n = 150_000;
+    const ids = Int32Array.from({ length: n }, (_, i) => i);
+    const part = (from: number, to: number): bf.Batch => ({
+      names: ["id", "v"],
+      columns: [
+        { type: "int32", length: to - from, data: ids.slice(from, to) },
+        { type: "float64", length: to - from, data: new Float64Array(to - from) },
+      ],
+      length: to - from,
+    });
+    const df = bf.fromBatches([part(0, 50_000), part(50_000, 100_000), part(100_000, n)]);
+    assert.equal(df.groupby("id").agg({ v: "sum" }).npartitions, 2);
+    assert.equal(
+      df
+        .withColumns({ w: bf.col("v").add(1) })
+        .groupby("id")
+        .agg({ v: "sum" }).npartitions,
+      2,
+    );
+    assert.equal(df.groupby("id").agg({ v: "sum" }, { splitOut: 1 }).npartitions, 1);
+    const few = bf.fromRecords(rows, { npartitions: 2 });
+    assert.equal(few.groupby("name").agg({ score: "sum" }).npartitions, 1);
+  });
+
   test("explain prints the whole tree, indented", () => {
     const text = src().groupby("g").agg({ x: "mean" }, { splitOut: 2 }).sortValues("g").explain();
     const lines = text.split("\n");
