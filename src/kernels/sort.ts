@@ -1,12 +1,13 @@
 /**
  * Sorting: a stable multi-key argsort (nulls last in either direction, NaN after numbers), and
  * the row comparison it rests on, which also compares rows of different batches (range
- * partitioning against sampled boundaries). A single null-free numeric key sorts its values
- * packed with row indexes in a Float64Array (a typed sort, no comparator calls).
+ * partitioning against sampled boundaries). A single numeric key takes a typed path with no
+ * comparator calls: small null-free int32 columns sort values packed with row indexes in a
+ * Float64Array, other numeric columns use a radix argsort (radix.ts).
  */
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
-import { numbersOf } from "./numeric.js";
+import { radixArgsort } from "./radix.js";
 import { bytesCompare } from "./strings.js";
 
 /** One sort key: a column and its direction. */
@@ -84,26 +85,18 @@ export function argsort(keys: readonly SortKey[], n: number): Int32Array {
   ) {
     return argsortInt32(k0.column.data as Int32Array, n, k0.ascending);
   }
+  if (
+    keys.length === 1 &&
+    k0 !== undefined &&
+    k0.column.type !== "utf8" &&
+    k0.column.type !== "dict"
+  ) {
+    return radixArgsort(k0.column, n, k0.ascending);
+  }
   const cols = keys.map((k) => k.column);
   const asc = keys.map((k) => k.ascending);
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  if (
-    keys.length === 1 &&
-    k0 !== undefined &&
-    k0.column.valid === undefined &&
-    k0.column.type !== "utf8" &&
-    k0.column.type !== "dict"
-  ) {
-    const x = numbersOf(k0.column);
-    const s = k0.ascending ? 1 : -1;
-    idx.sort((p, q) => {
-      const c =
-        x[p]! < x[q]! ? -s : x[p]! > x[q]! ? s : compareValues(k0.column, p, k0.column, q) * s;
-      return c !== 0 ? c : p - q;
-    });
-    return idx;
-  }
   idx.sort((p, q) => compareRows(cols, p, cols, q, asc) || p - q);
   return idx;
 }

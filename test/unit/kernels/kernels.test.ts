@@ -353,6 +353,30 @@ describe("kernels: hashing, grouping, joins, sorting", () => {
     for (let k = 1; k < 1000; k++) assert.ok(big[o[k - 1]!]! >= big[o[k]!]!);
   });
 
+  test("a single numeric key (radix path) sorts like a comparator sort, NaN and nulls last", () => {
+    fc.assert(
+      fc.property(
+        fc.array(maybe(fc.oneof(fc.double(), fc.constantFrom(0, -0, 1, -1))), { maxLength: 200 }),
+        fc.boolean(),
+        (vals, asc) => {
+          const order = Array.from(argsort([{ column: f64(vals), ascending: asc }], vals.length));
+          const rank = (v: number | null) => (v === null ? 2 : Number.isNaN(v) ? 1 : 0);
+          const want = vals
+            .map((_, i) => i)
+            .sort((p, q) => {
+              const a = vals[p]!;
+              const b = vals[q]!;
+              const r = rank(a) - rank(b);
+              if (r !== 0 || rank(a) !== 0) return r || p - q;
+              const c = (a as number) - (b as number);
+              return (asc ? c : -c) || p - q;
+            });
+          assert.deepEqual(order, want);
+        },
+      ),
+    );
+  });
+
   test("take with -1 gives nulls; concat of dict columns with different dictionaries reads back", () => {
     const s = utf8Column(["a", "b", null]);
     assert.deepEqual(read(takeColumn(s, Int32Array.from([2, -1, 0]))), [null, null, "a"]);
