@@ -1,9 +1,8 @@
 /**
  * Sorting: a stable multi-key argsort (nulls last in either direction, NaN after numbers), and
  * the row comparison it rests on, which also compares rows of different batches (range
- * partitioning against sampled boundaries). A single numeric key takes a typed path with no
- * comparator calls: small null-free int32 columns sort values packed with row indexes in a
- * Float64Array, other numeric columns use a radix argsort (radix.ts).
+ * partitioning against sampled boundaries). A single numeric key takes a radix argsort
+ * (radix.ts) with no comparator calls.
  */
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
@@ -79,15 +78,6 @@ export function argsort(keys: readonly SortKey[], n: number): Int32Array {
   if (
     keys.length === 1 &&
     k0 !== undefined &&
-    k0.column.valid === undefined &&
-    (k0.column.type === "int32" || k0.column.type === "date") &&
-    n < 1 << 21
-  ) {
-    return argsortInt32(k0.column.data as Int32Array, n, k0.ascending);
-  }
-  if (
-    keys.length === 1 &&
-    k0 !== undefined &&
     k0.column.type !== "utf8" &&
     k0.column.type !== "dict"
   ) {
@@ -99,20 +89,6 @@ export function argsort(keys: readonly SortKey[], n: number): Int32Array {
   for (let i = 0; i < n; i++) idx[i] = i;
   idx.sort((p, q) => compareRows(cols, p, cols, q, asc) || p - q);
   return idx;
-}
-
-/** Typed sort: value * 2^21 + row in a Float64Array is exact, and sorting it is stable. */
-function argsortInt32(x: Int32Array, n: number, ascending: boolean): Int32Array {
-  const packed = new Float64Array(n);
-  const scale = 2 ** 21;
-  for (let i = 0; i < n; i++) packed[i] = (ascending ? x[i]! : -x[i]!) * scale + i;
-  packed.sort();
-  const out = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    const v = packed[k]!;
-    out[k] = v - Math.floor(v / scale) * scale;
-  }
-  return out;
 }
 
 /**
