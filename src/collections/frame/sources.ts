@@ -35,7 +35,7 @@ export function readerOf(name: string): Reader {
   const r = readers.get(name);
   if (r === undefined) {
     throw new OptionError(
-      `no reader is registered for sources of kind ${JSON.stringify(name)}; known: ${[...readers.keys()].join(", ") || "(none)"}. ` +
+      `no reader is registered for sources of kind ${JSON.stringify(name)}; known: ${["memory (fromRecords, fromArrow, fromBatches)", "persisted (persist())", ...readers.keys()].join(", ")}. ` +
         "Fix: import the module that registers it (e.g. barn/frame's IO) before building the query.",
     );
   }

@@ -88,6 +88,23 @@ describe("errors when the query is built", () => {
     );
   });
 
+  test("bad sources: mixed record types, an unknown reader, no parts", () => {
+    expectCode(
+      () => bf.fromRecords([{ a: 1 }, { a: "x" }]),
+      C.TYPE_MISMATCH,
+      '"a"',
+      "int32",
+      "utf8",
+    );
+    expectCode(
+      () => bf.sourceFrame({ reader: "no-such-format", parts: [{}], schema: [] }),
+      "BARN_INVALID_OPTION",
+      '"no-such-format"',
+      "memory",
+    );
+    expectCode(() => bf.fromBatches([]), "BARN_INVALID_OPTION", "schema");
+  });
+
   test("a mapPartitions function that captures a variable fails at build time", () => {
     const factor = 3;
     assert.throws(
