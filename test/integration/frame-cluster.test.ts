@@ -103,6 +103,25 @@ describe("barn/frame API (sync scheduler)", () => {
     );
   });
 
+  test("a hash join of an int32 key with a float64 key shuffles both sides alike", async () => {
+    const left = bf.fromRecords(
+      Array.from({ length: 40 }, (_, i) => ({ k: i % 10, a: i })),
+      { npartitions: 4 },
+    );
+    const right = bf.fromRecords(
+      Array.from({ length: 10 }, (_, i) => ({ k: i + 0.5 * (i % 2), b: i })),
+      { npartitions: 3 },
+    );
+    assert.equal(right.schema[0]!.type, "float64");
+    const j = left.merge(right, { on: "k", broadcast: false, npartitions: 3 });
+    assert.match(j.explain(), /strategy=hash +partitions=3/);
+    const got = await j.toRecords({ client });
+    const want = Array.from({ length: 40 }, (_, i) => i)
+      .filter((i) => (i % 10) % 2 === 0)
+      .map((i) => ({ k: i % 10, a: i, b: i % 10 }));
+    assertSameRows(got, want);
+  });
+
   test("setIndex then persist knows the divisions", async () => {
     const df = bf.fromRecords(rows, { npartitions: 4 }).setIndex("v");
     assert.equal(df.divisions, undefined);
