@@ -29,7 +29,7 @@ export {
   lit,
   StringOps,
 } from "./collections/frame/expr.js";
-export { type AggSpecOf, GroupBy } from "./collections/frame/groupby.js";
+export { type AggOutputs, type AggSpecOf, GroupBy } from "./collections/frame/groupby.js";
 export type { Plan, RowOp, SourceFilter, SourceNode } from "./collections/frame/plan.js";
 export { batchToRecords, recordsToBatch } from "./collections/frame/records.js";
 export type { RunOptions } from "./collections/frame/run.js";

@@ -3,6 +3,7 @@
  * partial per partition, a tree of combines (`splitEvery` at a time, like dask's split_every),
  * and a finalize; with `splitOut: n` the partials are hash-partitioned into n outputs.
  */
+import type { AggFn } from "../../kernels/aggregate.js";
 import type { DataFrame } from "./dataframe.js";
 import type { Plan } from "./plan.js";
 import type { Names, Row, Simplify } from "./types.js";
@@ -14,6 +15,14 @@ import { type AggEntry, type AggOptions, aggSpecs, groupAgg } from "./verbs.js";
  * query is built.
  */
 export type AggSpecOf<_S> = Readonly<Record<string, AggEntry>>;
+
+/**
+ * The output columns of an `agg` spec: `{ x: ["min", "max"] }` gives x_min and x_max, every
+ * other entry its key. Values are typed `unknown` (they depend on the function and column).
+ */
+export type AggOutputs<A> = {
+  [O in keyof A & string as A[O] extends readonly AggFn[] ? `${O}_${A[O][number]}` : O]: unknown;
+};
 
 /** A grouped frame, waiting for its aggregations. */
 export class GroupBy<S extends Row, K extends Names<S>> {
@@ -33,10 +42,10 @@ export class GroupBy<S extends Row, K extends Names<S>> {
    * `{ meanX: ["x", "mean"] }` (named output). Functions: sum, mean, min, max, count (non-null),
    * size (rows), nunique, std, var (ddof 1), first, last (first/last non-null, in order).
    */
-  agg<A extends AggSpecOf<S>>(
+  agg<const A extends AggSpecOf<S>>(
     spec: A,
     options: AggOptions = {},
-  ): DataFrame<Simplify<Pick<S, K> & { [O in keyof A]: unknown }>> {
+  ): DataFrame<Simplify<Pick<S, K> & AggOutputs<A>>> {
     const specs = aggSpecs(this.#plan.schema, spec as Readonly<Record<string, AggEntry>>);
     return this.#make(groupAgg(this.#plan, this.#keys, specs, options)) as never;
   }

@@ -139,6 +139,16 @@ describe("typed schemas", () => {
       () => df.sortValues("scor"),
     ];
     for (const t of typos.slice(0, 2)) assert.throws(t, BarnError);
+    const agg = df.groupby("name").agg({ score: ["mean", "max"], id: "count", n: ["id", "size"] });
+    assert.deepEqual(agg.select("name", "score_mean", "score_max", "id", "n").columns, [
+      "name",
+      "score_mean",
+      "score_max",
+      "id",
+      "n",
+    ]);
+    // @ts-expect-error a list of functions names its outputs column_fn
+    assert.throws(() => agg.select("score"), BarnError);
   });
 });
 
