@@ -7,6 +7,7 @@
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
 import { finalizeHash, hashRows, rowsEqual } from "./hash.js";
+import { hashBytes } from "./strings.js";
 
 /** Rows mapped to dense group ids in order of first appearance. */
 export interface Groups {
@@ -32,7 +33,87 @@ export function groupIds(keys: readonly Column[], n: number): Groups {
   if (keys.length === 1 && (k0.type === "int32" || k0.type === "date" || k0.type === "dict")) {
     return groupInt32(k0, n);
   }
+  if (keys.length === 1 && k0.type === "utf8") return groupUtf8(k0, n);
   return groupGeneric(keys, n);
+}
+
+/** One utf8 key: hash and compare the bytes in place (no per-row dispatch on type). */
+function groupUtf8(col: Column, n: number): Groups {
+  const bytes = col.data as Uint8Array;
+  const off = col.offsets!;
+  const valid = col.valid;
+  const hashes = new Int32Array(n);
+  for (let i = 0; i < n; i++) hashes[i] = finalizeHash(hashBytes(bytes, off[i]!, off[i + 1]!));
+  const ids = new Int32Array(n);
+  let slots: Int32Array = new Int32Array(capacityFor(Math.min(n, 1 << 20))).fill(-1);
+  let mask = slots.length - 1;
+  let firstRow: Int32Array = new Int32Array(64);
+  let count = 0;
+  let nullGroup = -1;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && ((valid[i >> 3]! >> (i & 7)) & 1) === 0) {
+      if (nullGroup < 0) {
+        if (count === firstRow.length) firstRow = grow(firstRow);
+        firstRow[count] = i;
+        nullGroup = count++;
+      }
+      ids[i] = nullGroup;
+      continue;
+    }
+    const h = hashes[i]!;
+    const start = off[i]!;
+    const len = off[i + 1]! - start;
+    let s = h & mask;
+    for (;;) {
+      const g = slots[s]!;
+      if (g < 0) {
+        if (count === firstRow.length) firstRow = grow(firstRow);
+        firstRow[count] = i;
+        slots[s] = count;
+        ids[i] = count++;
+        if (count * 2 > slots.length) {
+          slots = rehashSkipping(slots, firstRow, hashes, count, nullGroup);
+          mask = slots.length - 1;
+        }
+        break;
+      }
+      const r = firstRow[g]!;
+      if (hashes[r] === h && g !== nullGroup && off[r + 1]! - off[r]! === len) {
+        const rs = off[r]!;
+        let same = true;
+        for (let k = 0; k < len; k++) {
+          if (bytes[rs + k] !== bytes[start + k]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          ids[i] = g;
+          break;
+        }
+      }
+      s = (s + 1) & mask;
+    }
+  }
+  return { ids, count, firstRow: firstRow.slice(0, count) };
+}
+
+function rehashSkipping(
+  old: Int32Array,
+  firstRow: Int32Array,
+  hashes: Int32Array,
+  count: number,
+  skip: number,
+): Int32Array {
+  const slots = new Int32Array(old.length * 2).fill(-1);
+  const mask = slots.length - 1;
+  for (let g = 0; g < count; g++) {
+    if (g === skip) continue;
+    let s = hashes[firstRow[g]!]! & mask;
+    while (slots[s]! >= 0) s = (s + 1) & mask;
+    slots[s] = g;
+  }
+  return slots;
 }
 
 function groupInt32(col: Column, n: number): Groups {
