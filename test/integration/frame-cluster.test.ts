@@ -122,6 +122,20 @@ describe("barn/frame API (sync scheduler)", () => {
     assertSameRows(got, want);
   });
 
+  test("concat and repartition keep every row in order", async () => {
+    const a = bf.fromRecords(rows.slice(0, 50), { npartitions: 2 }).select("id", "key");
+    const b = bf.fromRecords(rows.slice(50, 120), { npartitions: 3 }).select("id", "key");
+    const both = bf.concat([a, b]);
+    assert.equal(both.npartitions, 5);
+    const want = rows.slice(0, 120).map(({ id, key }) => ({ id, key }));
+    assertSameOrderedRows(await both.toRecords({ client }), want);
+    for (const n of [1, 4, 11]) {
+      const r = both.repartition(n);
+      assert.equal(r.npartitions, n);
+      assertSameOrderedRows(await r.toRecords({ client }), want, `repartition(${n})`);
+    }
+  });
+
   test("setIndex then persist knows the divisions", async () => {
     const df = bf.fromRecords(rows, { npartitions: 4 }).setIndex("v");
     assert.equal(df.divisions, undefined);
