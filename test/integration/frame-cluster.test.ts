@@ -183,6 +183,18 @@ describe("barn/frame API (sync scheduler)", () => {
     );
     assert.equal(stat.min!.v, Math.min(...vs));
     assert.equal(stat.max!.id, N - 1);
+    const sorted = [...vs].sort((a, b) => a - b);
+    const q = (p: number) => {
+      const pos = p * (sorted.length - 1);
+      const lo = Math.floor(pos);
+      return (
+        sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (pos - lo)
+      );
+    };
+    assert.ok(Math.abs(stat["25%"]!.v - q(0.25)) < 1e-9);
+    assert.ok(Math.abs(stat["50%"]!.v - q(0.5)) < 1e-9);
+    assert.ok(Math.abs(stat["75%"]!.v - q(0.75)) < 1e-9);
+    assert.equal(stat["50%"]!.id, (N - 1) / 2);
   });
 
   test("fromArrow and compute round-trip every supported type", async () => {

@@ -163,7 +163,7 @@ export class DataFrame<S extends Row = Row> {
     );
     return this.#next(verbs.sort(counted, ["count", column], [false, true]));
   }
-  /** Summary statistics of the numeric columns (count, mean, std, min, max) as an arrow Table. */
+  /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {
     return describeFrame(this.plan, options);
   }

@@ -14,6 +14,7 @@ import {
   splitPartial,
 } from "../../kernels/aggregate.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
+import { isValid } from "../../kernels/bitmap.js";
 import {
   concatBatches,
   emptyBatch,
@@ -23,7 +24,7 @@ import {
 } from "../../kernels/column.js";
 import { groupIds } from "../../kernels/group-ids.js";
 import type { JoinHow } from "../../kernels/join.js";
-import { toFloat64 } from "../../kernels/numeric.js";
+import { numbersOf, toFloat64 } from "../../kernels/numeric.js";
 import { hashPartition, hashPieces, splitByPiece } from "../../kernels/partition.js";
 import { argsort, rangePieces } from "../../kernels/sort.js";
 import { FunctionCache } from "../../shipping/compile.js";
@@ -239,6 +240,28 @@ function indexBounds(batch: Batch, column: string): [unknown, unknown] | null {
   return [valueAt(c, 0), valueAt(c, batch.length - 1)];
 }
 
+/** A partition's sorted non-null values of a column, or evenly spaced ranks of them, with the rows each stands for. */
+export interface Sketch {
+  readonly values: Float64Array;
+  readonly weight: number;
+}
+
+/** Per column, a quantile sketch of at most `k` values. */
+function quantileSketch(batch: Batch, names: readonly string[], k: number): Sketch[] {
+  return names.map((name) => {
+    const c = batch.columns[batch.names.indexOf(name)]!;
+    const x = numbersOf(c);
+    const vals: number[] = [];
+    for (let i = 0; i < c.length; i++)
+      if (isValid(c.valid, i) && !Number.isNaN(x[i]!)) vals.push(x[i]!);
+    const sorted = Float64Array.from(vals).sort();
+    if (sorted.length <= k) return { values: sorted, weight: 1 };
+    const values = new Float64Array(k);
+    for (let i = 0; i < k; i++) values[i] = sorted[Math.floor(((i + 0.5) * sorted.length) / k)]!;
+    return { values, weight: sorted.length / k };
+  });
+}
+
 /** An empty partition with `schema`. */
 function empty(schema: Schema): Batch {
   return emptyBatch(schema);
@@ -268,4 +291,5 @@ export const frameOps = tasks(import.meta.url, {
   applyUser,
   empty,
   indexBounds,
+  quantileSketch,
 });
