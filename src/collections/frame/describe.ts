@@ -50,16 +50,18 @@ export async function describeFrame(plan: Plan, options: RunOptions): Promise<A.
       const c = row!.columns[row!.names.indexOf(`${name}\u0000${fn}`)]!;
       return isValid(c.valid, 0) ? numbersOf(c)[0]! : undefined;
     };
-    MOMENTS.forEach((fn, k) => put(k, stat(fn)));
-    [0.25, 0.5, 0.75].forEach((q, k) =>
+    MOMENTS.forEach((fn, k) => {
+      put(k, stat(fn));
+    });
+    [0.25, 0.5, 0.75].forEach((q, k) => {
       put(
         4 + k,
         quantile(
-          sketches.map((s) => s[j]!),
+          sketches.map((sk) => sk[j]!),
           q,
         ),
-      ),
-    );
+      );
+    });
     put(7, stat("max"));
     columns.push({ type: "float64", length: STATS.length, data, valid });
   });
