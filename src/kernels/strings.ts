@@ -80,10 +80,19 @@ export function bytesCompare(
   return la - lb;
 }
 
-/** FNV-1a over a byte range, mixed to 32 bits. */
+/** A 32-bit hash of a byte range: MurmurHash3's block step over 4-byte words, FNV-1a for the tail. */
 export function hashBytes(a: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let k = start; k < end; k++) h = Math.imul(h ^ a[k]!, 0x01000193);
+  let h = 0x811c9dc5 ^ (end - start);
+  let k = start;
+  for (; k + 4 <= end; k += 4) {
+    let w = a[k]! | (a[k + 1]! << 8) | (a[k + 2]! << 16) | (a[k + 3]! << 24);
+    w = Math.imul(w, 0xcc9e2d51);
+    w = (w << 15) | (w >>> 17);
+    h ^= Math.imul(w, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  for (; k < end; k++) h = Math.imul(h ^ a[k]!, 0x01000193);
   return h | 0;
 }
 
