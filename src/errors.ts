@@ -62,6 +62,12 @@ export const ErrorCodes = {
   IO_NOT_FOUND: "BARN_IO_NOT_FOUND",
   /** A column named in a query, a reader option or a schema is not in the data. */
   UNKNOWN_COLUMN: "BARN_UNKNOWN_COLUMN",
+  /** A DataFrame expression combines types that do not fit (a string compared with a number). */
+  FRAME_TYPE_MISMATCH: "BARN_FRAME_TYPE_MISMATCH",
+  /** DataFrames that must share a schema (concat) do not. */
+  FRAME_SCHEMA_MISMATCH: "BARN_FRAME_SCHEMA_MISMATCH",
+  /** A mapPartitions function returned something that is not a batch or an arrow Table. */
+  FRAME_BAD_PARTITION: "BARN_FRAME_BAD_PARTITION",
   /** A file uses a type or feature the readers do not support (nested Parquet columns). */
   IO_UNSUPPORTED: "BARN_IO_UNSUPPORTED",
   /** An internal invariant was broken: a bug in Barn. The message carries the task's story. */

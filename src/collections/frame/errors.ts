@@ -1,20 +1,20 @@
 /**
- * The frame's error codes and the errors a query meets when it is built. They are BarnErrors
- * with stable codes; the codes live here until they move into src/errors.ts' ErrorCodes.
+ * The errors a query meets when it is built: BarnErrors with stable codes from ErrorCodes
+ * (an unknown column has the same code as in the readers).
  */
-import { BarnError } from "../../errors.js";
+import { BarnError, ErrorCodes } from "../../errors.js";
 import type { DType, Schema } from "../../kernels/batch.js";
 
-/** Stable codes of DataFrame errors. */
+/** The DataFrame's error codes, by short name (the same strings as in `ErrorCodes`). */
 export const FrameErrorCodes = {
   /** A query names a column the frame does not have. */
-  UNKNOWN_COLUMN: "BARN_FRAME_UNKNOWN_COLUMN",
+  UNKNOWN_COLUMN: ErrorCodes.UNKNOWN_COLUMN,
   /** An expression combines types that do not fit (e.g. a string column compared with a number). */
-  TYPE_MISMATCH: "BARN_FRAME_TYPE_MISMATCH",
+  TYPE_MISMATCH: ErrorCodes.FRAME_TYPE_MISMATCH,
   /** Frames that must share a schema (concat) do not. */
-  SCHEMA_MISMATCH: "BARN_FRAME_SCHEMA_MISMATCH",
+  SCHEMA_MISMATCH: ErrorCodes.FRAME_SCHEMA_MISMATCH,
   /** A user's mapPartitions function returned something that is not a batch or an arrow Table. */
-  BAD_PARTITION: "BARN_FRAME_BAD_PARTITION",
+  BAD_PARTITION: ErrorCodes.FRAME_BAD_PARTITION,
 } as const;
 
 /** A column name that is not in the schema: names the column and lists the ones there are. */
