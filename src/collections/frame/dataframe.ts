@@ -1,0 +1,272 @@
+/**
+ * The DataFrame: an immutable, lazy handle on a plan. Verbs return new frames (validated when
+ * built); nothing runs until compute(), persist(), head(), toRecords() or describe(). Methods
+ * are thin facades over the verbs in verbs.ts.
+ */
+import type * as A from "apache-arrow";
+import type { Client } from "../../client/client.js";
+import type { Future } from "../../client/future.js";
+import { OptionError } from "../../errors.js";
+import type { Batch, Schema } from "../../kernels/batch.js";
+import { concatBatches, emptyBatch, sliceBatch } from "../../kernels/column.js";
+import { shipFunction } from "../../shipping/ship.js";
+import { batchesToTable, tableToBatch } from "./arrow.js";
+import { describeFrame } from "./describe.js";
+import { col as colExpr, Expr, type Literal, lit } from "./expr.js";
+import { GroupBy } from "./groupby.js";
+import { explainPlan, optimize } from "./optimize/index.js";
+import type { Plan } from "./plan.js";
+import { batchToRecords } from "./records.js";
+import { computeBatches, divisionsOf, persistPlan, type RunOptions } from "./run.js";
+import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
+import * as verbs from "./verbs.js";
+
+/** Options of mapPartitions. */
+export interface MapPartitionsOptions {
+  /** The output schema; default: found by calling the function on an empty partition. */
+  readonly schema?: Schema | undefined;
+  /** Give the function an apache-arrow Table (and take one back) instead of a Batch. */
+  readonly arrow?: boolean | undefined;
+}
+
+/** Options of persist(). */
+export interface PersistOptions {
+  /** The client to keep the partitions on. Default: Client.current(). */
+  readonly client?: Client | undefined;
+}
+
+/** A lazy, partitioned table with columns typed by `S`. */
+export class DataFrame<S extends Row = Row> {
+  /** The logical plan (plain data). */
+  readonly plan: Plan;
+  /** Futures of persisted partitions, kept so the cluster keeps them while this frame lives. */
+  readonly #held: readonly Future[];
+  declare readonly __row?: S;
+
+  /** @internal use fromRecords / fromArrow / a reader */
+  constructor(plan: Plan, held: readonly Future[] = [], index?: string) {
+    this.plan = plan;
+    this.#held = held;
+    this.index = index;
+  }
+
+  /** The column set by setIndex() that partitions are ordered by, if any. */
+  readonly index: string | undefined;
+
+  #next<T extends Row>(plan: Plan): DataFrame<T> {
+    return new DataFrame<T>(plan, this.#held);
+  }
+
+  /** The columns' names and types. */
+  get schema(): Schema {
+    return this.plan.schema;
+  }
+  /** The column names. */
+  get columns(): Names<S>[] {
+    return this.plan.schema.map((f) => f.name) as Names<S>[];
+  }
+  /** The number of partitions. */
+  get npartitions(): number {
+    return this.plan.npartitions;
+  }
+  /** Index values at the partition boundaries (npartitions + 1), when known. */
+  get divisions(): readonly unknown[] | undefined {
+    return this.plan.kind === "source" ? this.plan.divisions : undefined;
+  }
+
+  /** The column `name` as an expression (typed by this frame's columns). */
+  col<K extends Names<S>>(name: K): Expr<K> {
+    return colExpr(name);
+  }
+  /** Keep only these columns, in this order. */
+  select<K extends Names<S>>(...columns: K[]): DataFrame<Picked<S, K>> {
+    return this.#next(verbs.project(this.plan, columns));
+  }
+  /** Drop these columns. */
+  drop<K extends Names<S>>(...columns: K[]): DataFrame<Dropped<S, K>> {
+    return this.#next(verbs.drop(this.plan, columns));
+  }
+  /** Rename columns (old -> new). */
+  rename<const M extends { readonly [K in Names<S>]?: string }>(
+    mapping: M,
+  ): DataFrame<Simplify<Renamed<S, M>>> {
+    return this.#next(verbs.rename(this.plan, mapping as Record<string, string>));
+  }
+  /** The same frame with its columns untyped (for code that takes any DataFrame). */
+  untyped(): DataFrame<Row> {
+    return this as unknown as DataFrame<Row>;
+  }
+  /** Keep the rows where `predicate` is true (null counts as false). */
+  filter(predicate: Expr<Names<S>>): DataFrame<S> {
+    return this.#next(verbs.filter(this.plan, predicate.node));
+  }
+  /** Add or replace columns: `{ z: col("x").add(col("y")) }`. Expressions read the input's columns. */
+  withColumns<E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
+    exprs: E,
+  ): DataFrame<Simplify<Omit<S, keyof E> & { [K in keyof E]: unknown }>> {
+    const pairs = Object.entries(exprs).map(
+      ([n, e]) => [n, (e instanceof Expr ? e : lit(e as Literal)).node] as const,
+    );
+    return this.#next(verbs.withColumns(this.plan, pairs));
+  }
+  /** Same as withColumns (pandas' name). */
+  assign<E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
+    exprs: E,
+  ): DataFrame<Simplify<Omit<S, keyof E> & { [K in keyof E]: unknown }>> {
+    return this.withColumns(exprs);
+  }
+  /** Group by one or more key columns; follow with `.agg({...})`. */
+  groupby<K extends Names<S>>(keys: K | readonly K[]): GroupBy<S, K> {
+    const ks = typeof keys === "string" ? [keys] : [...keys];
+    return new GroupBy<S, K>(this.plan, ks, (p) => this.#next(p));
+  }
+  /** Join with another frame (inner by default; broadcast when one side is small, else hash shuffle). */
+  merge<R extends Row>(
+    right: DataFrame<R>,
+    options: verbs.MergeOptions,
+  ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
+    return new DataFrame(verbs.join(this.plan, right.plan, options), [
+      ...this.#held,
+      ...right.#held,
+    ]);
+  }
+  /** Same as merge. */
+  join<R extends Row>(
+    right: DataFrame<R>,
+    options: verbs.MergeOptions,
+  ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
+    return this.merge(right, options);
+  }
+  /** Sort by columns (nulls last); partitions become sorted key ranges. */
+  sortValues(
+    by: Names<S> | readonly Names<S>[],
+    options: { ascending?: boolean | readonly boolean[] } = {},
+  ): DataFrame<S> {
+    return this.#next(
+      verbs.sort(this.plan, typeof by === "string" ? [by] : by, options.ascending ?? true),
+    );
+  }
+  /** Sort by `column` so partitions hold ordered ranges of it; persist() then knows the divisions. */
+  setIndex(column: Names<S>): DataFrame<S> {
+    return new DataFrame<S>(verbs.sort(this.plan, [column], true), this.#held, column);
+  }
+  /** Drop rows that repeat an earlier row (in `subset` columns; default all). */
+  dropDuplicates(subset?: readonly Names<S>[]): DataFrame<S> {
+    return this.#next(verbs.dropDuplicates(this.plan, subset));
+  }
+  /** Counts of each distinct value of `column`, most frequent first (columns: column, count). */
+  valueCounts<K extends Names<S>>(column: K): DataFrame<Simplify<Pick<S, K> & { count: number }>> {
+    const counted = verbs.groupAgg(
+      this.plan,
+      [column],
+      [{ fn: "size", column: null, output: "count" }],
+    );
+    return this.#next(verbs.sort(counted, ["count", column], [false, true]));
+  }
+  /** Summary statistics of the numeric columns (count, mean, std, min, max) as an arrow Table. */
+  async describe(options: RunOptions = {}): Promise<A.Table> {
+    return describeFrame(this.plan, options);
+  }
+  /**
+   * Apply `fn` to every partition (a Batch, or an arrow Table with `{ arrow: true }`). The
+   * function ships like any task function: inline with no free variables, or declared with
+   * tasks() in a module.
+   */
+  mapPartitions<T extends Row = Row>(
+    fn: (part: A.Table) => A.Table | Promise<A.Table>,
+    options: MapPartitionsOptions & { readonly arrow: true },
+  ): DataFrame<T>;
+  mapPartitions<T extends Row = Row>(
+    fn: (part: Batch) => Batch | Promise<Batch>,
+    options?: MapPartitionsOptions & { readonly arrow?: false | undefined },
+  ): DataFrame<T>;
+  mapPartitions<T extends Row = Row>(
+    fn: Function,
+    options: MapPartitionsOptions = {},
+  ): DataFrame<T> {
+    shipFunction(fn);
+    const arrow = options.arrow === true;
+    const schema = options.schema ?? inferSchema(fn, arrow, this.plan.schema);
+    return this.#next(verbs.mapPartitions(this.plan, fn, arrow, schema));
+  }
+  /** The same rows in `n` partitions. */
+  repartition(n: number): DataFrame<S> {
+    return this.#next(verbs.repartition(this.plan, n));
+  }
+  /** A lazy frame of the first `n` rows (one partition). */
+  limit(n: number): DataFrame<S> {
+    return this.#next(verbs.head(this.plan, n));
+  }
+  /** The first `n` rows, computing partitions one at a time until there are enough. */
+  async head(n = 5, options: RunOptions = {}): Promise<A.Table> {
+    const got: Batch[] = [];
+    let rows = 0;
+    const limited = verbs.head(this.plan, n);
+    for (let i = 0; i < this.plan.npartitions && rows < n; i++) {
+      const [b] = await computeBatches(this.plan, options, [i]);
+      got.push(b!);
+      rows += b!.length;
+    }
+    const all = got.length === 0 ? emptyBatch(limited.schema) : concatBatches(got);
+    return batchesToTable([sliceBatch(all, 0, n)], limited.schema);
+  }
+  /** Compute every partition and return them as one apache-arrow Table. */
+  async compute(options: RunOptions = {}): Promise<A.Table> {
+    return batchesToTable(await computeBatches(this.plan, options), optimize(this.plan).schema);
+  }
+  /** Compute and return plain records (numbers, strings, booleans, bigints, Dates, null). */
+  async toRecords(options: RunOptions = {}): Promise<S[]> {
+    const batches = await computeBatches(this.plan, options);
+    return batches.flatMap((b) => batchToRecords(b)) as S[];
+  }
+  /** Compute the partitions and keep them on the cluster; the returned frame reads them there. */
+  async persist(options: PersistOptions = {}): Promise<DataFrame<S>> {
+    const { client, futures } = persistPlan(this.plan, options.client);
+    await Promise.all(futures.map((f) => f.then(() => undefined)));
+    const keys = futures.map((f) => f.key);
+    const divisions =
+      this.index === undefined ? undefined : await divisionsOf(client, keys, this.index);
+    const plan: Plan = {
+      kind: "source",
+      reader: "persisted",
+      parts: keys,
+      schema: optimize(this.plan).schema,
+      npartitions: futures.length,
+      divisions,
+    };
+    return new DataFrame<S>(plan, futures, this.index);
+  }
+  /** The optimised plan as an indented tree. */
+  explain(): string {
+    return explainPlan(optimize(this.plan));
+  }
+  /** The futures of persisted partitions this frame keeps alive. @internal */
+  get held(): readonly Future[] {
+    return this.#held;
+  }
+}
+
+/** The output schema of a mapPartitions function, from calling it on an empty partition (dask's meta). */
+function inferSchema(fn: Function, arrow: boolean, input: Schema): Schema {
+  const empty = emptyBatch(input);
+  let out: unknown;
+  try {
+    out = fn(arrow ? batchesToTable([empty], input) : empty);
+  } catch (err) {
+    throw new OptionError(
+      `mapPartitions: calling the function on an empty partition to learn its output columns failed (${err instanceof Error ? err.message : String(err)}). Fix: pass { schema: [{ name, type, nullable }, ...] }`,
+    );
+  }
+  if (typeof (out as { then?: unknown })?.then === "function") {
+    throw new OptionError(
+      "mapPartitions: the function is async, so its output columns cannot be found up front. Fix: pass { schema: [...] }",
+    );
+  }
+  const b = arrow ? tableToBatch(out as A.Table) : (out as Batch);
+  if (b === null || typeof b !== "object" || !Array.isArray(b.names)) {
+    throw new OptionError(
+      "mapPartitions: the function must return a Batch (or an arrow Table with { arrow: true }). Fix: return the same kind of value it was given, or pass { schema }",
+    );
+  }
+  return b.names.map((name, j) => ({ name, type: b.columns[j]!.type, nullable: true }));
+}

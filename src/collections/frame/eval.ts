@@ -1,0 +1,115 @@
+/**
+ * Evaluating an expression tree over one batch, on the worker: each node becomes a kernel call
+ * over whole columns. Literals stay scalars where a kernel takes one; elsewhere they are
+ * broadcast to a column.
+ */
+import { arith } from "../../kernels/arith.js";
+import type { Batch, Column } from "../../kernels/batch.js";
+import { columnOf } from "../../kernels/column.js";
+import { type CompareOp, compare, type Scalar } from "../../kernels/compare.js";
+import { datePart } from "../../kernels/dates.js";
+import { and, isNull, not, notNull, or } from "../../kernels/logic.js";
+import { stringLength, stringPredicate, stringTransform } from "../../kernels/string-ops.js";
+import { utf8Column } from "../../kernels/strings.js";
+import type { ExprNode } from "./expr.js";
+
+/** A column, or a scalar that stands for a column of one repeated value. */
+type Value = Column | { readonly scalar: Scalar; readonly ts: boolean };
+
+const FLIP: Record<CompareOp, CompareOp> = {
+  eq: "eq",
+  ne: "ne",
+  lt: "gt",
+  le: "ge",
+  gt: "lt",
+  ge: "le",
+};
+
+function isColumn(v: Value): v is Column {
+  return (v as Column).type !== undefined;
+}
+
+/** A scalar repeated `n` times as a column. */
+export function broadcast(s: Scalar, ts: boolean, n: number): Column {
+  if (s === null)
+    return {
+      type: "float64",
+      length: n,
+      data: new Float64Array(n),
+      valid: new Uint8Array((n + 7) >> 3),
+    };
+  if (typeof s === "number")
+    return { type: ts ? "timestamp" : "float64", length: n, data: new Float64Array(n).fill(s) };
+  if (typeof s === "boolean")
+    return { type: "bool", length: n, data: new Uint8Array(n).fill(s ? 1 : 0) };
+  if (typeof s === "bigint")
+    return { type: "int64", length: n, data: new BigInt64Array(n).fill(s) };
+  return { type: "dict", length: n, data: new Int32Array(n), dictionary: utf8Column([s]) };
+}
+
+function asColumn(v: Value, n: number): Column {
+  return isColumn(v) ? v : broadcast(v.scalar, v.ts, n);
+}
+
+/** A timestamp literal against a date column is compared in days. */
+function scalarFor(c: Column, s: { readonly scalar: Scalar; readonly ts: boolean }): Scalar {
+  return s.ts && c.type === "date" && typeof s.scalar === "number"
+    ? s.scalar / 86_400_000
+    : s.scalar;
+}
+
+function evalValue(node: ExprNode, batch: Batch): Value {
+  const n = batch.length;
+  switch (node.e) {
+    case "col":
+      return columnOf(batch, node.name)!;
+    case "lit":
+      return { scalar: node.value, ts: node.ts === true };
+    case "cmp": {
+      const l = evalValue(node.left, batch);
+      const r = evalValue(node.right, batch);
+      if (isColumn(l)) return compare(node.op, l, isColumn(r) ? r : scalarFor(l, r));
+      if (isColumn(r)) return compare(FLIP[node.op], r, scalarFor(r, l));
+      return compare(node.op, asColumn(l, n), r.scalar);
+    }
+    case "arith": {
+      const l = evalValue(node.left, batch);
+      const r = evalValue(node.right, batch);
+      const rs = isColumn(r) ? r : (r.scalar as number | null);
+      if (isColumn(l))
+        return arith(
+          node.op,
+          l,
+          rs === null || typeof rs === "object" || typeof rs === "number" ? rs : Number(rs),
+        );
+      return arith(node.op, asColumn(l, n), isColumn(r) ? r : asColumn(r, n));
+    }
+    case "and":
+      return and(evalColumn(node.left, batch), evalColumn(node.right, batch));
+    case "or":
+      return or(evalColumn(node.left, batch), evalColumn(node.right, batch));
+    case "not":
+      return not(evalColumn(node.arg, batch));
+    case "isNull":
+      return isNull(evalColumn(node.arg, batch));
+    case "notNull":
+      return notNull(evalColumn(node.arg, batch));
+    case "strTest":
+      return stringPredicate(node.op, evalColumn(node.arg, batch), node.pattern);
+    case "strMap":
+      return stringTransform(node.op, evalColumn(node.arg, batch));
+    case "strLen":
+      return stringLength(evalColumn(node.arg, batch));
+    case "dt":
+      return datePart(node.part, evalColumn(node.arg, batch));
+    case "alias":
+      return evalValue(node.arg, batch);
+    default:
+      return node satisfies never;
+  }
+}
+
+/** The column `node` evaluates to over `batch`. */
+export function evalColumn(node: ExprNode, batch: Batch): Column {
+  return asColumn(evalValue(node, batch), batch.length);
+}

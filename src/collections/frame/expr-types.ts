@@ -1,0 +1,149 @@
+/**
+ * Type checking of expressions against a schema, when a query is built: an unknown column or
+ * an operation on types that do not fit throws a BarnError there, naming the column or both
+ * types, instead of failing deep inside a worker. Also gives each expression's result type.
+ */
+import type { DType, Schema } from "../../kernels/batch.js";
+import { fieldOf, typeMismatch } from "./errors.js";
+import { type ExprNode, exprToString } from "./expr.js";
+
+/** The type of a literal, or "null" for a null literal (fits anything). */
+type ExprType = DType | "null";
+
+const NUMERIC: ReadonlySet<ExprType> = new Set(["int32", "float64", "int64"]);
+const TEMPORAL: ReadonlySet<ExprType> = new Set(["timestamp", "date"]);
+const STRING: ReadonlySet<ExprType> = new Set(["utf8", "dict"]);
+
+function comparable(a: ExprType, b: ExprType): boolean {
+  if (a === "null" || b === "null") return true;
+  if (STRING.has(a)) return STRING.has(b);
+  if (NUMERIC.has(a) || TEMPORAL.has(a)) return NUMERIC.has(b) || TEMPORAL.has(b);
+  return a === b;
+}
+
+/** The result type of `node` over `schema`; throws at the first problem. */
+export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType {
+  switch (node.e) {
+    case "col":
+      return fieldOf(schema, node.name, where).type;
+    case "lit":
+      return literalType(node.value, node.ts === true);
+    case "cmp": {
+      const l = typeOf(node.left, schema, where);
+      const r = typeOf(node.right, schema, where);
+      if (!comparable(l, r)) {
+        throw typeMismatch(
+          `${where}: ${exprToString(node)}`,
+          describeSide(node.left, l),
+          describeSide(node.right, r),
+          "compare a column with a value of its own kind (numbers with numbers, strings with strings)",
+        );
+      }
+      return "bool";
+    }
+    case "arith": {
+      const l = typeOf(node.left, schema, where);
+      const r = typeOf(node.right, schema, where);
+      const ok = (t: ExprType) => NUMERIC.has(t) || t === "null";
+      if (!ok(l) || !ok(r)) {
+        throw typeMismatch(
+          `${where}: ${exprToString(node)}`,
+          describeSide(node.left, l),
+          describeSide(node.right, r),
+          "arithmetic needs numeric columns (int32, int64, float64)",
+        );
+      }
+      return l === "int64" && r === "int64" && node.op !== "div" ? "int64" : "float64";
+    }
+    case "and":
+    case "or": {
+      for (const side of [node.left, node.right]) expectBool(side, schema, where, node);
+      return "bool";
+    }
+    case "not":
+      expectBool(node.arg, schema, where, node);
+      return "bool";
+    case "isNull":
+    case "notNull":
+      typeOf(node.arg, schema, where);
+      return "bool";
+    case "strTest":
+    case "strMap":
+    case "strLen": {
+      const t = typeOf(node.arg, schema, where);
+      if (!STRING.has(t)) {
+        throw typeMismatch(
+          `${where}: ${exprToString(node)}`,
+          describeSide(node.arg, t),
+          "a string function",
+          "use .str functions on utf8 columns only",
+        );
+      }
+      return node.e === "strTest" ? "bool" : node.e === "strLen" ? "int32" : t;
+    }
+    case "dt": {
+      const t = typeOf(node.arg, schema, where);
+      if (!TEMPORAL.has(t)) {
+        throw typeMismatch(
+          `${where}: ${exprToString(node)}`,
+          describeSide(node.arg, t),
+          "a date part",
+          "use .dt functions on timestamp or date columns only",
+        );
+      }
+      return "int32";
+    }
+    case "alias":
+      return typeOf(node.arg, schema, where);
+    default:
+      return node satisfies never;
+  }
+}
+
+function expectBool(side: ExprNode, schema: Schema, where: string, node: ExprNode): void {
+  const t = typeOf(side, schema, where);
+  if (t !== "bool" && t !== "null") {
+    throw typeMismatch(
+      `${where}: ${exprToString(node)}`,
+      describeSide(side, t),
+      "bool",
+      "boolean logic needs boolean expressions (comparisons, isNull, str.startsWith, ...)",
+    );
+  }
+}
+
+function describeSide(n: ExprNode, t: ExprType): string {
+  return n.e === "col"
+    ? `column ${JSON.stringify(n.name)} (${t})`
+    : n.e === "lit"
+      ? `a ${t} literal`
+      : `${exprToString(n)} (${t})`;
+}
+
+function literalType(v: unknown, ts: boolean): ExprType {
+  if (ts) return "timestamp";
+  if (v === null) return "null";
+  if (typeof v === "number") return "float64";
+  if (typeof v === "string") return "utf8";
+  if (typeof v === "boolean") return "bool";
+  return "int64";
+}
+
+/** The output type of an expression that becomes a column ("null" becomes float64). */
+export function columnTypeOf(node: ExprNode, schema: Schema, where: string): DType {
+  const t = typeOf(node, schema, where);
+  return t === "null" ? "float64" : t;
+}
+
+/** Checks that `node` is a boolean predicate over `schema`. */
+export function checkPredicate(node: ExprNode, schema: Schema, where: string): void {
+  const t = typeOf(node, schema, where);
+  if (t !== "bool") {
+    throw typeMismatch(
+      `${where}: ${exprToString(node)}`,
+      t,
+      "a filter (which needs bool)",
+      'filter with a comparison or another boolean expression, e.g. col("x").gt(0)',
+    );
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * Column expressions: `col("x").gt(0.5).and(col("s").str.startsWith("a"))`. An Expr is a thin
+ * builder over a plain-data tree (`ExprNode`) that plans store and workers evaluate. The type
+ * parameter `N` collects the column names an expression reads, so a typed frame's `filter` and
+ * `withColumns` reject an expression over a column it does not have at compile time.
+ */
+import type { ArithOp } from "../../kernels/arith.js";
+import type { CompareOp } from "../../kernels/compare.js";
+import type { DatePart } from "../../kernels/dates.js";
+import type { StringPredicate, StringTransform } from "../../kernels/string-ops.js";
+
+/** A literal value in an expression (a Date is a timestamp in ms). */
+export type Literal = number | string | boolean | bigint | null | Date;
+
+/** The plain-data tree of an expression. */
+export type ExprNode =
+  | { readonly e: "col"; readonly name: string }
+  | {
+      readonly e: "lit";
+      readonly value: number | string | boolean | bigint | null;
+      readonly ts?: boolean;
+    }
+  | { readonly e: "cmp"; readonly op: CompareOp; readonly left: ExprNode; readonly right: ExprNode }
+  | { readonly e: "arith"; readonly op: ArithOp; readonly left: ExprNode; readonly right: ExprNode }
+  | { readonly e: "and" | "or"; readonly left: ExprNode; readonly right: ExprNode }
+  | { readonly e: "not" | "isNull" | "notNull"; readonly arg: ExprNode }
+  | {
+      readonly e: "strTest";
+      readonly op: StringPredicate;
+      readonly arg: ExprNode;
+      readonly pattern: string;
+    }
+  | { readonly e: "strMap"; readonly op: StringTransform; readonly arg: ExprNode }
+  | { readonly e: "strLen"; readonly arg: ExprNode }
+  | { readonly e: "dt"; readonly part: DatePart; readonly arg: ExprNode }
+  | { readonly e: "alias"; readonly name: string; readonly arg: ExprNode };
+
+/** An expression or a literal, where an operand is expected. */
+export type Operand<M extends string> = Expr<M> | Literal;
+
+function nodeOf(x: Operand<string>): ExprNode {
+  if (x instanceof Expr) return x.node;
+  if (x instanceof Date) return { e: "lit", value: x.getTime(), ts: true };
+  return { e: "lit", value: x };
+}
+
+/** A column expression over columns `N`. Immutable; every method returns a new Expr. */
+export class Expr<N extends string = string> {
+  /** The plain-data tree this expression stands for. */
+  readonly node: ExprNode;
+  /** Phantom: the columns this expression reads (compile time only). */
+  declare readonly __columns?: N;
+
+  /** @internal use col() or lit() */
+  constructor(node: ExprNode) {
+    this.node = node;
+  }
+
+  #cmp<M extends string>(op: CompareOp, other: Operand<M>): Expr<N | M> {
+    return new Expr({ e: "cmp", op, left: this.node, right: nodeOf(other) });
+  }
+  #arith<M extends string>(op: ArithOp, other: Operand<M>): Expr<N | M> {
+    return new Expr({ e: "arith", op, left: this.node, right: nodeOf(other) });
+  }
+
+  /** `this == other` (null when either side is null). */
+  eq<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#cmp("eq", other);
+  }
+  /** `this != other`. */
+  ne<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#cmp("ne", other);
+  }
+  /** `this < other`. */
+  lt<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#cmp("lt", other);
+  }
+  /** `this <= other`. */
+  le<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#cmp("le", other);
+  }
+  /** `this > other`. */
+  gt<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#cmp("gt", other);
+  }
+  /** `this >= other`. */
+  ge<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#cmp("ge", other);
+  }
+  /** `this + other` (float64; int64 + int64 stays int64). */
+  add<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#arith("add", other);
+  }
+  /** `this - other`. */
+  sub<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#arith("sub", other);
+  }
+  /** `this * other`. */
+  mul<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#arith("mul", other);
+  }
+  /** `this / other` (float64). */
+  div<M extends string = never>(other: Operand<M>): Expr<N | M> {
+    return this.#arith("div", other);
+  }
+  /** Kleene AND: false AND null is false. */
+  and<M extends string = never>(other: Expr<M>): Expr<N | M> {
+    return new Expr({ e: "and", left: this.node, right: other.node });
+  }
+  /** Kleene OR: true OR null is true. */
+  or<M extends string = never>(other: Expr<M>): Expr<N | M> {
+    return new Expr({ e: "or", left: this.node, right: other.node });
+  }
+  /** NOT (null stays null). */
+  not(): Expr<N> {
+    return new Expr({ e: "not", arg: this.node });
+  }
+  /** True where the value is null. */
+  isNull(): Expr<N> {
+    return new Expr({ e: "isNull", arg: this.node });
+  }
+  /** True where the value is not null. */
+  notNull(): Expr<N> {
+    return new Expr({ e: "notNull", arg: this.node });
+  }
+  /** The same expression under an output name (used by select-like verbs). */
+  alias(name: string): Expr<N> {
+    return new Expr({ e: "alias", name, arg: this.node });
+  }
+  /** String functions (utf8 columns). */
+  get str(): StringOps<N> {
+    return new StringOps(this.node);
+  }
+  /** Date parts (timestamp and date columns). */
+  get dt(): DateOps<N> {
+    return new DateOps(this.node);
+  }
+  /** A readable form, as explain() prints it. */
+  toString(): string {
+    return exprToString(this.node);
+  }
+}
+
+/** `expr.str.*`: string functions. */
+export class StringOps<N extends string> {
+  readonly #node: ExprNode;
+  /** @internal */
+  constructor(node: ExprNode) {
+    this.#node = node;
+  }
+  /** True where the string starts with `prefix`. */
+  startsWith(prefix: string): Expr<N> {
+    return new Expr({ e: "strTest", op: "startsWith", arg: this.#node, pattern: prefix });
+  }
+  /** True where the string ends with `suffix`. */
+  endsWith(suffix: string): Expr<N> {
+    return new Expr({ e: "strTest", op: "endsWith", arg: this.#node, pattern: suffix });
+  }
+  /** True where the string contains `part` (plain text, not a pattern). */
+  contains(part: string): Expr<N> {
+    return new Expr({ e: "strTest", op: "contains", arg: this.#node, pattern: part });
+  }
+  /** Lower-cased. */
+  lower(): Expr<N> {
+    return new Expr({ e: "strMap", op: "lower", arg: this.#node });
+  }
+  /** Upper-cased. */
+  upper(): Expr<N> {
+    return new Expr({ e: "strMap", op: "upper", arg: this.#node });
+  }
+  /** Length in UTF-16 code units (as JS `.length`). */
+  length(): Expr<N> {
+    return new Expr({ e: "strLen", arg: this.#node });
+  }
+}
+
+/** `expr.dt.*`: date parts of timestamp and date columns (UTC). */
+export class DateOps<N extends string> {
+  readonly #node: ExprNode;
+  /** @internal */
+  constructor(node: ExprNode) {
+    this.#node = node;
+  }
+  #part(part: DatePart): Expr<N> {
+    return new Expr({ e: "dt", part, arg: this.#node });
+  }
+  /** The year. */
+  year(): Expr<N> {
+    return this.#part("year");
+  }
+  /** The month, 1-12. */
+  month(): Expr<N> {
+    return this.#part("month");
+  }
+  /** The day of the month, 1-31. */
+  day(): Expr<N> {
+    return this.#part("day");
+  }
+  /** The hour, 0-23. */
+  hour(): Expr<N> {
+    return this.#part("hour");
+  }
+  /** The day of the week, 0 = Monday ... 6 = Sunday. */
+  weekday(): Expr<N> {
+    return this.#part("weekday");
+  }
+}
+
+/** The column named `name`. */
+export function col<N extends string>(name: N): Expr<N> {
+  return new Expr({ e: "col", name });
+}
+
+/** A literal value. */
+export function lit(value: Literal): Expr<never> {
+  return new Expr(nodeOf(value));
+}
+
+const OPS: Record<string, string> = {
+  eq: "==",
+  ne: "!=",
+  lt: "<",
+  le: "<=",
+  gt: ">",
+  ge: ">=",
+  add: "+",
+  sub: "-",
+  mul: "*",
+  div: "/",
+};
+
+/** A readable form of an expression tree. */
+export function exprToString(n: ExprNode): string {
+  switch (n.e) {
+    case "col":
+      return n.name;
+    case "lit":
+      return n.ts
+        ? `timestamp(${new Date(n.value as number).toISOString()})`
+        : typeof n.value === "string"
+          ? JSON.stringify(n.value)
+          : String(n.value);
+    case "cmp":
+    case "arith":
+      return `(${exprToString(n.left)} ${OPS[n.op]} ${exprToString(n.right)})`;
+    case "and":
+    case "or":
+      return `(${exprToString(n.left)} ${n.e.toUpperCase()} ${exprToString(n.right)})`;
+    case "not":
+      return `NOT ${exprToString(n.arg)}`;
+    case "isNull":
+    case "notNull":
+      return `${n.e}(${exprToString(n.arg)})`;
+    case "strTest":
+      return `${exprToString(n.arg)}.str.${n.op}(${JSON.stringify(n.pattern)})`;
+    case "strMap":
+      return `${exprToString(n.arg)}.str.${n.op}()`;
+    case "strLen":
+      return `${exprToString(n.arg)}.str.length()`;
+    case "dt":
+      return `${exprToString(n.arg)}.dt.${n.part}()`;
+    case "alias":
+      return `${exprToString(n.arg)} AS ${n.name}`;
+    default:
+      return n satisfies never;
+  }
+}
+
+/** The column names an expression reads. */
+export function columnsOf(n: ExprNode, out: Set<string> = new Set()): Set<string> {
+  switch (n.e) {
+    case "col":
+      out.add(n.name);
+      break;
+    case "lit":
+      break;
+    case "cmp":
+    case "arith":
+    case "and":
+    case "or":
+      columnsOf(n.left, out);
+      columnsOf(n.right, out);
+      break;
+    default:
+      columnsOf(n.arg, out);
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * `df.groupby(keys)`: the grouped view whose `agg` builds the aggregation. Aggregation runs as a
+ * partial per partition, a tree of combines (`splitEvery` at a time, like dask's split_every),
+ * and a finalize; with `splitOut: n` the partials are hash-partitioned into n outputs.
+ */
+import type { DataFrame } from "./dataframe.js";
+import type { Plan } from "./plan.js";
+import type { Names, Row, Simplify } from "./types.js";
+import { type AggEntry, type AggOptions, aggSpecs, groupAgg } from "./verbs.js";
+
+/**
+ * What `agg` takes: per column, a function name or a list; or a named output `[column, fn]`.
+ * Keys are not limited to column names (named outputs), so a wrong column is caught when the
+ * query is built.
+ */
+export type AggSpecOf<_S> = Readonly<Record<string, AggEntry>>;
+
+/** A grouped frame, waiting for its aggregations. */
+export class GroupBy<S extends Row, K extends Names<S>> {
+  readonly #plan: Plan;
+  readonly #keys: readonly K[];
+  readonly #make: (p: Plan) => DataFrame<Row>;
+
+  /** @internal use df.groupby() */
+  constructor(plan: Plan, keys: readonly K[], make: (p: Plan) => DataFrame<Row>) {
+    this.#plan = plan;
+    this.#keys = keys;
+    this.#make = make;
+  }
+
+  /**
+   * Aggregate: `{ x: "mean" }` (output named x), `{ x: ["min", "max"] }` (x_min, x_max),
+   * `{ meanX: ["x", "mean"] }` (named output). Functions: sum, mean, min, max, count (non-null),
+   * size (rows), nunique, std, var (ddof 1), first, last (first/last non-null, in order).
+   */
+  agg<A extends AggSpecOf<S>>(
+    spec: A,
+    options: AggOptions = {},
+  ): DataFrame<Simplify<Pick<S, K> & { [O in keyof A]: unknown }>> {
+    const specs = aggSpecs(this.#plan.schema, spec as Readonly<Record<string, AggEntry>>);
+    return this.#make(groupAgg(this.#plan, this.#keys, specs, options)) as never;
+  }
+
+  /** The number of rows per group, as column `size`. */
+  size(options: AggOptions = {}): DataFrame<Simplify<Pick<S, K> & { size: number }>> {
+    return this.#make(
+      groupAgg(this.#plan, this.#keys, [{ fn: "size", column: null, output: "size" }], options),
+    ) as never;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * `explain()`: the plan as an indented tree, one node a line, with what the optimiser decided
+ * (columns read, filters pushed, fused steps, join strategy, partitions).
+ */
+import { exprToString } from "../expr.js";
+import { inputsOf, type Plan, type RowOp, type SourceFilter } from "../plan.js";
+
+const OPS = { eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=" } as const;
+
+function filterText(f: SourceFilter): string {
+  return `${f.column} ${OPS[f.op]} ${typeof f.value === "string" ? JSON.stringify(f.value) : String(f.value)}`;
+}
+
+function stepText(s: RowOp): string {
+  switch (s.op) {
+    case "filter":
+      return `filter ${exprToString(s.predicate)}`;
+    case "project":
+      return `project [${s.columns.join(", ")}]`;
+    case "with":
+      return `with ${s.exprs.map(([n, e]) => `${n} = ${exprToString(e)}`).join(", ")}`;
+    case "rename":
+      return `rename ${s.mapping.map(([a, b]) => `${a} -> ${b}`).join(", ")}`;
+    default:
+      return s satisfies never;
+  }
+}
+
+function line(p: Plan): string {
+  const parts = `partitions=${p.npartitions}`;
+  switch (p.kind) {
+    case "source": {
+      const cols = p.columns === undefined ? "*" : `[${p.columns.join(", ")}]`;
+      const filters = p.filters?.length
+        ? `  filters=[${p.filters.map(filterText).join(" AND ")}]`
+        : "";
+      return `source ${p.reader}  ${parts}  columns=${cols}${filters}`;
+    }
+    case "blockwise":
+      return `blockwise (${p.ops.length} fused: ${p.ops.map(stepText).join(" | ")})  ${parts}`;
+    case "filter":
+      return `filter ${exprToString(p.predicate)}  ${parts}`;
+    case "project":
+      return `project [${p.columns.join(", ")}]  ${parts}`;
+    case "withColumns":
+      return `withColumns ${stepText({ op: "with", exprs: p.exprs }).slice(5)}  ${parts}`;
+    case "rename":
+      return `${stepText({ op: "rename", mapping: p.mapping })}  ${parts}`;
+    case "groupAgg":
+      return `groupby [${p.keys.join(", ")}] agg ${p.aggs.map((a) => `${a.fn}(${a.column ?? "*"}) as ${a.output}`).join(", ")}  ${parts}  splitEvery=${p.splitEvery}`;
+    case "join":
+      return `join ${p.how} on [${p.leftOn.join(", ")}] = [${p.rightOn.join(", ")}]  strategy=${p.strategy}  ${parts}`;
+    case "sort":
+      return `sort by [${p.by.map((b, i) => `${b} ${p.ascending[i] ? "asc" : "desc"}`).join(", ")}]  ${parts}`;
+    case "dropDuplicates":
+      return `dropDuplicates [${p.subset.join(", ")}]  ${parts}`;
+    case "repartition":
+      return `repartition  ${parts}`;
+    case "concat":
+      return `concat  ${parts}`;
+    case "mapPartitions":
+      return `mapPartitions ${p.fn.name || "lambda"}${p.arrow ? " (arrow)" : ""}  ${parts}`;
+    case "head":
+      return `head ${p.n}  ${parts}`;
+    default:
+      return p satisfies never;
+  }
+}
+
+/** The plan as an indented tree (two spaces per level). */
+export function explainPlan(plan: Plan): string {
+  const out: string[] = [];
+  const walk = (p: Plan, depth: number) => {
+    out.push(`${"  ".repeat(depth)}${line(p)}`);
+    for (const i of inputsOf(p)) walk(i, depth + 1);
+  };
+  walk(plan, 0);
+  return out.join("\n");
+}

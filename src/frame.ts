@@ -1,0 +1,40 @@
+/**
+ * `barn/frame`: lazy, partitioned DataFrames over Arrow-layout batches.
+ * `import * as bf from "barn/frame"`.
+ */
+
+export { batchesToTable, tableToBatch, tableToBatches } from "./collections/frame/arrow.js";
+export { concat } from "./collections/frame/concat.js";
+export {
+  type FromMemoryOptions,
+  type FromRecordsOptions,
+  fromArrow,
+  fromBatches,
+  fromRecords,
+  type SourceSpec,
+  sourceFrame,
+} from "./collections/frame/create.js";
+export {
+  DataFrame,
+  type MapPartitionsOptions,
+  type PersistOptions,
+} from "./collections/frame/dataframe.js";
+export { FrameErrorCodes } from "./collections/frame/errors.js";
+export {
+  col,
+  DateOps,
+  Expr,
+  type ExprNode,
+  type Literal,
+  lit,
+  StringOps,
+} from "./collections/frame/expr.js";
+export { type AggSpecOf, GroupBy } from "./collections/frame/groupby.js";
+export type { Plan, RowOp, SourceFilter, SourceNode } from "./collections/frame/plan.js";
+export { batchToRecords, recordsToBatch } from "./collections/frame/records.js";
+export type { RunOptions } from "./collections/frame/run.js";
+export { type Reader, registerReader } from "./collections/frame/sources.js";
+export type { Names, Row } from "./collections/frame/types.js";
+export type { AggEntry, AggOptions, MergeOptions } from "./collections/frame/verbs.js";
+export type { AggFn, AggSpec } from "./kernels/aggregate.js";
+export type { Batch, Column, DType, Field, Schema } from "./kernels/batch.js";

@@ -1,0 +1,150 @@
+/**
+ * Group ids from key columns with an open-addressing hash table (linear probing, power-of-two
+ * capacity, load at most 1/2). Each group remembers its first row, which is both the row its
+ * keys are read from and the representative equality is checked against. A single int32, date
+ * or dict key takes a fast path that probes on the raw value.
+ */
+import type { Column } from "./batch.js";
+import { isValid } from "./bitmap.js";
+import { finalizeHash, hashRows, rowsEqual } from "./hash.js";
+
+/** Rows mapped to dense group ids in order of first appearance. */
+export interface Groups {
+  /** Group id of every row. */
+  readonly ids: Int32Array;
+  /** Number of groups. */
+  readonly count: number;
+  /** The first row of each group (length `count`). */
+  readonly firstRow: Int32Array;
+}
+
+function capacityFor(n: number): number {
+  let cap = 16;
+  while (cap < n * 2) cap <<= 1;
+  return cap;
+}
+
+/** Group the `n` rows of `keys` by equal key values (null is a group of its own). */
+export function groupIds(keys: readonly Column[], n: number): Groups {
+  // No keys: one group holding every row, even with no rows (a global aggregate has one row).
+  if (keys.length === 0) return { ids: new Int32Array(n), count: 1, firstRow: new Int32Array(1) };
+  const k0 = keys[0]!;
+  if (keys.length === 1 && (k0.type === "int32" || k0.type === "date" || k0.type === "dict")) {
+    return groupInt32(k0, n);
+  }
+  return groupGeneric(keys, n);
+}
+
+function groupInt32(col: Column, n: number): Groups {
+  const values = col.data as Int32Array;
+  const valid = col.valid;
+  const ids = new Int32Array(n);
+  const cap = capacityFor(Math.min(n, 1 << 20));
+  let mask = cap - 1;
+  let slots: Int32Array = new Int32Array(cap).fill(-1);
+  let firstRow: Int32Array = new Int32Array(64);
+  let count = 0;
+  let nullGroup = -1;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && !isValid(valid, i)) {
+      if (nullGroup < 0) {
+        if (count === firstRow.length) firstRow = grow(firstRow);
+        firstRow[count] = i;
+        nullGroup = count++;
+      }
+      ids[i] = nullGroup;
+      continue;
+    }
+    const v = values[i]!;
+    let s = finalizeHash(v) & mask;
+    for (;;) {
+      const g = slots[s]!;
+      if (g < 0) {
+        if (count === firstRow.length) firstRow = grow(firstRow);
+        firstRow[count] = i;
+        slots[s] = count;
+        ids[i] = count++;
+        if (count * 2 > slots.length) {
+          slots = rehashInt32(slots, firstRow, values, count, nullGroup);
+          mask = slots.length - 1;
+        }
+        break;
+      }
+      if (g !== nullGroup && values[firstRow[g]!] === v) {
+        ids[i] = g;
+        break;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+  return { ids, count, firstRow: firstRow.slice(0, count) };
+}
+
+function rehashInt32(
+  old: Int32Array,
+  firstRow: Int32Array,
+  values: Int32Array,
+  count: number,
+  nullGroup: number,
+): Int32Array {
+  const slots = new Int32Array(old.length * 2).fill(-1);
+  const mask = slots.length - 1;
+  for (let g = 0; g < count; g++) {
+    if (g === nullGroup) continue;
+    let s = finalizeHash(values[firstRow[g]!]!) & mask;
+    while (slots[s]! >= 0) s = (s + 1) & mask;
+    slots[s] = g;
+  }
+  return slots;
+}
+
+function grow(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function groupGeneric(keys: readonly Column[], n: number): Groups {
+  const hashes = hashRows(keys, n);
+  const ids = new Int32Array(n);
+  let slots: Int32Array = new Int32Array(capacityFor(Math.min(n, 1 << 20))).fill(-1);
+  let mask = slots.length - 1;
+  let firstRow: Int32Array = new Int32Array(64);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hashes[i]!;
+    let s = h & mask;
+    for (;;) {
+      const g = slots[s]!;
+      if (g < 0) {
+        if (count === firstRow.length) firstRow = grow(firstRow);
+        firstRow[count] = i;
+        slots[s] = count;
+        ids[i] = count++;
+        if (count * 2 > slots.length) {
+          slots = rehash(slots, firstRow, hashes, count);
+          mask = slots.length - 1;
+        }
+        break;
+      }
+      const r = firstRow[g]!;
+      if (hashes[r] === h && rowsEqual(keys, r, keys, i)) {
+        ids[i] = g;
+        break;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+  return { ids, count, firstRow: firstRow.slice(0, count) };
+}
+
+function rehash(old: Int32Array, firstRow: Int32Array, hashes: Int32Array, count: number) {
+  const slots = new Int32Array(old.length * 2).fill(-1);
+  const mask = slots.length - 1;
+  for (let g = 0; g < count; g++) {
+    let s = hashes[firstRow[g]!]! & mask;
+    while (slots[s]! >= 0) s = (s + 1) & mask;
+    slots[s] = g;
+  }
+  return slots;
+}

@@ -1,0 +1,79 @@
+/**
+ * Stable LSD radix argsort of float64 values (four 16-bit passes over an order-preserving
+ * 64-bit key), for a single numeric sort key. NaN and null rows are left out of the radix pass
+ * and appended after the numbers, NaN first, then nulls, whatever the direction.
+ */
+import type { Column } from "./batch.js";
+import { isValid } from "./bitmap.js";
+import { numbersOf } from "./numeric.js";
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** The row order that sorts `col` (numbers, dates, timestamps), stably, nulls and NaN last. */
+export function radixArgsort(col: Column, n: number, ascending: boolean): Int32Array {
+  const x = numbersOf(col);
+  let lo = new Uint32Array(n);
+  let hi = new Uint32Array(n);
+  let idx = new Int32Array(n);
+  const nans: number[] = [];
+  const nulls: number[] = [];
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (!isValid(col.valid, i)) {
+      nulls.push(i);
+      continue;
+    }
+    const v = x[i]!;
+    if (Number.isNaN(v)) {
+      nans.push(i);
+      continue;
+    }
+    f64[0] = v === 0 ? 0 : v;
+    let l = u32[0]!;
+    let h = u32[1]!;
+    // Order-preserving: negative numbers flip every bit, positive ones only the sign bit.
+    if (h & 0x80000000) {
+      l = ~l >>> 0;
+      h = ~h >>> 0;
+    } else h = (h | 0x80000000) >>> 0;
+    if (!ascending) {
+      l = ~l >>> 0;
+      h = ~h >>> 0;
+    }
+    lo[m] = l;
+    hi[m] = h;
+    idx[m++] = i;
+  }
+  let lo2 = new Uint32Array(m);
+  let hi2 = new Uint32Array(m);
+  let idx2 = new Int32Array(m);
+  const counts = new Int32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass < 2 ? lo : hi;
+    const shift = (pass & 1) * 16;
+    counts.fill(0);
+    for (let k = 0; k < m; k++) counts[(word[k]! >>> shift) & 0xffff]!++;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < m; k++) {
+      const at = counts[(word[k]! >>> shift) & 0xffff]!++;
+      lo2[at] = lo[k]!;
+      hi2[at] = hi[k]!;
+      idx2[at] = idx[k]!;
+    }
+    [lo, lo2] = [lo2, lo];
+    [hi, hi2] = [hi2, hi];
+    [idx, idx2] = [idx2, idx];
+  }
+  const out = new Int32Array(n);
+  out.set(idx.subarray(0, m));
+  let at = m;
+  for (const i of nans) out[at++] = i;
+  for (const i of nulls) out[at++] = i;
+  return out;
+}
