@@ -21,8 +21,8 @@ import { columnFromText, takeRows } from "./text-columns.js";
 import {
   lineNumberer,
   partBytes,
-  readTextSample,
-  splitTextFiles,
+  readTextSampleSync,
+  splitTextFilesSync,
   type TextPart,
 } from "./text-parts.js";
 import { inferTextType } from "./text-values.js";
@@ -78,6 +78,11 @@ export async function planCsv(
   paths: string | readonly string[],
   options: CsvOptions = {},
 ): Promise<CsvPlan> {
+  return planCsvSync(paths, options);
+}
+
+/** planCsv with synchronous reads (a sample of the first file, the files' sizes). */
+export function planCsvSync(paths: string | readonly string[], options: CsvOptions = {}): CsvPlan {
   const blocksize = options.blocksize ?? 64 * MiB;
   if (!Number.isInteger(blocksize) || blocksize < 1) {
     throw new BarnError(
@@ -88,13 +93,13 @@ export async function planCsv(
   const delimiter = delimiterByte(options);
   const files = expandPaths(paths, CSV_EXTENSIONS);
   const first = files[0]!;
-  const sample = await readTextSample(first, options.sampleBytes ?? MiB);
+  const sample = readTextSampleSync(first, options.sampleBytes ?? MiB);
   const full = inferSchema(first, sample, delimiter, options);
   const schema = projectSchema(full, options.columns);
   const fileColumns = full.map((f) => f.name);
   const parts: CsvPart[] = [];
   const header = options.header ?? true;
-  for (const p of await splitTextFiles(files, blocksize)) {
+  for (const p of splitTextFilesSync(files, blocksize)) {
     parts.push({ ...p, skipHeader: header && p.start === 0, fileColumns });
   }
   return { schema, parts };
