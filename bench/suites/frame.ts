@@ -54,7 +54,7 @@ const queries: Record<string, Query> = {
   join: {
     key: "region",
     barn: (read) =>
-      read("facts").merge(read("dim"), { on: "key" }).groupby("region").agg({ y: "sum" }),
+      read("facts").merge(read("dim"), { on: "key" }).groupby("region").agg({ y: "sum" }).untyped(),
     sql: (f, d) =>
       `SELECT d.region AS region, sum(f.y) AS y FROM ${f} f JOIN ${d} d ON f.key = d.key GROUP BY d.region`,
   },
