@@ -13,7 +13,7 @@ import { initParser, type Schema as UdsvSchema } from "udsv";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
-import { columnFromBytes, locateFields } from "./csv-fast.js";
+import { columnFromBytes, locateColumn } from "./csv-fast.js";
 import { type ScannedRecords, scanRecords } from "./csv-scan.js";
 import { expandPaths } from "./glob.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
@@ -129,10 +129,10 @@ export async function readCsvPart(
     else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
   }
   const good = kept.subarray(0, nkept);
-  // Without quotes, fields are located and converted from the bytes; else udsv splits them.
-  const fields = rec.quoted ? undefined : locateFields(rec, good, ncols);
-  const strings =
-    fields === undefined ? splitFields(bytes, rec, good, first, finish, options, ncols) : [];
+  // Without quotes, each needed column's fields are located and converted from the bytes;
+  // else udsv splits them.
+  const fast = !rec.quoted;
+  const strings = fast ? [] : splitFields(bytes, rec, good, first, finish, options, ncols);
   const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
   // Values that do not parse as their column's type.
   const bad = new Uint8Array(good.length);
@@ -155,9 +155,9 @@ export async function readCsvPart(
       badValue ??= { row, column: f.name, type: f.type, text };
       return false;
     };
-    return fields === undefined
-      ? columnFromText(f.type, strings[j] ?? [], nulls, onBad)
-      : columnFromBytes(f.type, bytes, fields, j, nullBytes, onBad);
+    return fast
+      ? columnFromBytes(f.type, bytes, locateColumn(rec, good, ncols, j), 0, nullBytes, onBad)
+      : columnFromText(f.type, strings[j] ?? [], nulls, onBad);
   });
   if (badValue !== undefined) {
     throw valueError(
