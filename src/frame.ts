@@ -4,6 +4,7 @@
  */
 
 export { batchesToTable, tableToBatch, tableToBatches } from "./collections/frame/arrow.js";
+export { type BadLinesReport, countBadLines } from "./collections/frame/bad-lines.js";
 export { concat } from "./collections/frame/concat.js";
 export {
   type FromMemoryOptions,

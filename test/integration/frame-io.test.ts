@@ -289,7 +289,8 @@ describe("malformed CSV", { timeout: 60_000 }, () => {
       await new Promise((r) => setImmediate(r));
       const mine = warnings
         .filter((w) => w.code === "BARN_BAD_LINES")
-        .map((w) => JSON.parse(w.detail!));
+        .map((w) => JSON.parse(w.detail!) as { path: string })
+        .sort((a, b) => a.path.localeCompare(b.path));
       assert.deepEqual(mine, [
         { path: file("a-value.csv"), badLines: 1 },
         { path: file("b-short.csv"), badLines: 1 },
@@ -297,5 +298,24 @@ describe("malformed CSV", { timeout: 60_000 }, () => {
     } finally {
       process.off("warning", onWarning);
     }
+  });
+
+  test("countBadLines gives the figure per file, on the sync scheduler and on a cluster", async () => {
+    const df = bf
+      .readCsv(dir, { sampleBytes: 64, onBadLines: "skip", blocksize: 128 })
+      .filter(bf.col("v").gt(3));
+    assert.ok(df.npartitions > 2, "files split into several parts");
+    const want = { total: 2, byFile: { [file("a-value.csv")]: 1, [file("b-short.csv")]: 1 } };
+    assert.deepEqual(await bf.countBadLines(df, { scheduler: "sync" }), want);
+    const client = await Client.connect({ scheduler: "threads", workers: 2, setAsDefault: false });
+    try {
+      assert.deepEqual(await bf.countBadLines(df, { client }), want);
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(await bf.countBadLines(bf.fromRecords([{ a: 1 }]), { scheduler: "sync" }), {
+      total: 0,
+      byFile: {},
+    });
   });
 });

@@ -136,11 +136,24 @@ async function readJsonSource(
   return batch;
 }
 
+/** How many malformed rows one CSV part holds (read with every column, in "skip" mode). */
+async function csvBadLines(source: CsvSourcePart): Promise<number> {
+  const options = { ...source.options, onBadLines: "skip" as const };
+  return (await readCsvPart(source.part, source.schema, options)).badLines;
+}
+
+/** How many malformed lines one JSON lines part holds. */
+async function jsonBadLines(source: JsonSourcePart): Promise<number> {
+  return (await readJsonPart(source.part, source.schema, { onBadLines: "skip" })).badLines;
+}
+
 /** The readers' task functions (shipped to workers by module reference). */
 export const readerOps = tasks(import.meta.url, {
   readParquetSource,
   readCsvSource,
   readJsonSource,
+  csvBadLines,
+  jsonBadLines,
 });
 
 registerReader("parquet", { read: readerOps.readParquetSource, usesFilters: true });
