@@ -35,7 +35,7 @@ export interface ReadCsvOptions {
   readonly header?: boolean | undefined;
   /** Texts read as null (default [""]). */
   readonly nullValues?: readonly string[] | undefined;
-  /** "error" (default): a malformed row fails with BARN_CSV_PARSE; "skip": dropped, and counted in a warning. */
+  /** "error" (default): a malformed row fails with BARN_CSV_PARSE; "skip": dropped (a BARN_BAD_LINES warning per part; count with countBadLines). */
   readonly onBadLines?: "error" | "skip" | undefined;
   /** Only these columns (in this order). */
   readonly columns?: readonly string[] | undefined;
@@ -49,7 +49,7 @@ export interface ReadJsonOptions {
   readonly blocksize?: number | undefined;
   /** Types that override inference, by column name. */
   readonly schema?: JsonOptions["schema"];
-  /** "error" (default): a bad line fails with BARN_JSON_PARSE; "skip": dropped, and counted in a warning. */
+  /** "error" (default): a bad line fails with BARN_JSON_PARSE; "skip": dropped (a BARN_BAD_LINES warning per part; count with countBadLines). */
   readonly onBadLines?: "error" | "skip" | undefined;
   /** Only these columns (in this order). */
   readonly columns?: readonly string[] | undefined;
