@@ -187,6 +187,16 @@ describe("barn/frame readers against DuckDB on the same files", { timeout: 120_0
       () => bf.readCsv(files.csv).select("nope"),
       (e: Error & { code?: string }) => e.code === "BARN_FRAME_UNKNOWN_COLUMN",
     );
+    assert.throws(
+      () => bf.readParquet(join(dir, "missing-*.parquet")),
+      (e: Error & { code?: string }) =>
+        e.code === "BARN_IO_NOT_FOUND" && /missing-/.test(e.message),
+    );
+    assert.throws(
+      () => bf.readCsv(files.csv, { onBadLines: "warn" as "skip" }),
+      (e: Error & { code?: string }) =>
+        e.code === "BARN_INVALID_OPTION" && /onBadLines/.test(e.message),
+    );
   });
 });
 

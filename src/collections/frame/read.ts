@@ -60,14 +60,16 @@ export interface ReadJsonOptions {
 function checkOptions(fn: string, options: unknown): void {
   if (options === null || typeof options !== "object") {
     throw new OptionError(
-      `${fn}(paths, options): options must be an object, got ${String(options)}`,
+      `${fn}(paths, options): options must be an object, got ${String(options)}; pass { ... } or leave it out`,
     );
   }
 }
 
 function checkBadLines(fn: string, v: unknown): void {
   if (v !== undefined && v !== "error" && v !== "skip") {
-    throw new OptionError(`${fn}: onBadLines must be "error" or "skip", got ${JSON.stringify(v)}`);
+    throw new OptionError(
+      `${fn}: onBadLines must be "error" (fail on a malformed row) or "skip" (drop and count it), got ${JSON.stringify(v)}`,
+    );
   }
 }
 
