@@ -1,9 +1,14 @@
 /** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...]` */
 import { runSuite, type Suite } from "./harness.js";
 import { clusterSuite } from "./suites/cluster.js";
+import { frameSuite } from "./suites/frame.js";
 import { tasksSuite } from "./suites/tasks.js";
 
-const suites: Record<string, Suite> = { tasks: tasksSuite, cluster: clusterSuite };
+const suites: Record<string, Suite> = {
+  tasks: tasksSuite,
+  cluster: clusterSuite,
+  frame: frameSuite,
+};
 
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");

@@ -4,6 +4,7 @@
  */
 
 export { batchesToTable, tableToBatch, tableToBatches } from "./collections/frame/arrow.js";
+export { type BadLinesReport, countBadLines } from "./collections/frame/bad-lines.js";
 export { concat } from "./collections/frame/concat.js";
 export {
   type FromMemoryOptions,
@@ -31,10 +32,25 @@ export {
 } from "./collections/frame/expr.js";
 export { type AggOutputs, type AggSpecOf, GroupBy } from "./collections/frame/groupby.js";
 export type { Plan, RowOp, SourceFilter, SourceNode } from "./collections/frame/plan.js";
+export {
+  type ReadCsvOptions,
+  type ReadJsonOptions,
+  type ReadParquetOptions,
+  readCsv,
+  readJson,
+  readParquet,
+} from "./collections/frame/read.js";
 export { batchToRecords, recordsToBatch } from "./collections/frame/records.js";
 export type { RunOptions } from "./collections/frame/run.js";
 export { type Reader, registerReader } from "./collections/frame/sources.js";
 export type { Names, Row } from "./collections/frame/types.js";
 export type { AggEntry, AggOptions, MergeOptions } from "./collections/frame/verbs.js";
+export type {
+  ToCsvOptions,
+  ToJsonOptions,
+  ToParquetOptions,
+  WriteFormat,
+  WriteResult,
+} from "./collections/frame/write.js";
 export type { AggFn, AggSpec } from "./kernels/aggregate.js";
 export type { Batch, Column, DType, Field, Schema } from "./kernels/batch.js";

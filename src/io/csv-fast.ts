@@ -22,31 +22,28 @@ export interface FieldOffsets {
 }
 
 /**
- * The fields of records `rows` (each known to have `ncols` fields, none quoted), from the
- * delimiter positions the scan noted: no second pass over the bytes.
+ * The fields of column `j` of records `rows` (each known to have `ncols` fields, none quoted),
+ * from the delimiter positions the scan noted: no second pass over the bytes, and a reader that
+ * needs a few of many columns locates only those. The result has `ncols` 1.
  */
-export function locateFields(
+export function locateColumn(
   rec: ScannedRecords,
   rows: ArrayLike<number>,
   ncols: number,
+  j: number,
 ): FieldOffsets {
   const n = rows.length;
-  const starts = new Int32Array(n * ncols);
-  const ends = new Int32Array(n * ncols);
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
   const { delims, firstDelim } = rec;
+  const last = j === ncols - 1;
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
-    const k = i * ncols;
-    const d = firstDelim[r]!;
-    starts[k] = rec.starts[r]!;
-    for (let j = 0; j < ncols - 1; j++) {
-      const e = delims[d + j]!;
-      ends[k + j] = e;
-      starts[k + j + 1] = e + 1;
-    }
-    ends[k + ncols - 1] = rec.ends[r]!;
+    const d = firstDelim[r]! + j;
+    starts[i] = j === 0 ? rec.starts[r]! : delims[d - 1]! + 1;
+    ends[i] = last ? rec.ends[r]! : delims[d]!;
   }
-  return { rows: n, ncols, starts, ends };
+  return { rows: n, ncols: 1, starts, ends };
 }
 
 const decoder = new TextDecoder();

@@ -48,7 +48,10 @@ export function scanRecords(
   let fields: Int32Array = new Int32Array(cap);
   let lines: Int32Array = new Int32Array(cap);
   let firstDelim: Int32Array = new Int32Array(cap);
-  let delims: Int32Array = new Int32Array(delimiter < 0 ? 0 : Math.max(1024, cap * 4));
+  // Delimiters: the first line's count per line (a regrow only when later lines have more).
+  let delims: Int32Array = new Int32Array(
+    delimiter < 0 ? 0 : Math.max(1024, cap * delimitersInFirstLine(bytes, from, to, delimiter)),
+  );
   let nd = 0;
   let count = 0;
   let line = 0;
@@ -105,6 +108,22 @@ export function scanRecords(
 export function nextNewline(bytes: Uint8Array, from: number): number {
   const i = bytes.indexOf(NL, from);
   return i < 0 ? bytes.length : i;
+}
+
+/** Delimiter bytes before the first newline of `bytes[from, to)`. */
+function delimitersInFirstLine(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  delimiter: number,
+): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if (c === NL) break;
+    if (c === delimiter) n++;
+  }
+  return n;
 }
 
 /** Number of newline bytes in `bytes`. */

@@ -13,7 +13,7 @@ import { initParser, type Schema as UdsvSchema } from "udsv";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
-import { columnFromBytes, locateFields } from "./csv-fast.js";
+import { columnFromBytes, locateColumn } from "./csv-fast.js";
 import { type ScannedRecords, scanRecords } from "./csv-scan.js";
 import { expandPaths } from "./glob.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
@@ -21,8 +21,8 @@ import { columnFromText, takeRows } from "./text-columns.js";
 import {
   lineNumberer,
   partBytes,
-  readTextSample,
-  splitTextFiles,
+  readTextSampleSync,
+  splitTextFilesSync,
   type TextPart,
 } from "./text-parts.js";
 import { inferTextType } from "./text-values.js";
@@ -78,6 +78,11 @@ export async function planCsv(
   paths: string | readonly string[],
   options: CsvOptions = {},
 ): Promise<CsvPlan> {
+  return planCsvSync(paths, options);
+}
+
+/** planCsv with synchronous reads (a sample of the first file, the files' sizes). */
+export function planCsvSync(paths: string | readonly string[], options: CsvOptions = {}): CsvPlan {
   const blocksize = options.blocksize ?? 64 * MiB;
   if (!Number.isInteger(blocksize) || blocksize < 1) {
     throw new BarnError(
@@ -88,13 +93,13 @@ export async function planCsv(
   const delimiter = delimiterByte(options);
   const files = expandPaths(paths, CSV_EXTENSIONS);
   const first = files[0]!;
-  const sample = await readTextSample(first, options.sampleBytes ?? MiB);
+  const sample = readTextSampleSync(first, options.sampleBytes ?? MiB);
   const full = inferSchema(first, sample, delimiter, options);
   const schema = projectSchema(full, options.columns);
   const fileColumns = full.map((f) => f.name);
   const parts: CsvPart[] = [];
   const header = options.header ?? true;
-  for (const p of await splitTextFiles(files, blocksize)) {
+  for (const p of splitTextFilesSync(files, blocksize)) {
     parts.push({ ...p, skipHeader: header && p.start === 0, fileColumns });
   }
   return { schema, parts };
@@ -124,10 +129,10 @@ export async function readCsvPart(
     else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
   }
   const good = kept.subarray(0, nkept);
-  // Without quotes, fields are located and converted from the bytes; else udsv splits them.
-  const fields = rec.quoted ? undefined : locateFields(rec, good, ncols);
-  const strings =
-    fields === undefined ? splitFields(bytes, rec, good, first, finish, options, ncols) : [];
+  // Without quotes, each needed column's fields are located and converted from the bytes;
+  // else udsv splits them.
+  const fast = !rec.quoted;
+  const strings = fast ? [] : splitFields(bytes, rec, good, first, finish, options, ncols);
   const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
   // Values that do not parse as their column's type.
   const bad = new Uint8Array(good.length);
@@ -150,9 +155,9 @@ export async function readCsvPart(
       badValue ??= { row, column: f.name, type: f.type, text };
       return false;
     };
-    return fields === undefined
-      ? columnFromText(f.type, strings[j] ?? [], nulls, onBad)
-      : columnFromBytes(f.type, bytes, fields, j, nullBytes, onBad);
+    return fast
+      ? columnFromBytes(f.type, bytes, locateColumn(rec, good, ncols, j), 0, nullBytes, onBad)
+      : columnFromText(f.type, strings[j] ?? [], nulls, onBad);
   });
   if (badValue !== undefined) {
     throw valueError(

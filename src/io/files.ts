@@ -4,6 +4,7 @@
  * do not need.
  */
 
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import type { AsyncBuffer } from "hyparquet";
 
@@ -41,4 +42,26 @@ export async function fileAsyncBuffer(path: string): Promise<AsyncBuffer> {
         : (bytes.slice().buffer as ArrayBuffer);
     },
   };
+}
+
+/** Bytes `[start, end)` of a file, read synchronously (planning on the client: footers, samples). */
+export function readRangeSync(path: string, start: number, end: number): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const out = new Uint8Array(Math.max(0, end - start));
+    let done = 0;
+    while (done < out.length) {
+      const n = readSync(fd, out, done, out.length - done, start + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === out.length ? out : out.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The size of a file in bytes, synchronously. */
+export function fileSizeSync(path: string): number {
+  return statSync(path).size;
 }

@@ -12,6 +12,7 @@ export {
   type CsvPartResult,
   type CsvPlan,
   planCsv,
+  planCsvSync,
   readCsvPart,
 } from "./csv.js";
 export { type CsvWriteOptions, writeCsv } from "./csv-write.js";
@@ -24,6 +25,7 @@ export {
   type JsonPart,
   type JsonPlan,
   planJson,
+  planJsonSync,
   readJsonPart,
   writeJson,
 } from "./json.js";
@@ -34,6 +36,7 @@ export {
   type ParquetPlanOptions,
   type ParquetWriteOptions,
   planParquet,
+  planParquetSync,
   readParquetPart,
   writeParquet,
 } from "./parquet.js";

@@ -16,8 +16,8 @@ import { columnFromText, takeRows } from "./text-columns.js";
 import {
   lineNumberer,
   partBytes,
-  readTextSample,
-  splitTextFiles,
+  readTextSampleSync,
+  splitTextFilesSync,
   type TextPart,
 } from "./text-parts.js";
 import { inferTextType, parseDate, parseTimestamp } from "./text-values.js";
@@ -68,6 +68,14 @@ export async function planJson(
   paths: string | readonly string[],
   options: JsonOptions = {},
 ): Promise<JsonPlan> {
+  return planJsonSync(paths, options);
+}
+
+/** planJson with synchronous reads (a sample of the first file, the files' sizes). */
+export function planJsonSync(
+  paths: string | readonly string[],
+  options: JsonOptions = {},
+): JsonPlan {
   const blocksize = options.blocksize ?? 64 * MiB;
   if (!Number.isInteger(blocksize) || blocksize < 1) {
     throw new BarnError(
@@ -76,10 +84,10 @@ export async function planJson(
     );
   }
   const files = expandPaths(paths, JSON_EXTENSIONS);
-  const full = await inferJsonSchema(files[0]!, options);
+  const full = inferJsonSchema(files[0]!, options);
   return {
     schema: projectSchema(full, options.columns),
-    parts: await splitTextFiles(files, blocksize),
+    parts: splitTextFilesSync(files, blocksize),
   };
 }
 
@@ -217,9 +225,9 @@ function finishBatch(
   };
 }
 
-async function inferJsonSchema(path: string, options: JsonOptions): Promise<Schema> {
+function inferJsonSchema(path: string, options: JsonOptions): Schema {
   const sampleBytes = options.sampleBytes ?? MiB;
-  const { bytes } = await readTextSample(path, sampleBytes);
+  const { bytes } = readTextSampleSync(path, sampleBytes);
   const rec = scanRecords(bytes, 0, bytes.length, -1, -1);
   const values = new Map<string, unknown[]>();
   for (let r = 0; r < rec.count; r++) {

@@ -8,7 +8,7 @@ import type { FileMetaData, SchemaElement } from "hyparquet";
 import { parquetRead } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { Batch, Column, Field } from "../kernels/batch.js";
-import { dictColumn, utf8Column, validFrom } from "./columns.js";
+import { utf8Column, validFrom } from "./columns.js";
 import { fileAsyncBuffer } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
 import { footerOf, parsers } from "./parquet-footer.js";
@@ -111,11 +111,12 @@ function buildColumn(
 ): Column {
   const pieces = gather(chunks, rowStart, length);
   const type = field.type;
-  if (type === "utf8" || type === "dict") {
+  if (type === "dict") return dictFromPieces(pieces, length);
+  if (type === "utf8") {
     const strings: (string | null)[] = new Array(length);
     let k = 0;
     for (const p of pieces) for (let i = 0; i < p.length; i++) strings[k++] = toStr(p[i]);
-    return type === "dict" ? dictColumn(strings) : utf8Column(strings);
+    return utf8Column(strings);
   }
   const data =
     type === "int64"
@@ -208,4 +209,45 @@ function toStr(v: unknown): string | null {
   if (typeof v === "string") return v;
   if (v instanceof Uint8Array) return new TextDecoder().decode(v);
   return String(v);
+}
+
+/**
+ * A dict column straight from hyparquet's values (no intermediate array of strings): codes by a
+ * Map of the distinct strings, with the previous value's code reused when the next value is the
+ * same string (dictionary-decoded pages repeat the same string objects, so runs are common).
+ */
+function dictFromPieces(pieces: readonly ArrayLike<unknown>[], length: number): Column {
+  const codes = new Int32Array(length);
+  const index = new Map<string, number>();
+  const distinct: string[] = [];
+  let nulls: Uint8Array | undefined;
+  let last: string | undefined;
+  let lastCode = -1;
+  let k = 0;
+  for (const p of pieces) {
+    for (let i = 0; i < p.length; i++, k++) {
+      const v = p[i];
+      if (v === last) {
+        codes[k] = lastCode;
+        continue;
+      }
+      const s = typeof v === "string" ? v : toStr(v);
+      if (s === null) {
+        nulls ??= new Uint8Array(length);
+        nulls[k] = 1;
+        continue;
+      }
+      let code = index.get(s);
+      if (code === undefined) {
+        code = distinct.length;
+        index.set(s, code);
+        distinct.push(s);
+      }
+      codes[k] = code;
+      last = s;
+      lastCode = code;
+    }
+  }
+  const valid = nulls === undefined ? undefined : validFrom(length, (i) => nulls![i] === 1);
+  return { type: "dict", length, data: codes, dictionary: utf8Column(distinct), valid };
 }

@@ -10,7 +10,7 @@ import type { DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
 import { type ColumnStats, checkPredicates, mayMatch, type Predicate } from "./filters.js";
 import { expandPaths } from "./glob.js";
-import { readFooter } from "./parquet-footer.js";
+import { readFooter, readFooterSync } from "./parquet-footer.js";
 import { projectSchema } from "./schema.js";
 
 export { readParquetPart } from "./parquet-read.js";
@@ -55,6 +55,22 @@ export async function planParquet(
   paths: string | readonly string[],
   options: ParquetPlanOptions = {},
 ): Promise<ParquetPlan> {
+  const per = checkPerPartition(options);
+  const files = expandPaths(paths, PARQUET_EXTENSIONS);
+  return planFromFooters(files, await Promise.all(files.map((f) => readFooter(f))), per, options);
+}
+
+/** planParquet with synchronous footer reads (barn/frame's readParquet plans this way). */
+export function planParquetSync(
+  paths: string | readonly string[],
+  options: ParquetPlanOptions = {},
+): ParquetPlan {
+  const per = checkPerPartition(options);
+  const files = expandPaths(paths, PARQUET_EXTENSIONS);
+  return planFromFooters(files, files.map(readFooterSync), per, options);
+}
+
+function checkPerPartition(options: ParquetPlanOptions): number {
   const per = options.rowGroupsPerPartition ?? 1;
   if (!Number.isInteger(per) || per < 1) {
     throw new BarnError(
@@ -62,8 +78,28 @@ export async function planParquet(
       `rowGroupsPerPartition must be a positive integer, got ${String(per)}`,
     );
   }
-  const files = expandPaths(paths, PARQUET_EXTENSIONS);
-  const metas = await Promise.all(files.map((f) => readFooter(f)));
+  return per;
+}
+
+/** Whether row group `g` of a file may hold rows matching every predicate (by its statistics). */
+export function rowGroupMayMatch(
+  meta: FileMetaData,
+  g: number,
+  filters: readonly Predicate[],
+  schema: Schema,
+): boolean {
+  return filters.every((p) => {
+    const field = schema.find((f) => f.name === p.column);
+    return field === undefined || mayMatch(p, field.type, statsOf(meta, g, p.column));
+  });
+}
+
+function planFromFooters(
+  files: readonly string[],
+  metas: readonly FileMetaData[],
+  per: number,
+  options: ParquetPlanOptions,
+): ParquetPlan {
   const full = schemaFromMetadata(files[0]!, metas[0]!);
   const schema = projectSchema(full, options.columns);
   const filters = options.filters ?? [];
@@ -90,10 +126,7 @@ export async function planParquet(
       starts = [];
     };
     meta.row_groups.forEach((rg, g) => {
-      const keep = filters.every((p) => {
-        const field = full.find((f) => f.name === p.column)!;
-        return mayMatch(p, field.type, statsOf(meta, g, p.column));
-      });
+      const keep = rowGroupMayMatch(meta, g, filters, full);
       if (!keep) {
         pruned++;
         flush();

@@ -4,10 +4,9 @@
  * a line inside a part is turned into a line of the file only when an error needs it.
  */
 
-import { createReadStream } from "node:fs";
-import { createGunzip, gunzipSync } from "node:zlib";
+import { constants, gunzipSync } from "node:zlib";
 import { countNewlines, nextNewline } from "./csv-scan.js";
-import { fileSize, readRange } from "./files.js";
+import { fileSize, fileSizeSync, readRange, readRangeSync } from "./files.js";
 
 const MiB = 1024 * 1024;
 
@@ -30,13 +29,18 @@ export async function splitTextFiles(
   files: readonly string[],
   blocksize: number,
 ): Promise<TextPart[]> {
+  return splitTextFilesSync(files, blocksize);
+}
+
+/** splitTextFiles, synchronously (it only stats the files). */
+export function splitTextFilesSync(files: readonly string[], blocksize: number): TextPart[] {
   const parts: TextPart[] = [];
   for (const path of files) {
     if (isGzip(path)) {
       parts.push({ path, start: 0, end: -1, gzip: true });
       continue;
     }
-    const size = await fileSize(path);
+    const size = fileSizeSync(path);
     const n = Math.max(1, Math.ceil(size / blocksize));
     for (let i = 0; i < n; i++) {
       const start = i * blocksize;
@@ -88,38 +92,28 @@ export function lineNumberer(
 }
 
 /**
- * The first `sampleBytes` of a text file (decompressed for gzip, stopping once enough is
- * decompressed), and whether that is the whole file.
+ * The first `sampleBytes` of a text file, and whether that is the whole file. A gzip file's first
+ * compressed bytes are inflated with a sync flush (a truncated stream is fine), reading more
+ * until the sample is full or the file ends. Synchronous: planning runs on the client.
  */
-export async function readTextSample(
+export function readTextSampleSync(
   path: string,
   sampleBytes: number,
-): Promise<{ bytes: Uint8Array; complete: boolean }> {
+): { bytes: Uint8Array; complete: boolean } {
+  const size = fileSizeSync(path);
   if (!isGzip(path)) {
-    const size = await fileSize(path);
     return {
-      bytes: await readRange(path, 0, Math.min(size, sampleBytes)),
+      bytes: readRangeSync(path, 0, Math.min(size, sampleBytes)),
       complete: size <= sampleBytes,
     };
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const input = createReadStream(path);
-  const gunzip = input.pipe(createGunzip());
-  let complete = true;
-  try {
-    for await (const chunk of gunzip) {
-      chunks.push(chunk as Buffer);
-      total += (chunk as Buffer).length;
-      if (total > sampleBytes) {
-        complete = false;
-        break;
-      }
-    }
-  } finally {
-    input.destroy();
-    gunzip.destroy();
+  let read = Math.min(size, Math.max(64 * 1024, sampleBytes >> 2));
+  for (;;) {
+    const all = gunzipSync(readRangeSync(path, 0, read), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
+    if (all.length > sampleBytes) return { bytes: all.subarray(0, sampleBytes), complete: false };
+    if (read >= size) return { bytes: all, complete: true };
+    read = Math.min(size, read * 4);
   }
-  const all = Buffer.concat(chunks);
-  return { bytes: all.subarray(0, Math.min(all.length, sampleBytes)), complete };
 }

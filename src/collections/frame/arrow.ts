@@ -100,8 +100,10 @@ export function batchesToTable(batches: readonly Batch[], schema: Schema): A.Tab
 function dtypeOf(t: A.DataType, name: string): DType {
   if (A.DataType.isInt(t)) {
     if (t.bitWidth === 64) return "int64";
+    if (t.bitWidth === 32 && !t.isSigned) return "float64"; // beyond int32's range
     return "int32";
   }
+  if (A.DataType.isNull(t)) return "float64"; // all null
   if (A.DataType.isFloat(t)) return "float64";
   if (A.DataType.isBool(t)) return "bool";
   if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t)) return "utf8";
@@ -129,6 +131,9 @@ function unpackValidity(d: A.Data): Uint8Array | undefined {
 
 function fromData(d: A.Data, type: DType): Column {
   const n = d.length;
+  if (A.DataType.isNull(d.type)) {
+    return { type, length: n, data: new Float64Array(n), valid: new Uint8Array((n + 7) >> 3) };
+  }
   const valid = unpackValidity(d);
   const t = d.type as A.DataType;
   switch (type) {

@@ -20,6 +20,13 @@ import { batchToRecords } from "./records.js";
 import { computeBatches, divisionsOf, persistPlan, type RunOptions } from "./run.js";
 import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
 import * as verbs from "./verbs.js";
+import {
+  type ToCsvOptions,
+  type ToJsonOptions,
+  type ToParquetOptions,
+  type WriteResult,
+  writeFrame,
+} from "./write.js";
 
 /** Options of mapPartitions. */
 export interface MapPartitionsOptions {
@@ -235,6 +242,18 @@ export class DataFrame<S extends Row = Row> {
       divisions,
     };
     return new DataFrame<S>(plan, futures, this.index);
+  }
+  /** Write one Parquet file per partition into `dir` (part-00000.parquet, ...), as tasks. */
+  async toParquet(dir: string, options: ToParquetOptions = {}): Promise<WriteResult> {
+    return writeFrame(this.plan, dir, "parquet", options);
+  }
+  /** Write one CSV file per partition into `dir` (part-00000.csv, ...), as tasks. */
+  async toCsv(dir: string, options: ToCsvOptions = {}): Promise<WriteResult> {
+    return writeFrame(this.plan, dir, "csv", options);
+  }
+  /** Write one JSON lines file per partition into `dir` (part-00000.jsonl, ...), as tasks. */
+  async toJson(dir: string, options: ToJsonOptions = {}): Promise<WriteResult> {
+    return writeFrame(this.plan, dir, "json", options);
   }
   /** The optimised plan as an indented tree. */
   explain(): string {

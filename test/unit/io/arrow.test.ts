@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { tableFromArrays, tableFromJSON } from "apache-arrow";
+import { Null, Table, tableFromArrays, tableFromJSON, Uint32, vectorFromArray } from "apache-arrow";
 import fc from "fast-check";
 import { batchFromArrow, batchFromRecords, batchToArrow } from "../../../src/io/arrow.js";
 import { columnCells } from "../../../src/io/columns.js";
@@ -69,4 +69,17 @@ test("batchFromRecords infers types from values, and rejects mixed kinds naming 
   );
   const typed = batchFromRecords([{ k: "x" }], [{ name: "k", type: "dict", nullable: false }]);
   assert.equal(typed.columns[0]!.type, "dict");
+});
+
+test("batchFromArrow: Uint32 beyond int32 becomes float64, a Null column all-null float64", () => {
+  const t = new Table({
+    u: vectorFromArray([1, 4_000_000_000, null], new Uint32()),
+    z: vectorFromArray([null, null], new Null()).concat(vectorFromArray([null], new Null())),
+  });
+  const b = batchFromArrow(t);
+  assert.deepEqual(
+    b.columns.map((c) => c.type),
+    ["float64", "float64"],
+  );
+  assert.deepEqual(cellsOf(b), { u: [1, 4_000_000_000, null], z: [null, null, null] });
 });

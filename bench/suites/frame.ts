@@ -1,0 +1,164 @@
+/**
+ * The DataFrame benchmark: three queries over the seeded dataset (bench/frame-data.ts), read
+ * from CSV and from Parquet, by Barn (barn/frame on the default local cluster) and by DuckDB
+ * (the peer, same SQL on the same files) in the same run. Barn's answer is checked against
+ * DuckDB's: a wrong answer fails the case.
+ *
+ * Data: `BARN_BENCH_DIR` (default `os.tmpdir()/barn-frame-bench`)/<rows>, generated once and
+ * reused. Rows: `BARN_FRAME_ROWS` (default 10,000,000). `n` is rows, so the harness's
+ * tasks_per_s column reads as rows per second here.
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import * as bf from "../../src/frame.js";
+import { Client } from "../../src/index.js";
+import { type FrameData, generateFrameData } from "../frame-data.js";
+import type { BenchCase, CaseResult, Suite } from "../harness.js";
+
+type Rec = Record<string, unknown>;
+type Format = "csv" | "parquet";
+
+const rows = Number(process.env.BARN_FRAME_ROWS ?? 10_000_000);
+const dir = join(process.env.BARN_BENCH_DIR ?? join(tmpdir(), "barn-frame-bench"), String(rows));
+
+let data: Promise<FrameData> | undefined;
+/** The dataset, generated on first use (minutes for 10M rows) and cached on disk. */
+function dataset(): Promise<FrameData> {
+  data ??= generateFrameData(dir, { rows });
+  return data;
+}
+
+/** One query: Barn's frame and DuckDB's SQL, and the output's key column. */
+interface Query {
+  readonly key: string;
+  barn(read: (which: "facts" | "dim") => bf.DataFrame): bf.DataFrame;
+  sql(facts: string, dim: string): string;
+}
+
+const queries: Record<string, Query> = {
+  groupby: {
+    key: "key",
+    barn: (read) => read("facts").groupby("key").agg({ x: "mean", y: "sum" }).untyped(),
+    sql: (f) => `SELECT key, avg(x) AS x, sum(y) AS y FROM ${f} GROUP BY key`,
+  },
+  "filter-count": {
+    key: "cat",
+    barn: (read) =>
+      read("facts")
+        .filter(bf.col("x").gt(0.5))
+        .groupby("cat")
+        .agg({ n: ["x", "size"] })
+        .untyped(),
+    sql: (f) => `SELECT cat, count(*) AS n FROM ${f} WHERE x > 0.5 GROUP BY cat`,
+  },
+  join: {
+    key: "region",
+    barn: (read) =>
+      read("facts").merge(read("dim"), { on: "key" }).groupby("region").agg({ y: "sum" }).untyped(),
+    sql: (f, d) =>
+      `SELECT d.region AS region, sum(f.y) AS y FROM ${f} f JOIN ${d} d ON f.key = d.key GROUP BY d.region`,
+  },
+};
+
+function sqlList(paths: readonly string[]): string {
+  return `[${paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(", ")}]`;
+}
+
+function reader(d: FrameData, format: Format) {
+  return (which: "facts" | "dim"): bf.DataFrame => {
+    if (format === "csv") return bf.readCsv(which === "facts" ? d.csv : d.dimCsv);
+    return bf.readParquet(which === "facts" ? d.parquet : d.dimParquet);
+  };
+}
+
+function sources(d: FrameData, format: Format): [string, string] {
+  if (format === "csv") return [`read_csv(${sqlList(d.csv)})`, `read_csv(${sqlList([d.dimCsv])})`];
+  return [`read_parquet(${sqlList(d.parquet)})`, `read_parquet(${sqlList([d.dimParquet])})`];
+}
+
+/** Barn's rows equal DuckDB's: same keys, numbers within a relative 1e-9 (sums: 1e-9 of the scale). */
+function check(name: string, key: string, barn: readonly Rec[], duck: readonly Rec[]): void {
+  const fail = (why: string) => {
+    throw new Error(`benchmark ${name}: Barn's answer differs from DuckDB's: ${why}`);
+  };
+  if (barn.length !== duck.length) fail(`${barn.length} groups, DuckDB ${duck.length}`);
+  const byKey = new Map(duck.map((r) => [String(r[key]), r]));
+  for (const r of barn) {
+    const d = byKey.get(String(r[key]));
+    if (d === undefined) fail(`group ${String(r[key])} is not in DuckDB's answer`);
+    for (const [c, v] of Object.entries(r)) {
+      if (c === key) continue;
+      const a = Number(v);
+      const b = Number(d![c]);
+      if (!(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)) * 1e3))
+        fail(`group ${String(r[key])}: ${c} = ${a}, DuckDB ${b}`);
+    }
+  }
+}
+
+let duckConn: Promise<DuckDBConnection> | undefined;
+function duck(): Promise<DuckDBConnection> {
+  duckConn ??= DuckDBInstance.create(":memory:").then((i) => i.connect());
+  return duckConn;
+}
+
+let clientP: Promise<Client> | undefined;
+/**
+ * Barn's default local cluster (one worker thread per core), kept for the whole suite, and
+ * warmed up as the other suites do: a query over the dimension table in both formats loads the
+ * readers and kernels on every worker, and DuckDB reads the same files once, so the cases
+ * measure steady state, not start-up.
+ */
+function client(d: FrameData): Promise<Client> {
+  clientP ??= (async () => {
+    const c = await Client.connect({ setAsDefault: false });
+    const conn = await duck();
+    for (const format of ["csv", "parquet"] as const) {
+      const dim = reader(d, format)("dim");
+      await dim.repartition(4).groupby("region").agg({ key: "count" }).toRecords({ client: c });
+      await conn.runAndReadAll(`SELECT count(*) FROM ${sources(d, format)[1]}`);
+    }
+    return c;
+  })();
+  return clientP;
+}
+
+function seconds(t0: number): number {
+  return (performance.now() - t0) / 1000;
+}
+
+function frameCase(query: string, format: Format): BenchCase {
+  const q = queries[query]!;
+  return {
+    name: `${query}-${format}`,
+    async run(): Promise<CaseResult> {
+      const d = await dataset();
+      const c = await client(d);
+      const t0 = performance.now();
+      const got = (await q.barn(reader(d, format)).toRecords({ client: c })) as Rec[];
+      const barn_s = seconds(t0);
+      const conn = await duck();
+      const [facts, dim] = sources(d, format);
+      const t1 = performance.now();
+      const want = (await conn.runAndReadAll(q.sql(facts, dim))).getRowObjectsJS() as Rec[];
+      const peer_s = seconds(t1);
+      check(`${query}-${format}`, q.key, got, want);
+      return {
+        n: d.rows,
+        barn_s,
+        peer: "duckdb",
+        peer_s,
+        extra: { groups: got.length },
+      };
+    },
+  };
+}
+
+/** The frame suite: groupby, filter-count and join over CSV and over Parquet. */
+export const frameSuite: Suite = {
+  name: "frame",
+  cases: (["csv", "parquet"] as const).flatMap((format) =>
+    Object.keys(queries).map((query) => frameCase(query, format)),
+  ),
+};

@@ -1,0 +1,140 @@
+/**
+ * `readParquet`, `readCsv`, `readJson`: frames over files. Planning runs here, on the client and
+ * synchronously (Parquet footers, a sample of the first text file, file sizes), so the frame's
+ * schema is known and every verb is checked when it is called; each planned part becomes one
+ * partition, read by a task (readers.ts). The optimiser pushes the columns a query needs and its
+ * simple filters into those tasks.
+ */
+import { OptionError } from "../../errors.js";
+import { type CsvOptions, planCsvSync } from "../../io/csv.js";
+import { type JsonOptions, planJsonSync } from "../../io/json.js";
+import { planParquetSync } from "../../io/parquet.js";
+import { projectSchema } from "../../io/schema.js";
+import { sourceFrame } from "./create.js";
+import type { DataFrame } from "./dataframe.js";
+import type { CsvSourcePart, JsonSourcePart } from "./readers.js";
+import "./readers.js";
+
+/** Options of readParquet. */
+export interface ReadParquetOptions {
+  /** Only these columns (in this order); the optimiser narrows further to what a query uses. */
+  readonly columns?: readonly string[] | undefined;
+  /** Consecutive row groups per partition (default 1: one partition per row group). */
+  readonly rowGroupsPerPartition?: number | undefined;
+}
+
+/** Options of readCsv. */
+export interface ReadCsvOptions {
+  /** Target bytes per partition (default 64 MiB): a large file feeds many tasks. */
+  readonly blocksize?: number | undefined;
+  /** Types that override inference, by column name: `{ id: "int64", code: "utf8" }`. */
+  readonly schema?: CsvOptions["schema"];
+  /** One-character field delimiter (default ","). */
+  readonly delimiter?: string | undefined;
+  /** The first line of each file names the columns (default true). */
+  readonly header?: boolean | undefined;
+  /** Texts read as null (default [""]). */
+  readonly nullValues?: readonly string[] | undefined;
+  /** "error" (default): a malformed row fails with BARN_CSV_PARSE; "skip": dropped (a BARN_BAD_LINES warning per part; count with countBadLines). */
+  readonly onBadLines?: "error" | "skip" | undefined;
+  /** Only these columns (in this order). */
+  readonly columns?: readonly string[] | undefined;
+  /** Bytes of the first file sampled to infer types (default 1 MiB). */
+  readonly sampleBytes?: number | undefined;
+}
+
+/** Options of readJson (JSON lines). */
+export interface ReadJsonOptions {
+  /** Target bytes per partition (default 64 MiB). */
+  readonly blocksize?: number | undefined;
+  /** Types that override inference, by column name. */
+  readonly schema?: JsonOptions["schema"];
+  /** "error" (default): a bad line fails with BARN_JSON_PARSE; "skip": dropped (a BARN_BAD_LINES warning per part; count with countBadLines). */
+  readonly onBadLines?: "error" | "skip" | undefined;
+  /** Only these columns (in this order). */
+  readonly columns?: readonly string[] | undefined;
+  /** Bytes of the first file sampled to infer the columns and types (default 1 MiB). */
+  readonly sampleBytes?: number | undefined;
+}
+
+function checkOptions(fn: string, options: unknown): void {
+  if (options === null || typeof options !== "object") {
+    throw new OptionError(
+      `${fn}(paths, options): options must be an object, got ${String(options)}; pass { ... } or leave it out`,
+    );
+  }
+}
+
+function checkBadLines(fn: string, v: unknown): void {
+  if (v !== undefined && v !== "error" && v !== "skip") {
+    throw new OptionError(
+      `${fn}: onBadLines must be "error" (fail on a malformed row) or "skip" (drop and count it), got ${JSON.stringify(v)}`,
+    );
+  }
+}
+
+/**
+ * A frame over Parquet files (a path, a directory, a glob, or an array of them): one partition
+ * per row group (or per `rowGroupsPerPartition` of them). Footers are read now; row groups are
+ * read by tasks, which skip those whose statistics rule out a pushed-down filter.
+ */
+export function readParquet(
+  paths: string | readonly string[],
+  options: ReadParquetOptions = {},
+): DataFrame {
+  checkOptions("readParquet", options);
+  const plan = planParquetSync(paths, { rowGroupsPerPartition: options.rowGroupsPerPartition });
+  const schema = projectSchema(plan.schema, options.columns);
+  const rows = plan.parts.reduce((n, p) => n + (p.rowEnd - p.rowStart), 0);
+  const frame = sourceFrame({ reader: "parquet", parts: plan.parts, schema: plan.schema, rows });
+  return options.columns === undefined ? frame : frame.select(...schema.map((f) => f.name));
+}
+
+/**
+ * A frame over CSV files: the schema is inferred from a sample of the first file (override
+ * with `schema`), and each file is split into byte ranges of about `blocksize` at line
+ * boundaries (gzip files are one partition each).
+ */
+export function readCsv(
+  paths: string | readonly string[],
+  options: ReadCsvOptions = {},
+): DataFrame {
+  checkOptions("readCsv", options);
+  checkBadLines("readCsv", options.onBadLines);
+  const plan = planCsvSync(paths, { ...options, columns: undefined });
+  const schema = projectSchema(plan.schema, options.columns);
+  const read = {
+    delimiter: options.delimiter,
+    nullValues: options.nullValues,
+    onBadLines: options.onBadLines,
+  };
+  const parts: CsvSourcePart[] = plan.parts.map((part) => ({
+    part,
+    schema: plan.schema,
+    options: read,
+  }));
+  const frame = sourceFrame({ reader: "csv", parts, schema: plan.schema });
+  return options.columns === undefined ? frame : frame.select(...schema.map((f) => f.name));
+}
+
+/**
+ * A frame over JSON lines files (one object per line): columns are the keys seen in a sample
+ * of the first file, types inferred (override with `schema`); files are split into byte ranges
+ * at line boundaries.
+ */
+export function readJson(
+  paths: string | readonly string[],
+  options: ReadJsonOptions = {},
+): DataFrame {
+  checkOptions("readJson", options);
+  checkBadLines("readJson", options.onBadLines);
+  const plan = planJsonSync(paths, { ...options, columns: undefined });
+  const schema = projectSchema(plan.schema, options.columns);
+  const parts: JsonSourcePart[] = plan.parts.map((part) => ({
+    part,
+    schema: plan.schema,
+    options: { onBadLines: options.onBadLines },
+  }));
+  const frame = sourceFrame({ reader: "json", parts, schema: plan.schema });
+  return options.columns === undefined ? frame : frame.select(...schema.map((f) => f.name));
+}

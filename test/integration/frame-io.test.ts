@@ -1,0 +1,331 @@
+/**
+ * barn/frame over files, end to end: random tables are written by DuckDB to Parquet (several
+ * row groups) and CSV (several files), queried through readParquet / readCsv (filter + groupby,
+ * join, select) on the sync scheduler and on a local cluster of worker threads, and compared
+ * with DuckDB's answers on the same files. Also: pushdown reaches the readers (explain, and the
+ * Parquet reader skips row groups by statistics), round trips through toParquet / toCsv /
+ * toJson, and malformed CSV (BARN_CSV_PARSE naming file, line and column; "skip" warns).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import fc from "fast-check";
+import { readerOps } from "../../src/collections/frame/readers.js";
+import * as bf from "../../src/frame.js";
+import { Client } from "../../src/index.js";
+import { planParquetSync } from "../../src/io/parquet.js";
+import { assertSameRows, duck, load, query } from "../unit/frame/helpers.js";
+
+interface Fact extends Record<string, unknown> {
+  id: number;
+  k: string | null;
+  cat: string;
+  x: number;
+  y: number | null;
+  ts: Date;
+}
+
+const factArb = (id: number): fc.Arbitrary<Fact> =>
+  fc.record({
+    id: fc.constant(id),
+    k: fc.option(fc.constantFrom("a", "a", "a", "b", "c", "dd", "é", "k,1", 'q"t'), { freq: 8 }),
+    cat: fc.constantFrom("x", "y", "z"),
+    x: fc.integer({ min: 0, max: 100 }).map((v) => v / 100),
+    y: fc.option(
+      fc.integer({ min: -1000, max: 1000 }).map((v) => v / 8),
+      { freq: 6 },
+    ),
+    ts: fc.integer({ min: 0, max: 10_000 }).map((s) => new Date(Date.UTC(2024, 0, 1) + s * 1000)),
+  });
+
+/** A seeded random table of `n` rows (ids 0..n-1 in order). */
+function facts(n: number, seed: number): Fact[] {
+  return fc.sample(fc.tuple(...Array.from({ length: n }, (_, i) => factArb(i))), {
+    seed,
+    numRuns: 1,
+  })[0]!;
+}
+
+const COLUMNS = ["id INTEGER", "k VARCHAR", "cat VARCHAR", "x DOUBLE", "y DOUBLE", "ts TIMESTAMP"];
+const DIM = ["a", "b", "c", "dd", "é", "k,1", "zz"].map((k, i) => ({ k, region: `r${i % 3}` }));
+
+interface Files {
+  readonly parquet: string[];
+  readonly csv: string[];
+  readonly dimParquet: string;
+  readonly dimCsv: string;
+}
+
+/** Writes the table with DuckDB as three Parquet files and three CSV files (by id range). */
+async function writeWithDuck(c: DuckDBConnection, dir: string, rows: Fact[]): Promise<Files> {
+  await load(c, "t", COLUMNS, rows);
+  await load(c, "dim", ["k VARCHAR", "region VARCHAR"], DIM);
+  const parquet: string[] = [];
+  const csv: string[] = [];
+  const third = Math.ceil(rows.length / 3);
+  for (let i = 0; i < 3; i++) {
+    const part = `SELECT * FROM t WHERE id >= ${i * third} AND id < ${(i + 1) * third} ORDER BY id`;
+    csv.push(join(dir, `t-${i}.csv`));
+    parquet.push(join(dir, `t-${i}.parquet`));
+    await c.run(`COPY (${part}) TO '${csv[i]}' (HEADER, DELIMITER ',')`);
+    await c.run(`COPY (${part}) TO '${parquet[i]}' (FORMAT parquet)`);
+  }
+  const dimParquet = join(dir, "dim.parquet");
+  const dimCsv = join(dir, "dim.csv");
+  await c.run(`COPY dim TO '${dimParquet}' (FORMAT parquet)`);
+  await c.run(`COPY dim TO '${dimCsv}' (HEADER)`);
+  return { parquet, csv, dimParquet, dimCsv };
+}
+
+const list = (ps: readonly string[]) => `[${ps.map((p) => `'${p}'`).join(", ")}]`;
+
+/** The three queries, in barn/frame and in SQL over the same files. */
+function cases(f: Files, format: "csv" | "parquet") {
+  const facts =
+    format === "csv" ? bf.readCsv(f.csv, { blocksize: 2048 }) : bf.readParquet(f.parquet);
+  const dim = format === "csv" ? bf.readCsv(f.dimCsv) : bf.readParquet(f.dimParquet);
+  const src = format === "csv" ? `read_csv(${list(f.csv)})` : `read_parquet(${list(f.parquet)})`;
+  const dsrc = format === "csv" ? `read_csv('${f.dimCsv}')` : `read_parquet('${f.dimParquet}')`;
+  return [
+    {
+      name: "filter + groupby-agg",
+      frame: facts
+        .filter(bf.col("x").gt(0.3).and(bf.col("cat").ne("z")))
+        .groupby("k")
+        .agg({ x: "mean", y: ["sum", "count"], n: ["id", "size"] }),
+      sql: `SELECT k, avg(x) AS x, sum(y) AS y_sum, count(y) AS y_count, count(*) AS n FROM ${src} WHERE x > 0.3 AND cat <> 'z' GROUP BY k`,
+    },
+    {
+      name: "join then groupby",
+      frame: facts.merge(dim, { on: "k" }).groupby("region").agg({ y: "sum", x: "max" }),
+      sql: `SELECT d.region AS region, sum(f.y) AS y, max(f.x) AS x FROM ${src} f JOIN ${dsrc} d ON f.k = d.k GROUP BY d.region`,
+    },
+    {
+      name: "select with a filter",
+      frame: facts.filter(bf.col("id").ge(137)).select("id", "k", "ts"),
+      sql: `SELECT id, k, ts FROM ${src} WHERE id >= 137`,
+    },
+  ];
+}
+
+describe("barn/frame readers against DuckDB on the same files", { timeout: 120_000 }, () => {
+  let c: DuckDBConnection;
+  let dir: string;
+  let files: Files;
+  let rows: Fact[];
+  before(async () => {
+    c = await duck();
+    await c.run("SET TimeZone = 'UTC'");
+    dir = mkdtempSync(join(tmpdir(), "barn-frame-io-"));
+    rows = facts(400, 7);
+    files = await writeWithDuck(c, dir, rows);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const scheduler of ["sync", "cluster"] as const) {
+    test(`filter + groupby, join, select over Parquet and CSV (${scheduler})`, async () => {
+      const client =
+        scheduler === "sync"
+          ? await Client.connect({ scheduler: "sync", setAsDefault: false })
+          : await Client.connect({ scheduler: "threads", workers: 2, setAsDefault: false });
+      try {
+        for (const format of ["parquet", "csv"] as const) {
+          for (const q of cases(files, format)) {
+            const got = await q.frame.toRecords({ client });
+            const want = await query(c, q.sql);
+            assertSameRows(got, want, `${format} ${q.name} (${scheduler})`);
+          }
+        }
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  test("projection and predicate pushdown reach the readers (explain, row groups skipped)", async () => {
+    const path = join(dir, "barn-written");
+    await bf.fromRecords(rows).toParquet(path, { rowGroupSize: 50, scheduler: "sync" });
+    const df = bf.readParquet(path);
+    assert.equal(df.npartitions, 8, "one partition per row group of 50");
+    const q = df.filter(bf.col("id").ge(380)).select("id", "x");
+    const plan = q.explain();
+    assert.match(
+      plan,
+      /source parquet {2}partitions=8 {2}columns=\[id, x\] {2}filters=\[id >= 380\]/,
+    );
+    const csvPlan = bf.readCsv(files.csv).filter(bf.col("x").lt(0.5)).select("k").explain();
+    assert.match(csvPlan, /source csv {2}partitions=3 {2}columns=\[k, x\]/);
+    // The reader task skips the row groups whose statistics rule the filter out.
+    const parts = planParquetSync(path).parts;
+    const read = await Promise.all(
+      parts.map((p) =>
+        readerOps.readParquetSource(p, ["id"], [{ column: "id", op: "ge", value: 380 }]),
+      ),
+    );
+    assert.deepEqual(
+      read.map((b) => b.length),
+      [0, 0, 0, 0, 0, 0, 0, 50],
+    );
+    const out = await q.toRecords({ scheduler: "sync" });
+    assert.deepEqual(
+      out.map((r) => r.id),
+      rows.filter((r) => r.id >= 380).map((r) => r.id),
+    );
+  });
+
+  test("columns option and unknown columns fail when the query is built", () => {
+    assert.deepEqual(bf.readParquet(files.parquet, { columns: ["x", "id"] }).columns, ["x", "id"]);
+    assert.deepEqual(bf.readCsv(files.csv, { columns: ["cat"] }).columns, ["cat"]);
+    assert.throws(
+      () => bf.readParquet(files.parquet, { columns: ["nope"] }),
+      (e: Error & { code?: string }) => e.code === "BARN_UNKNOWN_COLUMN" && /nope/.test(e.message),
+    );
+    assert.throws(
+      () => bf.readCsv(files.csv).select("nope"),
+      (e: Error & { code?: string }) => e.code === "BARN_FRAME_UNKNOWN_COLUMN",
+    );
+    assert.throws(
+      () => bf.readParquet(join(dir, "missing-*.parquet")),
+      (e: Error & { code?: string }) =>
+        e.code === "BARN_IO_NOT_FOUND" && /missing-/.test(e.message),
+    );
+    assert.throws(
+      () => bf.readCsv(files.csv, { onBadLines: "warn" as "skip" }),
+      (e: Error & { code?: string }) =>
+        e.code === "BARN_INVALID_OPTION" && /onBadLines/.test(e.message),
+    );
+  });
+});
+
+describe("writers: round trips through toParquet, toCsv, toJson", { timeout: 60_000 }, () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "barn-frame-write-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const readBack = {
+    parquet: (d: string) => bf.readParquet(d),
+    csv: (d: string) => bf.readCsv(d, { schema: { k: "utf8" } }),
+    json: (d: string) => bf.readJson(d, { schema: { k: "utf8" } }),
+  };
+
+  for (const format of ["parquet", "csv", "json"] as const) {
+    test(`${format}: one file per partition, read back equal`, async () => {
+      const rows = facts(120, 11).map((r) => ({ ...r, k: r.k === "" ? null : r.k }));
+      const df = bf.fromRecords(rows, { npartitions: 3 });
+      const out = join(dir, format);
+      const write =
+        format === "parquet"
+          ? df.toParquet(out, { scheduler: "sync" })
+          : format === "csv"
+            ? df.toCsv(out, { scheduler: "sync" })
+            : df.toJson(out, { scheduler: "sync" });
+      const result = await write;
+      assert.equal(result.rows, 120);
+      assert.deepEqual(
+        result.files.map((f) => f.slice(out.length + 1)),
+        [0, 1, 2].map((i) => `part-0000${i}.${format === "json" ? "jsonl" : format}`),
+      );
+      const back = await readBack[format](out).toRecords({ scheduler: "sync" });
+      assertSameRows(back, rows, `${format} round trip`);
+    });
+  }
+
+  test("written by tasks on a local cluster, from a filtered frame", async () => {
+    const rows = facts(90, 3);
+    const client = await Client.connect({ scheduler: "threads", workers: 2, setAsDefault: false });
+    try {
+      const out = join(dir, "cluster");
+      const df = bf.fromRecords(rows, { npartitions: 4 }).filter(bf.col("x").gt(0.5));
+      const { files } = await df.toParquet(out, { client });
+      assert.equal(files.length, 4);
+      const back = await bf.readParquet(out).toRecords({ client });
+      assertSameRows(
+        back,
+        rows.filter((r) => r.x > 0.5),
+      );
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("malformed CSV", { timeout: 60_000 }, () => {
+  let dir: string;
+  const file = (name: string) => join(dir, name);
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "barn-frame-badcsv-"));
+    const lines = ["id,name,v"];
+    for (let i = 0; i < 40; i++) lines.push(`${i},n${i},${i / 2}`);
+    const value = [...lines];
+    value[23] = "22,n22,oops"; // line 24 of the file: v is not a number
+    const short = [...lines];
+    short[31] = "30,n30"; // line 32: a field short
+    writeFileSync(file("a-value.csv"), `${value.join("\n")}\n`);
+    writeFileSync(file("b-short.csv"), `${short.join("\n")}\n`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("error mode names the file, line and column", async () => {
+    const isParse =
+      (path: string, line: number, column: string) => (e: Error & { code?: string }) =>
+        e.code === "BARN_CSV_PARSE" &&
+        e.message.includes(`${path}:${line}:`) &&
+        e.message.includes(`column "${column}"`);
+    await assert.rejects(
+      bf.readCsv(file("a-value.csv"), { sampleBytes: 64 }).toRecords({ scheduler: "sync" }),
+      isParse(file("a-value.csv"), 24, "v"),
+    );
+    await assert.rejects(
+      bf.readCsv(file("b-short.csv"), { sampleBytes: 64 }).toRecords({ scheduler: "sync" }),
+      isParse(file("b-short.csv"), 32, "v"),
+    );
+  });
+
+  test('"skip" drops the bad rows and reports how many in BARN_BAD_LINES warnings', async () => {
+    const warnings: (Error & { code?: string; detail?: string })[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const out = await bf
+        .readCsv(dir, { sampleBytes: 64, onBadLines: "skip" })
+        .toRecords({ scheduler: "sync" });
+      assert.equal(out.length, 78);
+      assert.equal(out.filter((r) => r.id === 22 || r.id === 30).length, 2);
+      await new Promise((r) => setImmediate(r));
+      const mine = warnings
+        .filter((w) => w.code === "BARN_BAD_LINES")
+        .map((w) => JSON.parse(w.detail!) as { path: string })
+        .sort((a, b) => a.path.localeCompare(b.path));
+      assert.deepEqual(mine, [
+        { path: file("a-value.csv"), badLines: 1 },
+        { path: file("b-short.csv"), badLines: 1 },
+      ]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  test("countBadLines gives the figure per file, on the sync scheduler and on a cluster", async () => {
+    const df = bf
+      .readCsv(dir, { sampleBytes: 64, onBadLines: "skip", blocksize: 128 })
+      .filter(bf.col("v").gt(3));
+    assert.ok(df.npartitions > 2, "files split into several parts");
+    const want = { total: 2, byFile: { [file("a-value.csv")]: 1, [file("b-short.csv")]: 1 } };
+    assert.deepEqual(await bf.countBadLines(df, { scheduler: "sync" }), want);
+    const client = await Client.connect({ scheduler: "threads", workers: 2, setAsDefault: false });
+    try {
+      assert.deepEqual(await bf.countBadLines(df, { client }), want);
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(await bf.countBadLines(bf.fromRecords([{ a: 1 }]), { scheduler: "sync" }), {
+      total: 0,
+      byFile: {},
+    });
+  });
+});
