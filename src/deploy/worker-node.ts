@@ -104,7 +104,10 @@ export class WorkerNode {
         }
         // Say it once at info (a user waiting for a worker wants to know why), then quietly.
         const level = delay === 100 ? "info" : "debug";
-        this.#log[level]("scheduler not reachable; retrying", { reason: e.message, delayMs: delay });
+        this.#log[level]("scheduler not reachable; retrying", {
+          reason: e.message,
+          delayMs: delay,
+        });
         await sleep(delay);
         delay = Math.min(delay * 2, 2_000);
       }

@@ -1,19 +1,18 @@
 /**
- * Batches to and from `apache-arrow` (re-exported from barn/frame's one implementation), and
+ * Batches to and from `apache-arrow` (the one implementation is arrow-batch.ts), and
  * `batchFromRecords` for plain JS objects.
  */
 
 import { type RecordBatch, Table } from "apache-arrow";
-import { batchesToTable, tableToBatch } from "../collections/frame/arrow.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, DType, Schema } from "../kernels/batch.js";
+import { batchesToTable, tableToBatch } from "./arrow-batch.js";
 import { type Cell, columnFromCells } from "./columns.js";
 import { schemaOf } from "./schema.js";
 
 /**
- * An Arrow Table or RecordBatch as a Batch. The one conversion lives in barn/frame
- * (collections/frame/arrow.ts: buffers wrapped where layouts agree, bitmaps copied bitwise);
- * this is the IO layer's name for it.
+ * An Arrow Table or RecordBatch as a Batch (arrow-batch.ts: buffers wrapped where layouts
+ * agree, bitmaps copied bitwise).
  */
 export function batchFromArrow(input: Table | RecordBatch): Batch {
   return tableToBatch(input instanceof Table ? input : new Table(input));

@@ -185,7 +185,7 @@ describe("barn/frame readers against DuckDB on the same files", { timeout: 120_0
     );
     assert.throws(
       () => bf.readCsv(files.csv).select("nope"),
-      (e: Error & { code?: string }) => e.code === "BARN_FRAME_UNKNOWN_COLUMN",
+      (e: Error & { code?: string }) => e.code === "BARN_UNKNOWN_COLUMN",
     );
     assert.throws(
       () => bf.readParquet(join(dir, "missing-*.parquet")),
