@@ -1,8 +1,9 @@
 /**
  * The DataFrame benchmark: three queries over the seeded dataset (bench/frame-data.ts), read
  * from CSV and from Parquet, by Barn (barn/frame on the default local cluster) and by DuckDB
- * (the peer, same SQL on the same files) in the same run. Barn's answer is checked against
- * DuckDB's: a wrong answer fails the case.
+ * (the peer, same SQL on the same files) in the same run, and nodejs-polars (a second peer,
+ * `polars_s` and `ratio_polars`, where it loads). Barn's answer is checked against DuckDB's: a
+ * wrong answer fails the case. The extra figures are from the first repeat, the others medians.
  *
  * Data: `BARN_BENCH_DIR` (default `os.tmpdir()/barn-frame-bench`)/<rows>, generated once and
  * reused. Rows: `BARN_FRAME_ROWS` (default 10,000,000). `n` is rows, so the harness's
@@ -29,11 +30,18 @@ function dataset(): Promise<FrameData> {
   return data;
 }
 
-/** One query: Barn's frame and DuckDB's SQL, and the output's key column. */
+/** nodejs-polars' lazy API, as much of it as the queries use (a dev dependency; optional). */
+// biome-ignore lint/suspicious/noExplicitAny: polars' own types are not needed for three queries
+type Polars = any;
+// biome-ignore lint/suspicious/noExplicitAny: a polars LazyFrame
+type LazyFrame = any;
+
+/** One query: Barn's frame, DuckDB's SQL, polars' lazy frame, and the output's key column. */
 interface Query {
   readonly key: string;
   barn(read: (which: "facts" | "dim") => bf.DataFrame): bf.DataFrame;
   sql(facts: string, dim: string): string;
+  polars(pl: Polars, facts: LazyFrame, dim: LazyFrame): LazyFrame;
 }
 
 const queries: Record<string, Query> = {
@@ -41,6 +49,7 @@ const queries: Record<string, Query> = {
     key: "key",
     barn: (read) => read("facts").groupby("key").agg({ x: "mean", y: "sum" }).untyped(),
     sql: (f) => `SELECT key, avg(x) AS x, sum(y) AS y FROM ${f} GROUP BY key`,
+    polars: (pl, f) => f.groupBy("key").agg(pl.col("x").mean(), pl.col("y").sum()),
   },
   "filter-count": {
     key: "cat",
@@ -51,6 +60,8 @@ const queries: Record<string, Query> = {
         .agg({ n: ["x", "size"] })
         .untyped(),
     sql: (f) => `SELECT cat, count(*) AS n FROM ${f} WHERE x > 0.5 GROUP BY cat`,
+    polars: (pl, f) =>
+      f.filter(pl.col("x").gt(0.5)).groupBy("cat").agg(pl.col("x").count().alias("n")),
   },
   join: {
     key: "region",
@@ -58,6 +69,7 @@ const queries: Record<string, Query> = {
       read("facts").merge(read("dim"), { on: "key" }).groupby("region").agg({ y: "sum" }).untyped(),
     sql: (f, d) =>
       `SELECT d.region AS region, sum(f.y) AS y FROM ${f} f JOIN ${d} d ON f.key = d.key GROUP BY d.region`,
+    polars: (pl, f, d) => f.join(d, { on: "key" }).groupBy("region").agg(pl.col("y").sum()),
   },
 };
 
@@ -95,6 +107,32 @@ function check(name: string, key: string, barn: readonly Rec[], duck: readonly R
         fail(`group ${String(r[key])}: ${c} = ${a}, DuckDB ${b}`);
     }
   }
+}
+
+let polarsP: Promise<Polars | undefined> | undefined;
+/** nodejs-polars when it loads here (its native part is a separate package), else undefined. */
+function polars(): Promise<Polars | undefined> {
+  polarsP ??= import("nodejs-polars").then(
+    (m) => m.default ?? m,
+    () => undefined,
+  );
+  return polarsP;
+}
+
+/** Polars' time for the query on the same files, in seconds (its groups are counted too). */
+async function polarsTime(q: Query, d: FrameData, format: Format): Promise<number | undefined> {
+  const pl = await polars();
+  if (pl === undefined) return undefined;
+  const scan = (paths: readonly string[]) =>
+    pl.concat(paths.map((p) => (format === "csv" ? pl.scanCSV(p) : pl.scanParquet(p))));
+  const facts = scan(format === "csv" ? d.csv : d.parquet);
+  const dim = scan([format === "csv" ? d.dimCsv : d.dimParquet]);
+  await dim.collect(); // warm-up, as for Barn and DuckDB: the native module and the reader
+  const t0 = performance.now();
+  const out = await q.polars(pl, facts, dim).collect();
+  const s = seconds(t0);
+  if (out.height === 0) throw new Error("polars returned no groups");
+  return s;
 }
 
 let duckConn: Promise<DuckDBConnection> | undefined;
@@ -144,13 +182,13 @@ function frameCase(query: string, format: Format): BenchCase {
       const want = (await conn.runAndReadAll(q.sql(facts, dim))).getRowObjectsJS() as Rec[];
       const peer_s = seconds(t1);
       check(`${query}-${format}`, q.key, got, want);
-      return {
-        n: d.rows,
-        barn_s,
-        peer: "duckdb",
-        peer_s,
-        extra: { groups: got.length },
-      };
+      const polars_s = await polarsTime(q, d, format);
+      const extra: Record<string, number | string> = { groups: got.length };
+      if (polars_s !== undefined) {
+        extra.polars_s = Number(polars_s.toPrecision(4));
+        extra.ratio_polars = Number((barn_s / polars_s).toPrecision(4));
+      }
+      return { n: d.rows, barn_s, peer: "duckdb", peer_s, extra };
     },
   };
 }
