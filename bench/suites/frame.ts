@@ -30,7 +30,7 @@ function dataset(): Promise<FrameData> {
   return data;
 }
 
-/** nodejs-polars' lazy API, as much of it as the queries use (a dev dependency; optional). */
+/** nodejs-polars' lazy API, as much of it as the queries use (optional; see polars()). */
 // biome-ignore lint/suspicious/noExplicitAny: polars' own types are not needed for three queries
 type Polars = any;
 // biome-ignore lint/suspicious/noExplicitAny: a polars LazyFrame
@@ -112,7 +112,10 @@ function check(name: string, key: string, barn: readonly Rec[], duck: readonly R
 let polarsP: Promise<Polars | undefined> | undefined;
 /** nodejs-polars when it loads here (its native part is a separate package), else undefined. */
 function polars(): Promise<Polars | undefined> {
-  polarsP ??= import("nodejs-polars").then(
+  // Not a dependency (its optional native packages break `npm ci`): install it by hand with
+  // `npm i --no-save nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1` to compare.
+  const name: string = "nodejs-polars";
+  polarsP ??= import(name).then(
     (m) => m.default ?? m,
     () => undefined,
   );
