@@ -6,7 +6,7 @@
  */
 import { isIP } from "node:net";
 import { createServer, type TLSSocket, connect as tlsConnect } from "node:tls";
-import { OptionError } from "../errors.js";
+import { BarnError, ErrorCodes, OptionError } from "../errors.js";
 import { formatAddress, hostOf, portOf } from "./address.js";
 import { checkBind } from "./bind-policy.js";
 import { acceptStream, connectStream, listenerOf } from "./stream-transport.js";
@@ -37,7 +37,8 @@ export const tlsTransport: Transport = {
     });
     // Handshake failures (bad client certificate) never reach the connection listener.
     server.on("tlsClientError", (err, socket) => {
-      options.onRefused?.(socketAddress("tls", socket as TLSSocket, "remote"), err);
+      const remote = socketAddress("tls", socket as TLSSocket, "remote");
+      options.onRefused?.(remote, tlsRefusal(remote, err));
     });
     return listenerOf(server, "tls", host, portOf(url));
   },
@@ -63,6 +64,15 @@ export const tlsTransport: Transport = {
     });
   },
 };
+
+/** A failed TLS handshake on the server, as the BarnError `onRefused` receives. */
+export function tlsRefusal(remote: string, err: Error): BarnError {
+  return new BarnError(
+    ErrorCodes.AUTH_FAILED,
+    `TLS handshake with ${remote} failed (${err.message.trim()}): the client needs tls.ca to trust this server and, when this server requires one, a certificate signed by its tls.ca`,
+    { cause: err },
+  );
+}
 
 /** node:tls server options from Barn's; throws INVALID_OPTION without cert and key. */
 export function serverTlsOptions(options: SecurityOptions, scheme: string) {

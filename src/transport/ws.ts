@@ -6,12 +6,12 @@
  */
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { Server } from "node:net";
+import type { Server, Socket } from "node:net";
 import { createWebSocketStream, WebSocket, WebSocketServer } from "ws";
 import { formatAddress, hostOf, portOf } from "./address.js";
 import { checkBind } from "./bind-policy.js";
 import { acceptStream, connectStream, listenerOf } from "./stream-transport.js";
-import { clientTlsOptions, serverTlsOptions } from "./tls.js";
+import { clientTlsOptions, serverTlsOptions, tlsRefusal } from "./tls.js";
 import type { Connection, ConnectOptions, Listener, ListenOptions, Transport } from "./types.js";
 
 /** Largest WebSocket message either end sends or accepts. */
@@ -36,6 +36,10 @@ export const wsTransport: Transport = {
       perMessageDeflate: false,
     });
     wss.on("error", () => {}); // listen errors are reported by listenerOf
+    server.on("tlsClientError", (err: Error, socket: Socket) => {
+      const remote = `wss://${(socket.remoteAddress ?? "?").replace(/^::ffff:/, "")}:${socket.remotePort ?? 0}`;
+      options.onRefused?.(remote, tlsRefusal(remote, err));
+    });
     wss.on("connection", (ws: WebSocket, req: IncomingMessage) => {
       const stream = createWebSocketStream(ws);
       const s = req.socket;
