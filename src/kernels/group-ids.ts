@@ -72,7 +72,7 @@ function groupUtf8(col: Column, n: number): Groups {
         slots[s] = count;
         ids[i] = count++;
         if (count * 2 > slots.length) {
-          slots = rehashSkipping(slots, firstRow, hashes, count, nullGroup);
+          slots = rehash(slots, count, nullGroup, (g) => hashes[firstRow[g]!]!);
           mask = slots.length - 1;
         }
         break;
@@ -98,18 +98,21 @@ function groupUtf8(col: Column, n: number): Groups {
   return { ids, count, firstRow: firstRow.slice(0, count) };
 }
 
-function rehashSkipping(
+/**
+ * The slot table doubled, holding every group but `skip` (the null group) again. Rare (the
+ * table doubles), so the group's hash comes through a callback without costing the hot loop.
+ */
+function rehash(
   old: Int32Array,
-  firstRow: Int32Array,
-  hashes: Int32Array,
   count: number,
   skip: number,
+  hashOf: (group: number) => number,
 ): Int32Array {
   const slots = new Int32Array(old.length * 2).fill(-1);
   const mask = slots.length - 1;
   for (let g = 0; g < count; g++) {
     if (g === skip) continue;
-    let s = hashes[firstRow[g]!]! & mask;
+    let s = hashOf(g) & mask;
     while (slots[s]! >= 0) s = (s + 1) & mask;
     slots[s] = g;
   }
@@ -146,7 +149,7 @@ function groupInt32(col: Column, n: number): Groups {
         slots[s] = count;
         ids[i] = count++;
         if (count * 2 > slots.length) {
-          slots = rehashInt32(slots, firstRow, values, count, nullGroup);
+          slots = rehash(slots, count, nullGroup, (g) => finalizeHash(values[firstRow[g]!]!));
           mask = slots.length - 1;
         }
         break;
@@ -159,24 +162,6 @@ function groupInt32(col: Column, n: number): Groups {
     }
   }
   return { ids, count, firstRow: firstRow.slice(0, count) };
-}
-
-function rehashInt32(
-  old: Int32Array,
-  firstRow: Int32Array,
-  values: Int32Array,
-  count: number,
-  nullGroup: number,
-): Int32Array {
-  const slots = new Int32Array(old.length * 2).fill(-1);
-  const mask = slots.length - 1;
-  for (let g = 0; g < count; g++) {
-    if (g === nullGroup) continue;
-    let s = finalizeHash(values[firstRow[g]!]!) & mask;
-    while (slots[s]! >= 0) s = (s + 1) & mask;
-    slots[s] = g;
-  }
-  return slots;
 }
 
 function grow(a: Int32Array): Int32Array {
@@ -203,7 +188,7 @@ function groupGeneric(keys: readonly Column[], n: number): Groups {
         slots[s] = count;
         ids[i] = count++;
         if (count * 2 > slots.length) {
-          slots = rehash(slots, firstRow, hashes, count);
+          slots = rehash(slots, count, -1, (g) => hashes[firstRow[g]!]!);
           mask = slots.length - 1;
         }
         break;
@@ -217,15 +202,4 @@ function groupGeneric(keys: readonly Column[], n: number): Groups {
     }
   }
   return { ids, count, firstRow: firstRow.slice(0, count) };
-}
-
-function rehash(old: Int32Array, firstRow: Int32Array, hashes: Int32Array, count: number) {
-  const slots = new Int32Array(old.length * 2).fill(-1);
-  const mask = slots.length - 1;
-  for (let g = 0; g < count; g++) {
-    let s = hashes[firstRow[g]!]! & mask;
-    while (slots[s]! >= 0) s = (s + 1) & mask;
-    slots[s] = g;
-  }
-  return slots;
 }

@@ -8,7 +8,7 @@
  */
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
-import { bytesEqual, hashBytes } from "./strings.js";
+import { bytesEqual, hashBytes, stringRange } from "./strings.js";
 
 const NULL_HASH = 0x5bd1e995;
 const f64 = new Float64Array(1);
@@ -95,19 +95,6 @@ export function hashRows(cols: readonly Column[], n: number): Int32Array {
   for (const c of cols) hashColumnInto(c, h);
   for (let i = 0; i < n; i++) h[i] = finalizeHash(h[i]!);
   return h;
-}
-
-function stringRange(col: Column, i: number, out: Int32Array): Uint8Array {
-  if (col.type === "dict") {
-    const d = col.dictionary!;
-    const c = (col.data as Int32Array)[i]!;
-    out[0] = d.offsets![c]!;
-    out[1] = d.offsets![c + 1]!;
-    return d.data as Uint8Array;
-  }
-  out[0] = col.offsets![i]!;
-  out[1] = col.offsets![i + 1]!;
-  return col.data as Uint8Array;
 }
 
 const ra = new Int32Array(2);

@@ -7,7 +7,7 @@
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
 import { radixArgsort } from "./radix.js";
-import { bytesCompare } from "./strings.js";
+import { bytesCompare, stringRange } from "./strings.js";
 
 /** One sort key: a column and its direction. */
 export interface SortKey {
@@ -15,18 +15,6 @@ export interface SortKey {
   readonly ascending: boolean;
 }
 
-function strRange(col: Column, i: number, out: Int32Array): Uint8Array {
-  if (col.type === "dict") {
-    const d = col.dictionary!;
-    const c = (col.data as Int32Array)[i]!;
-    out[0] = d.offsets![c]!;
-    out[1] = d.offsets![c + 1]!;
-    return d.data as Uint8Array;
-  }
-  out[0] = col.offsets![i]!;
-  out[1] = col.offsets![i + 1]!;
-  return col.data as Uint8Array;
-}
 const ra = new Int32Array(2);
 const rb = new Int32Array(2);
 
@@ -36,8 +24,8 @@ export function compareValues(a: Column, i: number, b: Column, j: number): numbe
   const vb = isValid(b.valid, j);
   if (!va || !vb) return va === vb ? 0 : va ? -1 : 1;
   if (a.type === "utf8" || a.type === "dict") {
-    const x = strRange(a, i, ra);
-    const y = strRange(b, j, rb);
+    const x = stringRange(a, i, ra);
+    const y = stringRange(b, j, rb);
     return bytesCompare(x, ra[0]!, ra[1]!, y, rb[0]!, rb[1]!);
   }
   const x = a.data[i]!;

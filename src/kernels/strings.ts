@@ -125,3 +125,20 @@ export function dictToUtf8(col: Column): Column {
   }
   return { type: "utf8", length: n, data, offsets, valid: col.valid };
 }
+
+/**
+ * The UTF-8 bytes of row i of a utf8 or dict column: returns the byte array and writes the
+ * [start, end) range into `out`, so comparisons and hashes allocate nothing.
+ */
+export function stringRange(col: Column, i: number, out: Int32Array): Uint8Array {
+  if (col.type === "dict") {
+    const d = col.dictionary!;
+    const c = (col.data as Int32Array)[i]!;
+    out[0] = d.offsets![c]!;
+    out[1] = d.offsets![c + 1]!;
+    return d.data as Uint8Array;
+  }
+  out[0] = col.offsets![i]!;
+  out[1] = col.offsets![i + 1]!;
+  return col.data as Uint8Array;
+}
