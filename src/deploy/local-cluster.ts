@@ -10,8 +10,8 @@ import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import type { SchedulerServer } from "../scheduler/server.js";
-import { joinKeys } from "../worker/ops-codec.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
+import { WorkerRequests } from "./worker-requests.js";
 
 export interface LocalClusterOptions {
   /** Worker threads. Default: one per core (os.availableParallelism()). */
@@ -28,7 +28,6 @@ interface Member {
   readonly id: WorkerId;
   readonly name: string;
   readonly thread: Worker;
-  readonly requests: Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>;
   alive: boolean;
 }
 
@@ -43,8 +42,12 @@ export class LocalCluster {
     readonly memoryLimit: number | undefined;
     readonly resources: Readonly<Record<string, number>>;
   };
+  readonly #requests = new WorkerRequests((id, msg) => {
+    const m = this.#members.get(id);
+    m?.thread.postMessage(msg);
+    return m !== undefined;
+  });
   #nextWorker = 0;
-  #nextRequest = 1;
   #closing = false;
   /** Called when a worker thread died unexpectedly (after the scheduler was told). */
   onWorkerDied: ((id: WorkerId, reason: string) => void) | undefined;
@@ -94,7 +97,7 @@ export class LocalCluster {
       workerData: init,
       ...(limit ? { resourceLimits: { maxOldGenerationSizeMb: Math.ceil(limit / 2 ** 20) } } : {}),
     });
-    const member: Member = { id, name: id, thread, requests: new Map(), alive: true };
+    const member: Member = { id, name: id, thread, alive: true };
     return new Promise((resolve, reject) => {
       let ready = false;
       thread.on("message", (msg: FromWorker) => {
@@ -109,7 +112,10 @@ export class LocalCluster {
         this.#lost(member, `worker thread error: ${err.message}`);
       });
       thread.on("exit", (code) => {
-        if (!ready) reject(new BarnError(ErrorCodes.INTERNAL, `worker ${id} exited at start`));
+        if (!ready) {
+          const msg = `worker thread ${id} exited with code ${code} while starting: check that memoryLimit leaves room for a thread (at least tens of MiB) and the process's stderr for the cause`;
+          reject(new BarnError(ErrorCodes.WORKER_LOST, msg));
+        }
         this.#lost(member, `worker thread exited with code ${code}`);
       });
     });
@@ -139,20 +145,15 @@ export class LocalCluster {
       this.#server.onWorkerReport(m.id, msg);
       return;
     }
-    if (msg.t === "data" || msg.t === "put-ok" || msg.t === "dump") {
-      const req = m.requests.get(msg.id);
-      m.requests.delete(msg.id);
-      req?.resolve(msg);
-    }
+    if (msg.t === "data" || msg.t === "put-ok" || msg.t === "dump")
+      this.#requests.answer(m.id, msg);
   }
 
   #lost(m: Member, reason: string): void {
     if (!m.alive) return;
     m.alive = false;
     this.#members.delete(m.id);
-    const err = new BarnError(ErrorCodes.INTERNAL, `worker ${m.id} is gone: ${reason}`);
-    for (const r of m.requests.values()) r.reject(err);
-    m.requests.clear();
+    this.#requests.workerGone(m.id, reason);
     if (this.#closing) return;
     for (const other of this.#members.values()) {
       other.thread.postMessage({ t: "peer-gone", peer: m.id } satisfies ToWorker);
@@ -166,36 +167,19 @@ export class LocalCluster {
     });
   }
 
-  #request(id: WorkerId, make: (rid: number) => ToWorker): Promise<FromWorker> {
-    const m = this.#members.get(id);
-    if (m === undefined) {
-      return Promise.reject(new BarnError(ErrorCodes.INTERNAL, `worker ${id} is gone`));
-    }
-    const rid = this.#nextRequest++;
-    return new Promise((resolve, reject) => {
-      m.requests.set(rid, { resolve, reject });
-      m.thread.postMessage(make(rid));
-    });
-  }
-
   /** Values of `keys` held by worker `id`, and the keys it did not have. */
-  async getData(id: WorkerId, keys: readonly Key[]) {
-    const r = await this.#request(id, (rid) => ({ t: "get-data", id: rid, keys: joinKeys(keys) }));
-    if (r.t !== "data") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
-    return r;
+  getData(id: WorkerId, keys: readonly Key[]) {
+    return this.#requests.getData(id, keys);
   }
 
   /** Place values on worker `id`; returns their sizes in bytes. */
-  async putData(id: WorkerId, keys: readonly Key[], values: readonly unknown[]) {
-    const r = await this.#request(id, (rid) => ({ t: "put-data", id: rid, keys, values }));
-    if (r.t !== "put-ok") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
-    return r.nbytes;
+  putData(id: WorkerId, keys: readonly Key[], values: readonly unknown[]) {
+    return this.#requests.putData(id, keys, values);
   }
 
   /** A worker's state machine dump (JSON), for debugging. */
-  async dumpWorker(id: WorkerId): Promise<unknown> {
-    const r = await this.#request(id, (rid) => ({ t: "dump", id: rid }));
-    return r.t === "dump" ? r.state : undefined;
+  dumpWorker(id: WorkerId): Promise<unknown> {
+    return this.#requests.dumpWorker(id);
   }
 
   async close(): Promise<void> {

@@ -13,10 +13,9 @@ import type { Key } from "../graph/spec.js";
 import type { Resources, WorkerId } from "../scheduler/protocol.js";
 import type { SchedulerServer } from "../scheduler/server.js";
 import type { Connection } from "../transport/types.js";
-import { joinKeys } from "../worker/ops-codec.js";
-import type { FromWorker } from "../worker/thread-messages.js";
 import type { PeerInfo, SchedulerToWorker, WorkerToScheduler } from "./wire.js";
 import type { WorkerPool } from "./worker-pool.js";
+import { WorkerRequests } from "./worker-requests.js";
 
 export interface RemoteWorkersOptions {
   /** A worker silent for this long is declared lost. Default 10 s. */
@@ -31,7 +30,6 @@ interface Member {
   readonly address: string;
   readonly nthreads: number;
   readonly resources: Resources;
-  readonly requests: Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>;
   lastSeen: number;
   alive: boolean;
 }
@@ -43,7 +41,11 @@ export class RemoteWorkers implements WorkerPool {
   readonly #timeoutMs: number;
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #joinWaiters: (() => void)[] = [];
-  #nextRequest = 1;
+  readonly #requests = new WorkerRequests((id, msg) => {
+    const m = this.#members.get(id);
+    m?.conn.send(msg);
+    return m !== undefined;
+  });
   #closing = false;
   /** Called when the set of workers changed (clients keep a list). */
   onChange: (() => void) | undefined;
@@ -136,7 +138,6 @@ export class RemoteWorkers implements WorkerPool {
       address: msg.address,
       nthreads: msg.nthreads,
       resources: msg.resources,
-      requests: new Map(),
       lastSeen: Date.now(),
       alive: true,
     };
@@ -173,12 +174,9 @@ export class RemoteWorkers implements WorkerPool {
         return;
       case "data":
       case "put-ok":
-      case "dump": {
-        const req = m.requests.get(msg.id);
-        m.requests.delete(msg.id);
-        req?.resolve(msg);
+      case "dump":
+        this.#requests.answer(m.id, msg);
         return;
-      }
       case "heartbeat":
         send(m.conn, { t: "heartbeat-ack" });
         return;
@@ -215,42 +213,23 @@ export class RemoteWorkers implements WorkerPool {
     if (!m.alive) return;
     m.alive = false;
     this.#members.delete(m.id);
-    const err = new BarnError(ErrorCodes.WORKER_LOST, `worker ${m.id} is gone: ${reason}`);
-    for (const r of m.requests.values()) r.reject(err);
-    m.requests.clear();
+    this.#requests.workerGone(m.id, reason);
     if (this.#closing) return;
     for (const other of this.#members.values()) send(other.conn, { t: "peer-gone", peer: m.id });
     this.#server.removeWorker(m.id, expected, reason);
     this.onChange?.();
   }
 
-  #request(id: WorkerId, make: (rid: number) => SchedulerToWorker): Promise<FromWorker> {
-    const m = this.#members.get(id);
-    if (m === undefined) {
-      return Promise.reject(new BarnError(ErrorCodes.WORKER_LOST, `worker ${id} is gone`));
-    }
-    const rid = this.#nextRequest++;
-    return new Promise((resolve, reject) => {
-      m.requests.set(rid, { resolve, reject });
-      send(m.conn, make(rid));
-    });
+  getData(id: WorkerId, keys: readonly Key[]) {
+    return this.#requests.getData(id, keys);
   }
 
-  async getData(id: WorkerId, keys: readonly Key[]) {
-    const r = await this.#request(id, (rid) => ({ t: "get-data", id: rid, keys: joinKeys(keys) }));
-    if (r.t !== "data") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
-    return r;
+  putData(id: WorkerId, keys: readonly Key[], values: readonly unknown[]) {
+    return this.#requests.putData(id, keys, values);
   }
 
-  async putData(id: WorkerId, keys: readonly Key[], values: readonly unknown[]) {
-    const r = await this.#request(id, (rid) => ({ t: "put-data", id: rid, keys, values }));
-    if (r.t !== "put-ok") throw new BarnError(ErrorCodes.INTERNAL, `unexpected reply ${r.t}`);
-    return r.nbytes;
-  }
-
-  async dumpWorker(id: WorkerId): Promise<unknown> {
-    const r = await this.#request(id, (rid) => ({ t: "dump", id: rid }));
-    return r.t === "dump" ? r.state : undefined;
+  dumpWorker(id: WorkerId): Promise<unknown> {
+    return this.#requests.dumpWorker(id);
   }
 
   /**
