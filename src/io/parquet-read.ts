@@ -4,31 +4,87 @@
  * into the typed array of the type the plan gave it, with one monomorphic loop per kind.
  */
 
-import type { FileMetaData, SchemaElement } from "hyparquet";
+import type { AsyncBuffer, FileMetaData, SchemaElement } from "hyparquet";
 import { parquetRead } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { Batch, Column, Field } from "../kernels/batch.js";
 import { utf8Column, validFrom } from "./columns.js";
-import { fileAsyncBuffer } from "./files.js";
+import { fileAsyncBuffer, readRange } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
+import { chunkTarget, decodeChunk, fastPathFits, targetColumn } from "./parquet-chunks.js";
 import { footerOf, parsers } from "./parquet-footer.js";
 import { projectSchema } from "./schema.js";
 
-/** Reads one part into a Batch with the part's schema (or the subset `columns` of it). */
+/**
+ * Reads one part into a Batch with the part's schema (or the subset `columns` of it). Columns of
+ * the common shapes are decoded straight into their typed arrays (parquet-chunks.ts); the rest go
+ * through hyparquet's general reader (`general: true` sends every column there: for tests).
+ */
 export async function readParquetPart(
   part: ParquetPart,
   columns?: readonly string[],
+  options: { readonly general?: boolean } = {},
 ): Promise<Batch> {
   const schema = projectSchema(part.schema, columns);
   const file = await fileAsyncBuffer(part.path);
-  const { metadata, scales } = rawTemporal(await footerOf(file));
+  const footer = await footerOf(file);
   const length = part.rowEnd - part.rowStart;
+  const fast = await Promise.all(
+    schema.map((f) =>
+      options.general ? undefined : readFastColumn(part.path, footer, part.rowGroups, f, length),
+    ),
+  );
+  const slow = schema.filter((_, i) => fast[i] === undefined);
+  const read = slow.length === 0 ? undefined : await readGeneral(part, file, footer, slow, length);
+  let j = 0;
+  const cols = schema.map((_, i) => fast[i] ?? read![j++]!);
+  return { names: schema.map((f) => f.name), columns: cols, length };
+}
+
+/** One column over the part's row groups on the fast path, or undefined when it does not fit (then the general reader reads it). */
+export async function readFastColumn(
+  path: string,
+  footer: FileMetaData,
+  rowGroups: readonly number[],
+  field: Field,
+  length: number,
+): Promise<Column | undefined> {
+  const el = footer.schema.find((e, i) => i > 0 && e.name === field.name);
+  if (el === undefined || !fastPathFits(el, field.type)) return undefined;
+  const unit = timestampUnit(el);
+  const scale = unit === undefined || unit === "MILLIS" ? 1 : unit === "MICROS" ? 1e3 : 1e6;
+  const target = chunkTarget(field.type, length, scale);
+  if (target === undefined) return undefined;
+  let at = 0;
+  for (const g of rowGroups) {
+    const rg = footer.row_groups[g]!;
+    const md = rg.columns.find((c) => c.meta_data?.path_in_schema[0] === field.name)?.meta_data;
+    if (md === undefined || md.path_in_schema.length !== 1) return undefined;
+    const rows = Number(rg.num_rows);
+    const dict = md.dictionary_page_offset;
+    const start = Number(dict !== undefined && dict > 0n ? dict : md.data_page_offset);
+    const bytes = await readRange(path, start, start + Number(md.total_compressed_size));
+    if (!decodeChunk(bytes, md, el, target, at, rows, compressors)) return undefined;
+    at += rows;
+  }
+  return at === length ? targetColumn(target, length) : undefined;
+}
+
+/** Columns read with hyparquet's general reader (any encoding and type it supports). */
+async function readGeneral(
+  part: ParquetPart,
+  file: AsyncBuffer,
+  footer: FileMetaData,
+  fields: readonly Field[],
+  length: number,
+): Promise<Column[]> {
+  const { metadata, scales } = rawTemporal(footer);
   const chunks = new Map<string, { data: ArrayLike<unknown>; rowStart: number }[]>();
-  for (const f of schema) chunks.set(f.name, []);
+  for (const f of fields) chunks.set(f.name, []);
   await parquetRead({
     file,
     metadata,
-    columns: schema.map((f) => f.name),
+    columns: fields.map((f) => f.name),
     rowStart: part.rowStart,
     rowEnd: part.rowEnd,
     compressors,
@@ -39,10 +95,9 @@ export async function readParquetPart(
         ?.push({ data: c.columnData as ArrayLike<unknown>, rowStart: c.rowStart });
     },
   });
-  const cols = schema.map((f) =>
+  return fields.map((f) =>
     buildColumn(f, chunks.get(f.name)!, part.rowStart, length, scales.get(f.name) ?? 1),
   );
-  return { names: schema.map((f) => f.name), columns: cols, length };
 }
 
 type Chunk = { data: ArrayLike<unknown>; rowStart: number };

@@ -4,7 +4,10 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { batchFromRecords } from "../../../src/io/arrow.js";
 import { columnCells } from "../../../src/io/columns.js";
+import { fileAsyncBuffer } from "../../../src/io/files.js";
 import { planParquet, readParquetPart, writeParquet } from "../../../src/io/parquet.js";
+import { footerOf } from "../../../src/io/parquet-footer.js";
+import { readFastColumn } from "../../../src/io/parquet-read.js";
 import { batchArb, cellsOf, duckColumns, tempDir, typesOf } from "./helpers.js";
 
 test("parquet round trip: random batches of every type come back equal, and DuckDB reads the same", {
@@ -196,3 +199,106 @@ test("reads Parquet written by DuckDB (its encodings and types) to the values Du
     assert.deepEqual(got, want[f.name], f.name);
   }
 });
+
+test("the typed-array fast path reads what hyparquet's general reader reads (random batches, codecs, row groups per part)", {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  let k = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      batchArb(40),
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.constantFrom("SNAPPY", "UNCOMPRESSED") as fc.Arbitrary<"SNAPPY" | "UNCOMPRESSED">,
+      async (batch, rowGroupSize, per, codec) => {
+        const path = join(dir, `f${k++}.parquet`);
+        await writeParquet(batch, path, { rowGroupSize, codec });
+        const plan = await planParquet(path, { rowGroupsPerPartition: per });
+        const fast = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
+        const general = await Promise.all(
+          plan.parts.map((p) => readParquetPart(p, undefined, { general: true })),
+        );
+        for (const [j, f] of plan.schema.entries()) {
+          const a = fast.flatMap((b) => columnCells(b.columns[j]!));
+          const b = general.flatMap((b) => columnCells(b.columns[j]!));
+          assert.deepEqual(a, b, f.name);
+          for (const part of fast) assert.equal(part.columns[j]!.type, f.type, f.name);
+        }
+        assert.deepEqual(
+          Object.fromEntries(
+            plan.schema.map((f, j) => [f.name, fast.flatMap((b) => columnCells(b.columns[j]!))]),
+          ),
+          cellsOf(batch),
+        );
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test("a part over several row groups merges their string dictionaries into one", async () => {
+  const path = join(tempDir(), "dicts.parquet");
+  // Each row group of 100 rows holds its own 4 strings, two of them shared with the next group.
+  const rows = Array.from({ length: 300 }, (_, i) => ({
+    k: `s${Math.floor(i / 100) * 2 + (i % 4)}`,
+  }));
+  await writeParquet(batchFromRecords(rows), path, { rowGroupSize: 100 });
+  const plan = await planParquet(path, { rowGroupsPerPartition: 3 });
+  assert.equal(plan.parts.length, 1);
+  const b = await readParquetPart(plan.parts[0]!);
+  const col = b.columns[0]!;
+  assert.equal(col.type, "dict");
+  assert.deepEqual(
+    columnCells(col),
+    rows.map((r) => r.k),
+  );
+  const distinct = new Set(rows.map((r) => r.k)).size;
+  assert.equal(col.dictionary!.length, distinct, "one entry per distinct string");
+});
+
+for (const options of [
+  "PARQUET_VERSION V2",
+  "COMPRESSION zstd",
+  "COMPRESSION gzip",
+  "COMPRESSION uncompressed",
+]) {
+  test(`reads DuckDB's Parquet (${options}; nulls, dictionary-encoded numbers and strings, several row groups per part) as DuckDB does`, {
+    timeout: 30_000,
+  }, async () => {
+    const path = join(tempDir(), "duck-v.parquet");
+    const select = `SELECT CASE WHEN r % 7 = 0 THEN NULL ELSE (r % 13)::INTEGER END AS small,
+      CASE WHEN r % 11 = 0 THEN NULL ELSE r * 1.5 END::DOUBLE AS d,
+      (r % 5)::BIGINT * 1000000007 AS l,
+      CASE WHEN r % 9 = 0 THEN NULL ELSE 'k' || (r % 17) END AS k,
+      CASE WHEN r % 3 = 0 THEN NULL ELSE r % 2 = 0 END AS b,
+      CASE WHEN r % 6 = 0 THEN NULL ELSE TIMESTAMP '2021-03-01' + INTERVAL (r * 61) SECOND END AS t,
+      (DATE '1999-12-31' + (r % 400)::INTEGER) AS day,
+      r::FLOAT / 4 AS f FROM range(5000) tbl(r)`;
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const conn = await (await DuckDBInstance.create(":memory:")).connect();
+    await conn.run(
+      `COPY (${select}) TO '${path}' (FORMAT parquet, ROW_GROUP_SIZE 1024, ${options})`,
+    );
+    for (const per of [1, 3]) {
+      const plan = await planParquet(path, { rowGroupsPerPartition: per });
+      const batches = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
+      const want = await duckColumns(
+        `read_parquet('${path}')`,
+        Object.fromEntries(plan.schema.map((f) => [f.name, f.type])),
+      );
+      for (const [j, f] of plan.schema.entries()) {
+        const got = batches.flatMap((b) => columnCells(b.columns[j]!));
+        assert.deepEqual(got, want[f.name], `${f.name} (${f.type}), ${per} row groups per part`);
+      }
+    }
+    // Every one of these columns takes the typed-array path (none falls back to hyparquet's).
+    const plan = await planParquet(path, { rowGroupsPerPartition: 3 });
+    const footer = await footerOf(await fileAsyncBuffer(path));
+    const p = plan.parts[0]!;
+    for (const f of plan.schema) {
+      const col = await readFastColumn(path, footer, p.rowGroups, f, p.rowEnd - p.rowStart);
+      assert.ok(col !== undefined, `${f.name} (${f.type}) took the fast path`);
+    }
+  });
+}
