@@ -14,11 +14,13 @@
  */
 
 import type { ColumnMetaData, Compressors, PageHeader, SchemaElement } from "hyparquet";
+import { snappyUncompress } from "hyparquet";
 import { parquetHeader } from "hyparquet/src/column.js";
 import { decompressPage } from "hyparquet/src/datapage.js";
 import { deltaBinaryUnpack } from "hyparquet/src/delta.js";
 import { byteStreamSplit, readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import type { Column, DType } from "../kernels/batch.js";
+import { giveBack, takeScratch, takeScratchInt32 } from "../kernels/scratch.js";
 import { utf8Column } from "./columns.js";
 
 /** Where one column chunk's values go: rows [at, at + rows) of `out`. */
@@ -112,22 +114,47 @@ export function decodeChunk(
     const header = parquetHeader(reader);
     const body = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
     reader.offset += header.compressed_page_size;
-    if (header.type === "DICTIONARY_PAGE") {
-      const n = header.dictionary_page_header?.num_values ?? 0;
-      const page = decompressPage(body, header.uncompressed_page_size, meta.codec, compressors);
-      const d = readDictionary(page, n, el, target);
-      if (d === undefined) return false;
-      dictionary = d;
-      continue;
+    const held: Uint8Array[] = [];
+    try {
+      if (header.type === "DICTIONARY_PAGE") {
+        const n = header.dictionary_page_header?.num_values ?? 0;
+        const page = decompress(body, header.uncompressed_page_size, meta, compressors, held);
+        const d = readDictionary(page, n, el, target);
+        if (d === undefined) return false;
+        dictionary = d;
+        continue;
+      }
+      const page = dataPage(body, header, meta, optional, compressors, held);
+      if (page === undefined) return false;
+      const n = Math.min(page.numValues, end - k);
+      if (!placeValues(page, target, dictionary, el, k, n)) return false;
+      if (page.defs !== undefined) spreadNulls(target, page.defs, k, n);
+      k += n;
+    } finally {
+      for (const v of held) giveBack(v);
     }
-    const page = dataPage(body, header, meta, optional, compressors);
-    if (page === undefined) return false;
-    const n = Math.min(page.numValues, end - k);
-    if (!placeValues(page, target, dictionary, el, k, n)) return false;
-    if (page.defs !== undefined) spreadNulls(target, page.defs, k, n);
-    k += n;
   }
   return k === end;
+}
+
+/**
+ * A page's bytes decompressed: snappy (the common codec) into pooled scratch memory with
+ * hyparquet's decoder, which writes into a buffer it is given; other codecs through
+ * hyparquet-compressors. Scratch views are added to `held`, for the caller to give back.
+ */
+function decompress(
+  body: Uint8Array,
+  size: number,
+  meta: ColumnMetaData,
+  compressors: Compressors,
+  held: Uint8Array[],
+): Uint8Array {
+  if (meta.codec !== "SNAPPY" || size === 0)
+    return decompressPage(body, size, meta.codec, compressors);
+  const out = takeScratch(size);
+  held.push(out);
+  snappyUncompress(body, out);
+  return out;
 }
 
 /** A data page with its values' bytes located (decompressed) and its definition levels read. */
@@ -148,16 +175,18 @@ function dataPage(
   meta: ColumnMetaData,
   optional: boolean,
   compressors: Compressors,
+  held: Uint8Array[],
 ): DataPageView | undefined {
   if (header.type === "DATA_PAGE" && header.data_page_header !== undefined) {
     const h = header.data_page_header;
-    const page = decompressPage(body, header.uncompressed_page_size, meta.codec, compressors);
+    const page = decompress(body, header.uncompressed_page_size, meta, compressors, held);
     const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
     let defs: Uint8Array | undefined;
     let present = h.num_values;
     if (optional) {
       if (h.definition_level_encoding !== "RLE") return undefined;
-      defs = new Uint8Array(h.num_values);
+      defs = takeScratch(h.num_values);
+      held.push(defs);
       readRleBitPackedHybrid(reader, 1, defs); // v1 levels start with their byte length
       present = countOnes(defs);
       if (present === h.num_values) defs = undefined;
@@ -171,7 +200,8 @@ function dataPage(
     const levelBytes = h.definition_levels_byte_length;
     let defs: Uint8Array | undefined;
     if (optional && h.num_nulls > 0) {
-      defs = new Uint8Array(h.num_values);
+      defs = takeScratch(h.num_values);
+      held.push(defs);
       const reader = { view: new DataView(body.buffer, body.byteOffset, levelBytes), offset: 0 };
       readRleBitPackedHybrid(reader, 1, defs, levelBytes);
     }
@@ -180,7 +210,7 @@ function dataPage(
     const values =
       h.is_compressed === false || size === 0
         ? rest
-        : decompressPage(rest, size, meta.codec, compressors);
+        : decompress(rest, size, meta, compressors, held);
     const present = h.num_values - h.num_nulls;
     return { numValues: h.num_values, encoding: h.encoding, values, defs, present };
   }
@@ -207,22 +237,38 @@ function placeValues(
   }
   if (page.encoding !== "RLE_DICTIONARY" && page.encoding !== "PLAIN_DICTIONARY") return false;
   if (page.values.length === 0) return false;
-  const width = page.values[0]!;
-  const codes = new Int32Array(count);
-  if (width > 0) {
-    const view = new DataView(page.values.buffer, page.values.byteOffset, page.values.byteLength);
-    readRleBitPackedHybrid({ view, offset: 1 }, width, codes, page.values.length - 1);
-  }
-  if (target.type === "dict") {
-    const data = target.data as Int32Array;
-    const map = dictionary as Int32Array | undefined;
-    if (map === undefined) return false;
-    for (let i = 0; i < count; i++) data[k + i] = map[codes[i]!]!;
-    return true;
-  }
   if (dictionary === undefined) return false;
-  gatherInto(target.data, dictionary, codes, k, count);
+  const width = page.values[0]!;
+  const codes = takeScratchInt32(count);
+  try {
+    if (width > 0) {
+      const view = new DataView(page.values.buffer, page.values.byteOffset, page.values.byteLength);
+      readRleBitPackedHybrid({ view, offset: 1 }, width, codes, page.values.length - 1);
+    } else codes.fill(0);
+    if (target.type === "dict")
+      remapCodes(target.data as Int32Array, dictionary as Int32Array, codes, k, count);
+    else gatherInto(target.data, dictionary, codes, k, count);
+  } finally {
+    giveBack(codes);
+  }
   return true;
+}
+
+/** A string column's codes: the chunk's dictionary index mapped to the column's code. */
+function remapCodes(
+  out: Int32Array,
+  map: Int32Array,
+  codes: Int32Array,
+  k: number,
+  count: number,
+): void {
+  const size = map.length;
+  for (let i = 0; i < count; i++) {
+    const c = codes[i]!;
+    if (c >= size)
+      throw new RangeError(`dictionary index ${c} is past the dictionary's ${size} entries`);
+    out[k + i] = map[c]!;
+  }
 }
 
 /** BYTE_STREAM_SPLIT or DELTA_BINARY_PACKED values as PLAIN bytes (hyparquet decodes them). */

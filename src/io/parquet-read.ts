@@ -8,8 +8,9 @@ import type { AsyncBuffer, FileMetaData, SchemaElement } from "hyparquet";
 import { parquetRead } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import type { Batch, Column, Field } from "../kernels/batch.js";
+import { giveBack, takeScratch } from "../kernels/scratch.js";
 import { utf8Column, validFrom } from "./columns.js";
-import { fileAsyncBuffer, readRange } from "./files.js";
+import { fileAsyncBuffer, readRangeInto } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
 import { chunkTarget, decodeChunk, fastPathFits, targetColumn } from "./parquet-chunks.js";
 import { footerOf, parsers } from "./parquet-footer.js";
@@ -63,8 +64,14 @@ export async function readFastColumn(
     const rows = Number(rg.num_rows);
     const dict = md.dictionary_page_offset;
     const start = Number(dict !== undefined && dict > 0n ? dict : md.data_page_offset);
-    const bytes = await readRange(path, start, start + Number(md.total_compressed_size));
-    if (!decodeChunk(bytes, md, el, target, at, rows, compressors)) return undefined;
+    const bytes = takeScratch(Number(md.total_compressed_size));
+    try {
+      const got = await readRangeInto(path, start, bytes);
+      if (!decodeChunk(bytes.subarray(0, got), md, el, target, at, rows, compressors))
+        return undefined;
+    } finally {
+      giveBack(bytes);
+    }
     at += rows;
   }
   return at === length ? targetColumn(target, length) : undefined;

@@ -5,9 +5,14 @@
  */
 import type { Batch, Column } from "./batch.js";
 import { takeBatch } from "./column.js";
+import { giveBack, takeScratchInt32 } from "./scratch.js";
 
 /** Indexes of rows where `mask` is true and not null. */
 export function selectionOf(mask: Column): Int32Array {
+  return selectInto(mask, (count) => new Int32Array(count));
+}
+
+function selectInto(mask: Column, make: (count: number) => Int32Array): Int32Array {
   const x = mask.data as Uint8Array;
   const n = mask.length;
   const v = mask.valid;
@@ -17,7 +22,7 @@ export function selectionOf(mask: Column): Int32Array {
   } else {
     for (let i = 0; i < n; i++) count += x[i]! & (v[i >> 3]! >> (i & 7));
   }
-  const sel = new Int32Array(count);
+  const sel = make(count);
   let k = 0;
   if (v === undefined) {
     for (let i = 0; i < n; i++) if (x[i] === 1) sel[k++] = i;
@@ -27,9 +32,16 @@ export function selectionOf(mask: Column): Int32Array {
   return sel;
 }
 
-/** The rows of `batch` where `mask` is true (the batch itself when every row is kept). */
+/**
+ * The rows of `batch` where `mask` is true (the batch itself when every row is kept). The
+ * selection vector lives in scratch memory: it is dead once the rows are gathered.
+ */
 export function filterBatch(batch: Batch, mask: Column): Batch {
-  const sel = selectionOf(mask);
-  if (sel.length === batch.length) return batch;
-  return takeBatch(batch, sel);
+  const sel = selectInto(mask, takeScratchInt32);
+  try {
+    if (sel.length === batch.length) return batch;
+    return takeBatch(batch, sel);
+  } finally {
+    giveBack(sel);
+  }
 }

@@ -108,6 +108,10 @@ export function joinBatches(
   const lk = leftOn.map((l, k) => castKey(colOf(left, l), types[k]!));
   const rk = rightOn.map((r, k) => castKey(colOf(right, r), types[k]!));
   const pairs = hashJoin(lk, left.length, rk, right.length, how);
+  // Every left row matched exactly one right row, in order (a many-to-one join against a
+  // dimension table): the left columns are the output's as they are, with no gather.
+  const leftAsIs = isIdentity(pairs.left, pairs.length, left.length);
+  const gatherLeft = (c: Column) => (leftAsIs ? c : gather(c, pairs.left, pairs.length));
   const names: string[] = [];
   const columns: Column[] = [];
   left.names.forEach((name, j) => {
@@ -116,9 +120,9 @@ export function joinBatches(
     if (k >= 0 && rightOn[k] === name && (how === "right" || how === "outer")) {
       columns.push(coalesce(lk[k]!, rk[k]!, pairs.left, pairs.right, left.length));
     } else if (k >= 0) {
-      columns.push(gather(lk[k]!, pairs.left, pairs.length));
+      columns.push(gatherLeft(lk[k]!));
     } else {
-      columns.push(gather(left.columns[j]!, pairs.left, pairs.length));
+      columns.push(gatherLeft(left.columns[j]!));
     }
   });
   for (const rc of rightOutputColumns(left.names, right.names, leftOn, rightOn, suffix)) {
@@ -127,6 +131,13 @@ export function joinBatches(
     columns.push(gather(k >= 0 ? rk[k]! : colOf(right, rc.from), pairs.right, pairs.length));
   }
   return { names, columns, length: pairs.length };
+}
+
+/** True when `sel` is 0, 1, ..., n - 1 over all `length` rows. */
+function isIdentity(sel: Int32Array, n: number, length: number): boolean {
+  if (n !== length) return false;
+  for (let i = 0; i < n; i++) if (sel[i] !== i) return false;
+  return true;
 }
 
 /**

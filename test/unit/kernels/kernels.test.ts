@@ -243,6 +243,22 @@ describe("kernels: hashing, grouping, joins, sorting", () => {
     );
   });
 
+  test("group ids past the first slot table (thousands of groups) stay dense and equal per key", () => {
+    const n = 40_000;
+    const ints = Array.from({ length: n }, (_, i) => (i * 7919) % 9_973);
+    const a = i32(ints);
+    const s = utf8Column(ints.map((v) => `k${v}`));
+    for (const keys of [[a], [s], [dictEncode(s)], [a, s]]) {
+      const g = groupIds(keys, n);
+      const first = new Map<number, number>();
+      ints.forEach((v, i) => {
+        if (!first.has(v)) first.set(v, first.size);
+        assert.equal(g.ids[i], first.get(v));
+      });
+      assert.equal(g.count, first.size);
+    }
+  });
+
   test("dict and utf8 columns of the same strings hash the same (joins across partitions)", () => {
     const s = utf8Column(["a", null, "bb", "a"]);
     assert.deepEqual(hashRows([s], 4), hashRows([dictEncode(s)], 4));
