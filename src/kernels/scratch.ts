@@ -15,7 +15,7 @@
  */
 
 const MAX_BUFFERS = 8;
-const MAX_BYTES = 256 * 2 ** 20;
+const MAX_BYTES = 64 * 2 ** 20;
 /** Buffers are allocated in whole units of this size, so near sizes share buffers. */
 const UNIT = 64 * 1024;
 
