@@ -19,6 +19,7 @@ import {
   sumCountBy,
   sumStatesBy,
 } from "./reduce-by.js";
+import { giveBack, takeScratchInt32 } from "./scratch.js";
 
 /** An aggregation function name. */
 export type AggFn =
@@ -88,16 +89,22 @@ export function partialAggregate(
   specs: readonly AggSpec[],
 ): PartialAgg {
   const keyCols = keyNames.map((k) => col(batch, k));
-  const g = groupIds(keyCols, batch.length);
-  const keys = takeBatch({ names: keyNames, columns: keyCols, length: batch.length }, g.firstRow);
-  const states: Column[][] = [];
-  const distinct: (Batch | null)[] = [];
-  for (const s of specs) {
-    const c = s.column === null ? undefined : col(batch, s.column);
-    distinct.push(s.fn === "nunique" ? nuniqueRows(batch, keyNames, c!) : null);
-    states.push(rowStates(s.fn, g.ids, g.count, batch.length, c));
+  // The row group ids die with this call: they live in scratch memory.
+  const ids = takeScratchInt32(batch.length);
+  try {
+    const g = groupIds(keyCols, batch.length, ids);
+    const keys = takeBatch({ names: keyNames, columns: keyCols, length: batch.length }, g.firstRow);
+    const states: Column[][] = [];
+    const distinct: (Batch | null)[] = [];
+    for (const s of specs) {
+      const c = s.column === null ? undefined : col(batch, s.column);
+      distinct.push(s.fn === "nunique" ? nuniqueRows(batch, keyNames, c!) : null);
+      states.push(rowStates(s.fn, g.ids, g.count, batch.length, c));
+    }
+    return { keys, states, distinct };
+  } finally {
+    giveBack(ids);
   }
-  return { keys, states, distinct };
 }
 
 function nuniqueRows(batch: Batch, keyNames: readonly string[], c: Column): Batch {

@@ -32,29 +32,36 @@ function capacityFor(n: number): number {
   return cap;
 }
 
-/** Group the `n` rows of `keys` by equal key values (null is a group of its own). */
-export function groupIds(keys: readonly Column[], n: number): Groups {
+/**
+ * Group the `n` rows of `keys` by equal key values (null is a group of its own). `ids`, when
+ * given, is where the group ids are written (length n; its old contents do not matter), so a
+ * caller can pass scratch memory.
+ */
+export function groupIds(
+  keys: readonly Column[],
+  n: number,
+  ids: Int32Array = new Int32Array(n),
+): Groups {
   // No keys: one group holding every row, even with no rows (a global aggregate has one row).
-  if (keys.length === 0) return { ids: new Int32Array(n), count: 1, firstRow: new Int32Array(1) };
+  if (keys.length === 0) return { ids: ids.fill(0), count: 1, firstRow: new Int32Array(1) };
   const k0 = keys[0]!;
   if (keys.length === 1 && k0.type === "dict" && k0.dictionary!.length <= Math.max(n, 1024)) {
-    return groupDict(k0, n);
+    return groupDict(k0, n, ids);
   }
   if (keys.length === 1 && (k0.type === "int32" || k0.type === "date" || k0.type === "dict")) {
-    return groupInt32(k0, n);
+    return groupInt32(k0, n, ids);
   }
-  if (keys.length === 1 && k0.type === "utf8") return groupUtf8(k0, n);
-  return groupGeneric(keys, n);
+  if (keys.length === 1 && k0.type === "utf8") return groupUtf8(k0, n, ids);
+  return groupGeneric(keys, n, ids);
 }
 
 /** One utf8 key: hash and compare the bytes in place (no per-row dispatch on type). */
-function groupUtf8(col: Column, n: number): Groups {
+function groupUtf8(col: Column, n: number, ids: Int32Array): Groups {
   const bytes = col.data as Uint8Array;
   const off = col.offsets!;
   const valid = col.valid;
   const hashes = new Int32Array(n);
   for (let i = 0; i < n; i++) hashes[i] = finalizeHash(hashBytes(bytes, off[i]!, off[i + 1]!));
-  const ids = new Int32Array(n);
   let slots: Int32Array = new Int32Array(capacityFor(Math.min(n, INITIAL_GROUPS))).fill(-1);
   let mask = slots.length - 1;
   let firstRow: Int32Array = new Int32Array(64);
@@ -129,10 +136,9 @@ function rehash(
   return slots;
 }
 
-function groupInt32(col: Column, n: number): Groups {
+function groupInt32(col: Column, n: number, ids: Int32Array): Groups {
   const values = col.data as Int32Array;
   const valid = col.valid;
-  const ids = new Int32Array(n);
   const cap = capacityFor(Math.min(n, INITIAL_GROUPS));
   let mask = cap - 1;
   let slots: Int32Array = new Int32Array(cap).fill(-1);
@@ -178,11 +184,10 @@ function groupInt32(col: Column, n: number): Groups {
  * One dict key: its codes index the dictionary's distinct strings, so a table from code to group
  * (as long as the dictionary) replaces hashing.
  */
-function groupDict(col: Column, n: number): Groups {
+function groupDict(col: Column, n: number, ids: Int32Array): Groups {
   const codes = col.data as Int32Array;
   const valid = col.valid;
   const groupOf = new Int32Array(col.dictionary!.length).fill(-1);
-  const ids = new Int32Array(n);
   let firstRow: Int32Array = new Int32Array(64);
   let count = 0;
   let nullGroup = -1;
@@ -216,9 +221,8 @@ function grow(a: Int32Array): Int32Array {
   return b;
 }
 
-function groupGeneric(keys: readonly Column[], n: number): Groups {
+function groupGeneric(keys: readonly Column[], n: number, ids: Int32Array): Groups {
   const hashes = hashRows(keys, n);
-  const ids = new Int32Array(n);
   let slots: Int32Array = new Int32Array(capacityFor(Math.min(n, INITIAL_GROUPS))).fill(-1);
   let mask = slots.length - 1;
   let firstRow: Int32Array = new Int32Array(64);
