@@ -96,6 +96,36 @@ describe("barn/frame against DuckDB", () => {
     );
   });
 
+  test("withColumns and filter right before groupby-agg (run in the aggregation's task)", {
+    timeout: 60_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(tableArb, predArb, fc.boolean(), async ({ rows, nparts }, pred, derive) => {
+        await load(db, "t", T_COLUMNS, rows);
+        let df = frame(rows, nparts).untyped();
+        if (derive) df = df.withColumns({ g: bf.col("f").mul(2) }).untyped();
+        const got = await df
+          .filter(pred.expr)
+          .groupby("s")
+          .agg({
+            f: ["sum", "mean", "count", "min"],
+            i: ["nunique", "max"],
+            n: [derive ? "g" : "f", "size"],
+            m: ["d", "size"],
+          })
+          .toRecords({ client });
+        const want = await query(
+          db,
+          `SELECT s, sum(f) f_sum, avg(f) f_mean, count(f) f_count, min(f) f_min,
+             count(DISTINCT i) i_nunique, max(i) i_max, count(*) n, count(*) m
+           FROM t WHERE ${pred.sql} GROUP BY s`,
+        );
+        assertSameRows(got, want, pred.sql);
+      }),
+      RUNS,
+    );
+  });
+
   test("groupby-agg with every function, one or two keys, tree reduction and split-out", {
     timeout: 60_000,
   }, async () => {

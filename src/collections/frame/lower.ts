@@ -183,11 +183,32 @@ function treeCombine(
   return level;
 }
 
+/** The row-wise steps a plan node is, or undefined when it is not row-wise. */
+function rowOpsOf(plan: Plan): readonly RowOp[] | undefined {
+  if (plan.kind === "blockwise") return plan.ops;
+  if (
+    plan.kind === "filter" ||
+    plan.kind === "project" ||
+    plan.kind === "withColumns" ||
+    plan.kind === "rename"
+  )
+    return [rowOp(plan)];
+  return undefined;
+}
+
 function lowerGroupAgg(plan: Plan & { kind: "groupAgg" }, ctx: LowerContext): Key[] {
   const { keys, aggs, splitEvery, splitOut } = plan;
-  const partials = each(lower(plan.input, ctx), "agg-partial", ctx, (k) =>
-    task(ops.aggPartial, ref(k), keys, aggs),
-  );
+  // Row-wise steps right before the aggregation run in its task, so a trailing filter gathers
+  // only the columns the aggregation reads.
+  const rows = rowOpsOf(plan.input);
+  const partials =
+    rows !== undefined && "input" in plan.input
+      ? each(lower(plan.input.input, ctx), "agg-partial", ctx, (k) =>
+          task(ops.aggPartialRows, ref(k), rows, keys, aggs),
+        )
+      : each(lower(plan.input, ctx), "agg-partial", ctx, (k) =>
+          task(ops.aggPartial, ref(k), keys, aggs),
+        );
   if (splitOut <= 1) {
     const top = treeCombine(partials, aggs, splitEvery, ctx);
     return [add(ctx, name(ctx, "agg-finalize"), task(ops.aggFinalize, top.map(ref), aggs))];

@@ -26,12 +26,14 @@ import { groupIds } from "../../kernels/group-ids.js";
 import type { JoinHow } from "../../kernels/join.js";
 import { numbersOf, toFloat64 } from "../../kernels/numeric.js";
 import { hashPartition, hashPieces, splitByPiece } from "../../kernels/partition.js";
+import { filterBatch } from "../../kernels/select.js";
 import { argsort, rangePieces } from "../../kernels/sort.js";
 import { FunctionCache } from "../../shipping/compile.js";
 import { tasks } from "../../shipping/modules.js";
 import type { ShippedFn } from "../../shipping/ship.js";
 import { batchesToTable, tableToBatch } from "./arrow.js";
 import { FrameErrorCodes } from "./errors.js";
+import { evalColumn } from "./eval.js";
 import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
 import type { RowOp } from "./plan.js";
@@ -50,6 +52,31 @@ function pipeline(batch: Batch, ops: readonly RowOp[]): Batch {
 /** Partial aggregation of one partition. */
 function aggPartial(batch: Batch, keys: readonly string[], aggs: readonly AggSpec[]): PartialAgg {
   return partialAggregate(batch, keys, aggs);
+}
+
+/**
+ * Row-wise steps, then the partial aggregation, in one task. A trailing filter evaluates its
+ * predicate on the whole batch but gathers only the columns the aggregation reads: its keys and
+ * the columns of every function but size (which counts rows and reads no values).
+ */
+function aggPartialRows(
+  batch: Batch,
+  rowOps: readonly RowOp[],
+  keys: readonly string[],
+  aggs: readonly AggSpec[],
+): PartialAgg {
+  const last = rowOps[rowOps.length - 1];
+  if (last?.op !== "filter") return partialAggregate(runOps(batch, rowOps), keys, aggs);
+  const b = runOps(batch, rowOps.slice(0, -1));
+  const mask = evalColumn(last.predicate, b);
+  const specs = aggs.map((a) => (a.fn === "size" ? { ...a, column: null } : a));
+  const read = new Set<string>(keys);
+  for (const a of specs) if (a.column !== null) read.add(a.column);
+  const narrow = projectBatch(
+    b,
+    b.names.filter((n) => read.has(n)),
+  );
+  return partialAggregate(filterBatch(narrow, mask), keys, specs);
 }
 
 /** One combine step of the tree reduction. */
@@ -272,6 +299,7 @@ export const frameOps = tasks(import.meta.url, {
   readMemory,
   pipeline,
   aggPartial,
+  aggPartialRows,
   aggCombine,
   aggFinalize,
   aggSplit,
