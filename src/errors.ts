@@ -70,6 +70,8 @@ export const ErrorCodes = {
   FRAME_BAD_PARTITION: "BARN_FRAME_BAD_PARTITION",
   /** A file uses a type or feature the readers do not support (nested Parquet columns). */
   IO_UNSUPPORTED: "BARN_IO_UNSUPPORTED",
+  /** A file's bytes could not be decoded (a damaged or truncated Parquet file): names the file. */
+  IO_CORRUPT: "BARN_IO_CORRUPT",
   /** An internal invariant was broken: a bug in Barn. The message carries the task's story. */
   INTERNAL: "BARN_INTERNAL",
 } as const;

@@ -9,4 +9,5 @@ export const IoErrorCodes = {
   NOT_FOUND: ErrorCodes.IO_NOT_FOUND,
   UNKNOWN_COLUMN: ErrorCodes.UNKNOWN_COLUMN,
   UNSUPPORTED: ErrorCodes.IO_UNSUPPORTED,
+  CORRUPT: ErrorCodes.IO_CORRUPT,
 } as const;

@@ -1,14 +1,18 @@
 /**
- * Reading one planned Parquet part (a run of row groups) into a Batch inside a task: hyparquet
- * decodes the column chunks (hyparquet-compressors for the codecs), and each column is copied
- * into the typed array of the type the plan gave it, with one monomorphic loop per kind.
+ * Reading one planned Parquet part (a run of row groups) into a Batch inside a task. Flat
+ * columns of the common shapes are decoded chunk by chunk straight into their typed arrays
+ * (parquet-chunks.ts); any other column goes through hyparquet's general reader
+ * (hyparquet-compressors for the codecs) and is copied into the typed array of the type the
+ * plan gave it, with one monomorphic loop per kind.
  */
 
 import type { AsyncBuffer, FileMetaData, SchemaElement } from "hyparquet";
 import { parquetRead } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
+import { BarnError } from "../errors.js";
 import type { Batch, Column, Field } from "../kernels/batch.js";
 import { giveBack, takeScratch } from "../kernels/scratch.js";
+import { IoErrorCodes } from "./codes.js";
 import { utf8Column, validFrom } from "./columns.js";
 import { fileAsyncBuffer, readRangeInto } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
@@ -36,13 +40,26 @@ export async function readParquetPart(
     ),
   );
   const slow = schema.filter((_, i) => fast[i] === undefined);
-  const read = slow.length === 0 ? undefined : await readGeneral(part, file, footer, slow, length);
+  let read: Column[] | undefined;
+  try {
+    read = slow.length === 0 ? undefined : await readGeneral(part, file, footer, slow, length);
+  } catch (err) {
+    const names = slow.map((f) => `"${f.name}"`).join(", ");
+    throw new BarnError(
+      IoErrorCodes.CORRUPT,
+      `cannot decode column${slow.length > 1 ? "s" : ""} ${names} of ${part.path} (rows ${part.rowStart}-${part.rowEnd}): ${(err as Error).message}; the file may be damaged or truncated: check it with another Parquet reader, or write it again`,
+      { cause: err },
+    );
+  }
   let j = 0;
   const cols = schema.map((_, i) => fast[i] ?? read![j++]!);
   return { names: schema.map((f) => f.name), columns: cols, length };
 }
 
-/** One column over the part's row groups on the fast path, or undefined when it does not fit (then the general reader reads it). */
+/**
+ * One column over the part's row groups on the fast path, or undefined when it does not fit
+ * (then the general reader reads it, and reports what is wrong with a damaged file).
+ */
 export async function readFastColumn(
   path: string,
   footer: FileMetaData,
@@ -69,6 +86,8 @@ export async function readFastColumn(
       const got = await readRangeInto(path, start, bytes);
       if (!decodeChunk(bytes.subarray(0, got), md, el, target, at, rows, compressors))
         return undefined;
+    } catch {
+      return undefined;
     } finally {
       giveBack(bytes);
     }

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
+import type { BarnError } from "../../../src/errors.js";
 import { batchFromRecords } from "../../../src/io/arrow.js";
 import { columnCells } from "../../../src/io/columns.js";
 import { fileAsyncBuffer } from "../../../src/io/files.js";
@@ -302,3 +304,18 @@ for (const options of [
     }
   });
 }
+
+test("a damaged column chunk fails with BARN_IO_CORRUPT naming the file and column", async () => {
+  const path = join(tempDir(), "damaged.parquet");
+  const rows = Array.from({ length: 5000 }, (_, i) => ({ a: i * 1.5, k: `k${i % 7}` }));
+  await writeParquet(batchFromRecords(rows), path);
+  const plan = await planParquet(path);
+  const bytes = readFileSync(path);
+  for (let i = 200; i < 2000; i++) bytes[i] = (i * 31) & 255;
+  writeFileSync(path, bytes);
+  await assert.rejects(
+    readParquetPart(plan.parts[0]!),
+    (e: BarnError) =>
+      e.code === "BARN_IO_CORRUPT" && e.message.includes(path) && e.message.includes('"a"'),
+  );
+});
