@@ -9,7 +9,6 @@
 
 import type { Column, DType } from "../kernels/batch.js";
 import { utf8Column, validFrom } from "./columns.js";
-import type { ScannedRecords } from "./csv-scan.js";
 import type { OnBadValue } from "./text-columns.js";
 import { daysFromCivil, parseAs } from "./text-values.js";
 
@@ -19,31 +18,6 @@ export interface FieldOffsets {
   readonly ncols: number;
   readonly starts: Int32Array;
   readonly ends: Int32Array;
-}
-
-/**
- * The fields of column `j` of records `rows` (each known to have `ncols` fields, none quoted),
- * from the delimiter positions the scan noted: no second pass over the bytes, and a reader that
- * needs a few of many columns locates only those. The result has `ncols` 1.
- */
-export function locateColumn(
-  rec: ScannedRecords,
-  rows: ArrayLike<number>,
-  ncols: number,
-  j: number,
-): FieldOffsets {
-  const n = rows.length;
-  const starts = new Int32Array(n);
-  const ends = new Int32Array(n);
-  const { delims, firstDelim } = rec;
-  const last = j === ncols - 1;
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    const d = firstDelim[r]! + j;
-    starts[i] = j === 0 ? rec.starts[r]! : delims[d - 1]! + 1;
-    ends[i] = last ? rec.ends[r]! : delims[d]!;
-  }
-  return { rows: n, ncols: 1, starts, ends };
 }
 
 const decoder = new TextDecoder();

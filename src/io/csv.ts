@@ -13,8 +13,14 @@ import { initParser, type Schema as UdsvSchema } from "udsv";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
-import { columnFromBytes, locateColumn } from "./csv-fast.js";
-import { type ScannedRecords, scanRecords } from "./csv-scan.js";
+import { columnFromBytes } from "./csv-fast.js";
+import {
+  countNewlines,
+  hasQuote,
+  type ScannedRecords,
+  scanRecords,
+  scanUnquoted,
+} from "./csv-scan.js";
 import { expandPaths } from "./glob.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
@@ -116,29 +122,8 @@ export async function readCsvPart(
   const skip = options.onBadLines === "skip";
   const nulls = new Set(options.nullValues ?? [""]);
   const ncols = part.fileColumns.length;
-  const rec = scanRecords(bytes, begin, finish, delimiter);
   const lineOf = lineNumberer(part, bytes, base, begin);
-  const first = part.skipHeader ? 1 : 0;
-  // Records with the wrong number of fields.
-  const kept = new Int32Array(Math.max(0, rec.count - first));
-  let nkept = 0;
-  let badLines = 0;
-  for (let r = first; r < rec.count; r++) {
-    if (rec.fields[r] === ncols) kept[nkept++] = r;
-    else if (skip) badLines++;
-    else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
-  }
-  const good = kept.subarray(0, nkept);
-  // Without quotes, each needed column's fields are located and converted from the bytes;
-  // else udsv splits them.
-  const fast = !rec.quoted;
-  const strings = fast ? [] : splitFields(bytes, rec, good, first, finish, options, ncols);
-  const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
-  // Values that do not parse as their column's type.
-  const bad = new Uint8Array(good.length);
-  let dropped = 0;
-  let badValue: { row: number; column: string; type: DType; text: string } | undefined;
-  const columns: Column[] = schema.map((f) => {
+  const wanted = schema.map((f) => {
     const j = part.fileColumns.indexOf(f.name);
     if (j < 0)
       throw unknownColumnError(
@@ -146,34 +131,83 @@ export async function readCsvPart(
         part.fileColumns.map((name) => ({ name, type: "utf8", nullable: true })),
         `the schema read from ${part.path}`,
       );
-    const onBad = (row: number, text: string) => {
-      if (skip) {
-        if (bad[row] === 0) dropped++;
-        bad[row] = 1;
-        return true;
-      }
-      badValue ??= { row, column: f.name, type: f.type, text };
-      return false;
-    };
-    return fast
-      ? columnFromBytes(f.type, bytes, locateColumn(rec, good, ncols, j), 0, nullBytes, onBad)
-      : columnFromText(f.type, strings[j] ?? [], nulls, onBad);
+    return j;
   });
+  // Values that do not parse as their column's type.
+  let bad = new Uint8Array(0);
+  let dropped = 0;
+  let badValue: { row: number; column: string; type: DType; text: string } | undefined;
+  const onBadOf = (f: Field) => (row: number, text: string) => {
+    if (skip) {
+      if (bad[row] === 0) dropped++;
+      bad[row] = 1;
+      return true;
+    }
+    badValue ??= { row, column: f.name, type: f.type, text };
+    return false;
+  };
+  let columns: Column[];
+  let length: number;
+  let badLines = 0;
+  /** The part's line (0-based) of kept row `row`. */
+  let lineOfRow: (row: number) => number;
+  if (!hasQuote(bytes, begin, finish)) {
+    // Without quotes, one pass locates the needed columns' fields, converted from the bytes.
+    const found = scanUnquoted(
+      bytes,
+      begin,
+      finish,
+      delimiter,
+      ncols,
+      wanted,
+      part.skipHeader,
+      !skip,
+    );
+    if (found.firstBad !== undefined) {
+      const line = countNewlines(bytes.subarray(begin, found.firstBad.start));
+      throw fieldCountError(part, await lineOf(line), found.firstBad.fields, ncols);
+    }
+    badLines = found.badRecords;
+    length = found.rows;
+    bad = new Uint8Array(length);
+    const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
+    columns = schema.map((f, t) => columnFromBytes(f.type, bytes, found, t, nullBytes, onBadOf(f)));
+    lineOfRow = (row) => countNewlines(bytes.subarray(begin, found.recordStarts[row]!));
+  } else {
+    const rec = scanRecords(bytes, begin, finish, delimiter);
+    const first = part.skipHeader ? 1 : 0;
+    // Records with the wrong number of fields.
+    const kept = new Int32Array(Math.max(0, rec.count - first));
+    let nkept = 0;
+    for (let r = first; r < rec.count; r++) {
+      if (rec.fields[r] === ncols) kept[nkept++] = r;
+      else if (skip) badLines++;
+      else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
+    }
+    const good = kept.subarray(0, nkept);
+    // udsv splits the fields (quoted ones may hold delimiters, quotes and newlines).
+    const strings = splitFields(bytes, rec, good, first, finish, options, ncols);
+    length = good.length;
+    bad = new Uint8Array(length);
+    columns = schema.map((f, t) =>
+      columnFromText(f.type, strings[wanted[t]!] ?? [], nulls, onBadOf(f)),
+    );
+    lineOfRow = (row) => rec.lines[good[row]!]!;
+  }
   if (badValue !== undefined) {
     throw valueError(
       part,
-      await lineOf(rec.lines[good[badValue.row]!]!),
+      await lineOf(lineOfRow(badValue.row)),
       badValue.column,
       badValue.type,
       badValue.text,
     );
   }
   let batchColumns = columns;
-  let length = good.length;
   if (dropped > 0) {
-    const keep = new Int32Array(good.length - dropped);
+    const keep = new Int32Array(length - dropped);
     let k = 0;
-    for (let i = 0; i < good.length; i++) if (bad[i] === 0) keep[k++] = i;
+    for (let i = 0; i < length; i++) if (bad[i] === 0) keep[k++] = i;
     batchColumns = columns.map((c) => takeRows(c, keep));
     length = keep.length;
     badLines += dropped;
