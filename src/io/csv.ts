@@ -117,7 +117,20 @@ export async function readCsvPart(
   schema: Schema,
   options: CsvOptions = {},
 ): Promise<CsvPartResult> {
-  const { bytes, base, begin, finish } = await partBytes(part);
+  const bytes = await partBytes(part);
+  try {
+    return await readCsvBytes(part, schema, options, bytes);
+  } finally {
+    bytes.release();
+  }
+}
+
+async function readCsvBytes(
+  part: CsvPart,
+  schema: Schema,
+  options: CsvOptions,
+  { bytes, base, begin, finish }: Awaited<ReturnType<typeof partBytes>>,
+): Promise<CsvPartResult> {
   const delimiter = delimiterByte(options);
   const skip = options.onBadLines === "skip";
   const nulls = new Set(options.nullValues ?? [""]);
