@@ -114,29 +114,44 @@ export function hasQuote(bytes: Uint8Array, from: number, to: number, quote = QU
   return view.indexOf(quote) >= 0;
 }
 
-/** The fields of some columns of the records of a range without quotes (`scanUnquoted`). */
-export interface UnquotedFields {
-  /** Records kept (those with the expected number of fields, the header left out). */
+/** Located fields of a run of records: field t of row i is `[starts[i * ncols + t], ends[i * ncols + t])`. */
+export interface FieldChunk {
+  /** Rows in this chunk. */
   readonly rows: number;
-  /** Number of located columns (`wanted.length`). */
+  /** Located columns per row. */
   readonly ncols: number;
-  /** Field t of kept row i is `[starts[i * ncols + t], ends[i * ncols + t])`. */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
-  /** Byte offset of each kept row's record (to name its line when a value does not parse). */
+  /** Byte offset of each row's record (to name its line when a value does not parse). */
   readonly recordStarts: Int32Array;
+}
+
+/** What `scanUnquoted` found besides the chunks. */
+export interface UnquotedScan {
+  /** Records kept (those with the expected number of fields, the header left out). */
+  readonly rows: number;
   /** Records with the wrong number of fields, skipped. */
   readonly badRecords: number;
   /** The first such record (its byte offset and field count), when the scan stopped at it. */
   readonly firstBad?: { readonly start: number; readonly fields: number } | undefined;
 }
 
+/** Rows per chunk: the offsets stay in cache and are reused, not one array per part. */
+const CHUNK_ROWS = 8192;
+let scratch = {
+  starts: new Int32Array(0),
+  ends: new Int32Array(0),
+  recordStarts: new Int32Array(0),
+};
+
 /**
  * One pass over `bytes[from, to)`, known to hold no quote byte, that finds the records and notes
  * where the fields of the `wanted` columns (indices among `ncols`) start and end, for records
- * with exactly `ncols` fields. Empty lines are skipped, a CR before LF is not part of the last
- * field, and with `skipFirst` the first non-empty record (the header) is left out. A record with
- * another field count is counted and skipped, or, with `stopAtBad`, ends the scan (`firstBad`).
+ * with exactly `ncols` fields, handing them to `onChunk` a few thousand rows at a time (the
+ * offsets are overwritten after it returns; `rowBase` is the chunk's first row). Empty lines are
+ * skipped, a CR before LF is not part of the last field, and with `skipFirst` the first
+ * non-empty record (the header) is left out. A record with another field count is counted and
+ * skipped, or, with `stopAtBad`, ends the scan (`firstBad`). `onChunk` returning false ends it.
  */
 export function scanUnquoted(
   bytes: Uint8Array,
@@ -147,22 +162,33 @@ export function scanUnquoted(
   wanted: readonly number[],
   skipFirst: boolean,
   stopAtBad: boolean,
-): UnquotedFields {
+  onChunk: (chunk: FieldChunk, rowBase: number) => boolean,
+): UnquotedScan {
   const k = wanted.length;
   const want = Int32Array.from(wanted);
-  let cap = estimateLines(bytes, from, to);
-  let starts: Int32Array = new Int32Array(cap * k);
-  let ends: Int32Array = new Int32Array(cap * k);
-  let recordStarts: Int32Array = new Int32Array(cap);
+  if (scratch.starts.length < CHUNK_ROWS * k || scratch.recordStarts.length < CHUNK_ROWS) {
+    scratch = {
+      starts: new Int32Array(CHUNK_ROWS * Math.max(k, 4)),
+      ends: new Int32Array(CHUNK_ROWS * Math.max(k, 4)),
+      recordStarts: new Int32Array(CHUNK_ROWS),
+    };
+  }
+  const { starts, ends, recordStarts } = scratch;
   // Where field f of the current record ends (the delimiter after it), for f < ncols.
   const fieldEnd = new Int32Array(ncols + 1);
   // Bytes above both NL and the delimiter are field content: one comparison skips them.
   const hi = Math.max(NL, delimiter);
   let rows = 0;
+  let inChunk = 0;
   let badRecords = 0;
   let firstBad: { start: number; fields: number } | undefined;
   let skip = skipFirst;
   let pos = from;
+  const flush = () => {
+    const go = onChunk({ rows: inChunk, ncols: k, starts, ends, recordStarts }, rows - inChunk);
+    inChunk = 0;
+    return go;
+  };
   while (pos < to) {
     const start = pos;
     let nd = 0;
@@ -193,29 +219,26 @@ export function scanUnquoted(
       continue;
     }
     fieldEnd[ncols - 1] = end;
-    if (rows === cap) {
-      cap = Math.ceil(cap * 1.5) + 16;
-      starts = grow(starts, cap * k);
-      ends = grow(ends, cap * k);
-      recordStarts = grow(recordStarts, cap);
-    }
-    recordStarts[rows] = start;
-    const o = rows * k;
+    recordStarts[inChunk] = start;
+    const o = inChunk * k;
     for (let t = 0; t < k; t++) {
       const j = want[t]!;
       starts[o + t] = j === 0 ? start : fieldEnd[j - 1]! + 1;
       ends[o + t] = fieldEnd[j]!;
     }
+    inChunk++;
     rows++;
+    if (inChunk === CHUNK_ROWS && !flush()) return { rows, badRecords, firstBad };
   }
-  return { rows, ncols: k, starts, ends, recordStarts, badRecords, firstBad };
+  if (inChunk > 0 && firstBad === undefined) flush();
+  return { rows, badRecords, firstBad };
 }
 
 /**
  * About how many lines `bytes[from, to)` holds, a little over: the newlines of its first 64 KiB
  * scaled to the whole range (exact when the range is that short).
  */
-function estimateLines(bytes: Uint8Array, from: number, to: number): number {
+export function estimateLines(bytes: Uint8Array, from: number, to: number): number {
   const sample = Math.min(to - from, 64 * 1024);
   let n = 0;
   for (let i = from; i < from + sample; i++) if (bytes[i] === NL) n++;

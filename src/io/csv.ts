@@ -13,9 +13,10 @@ import { initParser, type Schema as UdsvSchema } from "udsv";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
-import { columnFromBytes } from "./csv-fast.js";
+import { columnBuilder } from "./csv-fast.js";
 import {
   countNewlines,
+  estimateLines,
   hasQuote,
   type ScannedRecords,
   scanRecords,
@@ -165,7 +166,13 @@ async function readCsvBytes(
   /** The part's line (0-based) of kept row `row`. */
   let lineOfRow: (row: number) => number;
   if (!hasQuote(bytes, begin, finish)) {
-    // Without quotes, one pass locates the needed columns' fields, converted from the bytes.
+    // Without quotes, one pass locates the needed columns' fields, converted from the bytes a
+    // chunk of rows at a time.
+    const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
+    const capacity = Math.ceil(estimateLines(bytes, begin, finish) * 1.1) + 1024;
+    const builders = schema.map((f) => columnBuilder(f.type, capacity, nullBytes, onBadOf(f)));
+    let badAt = -1;
+    bad = new Uint8Array(capacity);
     const found = scanUnquoted(
       bytes,
       begin,
@@ -175,6 +182,20 @@ async function readCsvBytes(
       wanted,
       part.skipHeader,
       !skip,
+      (chunk, rowBase) => {
+        if (bad.length < rowBase + chunk.rows) {
+          const more = new Uint8Array(Math.ceil((rowBase + chunk.rows) * 1.5));
+          more.set(bad);
+          bad = more;
+        }
+        for (let t = 0; t < builders.length; t++) {
+          if (!builders[t]!.add(bytes, chunk, t, rowBase)) {
+            badAt = chunk.recordStarts[badValue!.row - rowBase]!;
+            return false;
+          }
+        }
+        return true;
+      },
     );
     if (found.firstBad !== undefined) {
       const line = countNewlines(bytes.subarray(begin, found.firstBad.start));
@@ -182,10 +203,8 @@ async function readCsvBytes(
     }
     badLines = found.badRecords;
     length = found.rows;
-    bad = new Uint8Array(length);
-    const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
-    columns = schema.map((f, t) => columnFromBytes(f.type, bytes, found, t, nullBytes, onBadOf(f)));
-    lineOfRow = (row) => countNewlines(bytes.subarray(begin, found.recordStarts[row]!));
+    columns = builders.map((b) => b.finish(bytes, length));
+    lineOfRow = () => countNewlines(bytes.subarray(begin, badAt));
   } else {
     const rec = scanRecords(bytes, begin, finish, delimiter);
     const first = part.skipHeader ? 1 : 0;
