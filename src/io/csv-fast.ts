@@ -1,8 +1,9 @@
 /**
  * The CSV reader's fast path for parts without quote characters (the common, machine-written
- * case): fields are located by byte offsets and converted straight from the bytes into typed
- * arrays, with no string per field. Numbers in plain decimal notation, canonical ISO timestamps
- * and dates, and true/false are parsed from bytes; anything else falls back to the text parsers
+ * case): fields located by byte offsets (csv-scan.ts `scanUnquoted`, a chunk of rows at a time)
+ * are converted straight from the bytes into typed arrays by one builder per column, with no
+ * string per field. Int32s and floats in plain decimal notation and canonical ISO timestamps
+ * are parsed from bytes; anything else falls back to the text parsers
  * on a decoded copy of that one field, so results match the general path exactly. Strings are
  * copied as bytes (utf8) or interned with an open-addressing hash of their bytes (dict).
  */

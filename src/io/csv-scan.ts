@@ -1,8 +1,9 @@
 /**
- * The hand-written fast path under the CSV reader: one pass over a part's bytes that finds where
- * each record starts and ends (quote-aware, so quoted delimiters and newlines stay inside their
- * field), counts its fields, and notes its physical line, so malformed rows are caught and named
- * before udsv parses the text. Pure: bytes in, arrays out.
+ * The hand-written scans under the CSV reader. `scanRecords`: one pass over a part's bytes that
+ * finds where each record starts and ends (quote-aware, so quoted delimiters and newlines stay
+ * inside their field), counts its fields, and notes its physical line, so malformed rows are
+ * caught and named before udsv parses the text. `scanUnquoted`: for parts without quotes, one
+ * pass that also locates the fields of the needed columns, handed on a chunk of rows at a time.
  */
 
 const NL = 10;

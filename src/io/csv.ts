@@ -2,8 +2,10 @@
  * CSV: planning a read (schema inferred from a sample of the first file, large files split into
  * byte ranges at line boundaries so one file feeds many tasks, gzip files one part each) and
  * reading one part into a Batch inside a task. The split follows dask: a part owns the records
- * that START in its byte range. Fields are split by udsv; a one-pass scan first finds records
- * and field counts so a malformed row is named by file, line and column (csv-scan.ts).
+ * that START in its byte range. A part without quote characters is read in one pass that
+ * locates the needed columns' fields and converts them from the bytes (csv-scan.ts
+ * `scanUnquoted`, csv-fast.ts); otherwise a quote-aware scan finds records and field counts and
+ * udsv splits the fields. Either way a malformed row is named by file, line and column.
  *
  * Limit (as in dask): a quoted field holding a newline is read correctly unless a part boundary
  * falls inside it; for such files use a blocksize larger than the file (one part per file).
