@@ -65,6 +65,14 @@ function growTo<T extends NumberArray>(a: T, cap: number): T {
   return b;
 }
 
+/**
+ * The first `n` elements of `a`: a view when it uses most of `a`, else a copy, so a capacity
+ * estimate far too high does not keep a large buffer alive behind a short column.
+ */
+function fit<T extends NumberArray>(a: T, n: number): T {
+  return (n * 2 >= a.length ? a.subarray(0, n) : a.slice(0, n)) as T;
+}
+
 const F64 = 1;
 const I32 = 2;
 const TS = 3;
@@ -130,7 +138,7 @@ class NumberBuilder implements ColumnBuilder {
     return {
       type: this.type,
       length,
-      data: this.data.subarray(0, length),
+      data: fit(this.data, length),
       valid: this.nullRows.bitmap(length),
     };
   }
@@ -292,8 +300,8 @@ class Utf8Builder implements ColumnBuilder {
     return {
       type: "utf8",
       length,
-      data: this.data.subarray(0, this.pos),
-      offsets: this.offsets.subarray(0, length + 1),
+      data: fit(this.data, this.pos),
+      offsets: fit(this.offsets, length + 1),
       valid: this.nullRows.bitmap(length),
     };
   }
@@ -372,7 +380,7 @@ class DictBuilder implements ColumnBuilder {
     return {
       type: "dict",
       length,
-      data: this.codes.subarray(0, length),
+      data: fit(this.codes, length),
       dictionary: utf8Column(dict),
       valid: this.nullRows.bitmap(length),
     };
