@@ -177,9 +177,14 @@ function intFromBytes(bytes: Uint8Array, a: number, b: number): number | undefin
   return v === (v | 0) ? v : undefined;
 }
 
+const TWO_53 = 2 ** 53;
+
 /**
- * A plain `[-]digits[.digits]` float64 with at most 15 significant digits, where one correctly
- * rounded division gives the exact nearest double (Clinger's fast path); else undefined.
+ * A plain `[-]digits[.digits]` float64 whose digits, read as an integer m, are below 2^53 with at
+ * most 22 after the point: m and 10^scale are exact doubles, so one correctly rounded division
+ * gives the nearest double to the decimal, as Number() does (Clinger's fast path); else
+ * undefined. (A computed m below 2^53 is exact: every step below 2^53 is, and rounding never
+ * takes a larger value back below it.)
  */
 function floatFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
   let neg = false;
@@ -187,26 +192,26 @@ function floatFromBytes(bytes: Uint8Array, a: number, b: number): number | undef
     neg = true;
     a++;
   }
-  if (a >= b) return undefined;
   let m = 0;
-  let digits = 0;
-  let scale = 0;
-  let dot = false;
-  let any = false;
-  for (let k = a; k < b; k++) {
-    const c = bytes[k]!;
-    if (c === 46 && !dot) {
-      dot = true;
-      continue;
-    }
-    const d = c - 48;
-    if (d < 0 || d > 9) return undefined;
+  let k = a;
+  for (; k < b; k++) {
+    const d = bytes[k]! - 48;
+    if (d >>> 0 > 9) break;
     m = m * 10 + d;
-    any = true;
-    if (m !== 0) digits++;
-    if (dot) scale++;
   }
-  if (!any || digits > 15 || scale > 22) return undefined;
+  let digits = k - a;
+  let scale = 0;
+  if (k < b && bytes[k] === 46) {
+    const f = ++k;
+    for (; k < b; k++) {
+      const d = bytes[k]! - 48;
+      if (d >>> 0 > 9) break;
+      m = m * 10 + d;
+    }
+    scale = k - f;
+    digits += scale;
+  }
+  if (k !== b || digits === 0 || m >= TWO_53 || scale > 22) return undefined;
   const v = m / POW10[scale]!;
   return neg ? -v : v;
 }

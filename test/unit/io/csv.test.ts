@@ -334,3 +334,47 @@ test("the unquoted fast path over many chunks: values equal Number() and the tex
   assert.equal(skipped.cells.id!.length, 11_999);
   assert.equal(skipped.cells.id![11_000], 11_001);
 });
+
+test("floats parsed from bytes equal Number() of their text, bit for bit (fast path and fallback)", {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  let k = 0;
+  const digits = (max: number) =>
+    fc.array(fc.constantFrom(..."0123456789"), { maxLength: max }).map((d) => d.join(""));
+  const decimal = fc
+    .tuple(fc.boolean(), digits(20), fc.option(digits(25), { nil: undefined }))
+    .map(([neg, int, frac]) => `${neg ? "-" : ""}${int}${frac === undefined ? "" : `.${frac}`}`)
+    .filter((s) => /\d/.test(s));
+  const edge = fc.constantFrom(
+    "9007199254740991",
+    "9007199254740992",
+    "9007199254740993",
+    "900719925474099.3",
+    "0.9007199254740993",
+    "-0",
+    "-0.0",
+    ".5",
+    "5.",
+    "0.0000000000000000000001",
+    "0.00000000000000000000001",
+    "1e5",
+    "-2.5E-3",
+    "123456789012345678901234",
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.oneof(decimal, edge), { minLength: 1, maxLength: 200 }),
+      async (texts) => {
+        const path = join(dir, `f${k++}.csv`);
+        writeFileSync(path, `x\n${texts.join("\n")}\n`);
+        const { cells } = await readAll(path, { schema: { x: "float64" } });
+        assert.deepEqual(
+          cells.x,
+          texts.map((t) => Number(t)),
+        );
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
