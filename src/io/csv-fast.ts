@@ -312,12 +312,20 @@ class Utf8Builder implements ColumnBuilder {
   }
 }
 
-/** Interns each field's bytes in an open-addressing table (FNV-1a, linear probing). */
+/**
+ * Interns each field's bytes in an open-addressing table (linear probing). A field of at most 8
+ * bytes is packed into two int32 words that serve as its hash input and its key (one comparison
+ * of words, not of bytes); a longer one is hashed with FNV-1a and compared byte by byte.
+ */
 class DictBuilder implements ColumnBuilder {
   private codes: Int32Array;
   private cap = 1024;
+  // Per slot: the code (-1 empty), the hash, the length and (short fields) the packed bytes.
   private slots: Int32Array = new Int32Array(1024).fill(-1);
-  private hashes: Uint32Array = new Uint32Array(1024);
+  private hashes: Int32Array = new Int32Array(1024);
+  private lens: Int32Array = new Int32Array(1024);
+  private w0s: Int32Array = new Int32Array(1024);
+  private w1s: Int32Array = new Int32Array(1024);
   private readonly firstStart: number[] = [];
   private readonly firstEnd: number[] = [];
   private readonly nullRows = new NullRows();
@@ -335,7 +343,7 @@ class DictBuilder implements ColumnBuilder {
     if (rowBase + rows > this.codes.length)
       this.codes = growTo(this.codes, Math.ceil((rowBase + rows) * 1.5));
     const { codes, firstStart, firstEnd, onlyEmpty, nulls } = this;
-    let { cap, slots, hashes } = this;
+    let { cap, slots, hashes, lens, w0s, w1s } = this;
     for (let i = 0; i < rows; i++) {
       const a = starts[i * ncols + t]!;
       const b = ends[i * ncols + t]!;
@@ -343,15 +351,34 @@ class DictBuilder implements ColumnBuilder {
         this.nullRows.rows.push(rowBase + i);
         continue;
       }
-      let h = 0x811c9dc5;
-      for (let k = a; k < b; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
-      h >>>= 0;
+      const len = b - a;
+      let w0 = 0;
+      let w1 = 0;
+      let h: number;
+      if (len <= 8) {
+        const n0 = Math.min(len, 4);
+        for (let k = 0; k < n0; k++) w0 |= bytes[a + k]! << (k << 3);
+        for (let k = 4; k < len; k++) w1 |= bytes[a + k]! << ((k - 4) << 3);
+        h = Math.imul(w0 ^ Math.imul(w1 ^ len, 0x9e3779b1), 0x85ebca6b);
+        h ^= h >>> 16;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 13;
+      } else {
+        h = 0x811c9dc5;
+        for (let k = a; k < b; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+      }
       let s = h & (cap - 1);
       let code = -1;
       for (;;) {
         const c = slots[s]!;
         if (c < 0) break;
-        if (hashes[s] === h && sameBytes(bytes, firstStart[c]!, firstEnd[c]!, a, b)) {
+        if (
+          hashes[s] === h &&
+          lens[s] === len &&
+          (len <= 8
+            ? w0s[s] === w0 && w1s[s] === w1
+            : sameBytes(bytes, firstStart[c]!, firstEnd[c]!, a, b))
+        ) {
           code = c;
           break;
         }
@@ -363,19 +390,44 @@ class DictBuilder implements ColumnBuilder {
         firstEnd.push(b);
         slots[s] = code;
         hashes[s] = h;
+        lens[s] = len;
+        w0s[s] = w0;
+        w1s[s] = w1;
         if (firstStart.length * 2 > cap) {
           cap *= 2;
-          const next = rehash(slots, hashes, cap);
-          slots = next.slots;
-          hashes = next.hashes;
+          this.rehash(cap);
+          ({ slots, hashes, lens, w0s, w1s } = this);
         }
       }
       codes[rowBase + i] = code;
     }
     this.cap = cap;
-    this.slots = slots;
-    this.hashes = hashes;
     return true;
+  }
+
+  /** Moves every slot into tables of `cap` slots. */
+  private rehash(cap: number): void {
+    const { slots, hashes, lens, w0s, w1s } = this;
+    const ns = new Int32Array(cap).fill(-1);
+    const nh = new Int32Array(cap);
+    const nl = new Int32Array(cap);
+    const n0 = new Int32Array(cap);
+    const n1 = new Int32Array(cap);
+    for (let s = 0; s < slots.length; s++) {
+      if (slots[s]! < 0) continue;
+      let u = hashes[s]! & (cap - 1);
+      while (ns[u]! >= 0) u = (u + 1) & (cap - 1);
+      ns[u] = slots[s]!;
+      nh[u] = hashes[s]!;
+      nl[u] = lens[s]!;
+      n0[u] = w0s[s]!;
+      n1[u] = w1s[s]!;
+    }
+    this.slots = ns;
+    this.hashes = nh;
+    this.lens = nl;
+    this.w0s = n0;
+    this.w1s = n1;
   }
 
   finish(bytes: Uint8Array, length: number): Column {
@@ -396,22 +448,4 @@ function sameBytes(bytes: Uint8Array, a1: number, b1: number, a2: number, b2: nu
   if (b1 - a1 !== b2 - a2) return false;
   for (let k = 0; k < b1 - a1; k++) if (bytes[a1 + k] !== bytes[a2 + k]) return false;
   return true;
-}
-
-function rehash(
-  slots: Int32Array,
-  hashes: Uint32Array,
-  cap: number,
-): { slots: Int32Array; hashes: Uint32Array } {
-  const ns = new Int32Array(cap).fill(-1);
-  const nh = new Uint32Array(cap);
-  for (let s = 0; s < slots.length; s++) {
-    const c = slots[s]!;
-    if (c < 0) continue;
-    let t = hashes[s]! & (cap - 1);
-    while (ns[t]! >= 0) t = (t + 1) & (cap - 1);
-    ns[t] = c;
-    nh[t] = hashes[s]!;
-  }
-  return { slots: ns, hashes: nh };
 }
