@@ -21,10 +21,6 @@ export interface ScannedRecords {
   readonly fields: Int32Array;
   /** Physical line (0-based, counting every newline, quoted or not) the record starts on. */
   readonly lines: Int32Array;
-  /** Byte offset of every delimiter outside quotes, in order. */
-  readonly delims: Int32Array;
-  /** Index in `delims` of each record's first delimiter. */
-  readonly firstDelim: Int32Array;
   /** True when some record ends with CR LF. */
   readonly crlf: boolean;
   /** True when some field is quoted. */
@@ -48,12 +44,6 @@ export function scanRecords(
   let ends: Int32Array = new Int32Array(cap);
   let fields: Int32Array = new Int32Array(cap);
   let lines: Int32Array = new Int32Array(cap);
-  let firstDelim: Int32Array = new Int32Array(cap);
-  // Delimiters: the first line's count per line (a regrow only when later lines have more).
-  let delims: Int32Array = new Int32Array(
-    delimiter < 0 ? 0 : Math.max(1024, cap * delimitersInFirstLine(bytes, from, to, delimiter)),
-  );
-  let nd = 0;
   let count = 0;
   let line = 0;
   let crlf = false;
@@ -62,7 +52,6 @@ export function scanRecords(
   while (pos < to) {
     const start = pos;
     const startLine = line;
-    const d0 = nd;
     let nf = 1;
     let inQuote = false;
     let c = 0;
@@ -76,8 +65,6 @@ export function scanRecords(
         if (!inQuote) break;
       } else if (c === delimiter && !inQuote) {
         nf++;
-        if (nd === delims.length) delims = grow(delims, delims.length * 2);
-        delims[nd++] = pos;
       }
     }
     let end = pos;
@@ -93,16 +80,14 @@ export function scanRecords(
       ends = grow(ends, cap);
       fields = grow(fields, cap);
       lines = grow(lines, cap);
-      firstDelim = grow(firstDelim, cap);
     }
-    firstDelim[count] = d0;
     starts[count] = start;
     ends[count] = end;
     fields[count] = nf;
     lines[count] = startLine;
     count++;
   }
-  return { count, starts, ends, fields, lines, delims, firstDelim, crlf, quoted };
+  return { count, starts, ends, fields, lines, crlf, quoted };
 }
 
 /**
@@ -251,22 +236,6 @@ export function estimateLines(bytes: Uint8Array, from: number, to: number): numb
 export function nextNewline(bytes: Uint8Array, from: number): number {
   const i = bytes.indexOf(NL, from);
   return i < 0 ? bytes.length : i;
-}
-
-/** Delimiter bytes before the first newline of `bytes[from, to)`. */
-function delimitersInFirstLine(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  delimiter: number,
-): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = bytes[i]!;
-    if (c === NL) break;
-    if (c === delimiter) n++;
-  }
-  return n;
 }
 
 /** Number of newline bytes in `bytes`. */
