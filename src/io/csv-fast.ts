@@ -1,50 +1,18 @@
 /**
  * The CSV reader's fast path for parts without quote characters (the common, machine-written
- * case): fields are located by byte offsets and converted straight from the bytes into typed
- * arrays, with no string per field. Numbers in plain decimal notation, canonical ISO timestamps
- * and dates, and true/false are parsed from bytes; anything else falls back to the text parsers
+ * case): fields located by byte offsets (csv-scan.ts `scanUnquoted`, a chunk of rows at a time)
+ * are converted straight from the bytes into typed arrays by one builder per column, with no
+ * string per field. Int32s and floats in plain decimal notation and canonical ISO timestamps
+ * are parsed from bytes; anything else falls back to the text parsers
  * on a decoded copy of that one field, so results match the general path exactly. Strings are
  * copied as bytes (utf8) or interned with an open-addressing hash of their bytes (dict).
  */
 
 import type { Column, DType } from "../kernels/batch.js";
-import { utf8Column, validFrom } from "./columns.js";
-import type { ScannedRecords } from "./csv-scan.js";
+import { utf8Column } from "./columns.js";
+import type { FieldChunk } from "./csv-scan.js";
 import type { OnBadValue } from "./text-columns.js";
 import { daysFromCivil, parseAs } from "./text-values.js";
-
-/** Byte offsets of every field of the kept records: field j of row i is `[starts[k], ends[k])`, k = i * ncols + j. */
-export interface FieldOffsets {
-  readonly rows: number;
-  readonly ncols: number;
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-}
-
-/**
- * The fields of column `j` of records `rows` (each known to have `ncols` fields, none quoted),
- * from the delimiter positions the scan noted: no second pass over the bytes, and a reader that
- * needs a few of many columns locates only those. The result has `ncols` 1.
- */
-export function locateColumn(
-  rec: ScannedRecords,
-  rows: ArrayLike<number>,
-  ncols: number,
-  j: number,
-): FieldOffsets {
-  const n = rows.length;
-  const starts = new Int32Array(n);
-  const ends = new Int32Array(n);
-  const { delims, firstDelim } = rec;
-  const last = j === ncols - 1;
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    const d = firstDelim[r]! + j;
-    starts[i] = j === 0 ? rec.starts[r]! : delims[d - 1]! + 1;
-    ends[i] = last ? rec.ends[r]! : delims[d]!;
-  }
-  return { rows: n, ncols: 1, starts, ends };
-}
 
 const decoder = new TextDecoder();
 const POW10 = [
@@ -53,63 +21,128 @@ const POW10 = [
 ];
 const DAY_MS = 86_400_000;
 
-/** Column `j` of the located fields as a Column of `type`. */
-export function columnFromBytes(
-  type: DType,
-  bytes: Uint8Array,
-  f: FieldOffsets,
-  j: number,
-  nulls: readonly Uint8Array[],
-  onBad: OnBadValue,
-): Column {
-  const n = f.rows;
-  const { starts, ends, ncols } = f;
-  const isNull = (i: number) =>
-    isNullField(bytes, starts[i * ncols + j]!, ends[i * ncols + j]!, nulls);
-  if (type === "utf8") return utf8FromBytes(bytes, f, j, nulls, isNull);
-  if (type === "dict") return dictFromBytes(bytes, f, j, isNull);
-  const data =
-    type === "int64"
-      ? new BigInt64Array(n)
-      : type === "float64" || type === "timestamp"
-        ? new Float64Array(n)
-        : type === "bool"
-          ? new Uint8Array(n)
-          : new Int32Array(n);
-  let hasNull = false;
-  const onlyEmpty = nulls.length === 1 && nulls[0]!.length === 0;
-  const fast: FastParser = FAST[type] ?? never;
-  for (let i = 0; i < n; i++) {
-    const a = starts[i * ncols + j]!;
-    const b = ends[i * ncols + j]!;
-    if (onlyEmpty ? a === b : isNullField(bytes, a, b, nulls)) {
-      hasNull = true;
-      continue;
-    }
-    let v: number | bigint | string | undefined = fast(bytes, a, b);
-    if (v === undefined) {
-      const text = decoder.decode(bytes.subarray(a, b));
-      v = parseAs(type, text);
-      if (v === undefined) {
-        if (!onBad(i, text)) break;
-        continue;
-      }
-    }
-    data[i] = v as never;
-  }
-  return { type, length: n, data, valid: hasNull ? validFrom(n, isNull) : undefined };
+/**
+ * Builds one column from chunks of located fields (`add`, rows in order), then `finish`. The
+ * output arrays are allocated for `capacity` rows (an estimate: grown when short; pages past the
+ * rows written are never touched) and cut to the rows read.
+ */
+export interface ColumnBuilder {
+  /** Converts field `t` of every row of `chunk`; false when `onBad` asked to stop. */
+  add(bytes: Uint8Array, chunk: FieldChunk, t: number, rowBase: number): boolean;
+  /** The column of the `length` rows added (`bytes` must still hold the fields). */
+  finish(bytes: Uint8Array, length: number): Column;
 }
 
-type FastParser = (bytes: Uint8Array, a: number, b: number) => number | undefined;
+/** A builder of a column of `type` from fields in bytes; `nulls` are the null spellings. */
+export function columnBuilder(
+  type: DType,
+  capacity: number,
+  nulls: readonly Uint8Array[],
+  onBad: OnBadValue,
+): ColumnBuilder {
+  if (type === "utf8") return new Utf8Builder(capacity, nulls);
+  if (type === "dict") return new DictBuilder(capacity, nulls);
+  return new NumberBuilder(type, capacity, nulls, onBad);
+}
 
-const never: FastParser = () => undefined;
+/** Rows that are null, kept as a list (usually empty) and turned into a bitmap at the end. */
+class NullRows {
+  rows: number[] = [];
+  bitmap(length: number): Uint8Array | undefined {
+    if (this.rows.length === 0) return undefined;
+    const bits = new Uint8Array((length + 7) >> 3).fill(0xff);
+    if (length & 7) bits[bits.length - 1] = (1 << (length & 7)) - 1;
+    for (const i of this.rows) bits[i >> 3]! &= ~(1 << (i & 7));
+    return bits;
+  }
+}
 
-/** Byte-level parsers for the common spellings; undefined sends a field to the text parser. */
-const FAST: Partial<Record<DType, FastParser>> = {
-  int32: (bytes, a, b) => intFromBytes(bytes, a, b),
-  float64: (bytes, a, b) => floatFromBytes(bytes, a, b),
-  timestamp: (bytes, a, b) => timestampFromBytes(bytes, a, b),
-};
+type NumberArray = Int32Array | Float64Array | BigInt64Array | Uint8Array;
+
+function growTo<T extends NumberArray>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a as never);
+  return b;
+}
+
+/**
+ * The first `n` elements of `a`: a view when it uses most of `a`, else a copy, so a capacity
+ * estimate far too high does not keep a large buffer alive behind a short column.
+ */
+function fit<T extends NumberArray>(a: T, n: number): T {
+  return (n * 2 >= a.length ? a.subarray(0, n) : a.slice(0, n)) as T;
+}
+
+const F64 = 1;
+const I32 = 2;
+const TS = 3;
+
+class NumberBuilder implements ColumnBuilder {
+  private data: NumberArray;
+  private readonly nullRows = new NullRows();
+  private readonly onlyEmpty: boolean;
+  private readonly kind: number;
+  constructor(
+    private readonly type: DType,
+    capacity: number,
+    private readonly nulls: readonly Uint8Array[],
+    private readonly onBad: OnBadValue,
+  ) {
+    this.data =
+      type === "int64"
+        ? new BigInt64Array(capacity)
+        : type === "float64" || type === "timestamp"
+          ? new Float64Array(capacity)
+          : type === "bool"
+            ? new Uint8Array(capacity)
+            : new Int32Array(capacity);
+    this.onlyEmpty = nulls.length === 1 && nulls[0]!.length === 0;
+    this.kind = type === "float64" ? F64 : type === "int32" ? I32 : type === "timestamp" ? TS : 0;
+  }
+
+  add(bytes: Uint8Array, chunk: FieldChunk, t: number, rowBase: number): boolean {
+    const { rows, ncols, starts, ends } = chunk;
+    if (rowBase + rows > this.data.length)
+      this.data = growTo(this.data, Math.ceil((rowBase + rows) * 1.5));
+    const data = this.data;
+    const { kind, onlyEmpty, nulls, type } = this;
+    for (let i = 0; i < rows; i++) {
+      const a = starts[i * ncols + t]!;
+      const b = ends[i * ncols + t]!;
+      if (onlyEmpty ? a === b : isNullField(bytes, a, b, nulls)) {
+        this.nullRows.rows.push(rowBase + i);
+        continue;
+      }
+      let v: number | bigint | string | undefined =
+        kind === F64
+          ? floatFromBytes(bytes, a, b)
+          : kind === I32
+            ? intFromBytes(bytes, a, b)
+            : kind === TS
+              ? timestampFromBytes(bytes, a, b)
+              : undefined;
+      if (v === undefined) {
+        const text = decoder.decode(bytes.subarray(a, b));
+        v = parseAs(type, text);
+        if (v === undefined) {
+          if (!this.onBad(rowBase + i, text)) return false;
+          continue;
+        }
+      }
+      data[rowBase + i] = v as never;
+    }
+    return true;
+  }
+
+  finish(_bytes: Uint8Array, length: number): Column {
+    return {
+      type: this.type,
+      length,
+      data: fit(this.data, length),
+      valid: this.nullRows.bitmap(length),
+    };
+  }
+}
 
 function isNullField(
   bytes: Uint8Array,
@@ -144,9 +177,14 @@ function intFromBytes(bytes: Uint8Array, a: number, b: number): number | undefin
   return v === (v | 0) ? v : undefined;
 }
 
+const TWO_53 = 2 ** 53;
+
 /**
- * A plain `[-]digits[.digits]` float64 with at most 15 significant digits, where one correctly
- * rounded division gives the exact nearest double (Clinger's fast path); else undefined.
+ * A plain `[-]digits[.digits]` float64 whose digits, read as an integer m, are below 2^53 with at
+ * most 22 after the point: m and 10^scale are exact doubles, so one correctly rounded division
+ * gives the nearest double to the decimal, as Number() does (Clinger's fast path); else
+ * undefined. (A computed m below 2^53 is exact: every step below 2^53 is, and rounding never
+ * takes a larger value back below it.)
  */
 function floatFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
   let neg = false;
@@ -154,26 +192,26 @@ function floatFromBytes(bytes: Uint8Array, a: number, b: number): number | undef
     neg = true;
     a++;
   }
-  if (a >= b) return undefined;
   let m = 0;
-  let digits = 0;
-  let scale = 0;
-  let dot = false;
-  let any = false;
-  for (let k = a; k < b; k++) {
-    const c = bytes[k]!;
-    if (c === 46 && !dot) {
-      dot = true;
-      continue;
-    }
-    const d = c - 48;
-    if (d < 0 || d > 9) return undefined;
+  let k = a;
+  for (; k < b; k++) {
+    const d = bytes[k]! - 48;
+    if (d >>> 0 > 9) break;
     m = m * 10 + d;
-    any = true;
-    if (m !== 0) digits++;
-    if (dot) scale++;
   }
-  if (!any || digits > 15 || scale > 22) return undefined;
+  let digits = k - a;
+  let scale = 0;
+  if (k < b && bytes[k] === 46) {
+    const f = ++k;
+    for (; k < b; k++) {
+      const d = bytes[k]! - 48;
+      if (d >>> 0 > 9) break;
+      m = m * 10 + d;
+    }
+    scale = k - f;
+    digits += scale;
+  }
+  if (k !== b || digits === 0 || m >= TWO_53 || scale > 22) return undefined;
   const v = m / POW10[scale]!;
   return neg ? -v : v;
 }
@@ -226,120 +264,188 @@ function timestampFromBytes(bytes: Uint8Array, a: number, b: number): number | u
   return days * DAY_MS + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
 }
 
-function utf8FromBytes(
-  bytes: Uint8Array,
-  f: FieldOffsets,
-  j: number,
-  nulls: readonly Uint8Array[],
-  isNull: (i: number) => boolean,
-): Column {
-  const n = f.rows;
-  const offsets = new Int32Array(n + 1);
-  let size = 0;
-  for (let i = 0; i < n; i++) size += f.ends[i * f.ncols + j]! - f.starts[i * f.ncols + j]!;
-  const data = new Uint8Array(size);
-  let pos = 0;
-  let hasNull = false;
-  for (let i = 0; i < n; i++) {
-    const a = f.starts[i * f.ncols + j]!;
-    const b = f.ends[i * f.ncols + j]!;
-    if (isNullField(bytes, a, b, nulls)) hasNull = true;
-    else {
-      data.set(bytes.subarray(a, b), pos);
-      pos += b - a;
-    }
-    offsets[i + 1] = pos;
+class Utf8Builder implements ColumnBuilder {
+  private offsets: Int32Array;
+  private data: Uint8Array;
+  private pos = 0;
+  private readonly nullRows = new NullRows();
+  constructor(
+    capacity: number,
+    private readonly nulls: readonly Uint8Array[],
+  ) {
+    this.offsets = new Int32Array(capacity + 1);
+    this.data = new Uint8Array(Math.max(1024, capacity * 8));
   }
-  return {
-    type: "utf8",
-    length: n,
-    data: data.subarray(0, pos),
-    offsets,
-    valid: hasNull ? validFrom(n, isNull) : undefined,
-  };
+
+  add(bytes: Uint8Array, chunk: FieldChunk, t: number, rowBase: number): boolean {
+    const { rows, ncols, starts, ends } = chunk;
+    if (rowBase + rows + 1 > this.offsets.length)
+      this.offsets = growTo(this.offsets, Math.ceil((rowBase + rows + 1) * 1.5));
+    let size = 0;
+    for (let i = 0; i < rows; i++) size += ends[i * ncols + t]! - starts[i * ncols + t]!;
+    if (this.pos + size > this.data.length)
+      this.data = growTo(this.data, Math.ceil((this.pos + size) * 1.5));
+    const { data, offsets, nulls } = this;
+    let pos = this.pos;
+    for (let i = 0; i < rows; i++) {
+      const a = starts[i * ncols + t]!;
+      const b = ends[i * ncols + t]!;
+      if (isNullField(bytes, a, b, nulls)) this.nullRows.rows.push(rowBase + i);
+      else {
+        data.set(bytes.subarray(a, b), pos);
+        pos += b - a;
+      }
+      offsets[rowBase + i + 1] = pos;
+    }
+    this.pos = pos;
+    return true;
+  }
+
+  finish(_bytes: Uint8Array, length: number): Column {
+    return {
+      type: "utf8",
+      length,
+      data: fit(this.data, this.pos),
+      offsets: fit(this.offsets, length + 1),
+      valid: this.nullRows.bitmap(length),
+    };
+  }
 }
 
-/** Interns each field's bytes in an open-addressing table (FNV-1a, linear probing). */
-function dictFromBytes(
-  bytes: Uint8Array,
-  f: FieldOffsets,
-  j: number,
-  isNull: (i: number) => boolean,
-): Column {
-  const n = f.rows;
-  const codes = new Int32Array(n);
-  let cap = 1024;
-  let slots: Int32Array = new Int32Array(cap).fill(-1);
-  let hashes: Uint32Array = new Uint32Array(cap);
-  const firstStart: number[] = [];
-  const firstEnd: number[] = [];
-  let hasNull = false;
-  for (let i = 0; i < n; i++) {
-    if (isNull(i)) {
-      hasNull = true;
-      continue;
-    }
-    const a = f.starts[i * f.ncols + j]!;
-    const b = f.ends[i * f.ncols + j]!;
-    let h = 0x811c9dc5;
-    for (let k = a; k < b; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
-    h >>>= 0;
-    let s = h & (cap - 1);
-    let code = -1;
-    for (;;) {
-      const c = slots[s]!;
-      if (c < 0) break;
-      if (hashes[s] === h && sameBytes(bytes, firstStart[c]!, firstEnd[c]!, a, b)) {
-        code = c;
-        break;
-      }
-      s = (s + 1) & (cap - 1);
-    }
-    if (code < 0) {
-      code = firstStart.length;
-      firstStart.push(a);
-      firstEnd.push(b);
-      slots[s] = code;
-      hashes[s] = h;
-      if (firstStart.length * 2 > cap) {
-        cap *= 2;
-        const next = rehash(slots, hashes, cap);
-        slots = next.slots;
-        hashes = next.hashes;
-      }
-    }
-    codes[i] = code;
+/**
+ * Interns each field's bytes in an open-addressing table (linear probing). A field of at most 8
+ * bytes is packed into two int32 words that serve as its hash input and its key (one comparison
+ * of words, not of bytes); a longer one is hashed with FNV-1a and compared byte by byte.
+ */
+class DictBuilder implements ColumnBuilder {
+  private codes: Int32Array;
+  private cap = 1024;
+  // Per slot: the code (-1 empty), the hash, the length and (short fields) the packed bytes.
+  private slots: Int32Array = new Int32Array(1024).fill(-1);
+  private hashes: Int32Array = new Int32Array(1024);
+  private lens: Int32Array = new Int32Array(1024);
+  private w0s: Int32Array = new Int32Array(1024);
+  private w1s: Int32Array = new Int32Array(1024);
+  private readonly firstStart: number[] = [];
+  private readonly firstEnd: number[] = [];
+  private readonly nullRows = new NullRows();
+  private readonly onlyEmpty: boolean;
+  constructor(
+    capacity: number,
+    private readonly nulls: readonly Uint8Array[],
+  ) {
+    this.codes = new Int32Array(capacity);
+    this.onlyEmpty = nulls.length === 1 && nulls[0]!.length === 0;
   }
-  const dict = firstStart.map((a, c) => decoder.decode(bytes.subarray(a, firstEnd[c]!)));
-  return {
-    type: "dict",
-    length: n,
-    data: codes,
-    dictionary: utf8Column(dict),
-    valid: hasNull ? validFrom(n, isNull) : undefined,
-  };
+
+  add(bytes: Uint8Array, chunk: FieldChunk, t: number, rowBase: number): boolean {
+    const { rows, ncols, starts, ends } = chunk;
+    if (rowBase + rows > this.codes.length)
+      this.codes = growTo(this.codes, Math.ceil((rowBase + rows) * 1.5));
+    const { codes, firstStart, firstEnd, onlyEmpty, nulls } = this;
+    let { cap, slots, hashes, lens, w0s, w1s } = this;
+    for (let i = 0; i < rows; i++) {
+      const a = starts[i * ncols + t]!;
+      const b = ends[i * ncols + t]!;
+      if (onlyEmpty ? a === b : isNullField(bytes, a, b, nulls)) {
+        this.nullRows.rows.push(rowBase + i);
+        continue;
+      }
+      const len = b - a;
+      let w0 = 0;
+      let w1 = 0;
+      let h: number;
+      if (len <= 8) {
+        const n0 = Math.min(len, 4);
+        for (let k = 0; k < n0; k++) w0 |= bytes[a + k]! << (k << 3);
+        for (let k = 4; k < len; k++) w1 |= bytes[a + k]! << ((k - 4) << 3);
+        h = Math.imul(w0 ^ Math.imul(w1 ^ len, 0x9e3779b1), 0x85ebca6b);
+        h ^= h >>> 16;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 13;
+      } else {
+        h = 0x811c9dc5;
+        for (let k = a; k < b; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+      }
+      let s = h & (cap - 1);
+      let code = -1;
+      for (;;) {
+        const c = slots[s]!;
+        if (c < 0) break;
+        if (
+          hashes[s] === h &&
+          lens[s] === len &&
+          (len <= 8
+            ? w0s[s] === w0 && w1s[s] === w1
+            : sameBytes(bytes, firstStart[c]!, firstEnd[c]!, a, b))
+        ) {
+          code = c;
+          break;
+        }
+        s = (s + 1) & (cap - 1);
+      }
+      if (code < 0) {
+        code = firstStart.length;
+        firstStart.push(a);
+        firstEnd.push(b);
+        slots[s] = code;
+        hashes[s] = h;
+        lens[s] = len;
+        w0s[s] = w0;
+        w1s[s] = w1;
+        if (firstStart.length * 2 > cap) {
+          cap *= 2;
+          this.rehash(cap);
+          ({ slots, hashes, lens, w0s, w1s } = this);
+        }
+      }
+      codes[rowBase + i] = code;
+    }
+    this.cap = cap;
+    return true;
+  }
+
+  /** Moves every slot into tables of `cap` slots. */
+  private rehash(cap: number): void {
+    const { slots, hashes, lens, w0s, w1s } = this;
+    const ns = new Int32Array(cap).fill(-1);
+    const nh = new Int32Array(cap);
+    const nl = new Int32Array(cap);
+    const n0 = new Int32Array(cap);
+    const n1 = new Int32Array(cap);
+    for (let s = 0; s < slots.length; s++) {
+      if (slots[s]! < 0) continue;
+      let u = hashes[s]! & (cap - 1);
+      while (ns[u]! >= 0) u = (u + 1) & (cap - 1);
+      ns[u] = slots[s]!;
+      nh[u] = hashes[s]!;
+      nl[u] = lens[s]!;
+      n0[u] = w0s[s]!;
+      n1[u] = w1s[s]!;
+    }
+    this.slots = ns;
+    this.hashes = nh;
+    this.lens = nl;
+    this.w0s = n0;
+    this.w1s = n1;
+  }
+
+  finish(bytes: Uint8Array, length: number): Column {
+    const dict = this.firstStart.map((a, c) =>
+      decoder.decode(bytes.subarray(a, this.firstEnd[c]!)),
+    );
+    return {
+      type: "dict",
+      length,
+      data: fit(this.codes, length),
+      dictionary: utf8Column(dict),
+      valid: this.nullRows.bitmap(length),
+    };
+  }
 }
 
 function sameBytes(bytes: Uint8Array, a1: number, b1: number, a2: number, b2: number): boolean {
   if (b1 - a1 !== b2 - a2) return false;
   for (let k = 0; k < b1 - a1; k++) if (bytes[a1 + k] !== bytes[a2 + k]) return false;
   return true;
-}
-
-function rehash(
-  slots: Int32Array,
-  hashes: Uint32Array,
-  cap: number,
-): { slots: Int32Array; hashes: Uint32Array } {
-  const ns = new Int32Array(cap).fill(-1);
-  const nh = new Uint32Array(cap);
-  for (let s = 0; s < slots.length; s++) {
-    const c = slots[s]!;
-    if (c < 0) continue;
-    let t = hashes[s]! & (cap - 1);
-    while (ns[t]! >= 0) t = (t + 1) & (cap - 1);
-    ns[t] = c;
-    nh[t] = hashes[s]!;
-  }
-  return { slots: ns, hashes: nh };
 }

@@ -1,8 +1,9 @@
 /**
- * The hand-written fast path under the CSV reader: one pass over a part's bytes that finds where
- * each record starts and ends (quote-aware, so quoted delimiters and newlines stay inside their
- * field), counts its fields, and notes its physical line, so malformed rows are caught and named
- * before udsv parses the text. Pure: bytes in, arrays out.
+ * The hand-written scans under the CSV reader. `scanRecords`: one pass over a part's bytes that
+ * finds where each record starts and ends (quote-aware, so quoted delimiters and newlines stay
+ * inside their field), counts its fields, and notes its physical line, so malformed rows are
+ * caught and named before udsv parses the text. `scanUnquoted`: for parts without quotes, one
+ * pass that also locates the fields of the needed columns, handed on a chunk of rows at a time.
  */
 
 const NL = 10;
@@ -20,10 +21,6 @@ export interface ScannedRecords {
   readonly fields: Int32Array;
   /** Physical line (0-based, counting every newline, quoted or not) the record starts on. */
   readonly lines: Int32Array;
-  /** Byte offset of every delimiter outside quotes, in order. */
-  readonly delims: Int32Array;
-  /** Index in `delims` of each record's first delimiter. */
-  readonly firstDelim: Int32Array;
   /** True when some record ends with CR LF. */
   readonly crlf: boolean;
   /** True when some field is quoted. */
@@ -41,18 +38,12 @@ export function scanRecords(
   delimiter: number,
   quote = QUOTE,
 ): ScannedRecords {
-  // Records are at most the lines; sizing for them up front avoids regrowing four arrays.
-  let cap = countNewlines(bytes.subarray(from, to)) + 1;
+  // Sized from the lines of a sample (no counting pass over the whole range); regrown if short.
+  let cap = estimateLines(bytes, from, to);
   let starts: Int32Array = new Int32Array(cap);
   let ends: Int32Array = new Int32Array(cap);
   let fields: Int32Array = new Int32Array(cap);
   let lines: Int32Array = new Int32Array(cap);
-  let firstDelim: Int32Array = new Int32Array(cap);
-  // Delimiters: the first line's count per line (a regrow only when later lines have more).
-  let delims: Int32Array = new Int32Array(
-    delimiter < 0 ? 0 : Math.max(1024, cap * delimitersInFirstLine(bytes, from, to, delimiter)),
-  );
-  let nd = 0;
   let count = 0;
   let line = 0;
   let crlf = false;
@@ -61,7 +52,6 @@ export function scanRecords(
   while (pos < to) {
     const start = pos;
     const startLine = line;
-    const d0 = nd;
     let nf = 1;
     let inQuote = false;
     let c = 0;
@@ -75,8 +65,6 @@ export function scanRecords(
         if (!inQuote) break;
       } else if (c === delimiter && !inQuote) {
         nf++;
-        if (nd === delims.length) delims = grow(delims, delims.length * 2);
-        delims[nd++] = pos;
       }
     }
     let end = pos;
@@ -87,21 +75,161 @@ export function scanRecords(
     pos++; // past the newline
     if (end === start) continue;
     if (count === cap) {
-      cap *= 2;
+      cap = cap * 2;
       starts = grow(starts, cap);
       ends = grow(ends, cap);
       fields = grow(fields, cap);
       lines = grow(lines, cap);
-      firstDelim = grow(firstDelim, cap);
     }
-    firstDelim[count] = d0;
     starts[count] = start;
     ends[count] = end;
     fields[count] = nf;
     lines[count] = startLine;
     count++;
   }
-  return { count, starts, ends, fields, lines, delims, firstDelim, crlf, quoted };
+  return { count, starts, ends, fields, lines, crlf, quoted };
+}
+
+/**
+ * True when `bytes[from, to)` holds a quote byte: one search by Buffer's native indexOf (memchr),
+ * many times faster than TypedArray's, on a view of the same memory.
+ */
+export function hasQuote(bytes: Uint8Array, from: number, to: number, quote = QUOTE): boolean {
+  if (to <= from) return false;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from);
+  return view.indexOf(quote) >= 0;
+}
+
+/** Located fields of a run of records: field t of row i is `[starts[i * ncols + t], ends[i * ncols + t])`. */
+export interface FieldChunk {
+  /** Rows in this chunk. */
+  readonly rows: number;
+  /** Located columns per row. */
+  readonly ncols: number;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** Byte offset of each row's record (to name its line when a value does not parse). */
+  readonly recordStarts: Int32Array;
+}
+
+/** What `scanUnquoted` found besides the chunks. */
+export interface UnquotedScan {
+  /** Records kept (those with the expected number of fields, the header left out). */
+  readonly rows: number;
+  /** Records with the wrong number of fields, skipped. */
+  readonly badRecords: number;
+  /** The first such record (its byte offset and field count), when the scan stopped at it. */
+  readonly firstBad?: { readonly start: number; readonly fields: number } | undefined;
+}
+
+/** Rows per chunk: the offsets stay in cache and are reused, not one array per part. */
+const CHUNK_ROWS = 8192;
+let scratch = {
+  starts: new Int32Array(0),
+  ends: new Int32Array(0),
+  recordStarts: new Int32Array(0),
+};
+
+/**
+ * One pass over `bytes[from, to)`, known to hold no quote byte, that finds the records and notes
+ * where the fields of the `wanted` columns (indices among `ncols`) start and end, for records
+ * with exactly `ncols` fields, handing them to `onChunk` a few thousand rows at a time (the
+ * offsets are overwritten after it returns; `rowBase` is the chunk's first row). Empty lines are
+ * skipped, a CR before LF is not part of the last field, and with `skipFirst` the first
+ * non-empty record (the header) is left out. A record with another field count is counted and
+ * skipped, or, with `stopAtBad`, ends the scan (`firstBad`). `onChunk` returning false ends it.
+ */
+export function scanUnquoted(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  delimiter: number,
+  ncols: number,
+  wanted: readonly number[],
+  skipFirst: boolean,
+  stopAtBad: boolean,
+  onChunk: (chunk: FieldChunk, rowBase: number) => boolean,
+): UnquotedScan {
+  const k = wanted.length;
+  const want = Int32Array.from(wanted);
+  if (scratch.starts.length < CHUNK_ROWS * k || scratch.recordStarts.length < CHUNK_ROWS) {
+    scratch = {
+      starts: new Int32Array(CHUNK_ROWS * Math.max(k, 4)),
+      ends: new Int32Array(CHUNK_ROWS * Math.max(k, 4)),
+      recordStarts: new Int32Array(CHUNK_ROWS),
+    };
+  }
+  const { starts, ends, recordStarts } = scratch;
+  // Where field f of the current record ends (the delimiter after it), for f < ncols.
+  const fieldEnd = new Int32Array(ncols + 1);
+  // Bytes above both NL and the delimiter are field content: one comparison skips them.
+  const hi = Math.max(NL, delimiter);
+  let rows = 0;
+  let inChunk = 0;
+  let badRecords = 0;
+  let firstBad: { start: number; fields: number } | undefined;
+  let skip = skipFirst;
+  let pos = from;
+  const flush = () => {
+    const go = onChunk({ rows: inChunk, ncols: k, starts, ends, recordStarts }, rows - inChunk);
+    inChunk = 0;
+    return go;
+  };
+  while (pos < to) {
+    const start = pos;
+    let nd = 0;
+    let c = 0;
+    for (; pos < to; pos++) {
+      c = bytes[pos]!;
+      if (c > hi) continue;
+      if (c === NL) break;
+      if (c === delimiter) {
+        if (nd < ncols) fieldEnd[nd] = pos;
+        nd++;
+      }
+    }
+    let end = pos;
+    if (end > start && c === NL && bytes[end - 1] === CR) end--;
+    pos++; // past the newline
+    if (end === start) continue;
+    if (skip) {
+      skip = false;
+      continue;
+    }
+    if (nd + 1 !== ncols) {
+      badRecords++;
+      if (stopAtBad) {
+        firstBad = { start, fields: nd + 1 };
+        break;
+      }
+      continue;
+    }
+    fieldEnd[ncols - 1] = end;
+    recordStarts[inChunk] = start;
+    const o = inChunk * k;
+    for (let t = 0; t < k; t++) {
+      const j = want[t]!;
+      starts[o + t] = j === 0 ? start : fieldEnd[j - 1]! + 1;
+      ends[o + t] = fieldEnd[j]!;
+    }
+    inChunk++;
+    rows++;
+    if (inChunk === CHUNK_ROWS && !flush()) return { rows, badRecords, firstBad };
+  }
+  if (inChunk > 0 && firstBad === undefined) flush();
+  return { rows, badRecords, firstBad };
+}
+
+/**
+ * About how many lines `bytes[from, to)` holds, a little over: the newlines of its first 64 KiB
+ * scaled to the whole range (exact when the range is that short).
+ */
+export function estimateLines(bytes: Uint8Array, from: number, to: number): number {
+  const sample = Math.min(to - from, 64 * 1024);
+  let n = 0;
+  for (let i = from; i < from + sample; i++) if (bytes[i] === NL) n++;
+  if (sample === to - from) return n + 1;
+  return Math.ceil(((n + 1) * (to - from)) / sample) + 64;
 }
 
 /** Index of the first newline at or after `from` (or `bytes.length` when there is none). */
@@ -110,30 +238,10 @@ export function nextNewline(bytes: Uint8Array, from: number): number {
   return i < 0 ? bytes.length : i;
 }
 
-/** Delimiter bytes before the first newline of `bytes[from, to)`. */
-function delimitersInFirstLine(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  delimiter: number,
-): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = bytes[i]!;
-    if (c === NL) break;
-    if (c === delimiter) n++;
-  }
-  return n;
-}
-
 /** Number of newline bytes in `bytes`. */
 export function countNewlines(bytes: Uint8Array): number {
   let n = 0;
-  let i = bytes.indexOf(NL);
-  while (i >= 0) {
-    n++;
-    i = bytes.indexOf(NL, i + 1);
-  }
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === NL) n++;
   return n;
 }
 

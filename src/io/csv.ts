@@ -2,8 +2,10 @@
  * CSV: planning a read (schema inferred from a sample of the first file, large files split into
  * byte ranges at line boundaries so one file feeds many tasks, gzip files one part each) and
  * reading one part into a Batch inside a task. The split follows dask: a part owns the records
- * that START in its byte range. Fields are split by udsv; a one-pass scan first finds records
- * and field counts so a malformed row is named by file, line and column (csv-scan.ts).
+ * that START in its byte range. A part without quote characters is read in one pass that
+ * locates the needed columns' fields and converts them from the bytes (csv-scan.ts
+ * `scanUnquoted`, csv-fast.ts); otherwise a quote-aware scan finds records and field counts and
+ * udsv splits the fields. Either way a malformed row is named by file, line and column.
  *
  * Limit (as in dask): a quoted field holding a newline is read correctly unless a part boundary
  * falls inside it; for such files use a blocksize larger than the file (one part per file).
@@ -13,8 +15,15 @@ import { initParser, type Schema as UdsvSchema } from "udsv";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
-import { columnFromBytes, locateColumn } from "./csv-fast.js";
-import { type ScannedRecords, scanRecords } from "./csv-scan.js";
+import { columnBuilder } from "./csv-fast.js";
+import {
+  countNewlines,
+  estimateLines,
+  hasQuote,
+  type ScannedRecords,
+  scanRecords,
+  scanUnquoted,
+} from "./csv-scan.js";
 import { expandPaths } from "./glob.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
@@ -111,34 +120,26 @@ export async function readCsvPart(
   schema: Schema,
   options: CsvOptions = {},
 ): Promise<CsvPartResult> {
-  const { bytes, base, begin, finish } = await partBytes(part);
+  const bytes = await partBytes(part);
+  try {
+    return await readCsvBytes(part, schema, options, bytes);
+  } finally {
+    bytes.release();
+  }
+}
+
+async function readCsvBytes(
+  part: CsvPart,
+  schema: Schema,
+  options: CsvOptions,
+  { bytes, base, begin, finish }: Awaited<ReturnType<typeof partBytes>>,
+): Promise<CsvPartResult> {
   const delimiter = delimiterByte(options);
   const skip = options.onBadLines === "skip";
   const nulls = new Set(options.nullValues ?? [""]);
   const ncols = part.fileColumns.length;
-  const rec = scanRecords(bytes, begin, finish, delimiter);
   const lineOf = lineNumberer(part, bytes, base, begin);
-  const first = part.skipHeader ? 1 : 0;
-  // Records with the wrong number of fields.
-  const kept = new Int32Array(Math.max(0, rec.count - first));
-  let nkept = 0;
-  let badLines = 0;
-  for (let r = first; r < rec.count; r++) {
-    if (rec.fields[r] === ncols) kept[nkept++] = r;
-    else if (skip) badLines++;
-    else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
-  }
-  const good = kept.subarray(0, nkept);
-  // Without quotes, each needed column's fields are located and converted from the bytes;
-  // else udsv splits them.
-  const fast = !rec.quoted;
-  const strings = fast ? [] : splitFields(bytes, rec, good, first, finish, options, ncols);
-  const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
-  // Values that do not parse as their column's type.
-  const bad = new Uint8Array(good.length);
-  let dropped = 0;
-  let badValue: { row: number; column: string; type: DType; text: string } | undefined;
-  const columns: Column[] = schema.map((f) => {
+  const wanted = schema.map((f) => {
     const j = part.fileColumns.indexOf(f.name);
     if (j < 0)
       throw unknownColumnError(
@@ -146,34 +147,101 @@ export async function readCsvPart(
         part.fileColumns.map((name) => ({ name, type: "utf8", nullable: true })),
         `the schema read from ${part.path}`,
       );
-    const onBad = (row: number, text: string) => {
-      if (skip) {
-        if (bad[row] === 0) dropped++;
-        bad[row] = 1;
-        return true;
-      }
-      badValue ??= { row, column: f.name, type: f.type, text };
-      return false;
-    };
-    return fast
-      ? columnFromBytes(f.type, bytes, locateColumn(rec, good, ncols, j), 0, nullBytes, onBad)
-      : columnFromText(f.type, strings[j] ?? [], nulls, onBad);
+    return j;
   });
+  // Values that do not parse as their column's type.
+  let bad = new Uint8Array(0);
+  let dropped = 0;
+  let badValue: { row: number; column: string; type: DType; text: string } | undefined;
+  const onBadOf = (f: Field) => (row: number, text: string) => {
+    if (skip) {
+      if (bad[row] === 0) dropped++;
+      bad[row] = 1;
+      return true;
+    }
+    badValue ??= { row, column: f.name, type: f.type, text };
+    return false;
+  };
+  let columns: Column[];
+  let length: number;
+  let badLines = 0;
+  /** The part's line (0-based) of kept row `row`. */
+  let lineOfRow: (row: number) => number;
+  if (!hasQuote(bytes, begin, finish)) {
+    // Without quotes, one pass locates the needed columns' fields, converted from the bytes a
+    // chunk of rows at a time.
+    const nullBytes = [...nulls].map((s) => new TextEncoder().encode(s));
+    const capacity = Math.ceil(estimateLines(bytes, begin, finish) * 1.1) + 1024;
+    const builders = schema.map((f) => columnBuilder(f.type, capacity, nullBytes, onBadOf(f)));
+    let badAt = -1;
+    bad = new Uint8Array(capacity);
+    const found = scanUnquoted(
+      bytes,
+      begin,
+      finish,
+      delimiter,
+      ncols,
+      wanted,
+      part.skipHeader,
+      !skip,
+      (chunk, rowBase) => {
+        if (bad.length < rowBase + chunk.rows) {
+          const more = new Uint8Array(Math.ceil((rowBase + chunk.rows) * 1.5));
+          more.set(bad);
+          bad = more;
+        }
+        for (let t = 0; t < builders.length; t++) {
+          if (!builders[t]!.add(bytes, chunk, t, rowBase)) {
+            badAt = chunk.recordStarts[badValue!.row - rowBase]!;
+            return false;
+          }
+        }
+        return true;
+      },
+    );
+    if (found.firstBad !== undefined) {
+      const line = countNewlines(bytes.subarray(begin, found.firstBad.start));
+      throw fieldCountError(part, await lineOf(line), found.firstBad.fields, ncols);
+    }
+    badLines = found.badRecords;
+    length = found.rows;
+    columns = builders.map((b) => b.finish(bytes, length));
+    lineOfRow = () => countNewlines(bytes.subarray(begin, badAt));
+  } else {
+    const rec = scanRecords(bytes, begin, finish, delimiter);
+    const first = part.skipHeader ? 1 : 0;
+    // Records with the wrong number of fields.
+    const kept = new Int32Array(Math.max(0, rec.count - first));
+    let nkept = 0;
+    for (let r = first; r < rec.count; r++) {
+      if (rec.fields[r] === ncols) kept[nkept++] = r;
+      else if (skip) badLines++;
+      else throw fieldCountError(part, await lineOf(rec.lines[r]!), rec.fields[r]!, ncols);
+    }
+    const good = kept.subarray(0, nkept);
+    // udsv splits the fields (quoted ones may hold delimiters, quotes and newlines).
+    const strings = splitFields(bytes, rec, good, first, finish, options, ncols);
+    length = good.length;
+    bad = new Uint8Array(length);
+    columns = schema.map((f, t) =>
+      columnFromText(f.type, strings[wanted[t]!] ?? [], nulls, onBadOf(f)),
+    );
+    lineOfRow = (row) => rec.lines[good[row]!]!;
+  }
   if (badValue !== undefined) {
     throw valueError(
       part,
-      await lineOf(rec.lines[good[badValue.row]!]!),
+      await lineOf(lineOfRow(badValue.row)),
       badValue.column,
       badValue.type,
       badValue.text,
     );
   }
   let batchColumns = columns;
-  let length = good.length;
   if (dropped > 0) {
-    const keep = new Int32Array(good.length - dropped);
+    const keep = new Int32Array(length - dropped);
     let k = 0;
-    for (let i = 0; i < good.length; i++) if (bad[i] === 0) keep[k++] = i;
+    for (let i = 0; i < length; i++) if (bad[i] === 0) keep[k++] = i;
     batchColumns = columns.map((c) => takeRows(c, keep));
     length = keep.length;
     badLines += dropped;

@@ -8,11 +8,20 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import type { AsyncBuffer } from "hyparquet";
 
-/** Bytes `[start, end)` of a file (shorter at the end of the file). */
-export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
+/**
+ * Bytes `[start, end)` of a file (shorter at the end of the file), read into `into(size)` when
+ * given (a buffer of that many bytes the caller provides), else into a new buffer.
+ */
+export async function readRange(
+  path: string,
+  start: number,
+  end: number,
+  into?: (size: number) => Uint8Array,
+): Promise<Uint8Array> {
   const fh = await open(path, "r");
   try {
-    const out = new Uint8Array(Math.max(0, end - start));
+    const size = Math.max(0, end - start);
+    const out = into === undefined ? new Uint8Array(size) : into(size);
     let done = 0;
     while (done < out.length) {
       const { bytesRead } = await fh.read(out, done, out.length - done, start + done);

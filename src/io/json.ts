@@ -97,7 +97,20 @@ export async function readJsonPart(
   schema: Schema,
   options: JsonOptions = {},
 ): Promise<{ batch: Batch; badLines: number }> {
-  const { bytes, base, begin, finish } = await partBytes(part);
+  const bytes = await partBytes(part);
+  try {
+    return await readJsonBytes(part, schema, options, bytes);
+  } finally {
+    bytes.release();
+  }
+}
+
+async function readJsonBytes(
+  part: JsonPart,
+  schema: Schema,
+  options: JsonOptions,
+  { bytes, base, begin, finish }: Awaited<ReturnType<typeof partBytes>>,
+): Promise<{ batch: Batch; badLines: number }> {
   const rec = scanRecords(bytes, begin, finish, -1, -1);
   const lineOf = lineNumberer(part, bytes, base, begin);
   const skip = options.onBadLines === "skip";

@@ -5,6 +5,7 @@
  */
 
 import { constants, gunzipSync } from "node:zlib";
+import { giveBytes, takeBytes } from "./byte-pool.js";
 import { countNewlines, nextNewline } from "./csv-scan.js";
 import { fileSize, fileSizeSync, readRange, readRangeSync } from "./files.js";
 
@@ -50,29 +51,45 @@ export function splitTextFilesSync(files: readonly string[], blocksize: number):
   return parts;
 }
 
-/** The bytes a part needs: `bytes[begin, finish)` holds its records; `base` is bytes[0]'s file offset. */
-export async function partBytes(
-  part: TextPart,
-): Promise<{ bytes: Uint8Array; base: number; begin: number; finish: number }> {
+/**
+ * The bytes a part needs: `bytes[begin, finish)` holds its records; `base` is bytes[0]'s file
+ * offset. Call `release` once nothing refers to `bytes` any more (every value copied out): the
+ * buffer is then reused for the next part (byte-pool.ts).
+ */
+export async function partBytes(part: TextPart): Promise<{
+  bytes: Uint8Array;
+  base: number;
+  begin: number;
+  finish: number;
+  release: () => void;
+}> {
   if (part.gzip) {
     const bytes = gunzipSync(await readRange(part.path, 0, await fileSize(part.path)));
-    return { bytes, base: 0, begin: 0, finish: bytes.length };
+    return { bytes, base: 0, begin: 0, finish: bytes.length, release: () => {} };
   }
   const base = Math.max(0, part.start - 1);
   const size = await fileSize(part.path);
   // Read past `end` until the record that starts before it ends (a newline at or after end - 1).
   let extra = 64 * 1024;
-  let bytes = await readRange(part.path, base, Math.min(size, part.end + extra));
+  let bytes = await readRange(part.path, base, Math.min(size, part.end + extra), takeBytes);
   while (bytes.indexOf(10, Math.max(0, part.end - 1 - base)) < 0 && base + bytes.length < size) {
     extra *= 4;
-    bytes = await readRange(part.path, base, Math.min(size, part.end + extra));
+    giveBytes(bytes);
+    bytes = await readRange(part.path, base, Math.min(size, part.end + extra), takeBytes);
   }
   const begin = part.start === 0 ? 0 : Math.min(bytes.length, nextNewline(bytes, 0) + 1);
   const finish =
     part.end <= part.start
       ? begin
       : Math.min(bytes.length, nextNewline(bytes, part.end - 1 - base) + 1);
-  return { bytes, base, begin: Math.min(begin, finish), finish };
+  const owned = bytes;
+  return {
+    bytes,
+    base,
+    begin: Math.min(begin, finish),
+    finish,
+    release: () => giveBytes(owned),
+  };
 }
 
 /** Turns a line within the part into a 1-based line of the file, counting earlier lines only when asked. */

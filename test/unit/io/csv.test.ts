@@ -238,3 +238,145 @@ test("reads CSV written by DuckDB (its quoting, timestamp and null spellings) to
     assert.deepEqual(cells[f.name], w, f.name);
   }
 });
+
+test("the unquoted fast path over many chunks: values equal Number() and the text, with CRLF, empty and bad lines, projection and reused buffers", {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  let seed = 7;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const floatText = (): string => {
+    const r = rand();
+    const v = (rand() - 0.5) * 10 ** Math.floor(rand() * 8 - 3);
+    if (r < 0.4) return v.toFixed(Math.floor(rand() * 9));
+    if (r < 0.6) return String(v);
+    if (r < 0.65) return "";
+    if (r < 0.7) return v.toExponential(4);
+    if (r < 0.75)
+      return [
+        "-0",
+        ".5",
+        "5.",
+        "0.1234567890123456789",
+        "12345678901234567890",
+        "9007199254740993",
+        "1e-310",
+        "00012.500",
+      ][Math.floor(rand() * 8)]!;
+    return v.toPrecision(1 + Math.floor(rand() * 17));
+  };
+  const n = 20_000;
+  const rows: string[][] = [];
+  for (let i = 0; i < n; i++) {
+    // Dict values of 1 to 15 bytes: packed-word keys (up to 8) and byte-compared ones.
+    const x = Math.floor(rand() * 300);
+    const s = rand() < 0.05 ? "" : `${"v".repeat(x % 12)}${x}`;
+    rows.push([String(i - 100), floatText(), s, `u${i}-${Math.floor(rand() * 1e6)}`]);
+  }
+  const oracle = (keep: readonly string[][]) => ({
+    id: keep.map((r) => Number(r[0])),
+    f: keep.map((r) => (r[1] === "" ? null : Number(r[1]))),
+    s: keep.map((r) => (r[2] === "" ? null : r[2]!)),
+    u: keep.map((r) => r[3]!),
+  });
+  const schema = { id: "int32", f: "float64", s: "dict", u: "utf8" } as const;
+  for (const eol of ["\n", "\r\n"]) {
+    const lines: string[] = ["id,f,s,u"];
+    const bad = new Set<number>();
+    rows.forEach((r, i) => {
+      if (rand() < 0.01) lines.push("");
+      if (i % 4999 === 3) {
+        lines.push(`${r[0]},${r[1]}`);
+        bad.add(i);
+      } else lines.push(r.join(","));
+    });
+    const path = join(dir, `fast${eol.length}.csv`);
+    writeFileSync(path, `${lines.join(eol)}${eol}`);
+    assert.ok(!readFileSync(path, "utf8").includes('"'));
+    const kept = rows.filter((_, i) => !bad.has(i));
+    for (const blocksize of [1 << 30, 150_000]) {
+      const got = await readAll(path, { schema, blocksize, onBadLines: "skip" });
+      assert.equal(got.badLines, bad.size);
+      assert.deepEqual(
+        got.cells,
+        oracle(kept),
+        `eol ${JSON.stringify(eol)}, blocksize ${blocksize}`,
+      );
+      const projected = await readAll(path, {
+        schema,
+        blocksize,
+        onBadLines: "skip",
+        columns: ["u", "f"],
+      });
+      assert.deepEqual(projected.cells, { u: oracle(kept).u, f: oracle(kept).f });
+    }
+    // Errors name the line, past the first chunks of rows: the first bad line is a short row.
+    await assert.rejects(
+      readAll(path, { schema }),
+      /fast\d\.csv:\d+: expected 4 fields but found 2/,
+    );
+  }
+  // A bad value far into the file is named by its line.
+  const lines = ["id,f", ...Array.from({ length: 12_000 }, (_, i) => `${i},${i / 8}`)];
+  lines[11_001] = "11000,abc";
+  const path = join(dir, "badvalue.csv");
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  await assert.rejects(
+    readAll(path, { schema: { id: "int32", f: "float64" } }),
+    /badvalue\.csv:11002: column "f": cannot read "abc" as float64/,
+  );
+  const skipped = await readAll(path, {
+    schema: { id: "int32", f: "float64" },
+    onBadLines: "skip",
+  });
+  assert.equal(skipped.badLines, 1);
+  assert.equal(skipped.cells.id!.length, 11_999);
+  assert.equal(skipped.cells.id![11_000], 11_001);
+});
+
+test("floats parsed from bytes equal Number() of their text, bit for bit (fast path and fallback)", {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  let k = 0;
+  const digits = (max: number) =>
+    fc.array(fc.constantFrom(..."0123456789"), { maxLength: max }).map((d) => d.join(""));
+  const decimal = fc
+    .tuple(fc.boolean(), digits(20), fc.option(digits(25), { nil: undefined }))
+    .map(([neg, int, frac]) => `${neg ? "-" : ""}${int}${frac === undefined ? "" : `.${frac}`}`)
+    .filter((s) => /\d/.test(s));
+  const edge = fc.constantFrom(
+    "9007199254740991",
+    "9007199254740992",
+    "9007199254740993",
+    "900719925474099.3",
+    "0.9007199254740993",
+    "-0",
+    "-0.0",
+    ".5",
+    "5.",
+    "0.0000000000000000000001",
+    "0.00000000000000000000001",
+    "1e5",
+    "-2.5E-3",
+    "123456789012345678901234",
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.oneof(decimal, edge), { minLength: 1, maxLength: 200 }),
+      async (texts) => {
+        const path = join(dir, `f${k++}.csv`);
+        writeFileSync(path, `x\n${texts.join("\n")}\n`);
+        const { cells } = await readAll(path, { schema: { x: "float64" } });
+        assert.deepEqual(
+          cells.x,
+          texts.map((t) => Number(t)),
+        );
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
