@@ -34,22 +34,6 @@ export async function readRange(
   }
 }
 
-/** Fills `out` with the file's bytes from `start` on; the count read (short at the end of the file). */
-export async function readRangeInto(path: string, start: number, out: Uint8Array): Promise<number> {
-  const fh = await open(path, "r");
-  try {
-    let done = 0;
-    while (done < out.length) {
-      const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done;
-  } finally {
-    await fh.close();
-  }
-}
-
 /** The size of a file in bytes. */
 export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;

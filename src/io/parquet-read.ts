@@ -14,7 +14,7 @@ import type { Batch, Column, Field } from "../kernels/batch.js";
 import { giveBack, takeScratch } from "../kernels/scratch.js";
 import { IoErrorCodes } from "./codes.js";
 import { utf8Column, validFrom } from "./columns.js";
-import { fileAsyncBuffer, readRangeInto } from "./files.js";
+import { fileAsyncBuffer, readRange } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
 import { chunkTarget, decodeChunk, fastPathFits, targetColumn } from "./parquet-chunks.js";
 import { footerOf, parsers } from "./parquet-footer.js";
@@ -81,15 +81,15 @@ export async function readFastColumn(
     const rows = Number(rg.num_rows);
     const dict = md.dictionary_page_offset;
     const start = Number(dict !== undefined && dict > 0n ? dict : md.data_page_offset);
-    const bytes = takeScratch(Number(md.total_compressed_size));
+    const end = start + Number(md.total_compressed_size);
+    let bytes: Uint8Array | undefined;
     try {
-      const got = await readRangeInto(path, start, bytes);
-      if (!decodeChunk(bytes.subarray(0, got), md, el, target, at, rows, compressors))
-        return undefined;
+      bytes = await readRange(path, start, end, takeScratch);
+      if (!decodeChunk(bytes, md, el, target, at, rows, compressors)) return undefined;
     } catch {
       return undefined;
     } finally {
-      giveBack(bytes);
+      if (bytes !== undefined) giveBack(bytes);
     }
     at += rows;
   }

@@ -5,7 +5,7 @@
  */
 
 import { constants, gunzipSync } from "node:zlib";
-import { giveBytes, takeBytes } from "./byte-pool.js";
+import { giveBack, takeScratch } from "../kernels/scratch.js";
 import { countNewlines, nextNewline } from "./csv-scan.js";
 import { fileSize, fileSizeSync, readRange, readRangeSync } from "./files.js";
 
@@ -54,7 +54,7 @@ export function splitTextFilesSync(files: readonly string[], blocksize: number):
 /**
  * The bytes a part needs: `bytes[begin, finish)` holds its records; `base` is bytes[0]'s file
  * offset. Call `release` once nothing refers to `bytes` any more (every value copied out): the
- * buffer is then reused for the next part (byte-pool.ts).
+ * buffer is then reused for the next part (src/kernels/scratch.ts).
  */
 export async function partBytes(part: TextPart): Promise<{
   bytes: Uint8Array;
@@ -71,11 +71,11 @@ export async function partBytes(part: TextPart): Promise<{
   const size = await fileSize(part.path);
   // Read past `end` until the record that starts before it ends (a newline at or after end - 1).
   let extra = 64 * 1024;
-  let bytes = await readRange(part.path, base, Math.min(size, part.end + extra), takeBytes);
+  let bytes = await readRange(part.path, base, Math.min(size, part.end + extra), takeScratch);
   while (bytes.indexOf(10, Math.max(0, part.end - 1 - base)) < 0 && base + bytes.length < size) {
     extra *= 4;
-    giveBytes(bytes);
-    bytes = await readRange(part.path, base, Math.min(size, part.end + extra), takeBytes);
+    giveBack(bytes);
+    bytes = await readRange(part.path, base, Math.min(size, part.end + extra), takeScratch);
   }
   const begin = part.start === 0 ? 0 : Math.min(bytes.length, nextNewline(bytes, 0) + 1);
   const finish =
@@ -88,7 +88,7 @@ export async function partBytes(part: TextPart): Promise<{
     base,
     begin: Math.min(begin, finish),
     finish,
-    release: () => giveBytes(owned),
+    release: () => giveBack(owned),
   };
 }
 

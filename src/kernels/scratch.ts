@@ -11,16 +11,20 @@
  * bytes. Reusing a few warm buffers per thread removes that cost for everything transient.
  *
  * Each thread (worker) has its own pool; concurrent readers in one thread take different
- * buffers. The pool keeps at most `MAX_BUFFERS` buffers and `MAX_BYTES` bytes.
+ * buffers. The pool keeps at most `MAX_BUFFERS` buffers and `MAX_BYTES` bytes (a text reader's
+ * part is up to its blocksize, 64 MiB by default), and drops them all after `IDLE_MS` without a
+ * buffer given back, so an idle worker does not hold the memory for good.
  */
 
 const MAX_BUFFERS = 8;
-const MAX_BYTES = 64 * 2 ** 20;
+const MAX_BYTES = 512 * 2 ** 20;
+const IDLE_MS = 5000;
 /** Buffers are allocated in whole units of this size, so near sizes share buffers. */
 const UNIT = 64 * 1024;
 
 const free: ArrayBuffer[] = [];
 let freeBytes = 0;
+let idle: ReturnType<typeof setTimeout> | undefined;
 
 /** A byte view of length `n` over a pooled buffer; give it back with `giveBack` when done. */
 export function takeScratch(n: number): Uint8Array {
@@ -55,6 +59,15 @@ export function giveBack(view: ArrayBufferView): void {
     free[smallest] = free[free.length - 1]!;
     free.pop();
   }
+  if (idle !== undefined) clearTimeout(idle);
+  idle = setTimeout(dropAll, IDLE_MS);
+  (idle as { unref?: () => void }).unref?.();
+}
+
+function dropAll(): void {
+  free.length = 0;
+  freeBytes = 0;
+  idle = undefined;
 }
 
 /** An Int32Array of length `n` over pooled memory (aligned: pooled buffers start at offset 0). */
