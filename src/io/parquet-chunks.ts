@@ -36,25 +36,42 @@ export interface ChunkTarget {
   readonly codeOf: Map<string, number>;
 }
 
-/** A target for a column of `length` rows of `type`. */
-export function chunkTarget(type: DType, length: number, scale: number): ChunkTarget | undefined {
+/**
+ * A target for a column of `length` rows of `type`. With `scratch`, its values array comes from
+ * the scratch pool (uninitialised: decoding writes every row), for a caller that gives the
+ * batch's buffers back once it is done with them.
+ */
+export function chunkTarget(
+  type: DType,
+  length: number,
+  scale: number,
+  scratch = false,
+): ChunkTarget | undefined {
+  const width =
+    type === "float64" || type === "timestamp" || type === "int64"
+      ? 8
+      : type === "bool"
+        ? 1
+        : type === "int32" || type === "date" || type === "dict"
+          ? 4
+          : 0;
+  if (width === 0) return undefined;
+  const bytes = scratch ? takeScratch(length * width) : new Uint8Array(length * width);
   const data =
     type === "float64" || type === "timestamp"
-      ? new Float64Array(length)
+      ? new Float64Array(bytes.buffer, 0, length)
       : type === "int64"
-        ? new BigInt64Array(length)
+        ? new BigInt64Array(bytes.buffer, 0, length)
         : type === "bool"
-          ? new Uint8Array(length)
-          : type === "int32" || type === "date" || type === "dict"
-            ? new Int32Array(length)
-            : undefined;
-  if (data === undefined) return undefined;
+          ? new Uint8Array(bytes.buffer, 0, length)
+          : new Int32Array(bytes.buffer, 0, length);
   return { type, scale, data, nulls: undefined, strings: [], codeOf: new Map() };
 }
 
 /** The finished column. */
 export function targetColumn(t: ChunkTarget, length: number): Column {
   const valid = t.nulls === undefined ? undefined : validity(t.nulls, length);
+  if (t.nulls !== undefined) giveBack(t.nulls);
   if (t.type === "dict") {
     return { type: "dict", length, data: t.data, dictionary: utf8Column(t.strings), valid };
   }
@@ -426,7 +443,7 @@ function timestampsInto(
  * level is 1, from the end backwards (in place), and marks the others null.
  */
 function spreadNulls(target: ChunkTarget, defs: Uint8Array, k: number, n: number): void {
-  target.nulls ??= new Uint8Array(target.data.length);
+  target.nulls ??= takeScratch(target.data.length).fill(0);
   const nulls = target.nulls;
   const out = target.data;
   let src = k + countOnes(defs.subarray(0, n)) - 1;

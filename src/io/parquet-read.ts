@@ -23,12 +23,20 @@ import { projectSchema } from "./schema.js";
 /**
  * Reads one part into a Batch with the part's schema (or the subset `columns` of it). Columns of
  * the common shapes are decoded straight into their typed arrays (parquet-chunks.ts); the rest go
- * through hyparquet's general reader (`general: true` sends every column there: for tests).
+ * through hyparquet's general reader.
  */
 export async function readParquetPart(
   part: ParquetPart,
   columns?: readonly string[],
-  options: { readonly general?: boolean } = {},
+  options: {
+    /** Every column through hyparquet's general reader (for tests). */
+    readonly general?: boolean;
+    /**
+     * Fast-path columns in scratch memory: for a caller that gives the batch's buffers back
+     * (`giveBack`) when it is done and lets nothing else see them.
+     */
+    readonly scratch?: boolean;
+  } = {},
 ): Promise<Batch> {
   const schema = projectSchema(part.schema, columns);
   const file = await fileAsyncBuffer(part.path);
@@ -36,7 +44,9 @@ export async function readParquetPart(
   const length = part.rowEnd - part.rowStart;
   const fast = await Promise.all(
     schema.map((f) =>
-      options.general ? undefined : readFastColumn(part.path, footer, part.rowGroups, f, length),
+      options.general
+        ? undefined
+        : readFastColumn(part.path, footer, part.rowGroups, f, length, options.scratch),
     ),
   );
   const slow = schema.filter((_, i) => fast[i] === undefined);
@@ -66,12 +76,13 @@ export async function readFastColumn(
   rowGroups: readonly number[],
   field: Field,
   length: number,
+  scratch = false,
 ): Promise<Column | undefined> {
   const el = footer.schema.find((e, i) => i > 0 && e.name === field.name);
   if (el === undefined || !fastPathFits(el, field.type)) return undefined;
   const unit = timestampUnit(el);
   const scale = unit === undefined || unit === "MILLIS" ? 1 : unit === "MICROS" ? 1e3 : 1e6;
-  const target = chunkTarget(field.type, length, scale);
+  const target = chunkTarget(field.type, length, scale, scratch);
   if (target === undefined) return undefined;
   let at = 0;
   for (const g of rowGroups) {

@@ -200,6 +200,79 @@ describe("barn/frame readers against DuckDB on the same files", { timeout: 120_0
   });
 });
 
+describe("groupby over Parquet reuses the read buffers between parts (scan + aggregate tasks)", {
+  timeout: 120_000,
+}, () => {
+  // Parts large enough that their columns go back to the scratch pool and the next part (or the
+  // next query) decodes into them: an answer that still pointed into a recycled buffer would
+  // come out wrong in a later query.
+  let c: DuckDBConnection;
+  let dir: string;
+  let src: string;
+  let paths: string[];
+  before(async () => {
+    c = await duck();
+    dir = mkdtempSync(join(tmpdir(), "barn-frame-scan-"));
+    paths = [0, 1, 2].map((i) => join(dir, `big-${i}.parquet`));
+    for (const [i, p] of paths.entries()) {
+      await c.run(`COPY (SELECT r AS id,
+          CASE WHEN r % 13 = 0 THEN NULL ELSE 'k' || ((r * 7 + ${i}) % 97) END AS k,
+          CASE WHEN r % 5 = 0 THEN 'lo' ELSE 'hi' END AS cat,
+          ((r * 31 + ${i}) % 1000) / 10.0 AS x,
+          CASE WHEN r % 11 = 0 THEN NULL ELSE (r % 17) - 8 END::DOUBLE AS y
+        FROM range(${i * 40_000}, ${(i + 1) * 40_000}) t(r)) TO '${p}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
+    }
+    src = `read_parquet([${paths.map((p) => `'${p}'`).join(", ")}])`;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const scheduler of ["sync", "one worker"] as const) {
+    test(`queries one after another agree with DuckDB (${scheduler})`, async () => {
+      const client =
+        scheduler === "sync"
+          ? await Client.connect({ scheduler: "sync", setAsDefault: false })
+          : await Client.connect({ workers: 1, setAsDefault: false });
+      try {
+        const df = bf.readParquet(paths);
+        const queries = [
+          [
+            df
+              .groupby("k")
+              .agg({ x: ["mean", "min", "max"], y: ["sum", "count"], n: ["id", "size"] }),
+            `SELECT k, avg(x) x_mean, min(x) x_min, max(x) x_max, sum(y) y_sum, count(y) y_count, count(*) n FROM ${src} GROUP BY k`,
+          ],
+          [
+            df
+              .filter(bf.col("x").gt(40))
+              .groupby("cat")
+              .agg({ k: ["nunique", "min", "max"], y: "sum" }),
+            `SELECT cat, count(DISTINCT k) k_nunique, min(k) k_min, max(k) k_max, sum(y) y FROM ${src} WHERE x > 40 GROUP BY cat`,
+          ],
+          [
+            df
+              .filter(bf.col("id").lt(50_000))
+              .groupby(["cat", "k"])
+              .agg({ x: "first", y: "last", id: "max" }),
+            `SELECT cat, k, first(x ORDER BY id) x, last(y ORDER BY id) FILTER (WHERE y IS NOT NULL) y, max(id) id FROM ${src} WHERE id < 50000 GROUP BY cat, k`,
+          ],
+          [
+            df.groupby("k").agg({ x: "mean", y: "sum" }).untyped(),
+            `SELECT k, avg(x) x, sum(y) y FROM ${src} GROUP BY k`,
+          ],
+        ] as const;
+        for (let round = 0; round < 2; round++) {
+          for (const [i, [frame, sql]] of queries.entries()) {
+            const got = await frame.toRecords({ client });
+            assertSameRows(got, await query(c, sql), `query ${i}, round ${round} (${scheduler})`);
+          }
+        }
+      } finally {
+        await client.close();
+      }
+    });
+  }
+});
+
 describe("writers: round trips through toParquet, toCsv, toJson", { timeout: 60_000 }, () => {
   let dir: string;
   before(() => {

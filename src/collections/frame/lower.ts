@@ -9,6 +9,7 @@ import type { AggSpec } from "../../kernels/aggregate.js";
 import { shipFunction } from "../../shipping/ship.js";
 import { frameOps as ops } from "./ops.js";
 import type { Plan, RowOp, SourceNode } from "./plan.js";
+import { readerOps } from "./readers.js";
 import { readerOf } from "./sources.js";
 
 /** The graph being built and the names given so far. */
@@ -201,14 +202,40 @@ function lowerGroupAgg(plan: Plan & { kind: "groupAgg" }, ctx: LowerContext): Ke
   // Row-wise steps right before the aggregation run in its task, so a trailing filter gathers
   // only the columns the aggregation reads.
   const rows = rowOpsOf(plan.input);
-  const partials =
-    rows !== undefined && "input" in plan.input
-      ? each(lower(plan.input.input, ctx), "agg-partial", ctx, (k) =>
-          task(ops.aggPartialRows, ref(k), rows, keys, aggs),
-        )
-      : each(lower(plan.input, ctx), "agg-partial", ctx, (k) =>
-          task(ops.aggPartial, ref(k), keys, aggs),
-        );
+  const below = rows !== undefined && "input" in plan.input ? plan.input.input : plan.input;
+  let partials: Key[];
+  if (
+    below.kind === "source" &&
+    below.reader === "parquet" &&
+    readerOf("parquet").read === readerOps.readParquetSource
+  ) {
+    // Read, row-wise steps and partial aggregation in one task per part (the batch read never
+    // leaves it, so its buffers are recycled).
+    const base = name(ctx, "agg-partial");
+    partials = below.parts.map((part, i) =>
+      add(
+        ctx,
+        `${base}-${i}`,
+        task(
+          ops.scanAggParquet,
+          part,
+          below.columns ?? null,
+          below.filters ?? [],
+          rows ?? [],
+          keys,
+          aggs,
+        ),
+      ),
+    );
+  } else if (rows !== undefined && below !== plan.input) {
+    partials = each(lower(below, ctx), "agg-partial", ctx, (k) =>
+      task(ops.aggPartialRows, ref(k), rows, keys, aggs),
+    );
+  } else {
+    partials = each(lower(plan.input, ctx), "agg-partial", ctx, (k) =>
+      task(ops.aggPartial, ref(k), keys, aggs),
+    );
+  }
   if (splitOut <= 1) {
     const top = treeCombine(partials, aggs, splitEvery, ctx);
     return [add(ctx, name(ctx, "agg-finalize"), task(ops.aggFinalize, top.map(ref), aggs))];

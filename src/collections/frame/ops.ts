@@ -5,6 +5,7 @@
  */
 import * as A from "apache-arrow";
 import { BarnError } from "../../errors.js";
+import type { ParquetPart } from "../../io/parquet.js";
 import {
   type AggSpec,
   combinePartials,
@@ -13,7 +14,7 @@ import {
   partialAggregate,
   splitPartial,
 } from "../../kernels/aggregate.js";
-import type { Batch, Schema } from "../../kernels/batch.js";
+import type { Batch, Column, Schema } from "../../kernels/batch.js";
 import { isValid } from "../../kernels/bitmap.js";
 import {
   concatBatches,
@@ -26,6 +27,7 @@ import { groupIds } from "../../kernels/group-ids.js";
 import type { JoinHow } from "../../kernels/join.js";
 import { numbersOf, toFloat64 } from "../../kernels/numeric.js";
 import { hashPartition, hashPieces, splitByPiece } from "../../kernels/partition.js";
+import { giveBack } from "../../kernels/scratch.js";
 import { filterBatch } from "../../kernels/select.js";
 import { argsort, rangePieces } from "../../kernels/sort.js";
 import { FunctionCache } from "../../shipping/compile.js";
@@ -36,7 +38,8 @@ import { FrameErrorCodes } from "./errors.js";
 import { evalColumn } from "./eval.js";
 import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
-import type { RowOp } from "./plan.js";
+import type { RowOp, SourceFilter } from "./plan.js";
+import { readParquetSource } from "./readers.js";
 import { valueAt } from "./records.js";
 
 /** Reads a partition held in memory (a data node or a persisted key), keeping `columns`. */
@@ -77,6 +80,47 @@ function aggPartialRows(
     b.names.filter((n) => read.has(n)),
   );
   return partialAggregate(filterBatch(narrow, mask), keys, specs);
+}
+
+/**
+ * A Parquet part read, its row-wise steps, and the partial aggregation, in one task: the batch
+ * read never leaves it, so its columns are decoded into scratch memory and their buffers go back
+ * to the pool once the partial holds what it needs (the next part of this worker reuses them
+ * instead of faulting in fresh pages).
+ */
+async function scanAggParquet(
+  part: ParquetPart,
+  columns: readonly string[] | null,
+  filters: readonly SourceFilter[],
+  rowOps: readonly RowOp[],
+  keys: readonly string[],
+  aggs: readonly AggSpec[],
+): Promise<PartialAgg> {
+  const batch = await readParquetSource(part, columns, filters, { scratch: true });
+  const partial = aggPartialRows(batch, rowOps, keys, aggs);
+  recycle(batch, partial);
+  return partial;
+}
+
+/** Gives the buffers of a dead batch back to the scratch pool, except those `partial` holds. */
+function recycle(dead: Batch, partial: PartialAgg): void {
+  const live = new Set<ArrayBufferLike>();
+  const hold = (c: Column): void => {
+    live.add(c.data.buffer);
+    if (c.valid !== undefined) live.add(c.valid.buffer);
+    if (c.offsets !== undefined) live.add(c.offsets.buffer);
+    if (c.dictionary !== undefined) hold(c.dictionary);
+  };
+  for (const c of partial.keys.columns) hold(c);
+  for (const cs of partial.states) for (const c of cs) hold(c);
+  for (const d of partial.distinct) if (d !== null) for (const c of d.columns) hold(c);
+  for (const c of dead.columns) {
+    const b = c.data.buffer;
+    if (!live.has(b) && b.byteLength >= 64 * 1024) {
+      live.add(b); // once
+      giveBack(c.data);
+    }
+  }
 }
 
 /** One combine step of the tree reduction. */
@@ -300,6 +344,7 @@ export const frameOps = tasks(import.meta.url, {
   pipeline,
   aggPartial,
   aggPartialRows,
+  scanAggParquet,
   aggCombine,
   aggFinalize,
   aggSplit,

@@ -89,18 +89,19 @@ function keptRuns(
 /**
  * Reads one Parquet part. With filters, the file's footer is read first and row groups whose
  * min/max statistics prove that no row matches are skipped (the frame still applies the filter
- * to the rows read).
+ * to the rows read). `scratch` is readParquetPart's option: the caller owns the batch's buffers.
  */
-async function readParquetSource(
+export async function readParquetSource(
   part: ParquetPart,
   columns: readonly string[] | null,
   filters: readonly SourceFilter[],
+  options: { readonly scratch?: boolean } = {},
 ): Promise<Batch> {
   const cols = columns ?? undefined;
-  if (filters.length === 0) return readParquetPart(part, cols);
+  if (filters.length === 0) return readParquetPart(part, cols, options);
   const runs = keptRuns(part, await readFooter(part.path), toPredicates(filters));
   if (runs.length === 0) return emptyBatch(projectSchema(part.schema, cols));
-  if (runs.length === 1) return readParquetPart(runs[0]!, cols);
+  if (runs.length === 1) return readParquetPart(runs[0]!, cols, options);
   return concatBatches(await Promise.all(runs.map((r) => readParquetPart(r, cols))));
 }
 
