@@ -7,6 +7,7 @@
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
 import { hashRows, rowsEqual } from "./hash.js";
+import { giveBack, takeScratchInt32 } from "./scratch.js";
 
 /** Which unmatched rows a join keeps. */
 export type JoinHow = "inner" | "left" | "right" | "outer";
@@ -70,6 +71,12 @@ function build(keys: readonly Column[], n: number): Built {
   return { slots, rep: Int32Array.from(repList), start, rows, hashes };
 }
 
+/** Hands a join's pair arrays back to the scratch pool (nothing may use them afterwards). */
+export function releasePairs(p: JoinPairs): void {
+  giveBack(p.left);
+  giveBack(p.right);
+}
+
 /** Matching row pairs of `left` and `right` key columns (same count, compatible types). */
 export function hashJoin(
   leftKeys: readonly Column[],
@@ -80,8 +87,10 @@ export function hashJoin(
 ): JoinPairs {
   const b = build(rightKeys, rightLength);
   const mask = b.slots.length - 1;
-  let outL = new Int32Array(Math.max(16, leftLength));
-  let outR = new Int32Array(outL.length);
+  // Pairs usually number about the left rows: the first arrays come from scratch memory (the
+  // caller gives them back with `releasePairs` once the output columns are gathered).
+  let outL = takeScratchInt32(Math.max(16, leftLength));
+  let outR = takeScratchInt32(outL.length);
   let k = 0;
   const matched = how === "right" || how === "outer" ? new Uint8Array(rightLength) : undefined;
   const keepLeft = how === "left" || how === "outer";

@@ -8,7 +8,7 @@
 import type { Batch, Column, DType, Field, Schema } from "../../kernels/batch.js";
 import { concatColumns, takeColumn } from "../../kernels/column.js";
 import { dictEncode } from "../../kernels/dictionary.js";
-import { hashJoin, type JoinHow } from "../../kernels/join.js";
+import { hashJoin, type JoinHow, releasePairs } from "../../kernels/join.js";
 import { toFloat64 } from "../../kernels/numeric.js";
 
 /** How the right side's columns appear in a join's output. */
@@ -130,6 +130,7 @@ export function joinBatches(
     names.push(rc.to);
     columns.push(gather(k >= 0 ? rk[k]! : colOf(right, rc.from), pairs.right, pairs.length));
   }
+  releasePairs(pairs);
   return { names, columns, length: pairs.length };
 }
 
