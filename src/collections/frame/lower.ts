@@ -9,7 +9,6 @@ import type { AggSpec } from "../../kernels/aggregate.js";
 import { shipFunction } from "../../shipping/ship.js";
 import { frameOps as ops } from "./ops.js";
 import type { Plan, RowOp, SourceNode } from "./plan.js";
-import { readerOps } from "./readers.js";
 import { readerOf } from "./sources.js";
 
 /** The graph being built and the names given so far. */
@@ -204,27 +203,18 @@ function lowerGroupAgg(plan: Plan & { kind: "groupAgg" }, ctx: LowerContext): Ke
   const rows = rowOpsOf(plan.input);
   const below = rows !== undefined && "input" in plan.input ? plan.input.input : plan.input;
   let partials: Key[];
-  if (
-    below.kind === "source" &&
-    below.reader === "parquet" &&
-    readerOf("parquet").read === readerOps.readParquetSource
-  ) {
-    // Read, row-wise steps and partial aggregation in one task per part (the batch read never
-    // leaves it, so its buffers are recycled).
+  const aggregate =
+    below.kind === "source" && below.reader !== "memory" && below.reader !== "persisted"
+      ? readerOf(below.reader).aggregate
+      : undefined;
+  if (below.kind === "source" && aggregate !== undefined) {
+    // The reader reads and aggregates each part in one task (it may recycle what it read).
     const base = name(ctx, "agg-partial");
     partials = below.parts.map((part, i) =>
       add(
         ctx,
         `${base}-${i}`,
-        task(
-          ops.scanAggParquet,
-          part,
-          below.columns ?? null,
-          below.filters ?? [],
-          rows ?? [],
-          keys,
-          aggs,
-        ),
+        task(aggregate, part, below.columns ?? null, below.filters ?? [], rows ?? [], keys, aggs),
       ),
     );
   } else if (rows !== undefined && below !== plan.input) {

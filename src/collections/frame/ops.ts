@@ -5,7 +5,6 @@
  */
 import * as A from "apache-arrow";
 import { BarnError } from "../../errors.js";
-import type { ParquetPart } from "../../io/parquet.js";
 import {
   type AggSpec,
   combinePartials,
@@ -14,7 +13,7 @@ import {
   partialAggregate,
   splitPartial,
 } from "../../kernels/aggregate.js";
-import type { Batch, Column, Schema } from "../../kernels/batch.js";
+import type { Batch, Schema } from "../../kernels/batch.js";
 import { isValid } from "../../kernels/bitmap.js";
 import {
   concatBatches,
@@ -27,20 +26,17 @@ import { groupIds } from "../../kernels/group-ids.js";
 import type { JoinHow } from "../../kernels/join.js";
 import { numbersOf, toFloat64 } from "../../kernels/numeric.js";
 import { hashPartition, hashPieces, splitByPiece } from "../../kernels/partition.js";
-import { giveBack } from "../../kernels/scratch.js";
-import { filterBatch } from "../../kernels/select.js";
 import { argsort, rangePieces } from "../../kernels/sort.js";
 import { FunctionCache } from "../../shipping/compile.js";
 import { tasks } from "../../shipping/modules.js";
 import type { ShippedFn } from "../../shipping/ship.js";
 import { batchesToTable, tableToBatch } from "./arrow.js";
 import { FrameErrorCodes } from "./errors.js";
-import { evalColumn } from "./eval.js";
 import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
-import type { RowOp, SourceFilter } from "./plan.js";
-import { readParquetSource } from "./readers.js";
+import type { RowOp } from "./plan.js";
 import { valueAt } from "./records.js";
+import { aggregateRows } from "./scan-aggregate.js";
 
 /** Reads a partition held in memory (a data node or a persisted key), keeping `columns`. */
 function readMemory(batch: Batch, columns: readonly string[] | null): Batch {
@@ -57,70 +53,14 @@ function aggPartial(batch: Batch, keys: readonly string[], aggs: readonly AggSpe
   return partialAggregate(batch, keys, aggs);
 }
 
-/**
- * Row-wise steps, then the partial aggregation, in one task. A trailing filter evaluates its
- * predicate on the whole batch but gathers only the columns the aggregation reads: its keys and
- * the columns of every function but size (which counts rows and reads no values).
- */
+/** Row-wise steps, then the partial aggregation, in one task (scan-aggregate.ts). */
 function aggPartialRows(
   batch: Batch,
   rowOps: readonly RowOp[],
   keys: readonly string[],
   aggs: readonly AggSpec[],
 ): PartialAgg {
-  const last = rowOps[rowOps.length - 1];
-  if (last?.op !== "filter") return partialAggregate(runOps(batch, rowOps), keys, aggs);
-  const b = runOps(batch, rowOps.slice(0, -1));
-  const mask = evalColumn(last.predicate, b);
-  const specs = aggs.map((a) => (a.fn === "size" ? { ...a, column: null } : a));
-  const read = new Set<string>(keys);
-  for (const a of specs) if (a.column !== null) read.add(a.column);
-  const narrow = projectBatch(
-    b,
-    b.names.filter((n) => read.has(n)),
-  );
-  return partialAggregate(filterBatch(narrow, mask), keys, specs);
-}
-
-/**
- * A Parquet part read, its row-wise steps, and the partial aggregation, in one task: the batch
- * read never leaves it, so its columns are decoded into scratch memory and their buffers go back
- * to the pool once the partial holds what it needs (the next part of this worker reuses them
- * instead of faulting in fresh pages).
- */
-async function scanAggParquet(
-  part: ParquetPart,
-  columns: readonly string[] | null,
-  filters: readonly SourceFilter[],
-  rowOps: readonly RowOp[],
-  keys: readonly string[],
-  aggs: readonly AggSpec[],
-): Promise<PartialAgg> {
-  const batch = await readParquetSource(part, columns, filters, { scratch: true });
-  const partial = aggPartialRows(batch, rowOps, keys, aggs);
-  recycle(batch, partial);
-  return partial;
-}
-
-/** Gives the buffers of a dead batch back to the scratch pool, except those `partial` holds. */
-function recycle(dead: Batch, partial: PartialAgg): void {
-  const live = new Set<ArrayBufferLike>();
-  const hold = (c: Column): void => {
-    live.add(c.data.buffer);
-    if (c.valid !== undefined) live.add(c.valid.buffer);
-    if (c.offsets !== undefined) live.add(c.offsets.buffer);
-    if (c.dictionary !== undefined) hold(c.dictionary);
-  };
-  for (const c of partial.keys.columns) hold(c);
-  for (const cs of partial.states) for (const c of cs) hold(c);
-  for (const d of partial.distinct) if (d !== null) for (const c of d.columns) hold(c);
-  for (const c of dead.columns) {
-    const b = c.data.buffer;
-    if (!live.has(b) && b.byteLength >= 64 * 1024) {
-      live.add(b); // once
-      giveBack(c.data);
-    }
-  }
+  return aggregateRows(batch, rowOps, keys, aggs);
 }
 
 /** One combine step of the tree reduction. */
@@ -344,7 +284,6 @@ export const frameOps = tasks(import.meta.url, {
   pipeline,
   aggPartial,
   aggPartialRows,
-  scanAggParquet,
   aggCombine,
   aggFinalize,
   aggSplit,

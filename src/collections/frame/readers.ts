@@ -12,11 +12,13 @@ import { type JsonOptions, type JsonPart, readJsonPart } from "../../io/json.js"
 import { type ParquetPart, readParquetPart, rowGroupMayMatch } from "../../io/parquet.js";
 import { readFooter } from "../../io/parquet-footer.js";
 import { projectSchema } from "../../io/schema.js";
+import type { AggSpec, PartialAgg } from "../../kernels/aggregate.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch } from "../../kernels/column.js";
 import type { CompareOp } from "../../kernels/compare.js";
 import { tasks } from "../../shipping/modules.js";
-import type { SourceFilter } from "./plan.js";
+import type { RowOp, SourceFilter } from "./plan.js";
+import { aggregateOwned } from "./scan-aggregate.js";
 import { registerReader } from "./sources.js";
 
 /** The read-time options of a text part (what readCsvPart / readJsonPart take). */
@@ -91,7 +93,7 @@ function keptRuns(
  * min/max statistics prove that no row matches are skipped (the frame still applies the filter
  * to the rows read). `scratch` is readParquetPart's option: the caller owns the batch's buffers.
  */
-export async function readParquetSource(
+async function readParquetSource(
   part: ParquetPart,
   columns: readonly string[] | null,
   filters: readonly SourceFilter[],
@@ -148,15 +150,36 @@ async function jsonBadLines(source: JsonSourcePart): Promise<number> {
   return (await readJsonPart(source.part, source.schema, { onBadLines: "skip" })).badLines;
 }
 
+/**
+ * A Parquet part read into scratch memory, its row-wise steps and its partial aggregation, in
+ * one task (`Reader.aggregate`): the columns read go back to the scratch pool afterwards.
+ */
+async function aggregateParquetSource(
+  part: ParquetPart,
+  columns: readonly string[] | null,
+  filters: readonly SourceFilter[],
+  rowOps: readonly RowOp[],
+  keys: readonly string[],
+  aggs: readonly AggSpec[],
+): Promise<PartialAgg> {
+  const batch = await readParquetSource(part, columns, filters, { scratch: true });
+  return aggregateOwned(batch, rowOps, keys, aggs);
+}
+
 /** The readers' task functions (shipped to workers by module reference). */
 export const readerOps = tasks(import.meta.url, {
   readParquetSource,
+  aggregateParquetSource,
   readCsvSource,
   readJsonSource,
   csvBadLines,
   jsonBadLines,
 });
 
-registerReader("parquet", { read: readerOps.readParquetSource, usesFilters: true });
+registerReader("parquet", {
+  read: readerOps.readParquetSource,
+  usesFilters: true,
+  aggregate: readerOps.aggregateParquetSource,
+});
 registerReader("csv", { read: readerOps.readCsvSource });
 registerReader("json", { read: readerOps.readJsonSource });

@@ -16,6 +16,13 @@ export interface Reader {
   readonly read: Function;
   /** Whether the reader can use filters to skip data (explain shows them only then). */
   readonly usesFilters?: boolean | undefined;
+  /**
+   * Optional: reads one part and makes its partial aggregation in the same task, `(part,
+   * columns, filters, rowOps, keys, aggs) => PartialAgg | Promise<PartialAgg>` (a `tasks()`
+   * function). A groupby over the source uses it instead of `read` + aggregate, so the reader
+   * may recycle what it read (scan-aggregate.ts `aggregateOwned`).
+   */
+  readonly aggregate?: Function | undefined;
 }
 
 const readers = new Map<string, Reader>();

@@ -1,0 +1,69 @@
+/**
+ * The first step of a grouped aggregation over one partition: the row-wise steps right under
+ * the groupby, then the partial aggregation, in one task. A trailing filter evaluates its
+ * predicate on the whole batch but gathers only the columns the aggregation reads.
+ *
+ * A reader that can decode into scratch memory (Parquet) runs this in its own read task
+ * (`Reader.aggregate`): the batch read never leaves that task, so once the partial is made its
+ * buffers go back to the worker's scratch pool for the next part, instead of new memory being
+ * faulted in for every part.
+ */
+import { type AggSpec, type PartialAgg, partialAggregate } from "../../kernels/aggregate.js";
+import type { Batch, Column } from "../../kernels/batch.js";
+import { projectBatch } from "../../kernels/column.js";
+import { giveBack } from "../../kernels/scratch.js";
+import { filterBatch } from "../../kernels/select.js";
+import { evalColumn } from "./eval.js";
+import { runOps } from "./pipeline.js";
+import type { RowOp } from "./plan.js";
+
+/** `rowOps`, then the partial aggregation of `aggs` by `keys`. */
+export function aggregateRows(
+  batch: Batch,
+  rowOps: readonly RowOp[],
+  keys: readonly string[],
+  aggs: readonly AggSpec[],
+): PartialAgg {
+  const last = rowOps[rowOps.length - 1];
+  if (last?.op !== "filter") return partialAggregate(runOps(batch, rowOps), keys, aggs);
+  const b = runOps(batch, rowOps.slice(0, -1));
+  const mask = evalColumn(last.predicate, b);
+  // size counts rows and reads no values: its column need not be gathered.
+  const specs = aggs.map((a) => (a.fn === "size" ? { ...a, column: null } : a));
+  const read = new Set<string>(keys);
+  for (const a of specs) if (a.column !== null) read.add(a.column);
+  const narrow = projectBatch(
+    b,
+    b.names.filter((n) => read.has(n)),
+  );
+  return partialAggregate(filterBatch(narrow, mask), keys, specs);
+}
+
+/**
+ * `aggregateRows` over a batch this task owns alone (read into scratch memory here): its
+ * buffers go back to the scratch pool afterwards, except those the partial holds.
+ */
+export function aggregateOwned(
+  owned: Batch,
+  rowOps: readonly RowOp[],
+  keys: readonly string[],
+  aggs: readonly AggSpec[],
+): PartialAgg {
+  const partial = aggregateRows(owned, rowOps, keys, aggs);
+  const held = new Set<ArrayBufferLike>();
+  const hold = (c: Column): void => {
+    held.add(c.data.buffer);
+    if (c.valid !== undefined) held.add(c.valid.buffer);
+    if (c.offsets !== undefined) held.add(c.offsets.buffer);
+    if (c.dictionary !== undefined) hold(c.dictionary);
+  };
+  for (const c of partial.keys.columns) hold(c);
+  for (const cs of partial.states) for (const c of cs) hold(c);
+  for (const d of partial.distinct) if (d !== null) for (const c of d.columns) hold(c);
+  for (const c of owned.columns) {
+    if (held.has(c.data.buffer)) continue;
+    held.add(c.data.buffer); // give each buffer back once
+    giveBack(c.data);
+  }
+  return partial;
+}
