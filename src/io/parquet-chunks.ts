@@ -8,9 +8,9 @@
  * The common shapes take this path: REQUIRED or OPTIONAL flat columns; DATA_PAGE and
  * DATA_PAGE_V2; PLAIN, RLE_DICTIONARY/PLAIN_DICTIONARY, BYTE_STREAM_SPLIT and DELTA_BINARY_PACKED
  * encodings of BOOLEAN (plain), INT32, INT64, FLOAT, DOUBLE and UTF-8 BYTE_ARRAY (dictionary)
- * columns. Anything else (a plain string
- * page, a delta or byte-stream-split encoding, decimals, INT96) answers `undefined`, and the
- * caller reads that column with hyparquet's general reader instead.
+ * columns. Anything else (a plain-encoded string page, other delta encodings, decimals, INT96,
+ * nested columns) answers false, and the caller reads that column with hyparquet's general
+ * reader instead.
  */
 
 import type { ColumnMetaData, Compressors, PageHeader, SchemaElement } from "hyparquet";
@@ -20,8 +20,9 @@ import { decompressPage } from "hyparquet/src/datapage.js";
 import { deltaBinaryUnpack } from "hyparquet/src/delta.js";
 import { byteStreamSplit, readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import type { Column, DType } from "../kernels/batch.js";
+import { allocData } from "../kernels/column.js";
 import { giveBack, takeScratch, takeScratchInt32 } from "../kernels/scratch.js";
-import { utf8Column } from "./columns.js";
+import { utf8Column, validFrom } from "./columns.js";
 
 /** Where one column chunk's values go: rows [at, at + rows) of `out`. */
 export interface ChunkTarget {
@@ -47,31 +48,25 @@ export function chunkTarget(
   scale: number,
   scratch = false,
 ): ChunkTarget | undefined {
-  const width =
-    type === "float64" || type === "timestamp" || type === "int64"
-      ? 8
-      : type === "bool"
-        ? 1
-        : type === "int32" || type === "date" || type === "dict"
-          ? 4
-          : 0;
-  if (width === 0) return undefined;
-  const bytes = scratch ? takeScratch(length * width) : new Uint8Array(length * width);
-  const data =
-    type === "float64" || type === "timestamp"
-      ? new Float64Array(bytes.buffer, 0, length)
-      : type === "int64"
-        ? new BigInt64Array(bytes.buffer, 0, length)
-        : type === "bool"
-          ? new Uint8Array(bytes.buffer, 0, length)
-          : new Int32Array(bytes.buffer, 0, length);
+  if (type === "utf8") return undefined;
+  const data = scratch ? scratchData(type, length) : allocData(type, length);
   return { type, scale, data, nulls: undefined, strings: [], codeOf: new Map() };
+}
+
+/** An uninitialised values array of `type` over scratch memory. */
+function scratchData(type: DType, n: number): ChunkTarget["data"] {
+  if (type === "float64" || type === "timestamp")
+    return new Float64Array(takeScratch(n * 8).buffer, 0, n);
+  if (type === "int64") return new BigInt64Array(takeScratch(n * 8).buffer, 0, n);
+  if (type === "bool") return takeScratch(n);
+  return takeScratchInt32(n);
 }
 
 /** The finished column. */
 export function targetColumn(t: ChunkTarget, length: number): Column {
-  const valid = t.nulls === undefined ? undefined : validity(t.nulls, length);
-  if (t.nulls !== undefined) giveBack(t.nulls);
+  const nulls = t.nulls;
+  const valid = nulls === undefined ? undefined : validFrom(length, (i) => nulls[i] === 1);
+  if (nulls !== undefined) giveBack(nulls);
   if (t.type === "dict") {
     return { type: "dict", length, data: t.data, dictionary: utf8Column(t.strings), valid };
   }
@@ -421,8 +416,11 @@ function copyBytes(
   new Uint8Array(out.buffer, out.byteOffset + outByte, n).set(src.subarray(off, off + n));
 }
 
-/** INT64 timestamps in the file's unit to float64 milliseconds, from the two 32-bit halves. */
-function timestampsInto(
+/**
+ * INT64 timestamps in the file's unit (little-endian bytes) to float64 milliseconds, from the
+ * two 32-bit halves (no BigInt per value).
+ */
+export function timestampsInto(
   bytes: Uint8Array,
   off: number,
   count: number,
@@ -462,11 +460,4 @@ function countOnes(a: Uint8Array): number {
   let n = 0;
   for (let i = 0; i < a.length; i++) n += a[i]!;
   return n;
-}
-
-/** Arrow validity bitmap from one-byte-per-row null flags. */
-function validity(nulls: Uint8Array, length: number): Uint8Array {
-  const bits = new Uint8Array((length + 7) >> 3);
-  for (let i = 0; i < length; i++) if (nulls[i] === 0) bits[i >> 3]! |= 1 << (i & 7);
-  return bits;
 }

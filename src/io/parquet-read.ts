@@ -16,7 +16,13 @@ import { IoErrorCodes } from "./codes.js";
 import { utf8Column, validFrom } from "./columns.js";
 import { fileAsyncBuffer, readRange } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
-import { chunkTarget, decodeChunk, fastPathFits, targetColumn } from "./parquet-chunks.js";
+import {
+  chunkTarget,
+  decodeChunk,
+  fastPathFits,
+  targetColumn,
+  timestampsInto,
+} from "./parquet-chunks.js";
 import { footerOf, parsers } from "./parquet-footer.js";
 import { projectSchema } from "./schema.js";
 
@@ -54,6 +60,9 @@ export async function readParquetPart(
   try {
     read = slow.length === 0 ? undefined : await readGeneral(part, file, footer, slow, length);
   } catch (err) {
+    // A BarnError or a system error (EIO, ENOENT) says what it is already; anything else came
+    // from decoding the file's bytes.
+    if (typeof (err as { code?: unknown }).code === "string") throw err;
     const names = slow.map((f) => `"${f.name}"`).join(", ");
     throw new BarnError(
       IoErrorCodes.CORRUPT,
@@ -80,9 +89,7 @@ export async function readFastColumn(
 ): Promise<Column | undefined> {
   const el = footer.schema.find((e, i) => i > 0 && e.name === field.name);
   if (el === undefined || !fastPathFits(el, field.type)) return undefined;
-  const unit = timestampUnit(el);
-  const scale = unit === undefined || unit === "MILLIS" ? 1 : unit === "MICROS" ? 1e3 : 1e6;
-  const target = chunkTarget(field.type, length, scale, scratch);
+  const target = chunkTarget(field.type, length, toMilliseconds(timestampUnit(el)), scratch);
   if (target === undefined) return undefined;
   let at = 0;
   for (const g of rowGroups) {
@@ -170,8 +177,7 @@ function rawTemporal(meta: FileMetaData): { metadata: FileMetaData; scales: Map<
     const isDate =
       el.type === "INT32" && (el.converted_type === "DATE" || el.logical_type?.type === "DATE");
     if (unit === undefined && !isDate) return el;
-    if (unit !== undefined)
-      scales.set(el.name, unit === "MILLIS" ? 1 : unit === "MICROS" ? 1e3 : 1e6);
+    if (unit !== undefined) scales.set(el.name, toMilliseconds(unit));
     const { converted_type: _c, logical_type: _l, ...raw } = el;
     return raw;
   });
@@ -186,12 +192,9 @@ function timestampUnit(el: SchemaElement): "MILLIS" | "MICROS" | "NANOS" | undef
   return undefined;
 }
 
-/** Raw int64 timestamps to float64 milliseconds, from the two 32-bit halves (no BigInt per value). */
-function timestampsFromInt64(p: BigInt64Array, out: Float64Array, k: number, scale: number): void {
-  const lo = new Uint32Array(p.buffer, p.byteOffset, p.length * 2);
-  const hi = new Int32Array(p.buffer, p.byteOffset, p.length * 2);
-  for (let i = 0; i < p.length; i++)
-    out[k + i] = (hi[2 * i + 1]! * 4294967296 + lo[2 * i]!) / scale;
+/** The divisor from a timestamp unit to milliseconds (1 for none). */
+function toMilliseconds(unit: "MILLIS" | "MICROS" | "NANOS" | undefined): number {
+  return unit === undefined || unit === "MILLIS" ? 1 : unit === "MICROS" ? 1e3 : 1e6;
 }
 
 function buildColumn(
@@ -227,7 +230,8 @@ function buildColumn(
       continue;
     }
     if (type === "timestamp" && p instanceof BigInt64Array) {
-      timestampsFromInt64(p, data as Float64Array, k, scale);
+      const raw = new Uint8Array(p.buffer, p.byteOffset, p.byteLength);
+      timestampsInto(raw, 0, p.length, scale, data as Float64Array, k);
       k += p.length;
       continue;
     }

@@ -45,7 +45,11 @@ export function groupIds(
   // No keys: one group holding every row, even with no rows (a global aggregate has one row).
   if (keys.length === 0) return { ids: ids.fill(0), count: 1, firstRow: new Int32Array(1) };
   const k0 = keys[0]!;
-  if (keys.length === 1 && k0.type === "dict" && k0.dictionary!.length <= Math.max(n, 1024)) {
+  if (
+    keys.length === 1 &&
+    k0.type === "dict" &&
+    k0.dictionary!.length <= Math.max(n, INITIAL_GROUPS)
+  ) {
     return groupDict(k0, n, ids);
   }
   if (keys.length === 1 && (k0.type === "int32" || k0.type === "date" || k0.type === "dict")) {

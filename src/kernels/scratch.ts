@@ -1,7 +1,8 @@
 /**
- * Scratch memory for arrays that live only inside one kernel or reader call: a column chunk as
- * read from the file, a decompressed page, a page's dictionary indices, a filter's mask and
- * selection vector. The caller takes a buffer, uses it (synchronously or across its own
+ * Scratch memory for arrays that live only inside one kernel or reader call: a column chunk or
+ * text part as read from the file, a decompressed page, a page's dictionary indices, a filter's
+ * selection vector, a partial aggregation's row group ids, a join's row pairs, and the columns
+ * of a batch read and aggregated inside one task. The caller takes a buffer, uses it (synchronously or across its own
  * awaits), and gives it back; the next call reuses it. Nothing taken here may escape into a
  * result.
  *
@@ -24,6 +25,8 @@ const UNIT = 64 * 1024;
 
 const free: ArrayBuffer[] = [];
 let freeBytes = 0;
+/** When a buffer was last given back, and the timer that drops the pool once that is old. */
+let lastGiven = 0;
 let idle: ReturnType<typeof setTimeout> | undefined;
 
 /** A byte view of length `n` over a pooled buffer; give it back with `giveBack` when done. */
@@ -59,15 +62,20 @@ export function giveBack(view: ArrayBufferView): void {
     free[smallest] = free[free.length - 1]!;
     free.pop();
   }
-  if (idle !== undefined) clearTimeout(idle);
-  idle = setTimeout(dropAll, IDLE_MS);
-  (idle as { unref?: () => void }).unref?.();
+  lastGiven = Date.now();
+  if (idle === undefined) schedule(IDLE_MS);
 }
 
-function dropAll(): void {
-  free.length = 0;
-  freeBytes = 0;
-  idle = undefined;
+/** One timer at a time (not one per buffer given back): it re-arms while the pool is in use. */
+function schedule(ms: number): void {
+  idle = setTimeout(() => {
+    const quiet = Date.now() - lastGiven;
+    if (quiet < IDLE_MS) return schedule(IDLE_MS - quiet);
+    free.length = 0;
+    freeBytes = 0;
+    idle = undefined;
+  }, ms);
+  (idle as { unref?: () => void }).unref?.();
 }
 
 /** An Int32Array of length `n` over pooled memory (aligned: pooled buffers start at offset 0). */
