@@ -29,10 +29,11 @@ import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
 import {
   lineNumberer,
-  partBytes,
+  type PartBytes,
   readTextSampleSync,
   splitTextFilesSync,
   type TextPart,
+  withPartBytes,
 } from "./text-parts.js";
 import { inferTextType } from "./text-values.js";
 
@@ -120,19 +121,14 @@ export async function readCsvPart(
   schema: Schema,
   options: CsvOptions = {},
 ): Promise<CsvPartResult> {
-  const bytes = await partBytes(part);
-  try {
-    return await readCsvBytes(part, schema, options, bytes);
-  } finally {
-    bytes.release();
-  }
+  return withPartBytes(part, (bytes) => readCsvBytes(part, schema, options, bytes));
 }
 
 async function readCsvBytes(
   part: CsvPart,
   schema: Schema,
   options: CsvOptions,
-  { bytes, base, begin, finish }: Awaited<ReturnType<typeof partBytes>>,
+  { bytes, base, begin, finish }: PartBytes,
 ): Promise<CsvPartResult> {
   const delimiter = delimiterByte(options);
   const skip = options.onBadLines === "skip";

@@ -15,10 +15,11 @@ import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
 import {
   lineNumberer,
-  partBytes,
+  type PartBytes,
   readTextSampleSync,
   splitTextFilesSync,
   type TextPart,
+  withPartBytes,
 } from "./text-parts.js";
 import { inferTextType, parseDate, parseTimestamp } from "./text-values.js";
 import { TextSink } from "./text-write.js";
@@ -97,19 +98,14 @@ export async function readJsonPart(
   schema: Schema,
   options: JsonOptions = {},
 ): Promise<{ batch: Batch; badLines: number }> {
-  const bytes = await partBytes(part);
-  try {
-    return await readJsonBytes(part, schema, options, bytes);
-  } finally {
-    bytes.release();
-  }
+  return withPartBytes(part, (bytes) => readJsonBytes(part, schema, options, bytes));
 }
 
 async function readJsonBytes(
   part: JsonPart,
   schema: Schema,
   options: JsonOptions,
-  { bytes, base, begin, finish }: Awaited<ReturnType<typeof partBytes>>,
+  { bytes, base, begin, finish }: PartBytes,
 ): Promise<{ batch: Batch; badLines: number }> {
   const rec = scanRecords(bytes, begin, finish, -1, -1);
   const lineOf = lineNumberer(part, bytes, base, begin);

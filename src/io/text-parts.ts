@@ -51,18 +51,31 @@ export function splitTextFilesSync(files: readonly string[], blocksize: number):
   return parts;
 }
 
+/** The bytes a part needs: `bytes[begin, finish)` holds its records; `base` is bytes[0]'s file offset. */
+export interface PartBytes {
+  readonly bytes: Uint8Array;
+  readonly base: number;
+  readonly begin: number;
+  readonly finish: number;
+}
+
 /**
- * The bytes a part needs: `bytes[begin, finish)` holds its records; `base` is bytes[0]'s file
- * offset. Call `release` once nothing refers to `bytes` any more (every value copied out): the
- * buffer is then reused for the next part (src/kernels/scratch.ts).
+ * Runs `use` over the part's bytes, which live in scratch memory until `use` settles: it must
+ * copy out every value it keeps (the buffer is then reused for the next part).
  */
-export async function partBytes(part: TextPart): Promise<{
-  bytes: Uint8Array;
-  base: number;
-  begin: number;
-  finish: number;
-  release: () => void;
-}> {
+export async function withPartBytes<T>(
+  part: TextPart,
+  use: (bytes: PartBytes) => Promise<T>,
+): Promise<T> {
+  const b = await partBytes(part);
+  try {
+    return await use(b);
+  } finally {
+    b.release();
+  }
+}
+
+async function partBytes(part: TextPart): Promise<PartBytes & { release: () => void }> {
   if (part.gzip) {
     const bytes = gunzipSync(await readRange(part.path, 0, await fileSize(part.path)));
     return { bytes, base: 0, begin: 0, finish: bytes.length, release: () => {} };

@@ -7,10 +7,28 @@ import type { BarnError } from "../../../src/errors.js";
 import { batchFromRecords } from "../../../src/io/arrow.js";
 import { columnCells } from "../../../src/io/columns.js";
 import { fileAsyncBuffer } from "../../../src/io/files.js";
-import { planParquet, readParquetPart, writeParquet } from "../../../src/io/parquet.js";
+import {
+  type ParquetPlan,
+  planParquet,
+  readParquetPart,
+  writeParquet,
+} from "../../../src/io/parquet.js";
 import { footerOf } from "../../../src/io/parquet-footer.js";
 import { readFastColumn } from "../../../src/io/parquet-read.js";
 import { batchArb, cellsOf, duckColumns, tempDir, typesOf } from "./helpers.js";
+
+/** Every part of `plan`, read by Barn, holds the values DuckDB reads from the same file. */
+async function assertReadsAsDuckDB(path: string, plan: ParquetPlan, label: string) {
+  const batches = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
+  const want = await duckColumns(
+    `read_parquet('${path}')`,
+    Object.fromEntries(plan.schema.map((f) => [f.name, f.type])),
+  );
+  for (const [j, f] of plan.schema.entries()) {
+    const got = batches.flatMap((b) => columnCells(b.columns[j]!));
+    assert.deepEqual(got, want[f.name], `${f.name} (${f.type})${label}`);
+  }
+}
 
 test("parquet round trip: random batches of every type come back equal, and DuckDB reads the same", {
   timeout: 60_000,
@@ -191,15 +209,7 @@ test("reads Parquet written by DuckDB (its encodings and types) to the values Du
       assert.ok(f.type === "utf8" || f.type === "dict", f.name);
     else assert.equal(f.type, want, f.name);
   }
-  const batches = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
-  const want = await duckColumns(
-    `read_parquet('${path}')`,
-    Object.fromEntries(plan.schema.map((f) => [f.name, f.type])),
-  );
-  for (const [j, f] of plan.schema.entries()) {
-    const got = batches.flatMap((b) => columnCells(b.columns[j]!));
-    assert.deepEqual(got, want[f.name], f.name);
-  }
+  await assertReadsAsDuckDB(path, plan, "");
 });
 
 test("the typed-array fast path reads what hyparquet's general reader reads (random batches, codecs, row groups per part)", {
@@ -284,15 +294,7 @@ for (const options of [
     );
     for (const per of [1, 3]) {
       const plan = await planParquet(path, { rowGroupsPerPartition: per });
-      const batches = await Promise.all(plan.parts.map((p) => readParquetPart(p)));
-      const want = await duckColumns(
-        `read_parquet('${path}')`,
-        Object.fromEntries(plan.schema.map((f) => [f.name, f.type])),
-      );
-      for (const [j, f] of plan.schema.entries()) {
-        const got = batches.flatMap((b) => columnCells(b.columns[j]!));
-        assert.deepEqual(got, want[f.name], `${f.name} (${f.type}), ${per} row groups per part`);
-      }
+      await assertReadsAsDuckDB(path, plan, `, ${per} row groups per part`);
     }
     // Every one of these columns takes the typed-array path (none falls back to hyparquet's).
     const plan = await planParquet(path, { rowGroupsPerPartition: 3 });
