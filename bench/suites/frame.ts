@@ -21,7 +21,11 @@ type Rec = Record<string, unknown>;
 type Format = "csv" | "parquet";
 
 const rows = Number(process.env.BARN_FRAME_ROWS ?? 10_000_000);
-const dir = join(process.env.BARN_BENCH_DIR ?? join(tmpdir(), "barn-frame-bench"), String(rows));
+/** Where the frame dataset lives: `BARN_BENCH_DIR` (default os.tmpdir()/barn-frame-bench)/<rows>. */
+export function frameBenchDir(): string {
+  return join(process.env.BARN_BENCH_DIR ?? join(tmpdir(), "barn-frame-bench"), String(rows));
+}
+const dir = frameBenchDir();
 
 let data: Promise<FrameData> | undefined;
 /** The dataset, generated on first use (minutes for 10M rows) and cached on disk. */
