@@ -9,6 +9,7 @@
  */
 
 import type { Column, DType } from "../kernels/batch.js";
+import { bytesEqual } from "../kernels/strings.js";
 import { utf8Column } from "./columns.js";
 import type { FieldChunk } from "./csv-scan.js";
 import type { OnBadValue } from "./text-columns.js";
@@ -377,7 +378,7 @@ class DictBuilder implements ColumnBuilder {
           lens[s] === len &&
           (len <= 8
             ? w0s[s] === w0 && w1s[s] === w1
-            : sameBytes(bytes, firstStart[c]!, firstEnd[c]!, a, b))
+            : bytesEqual(bytes, firstStart[c]!, firstEnd[c]!, bytes, a, b))
         ) {
           code = c;
           break;
@@ -442,10 +443,4 @@ class DictBuilder implements ColumnBuilder {
       valid: this.nullRows.bitmap(length),
     };
   }
-}
-
-function sameBytes(bytes: Uint8Array, a1: number, b1: number, a2: number, b2: number): boolean {
-  if (b1 - a1 !== b2 - a2) return false;
-  for (let k = 0; k < b1 - a1; k++) if (bytes[a1 + k] !== bytes[a2 + k]) return false;
-  return true;
 }
