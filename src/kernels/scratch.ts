@@ -50,7 +50,8 @@ export function takeScratch(n: number): Uint8Array {
 export function giveBack(view: ArrayBufferView): void {
   const buf = view.buffer;
   if (!(buf instanceof ArrayBuffer) || free.includes(buf)) return;
-  if (buf.byteLength > MAX_BYTES) return;
+  // Small buffers are cheap to make and would only crowd out the large ones.
+  if (buf.byteLength < UNIT || buf.byteLength > MAX_BYTES) return;
   free.push(buf);
   freeBytes += buf.byteLength;
   // Over the limits: drop the smallest buffers first (large ones are the costly ones to refault).

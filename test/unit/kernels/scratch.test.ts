@@ -36,3 +36,9 @@ test("the pool keeps at most 8 buffers, dropping the smallest", () => {
       .sort((a, b) => a - b),
   );
 });
+
+test("buffers under 64 KiB are not pooled", () => {
+  const tiny = new Uint8Array(1000);
+  giveBack(tiny);
+  assert.notEqual(takeScratch(10).buffer, tiny.buffer);
+});
