@@ -23,6 +23,7 @@ import type { Column, DType } from "../kernels/batch.js";
 import { allocData } from "../kernels/column.js";
 import { giveBack, takeScratch, takeScratchInt32 } from "../kernels/scratch.js";
 import { utf8Column, validFrom } from "./columns.js";
+import { snappyWasm } from "./snappy.js";
 
 /** Where one column chunk's values go: rows [at, at + rows) of `out`. */
 export interface ChunkTarget {
@@ -150,9 +151,11 @@ export function decodeChunk(
 }
 
 /**
- * A page's bytes decompressed: snappy (the common codec) into pooled scratch memory with
- * hyparquet's decoder, which writes into a buffer it is given; other codecs through
- * hyparquet-compressors. Scratch views are added to `held`, for the caller to give back.
+ * A page's bytes decompressed. Snappy (the common codec) goes through hysnappy's wasm decoder,
+ * whose output is a view into the module's memory, valid until the next page is decompressed
+ * (every caller here is done with a page before it decompresses the next); without the wasm
+ * module, hyparquet's JavaScript decoder writes into pooled scratch memory, which is added to
+ * `held` for the caller to give back. Other codecs go through hyparquet-compressors.
  */
 function decompress(
   body: Uint8Array,
@@ -163,6 +166,8 @@ function decompress(
 ): Uint8Array {
   if (meta.codec !== "SNAPPY" || size === 0)
     return decompressPage(body, size, meta.codec, compressors);
+  const wasm = snappyWasm();
+  if (wasm !== undefined) return wasm(body, size);
   const out = takeScratch(size);
   held.push(out);
   snappyUncompress(body, out);
