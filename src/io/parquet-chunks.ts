@@ -23,6 +23,7 @@ import type { Column, DType } from "../kernels/batch.js";
 import { allocData } from "../kernels/column.js";
 import { giveBack, takeScratch, takeScratchInt32 } from "../kernels/scratch.js";
 import { utf8Column, validFrom } from "./columns.js";
+import { unpackIndices } from "./parquet-indices.js";
 import { snappyWasm } from "./snappy.js";
 
 /** Where one column chunk's values go: rows [at, at + rows) of `out`. */
@@ -256,36 +257,28 @@ function placeValues(
   if (page.values.length === 0) return false;
   if (dictionary === undefined) return false;
   const width = page.values[0]!;
+  const runs = page.values.subarray(1);
+  if (target.type === "dict")
+    return unpackIndices(
+      runs,
+      width,
+      dictionary as Int32Array,
+      target.data as Int32Array,
+      k,
+      count,
+    );
+  // Numbers: indices first (mapped to themselves, which bounds-checks them), then the values.
   const codes = takeScratchInt32(count);
+  const self = takeScratchInt32(dictionary.length);
   try {
-    if (width > 0) {
-      const view = new DataView(page.values.buffer, page.values.byteOffset, page.values.byteLength);
-      readRleBitPackedHybrid({ view, offset: 1 }, width, codes, page.values.length - 1);
-    } else codes.fill(0);
-    if (target.type === "dict")
-      remapCodes(target.data as Int32Array, dictionary as Int32Array, codes, k, count);
-    else gatherInto(target.data, dictionary, codes, k, count);
+    for (let i = 0; i < self.length; i++) self[i] = i;
+    if (!unpackIndices(runs, width, self, codes, 0, count)) return false;
+    gatherInto(target.data, dictionary, codes, k, count);
   } finally {
     giveBack(codes);
+    giveBack(self);
   }
   return true;
-}
-
-/** A string column's codes: the chunk's dictionary index mapped to the column's code. */
-function remapCodes(
-  out: Int32Array,
-  map: Int32Array,
-  codes: Int32Array,
-  k: number,
-  count: number,
-): void {
-  const size = map.length;
-  for (let i = 0; i < count; i++) {
-    const c = codes[i]!;
-    if (c >= size)
-      throw new RangeError(`dictionary index ${c} is past the dictionary's ${size} entries`);
-    out[k + i] = map[c]!;
-  }
 }
 
 /** BYTE_STREAM_SPLIT or DELTA_BINARY_PACKED values as PLAIN bytes (hyparquet decodes them). */
