@@ -83,19 +83,35 @@ function unpackRun(
   const size = map.length;
   let i = 0;
   if (width <= 25) {
-    // Any value lies within the 4 bytes from its first: one 32-bit load while those exist.
+    // Any value lies within the 4 bytes from its first: one unaligned 32-bit load, for every
+    // value whose 4 bytes are inside `src`.
     const mask = 2 ** width - 1;
-    const safe = src.length - 4;
-    for (let bit = 0; i < take; i++, bit += width) {
-      const p = pos + (bit >>> 3);
-      if (p > safe) break;
-      const word = src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24);
-      const v = (word >>> (bit & 7)) & mask;
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    const loadable =
+      src.length < pos + 4 ? 0 : Math.floor(((src.length - 4 - pos) * 8) / width) + 1;
+    const fast = Math.min(take, loadable);
+    for (let bit = 0; i < fast; i++, bit += width) {
+      const v = (view.getUint32(pos + (bit >>> 3), true) >>> (bit & 7)) & mask;
       if (v >= size) return false;
       out[o + i] = map[v]!;
     }
   }
-  // The last few values (or every value of a width over 25): bit by bit, within the bytes.
+  // The last few values (or every value of a width over 25).
+  return unpackTail(src, pos, width, i, take, map, out, o);
+}
+
+/** Values i..take of a bit-packed run, bit by bit, reading only bytes inside `src`. */
+function unpackTail(
+  src: Uint8Array,
+  pos: number,
+  width: number,
+  i: number,
+  take: number,
+  map: Int32Array,
+  out: Int32Array,
+  o: number,
+): boolean {
+  const size = map.length;
   for (let bit = i * width; i < take; i++, bit += width) {
     let v = 0;
     for (let b = 0; b < width; b++) {

@@ -192,31 +192,38 @@ function groupDict(col: Column, n: number, ids: Int32Array): Groups {
   const codes = col.data as Int32Array;
   const valid = col.valid;
   const groupOf = new Int32Array(col.dictionary!.length).fill(-1);
-  let firstRow: Int32Array = new Int32Array(64);
-  let count = 0;
-  let nullGroup = -1;
-  for (let i = 0; i < n; i++) {
-    let g: number;
-    if (valid !== undefined && !isValid(valid, i)) {
-      if (nullGroup < 0) {
-        if (count === firstRow.length) firstRow = grow(firstRow);
-        firstRow[count] = i;
-        nullGroup = count++;
-      }
-      g = nullGroup;
-    } else {
+  const first = { rows: new Int32Array(64), count: 0 };
+  if (valid === undefined) {
+    // The common case gets a loop of its own: a load, a lookup and a store per row.
+    for (let i = 0; i < n; i++) {
       const c = codes[i]!;
-      g = groupOf[c]!;
-      if (g < 0) {
-        if (count === firstRow.length) firstRow = grow(firstRow);
-        firstRow[count] = i;
-        g = count++;
-        groupOf[c] = g;
-      }
+      let g = groupOf[c]!;
+      if (g < 0) g = groupOf[c] = newGroup(first, i);
+      ids[i] = g;
     }
-    ids[i] = g;
+  } else {
+    let nullGroup = -1;
+    for (let i = 0; i < n; i++) {
+      let g: number;
+      if (!isValid(valid, i)) {
+        if (nullGroup < 0) nullGroup = newGroup(first, i);
+        g = nullGroup;
+      } else {
+        const c = codes[i]!;
+        g = groupOf[c]!;
+        if (g < 0) g = groupOf[c] = newGroup(first, i);
+      }
+      ids[i] = g;
+    }
   }
-  return { ids, count, firstRow: firstRow.slice(0, count) };
+  return { ids, count: first.count, firstRow: first.rows.slice(0, first.count) };
+}
+
+/** Records row `i` as the first of a new group and returns the group's id. */
+function newGroup(first: { rows: Int32Array; count: number }, i: number): number {
+  if (first.count === first.rows.length) first.rows = grow(first.rows);
+  first.rows[first.count] = i;
+  return first.count++;
 }
 
 function grow(a: Int32Array): Int32Array {
