@@ -5,6 +5,7 @@
  */
 import type { Batch, Column, DType } from "./batch.js";
 import { compactValidity, isValid, newBitmap, setValid } from "./bitmap.js";
+import { takeScratch, takeScratchInt32 } from "./scratch.js";
 import { bytesEqual, dictToUtf8 } from "./strings.js";
 
 /** An empty typed array of the kind `type` stores its values in. */
@@ -57,8 +58,9 @@ export function columnOf(batch: Batch, name: string): Column | undefined {
 
 /**
  * Rows `sel[0..n)` of `col`, in that order. A negative index gives a null row (outer joins).
+ * With `scratch`, fixed-width values go to scratch memory (for a caller that gives them back).
  */
-export function takeColumn(col: Column, sel: Int32Array, n = sel.length): Column {
+export function takeColumn(col: Column, sel: Int32Array, n = sel.length, scratch = false): Column {
   if (col.type === "utf8") return takeUtf8(col, sel, n);
   const src = col.valid;
   let hasNeg = false;
@@ -76,7 +78,7 @@ export function takeColumn(col: Column, sel: Int32Array, n = sel.length): Column
       if (i >= 0 && isValid(src, i)) setValid(valid, k);
     }
   }
-  const data = gatherData(col.data, sel, n);
+  const data = gatherData(col.data, sel, n, scratch);
   return {
     type: col.type,
     length: n,
@@ -90,9 +92,10 @@ function gatherData(
   data: Int32Array | Float64Array | BigInt64Array | Uint8Array,
   sel: Int32Array,
   n: number,
+  scratch: boolean,
 ): Int32Array | Float64Array | BigInt64Array | Uint8Array {
   if (data instanceof Float64Array) {
-    const out = new Float64Array(n);
+    const out = scratch ? new Float64Array(takeScratch(n * 8).buffer, 0, n) : new Float64Array(n);
     for (let k = 0; k < n; k++) {
       const i = sel[k]!;
       out[k] = i >= 0 ? data[i]! : 0;
@@ -100,7 +103,7 @@ function gatherData(
     return out;
   }
   if (data instanceof Int32Array) {
-    const out = new Int32Array(n);
+    const out = scratch ? takeScratchInt32(n) : new Int32Array(n);
     for (let k = 0; k < n; k++) {
       const i = sel[k]!;
       out[k] = i >= 0 ? data[i]! : 0;
@@ -108,14 +111,14 @@ function gatherData(
     return out;
   }
   if (data instanceof BigInt64Array) {
-    const out = new BigInt64Array(n);
+    const out = scratch ? new BigInt64Array(takeScratch(n * 8).buffer, 0, n) : new BigInt64Array(n);
     for (let k = 0; k < n; k++) {
       const i = sel[k]!;
       out[k] = i >= 0 ? data[i]! : 0n;
     }
     return out;
   }
-  const out = new Uint8Array(n);
+  const out = scratch ? takeScratch(n) : new Uint8Array(n);
   for (let k = 0; k < n; k++) {
     const i = sel[k]!;
     out[k] = i >= 0 ? data[i]! : 0;
@@ -148,11 +151,11 @@ function takeUtf8(col: Column, sel: Int32Array, n: number): Column {
   return { type: "utf8", length: n, data, offsets, valid: nulls === 0 ? undefined : valid };
 }
 
-/** Rows `sel[0..n)` of every column of `batch`. */
-export function takeBatch(batch: Batch, sel: Int32Array, n = sel.length): Batch {
+/** Rows `sel[0..n)` of every column of `batch` (with `scratch`, as in takeColumn). */
+export function takeBatch(batch: Batch, sel: Int32Array, n = sel.length, scratch = false): Batch {
   return {
     names: batch.names,
-    columns: batch.columns.map((c) => takeColumn(c, sel, n)),
+    columns: batch.columns.map((c) => takeColumn(c, sel, n, scratch)),
     length: n,
   };
 }

@@ -1,10 +1,17 @@
 /**
  * Selection vectors: the row indexes a filter keeps, as an Int32Array. A filter evaluates its
  * predicate to a bool column, turns it into a selection (only rows that are valid AND true
- * survive, as in SQL), and gathers every column once with `takeBatch`.
+ * survive, as in SQL), and gathers every column once with `takeBatch`. A numeric column
+ * compared with a number skips the bool column: the comparison writes the selection itself.
+ *
+ * The selection loops are branch-free: every row's index is written and the cursor moves by
+ * the row's 0/1 flag, as a branch per row mispredicts on every other row of a random
+ * predicate.
  */
 import type { Batch, Column } from "./batch.js";
 import { takeBatch } from "./column.js";
+import type { CompareOp } from "./compare.js";
+import { numbersOf } from "./numeric.js";
 import { giveBack, takeScratchInt32 } from "./scratch.js";
 
 /** Indexes of rows where `mask` is true and not null. */
@@ -23,11 +30,7 @@ function countSelected(mask: Column): number {
   return count;
 }
 
-/**
- * Writes the selected rows' indexes to `sel` (room for the count plus one) and returns the
- * count. Branch-free: every row's index is written and the cursor moves by its 0/1 flag, as a
- * branch per row mispredicts on every other row of a random predicate.
- */
+/** Writes the selected rows' indexes to `sel` (room for the count plus one); returns the count. */
 function selectInto(mask: Column, sel: Int32Array): number {
   const x = mask.data as Uint8Array;
   const n = mask.length;
@@ -48,16 +51,113 @@ function selectInto(mask: Column, sel: Int32Array): number {
 }
 
 /**
- * The rows of `batch` where `mask` is true (the batch itself when every row is kept). The
- * selection vector lives in scratch memory: it is dead once the rows are gathered.
+ * The rows of `batch` where `mask` is true (the batch itself when every row is kept). With
+ * `scratch`, the gathered columns are in scratch memory, for a caller that gives them back.
  */
-export function filterBatch(batch: Batch, mask: Column): Batch {
+export function filterBatch(batch: Batch, mask: Column, scratch = false): Batch {
+  return filterBy(batch, (room) => selectInto(mask, room), scratch);
+}
+
+/** The rows of `batch` where the numeric `column op value` holds (a null row never does). */
+export function filterCompare(
+  batch: Batch,
+  op: CompareOp,
+  column: Column,
+  value: number,
+  scratch = false,
+): Batch {
+  const x = numbersOf(column);
+  const n = batch.length;
+  return filterBy(batch, (room) => selectCompare(op, x, value, column.valid, n, room), scratch);
+}
+
+/** The selection `fill` writes (into room for every row plus one, in scratch memory), gathered. */
+function filterBy(batch: Batch, fill: (room: Int32Array) => number, scratch: boolean): Batch {
   const room = takeScratchInt32(batch.length + 1);
   try {
-    const count = selectInto(mask, room);
+    const count = fill(room);
     if (count === batch.length) return batch;
-    return takeBatch(batch, room.subarray(0, count));
+    return takeBatch(batch, room.subarray(0, count), count, scratch);
   } finally {
     giveBack(room);
+  }
+}
+
+/** Rows where `x[i] op v` and the row is valid, written to `sel`; returns the count. */
+function selectCompare(
+  op: CompareOp,
+  x: ArrayLike<number>,
+  v: number,
+  valid: Uint8Array | undefined,
+  n: number,
+  sel: Int32Array,
+): number {
+  if (valid !== undefined) {
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      sel[k] = i;
+      k += +holds(op, x[i]!, v) & (valid[i >> 3]! >> (i & 7));
+    }
+    return k;
+  }
+  let k = 0;
+  switch (op) {
+    case "eq":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i] === v);
+      }
+      return k;
+    case "ne":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i] !== v);
+      }
+      return k;
+    case "lt":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i]! < v);
+      }
+      return k;
+    case "le":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i]! <= v);
+      }
+      return k;
+    case "gt":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i]! > v);
+      }
+      return k;
+    case "ge":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i]! >= v);
+      }
+      return k;
+    default:
+      return op satisfies never;
+  }
+}
+
+function holds(op: CompareOp, a: number, b: number): boolean {
+  switch (op) {
+    case "eq":
+      return a === b;
+    case "ne":
+      return a !== b;
+    case "lt":
+      return a < b;
+    case "le":
+      return a <= b;
+    case "gt":
+      return a > b;
+    case "ge":
+      return a >= b;
+    default:
+      return op satisfies never;
   }
 }

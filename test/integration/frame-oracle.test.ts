@@ -35,6 +35,21 @@ const leafArb: fc.Arbitrary<Pred> = fc.oneof(
     .map((q) => q / 4)
     .map((c) => ({ expr: bf.col("f").le(c), sql: `f <= ${c}` })),
   fc.integer({ min: -5, max: 5 }).map((c) => ({ expr: bf.col("i").le(c), sql: `i <= ${c}` })),
+  // Every operator against a literal, and the literal on the left (a filter selects these rows
+  // without a bool column: filterCompare).
+  fc
+    .tuple(
+      fc.constantFrom("eq", "ne", "lt", "ge") as fc.Arbitrary<"eq" | "ne" | "lt" | "ge">,
+      fc.integer({ min: -5, max: 5 }),
+    )
+    .map(([op, c]) => ({
+      expr: bf.col("i")[op](c),
+      sql: `i ${{ eq: "=", ne: "<>", lt: "<", ge: ">=" }[op]} ${c}`,
+    })),
+  fc
+    .integer({ min: -20, max: 20 })
+    .map((q) => q / 4)
+    .map((c) => ({ expr: bf.lit(c).lt(bf.col("f")), sql: `${c} < f` })),
   fc.constantFrom("a", "b", "zz").map((c) => ({ expr: bf.col("s").eq(c), sql: `s = '${c}'` })),
   fc
     .constantFrom("d", "")

@@ -5,10 +5,11 @@
  */
 import { arith } from "../../kernels/arith.js";
 import type { Batch, Column } from "../../kernels/batch.js";
-import { columnOf } from "../../kernels/column.js";
+import { columnOf, projectBatch } from "../../kernels/column.js";
 import { type CompareOp, compare, type Scalar } from "../../kernels/compare.js";
 import { datePart } from "../../kernels/dates.js";
 import { and, isNull, not, notNull, or } from "../../kernels/logic.js";
+import { filterBatch, filterCompare } from "../../kernels/select.js";
 import { stringLength, stringPredicate, stringTransform } from "../../kernels/string-ops.js";
 import { utf8Column } from "../../kernels/strings.js";
 import type { ExprNode } from "./expr.js";
@@ -113,3 +114,35 @@ function evalValue(node: ExprNode, batch: Batch): Value {
 export function evalColumn(node: ExprNode, batch: Batch): Column {
   return asColumn(evalValue(node, batch), batch.length);
 }
+
+/**
+ * The rows of `batch` where `predicate` holds, of the columns named in `keep` (all by default).
+ * A numeric column compared with a number selects the rows directly (no bool column in
+ * between); any other predicate is evaluated to a bool column first. With `scratch`, the
+ * gathered columns are in scratch memory (see takeColumn).
+ */
+export function filterRows(
+  batch: Batch,
+  predicate: ExprNode,
+  options: { readonly scratch?: boolean; readonly keep?: readonly string[] } = {},
+): Batch {
+  const scratch = options.scratch ?? false;
+  const out = options.keep === undefined ? batch : projectBatch(batch, options.keep);
+  if (predicate.e === "cmp") {
+    const { left, right } = predicate;
+    const l = left.e === "col" ? columnOf(batch, left.name) : undefined;
+    const r = right.e === "col" ? columnOf(batch, right.name) : undefined;
+    if (l !== undefined && right.e === "lit" && NUMERIC.has(l.type)) {
+      const v = scalarFor(l, { scalar: right.value, ts: right.ts === true });
+      if (typeof v === "number") return filterCompare(out, predicate.op, l, v, scratch);
+    }
+    if (r !== undefined && left.e === "lit" && NUMERIC.has(r.type)) {
+      const v = scalarFor(r, { scalar: left.value, ts: left.ts === true });
+      if (typeof v === "number") return filterCompare(out, FLIP[predicate.op], r, v, scratch);
+    }
+  }
+  return filterBatch(out, evalColumn(predicate, batch), scratch);
+}
+
+/** Column types whose values compare as plain numbers (numbersOf reads them as they are). */
+const NUMERIC: ReadonlySet<string> = new Set(["float64", "int32", "date", "timestamp"]);

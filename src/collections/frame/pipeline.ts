@@ -4,8 +4,7 @@
  */
 import type { Batch, Column } from "../../kernels/batch.js";
 import { projectBatch } from "../../kernels/column.js";
-import { filterBatch } from "../../kernels/select.js";
-import { evalColumn } from "./eval.js";
+import { evalColumn, filterRows } from "./eval.js";
 import type { RowOp } from "./plan.js";
 
 function withColumns(batch: Batch, exprs: RowOp & { op: "with" }): Batch {
@@ -38,7 +37,7 @@ export function runOps(batch: Batch, ops: readonly RowOp[]): Batch {
   for (const op of ops) {
     switch (op.op) {
       case "filter":
-        b = filterBatch(b, evalColumn(op.predicate, b));
+        b = filterRows(b, op.predicate);
         break;
       case "project":
         b = projectBatch(b, op.columns);

@@ -10,10 +10,8 @@
  */
 import { type AggSpec, type PartialAgg, partialAggregate } from "../../kernels/aggregate.js";
 import type { Batch, Column } from "../../kernels/batch.js";
-import { projectBatch } from "../../kernels/column.js";
 import { giveBack } from "../../kernels/scratch.js";
-import { filterBatch } from "../../kernels/select.js";
-import { evalColumn } from "./eval.js";
+import { filterRows } from "./eval.js";
 import { runOps } from "./pipeline.js";
 import type { RowOp } from "./plan.js";
 
@@ -27,16 +25,16 @@ export function aggregateRows(
   const last = rowOps[rowOps.length - 1];
   if (last?.op !== "filter") return partialAggregate(runOps(batch, rowOps), keys, aggs);
   const b = runOps(batch, rowOps.slice(0, -1));
-  const mask = evalColumn(last.predicate, b);
   // size counts rows and reads no values: its column need not be gathered.
   const specs = aggs.map((a) => (a.fn === "size" ? { ...a, column: null } : a));
   const read = new Set<string>(keys);
   for (const a of specs) if (a.column !== null) read.add(a.column);
-  const narrow = projectBatch(
-    b,
-    b.names.filter((n) => read.has(n)),
-  );
-  return partialAggregate(filterBatch(narrow, mask), keys, specs);
+  const keep = b.names.filter((n) => read.has(n));
+  // The kept rows are gathered into scratch memory and live only for this call.
+  const kept = filterRows(b, last.predicate, { scratch: true, keep });
+  const partial = partialAggregate(kept, keys, specs);
+  if (kept.length !== b.length) giveBackUnheld(kept, partial);
+  return partial;
 }
 
 /**
@@ -50,6 +48,12 @@ export function aggregateOwned(
   aggs: readonly AggSpec[],
 ): PartialAgg {
   const partial = aggregateRows(owned, rowOps, keys, aggs);
+  giveBackUnheld(owned, partial);
+  return partial;
+}
+
+/** Gives back the values buffers of `batch` (each once) that `partial` does not hold. */
+function giveBackUnheld(batch: Batch, partial: PartialAgg): void {
   const held = new Set<ArrayBufferLike>();
   const hold = (c: Column): void => {
     held.add(c.data.buffer);
@@ -60,10 +64,9 @@ export function aggregateOwned(
   for (const c of partial.keys.columns) hold(c);
   for (const cs of partial.states) for (const c of cs) hold(c);
   for (const d of partial.distinct) if (d !== null) for (const c of d.columns) hold(c);
-  for (const c of owned.columns) {
+  for (const c of batch.columns) {
     if (held.has(c.data.buffer)) continue;
     held.add(c.data.buffer); // give each buffer back once
     giveBack(c.data);
   }
-  return partial;
 }
