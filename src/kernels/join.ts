@@ -125,8 +125,20 @@ export function hashJoin(
     perEntry = new Int32Array(dict[0]!.length);
     for (let e = 0; e < perEntry.length; e++) perEntry[e] = probe(dict, dh, e);
   }
-  const lh = perEntry === undefined ? hashRows(leftKeys, leftLength) : new Int32Array(0);
   const codes = k0.data as Int32Array;
+  const unique =
+    perEntry === undefined || k0.valid !== undefined ? undefined : uniqueRows(b, perEntry);
+  if (unique !== undefined) {
+    // A dimension table (each key on one right row) and a left key with no nulls: a left row's
+    // pair is its dictionary entry's row, and the pairs fit the first arrays.
+    k = pairDictUnique(codes, unique, leftLength, keepLeft, outL, outR);
+    if (matched !== undefined) for (let p = 0; p < k; p++) if (outR[p]! >= 0) matched[outR[p]!] = 1;
+    if (matched !== undefined) {
+      for (let r = 0; r < rightLength; r++) if (matched[r] === 0) push(-1, r);
+    }
+    return { left: outL.subarray(0, k), right: outR.subarray(0, k), length: k };
+  }
+  const lh = perEntry === undefined ? hashRows(leftKeys, leftLength) : new Int32Array(0);
   for (let i = 0; i < leftLength; i++) {
     let g = -1;
     if (perEntry !== undefined) {
@@ -148,4 +160,43 @@ export function hashJoin(
     for (let r = 0; r < rightLength; r++) if (matched[r] === 0) push(-1, r);
   }
   return { left: outL.subarray(0, k), right: outR.subarray(0, k), length: k };
+}
+
+/**
+ * Per dictionary entry, its one right row (-1: no match), or undefined when some entry
+ * matches several right rows.
+ */
+function uniqueRows(b: Built, perEntry: Int32Array): Int32Array | undefined {
+  const out = new Int32Array(perEntry.length);
+  for (let e = 0; e < perEntry.length; e++) {
+    const g = perEntry[e]!;
+    if (g < 0) out[e] = -1;
+    else if (b.start[g + 1]! - b.start[g]! === 1) out[e] = b.rows[b.start[g]!]!;
+    else return undefined;
+  }
+  return out;
+}
+
+/**
+ * Pairs of a many-to-one join on dict codes: row i pairs with `unique[codes[i]]`; a row with
+ * no match is kept (paired with -1) only when `keepLeft`. Branch-free: every row is written and
+ * the cursor moves when the pair is kept. Returns the number of pairs.
+ */
+function pairDictUnique(
+  codes: Int32Array,
+  unique: Int32Array,
+  n: number,
+  keepLeft: boolean,
+  outL: Int32Array,
+  outR: Int32Array,
+): number {
+  const keepAll = keepLeft ? 1 : 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const r = unique[codes[i]!]!;
+    outL[k] = i;
+    outR[k] = r;
+    k += +(r >= 0) | keepAll;
+  }
+  return k;
 }

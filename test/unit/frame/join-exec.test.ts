@@ -47,3 +47,60 @@ test("many-to-one joins (every left row matching one right row, kept as they are
     ),
   );
 });
+
+test("joins on a dict key (pairs through the dictionary, branch-free when right keys are unique) equal a nested loop, for every how", () => {
+  const key = fc.constantFrom("a", "b", "c", "d", "e");
+  fc.assert(
+    fc.property(
+      fc.array(key, { maxLength: 30 }),
+      fc.oneof(fc.uniqueArray(key, { maxLength: 5 }), fc.array(key, { maxLength: 6 })),
+      fc.constantFrom("inner", "left", "right", "outer") as fc.Arbitrary<
+        "inner" | "left" | "right" | "outer"
+      >,
+      (lk, rk, how) => {
+        const left: Batch = {
+          names: ["k", "v"],
+          columns: [
+            columnFromCells("dict", lk),
+            columnFromCells(
+              "int32",
+              lk.map((_, i) => i),
+            ),
+          ],
+          length: lk.length,
+        };
+        const right: Batch = {
+          names: ["r", "w"],
+          columns: [
+            columnFromCells("dict", rk),
+            columnFromCells(
+              "int32",
+              rk.map((_, j) => 100 + j),
+            ),
+          ],
+          length: rk.length,
+        };
+        const got = rows(joinBatches(left, right, ["k"], ["r"], how, "_r"));
+        const want: unknown[][] = [];
+        const matchedRight = new Set<number>();
+        lk.forEach((k, i) => {
+          let any = false;
+          rk.forEach((r, j) => {
+            if (r !== k) return;
+            any = true;
+            matchedRight.add(j);
+            want.push([k, i, r, 100 + j]);
+          });
+          if (!any && (how === "left" || how === "outer")) want.push([k, i, null, null]);
+        });
+        if (how === "right" || how === "outer")
+          rk.forEach((r, j) => {
+            if (!matchedRight.has(j)) want.push([null, null, r, 100 + j]);
+          });
+        const order = (a: unknown[][]) => a.map((r) => JSON.stringify(r)).sort();
+        assert.deepEqual(order(got), order(want));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
