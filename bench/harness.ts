@@ -61,7 +61,13 @@ export async function runSuite(
     const runs: CaseResult[] = [];
     for (let i = 0; i < opts.repeat; i++) {
       collectGarbage();
-      runs.push(await c.run());
+      const r = await c.run();
+      runs.push(r);
+      // Every repeat's figures on stderr, to see warm-up and noise behind the median.
+      if (process.env.BARN_BENCH_VERBOSE)
+        console.error(
+          `  ${c.name} repeat ${i + 1}: barn ${round(r.barn_s)} s, ${r.peer ?? "peer"} ${r.peer_s === undefined ? "-" : round(r.peer_s)} s`,
+        );
     }
     const barn_s = median(runs.map((r) => r.barn_s));
     const first = runs[0]!;
