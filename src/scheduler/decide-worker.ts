@@ -3,12 +3,22 @@
  * inputs (ties: least occupied, then id). Root tasks wait in the queue and are handed to the
  * least occupied worker that is not saturated, highest priority first, so a map of 100,000
  * tasks never floods the workers and the scheduler can still reorder, steal or cancel.
+ *
+ * One exception to locality (`fanOutByLoad`, on by default): the tasks of a fan-out (one input
+ * read by more than FAN_OUT tasks, such as a small table broadcast to every partition of a
+ * join) go where they would start soonest, counting the time to move the input (its bytes over
+ * `bandwidth`) against the work queued on each worker, as dask's worker objective does.
+ * Otherwise the holder of a broadcast table would run every task that reads it while the other
+ * workers idle, until work stealing moved some.
  */
 
 import type { SchedulerCore } from "./core.js";
 import type { SchedulerConfig } from "./protocol.js";
 import type { TaskState } from "./task-state.js";
 import { canRun, lessOccupied, type WorkerState } from "./worker-state.js";
+
+/** An input read by more tasks than this is a fan-out (see the top of this file). */
+export const FAN_OUT = 2;
 
 /**
  * How many tasks `ws` may hold of a group whose tasks take `duration` seconds:
@@ -31,8 +41,10 @@ export function decideWorker(s: SchedulerCore, ts: TaskState): WorkerState | nul
   const deps = ts.deps;
   if (deps.length === 1 && ts.placement === null) {
     // The chain case: one input; its holders are the only candidates (the common path).
+    const dep = deps[0]!;
     let best: WorkerState | null = null;
-    for (const ws of deps[0]!.whoHas) if (best === null || lessOccupied(ws, best)) best = ws;
+    for (const ws of dep.whoHas) if (best === null || lessOccupied(ws, best)) best = ws;
+    if (best !== null && dep.fanOut && s.config.fanOutByLoad) return soonestStart(s, ts, dep, best);
     if (best !== null) return best;
   } else if (deps.length > 0) {
     const best = byLocality(s, ts);
@@ -41,6 +53,34 @@ export function decideWorker(s: SchedulerCore, ts: TaskState): WorkerState | nul
   let best: WorkerState | null = null;
   for (const ws of s.workerList) {
     if (canRun(ws, ts) && (best === null || lessOccupied(ws, best))) best = ws;
+  }
+  return best;
+}
+
+/**
+ * The worker where `ts` (one input, `dep`, held by `holder` among others) would start soonest:
+ * the expected work queued there per thread, plus moving `dep` there unless it holds a copy.
+ * Ties keep the holder.
+ */
+function soonestStart(
+  s: SchedulerCore,
+  ts: TaskState,
+  dep: TaskState,
+  holder: WorkerState,
+): WorkerState {
+  const duration = estimate(s, ts);
+  const move = dep.nbytes / s.config.bandwidth;
+  const start = (ws: WorkerState) =>
+    (ws.processing.length * duration) / ws.nthreads + (dep.whoHas.includes(ws) ? 0 : move);
+  let best = holder;
+  let bestStart = start(holder);
+  for (const ws of s.workerList) {
+    if (ws === best || !canRun(ws, ts)) continue;
+    const t = start(ws);
+    if (t < bestStart) {
+      best = ws;
+      bestStart = t;
+    }
   }
   return best;
 }

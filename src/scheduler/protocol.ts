@@ -318,6 +318,13 @@ export interface SchedulerConfig {
    * their expected duration (steal.ts).
    */
   readonly workStealing: boolean;
+  /**
+   * Fan-outs by load: a task whose one input is read by more than two tasks (a table broadcast
+   * to every partition of a join, say) goes to the worker where it would start soonest, its
+   * queued work plus moving the input there at `bandwidth`, instead of always to the input's
+   * holder; such tasks are not speculatively assigned (decide-worker.ts).
+   */
+  readonly fanOutByLoad: boolean;
   /** Seconds between balance events the shell sends (when some worker idles). */
   readonly workStealingInterval: number;
   /** Estimated bytes per second between workers: work stealing's cost of moving inputs. */
@@ -338,6 +345,7 @@ export const defaultSchedulerConfig: SchedulerConfig = {
   speculativeDepth: 10_000,
   workStealing: true,
   workStealingInterval: 0.1,
+  fanOutByLoad: true,
   bandwidth: 100_000_000,
   transitionLogLength: 100_000,
   validate: false,

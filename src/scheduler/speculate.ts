@@ -34,6 +34,7 @@ export const MAX_SPECULATED_INPUTS = 8;
  */
 export function speculationTarget(s: SchedulerCore, ts: TaskState): WorkerState | null {
   if (!s.config.speculativeAssignment || ts.waitingOn > MAX_SPECULATED_INPUTS) return null;
+  if (s.config.fanOutByLoad && fansOut(ts)) return null;
   const ws = onlyWorker(ts);
   if (ws === null || ws.removed || ws.speculative >= s.config.speculativeDepth) return null;
   if (!canRun(ws, ts)) return null;
@@ -60,6 +61,17 @@ function holdsMostBytes(s: SchedulerCore, ts: TaskState, ws: WorkerState): boole
     for (const w of deps[i]!.whoHas) if (w.acc > ws.acc) return false;
   }
   return true;
+}
+
+/**
+ * Is an input of `ts` that is not in memory yet a fan-out (`TaskState.fanOut`)? Its dependents
+ * are placed once it is in memory, by size and load (decide-worker.ts), not all on its worker.
+ */
+function fansOut(ts: TaskState): boolean {
+  const deps = ts.deps;
+  for (let i = 0; i < deps.length; i++)
+    if (deps[i]!.state !== "memory" && deps[i]!.fanOut) return true;
+  return false;
 }
 
 /**

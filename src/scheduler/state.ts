@@ -161,7 +161,12 @@ function checkConfig(c: SchedulerConfig): SchedulerConfig {
       `scheduler config transitionLogLength must be a whole number of entries, got ${c.transitionLogLength}`,
     );
   }
-  for (const name of ["validate", "speculativeAssignment", "workStealing"] as const) {
+  for (const name of [
+    "validate",
+    "speculativeAssignment",
+    "workStealing",
+    "fanOutByLoad",
+  ] as const) {
     if (typeof c[name] !== "boolean") {
       throw new OptionError(`scheduler config ${name} must be a boolean, got ${String(c[name])}`);
     }

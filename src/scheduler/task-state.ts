@@ -141,6 +141,12 @@ export class TaskState {
   dependents: TaskState[] = NO_TASKS;
   /** How many entries of `dependents` are forgotten. Compacted when they are half the array. */
   deadDependents = 0;
+  /**
+   * Once more than FAN_OUT tasks were submitted that read this one (a broadcast input), and
+   * for good: its dependents are then placed by load, not speculated onto its worker
+   * (decide-worker.ts). Never unset, so a task left waiting stays unspeculatable.
+   */
+  fanOut = false;
   /** Dependents in an active state (waiting, queued, no-worker, processing): they still need us. */
   waiters = 0;
   /**

@@ -3,8 +3,10 @@
  * (whatever their state: an erred one stays erred and is reported, one in memory is reported
  * at once). New tasks that someone needs start waiting; the rest are forgotten straight away.
  */
+
 import { addHold } from "./client-events.js";
 import type { SchedulerCore } from "./core.js";
+import { FAN_OUT } from "./decide-worker.js";
 import type { TaskSubmission, UpdateGraph } from "./protocol.js";
 import { append, TaskState } from "./task-state.js";
 
@@ -29,7 +31,11 @@ export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
     const ts = fresh[i]!;
     if (ts.state === "forgotten") continue;
     const deps = ts.deps;
-    for (let j = 0; j < deps.length; j++) deps[j]!.dependents = append(deps[j]!.dependents, ts);
+    for (let j = 0; j < deps.length; j++) {
+      const dep = deps[j]!;
+      dep.dependents = append(dep.dependents, ts);
+      if (dep.dependents.length - dep.deadDependents > FAN_OUT) dep.fanOut = true;
+    }
   }
   const c = s.client(ev.client);
   const wanted = ev.wanted;

@@ -1,6 +1,7 @@
 /**
  * Work stealing on a real local cluster: a map over one input scattered to one worker piles
- * onto that worker; with stealing the idle worker takes part of it, and the results are right.
+ * onto that worker (with fanOutByLoad off); with stealing the idle worker takes part of it, and
+ * the results are right. With fanOutByLoad on (the default) the map spreads when placed.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -8,11 +9,11 @@ import { Client } from "../../src/index.js";
 
 type Story = { from: string; to: string; note?: string }[];
 
-async function mapOverScattered(workStealing: boolean) {
+async function mapOverScattered(workStealing: boolean, fanOutByLoad = false) {
   await using client = await Client.connect({
     workers: 2,
     setAsDefault: false,
-    schedulerConfig: { validate: true, workStealing, workStealingInterval: 0.02 },
+    schedulerConfig: { validate: true, workStealing, workStealingInterval: 0.02, fanOutByLoad },
   });
   const [w0] = client.workers().map((w) => w.id);
   // An array gives Futures (a single Future would be awaited away: it is a thenable).
@@ -51,4 +52,19 @@ test("without work stealing the same map stays on the worker holding the data", 
   const { results, stories } = await mapOverScattered(false);
   assert.equal(new Set(results.map(([id]) => id)).size, 1);
   assert.ok(stories.every((st) => st.every((r) => r.note === undefined)));
+});
+
+test("with fanOutByLoad (the default) the map over a small scattered input spreads when placed", {
+  timeout: 30_000,
+}, async () => {
+  const { results, stories, n } = await mapOverScattered(false, true);
+  assert.deepEqual(
+    results.map(([, v]) => v),
+    Array.from({ length: n }, (_, i) => 1000 + i),
+  );
+  assert.equal(new Set(results.map(([id]) => id)).size, 2, "both workers ran some of the map");
+  assert.ok(
+    stories.every((st) => st.every((r) => r.note === undefined)),
+    "nothing was stolen",
+  );
 });

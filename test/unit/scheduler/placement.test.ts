@@ -164,3 +164,53 @@ test("no-worker tasks are placed on a newcomer that can run them, in one pass", 
   assert.equal(computes(s.handle([worker("g4", 1, { resources: { GPU: 4 } })])).length, 25);
   assert.equal(s.counts()["no-worker"], 0);
 });
+
+/** x computed on a, then `n` tasks that read it; where they are placed once x finishes. */
+function fanOut(n: number, xBytes: number, config = {}): string[] {
+  const s = scheduler(config);
+  s.handle([worker("a"), worker("b")]);
+  const tasks = [task("x"), ...Array.from({ length: n }, (_, i) => task(`d${i}`, ["x"]))];
+  const out = s.handle([
+    graph(
+      tasks,
+      tasks.slice(1).map((t) => t.key),
+    ),
+  ]);
+  assert.deepEqual(placed(out), ["x@a"], "fan-out dependents are not speculated onto x's worker");
+  assert.equal(s.taskState("d0"), "waiting");
+  return placed(s.handle([finished("a", "x", xBytes)]));
+}
+
+test("a fan-out of a small input (a broadcast table) spreads over the workers by load", () => {
+  const got = fanOut(6, 30_000);
+  assert.deepEqual(new Set(got.map((p) => p.split("@")[1])), new Set(["a", "b"]));
+  assert.equal(got.filter((p) => p.endsWith("@a")).length, 3);
+});
+
+test("a fan-out of a big input stays with its holder (moving it costs more than queueing)", () => {
+  assert.deepEqual(
+    fanOut(6, 1e9).map((p) => p.split("@")[1]),
+    ["a", "a", "a", "a", "a", "a"],
+  );
+});
+
+test("with fanOutByLoad off a fan-out goes to the input's holder", () => {
+  const s = scheduler({ fanOutByLoad: false });
+  s.handle([worker("a"), worker("b")]);
+  const tasks = [task("x"), ...Array.from({ length: 4 }, (_, i) => task(`d${i}`, ["x"]))];
+  const out = s.handle([
+    graph(
+      tasks,
+      tasks.slice(1).map((t) => t.key),
+    ),
+  ]);
+  // speculatively assigned behind x, all on a
+  assert.deepEqual(placed(out), ["x@a", "d0@a", "d1@a", "d2@a", "d3@a"]);
+});
+
+test("two readers of one input are not a fan-out: a diamond's sides still follow their input", () => {
+  const s = scheduler();
+  s.handle([worker("a"), worker("b")]);
+  const tasks = [task("x"), task("l", ["x"]), task("r", ["x"])];
+  assert.deepEqual(placed(s.handle([graph(tasks, ["l", "r"])])), ["x@a", "l@a", "r@a"]);
+});

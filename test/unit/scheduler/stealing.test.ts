@@ -29,6 +29,12 @@ import {
 
 let n = 0;
 
+/**
+ * These tests pile tasks onto the holder of the input they all read, to steal them from there:
+ * with fanOutByLoad on, the scheduler would spread that fan-out when placing it.
+ */
+const PILE = { fanOutByLoad: false };
+
 const balance = (): SchedulerEvent => ({ type: "balance", stimulusId: `balance-${++n}` });
 
 function answer(worker: string, key: string, stolen: boolean, state = "ready") {
@@ -52,7 +58,7 @@ const steals = (ins: readonly SchedulerInstruction[]): string[] =>
  * t0 finishes in 50 ms: the group's estimate is known, a holds t1..t5 and b idles.
  */
 function pileOnA(config = {}): SchedulerState {
-  const s = scheduler(config);
+  const s = scheduler({ ...PILE, ...config });
   s.handle([worker("a"), worker("b"), scatter("a", ["x"])]);
   const tasks = Array.from({ length: 6 }, (_, i) => task(`t${i}`, ["x"], { group: "slow" }));
   const out = s.handle([
@@ -148,7 +154,7 @@ test("the victim dies with steals in flight: its tasks are rescheduled, answers 
 });
 
 test("the victim dies with steals in flight, its input recomputable: all rerun on the living", () => {
-  const s = scheduler();
+  const s = scheduler(PILE);
   s.handle([worker("a"), worker("b")]);
   const tasks = [
     task("x"),
@@ -174,7 +180,7 @@ test("the victim dies with steals in flight, its input recomputable: all rerun o
 });
 
 test("tasks restricted to the victim are never stolen", () => {
-  const s = scheduler();
+  const s = scheduler(PILE);
   s.handle([worker("a"), worker("b"), scatter("a", ["x"])]);
   const tasks = Array.from({ length: 4 }, (_, i) =>
     task(`t${i}`, ["x"], { group: "slow", workers: ["a"] }),
@@ -283,7 +289,7 @@ test("a stale answer from a worker the steal was not asked of is ignored", () =>
 });
 
 test("tasks of unknown or tiny duration are not stolen", () => {
-  const s = scheduler();
+  const s = scheduler(PILE);
   s.handle([worker("a"), worker("b"), scatter("a", ["x"])]);
   const tasks = Array.from({ length: 6 }, (_, i) => task(`t${i}`, ["x"], { group: "tiny" }));
   s.handle([
@@ -298,7 +304,7 @@ test("tasks of unknown or tiny duration are not stolen", () => {
 });
 
 test("tasks whose inputs cost too much to move are not stolen", () => {
-  const s = scheduler();
+  const s = scheduler(PILE);
   s.handle([worker("a"), worker("b"), scatter("a", ["x"], "c1", 1e9)]);
   const tasks = Array.from({ length: 6 }, (_, i) => task(`t${i}`, ["x"], { group: "slow" }));
   s.handle([
@@ -311,7 +317,7 @@ test("tasks whose inputs cost too much to move are not stolen", () => {
   // 1 GB at 100 MB/s is 10 s, for 50 ms of work
   assert.deepEqual(steals(s.handle([balance()])), []);
   // with a fast network it pays
-  const fast = scheduler({ bandwidth: 1e12 });
+  const fast = scheduler({ ...PILE, bandwidth: 1e12 });
   fast.handle([worker("a"), worker("b"), scatter("a", ["x"], "c1", 1e9)]);
   fast.handle([
     graph(
@@ -324,7 +330,7 @@ test("tasks whose inputs cost too much to move are not stolen", () => {
 });
 
 test("a thief without the resources a task needs is never chosen", () => {
-  const s = scheduler();
+  const s = scheduler(PILE);
   s.handle([
     worker("a", 1, { resources: { GPU: 1 } }),
     worker("b"),
@@ -352,7 +358,7 @@ test("a thief without the resources a task needs is never chosen", () => {
 });
 
 test("a task whose speculated dependent waits for it on the victim is not stolen", () => {
-  const s = scheduler();
+  const s = scheduler(PILE);
   s.handle([worker("a"), worker("b"), scatter("a", ["x"])]);
   const tasks = [
     ...Array.from({ length: 4 }, (_, i) => task(`t${i}`, ["x"], { group: "slow" })),
