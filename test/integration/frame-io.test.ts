@@ -104,6 +104,18 @@ function cases(f: Files, format: "csv" | "parquet") {
       sql: `SELECT d.region AS region, sum(f.y) AS y, max(f.x) AS x FROM ${src} f JOIN ${dsrc} d ON f.k = d.k GROUP BY d.region`,
     },
     {
+      // Parquet runs the steps and the broadcast join inside each part's aggregation task.
+      name: "filter, left join, withColumns, filter, then groupby",
+      frame: facts
+        .filter(bf.col("x").gt(0.2))
+        .merge(dim, { on: "k", how: "left" })
+        .withColumns({ z: bf.col("y").mul(2) })
+        .filter(bf.col("id").lt(300))
+        .groupby("region")
+        .agg({ z: "sum", n: ["id", "size"] }),
+      sql: `SELECT d.region AS region, sum(f.y * 2) AS z, count(*) AS n FROM ${src} f LEFT JOIN ${dsrc} d ON f.k = d.k WHERE f.x > 0.2 AND f.id < 300 GROUP BY d.region`,
+    },
+    {
       name: "select with a filter",
       frame: facts.filter(bf.col("id").ge(137)).select("id", "k", "ts"),
       sql: `SELECT id, k, ts FROM ${src} WHERE id >= 137`,

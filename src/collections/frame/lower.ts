@@ -9,6 +9,7 @@ import type { AggSpec } from "../../kernels/aggregate.js";
 import { shipFunction } from "../../shipping/ship.js";
 import { frameOps as ops } from "./ops.js";
 import type { Plan, RowOp, SourceNode } from "./plan.js";
+import type { ScanStep } from "./scan-aggregate.js";
 import { readerOf } from "./sources.js";
 
 /** The graph being built and the names given so far. */
@@ -196,6 +197,55 @@ function rowOpsOf(plan: Plan): readonly RowOp[] | undefined {
   return undefined;
 }
 
+/**
+ * A source under row-wise steps and broadcast joins (inner or left, with the right side
+ * broadcast), whose reader reads and aggregates in one task: the source and the steps from it
+ * up to `plan`. The joins' right sides are lowered here.
+ */
+function scanUnder(
+  plan: Plan,
+  ctx: LowerContext,
+): { source: SourceNode; aggregate: Function; steps: ScanStep[] } | undefined {
+  const levels: (readonly RowOp[] | (Plan & { kind: "join" }))[] = [];
+  let node = plan;
+  for (;;) {
+    const rows = rowOpsOf(node);
+    if (rows !== undefined && "input" in node) {
+      levels.push(rows);
+      node = node.input;
+    } else if (
+      node.kind === "join" &&
+      node.strategy === "broadcast-right" &&
+      (node.how === "inner" || node.how === "left")
+    ) {
+      levels.push(node);
+      node = node.left;
+    } else break;
+  }
+  if (node.kind !== "source" || node.reader === "memory" || node.reader === "persisted")
+    return undefined;
+  const aggregate = readerOf(node.reader).aggregate;
+  if (aggregate === undefined) return undefined;
+  const steps: ScanStep[] = [];
+  for (const level of levels.reverse()) {
+    if (Array.isArray(level)) {
+      steps.push(...(level as readonly RowOp[]));
+      continue;
+    }
+    const join = level as Plan & { kind: "join" };
+    const right = lower(join.right, ctx);
+    const all =
+      right.length === 1
+        ? right[0]!
+        : add(ctx, name(ctx, "broadcast"), task(ops.concatAll, right.map(ref)));
+    const { leftOn, rightOn, how, suffix } = join;
+    // The graph resolves the reference to the right side's batch before the task runs.
+    const step = { op: "join", right: ref(all), leftOn, rightOn, how, suffix };
+    steps.push(step as unknown as ScanStep);
+  }
+  return { source: node, aggregate, steps };
+}
+
 function lowerGroupAgg(plan: Plan & { kind: "groupAgg" }, ctx: LowerContext): Key[] {
   const { keys, aggs, splitEvery, splitOut } = plan;
   // Row-wise steps right before the aggregation run in its task, so a trailing filter gathers
@@ -203,18 +253,17 @@ function lowerGroupAgg(plan: Plan & { kind: "groupAgg" }, ctx: LowerContext): Ke
   const rows = rowOpsOf(plan.input);
   const below = rows !== undefined && "input" in plan.input ? plan.input.input : plan.input;
   let partials: Key[];
-  const aggregate =
-    below.kind === "source" && below.reader !== "memory" && below.reader !== "persisted"
-      ? readerOf(below.reader).aggregate
-      : undefined;
-  if (below.kind === "source" && aggregate !== undefined) {
-    // The reader reads and aggregates each part in one task (it may recycle what it read).
+  const scan = scanUnder(plan.input, ctx);
+  if (scan !== undefined) {
+    // The reader reads, runs the steps (row-wise steps, broadcast joins) and aggregates each
+    // part in one task, so it may recycle what it read.
+    const { source, aggregate, steps } = scan;
     const base = name(ctx, "agg-partial");
-    partials = below.parts.map((part, i) =>
+    partials = source.parts.map((part, i) =>
       add(
         ctx,
         `${base}-${i}`,
-        task(aggregate, part, below.columns ?? null, below.filters ?? [], rows ?? [], keys, aggs),
+        task(aggregate, part, source.columns ?? null, source.filters ?? [], steps, keys, aggs),
       ),
     );
   } else if (rows !== undefined && below !== plan.input) {

@@ -17,8 +17,8 @@ import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch } from "../../kernels/column.js";
 import type { CompareOp } from "../../kernels/compare.js";
 import { tasks } from "../../shipping/modules.js";
-import type { RowOp, SourceFilter } from "./plan.js";
-import { aggregateOwned } from "./scan-aggregate.js";
+import type { SourceFilter } from "./plan.js";
+import { aggregateOwned, type ScanStep } from "./scan-aggregate.js";
 import { registerReader } from "./sources.js";
 
 /** The read-time options of a text part (what readCsvPart / readJsonPart take). */
@@ -151,19 +151,20 @@ async function jsonBadLines(source: JsonSourcePart): Promise<number> {
 }
 
 /**
- * A Parquet part read into scratch memory, its row-wise steps and its partial aggregation, in
- * one task (`Reader.aggregate`): the columns read go back to the scratch pool afterwards.
+ * A Parquet part read into scratch memory, the steps under the groupby (row-wise steps and
+ * broadcast joins) and its partial aggregation, in one task (`Reader.aggregate`): the columns
+ * read go back to the scratch pool afterwards.
  */
 async function aggregateParquetSource(
   part: ParquetPart,
   columns: readonly string[] | null,
   filters: readonly SourceFilter[],
-  rowOps: readonly RowOp[],
+  steps: readonly ScanStep[],
   keys: readonly string[],
   aggs: readonly AggSpec[],
 ): Promise<PartialAgg> {
   const batch = await readParquetSource(part, columns, filters, { scratch: true });
-  return aggregateOwned(batch, rowOps, keys, aggs);
+  return aggregateOwned(batch, steps, keys, aggs);
 }
 
 /** The readers' task functions (shipped to workers by module reference). */

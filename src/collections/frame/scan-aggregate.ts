@@ -1,7 +1,8 @@
 /**
- * The first step of a grouped aggregation over one partition: the row-wise steps right under
- * the groupby, then the partial aggregation, in one task. A trailing filter evaluates its
- * predicate on the whole batch but gathers only the columns the aggregation reads.
+ * The first step of a grouped aggregation over one partition: the steps right under the
+ * groupby (row-wise steps, and broadcast joins with a small table), then the partial
+ * aggregation, in one task. A trailing filter evaluates its predicate on the whole batch but
+ * gathers only the columns the aggregation reads.
  *
  * A reader that can decode into scratch memory (Parquet) runs this in its own read task
  * (`Reader.aggregate`): the batch read never leaves that task, so once the partial is made its
@@ -10,13 +11,55 @@
  */
 import { type AggSpec, type PartialAgg, partialAggregate } from "../../kernels/aggregate.js";
 import type { Batch, Column } from "../../kernels/batch.js";
+import type { JoinHow } from "../../kernels/join.js";
 import { giveBack } from "../../kernels/scratch.js";
 import { filterRows } from "./eval.js";
+import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
 import type { RowOp } from "./plan.js";
 
-/** `rowOps`, then the partial aggregation of `aggs` by `keys`. */
+/** A broadcast join in the task: the rows so far joined with the whole (small) right side. */
+export interface JoinStep {
+  readonly op: "join";
+  /** The right side, concatenated (a graph reference, resolved before the task runs). */
+  readonly right: Batch;
+  readonly leftOn: readonly string[];
+  readonly rightOn: readonly string[];
+  readonly how: JoinHow;
+  readonly suffix: string;
+}
+
+/** What runs between reading a partition and aggregating it, in order. */
+export type ScanStep = RowOp | JoinStep;
+
+/** `steps`, then the partial aggregation of `aggs` by `keys`. */
 export function aggregateRows(
+  batch: Batch,
+  steps: readonly ScanStep[],
+  keys: readonly string[],
+  aggs: readonly AggSpec[],
+): PartialAgg {
+  const lastJoin = steps.findLastIndex((s) => s.op === "join");
+  const joined = lastJoin < 0 ? batch : runSteps(batch, steps.slice(0, lastJoin + 1));
+  return aggregateRowOps(joined, steps.slice(lastJoin + 1) as RowOp[], keys, aggs);
+}
+
+/** Row-wise steps and joins in order. */
+function runSteps(batch: Batch, steps: readonly ScanStep[]): Batch {
+  let b = batch;
+  let ops: RowOp[] = [];
+  for (const s of steps) {
+    if (s.op !== "join") {
+      ops.push(s);
+      continue;
+    }
+    b = joinBatches(runOps(b, ops), s.right, s.leftOn, s.rightOn, s.how, s.suffix);
+    ops = [];
+  }
+  return runOps(b, ops);
+}
+
+function aggregateRowOps(
   batch: Batch,
   rowOps: readonly RowOp[],
   keys: readonly string[],
@@ -43,11 +86,11 @@ export function aggregateRows(
  */
 export function aggregateOwned(
   owned: Batch,
-  rowOps: readonly RowOp[],
+  steps: readonly ScanStep[],
   keys: readonly string[],
   aggs: readonly AggSpec[],
 ): PartialAgg {
-  const partial = aggregateRows(owned, rowOps, keys, aggs);
+  const partial = aggregateRows(owned, steps, keys, aggs);
   giveBackUnheld(owned, partial);
   return partial;
 }
