@@ -93,7 +93,10 @@ function castKey(c: Column, t: DType): Column {
   return toFloat64(c);
 }
 
-/** `left` joined with `right` on the key columns. */
+/**
+ * `left` joined with `right` on the key columns. With `scratch`, gathered fixed-width columns
+ * are in scratch memory (takeColumn), for a caller that gives them back.
+ */
 export function joinBatches(
   left: Batch,
   right: Batch,
@@ -101,6 +104,7 @@ export function joinBatches(
   rightOn: readonly string[],
   how: JoinHow,
   suffix: string,
+  scratch = false,
 ): Batch {
   const types = leftOn.map((l, k) =>
     joinKeyType(colOf(left, l).type, colOf(right, rightOn[k]!).type),
@@ -111,7 +115,7 @@ export function joinBatches(
   // Every left row matched exactly one right row, in order (a many-to-one join against a
   // dimension table): the left columns are the output's as they are, with no gather.
   const leftAsIs = isIdentity(pairs.left, pairs.length, left.length);
-  const gatherLeft = (c: Column) => (leftAsIs ? c : gather(c, pairs.left, pairs.length));
+  const gatherLeft = (c: Column) => (leftAsIs ? c : gather(c, pairs.left, pairs.length, scratch));
   const names: string[] = [];
   const columns: Column[] = [];
   left.names.forEach((name, j) => {
@@ -128,7 +132,8 @@ export function joinBatches(
   for (const rc of rightOutputColumns(left.names, right.names, leftOn, rightOn, suffix)) {
     const k = rightOn.indexOf(rc.from);
     names.push(rc.to);
-    columns.push(gather(k >= 0 ? rk[k]! : colOf(right, rc.from), pairs.right, pairs.length));
+    const c = k >= 0 ? rk[k]! : colOf(right, rc.from);
+    columns.push(gather(c, pairs.right, pairs.length, scratch));
   }
   releasePairs(pairs);
   return { names, columns, length: pairs.length };
@@ -146,9 +151,10 @@ function isIdentity(sel: Int32Array, n: number, length: number): boolean {
  * of a join) is dictionary-encoded first, so the output is int32 codes into its few strings
  * instead of a copy of every string.
  */
-function gather(col: Column, sel: Int32Array, n: number): Column {
-  if (col.type === "utf8" && col.length * 4 <= n) return takeColumn(dictEncode(col), sel, n);
-  return takeColumn(col, sel, n);
+function gather(col: Column, sel: Int32Array, n: number, scratch: boolean): Column {
+  if (col.type === "utf8" && col.length * 4 <= n)
+    return takeColumn(dictEncode(col), sel, n, scratch);
+  return takeColumn(col, sel, n, scratch);
 }
 
 /** A merged key: the left value, or the right one where the row has no left side. */

@@ -40,8 +40,13 @@ export function aggregateRows(
   aggs: readonly AggSpec[],
 ): PartialAgg {
   const lastJoin = steps.findLastIndex((s) => s.op === "join");
-  const joined = lastJoin < 0 ? batch : runSteps(batch, steps.slice(0, lastJoin + 1));
-  return aggregateRowOps(joined, steps.slice(lastJoin + 1) as RowOp[], keys, aggs);
+  if (lastJoin < 0) return aggregateRowOps(batch, steps as RowOp[], keys, aggs);
+  // The joins gather into scratch memory; what the last one made goes back afterwards (the
+  // columns it kept from `batch` are the caller's).
+  const joined = runSteps(batch, steps.slice(0, lastJoin + 1));
+  const partial = aggregateRowOps(joined, steps.slice(lastJoin + 1) as RowOp[], keys, aggs);
+  giveBackUnheld(joined, partial, batch);
+  return partial;
 }
 
 /** Row-wise steps and joins in order. */
@@ -53,7 +58,7 @@ function runSteps(batch: Batch, steps: readonly ScanStep[]): Batch {
       ops.push(s);
       continue;
     }
-    b = joinBatches(runOps(b, ops), s.right, s.leftOn, s.rightOn, s.how, s.suffix);
+    b = joinBatches(runOps(b, ops), s.right, s.leftOn, s.rightOn, s.how, s.suffix, true);
     ops = [];
   }
   return runOps(b, ops);
@@ -95,9 +100,13 @@ export function aggregateOwned(
   return partial;
 }
 
-/** Gives back the values buffers of `batch` (each once) that `partial` does not hold. */
-function giveBackUnheld(batch: Batch, partial: PartialAgg): void {
+/**
+ * Gives back the values buffers of `batch` (each once) that `partial` does not hold and that
+ * are not buffers of `keep`'s columns.
+ */
+function giveBackUnheld(batch: Batch, partial: PartialAgg, keep?: Batch): void {
   const held = new Set<ArrayBufferLike>();
+  for (const c of keep?.columns ?? []) held.add(c.data.buffer);
   const hold = (c: Column): void => {
     held.add(c.data.buffer);
     if (c.valid !== undefined) held.add(c.valid.buffer);
