@@ -40,8 +40,8 @@ export async function fileSize(path: string): Promise<number> {
 }
 
 /** A hyparquet AsyncBuffer over a local file: each slice is one positioned read. */
-export async function fileAsyncBuffer(path: string): Promise<AsyncBuffer> {
-  const byteLength = await fileSize(path);
+export async function fileAsyncBuffer(path: string, size?: number): Promise<AsyncBuffer> {
+  const byteLength = size ?? (await fileSize(path));
   return {
     byteLength,
     async slice(start: number, end?: number): Promise<ArrayBuffer> {

@@ -3,6 +3,7 @@
  * stay numbers in a batch's units (ms, days) instead of Date objects.
  */
 
+import { stat } from "node:fs/promises";
 import type { AsyncBuffer, FileMetaData, ParquetParsers } from "hyparquet";
 import { parquetMetadata, parquetMetadataAsync } from "hyparquet";
 import { BarnError } from "../errors.js";
@@ -20,6 +21,32 @@ export const parsers: Partial<ParquetParsers> = {
 /** The footer of a file already opened as an AsyncBuffer. */
 export function footerOf(file: AsyncBuffer): Promise<FileMetaData> {
   return parquetMetadataAsync(file, { parsers });
+}
+
+/** Footers parsed in this thread, by file version (size, mtime, path); oldest dropped first. */
+const parsed = new Map<string, Promise<FileMetaData>>();
+const PARSED_FILES = 64;
+
+/**
+ * The file at `path` and its footer, parsed once per version of the file in this thread: every
+ * part of a file is read by a task, and reading and parsing the footer (hyparquet fetches the
+ * last 512 KiB) costs about 2 ms a time. A file rewritten in place has a new size or mtime,
+ * so it is parsed again.
+ */
+export async function fileAndFooter(
+  path: string,
+): Promise<{ readonly file: AsyncBuffer; readonly footer: FileMetaData }> {
+  const st = await stat(path);
+  const file = await fileAsyncBuffer(path, st.size);
+  const key = `${st.size}:${st.mtimeMs}:${path}`;
+  let footer = parsed.get(key);
+  if (footer === undefined) {
+    footer = footerOf(file);
+    parsed.set(key, footer);
+    footer.catch(() => parsed.delete(key)); // a failed read is not remembered
+    if (parsed.size > PARSED_FILES) parsed.delete(parsed.keys().next().value!);
+  }
+  return { file, footer: await footer };
 }
 
 /** The footer of the Parquet file at `path`; BARN_IO_UNSUPPORTED when it is not one. */

@@ -14,7 +14,7 @@ import type { Batch, Column, Field } from "../kernels/batch.js";
 import { giveBack, takeScratch } from "../kernels/scratch.js";
 import { IoErrorCodes } from "./codes.js";
 import { utf8Column, validFrom } from "./columns.js";
-import { fileAsyncBuffer, readRange } from "./files.js";
+import { readRange } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
 import {
   chunkTarget,
@@ -23,7 +23,7 @@ import {
   targetColumn,
   timestampsInto,
 } from "./parquet-chunks.js";
-import { footerOf, parsers } from "./parquet-footer.js";
+import { fileAndFooter, parsers } from "./parquet-footer.js";
 import { projectSchema } from "./schema.js";
 
 /**
@@ -45,8 +45,7 @@ export async function readParquetPart(
   } = {},
 ): Promise<Batch> {
   const schema = projectSchema(part.schema, columns);
-  const file = await fileAsyncBuffer(part.path);
-  const footer = await footerOf(file);
+  const { file, footer } = await fileAndFooter(part.path);
   const length = part.rowEnd - part.rowStart;
   const fast = await Promise.all(
     schema.map((f) =>

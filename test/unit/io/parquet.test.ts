@@ -83,6 +83,18 @@ test("planParquet makes one part per row group (or group of row groups) and proj
   );
 });
 
+test("a file rewritten in place is read anew (the parsed footer is kept per file version)", async () => {
+  const path = join(tempDir(), "again.parquet");
+  const write = async (values: number[]) => {
+    await writeParquet(batchFromRecords(values.map((a) => ({ a }))), path);
+    return readParquetPart((await planParquet(path)).parts[0]!);
+  };
+  assert.deepEqual(columnCells((await write([1, 2, 3])).columns[0]!), [1, 2, 3]);
+  // same size, new values; then a different size
+  assert.deepEqual(columnCells((await write([7, 8, 9])).columns[0]!), [7, 8, 9]);
+  assert.deepEqual(columnCells((await write([4, 5, 6, 7, 8])).columns[0]!), [4, 5, 6, 7, 8]);
+});
+
 test("pruning by statistics skips row groups and never drops a matching row", {
   timeout: 60_000,
 }, async () => {
