@@ -15,8 +15,10 @@ import {
   argFirstBy,
   combineMomentsBy,
   countBy,
+  LANED_GROUPS,
   momentsBy,
   sumCountBy,
+  sumCountBy2,
   sumStatesBy,
 } from "./reduce-by.js";
 import { giveBack, takeScratchInt32 } from "./scratch.js";
@@ -94,17 +96,49 @@ export function partialAggregate(
   try {
     const g = groupIds(keyCols, batch.length, ids);
     const keys = takeBatch({ names: keyNames, columns: keyCols, length: batch.length }, g.firstRow);
+    const paired = pairedSums(specs, batch, g.ids, g.count);
     const states: Column[][] = [];
     const distinct: (Batch | null)[] = [];
-    for (const s of specs) {
+    for (const [i, s] of specs.entries()) {
       const c = s.column === null ? undefined : col(batch, s.column);
       distinct.push(s.fn === "nunique" ? nuniqueRows(batch, keyNames, c!) : null);
-      states.push(rowStates(s.fn, g.ids, g.count, batch.length, c));
+      states.push(paired[i] ?? rowStates(s.fn, g.ids, g.count, batch.length, c));
     }
     return { keys, states, distinct };
   } finally {
     giveBack(ids);
   }
+}
+
+/**
+ * The states of the sum and mean specs over columns without nulls, two columns per pass over
+ * the group ids (sumCountBy2); undefined for the other specs.
+ */
+function pairedSums(
+  specs: readonly AggSpec[],
+  batch: Batch,
+  ids: Int32Array,
+  groups: number,
+): (Column[] | undefined)[] {
+  const out: (Column[] | undefined)[] = specs.map(() => undefined);
+  if (groups > LANED_GROUPS) return out;
+  const todo: number[] = [];
+  for (const [i, s] of specs.entries()) {
+    if ((s.fn === "sum" || s.fn === "mean") && col(batch, s.column!).valid === undefined)
+      todo.push(i);
+  }
+  for (let k = 0; k + 1 < todo.length; k += 2) {
+    const [i, j] = [todo[k]!, todo[k + 1]!];
+    const r = sumCountBy2(
+      ids,
+      groups,
+      col(batch, specs[i]!.column!),
+      col(batch, specs[j]!.column!),
+    );
+    out[i] = [f64(r.sumA), f64(r.count)];
+    out[j] = [f64(r.sumB), f64(r.count.slice())];
+  }
+  return out;
 }
 
 function nuniqueRows(batch: Batch, keyNames: readonly string[], c: Column): Batch {

@@ -9,7 +9,7 @@ import { numbersOf } from "./numeric.js";
 import { bytesCompare } from "./strings.js";
 
 /** Groups up to which sums run in LANES interleaved accumulators (the state stays in cache). */
-const LANED_GROUPS = 4096;
+export const LANED_GROUPS = 4096;
 const LANES = 4;
 
 /** Sum and non-null count per group. */
@@ -84,6 +84,60 @@ function sumCountLaned(
     count[g] = c[k]! + c[k + 1]! + c[k + 2]! + c[k + 3]!;
   }
   return { sum, count };
+}
+
+/**
+ * Sums of two columns without nulls and the row count per group, in one pass over the group
+ * ids (laned as sumCountLaned; `groups` at most LANED_GROUPS). Two aggregations of one groupby
+ * read the ids once instead of twice and count once.
+ */
+export function sumCountBy2(
+  ids: Int32Array,
+  groups: number,
+  a: Column,
+  b: Column,
+): { sumA: Float64Array; sumB: Float64Array; count: Float64Array } {
+  const x = numbersOf(a);
+  const y = numbersOf(b);
+  const n = a.length;
+  const s = new Float64Array(groups * LANES);
+  const t = new Float64Array(groups * LANES);
+  const c = new Float64Array(groups * LANES);
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const g0 = ids[i]! * 4;
+    const g1 = ids[i + 1]! * 4 + 1;
+    const g2 = ids[i + 2]! * 4 + 2;
+    const g3 = ids[i + 3]! * 4 + 3;
+    s[g0]! += x[i]!;
+    s[g1]! += x[i + 1]!;
+    s[g2]! += x[i + 2]!;
+    s[g3]! += x[i + 3]!;
+    t[g0]! += y[i]!;
+    t[g1]! += y[i + 1]!;
+    t[g2]! += y[i + 2]!;
+    t[g3]! += y[i + 3]!;
+    c[g0]!++;
+    c[g1]!++;
+    c[g2]!++;
+    c[g3]!++;
+  }
+  for (; i < n; i++) {
+    const g = ids[i]! * 4;
+    s[g]! += x[i]!;
+    t[g]! += y[i]!;
+    c[g]!++;
+  }
+  const sumA = new Float64Array(groups);
+  const sumB = new Float64Array(groups);
+  const count = new Float64Array(groups);
+  for (let g = 0; g < groups; g++) {
+    const k = g * 4;
+    sumA[g] = s[k]! + s[k + 1]! + (s[k + 2]! + s[k + 3]!);
+    sumB[g] = t[k]! + t[k + 1]! + (t[k + 2]! + t[k + 3]!);
+    count[g] = c[k]! + c[k + 1]! + c[k + 2]! + c[k + 3]!;
+  }
+  return { sumA, sumB, count };
 }
 
 /** Non-null count per group (or every row, when `col` is undefined: `size`). */

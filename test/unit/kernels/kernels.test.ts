@@ -24,6 +24,7 @@ import { groupIds } from "../../../src/kernels/group-ids.js";
 import { hashRows } from "../../../src/kernels/hash.js";
 import { hashJoin } from "../../../src/kernels/join.js";
 import { and, not, or } from "../../../src/kernels/logic.js";
+import { sumCountBy, sumCountBy2 } from "../../../src/kernels/reduce-by.js";
 import { selectionOf } from "../../../src/kernels/select.js";
 import { argsort } from "../../../src/kernels/sort.js";
 import { stringLength, stringPredicate, stringTransform } from "../../../src/kernels/string-ops.js";
@@ -477,6 +478,62 @@ describe("kernels: partial aggregation", () => {
                 : null;
             assert.equal(at[8], variance === null ? null : Number(variance.toPrecision(10)));
           }
+        },
+      ),
+    );
+  });
+});
+
+describe("kernels: grouped sums", () => {
+  test("sums and counts per group (laned, and two columns per pass) equal a plain loop", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(
+          fc.tuple(
+            fc.nat(),
+            fc.integer({ min: -1000, max: 1000 }),
+            fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+          ),
+          { maxLength: 200 },
+        ),
+        (groups, rows) => {
+          const ids = Int32Array.from(rows, ([g]) => g % groups);
+          const a: Column = {
+            type: "int32",
+            length: rows.length,
+            data: Int32Array.from(rows, (r) => r[1]),
+          };
+          const b: Column = {
+            type: "float64",
+            length: rows.length,
+            data: Float64Array.from(rows, (r) => r[2]),
+          };
+          const want = {
+            a: new Array(groups).fill(0),
+            b: new Array(groups).fill(0),
+            n: new Array(groups).fill(0),
+          };
+          rows.forEach(([, x, y], i) => {
+            want.a[ids[i]!] += x;
+            want.b[ids[i]!] += y;
+            want.n[ids[i]!]++;
+          });
+          const one = sumCountBy(ids, groups, a);
+          const two = sumCountBy2(ids, groups, a, b);
+          assert.deepEqual(Array.from(one.sum), want.a, "integers sum exactly in any order");
+          assert.deepEqual(Array.from(one.count), want.n);
+          assert.deepEqual(Array.from(two.sumA), want.a);
+          assert.deepEqual(Array.from(two.count), want.n);
+          for (const [g, s] of two.sumB.entries()) {
+            const w = want.b[g]!;
+            assert.ok(Math.abs(s - w) <= 1e-9 * Math.max(1, Math.abs(w)) * rows.length);
+          }
+          assert.deepEqual(
+            Array.from(two.sumB),
+            Array.from(sumCountBy(ids, groups, b).sum),
+            "the same lanes as one column at a time",
+          );
         },
       ),
     );
