@@ -52,7 +52,7 @@ export async function fileAndFooter(
 /** The footer of the Parquet file at `path`; BARN_IO_UNSUPPORTED when it is not one. */
 export async function readFooter(path: string): Promise<FileMetaData> {
   try {
-    return await footerOf(await fileAsyncBuffer(path));
+    return (await fileAndFooter(path)).footer;
   } catch (err) {
     throw new BarnError(
       IoErrorCodes.UNSUPPORTED,
