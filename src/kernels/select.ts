@@ -25,8 +25,8 @@ function countSelected(mask: Column): number {
   const n = mask.length;
   const v = mask.valid;
   let count = 0;
-  if (v === undefined) for (let i = 0; i < n; i++) count += x[i]!;
-  else for (let i = 0; i < n; i++) count += x[i]! & (v[i >> 3]! >> (i & 7));
+  if (v === undefined) for (let i = 0; i < n; i++) count += x[i]! & 1;
+  else for (let i = 0; i < n; i++) count += x[i]! & (v[i >> 3]! >> (i & 7)) & 1;
   return count;
 }
 
@@ -39,12 +39,12 @@ function selectInto(mask: Column, sel: Int32Array): number {
   if (v === undefined) {
     for (let i = 0; i < n; i++) {
       sel[k] = i;
-      k += x[i]!;
+      k += x[i]! & 1;
     }
   } else {
     for (let i = 0; i < n; i++) {
       sel[k] = i;
-      k += x[i]! & (v[i >> 3]! >> (i & 7));
+      k += x[i]! & (v[i >> 3]! >> (i & 7)) & 1;
     }
   }
   return k;
