@@ -51,11 +51,17 @@ function facts(n: number, seed: number): Fact[] {
 
 const COLUMNS = ["id INTEGER", "k VARCHAR", "cat VARCHAR", "x DOUBLE", "y DOUBLE", "ts TIMESTAMP"];
 const DIM = ["a", "b", "c", "dd", "é", "k,1", "zz"].map((k, i) => ({ k, region: `r${i % 3}` }));
+/** A second dimension, on cat; "z" has no row, so an inner join drops those facts. */
+const CATS = [
+  { cat: "x", label: "ex" },
+  { cat: "y", label: "why" },
+];
 
 interface Files {
   readonly parquet: string[];
   readonly csv: string[];
   readonly dimParquet: string;
+  readonly catsParquet: string;
   readonly dimCsv: string;
 }
 
@@ -63,6 +69,7 @@ interface Files {
 async function writeWithDuck(c: DuckDBConnection, dir: string, rows: Fact[]): Promise<Files> {
   await load(c, "t", COLUMNS, rows);
   await load(c, "dim", ["k VARCHAR", "region VARCHAR"], DIM);
+  await load(c, "cats", ["cat VARCHAR", "label VARCHAR"], CATS);
   const parquet: string[] = [];
   const csv: string[] = [];
   const third = Math.ceil(rows.length / 3);
@@ -76,8 +83,10 @@ async function writeWithDuck(c: DuckDBConnection, dir: string, rows: Fact[]): Pr
   const dimParquet = join(dir, "dim.parquet");
   const dimCsv = join(dir, "dim.csv");
   await c.run(`COPY dim TO '${dimParquet}' (FORMAT parquet)`);
+  const catsParquet = join(dir, "cats.parquet");
+  await c.run(`COPY cats TO '${catsParquet}' (FORMAT parquet)`);
   await c.run(`COPY dim TO '${dimCsv}' (HEADER)`);
-  return { parquet, csv, dimParquet, dimCsv };
+  return { parquet, csv, dimParquet, dimCsv, catsParquet };
 }
 
 const list = (ps: readonly string[]) => `[${ps.map((p) => `'${p}'`).join(", ")}]`;
@@ -114,6 +123,16 @@ function cases(f: Files, format: "csv" | "parquet") {
         .groupby("region")
         .agg({ z: "sum", n: ["id", "size"] }),
       sql: `SELECT d.region AS region, sum(f.y * 2) AS z, count(*) AS n FROM ${src} f LEFT JOIN ${dsrc} d ON f.k = d.k WHERE f.x > 0.2 AND f.id < 300 GROUP BY d.region`,
+    },
+    {
+      // Two broadcast joins in one aggregation task (the second on a Parquet table either way).
+      name: "two joins, then groupby on a key from each",
+      frame: facts
+        .merge(dim, { on: "k" })
+        .merge(bf.readParquet(f.catsParquet), { on: "cat" })
+        .groupby(["region", "label"])
+        .agg({ y: "sum", n: ["id", "size"] }),
+      sql: `SELECT d.region AS region, c.label AS label, sum(f.y) AS y, count(*) AS n FROM ${src} f JOIN ${dsrc} d ON f.k = d.k JOIN read_parquet('${f.catsParquet}') c ON f.cat = c.cat GROUP BY d.region, c.label`,
     },
     {
       name: "select with a filter",
