@@ -19,7 +19,7 @@ export const parsers: Partial<ParquetParsers> = {
 };
 
 /** The footer of a file already opened as an AsyncBuffer. */
-export function footerOf(file: AsyncBuffer): Promise<FileMetaData> {
+function footerOf(file: AsyncBuffer): Promise<FileMetaData> {
   return parquetMetadataAsync(file, { parsers });
 }
 
@@ -30,7 +30,7 @@ const PARSED_FILES = 64;
 /**
  * The file at `path` and its footer, parsed once per version of the file in this thread: every
  * part of a file is read by a task, and reading and parsing the footer (hyparquet fetches the
- * last 512 KiB) costs about 2 ms a time. A file rewritten in place has a new size or mtime,
+ * last 512 KiB) is a read and a parse per part otherwise. A file rewritten in place has a new size or mtime,
  * so it is parsed again.
  */
 export async function fileAndFooter(

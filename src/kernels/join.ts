@@ -133,27 +133,24 @@ export function hashJoin(
     // pair is its dictionary entry's row, and the pairs fit the first arrays.
     k = pairDictUnique(codes, unique, leftLength, keepLeft, outL, outR);
     if (matched !== undefined) for (let p = 0; p < k; p++) if (outR[p]! >= 0) matched[outR[p]!] = 1;
-    if (matched !== undefined) {
-      for (let r = 0; r < rightLength; r++) if (matched[r] === 0) push(-1, r);
-    }
-    return { left: outL.subarray(0, k), right: outR.subarray(0, k), length: k };
-  }
-  const lh = perEntry === undefined ? hashRows(leftKeys, leftLength) : new Int32Array(0);
-  for (let i = 0; i < leftLength; i++) {
-    let g = -1;
-    if (perEntry !== undefined) {
-      if (isValid(k0.valid, i)) g = perEntry[codes[i]!]!;
-    } else if (!anyNull(leftKeys, i)) {
-      g = probe(leftKeys, lh, i);
-    }
-    if (g < 0) {
-      if (keepLeft) push(i, -1);
-      continue;
-    }
-    for (let p = b.start[g]!; p < b.start[g + 1]!; p++) {
-      const r = b.rows[p]!;
-      push(i, r);
-      if (matched !== undefined) matched[r] = 1;
+  } else {
+    const lh = perEntry === undefined ? hashRows(leftKeys, leftLength) : new Int32Array(0);
+    for (let i = 0; i < leftLength; i++) {
+      let g = -1;
+      if (perEntry !== undefined) {
+        if (isValid(k0.valid, i)) g = perEntry[codes[i]!]!;
+      } else if (!anyNull(leftKeys, i)) {
+        g = probe(leftKeys, lh, i);
+      }
+      if (g < 0) {
+        if (keepLeft) push(i, -1);
+        continue;
+      }
+      for (let p = b.start[g]!; p < b.start[g + 1]!; p++) {
+        const r = b.rows[p]!;
+        push(i, r);
+        if (matched !== undefined) matched[r] = 1;
+      }
     }
   }
   if (matched !== undefined) {

@@ -16,18 +16,12 @@ import { giveBack, takeScratchInt32 } from "./scratch.js";
 
 /** Indexes of rows where `mask` is true and not null. */
 export function selectionOf(mask: Column): Int32Array {
-  const sel = new Int32Array(countSelected(mask) + 1);
-  return sel.subarray(0, selectInto(mask, sel));
-}
-
-function countSelected(mask: Column): number {
-  const x = mask.data as Uint8Array;
-  const n = mask.length;
-  const v = mask.valid;
-  let count = 0;
-  if (v === undefined) for (let i = 0; i < n; i++) count += x[i]! & 1;
-  else for (let i = 0; i < n; i++) count += x[i]! & (v[i >> 3]! >> (i & 7)) & 1;
-  return count;
+  const room = takeScratchInt32(mask.length + 1);
+  try {
+    return room.slice(0, selectInto(mask, room));
+  } finally {
+    giveBack(room);
+  }
 }
 
 /** Writes the selected rows' indexes to `sel` (room for the count plus one); returns the count. */

@@ -9,6 +9,7 @@ import { columnOf, projectBatch } from "../../kernels/column.js";
 import { type CompareOp, compare, type Scalar } from "../../kernels/compare.js";
 import { datePart } from "../../kernels/dates.js";
 import { and, isNull, not, notNull, or } from "../../kernels/logic.js";
+import { isOrderedNumberType } from "../../kernels/numeric.js";
 import { filterBatch, filterCompare } from "../../kernels/select.js";
 import { stringLength, stringPredicate, stringTransform } from "../../kernels/string-ops.js";
 import { utf8Column } from "../../kernels/strings.js";
@@ -117,7 +118,7 @@ export function evalColumn(node: ExprNode, batch: Batch): Column {
 
 /**
  * The rows of `batch` where `predicate` holds, of the columns named in `keep` (all by default).
- * A numeric column compared with a number selects the rows directly (no bool column in
+ * A numeric, date, timestamp or bool column compared with a number selects the rows directly (no bool column in
  * between); any other predicate is evaluated to a bool column first. With `scratch`, the
  * gathered columns are in scratch memory (see takeColumn).
  */
@@ -132,17 +133,14 @@ export function filterRows(
     const { left, right } = predicate;
     const l = left.e === "col" ? columnOf(batch, left.name) : undefined;
     const r = right.e === "col" ? columnOf(batch, right.name) : undefined;
-    if (l !== undefined && right.e === "lit" && NUMERIC.has(l.type)) {
+    if (l !== undefined && right.e === "lit" && isOrderedNumberType(l.type)) {
       const v = scalarFor(l, { scalar: right.value, ts: right.ts === true });
       if (typeof v === "number") return filterCompare(out, predicate.op, l, v, scratch);
     }
-    if (r !== undefined && left.e === "lit" && NUMERIC.has(r.type)) {
+    if (r !== undefined && left.e === "lit" && isOrderedNumberType(r.type)) {
       const v = scalarFor(r, { scalar: left.value, ts: left.ts === true });
       if (typeof v === "number") return filterCompare(out, FLIP[predicate.op], r, v, scratch);
     }
   }
   return filterBatch(out, evalColumn(predicate, batch), scratch);
 }
-
-/** Column types whose values compare as plain numbers (numbersOf reads them as they are). */
-const NUMERIC: ReadonlySet<string> = new Set(["float64", "int32", "date", "timestamp"]);

@@ -6,14 +6,13 @@ import fc from "fast-check";
 import type { BarnError } from "../../../src/errors.js";
 import { batchFromRecords } from "../../../src/io/arrow.js";
 import { columnCells } from "../../../src/io/columns.js";
-import { fileAsyncBuffer } from "../../../src/io/files.js";
 import {
   type ParquetPlan,
   planParquet,
   readParquetPart,
   writeParquet,
 } from "../../../src/io/parquet.js";
-import { footerOf } from "../../../src/io/parquet-footer.js";
+import { readFooter } from "../../../src/io/parquet-footer.js";
 import { readFastColumn } from "../../../src/io/parquet-read.js";
 import { batchArb, cellsOf, duckColumns, tempDir, typesOf } from "./helpers.js";
 
@@ -310,7 +309,7 @@ for (const options of [
     }
     // Every one of these columns takes the typed-array path (none falls back to hyparquet's).
     const plan = await planParquet(path, { rowGroupsPerPartition: 3 });
-    const footer = await footerOf(await fileAsyncBuffer(path));
+    const footer = await readFooter(path);
     const p = plan.parts[0]!;
     for (const f of plan.schema) {
       const col = await readFastColumn(path, footer, p.rowGroups, f, p.rowEnd - p.rowStart);
