@@ -18,7 +18,7 @@ import { type FrameData, generateFrameData } from "../frame-data.js";
 import type { BenchCase, CaseResult, Suite } from "../harness.js";
 
 type Rec = Record<string, unknown>;
-type Format = "csv" | "parquet";
+export type Format = "csv" | "parquet";
 
 const rows = Number(process.env.BARN_FRAME_ROWS ?? 10_000_000);
 /** Where the frame dataset lives: `BARN_BENCH_DIR` (default os.tmpdir()/barn-frame-bench)/<rows>. */
@@ -29,7 +29,7 @@ const dir = frameBenchDir();
 
 let data: Promise<FrameData> | undefined;
 /** The dataset, generated on first use (minutes for 10M rows) and cached on disk. */
-function dataset(): Promise<FrameData> {
+export function dataset(): Promise<FrameData> {
   data ??= generateFrameData(dir, { rows });
   return data;
 }
@@ -48,7 +48,7 @@ interface Query {
   polars(pl: Polars, facts: LazyFrame, dim: LazyFrame): LazyFrame;
 }
 
-const queries: Record<string, Query> = {
+export const queries: Record<string, Query> = {
   groupby: {
     key: "key",
     barn: (read) => read("facts").groupby("key").agg({ x: "mean", y: "sum" }).untyped(),
@@ -81,7 +81,7 @@ function sqlList(paths: readonly string[]): string {
   return `[${paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(", ")}]`;
 }
 
-function reader(d: FrameData, format: Format) {
+export function reader(d: FrameData, format: Format) {
   return (which: "facts" | "dim"): bf.DataFrame => {
     if (format === "csv") return bf.readCsv(which === "facts" ? d.csv : d.dimCsv);
     return bf.readParquet(which === "facts" ? d.parquet : d.dimParquet);

@@ -7,7 +7,7 @@
  * array. Fresh memory is what costs most on the machines measured here (see scratch.ts), and a
  * page is decoded, placed and dropped within one call. So this file instantiates the same
  * module once per thread and hands out a view of the output in the module's own memory, which
- * stays warm. On the benchmark's pages that decodes about 2.8x faster than hyparquet's
+ * stays warm. On the benchmark's pages that decodes about 2.6x faster than hyparquet's
  * JavaScript decoder into a reused buffer (`node dist/bench/memory-and-snappy.js`).
  *
  * hysnappy carries its module as a base64 string inside js/uncompress.js and does not export

@@ -43,8 +43,7 @@ export function compare(op: CompareOp, a: Column, b: Column | Scalar): Column {
 }
 
 // The loops below write `+(test)`, not `test ? 1 : 0`: V8 turns the former into a flag move and
-// the latter into a branch, which mispredicts on every other row of a random predicate (about
-// 10x slower on a filter that keeps half the rows).
+// the latter into a branch, which mispredicts on every other row of a random predicate.
 
 function compareNumScalar(
   op: CompareOp,

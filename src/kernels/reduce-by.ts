@@ -44,8 +44,7 @@ export function sumCountBy(
 /**
  * Rows i, i+1, i+2, i+3 add into four separate accumulators per group, combined at the end.
  * With skewed keys, consecutive rows often hit the same group, and one accumulator makes each
- * add wait for the previous one's store; four lanes let them overlap (about 1.6x faster on the
- * benchmark's Zipf keys). The sum's rounding then follows the lanes' order, as in any engine
+ * add wait for the previous one's store; four lanes let them overlap. The sum's rounding then follows the lanes' order, as in any engine
  * that sums in parallel.
  */
 function sumCountLaned(
