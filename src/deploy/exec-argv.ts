@@ -3,7 +3,8 @@
  * user's modules the way the parent does (`--import tsx`, `--conditions`, type stripping), but
  * not re-run what only made sense for the parent's entry point: `node --input-type=module -e`
  * handed to a worker thread makes it refuse its own entry file, `--test` or `--watch` would run
- * the test runner or watcher again, `--inspect` would fight over the parent's port. Pure: the
+ * the test runner or watcher again, `--inspect` would fight over the parent's port. Profiling
+ * flags (`--cpu-prof`) stay: a profile per thread is what bench/profile-top.js reads. Pure: the
  * caller passes the flags in.
  */
 
@@ -60,9 +61,6 @@ const ENTRY_ONLY = [
   "--inspect",
   "--inspect-*",
   "--debug*",
-  "--cpu-prof*",
-  "--heap-prof*",
-  "--prof",
   "--run",
   "--env-file",
   "--env-file-if-exists",

@@ -27,6 +27,7 @@ test("exec-argv: a thread keeps loader flags and drops the entry point's", () =>
     "spec",
     "--watch",
     "--inspect=9229",
+    "--cpu-prof",
   ];
   assert.deepEqual(workerThreadExecArgv(parent), [
     "--import",
@@ -38,6 +39,7 @@ test("exec-argv: a thread keeps loader flags and drops the entry point's", () =>
     "./setup.cjs",
     "--experimental-strip-types",
     "--enable-source-maps",
+    "--cpu-prof",
   ]);
 });
 
