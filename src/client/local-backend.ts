@@ -130,7 +130,10 @@ export class LocalBackend implements Backend {
             if (gone?.has(keys[i]!)) missing.push(i);
             else values[i] = r.values[j++];
           }
-        } catch {
+        } catch (err) {
+          // Only a lost worker means "fetch again once the scheduler has recomputed it"; any
+          // other failure is the caller's error, not a reason to loop.
+          if (!(err instanceof BarnError && err.code === ErrorCodes.WORKER_LOST)) throw err;
           for (const i of idx) missing.push(i);
         }
       }),

@@ -6,11 +6,12 @@
  * and data requests are answered promptly even during a long run of tiny tasks.
  */
 import { performance } from "node:perf_hooks";
-import { errorToData } from "../errors.js";
+import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import { FunctionCache } from "../shipping/compile.js";
 import type { ShippedFn } from "../shipping/ship.js";
+import { uncopyablePart } from "./copyable.js";
 import { type ExecContext, isThenable, runSpec } from "./executor.js";
 import { joinKeys, splitKeys, unpackCompute } from "./ops-codec.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
@@ -285,6 +286,8 @@ export class WorkerShell {
   }
 
   #success(key: Key, value: unknown, t0: number, stimulusId: string): WorkerEvent {
+    const problem = uncopyablePart(value);
+    if (problem !== undefined) return this.#failure(key, notSerializable(key, problem), stimulusId);
     this.#store.set(key, value);
     const duration = (performance.now() - t0) / 1000;
     return { type: "execute-success", stimulusId, key, nbytes: sizeof(value), duration };
@@ -336,6 +339,15 @@ export class WorkerShell {
   #nextStim(what: string): string {
     return `${what}-${++this.#stim}`;
   }
+}
+
+/** The error of a task whose result cannot be sent to another thread or machine. */
+function notSerializable(key: Key, problem: string): BarnError {
+  return new BarnError(
+    ErrorCodes.RESULT_NOT_SERIALIZABLE,
+    `task ${key} returned ${problem}, which cannot be copied to another thread or machine; return plain data (numbers, strings, arrays, plain objects, Map, Set, Date, typed arrays) and keep functions and class behaviour on the side that uses them`,
+    { key },
+  );
 }
 
 /** The event half of a MessagePort. */
