@@ -12,6 +12,7 @@ import type { Key } from "../graph/spec.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
 import { SchedulerServer, type SchedulerServerOptions } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
+import { markBuffers, unmarkBuffers } from "../worker/share.js";
 import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from "./backend.js";
 import { submission } from "./submission.js";
 
@@ -128,7 +129,7 @@ export class LocalBackend implements Backend {
           let j = 0;
           for (const i of idx) {
             if (gone?.has(keys[i]!)) missing.push(i);
-            else values[i] = r.values[j++];
+            else values[i] = unmarkBuffers(r.values[j++]);
           }
         } catch (err) {
           // Only a lost worker means "fetch again once the scheduler has recomputed it"; any
@@ -168,7 +169,7 @@ export class LocalBackend implements Backend {
         const nbytes = await this.cluster.putData(
           w,
           ks,
-          idx.map((i) => values[i]),
+          idx.map((i) => markBuffers(values[i])),
         );
         this.server.enqueue({
           type: "scatter-data",

@@ -16,7 +16,7 @@ import { type ExecContext, isThenable, runSpec } from "./executor.js";
 import { joinKeys, splitKeys, unpackCompute } from "./ops-codec.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
 import type { RunSpec } from "./run-spec.js";
-import { shareLargeBuffers } from "./share.js";
+import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
 import { sizeof } from "./sizeof.js";
 import { WorkerState } from "./state.js";
 import type {
@@ -77,7 +77,7 @@ export class WorkerShell {
         break;
       case "put-data": {
         const nbytes = msg.keys.map((k, i) => {
-          const v = msg.values[i];
+          const v = unmarkBuffers(msg.values[i]);
           this.#store.set(k, v);
           return sizeof(v);
         });
@@ -162,7 +162,7 @@ export class WorkerShell {
       const v = this.#store.get(k);
       const shared = shareLargeBuffers(v);
       if (shared !== v) this.#store.set(k, shared);
-      values.push(shared);
+      values.push(markBuffers(shared));
     }
     return { t: "data", id, values, missing };
   }
@@ -176,7 +176,7 @@ export class WorkerShell {
     let i = 0;
     for (const k of pending.keys) {
       if (missing.has(k)) continue;
-      const v = m.values[i++];
+      const v = unmarkBuffers(m.values[i++]);
       this.#store.set(k, v);
       nbytes[k] = sizeof(v);
     }

@@ -10,7 +10,22 @@ if (parentPort === null) throw new Error("barn: thread-main.js must run in a wor
 const port = parentPort;
 const shell = new WorkerShell(workerData as WorkerInit, port);
 port.on("message", (msg: ToWorker) => {
-  shell.onSchedulerMessage(msg);
+  try {
+    shell.onSchedulerMessage(msg);
+  } catch (err) {
+    throw copyableError(err);
+  }
   if (shell.closed) port.close();
 });
+
+/**
+ * The thread's death reaches the parent as a copy of the error; a DOMException (such as the
+ * DataCloneError of a postMessage) arrives as an empty object, losing why. A plain Error keeps it.
+ */
+function copyableError(err: unknown): unknown {
+  if (!(err instanceof Error) || Object.getPrototypeOf(err) === Error.prototype) return err;
+  const plain = new Error(`${err.name}: ${err.message}`);
+  plain.stack = err.stack;
+  return plain;
+}
 port.postMessage({ t: "ready" } satisfies FromWorker);
