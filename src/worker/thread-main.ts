@@ -25,7 +25,7 @@ port.on("message", (msg: ToWorker) => {
 function copyableError(err: unknown): unknown {
   if (!(err instanceof Error) || Object.getPrototypeOf(err) === Error.prototype) return err;
   const plain = new Error(`${err.name}: ${err.message}`);
-  plain.stack = err.stack;
+  if (err.stack !== undefined) plain.stack = err.stack;
   return plain;
 }
 port.postMessage({ t: "ready" } satisfies FromWorker);
