@@ -78,9 +78,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** Like a promise's catch: the result, or what `onrejected` makes of the task's error. */
-  catch<B = never>(
-    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): Promise<T | B> {
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
     return this.result().catch(onrejected);
   }
 

@@ -58,8 +58,7 @@ export class KeyRecord {
     if (cur === undefined) {
       this.owner.waiting(1);
       this.#waiters = w;
-    }
-    else if (typeof cur === "function") this.#waiters = [cur, w];
+    } else if (typeof cur === "function") this.#waiters = [cur, w];
     else cur.push(w);
   }
 

@@ -10,12 +10,12 @@ if (parentPort === null) throw new Error("barn: thread-main.js must run in a wor
 const port = parentPort;
 const shell = new WorkerShell(workerData as WorkerInit, port);
 port.on("message", (msg: ToWorker) => {
-  try {
-    shell.onSchedulerMessage(msg);
-  } catch (err) {
-    throw copyableError(err);
-  }
+  shell.onSchedulerMessage(msg);
   if (shell.closed) port.close();
+});
+// Still fatal (the thread dies and is replaced), but with a reason the parent can log.
+process.on("uncaughtException", (err) => {
+  throw copyableError(err);
 });
 
 /**
