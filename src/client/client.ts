@@ -408,7 +408,7 @@ export class Client implements FutureOwner {
     if (this.#closed) return;
     this.#closed = true;
     if (defaultClient === this) defaultClient = undefined;
-    await this.#backend.close(this.id);
+    await this.#alive.during(this.#backend.close(this.id));
     for (const r of this.#keys.records()) {
       if (r.done) continue;
       const msg = `the client was closed before task ${r.key} finished; keep it open until you have gathered its results`;

@@ -73,7 +73,7 @@ export class WorkerShell {
         this.#onOps(msg);
         break;
       case "get-data":
-        this.#toScheduler.postMessage(this.#dataReply(msg.id, splitKeys(msg.keys)));
+        this.#sendData(msg.id, splitKeys(msg.keys));
         break;
       case "put-data": {
         const nbytes = msg.keys.map((k, i) => {
@@ -148,6 +148,26 @@ export class WorkerShell {
     }
     if (msg.steal !== undefined && msg.steal.length > 0) {
       this.#push({ type: "steal-request", stimulusId, keys: splitKeys(msg.steal) });
+    }
+  }
+
+  /**
+   * Answer the scheduler's get-data. A value that passed the result check but still cannot be
+   * cloned (a Proxy, a host object) fails this request with its reason instead of killing the
+   * thread, which would lose every result here and recompute them in a loop.
+   */
+  #sendData(id: number, keys: readonly Key[]): void {
+    try {
+      this.#toScheduler.postMessage(this.#dataReply(id, keys));
+    } catch (err) {
+      const error = errorToData(
+        new BarnError(
+          ErrorCodes.RESULT_NOT_SERIALIZABLE,
+          `the result of ${keys.length === 1 ? `task ${keys[0]}` : `one of tasks ${keys.slice(0, 3).join(", ")}`} cannot be copied out of its worker (${(err as Error).message}); return plain data`,
+          { key: keys[0] },
+        ),
+      );
+      this.#toScheduler.postMessage({ t: "data", id, values: [], missing: [], error });
     }
   }
 

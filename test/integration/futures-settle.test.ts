@@ -120,6 +120,25 @@ for (const processes of [false, true]) {
       );
     });
 
+    test("a result that passes the check but still cannot be cloned fails its gather, not its worker", {
+      timeout: 30_000,
+    }, async () => {
+      const before = workerIdentity(client);
+      const f = client.submit(() => new Proxy({ a: 1 }, {}));
+      const err = await rejection(f, 15_000, "a proxy");
+      assert.equal(err.code, ErrorCodes.RESULT_NOT_SERIALIZABLE, err.message);
+      assert.match(err.message, new RegExp(f.key));
+      assert.equal(workerIdentity(client), before);
+      assert.equal(
+        await within(
+          client.submit(() => 4),
+          10_000,
+          "after",
+        ),
+        4,
+      );
+    });
+
     test("awaiting a released future rejects with BARN_FUTURE_RELEASED", {
       timeout: 30_000,
     }, async () => {
@@ -313,6 +332,20 @@ describe("futures settle on a barn scheduler with a barn worker over tcp", {
     assert.ok(
       !worker.lines.some((l) => /task thread|reconnecting/.test(l)),
       `no thread death or reconnect: ${worker.lines.join("\n")}`,
+    );
+  });
+
+  test("a task thread that dies logs its reason, not {}", { timeout: 30_000 }, async () => {
+    // An uncaught DataCloneError (a DOMException) in the task thread, after the task returned.
+    client.submit(() => {
+      setTimeout(() => structuredClone(() => 1), 10);
+      return 1;
+    });
+    const rec = await worker.waitFor((r) => r.msg === "task thread failed", 15_000);
+    assert.match(
+      JSON.stringify(rec.error),
+      /DataCloneError|could not be cloned/,
+      JSON.stringify(rec),
     );
   });
 
