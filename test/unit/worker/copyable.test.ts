@@ -30,7 +30,7 @@ test("plain data, binary, dates, maps and shared references are copyable", () =>
       }
     })(),
   ];
-  ok.forEach((v, i) => assert.equal(uncopyablePart(v), undefined, `case ${i}`));
+  for (const [i, v] of ok.entries()) assert.equal(uncopyablePart(v), undefined, `case ${i}`);
 });
 
 test("functions, symbols, promises, weak collections and cycles are named with their path", () => {
