@@ -70,9 +70,11 @@ export class Delayed<T = unknown> {
 
   /**
    * Start computing on the cluster (`options.client`, else the current client) and return a
-   * Future that keeps the result there.
+   * Future that keeps the result there. Synchronous, as `client.submit` is: a Future returned
+   * through a promise would be awaited by it (futures are thenables), so `await d.persist()`
+   * gives the value and `d.persist()` the Future.
    */
-  async persist(options: { client?: Client | undefined } = {}): Promise<Future<T>> {
+  persist(options: { client?: Client | undefined } = {}): Future<T> {
     const client = options.client ?? Client.current();
     if (client === undefined) {
       throw new BarnError(

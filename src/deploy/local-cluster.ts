@@ -104,6 +104,9 @@ export class LocalCluster {
       thread.on("message", (msg: FromWorker) => {
         if (msg.t === "ready") {
           ready = true;
+          // The thread alone does not keep the process alive: a script that forgets close()
+          // still exits. The client holds the process alive while someone awaits a result.
+          thread.unref();
           this.#join(member);
           resolve(member);
         } else this.#onMessage(member, msg);

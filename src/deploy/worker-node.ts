@@ -210,7 +210,11 @@ export class WorkerNode {
         else this.#conn?.send(msg satisfies WorkerToScheduler);
       });
       thread.on("error", (err) => {
-        this.#log.error("task thread failed", { error: err });
+        const error =
+          err instanceof Error || Object.keys(err ?? {}).length > 0
+            ? err
+            : "an error that could not be copied out of the thread (e.g. a DataCloneError)";
+        this.#log.error("task thread failed", { error });
         reject(err);
       });
       thread.on("exit", (code) => {
