@@ -144,7 +144,7 @@ for (const scheduler of ["sync", "threads"] as const) {
         [30, 1, 15],
       );
       const seen: number[] = [];
-      for await (const f of asCompleted(fs)) seen.push(await f);
+      for await (const v of asCompleted(fs)) seen.push(v);
       assert.deepEqual(
         [...seen].sort((a, b) => a - b),
         [1, 15, 30],

@@ -187,12 +187,24 @@ for (const processes of [false, true]) {
       const kept = delayed((x: number) => x * 2)(21).persist({ client });
       assert.ok(kept instanceof Future, "persist gives a Future");
       assert.equal(await within(kept, 10_000, "persisted"), 42);
+      // `for await` types its variable as the awaited element, so plain asCompleted yields
+      // values (what the type says) and withResults yields [Future, value] pairs.
       const seen: unknown[] = [];
-      for await (const f of asCompleted(client.map((x: number) => x, [1, 2, 3]))) seen.push(f);
+      for await (const v of asCompleted(client.map((x: number) => x, [1, 2, 3]))) seen.push(v);
+      assert.deepEqual([...seen].sort(), [1, 2, 3], "asCompleted yields values");
+      const pairs: unknown[] = [];
+      for await (const p of asCompleted(
+        client.map((x: number) => x, [4, 5]),
+        {
+          withResults: true,
+        },
+      ))
+        pairs.push(p);
       assert.ok(
-        seen.every((f) => f instanceof Future),
-        "asCompleted yields Futures",
+        pairs.every((p) => Array.isArray(p) && p[0] instanceof Future),
+        "withResults yields [Future, value] pairs",
       );
+      for (const [f, v] of pairs as [Future<number>, number][]) assert.equal(await f, v);
       const failing = client.submit(() => {
         throw new Error("nope");
       });
