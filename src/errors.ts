@@ -38,6 +38,13 @@ export const ErrorCodes = {
   CLIENT_CLOSED: "BARN_CLIENT_CLOSED",
   /** A value cannot be moved between threads (e.g. a function or a class instance with methods). */
   NOT_TRANSFERABLE: "BARN_NOT_TRANSFERABLE",
+  /**
+   * A task returned a value that cannot leave its worker (a function, a symbol, a promise, a
+   * cycle): the task fails with this code, naming the part.
+   */
+  RESULT_NOT_SERIALIZABLE: "BARN_RESULT_NOT_SERIALIZABLE",
+  /** A Future was awaited (or passed to a task) after release(): it no longer holds its key. */
+  FUTURE_RELEASED: "BARN_FUTURE_RELEASED",
   /** A connection to a scheduler, worker or peer was lost (or the client's link dropped). */
   CONNECTION_LOST: "BARN_CONNECTION_LOST",
   /** Could not connect to an address (nothing listening, unreachable, timed out). */

@@ -2,7 +2,14 @@
  * Barn's public API. See README.md and docs/ for the guide.
  */
 export { asCompleted, type WaitResult, wait } from "./client/as-completed.js";
-export { Client, type MapIterables, type TaskArgs, type TaskSubmitter } from "./client/client.js";
+export {
+  Client,
+  type GatherOptions,
+  type MapIterables,
+  type ScatterOptions,
+  type TaskArgs,
+  type TaskSubmitter,
+} from "./client/client.js";
 export {
   type ComputeOptions,
   compute,

@@ -1,17 +1,22 @@
 /**
- * Waiting on many futures: `asCompleted` yields them in the order they finish, `wait` resolves
- * when all (or the first) are done, with an optional timeout.
+ * Waiting on many futures: `asCompleted` yields their values (or `[future, value]` pairs) in the
+ * order they finish, `wait` resolves when all (or the first) are done, with an optional timeout.
  */
 import { BarnError, ErrorCodes } from "../errors.js";
 import { type Future, recordOf } from "./future.js";
 
 /**
- * Yields each future as soon as it is done (finished, erred or cancelled), in completion order.
- * With `withResults`, yields `[future, value]` pairs and throws a task's error when one fails.
+ * Yields each future's value as soon as it is done, in completion order, and throws the error
+ * of one that failed. With `withResults`, yields `[future, value]` pairs, so the caller holds
+ * the Future too (Dask's `as_completed(with_results=True)`).
+ *
+ * Why values and not bare Futures: a Future is a thenable, and TypeScript types the variable of
+ * `for await (const x of it)` as the awaited element, so an iterator of bare Futures would be
+ * typed `T` while holding a Future. A pair is not a thenable, so its type and its value agree.
  * (A hand-written iterator, not an async generator: `yield` in an async generator would await
- * the Future, which is a thenable, and hand out its value instead.)
+ * the Future, and a pair's Future must stay a Future.)
  */
-export function asCompleted<T>(futures: Iterable<Future<T>>): AsyncIterableIterator<Future<T>>;
+export function asCompleted<T>(futures: Iterable<Future<T>>): AsyncIterableIterator<T>;
 export function asCompleted<T>(
   futures: Iterable<Future<T>>,
   options: { withResults: true },
@@ -19,7 +24,7 @@ export function asCompleted<T>(
 export function asCompleted<T>(
   futures: Iterable<Future<T>>,
   options: { withResults?: boolean } = {},
-): AsyncIterableIterator<Future<T> | [Future<T>, T]> {
+): AsyncIterableIterator<T | [Future<T>, T]> {
   const list = [...futures];
   const ready: Future<T>[] = [];
   let wake: (() => void) | undefined;
@@ -30,7 +35,7 @@ export function asCompleted<T>(
     });
   }
   let yielded = 0;
-  const next = async (): Promise<IteratorResult<Future<T> | [Future<T>, T]>> => {
+  const next = async (): Promise<IteratorResult<T | [Future<T>, T]>> => {
     if (yielded >= list.length) return { value: undefined, done: true };
     while (ready.length === 0) {
       await new Promise<void>((resolve) => {
@@ -40,10 +45,10 @@ export function asCompleted<T>(
     }
     const f = ready.shift()!;
     yielded++;
-    if (options.withResults) return { value: [f, (await f.result()) as T], done: false };
-    return { value: f, done: false };
+    const value = (await f.result()) as T;
+    return { value: options.withResults ? [f, value] : value, done: false };
   };
-  const it: AsyncIterableIterator<Future<T> | [Future<T>, T]> = {
+  const it: AsyncIterableIterator<T | [Future<T>, T]> = {
     next,
     [Symbol.asyncIterator]: () => it,
   };

@@ -10,8 +10,9 @@ import type { Graph, Key } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import type { Backend, BackendReport, WorkerInfo } from "./backend.js";
-import { Future, type FutureOwner, keepAlive, recordOf } from "./future.js";
+import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
+import { KeepAlive } from "./keep-alive.js";
 import type { KeyRecord } from "./key-record.js";
 import { KeyRegistry } from "./key-registry.js";
 import { LocalBackend } from "./local-backend.js";
@@ -49,12 +50,24 @@ export class Client implements FutureOwner {
   /** The map being handed to the backend right now, so a report on all its keys needs no lookups. */
   #inFlightMap: { readonly keys: readonly Key[]; readonly futures: readonly Future[] } | undefined;
   #closed = false;
+  /** Set once the link to the scheduler dropped: every later call fails at once with it. */
+  #lost: BarnError | undefined;
+  /**
+   * Scatters still placing their data, and the backend calls made since, in order: a task
+   * that takes a scattered Future must reach the scheduler after the data does. Undefined
+   * (the usual case: calls go straight to the backend) when nothing waits.
+   */
+  #barrier: Promise<void> | undefined;
+  /** Holds the process alive while someone waits on this client's futures. */
+  readonly #alive = new KeepAlive();
 
   private constructor(backend: Backend) {
     this.#tag = randomBytes(4).toString("hex");
     this.id = `client-${this.#tag}`;
     this.#backend = backend;
-    this.#keys = new KeyRegistry(this, (keys) => backend.release(this.id, keys));
+    this.#keys = new KeyRegistry(this, (keys) =>
+      this.#toBackend(() => backend.release(this.id, keys)),
+    );
     backend.open(this.id, (reports) => this.#onReports(reports));
   }
 
@@ -130,7 +143,9 @@ export class Client implements FutureOwner {
     const run = callSpec(shipped.id, converted, deps.length > 0);
     const task = submission(key, run, deps, shipped.name, opts);
     const future = this.#keys.future(key);
-    this.#backend.submit(this.id, [task], [key], this.#fns.takeFresh(), this.#fns.local);
+    if (this.#failIfLost([future])) return future;
+    const fresh = this.#fns.takeFresh();
+    this.#toBackend(() => this.#backend.submit(this.id, [task], [key], fresh, this.#fns.local));
     return future;
   }
 
@@ -155,14 +170,17 @@ export class Client implements FutureOwner {
         keys[i] = key;
         futures[i] = this.#keys.freshFuture(key);
       }
+      if (this.#failIfLost(futures)) return futures;
       const fresh = this.#fns.takeFresh();
       const batch = { fn: shipped, local: fn, columns, keys, options: opts, fresh };
-      this.#inFlightMap = { keys, futures };
-      try {
-        this.#backend.submitCalls(this.id, batch);
-      } finally {
-        this.#inFlightMap = undefined;
-      }
+      this.#toBackend(() => {
+        this.#inFlightMap = { keys, futures };
+        try {
+          this.#backend.submitCalls(this.id, batch);
+        } finally {
+          this.#inFlightMap = undefined;
+        }
+      });
       return futures;
     }
     const tasks = new Array(n);
@@ -179,7 +197,9 @@ export class Client implements FutureOwner {
       keys[i] = key;
       futures[i] = this.#keys.future(key);
     }
-    this.#backend.submit(this.id, tasks, keys, this.#fns.takeFresh(), this.#fns.local);
+    if (this.#failIfLost(futures)) return futures;
+    const fresh = this.#fns.takeFresh();
+    this.#toBackend(() => this.#backend.submit(this.id, tasks, keys, fresh, this.#fns.local));
     return futures;
   }
 
@@ -198,7 +218,9 @@ export class Client implements FutureOwner {
       (k) => this.#keys.lookup(k) !== undefined,
     );
     const futures = keys.map((k) => this.#keys.future(k));
-    this.#backend.submit(this.id, tasks, keys, this.#fns.takeFresh(), this.#fns.local);
+    if (this.#failIfLost(futures)) return futures;
+    const fresh = this.#fns.takeFresh();
+    this.#toBackend(() => this.#backend.submit(this.id, tasks, keys, fresh, this.#fns.local));
     return futures;
   }
 
@@ -215,8 +237,21 @@ export class Client implements FutureOwner {
   /**
    * The values of the futures in `x`: a Future, or arrays / plain objects holding them.
    * Rejects with the first error among them (the task's own error, key and remote stack).
+   * With `{ release: true }`, the futures in `x` are released once their values are here (or
+   * the gather failed): the cluster forgets the results now, not when the garbage collector
+   * gets to the futures, so a long loop of `gather(client.map(...), { release: true })` runs
+   * in constant memory.
    */
-  async gather<X>(x: X): Promise<Gathered<X>> {
+  async gather<X>(x: X, options: GatherOptions = {}): Promise<Gathered<X>> {
+    if (!options.release) return this.#gather(x);
+    try {
+      return await this.#gather(x);
+    } finally {
+      for (const f of x instanceof Future ? [x] : collectFutures(x)) f.release();
+    }
+  }
+
+  async #gather<X>(x: X): Promise<Gathered<X>> {
     let out: unknown;
     if (x instanceof Future) out = await this.resultOf(recordOf(this.#own(x)));
     else if (Array.isArray(x) && x.every((f) => f instanceof Future)) {
@@ -242,52 +277,101 @@ export class Client implements FutureOwner {
   }
 
   /** Values of the records' keys, aligned with them. */
-  async #gatherKeys(records: readonly KeyRecord[]): Promise<unknown[]> {
+  async #gatherKeys(records: readonly KeyRecord[], attempt = 0): Promise<unknown[]> {
     await waitAll(records);
     for (const r of records) {
       if (r.status === "error" || r.status === "cancelled") throw r.error;
     }
-    const { values, missing } = await this.#backend.fetch(records.map((r) => r.key));
+    const { values, missing } = await this.#alive.during(
+      this.#backend.fetch(records.map((r) => r.key)),
+    );
     if (missing.length === 0) return values;
     // Lost with a worker: the scheduler recomputes them; wait for the new report and retry.
     const again: KeyRecord[] = [];
     for (const i of missing) {
       const r = records[i]!;
+      if (!r.live) throw releasedError(r.key);
       if (!this.#backend.inMemory(r.key) && r.status === "finished") r.status = "pending";
       again.push(r);
     }
-    const got = await this.#gatherKeys(again);
+    if (attempt >= MAX_FETCH_ATTEMPTS) throw unreachable(again, attempt);
+    if (again.every((r) => r.status === "finished")) await pause(attempt);
+    const got = await this.#gatherKeys(again, attempt + 1);
     missing.forEach((i, j) => {
       values[i] = got[j];
     });
     return values;
   }
 
-  /** Place data on the workers. Arrays give one Future per element; anything else one Future. */
-  async scatter<T>(
-    data: readonly T[],
-    options?: { workers?: readonly WorkerId[]; broadcast?: boolean },
-  ): Promise<Future<T>[]>;
-  async scatter<T>(
-    data: T,
-    options?: { workers?: readonly WorkerId[]; broadcast?: boolean },
-  ): Promise<Future<T>>;
-  async scatter(
-    data: unknown,
-    options: { workers?: readonly WorkerId[]; broadcast?: boolean } = {},
-  ): Promise<Future | Future[]> {
+  /**
+   * Place data on the workers. Arrays give one Future per element; anything else one Future.
+   * Returns at once, as submit does (a Future cannot travel through a promise: awaiting the
+   * promise would await the Future); each Future is finished once its data is placed, and
+   * tasks that take it are sent after that.
+   */
+  scatter<T>(data: readonly T[], options?: ScatterOptions): Future<T>[];
+  scatter<T>(data: T, options?: ScatterOptions): Future<T>;
+  scatter(data: unknown, options: ScatterOptions = {}): Future | Future[] {
     this.#checkOpen();
     const many = Array.isArray(data);
     const values = many ? (data as unknown[]) : [data];
     const keys = values.map((v) => this.#newKey("scatter", [v]));
     const futures = keys.map((k) => this.#keys.future(k));
+    if (!this.#failIfLost(futures)) {
+      const placed = this.#place(keys, values, options).catch((err: unknown) => {
+        const error =
+          err instanceof BarnError ? err : new BarnError(ErrorCodes.INTERNAL, String(err));
+        for (const f of futures) if (!recordOf(f).done) recordOf(f).settle("error", error);
+      });
+      this.#behind(placed);
+    }
+    return many ? futures : futures[0]!;
+  }
+
+  async #place(keys: readonly Key[], values: readonly unknown[], options: ScatterOptions) {
     const targets = options.broadcast ? this.#backend.workers().map((w) => w.id) : options.workers;
     if (options.broadcast) {
       for (const w of targets ?? []) await this.#backend.scatter(this.id, keys, values, [w]);
     } else {
       await this.#backend.scatter(this.id, keys, values, targets);
     }
-    return many ? futures : futures[0]!;
+  }
+
+  /** Later backend calls wait until `p` settles (and everything queued before it). */
+  #behind(p: Promise<void>): void {
+    const b = Promise.all([this.#barrier, p]).then(() => {});
+    this.#barrier = b;
+    void this.#alive.during(b).then(() => {
+      if (this.#barrier === b) this.#barrier = undefined;
+    });
+  }
+
+  /** Run a backend call now, or after the scatters in flight (in the order calls were made). */
+  #toBackend(call: () => void): void {
+    if (this.#barrier === undefined) {
+      call();
+      return;
+    }
+    this.#behind(
+      this.#barrier.then(() => {
+        if (this.#closed) return;
+        try {
+          call();
+        } catch (err) {
+          // Thrown where no caller is left to catch it: say so, and keep the later calls going.
+          const why = err instanceof Error ? err.message : String(err);
+          process.emitWarning(`barn: a call queued behind a scatter failed: ${why}`, "BarnWarning");
+        }
+      }),
+    );
+  }
+
+  /** After a lost connection: the futures fail at once with its error. True if they did. */
+  #failIfLost(futures: readonly Future[]): boolean {
+    const lost = this.#lost;
+    if (lost === undefined) return false;
+    for (const f of futures) if (!recordOf(f).done) recordOf(f).settle("error", lost);
+    return true;
   }
 
   /** Cancel the futures' tasks and every task depending on them. */
@@ -298,7 +382,7 @@ export class Client implements FutureOwner {
 
   /** @internal FutureOwner */
   async cancelKeys(keys: readonly Key[]): Promise<void> {
-    this.#backend.cancel(this.id, keys);
+    if (this.#lost === undefined) this.#toBackend(() => this.#backend.cancel(this.id, keys));
     for (const k of keys) {
       const r = this.#keys.lookup(k);
       if (r !== undefined && !r.done) r.settle("cancelled", new CancelledError(k));
@@ -324,17 +408,24 @@ export class Client implements FutureOwner {
     if (this.#closed) return;
     this.#closed = true;
     if (defaultClient === this) defaultClient = undefined;
-    await this.#backend.close(this.id);
+    await this.#alive.during(this.#backend.close(this.id));
     for (const r of this.#keys.records()) {
       if (r.done) continue;
       const msg = `the client was closed before task ${r.key} finished; keep it open until you have gathered its results`;
       r.settle("cancelled", new BarnError(ErrorCodes.CLIENT_CLOSED, msg, { key: r.key }));
     }
     this.#keys.close();
+    this.#alive.close();
+  }
+
+  /** @internal FutureOwner: someone waits on a record (1) or stopped waiting (-1). */
+  waiting(delta: number): void {
+    this.#alive.add(delta);
   }
 
   /** The scheduler is unreachable: every future not yet settled fails with `error`. */
   #failPending(error: BarnError): void {
+    this.#lost ??= error;
     for (const r of this.#keys.records()) if (!r.done) r.settle("error", error);
   }
 
@@ -350,6 +441,7 @@ export class Client implements FutureOwner {
 
   #own(f: Future): Future {
     const r = recordOf(f);
+    if (f.released && r.owner === this) throw releasedError(f.key);
     if (r.owner !== this || r.refs === 0 || f.released) {
       throw new BarnError(
         ErrorCodes.UNKNOWN_KEY,
@@ -424,6 +516,39 @@ async function startBackend(options: ConnectOptions & { address?: string }): Pro
   };
   if (options.processes) return startProcessBackend(common);
   return LocalBackend.start(common);
+}
+
+export interface GatherOptions {
+  /** Release the gathered futures once their values are here (or the gather failed). */
+  readonly release?: boolean | undefined;
+}
+
+export interface ScatterOptions {
+  /** Place the data on these workers (round robin), not on any. */
+  readonly workers?: readonly WorkerId[] | undefined;
+  /** Place every value on every worker. */
+  readonly broadcast?: boolean | undefined;
+}
+
+/**
+ * Fetch rounds one gather makes for keys no holder has, before it gives up. A key lost with a
+ * worker is recomputed and reported again in between, so a few rounds suffice; the bound turns
+ * a fault that keeps a key unreachable into an error instead of a loop.
+ */
+const MAX_FETCH_ATTEMPTS = 20;
+
+/** A short wait before fetching again a key the scheduler still lists as held. */
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** attempt)));
+}
+
+function unreachable(records: readonly KeyRecord[], attempts: number): BarnError {
+  const key = records[0]!.key;
+  return new BarnError(
+    ErrorCodes.WORKER_LOST,
+    `could not fetch ${records.length} result(s) (first: ${key}) after ${attempts} tries: their holders keep losing them; check the workers' logs (client.story(key) shows what happened)`,
+    { key },
+  );
 }
 
 /** The calls of a Client made with per-task options (see Client.with). */

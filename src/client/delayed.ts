@@ -8,7 +8,7 @@ import { BarnError, ErrorCodes, OptionError } from "../errors.js";
 import type { Graph, GraphNode, Key } from "../graph/spec.js";
 import { TaskRef } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
-import { functionName } from "../shipping/ship.js";
+import { functionName, shipFunction } from "../shipping/ship.js";
 import { Client } from "./client.js";
 import { Future } from "./future.js";
 import { replaceHandles } from "./submission.js";
@@ -70,9 +70,11 @@ export class Delayed<T = unknown> {
 
   /**
    * Start computing on the cluster (`options.client`, else the current client) and return a
-   * Future that keeps the result there.
+   * Future that keeps the result there. Synchronous, as `client.submit` is: a Future returned
+   * through a promise would be awaited by it (futures are thenables), so `await d.persist()`
+   * gives the value and `d.persist()` the Future.
    */
-  async persist(options: { client?: Client | undefined } = {}): Promise<Future<T>> {
+  persist(options: { client?: Client | undefined } = {}): Future<T> {
     const client = options.client ?? Client.current();
     if (client === undefined) {
       throw new BarnError(
@@ -97,6 +99,8 @@ export type DelayedFunction<A extends readonly unknown[], R> = (
 /**
  * `delayed(fn)` wraps a function so calling it records a task; `delayed(value)` wraps a value
  * as a literal node of the graph.
+ * @throws ShippingError (BARN_FUNCTION_NOT_SHIPPABLE) when `fn` cannot be shipped to workers
+ * (it captures variables or uses `this`), naming what it uses and the fix.
  */
 export function delayed<A extends readonly unknown[], R>(
   fn: (...args: A) => R,
@@ -110,6 +114,9 @@ export function delayed(x: unknown, options: DelayedOptions = {}): unknown {
     return new Delayed(key, { kind: "data", value: x }, []);
   }
   const fn = x;
+  // Check that fn can reach a worker now, where the mistake is written, not at compute().
+  // The result is cached per function object, so the submit later costs a WeakMap lookup.
+  shipFunction(fn);
   const name = options.name ?? functionName(fn);
   let used = false;
   return (...args: unknown[]) => {

@@ -3,7 +3,12 @@
  * promise is made until someone awaits it), has a key and a status, and keeps the result alive
  * on the cluster while it is referenced. Dropping every Future of a key (release(), or garbage
  * collection) lets the scheduler forget the result.
+ *
+ * Because it is a thenable, a promise can never hand one out (resolving a promise with a
+ * Future awaits it). So every API that gives Futures gives them synchronously (submit, map,
+ * submitGraph, scatter, persist) or inside an array or iterator result (asCompleted, wait).
  */
+import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { FutureStatus, KeyRecord } from "./key-record.js";
 
@@ -12,6 +17,8 @@ export interface FutureOwner {
   resultOf(record: KeyRecord): Promise<unknown>;
   cancelKeys(keys: readonly Key[]): Promise<void>;
   releaseRecord(record: KeyRecord): void;
+  /** One more (1) or one fewer (-1) record that someone waits on: the process stays alive. */
+  waiting(delta: number): void;
 }
 
 const kRecord = Symbol("barn.record");
@@ -44,6 +51,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** The result, fetched from the worker that holds it. Rejects with the task's error. */
   async result(): Promise<T> {
+    if (this.#released) throw releasedError(this.key);
     const value = await this[kRecord].owner.resultOf(this[kRecord]);
     // Referenced after the await, so this future stays reachable while its result is awaited:
     // `await client.submit(f, x)` holds no other reference, and a collected future would
@@ -54,6 +62,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** The error the task failed with, or undefined once it finished well. Waits until done. */
   async exception(): Promise<Error | undefined> {
+    if (this.#released) throw releasedError(this.key);
     const r = this[kRecord];
     await new Promise<void>((resolve) => r.onDone(resolve));
     keepAlive(this);
@@ -66,6 +75,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return this.result().then(onfulfilled, onrejected);
+  }
+
+  /** Like a promise's catch: the result, or what `onrejected` makes of the task's error. */
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
+    return this.result().catch(onrejected);
+  }
+
+  /** Like a promise's finally: runs `onfinally` once the result or the error is in. */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.result().finally(onfinally);
   }
 
   /** Cancel the task (and everything that depends on it) if it has not finished. */
@@ -97,6 +116,15 @@ export function recordOf(f: Future): KeyRecord {
 
 export function isFuture(v: unknown): v is Future {
   return v instanceof Future;
+}
+
+/** The error of a Future used after release(). */
+export function releasedError(key: Key): BarnError {
+  return new BarnError(
+    ErrorCodes.FUTURE_RELEASED,
+    `future ${key} was released, so the cluster may have forgotten its result; keep a future (or another future of the same key) until you have its value`,
+    { key },
+  );
 }
 
 /**

@@ -55,8 +55,10 @@ export class KeyRecord {
   /** Call `w` at the next status report for this key, whatever the status is now. */
   addWaiter(w: Waiter): void {
     const cur = this.#waiters;
-    if (cur === undefined) this.#waiters = w;
-    else if (typeof cur === "function") this.#waiters = [cur, w];
+    if (cur === undefined) {
+      this.owner.waiting(1);
+      this.#waiters = w;
+    } else if (typeof cur === "function") this.#waiters = [cur, w];
     else cur.push(w);
   }
 
@@ -66,6 +68,7 @@ export class KeyRecord {
     const w = this.#waiters;
     if (w === undefined) return;
     this.#waiters = undefined;
+    this.owner.waiting(-1);
     if (typeof w === "function") w();
     else for (const f of w) f();
   }

@@ -9,7 +9,7 @@
  * for neither.
  */
 import type { Key } from "../graph/spec.js";
-import { Future, type FutureOwner, recordOf } from "./future.js";
+import { Future, type FutureOwner, recordOf, releasedError } from "./future.js";
 import { KeyRecord } from "./key-record.js";
 
 /** Most futures held strongly while waiting for registration, when the event loop does not turn. */
@@ -120,6 +120,9 @@ export class KeyRegistry {
     // At zero the record leaves the index at once, so the index never holds a dead record.
     record.live = false;
     if (record.indexed) this.#records.delete(record.key);
+    // No report reaches a record that left the index: whoever still waits on it (an await
+    // that began before release()) gets a settled answer instead of waiting forever.
+    if (!record.done) record.settle("cancelled", releasedError(record.key));
     if (this.#closed) return;
     this.#releases.push(record.key);
     if (this.#releaseScheduled) return;

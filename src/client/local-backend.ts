@@ -12,6 +12,7 @@ import type { Key } from "../graph/spec.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
 import { SchedulerServer, type SchedulerServerOptions } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
+import { markBuffers, unmarkBuffers } from "../worker/share.js";
 import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from "./backend.js";
 import { submission } from "./submission.js";
 
@@ -128,9 +129,12 @@ export class LocalBackend implements Backend {
           let j = 0;
           for (const i of idx) {
             if (gone?.has(keys[i]!)) missing.push(i);
-            else values[i] = r.values[j++];
+            else values[i] = unmarkBuffers(r.values[j++]);
           }
-        } catch {
+        } catch (err) {
+          // Only a lost worker means "fetch again once the scheduler has recomputed it"; any
+          // other failure is the caller's error, not a reason to loop.
+          if (!(err instanceof BarnError && err.code === ErrorCodes.WORKER_LOST)) throw err;
           for (const i of idx) missing.push(i);
         }
       }),
@@ -165,7 +169,7 @@ export class LocalBackend implements Backend {
         const nbytes = await this.cluster.putData(
           w,
           ks,
-          idx.map((i) => values[i]),
+          idx.map((i) => markBuffers(values[i])),
         );
         this.server.enqueue({
           type: "scatter-data",

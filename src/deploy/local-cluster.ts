@@ -5,13 +5,14 @@
  * results recomputed) and replaced by a fresh one.
  */
 import { availableParallelism } from "node:os";
-import { MessageChannel, Worker } from "node:worker_threads";
+import { MessageChannel, type Worker } from "node:worker_threads";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import type { SchedulerServer } from "../scheduler/server.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
 import { WorkerRequests } from "./worker-requests.js";
+import { startWorkerThread } from "./worker-thread.js";
 
 export interface LocalClusterOptions {
   /** Worker threads. Default: one per core (os.availableParallelism()). */
@@ -93,7 +94,7 @@ export class LocalCluster {
       resources: this.#options.resources,
     };
     const limit = this.#options.memoryLimit;
-    const thread = new Worker(THREAD_MAIN, {
+    const thread = startWorkerThread(THREAD_MAIN, {
       workerData: init,
       ...(limit ? { resourceLimits: { maxOldGenerationSizeMb: Math.ceil(limit / 2 ** 20) } } : {}),
     });
@@ -103,6 +104,9 @@ export class LocalCluster {
       thread.on("message", (msg: FromWorker) => {
         if (msg.t === "ready") {
           ready = true;
+          // The thread alone does not keep the process alive: a script that forgets close()
+          // still exits. The client holds the process alive while someone awaits a result.
+          thread.unref();
           this.#join(member);
           resolve(member);
         } else this.#onMessage(member, msg);

@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../diagnostics/log.js";
 import type { Resources } from "../scheduler/protocol.js";
+import { childProcessExecArgv } from "./exec-argv.js";
 
 export const CLI_MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
@@ -55,7 +56,16 @@ export class ProcessCluster {
 
   #spawn(): void {
     const name = `proc-w${this.#next++}`;
-    const args = [CLI_MAIN, "worker", this.#address, "--name", name];
+    // The parent's loader flags (`--import tsx`, `--conditions`) so the child imports task
+    // modules as the parent does; entry-point flags (`-e`, `--test`) are dropped.
+    const args = [
+      ...childProcessExecArgv(process.execArgv),
+      CLI_MAIN,
+      "worker",
+      this.#address,
+      "--name",
+      name,
+    ];
     const o = this.#o;
     args.push("--nthreads", String(o.threadsPerWorker ?? 1));
     if (o.memoryLimit !== undefined) args.push("--memory-limit", String(o.memoryLimit));

@@ -7,7 +7,7 @@
  * and reconnects until a scheduler is back at the address, then registers again.
  */
 import { hostname } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { type Logger, silentLogger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Resources, WorkerId } from "../scheduler/protocol.js";
@@ -16,6 +16,7 @@ import type { Connection, Listener, SecurityOptions } from "../transport/types.j
 import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
 import { PeerBridge } from "./peer-bridge.js";
 import type { SchedulerToWorker, WorkerToScheduler } from "./wire.js";
+import { startWorkerThread } from "./worker-thread.js";
 
 export interface WorkerNodeOptions extends SecurityOptions {
   /** The scheduler's address, e.g. "tcp://10.0.0.1:8786". */
@@ -197,7 +198,7 @@ export class WorkerNode {
       resources: { ...(this.#o.resources ?? {}) },
     };
     const limit = this.#o.memoryLimit;
-    const thread = new Worker(THREAD_MAIN, {
+    const thread = startWorkerThread(THREAD_MAIN, {
       workerData: init,
       ...(limit ? { resourceLimits: { maxOldGenerationSizeMb: Math.ceil(limit / 2 ** 20) } } : {}),
     });
@@ -209,7 +210,11 @@ export class WorkerNode {
         else this.#conn?.send(msg satisfies WorkerToScheduler);
       });
       thread.on("error", (err) => {
-        this.#log.error("task thread failed", { error: err });
+        const error =
+          err instanceof Error || Object.keys(err ?? {}).length > 0
+            ? err
+            : "an error that could not be copied out of the thread (e.g. a DataCloneError)";
+        this.#log.error("task thread failed", { error });
         reject(err);
       });
       thread.on("exit", (code) => {

@@ -4,7 +4,7 @@
  * only in how a message reaches the worker. A worker that leaves fails its open requests with
  * WORKER_LOST; callers (gather, scatter) treat that as "fetch again from another holder".
  */
-import { BarnError, ErrorCodes } from "../errors.js";
+import { BarnError, ErrorCodes, errorFromData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import { joinKeys } from "../worker/ops-codec.js";
@@ -62,6 +62,7 @@ export class WorkerRequests implements Omit<WorkerPool, "workerIds" | "close"> {
   async getData(id: WorkerId, keys: readonly Key[]) {
     const r = await this.#request(id, (rid) => ({ t: "get-data", id: rid, keys: joinKeys(keys) }));
     if (r.t !== "data") throw unexpected(r);
+    if (r.error !== undefined) throw errorFromData(r.error);
     return r;
   }
 

@@ -52,8 +52,23 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 export const silentLogger: Logger = createLogger({ level: "silent" });
 
 function replacer(_key: string, v: unknown): unknown {
-  if (v instanceof Error)
-    return { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
+  if (v instanceof Error || isErrorLike(v)) {
+    const e = v as { name?: unknown; message: string; code?: unknown };
+    return { name: e.name, message: e.message, code: e.code };
+  }
   if (typeof v === "bigint") return v.toString();
   return v;
+}
+
+/**
+ * An error from another realm or thread (a DOMException posted out of a worker thread arrives
+ * as an object whose fields are not enumerable): JSON.stringify would write `{}` and lose why.
+ */
+function isErrorLike(v: unknown): boolean {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as { message?: unknown }).message === "string" &&
+    Object.keys(v).length === 0
+  );
 }

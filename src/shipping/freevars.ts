@@ -57,8 +57,9 @@ export function parseFunctionSource(source: string): ParsedFunction {
 
 /**
  * The identifiers `source` uses but does not declare, minus the globals every worker has
- * (see globals.ts), in order of first use. Also reports `"this"` and `"super"` where they come
- * from outside the function (a top-level arrow, a detached method) and `"import.meta"`.
+ * (see globals.ts), in order of first use. Also reports `"this"` and `"super"` unless a function
+ * or class inside the task function binds them, and `"import.meta"`: a worker calls the task
+ * function on its own, so even a method's own `this` is not there.
  * `arguments` is reported only where it is free, i.e. in a top-level arrow.
  * @throws SyntaxError when `source` is not a function's source.
  */
@@ -77,13 +78,12 @@ export function freeVariables(source: string): string[] {
     }
   }
   const report = (name: string, node: AnyNode) => uses.push({ name, at: node.start });
+  // The root function's own `this` is unbound too: a worker calls it as a plain function.
   if (form === "method") {
     if (root.computed === true) visit(root.key as AnyNode, UNBOUND, report);
-    visitChildren(root.value as AnyNode, { this: true, super: false }, report);
-  } else if (root.type === "FunctionExpression") {
-    visitChildren(root, { this: true, super: false }, report);
+    visitChildren(root.value as AnyNode, UNBOUND, report);
   } else {
-    visit(root, UNBOUND, report);
+    visitChildren(root, UNBOUND, report);
   }
   uses.sort((a, b) => a.at - b.at);
   return [...new Set(uses.map((u) => u.name))];

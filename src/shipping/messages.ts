@@ -39,9 +39,12 @@ function moduleFix(name: string): string {
 export function capturedMessage(name: string, source: string, captured: readonly string[]): string {
   const one = captured.length === 1;
   const args = captured.map((c) => ARGUMENT_NAMES[c] ?? c);
+  const self = captured.includes("this")
+    ? "A worker calls a task function on its own, with no object as `this` (a method's too). "
+    : "";
   return (
     `cannot ship ${subject(name, source)} to workers: it uses ${quoteList(captured)}, ` +
-    `which ${one ? "is" : "are"} defined outside it. ` +
+    `which ${one ? "is" : "are"} defined outside it. ${self}` +
     `Fix: pass ${one ? "it as an argument" : "them as arguments"} ` +
     `(client.submit((x, ${args.join(", ")}) => ..., x, ${args.join(", ")})), ${moduleFix(name)}`
   );

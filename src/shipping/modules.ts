@@ -5,7 +5,14 @@
  * fills that thread's registry, and then looks the function up.
  */
 
+import { isMainThread } from "node:worker_threads";
 import { BarnError, ErrorCodes, OptionError } from "../errors.js";
+import {
+  isTypeScriptUrl,
+  isUnknownExtension,
+  registerTsxFromFlags,
+  typeScriptFix,
+} from "./typescript.js";
 
 /** Where a task function is declared: the module's URL and the name given to `tasks()`. */
 export interface ModuleRef {
@@ -81,13 +88,16 @@ export async function resolveModuleFunction(url: string, name: string): Promise<
   const known = registry.byUrl.get(url)?.get(name);
   if (known !== undefined) return known;
   try {
-    await importOnce(url);
+    await importTaskModule(url);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
+    const fix =
+      isTypeScriptUrl(url) && isUnknownExtension(err)
+        ? typeScriptFix(url)
+        : "Fix: make sure the module and its dependencies exist at the same path on every worker.";
     throw new BarnError(
       ErrorCodes.FUNCTION_NOT_FOUND,
-      `cannot load task function "${name}": importing ${url} failed on this worker (${reason}). ` +
-        "Fix: make sure the module and its dependencies exist at the same path on every worker.",
+      `cannot load task function "${name}": importing ${url} failed on this worker (${reason}). ${fix}`,
       { cause: err },
     );
   }
@@ -100,6 +110,16 @@ export async function resolveModuleFunction(url: string, name: string): Promise<
       `${registered.length === 0 ? "no functions" : registered.map((n) => `"${n}"`).join(", ")} ` +
       `with tasks(). Fix: declare it there at top level with tasks(import.meta.url, { ${name} }).`,
   );
+}
+
+/**
+ * Import a task module. Before a worker thread's first `.ts` module, tsx is registered in the
+ * thread when this process was started with it: a failed import is cached by Node, so it cannot
+ * be registered after the fact (see typescript.ts).
+ */
+async function importTaskModule(url: string): Promise<unknown> {
+  if (!isMainThread && isTypeScriptUrl(url)) await registerTsxFromFlags();
+  return importOnce(url);
 }
 
 function importOnce(url: string): Promise<unknown> {

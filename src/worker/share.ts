@@ -67,6 +67,12 @@ function shareView(view: ArrayBufferView): ArrayBufferView {
     new Uint8Array(sab).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
     return new DataView(sab);
   }
+  if (Buffer.isBuffer(view)) {
+    // Buffer's own constructor is deprecated (DEP0005); Buffer.from shares the memory.
+    const shared = Buffer.from(new SharedArrayBuffer(view.byteLength));
+    shared.set(view);
+    return shared;
+  }
   const ta = view as TypedArray;
   const Ctor = ta.constructor as new (buf: SharedArrayBuffer) => TypedArray;
   const copy = new Ctor(new SharedArrayBuffer(ta.byteLength));
@@ -74,4 +80,65 @@ function shareView(view: ArrayBufferView): ArrayBufferView {
     ta as unknown as ArrayLike<unknown>,
   );
   return copy;
+}
+
+/**
+ * Structured clone turns a Buffer into a plain Uint8Array. A value about to cross a thread has
+ * each Buffer (at the top level, or inside plain arrays and objects) wrapped in a marked plain
+ * object, and `unmarkBuffers` on the receiving side makes Buffers of them again over the same
+ * memory. Returns `value` itself when it holds no Buffer.
+ */
+export function markBuffers(value: unknown): unknown {
+  return rewrite(value, (v) => (Buffer.isBuffer(v) ? { [BUFFER_MARK]: asBytes(v) } : undefined));
+}
+
+/** The inverse of markBuffers, on the receiving side. */
+export function unmarkBuffers(value: unknown): unknown {
+  return rewrite(value, (v) => {
+    const bytes = (v as Record<string, unknown>)[BUFFER_MARK];
+    if (!ArrayBuffer.isView(bytes)) return undefined;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  });
+}
+
+/** The key of a marked Buffer's wrapper (a string: symbols do not survive cloning). */
+const BUFFER_MARK = "__barnBuffer";
+
+function asBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Copy-on-write walk through plain arrays and objects: `swap` gives an object's replacement,
+ * or undefined to look inside it.
+ */
+function rewrite(value: unknown, swap: (v: object) => unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const swapped = swap(value);
+  if (swapped !== undefined) return swapped;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const r = rewrite(v, swap);
+      if (r !== v) {
+        out ??= value.slice();
+        out[i] = r;
+      }
+    }
+    return out ?? value;
+  }
+  if (ArrayBuffer.isView(value)) return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    const r = rewrite(v, swap);
+    if (r !== v) {
+      out ??= { ...(value as Record<string, unknown>) };
+      out[k] = r;
+    }
+  }
+  return out ?? value;
 }

@@ -6,16 +6,17 @@
  * and data requests are answered promptly even during a long run of tiny tasks.
  */
 import { performance } from "node:perf_hooks";
-import { errorToData } from "../errors.js";
+import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import { FunctionCache } from "../shipping/compile.js";
 import type { ShippedFn } from "../shipping/ship.js";
+import { uncopyablePart } from "./copyable.js";
 import { type ExecContext, isThenable, runSpec } from "./executor.js";
 import { joinKeys, splitKeys, unpackCompute } from "./ops-codec.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
 import type { RunSpec } from "./run-spec.js";
-import { shareLargeBuffers } from "./share.js";
+import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
 import { sizeof } from "./sizeof.js";
 import { WorkerState } from "./state.js";
 import type {
@@ -72,11 +73,11 @@ export class WorkerShell {
         this.#onOps(msg);
         break;
       case "get-data":
-        this.#toScheduler.postMessage(this.#dataReply(msg.id, splitKeys(msg.keys)));
+        this.#sendData(msg.id, splitKeys(msg.keys));
         break;
       case "put-data": {
         const nbytes = msg.keys.map((k, i) => {
-          const v = msg.values[i];
+          const v = unmarkBuffers(msg.values[i]);
           this.#store.set(k, v);
           return sizeof(v);
         });
@@ -150,6 +151,26 @@ export class WorkerShell {
     }
   }
 
+  /**
+   * Answer the scheduler's get-data. A value that passed the result check but still cannot be
+   * cloned (a Proxy, a host object) fails this request with its reason instead of killing the
+   * thread, which would lose every result here and recompute them in a loop.
+   */
+  #sendData(id: number, keys: readonly Key[]): void {
+    try {
+      this.#toScheduler.postMessage(this.#dataReply(id, keys));
+    } catch (err) {
+      const error = errorToData(
+        new BarnError(
+          ErrorCodes.RESULT_NOT_SERIALIZABLE,
+          `the result of ${keys.length === 1 ? `task ${keys[0]}` : `one of tasks ${keys.slice(0, 3).join(", ")}`} cannot be copied out of its worker (${(err as Error).message}); return plain data`,
+          { key: keys[0] },
+        ),
+      );
+      this.#toScheduler.postMessage({ t: "data", id, values: [], missing: [], error });
+    }
+  }
+
   #dataReply(id: number, keys: readonly Key[]): FromWorker & PeerMessage {
     const values: unknown[] = [];
     const missing: Key[] = [];
@@ -161,7 +182,7 @@ export class WorkerShell {
       const v = this.#store.get(k);
       const shared = shareLargeBuffers(v);
       if (shared !== v) this.#store.set(k, shared);
-      values.push(shared);
+      values.push(markBuffers(shared));
     }
     return { t: "data", id, values, missing };
   }
@@ -175,7 +196,7 @@ export class WorkerShell {
     let i = 0;
     for (const k of pending.keys) {
       if (missing.has(k)) continue;
-      const v = m.values[i++];
+      const v = unmarkBuffers(m.values[i++]);
       this.#store.set(k, v);
       nbytes[k] = sizeof(v);
     }
@@ -285,6 +306,8 @@ export class WorkerShell {
   }
 
   #success(key: Key, value: unknown, t0: number, stimulusId: string): WorkerEvent {
+    const problem = uncopyablePart(value);
+    if (problem !== undefined) return this.#failure(key, notSerializable(key, problem), stimulusId);
     this.#store.set(key, value);
     const duration = (performance.now() - t0) / 1000;
     return { type: "execute-success", stimulusId, key, nbytes: sizeof(value), duration };
@@ -336,6 +359,15 @@ export class WorkerShell {
   #nextStim(what: string): string {
     return `${what}-${++this.#stim}`;
   }
+}
+
+/** The error of a task whose result cannot be sent to another thread or machine. */
+function notSerializable(key: Key, problem: string): BarnError {
+  return new BarnError(
+    ErrorCodes.RESULT_NOT_SERIALIZABLE,
+    `task ${key} returned ${problem}, which cannot be copied to another thread or machine; return plain data (numbers, strings, arrays, plain objects, Map, Set, Date, typed arrays) and keep functions and class behaviour on the side that uses them`,
+    { key },
+  );
 }
 
 /** The event half of a MessagePort. */

@@ -13,4 +13,19 @@ port.on("message", (msg: ToWorker) => {
   shell.onSchedulerMessage(msg);
   if (shell.closed) port.close();
 });
+// Still fatal (the thread dies and is replaced), but with a reason the parent can log.
+process.on("uncaughtException", (err) => {
+  throw copyableError(err);
+});
+
+/**
+ * The thread's death reaches the parent as a copy of the error; a DOMException (such as the
+ * DataCloneError of a postMessage) arrives as an empty object, losing why. A plain Error keeps it.
+ */
+function copyableError(err: unknown): unknown {
+  if (!(err instanceof Error) || Object.getPrototypeOf(err) === Error.prototype) return err;
+  const plain = new Error(`${err.name}: ${err.message}`);
+  if (err.stack !== undefined) plain.stack = err.stack;
+  return plain;
+}
 port.postMessage({ t: "ready" } satisfies FromWorker);

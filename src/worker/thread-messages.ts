@@ -65,6 +65,8 @@ export type FromWorker =
       readonly id: number;
       readonly values: readonly unknown[];
       readonly missing: readonly Key[];
+      /** Set when the values could not be sent at all (the request fails with it). */
+      readonly error?: ErrorData;
     }
   | { readonly t: "put-ok"; readonly id: number; readonly nbytes: readonly number[] }
   | { readonly t: "dump"; readonly id: number; readonly state: unknown }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { asCompleted, Client, delayed, type Future, wait } from "../../src/index.js";
+import { asCompleted, Client, delayed, Future, wait } from "../../src/index.js";
 
 setFlagsFromString("--expose-gc");
 const collectGarbage = runInNewContext("gc") as () => void;
@@ -100,8 +100,9 @@ for (const scheduler of ["sync", "threads"] as const) {
 
     test("scatter places data and tasks can use it", async () => {
       const big = new Int32Array(1000).fill(3);
-      const fut = await client.scatter(big);
-      const many = await client.scatter([1, 2, 3]);
+      const fut = client.scatter(big);
+      assert.ok(fut instanceof Future, "scatter of one value gives its Future, synchronously");
+      const many = client.scatter([1, 2, 3]);
       assert.equal(many.length, 3);
       const total = client.submit(
         (a: Int32Array, xs: number[]) => a.reduce((s, v) => s + v, 0) + xs.length,
@@ -119,8 +120,10 @@ for (const scheduler of ["sync", "threads"] as const) {
       const total = add(add(shared, shared), inc(shared));
       assert.equal(total.graph().size, 4);
       assert.equal(await total.compute({ client }), 2 + 2 + 3);
-      const kept = await total.persist({ client });
+      const kept = total.persist({ client });
+      assert.ok(kept instanceof Future, "persist gives the Future, not its value");
       assert.equal(await kept, 7);
+      assert.equal(await total.persist({ client }), 7, "awaiting persist() awaits the Future");
       const sum = delayed((xs: number[]) => xs.reduce((a, b) => a + b, 0));
       assert.equal(await sum([inc(1), inc(2), delayed(10)]).compute({ client }), 2 + 3 + 10);
     });
@@ -141,7 +144,7 @@ for (const scheduler of ["sync", "threads"] as const) {
         [30, 1, 15],
       );
       const seen: number[] = [];
-      for await (const f of asCompleted(fs)) seen.push(await f);
+      for await (const v of asCompleted(fs)) seen.push(v);
       assert.deepEqual(
         [...seen].sort((a, b) => a - b),
         [1, 15, 30],

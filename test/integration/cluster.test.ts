@@ -111,7 +111,7 @@ describe("a cluster of worker processes over tcp", { timeout: 180_000 }, () => {
     const squares = await client.gather(client.map((x: number) => x * x, [1, 2, 3, 4]));
     assert.deepEqual(squares, [1, 4, 9, 16]);
     const big = new Float64Array(300_000).map((_, i) => i);
-    const [fut] = await client.scatter([big]);
+    const [fut] = client.scatter([big]);
     const total = await client.submit((a: Float64Array) => a.reduce((s, v) => s + v, 0), fut!);
     assert.equal(total, (300_000 * 299_999) / 2);
     const back = (await client.submit(

@@ -17,7 +17,7 @@ async function mapOverScattered(workStealing: boolean, fanOutByLoad = false) {
   });
   const [w0] = client.workers().map((w) => w.id);
   // An array gives Futures (a single Future would be awaited away: it is a thenable).
-  const x = (await client.scatter([1000], { workers: [w0!] }))[0]!;
+  const x = client.scatter([1000], { workers: [w0!] })[0]!;
   const n = 20;
   const futures = client.map(
     async (base: number, i: number) => {

@@ -16,6 +16,7 @@ const owner = {
   resultOf: async () => undefined,
   cancelKeys: async () => {},
   releaseRecord: () => {},
+  waiting: () => {},
 };
 
 test("sizeof is exact for binary data and bounded for big arrays", () => {

@@ -309,3 +309,38 @@ test("bundle: a data: module bundles its text", async () => {
   assert.match(bundle.code, /answer = 6 \* 7/);
   assert.equal(bundle.hash, sha256(bundle.code));
 });
+
+test("bundle: a TypeScript tasks() module (types, a .js import of a .ts helper) bundles and runs", async () => {
+  const dir = tempDir("barn-bundle-ts-");
+  const installDir = tempDir("barn-bundle-ts-dst-");
+  try {
+    writeFileSync(join(dir, "helper.ts"), "export const times = (x: number): number => x * 10;\n");
+    writeFileSync(
+      join(dir, "ops.ts"),
+      [
+        `import { tasks } from ${JSON.stringify(BARN_URL)};`,
+        'import { times } from "./helper.js";',
+        "interface P { readonly x: number }",
+        "enum Offset { One = 1 }",
+        "function score(p: P): number { return times(p.x) + Offset.One; }",
+        "export const ops = tasks(import.meta.url, { score });",
+        "",
+      ].join("\n"),
+    );
+    const url = pathToFileURL(join(dir, "ops.ts")).href;
+    const bundle = await bundleModule(url);
+    const plain: Extract<ShippedFn, { kind: "module" }> = {
+      kind: "module",
+      id: "ts-score",
+      name: "score",
+      url,
+    };
+    const cache = new FunctionCache({ bundles: new BundleStore(installDir) });
+    await cache.addBundle(bundle.hash, bundle.code);
+    const score = (await cache.resolve(withBundle(plain, bundle))) as (p: { x: number }) => number;
+    assert.equal(score({ x: 4 }), 41);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(installDir, { recursive: true, force: true });
+  }
+});

@@ -38,6 +38,10 @@ const methods = {
   viaSuper() {
     return super.toString();
   },
+  factor: 2,
+  scaled(x: number) {
+    return x * this.factor;
+  },
 };
 
 class Statics {
@@ -70,7 +74,9 @@ const CASES: readonly Case[] = [
   ["static method", Statics.triple, []],
   ["arguments in a function", usesArguments, []],
   ["arguments in a top-level arrow", "() => arguments[0]", ["arguments"]],
-  ["this in a function", usesThis, []],
+  ["this in a function", usesThis, ["this"]],
+  ["this in a method", methods.scaled, ["this"]],
+  ["this in a function inside", thisInside, []],
   ["this in an arrow from a method", new Holder().make(), ["this"]],
   ["recursion by own name", fact, []],
   ["safe globals", (xs: number[]) => Math.max(...xs) + JSON.stringify([...new Map()]).length, []],
@@ -145,6 +151,14 @@ function usesArguments() {
 }
 function usesThis(this: unknown) {
   return this;
+}
+function thisInside(xs: number[]) {
+  return xs.map(
+    function (this: { k: number }, x) {
+      return x * this.k;
+    },
+    { k: 2 },
+  );
 }
 function fact(n: number): number {
   return n <= 1 ? 1 : n * fact(n - 1);

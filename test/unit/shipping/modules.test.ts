@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { BarnError, ErrorCodes, type ErrorData, OptionError } from "../../../src/errors.js";
 import { moduleRefOf, resolveModuleFunction, tasks } from "../../../src/shipping/modules.js";
 import { type ShippedFn, shipFunction } from "../../../src/shipping/ship.js";
+import { preloadSpecifiers } from "../../../src/shipping/typescript.js";
 import { ops } from "./fixtures/ops.js";
 
 const OPS_URL = new URL("./fixtures/ops.js", import.meta.url).href;
@@ -104,4 +109,39 @@ test("worker: source that imports what it needs dynamically runs there", async (
   const shipped = shipFunction(fn);
   assert.equal(shipped.kind, "source");
   assert.deepEqual(await runInWorker(shipped, ["a", "b"]), { ok: true, value: "a/b worker" });
+});
+
+test("resolveModuleFunction: a TypeScript module this Node cannot load says how to run it", async () => {
+  // .tsx: no Node strips it, so this fails the same way on Node 20 and on Node 24.
+  const dir = mkdtempSync(join(tmpdir(), "barn-tsx-"));
+  try {
+    writeFileSync(join(dir, "ops.tsx"), "export const x: number = 1;\n");
+    const url = pathToFileURL(join(dir, "ops.tsx")).href;
+    await assert.rejects(resolveModuleFunction(url, "score"), (err: unknown) => {
+      assert.ok(err instanceof BarnError);
+      assert.equal(err.code, ErrorCodes.FUNCTION_NOT_FOUND);
+      assert.match(err.message, /Unknown file extension/);
+      assert.match(err.message, /Fix: start the program with tsx \(`node --import tsx main\.ts`/);
+      assert.doesNotMatch(err.message, /exist at the same path/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("preloadSpecifiers: the modules --import, --loader and --require name, in order", () => {
+  assert.deepEqual(
+    preloadSpecifiers([
+      "--import",
+      "tsx",
+      "--conditions=dev",
+      "--require=./a.cjs",
+      "-r",
+      "b",
+      "--experimental-loader",
+      "file:///l.mjs",
+    ]),
+    ["tsx", "./a.cjs", "b", "file:///l.mjs"],
+  );
 });

@@ -67,6 +67,37 @@ test("shipFunction: `this` from an enclosing method is reported", () => {
   assert.match(err.message, /uses "this"/);
 });
 
+test("shipFunction: a method that uses its own `this` is refused, naming `this` and the fix", () => {
+  const shape = {
+    width: 2,
+    height: 3,
+    area() {
+      return this.width * this.height;
+    },
+  };
+  const err = shippingError(shape.area);
+  assert.deepEqual(err.captured, ["this"]);
+  assert.match(err.message, /cannot ship function "area" to workers: it uses "this"/);
+  assert.match(err.message, /with no object as `this`/);
+  assert.match(
+    err.message,
+    /Fix: pass it as an argument \(client\.submit\(\(x, self\) => \.\.\., x, self\)\)/,
+  );
+  class Box {
+    constructor(readonly side: number) {}
+    volume() {
+      return this.side ** 3;
+    }
+  }
+  assert.deepEqual(shippingError(new Box(2).volume).captured, ["this"]);
+  assert.deepEqual(
+    shippingError(function named(this: { k: number }) {
+      return this.k;
+    }).captured,
+    ["this"],
+  );
+});
+
 test("shipFunction: class constructors are not shippable", () => {
   class Model {}
   const err = shippingError(Model);
