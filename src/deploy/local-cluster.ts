@@ -8,9 +8,9 @@ import { availableParallelism } from "node:os";
 import { MessageChannel, type Worker } from "node:worker_threads";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { WorkerId } from "../scheduler/protocol.js";
+import type { WorkerId } from "../protocol/ids.js";
+import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import type { SchedulerServer } from "../scheduler/server.js";
-import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
 import { WorkerRequests } from "./worker-requests.js";
 import { startWorkerThread } from "./worker-thread.js";
 

@@ -7,16 +7,14 @@
  */
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
+import type { ClientReport } from "../protocol/backend.js";
+import { joinKeys, packCompute, packedTransfer } from "../protocol/ops-codec.js";
+import type { CallSpec, RunSpec } from "../protocol/run-spec.js";
+import type { FromWorker, ToWorker } from "../protocol/worker-messages.js";
 import type { ShippedFn } from "../shipping/ship.js";
-import { joinKeys, packCompute, packedTransfer } from "../worker/ops-codec.js";
-import type { CallSpec, RunSpec } from "../worker/run-spec.js";
-import type { FromWorker, ToWorker } from "../worker/thread-messages.js";
 import type {
   ClientId,
   ComputeTask,
-  KeyCancelled,
-  KeyErred,
-  KeyInMemory,
   SchedulerConfig,
   SchedulerEvent,
   WorkerId,
@@ -27,8 +25,6 @@ import { SchedulerState } from "./state.js";
 export interface WorkerLink {
   post(msg: ToWorker, transfer?: readonly ArrayBuffer[]): void;
 }
-
-export type ClientReport = KeyInMemory | KeyErred | KeyCancelled;
 
 interface LinkState {
   readonly link: WorkerLink;

@@ -8,24 +8,24 @@
 import { performance } from "node:perf_hooks";
 import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { WorkerId } from "../scheduler/protocol.js";
-import { FunctionCache } from "../shipping/compile.js";
-import type { ShippedFn } from "../shipping/ship.js";
-import { uncopyablePart } from "./copyable.js";
-import { type ExecContext, isThenable, runSpec } from "./executor.js";
-import { joinKeys, splitKeys, unpackCompute } from "./ops-codec.js";
-import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
-import type { RunSpec } from "./run-spec.js";
-import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
-import { sizeof } from "./sizeof.js";
-import { WorkerState } from "./state.js";
+import type { WorkerId } from "../protocol/ids.js";
+import { joinKeys, splitKeys, unpackCompute } from "../protocol/ops-codec.js";
+import type { RunSpec } from "../protocol/run-spec.js";
 import type {
   FromWorker,
   MessagePortLike,
   PeerMessage,
   ToWorker,
   WorkerInit,
-} from "./thread-messages.js";
+} from "../protocol/worker-messages.js";
+import { FunctionCache } from "../shipping/compile.js";
+import type { ShippedFn } from "../shipping/ship.js";
+import { uncopyablePart } from "./copyable.js";
+import { type ExecContext, isThenable, runSpec } from "./executor.js";
+import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
+import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
+import { sizeof } from "./sizeof.js";
+import { WorkerState } from "./state.js";
 
 /** Longest run of back-to-back tasks before results are flushed and the event loop runs. */
 const SLICE_MS = 4;

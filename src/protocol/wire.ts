@@ -6,9 +6,9 @@
  */
 import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { ClientId, Resources, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
 import type { ShippedFn } from "../shipping/ship.js";
-import type { FromWorker, PeerMessage, ToWorker } from "../worker/thread-messages.js";
+import type { ClientId, Resources, TaskSubmission, WorkerId } from "./ids.js";
+import type { FromWorker, PeerMessage, ToWorker } from "./worker-messages.js";
 
 /** A worker process's address book entry for one peer. */
 export interface PeerInfo {
