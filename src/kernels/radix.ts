@@ -5,6 +5,7 @@
  */
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
+import { wordsOf } from "./int64.js";
 import { numbersOf } from "./numeric.js";
 
 const f64 = new Float64Array(1);
@@ -12,14 +13,15 @@ const u32 = new Uint32Array(f64.buffer);
 
 /** The row order that sorts `col` (numbers, dates, timestamps), stably, nulls and NaN last. */
 export function radixArgsort(col: Column, n: number, ascending: boolean): Int32Array {
-  const x = numbersOf(col);
   let lo = new Uint32Array(n);
   let hi = new Uint32Array(n);
   let idx = new Int32Array(n);
   const nans: number[] = [];
   const nulls: number[] = [];
   let m = 0;
-  for (let i = 0; i < n; i++) {
+  if (col.type === "int64") m = int64Keys(col, n, ascending, lo, hi, idx, nulls);
+  const x = col.type === "int64" ? new Float64Array(0) : numbersOf(col);
+  for (let i = 0; i < (col.type === "int64" ? 0 : n); i++) {
     if (!isValid(col.valid, i)) {
       nulls.push(i);
       continue;
@@ -45,6 +47,47 @@ export function radixArgsort(col: Column, n: number, ascending: boolean): Int32A
     hi[m] = h;
     idx[m++] = i;
   }
+  return sortKeys(lo, hi, idx, m, n, nans, nulls);
+}
+
+/**
+ * An int64 column's order-preserving keys: its words with the sign bit of the high word
+ * flipped (exact; int64 values beyond 2^53 are distinct keys). Returns the count.
+ */
+function int64Keys(
+  col: Column,
+  n: number,
+  ascending: boolean,
+  lo: Uint32Array,
+  hi: Uint32Array,
+  idx: Int32Array,
+  nulls: number[],
+): number {
+  const w = wordsOf(col);
+  const flip = ascending ? 0 : 0xffffffff;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (!isValid(col.valid, i)) {
+      nulls.push(i);
+      continue;
+    }
+    lo[m] = (w.lo[2 * i]! ^ flip) >>> 0;
+    hi[m] = (w.hi[2 * i]! ^ 0x80000000 ^ flip) >>> 0;
+    idx[m++] = i;
+  }
+  return m;
+}
+
+/** The four radix passes over (hi, lo) keys, then the NaN and null rows. */
+function sortKeys(
+  lo: Uint32Array<ArrayBuffer>,
+  hi: Uint32Array<ArrayBuffer>,
+  idx: Int32Array<ArrayBuffer>,
+  m: number,
+  n: number,
+  nans: readonly number[],
+  nulls: readonly number[],
+): Int32Array {
   let lo2 = new Uint32Array(m);
   let hi2 = new Uint32Array(m);
   let idx2 = new Int32Array(m);

@@ -53,6 +53,24 @@ function asColumn(v: Value, n: number): Column {
   return isColumn(v) ? v : broadcast(v.scalar, v.ts, n);
 }
 
+/**
+ * An arithmetic operand: a column, or a scalar. A whole-number literal facing an int64 operand
+ * is an int64 (as in DuckDB and Polars, `col("x").add(1)` stays int64); other numbers stay
+ * float64 (arith.ts and expr-types.ts agree on this).
+ */
+function arithOperand(v: Value, other: Value): Column | number | bigint | null {
+  if (isColumn(v)) return v;
+  const s = v.scalar;
+  if (typeof s === "bigint" || s === null) return s;
+  if (typeof s !== "number") return Number(s);
+  const otherInt64 = isColumn(other) ? other.type === "int64" : typeof other.scalar === "bigint";
+  return otherInt64 && Number.isSafeInteger(s) ? BigInt(s) : s;
+}
+
+function broadcastArith(s: number | bigint | null, n: number): Column {
+  return broadcast(s, false, n);
+}
+
 /** A timestamp literal against a date column is compared in days. */
 function scalarFor(c: Column, s: { readonly scalar: Scalar; readonly ts: boolean }): Scalar {
   return s.ts && c.type === "date" && typeof s.scalar === "number"
@@ -77,14 +95,13 @@ function evalValue(node: ExprNode, batch: Batch): Value {
     case "arith": {
       const l = evalValue(node.left, batch);
       const r = evalValue(node.right, batch);
-      const rs = isColumn(r) ? r : (r.scalar as number | null);
-      if (isColumn(l))
-        return arith(
-          node.op,
-          l,
-          rs === null || typeof rs === "object" || typeof rs === "number" ? rs : Number(rs),
-        );
-      return arith(node.op, asColumn(l, n), isColumn(r) ? r : asColumn(r, n));
+      const lo = arithOperand(l, r);
+      const ro = arithOperand(r, l);
+      return arith(
+        node.op,
+        typeof lo === "object" && lo !== null ? lo : broadcastArith(lo, n),
+        ro,
+      );
     }
     case "and":
       return and(evalColumn(node.left, batch), evalColumn(node.right, batch));
@@ -135,11 +152,13 @@ export function filterRows(
     const r = right.e === "col" ? columnOf(batch, right.name) : undefined;
     if (l !== undefined && right.e === "lit" && isOrderedNumberType(l.type)) {
       const v = scalarFor(l, { scalar: right.value, ts: right.ts === true });
-      if (typeof v === "number") return filterCompare(out, predicate.op, l, v, scratch);
+      if (typeof v === "number" || typeof v === "bigint")
+        return filterCompare(out, predicate.op, l, v, scratch);
     }
     if (r !== undefined && left.e === "lit" && isOrderedNumberType(r.type)) {
       const v = scalarFor(r, { scalar: left.value, ts: left.ts === true });
-      if (typeof v === "number") return filterCompare(out, FLIP[predicate.op], r, v, scratch);
+      if (typeof v === "number" || typeof v === "bigint")
+        return filterCompare(out, FLIP[predicate.op], r, v, scratch);
     }
   }
   return filterBatch(out, evalColumn(predicate, batch), scratch);

@@ -53,7 +53,12 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
           "arithmetic needs numeric columns (int32, int64, float64)",
         );
       }
-      return l === "int64" && r === "int64" && node.op !== "div" ? "int64" : "float64";
+      return node.op !== "div" &&
+        (l === "int64" || r === "int64") &&
+        intOperand(node.left, l) &&
+        intOperand(node.right, r)
+        ? "int64"
+        : "float64";
     }
     case "and":
     case "or": {
@@ -98,6 +103,15 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
     default:
       return node satisfies never;
   }
+}
+
+/**
+ * An operand that keeps int64 arithmetic exact: an int32 or int64, or a whole-number literal
+ * (eval.ts reads it as an int64 when the other side is one, as DuckDB and Polars do).
+ */
+function intOperand(n: ExprNode, t: ExprType): boolean {
+  if (t === "int64" || t === "int32") return true;
+  return n.e === "lit" && typeof n.value === "number" && Number.isSafeInteger(n.value);
 }
 
 function expectBool(side: ExprNode, schema: Schema, where: string, node: ExprNode): void {

@@ -150,7 +150,10 @@ function aggField(schema: Schema, s: AggSpec): Field {
         `${s.fn} needs a numeric column; use count, nunique, min, max, first or last for ${f.type}`,
       );
     }
-    return { name: s.output, type: "float64", nullable: true };
+    // The sum of an int64 is an exact int64 (as Polars; DuckDB widens to int128); mean, std
+    // and var are float64.
+    const exact = s.fn === "sum" && f.type === "int64";
+    return { name: s.output, type: exact ? "int64" : "float64", nullable: true };
   }
   return { name: s.output, type: f.type, nullable: true };
 }
