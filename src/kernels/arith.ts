@@ -35,7 +35,8 @@ export function arith(op: ArithOp, a: Column, b: Column | number | bigint | null
       valid: new Uint8Array((n + 7) >> 3),
     };
   }
-  if (int64Result(op, a, b)) return arithInt64(op as Exclude<ArithOp, "div">, a, b as Column | bigint);
+  if (int64Result(op, a, b))
+    return arithInt64(op as Exclude<ArithOp, "div">, a, b as Column | bigint);
   const x = numbersOf(a);
   const out = new Float64Array(n);
   if (typeof b === "number" || typeof b === "bigint") {

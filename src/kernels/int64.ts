@@ -216,7 +216,11 @@ export function arithWords(
     const bh = scalar ? sh : (b as Words).hi[2 * i]!;
     // Operands below 2^53 in magnitude (high word within ±2^21) are exact as doubles, and so is
     // a result below 2^53; only other rows take BigInt.
-    if (ah >= -0x200000 && ah < 0x200000 && (scalar ? scalarSafe : bh >= -0x200000 && bh < 0x200000)) {
+    if (
+      ah >= -0x200000 &&
+      ah < 0x200000 &&
+      (scalar ? scalarSafe : bh >= -0x200000 && bh < 0x200000)
+    ) {
       const x = ah * TWO32 + a.lo[2 * i]!;
       const y = scalar ? bs : bh * TWO32 + (b as Words).lo[2 * i]!;
       const r = op === "add" ? x + y : op === "sub" ? x - y : x * y;

@@ -13,9 +13,9 @@ const u32 = new Uint32Array(f64.buffer);
 
 /** The row order that sorts `col` (numbers, dates, timestamps), stably, nulls and NaN last. */
 export function radixArgsort(col: Column, n: number, ascending: boolean): Int32Array {
-  let lo = new Uint32Array(n);
-  let hi = new Uint32Array(n);
-  let idx = new Int32Array(n);
+  const lo = new Uint32Array(n);
+  const hi = new Uint32Array(n);
+  const idx = new Int32Array(n);
   const nans: number[] = [];
   const nulls: number[] = [];
   let m = 0;

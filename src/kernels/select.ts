@@ -68,7 +68,11 @@ export function filterCompare(
   if (column.type === "int64") {
     const lit = int64Literal(op, value);
     if ("constant" in lit) {
-      return filterBy(batch, (room) => selectConstant(lit.constant, column.valid, n, room), scratch);
+      return filterBy(
+        batch,
+        (room) => selectConstant(lit.constant, column.valid, n, room),
+        scratch,
+      );
     }
     const w = wordsOf(column);
     return filterBy(

@@ -97,11 +97,7 @@ function evalValue(node: ExprNode, batch: Batch): Value {
       const r = evalValue(node.right, batch);
       const lo = arithOperand(l, r);
       const ro = arithOperand(r, l);
-      return arith(
-        node.op,
-        typeof lo === "object" && lo !== null ? lo : broadcastArith(lo, n),
-        ro,
-      );
+      return arith(node.op, typeof lo === "object" && lo !== null ? lo : broadcastArith(lo, n), ro);
     }
     case "and":
       return and(evalColumn(node.left, batch), evalColumn(node.right, batch));
