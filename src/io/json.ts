@@ -85,7 +85,8 @@ export function planJsonSync(
     );
   }
   const files = expandPaths(paths, JSON_EXTENSIONS);
-  const full = inferJsonSchema(files[0]!, options);
+  // The columns come from the first file with a line (empty files have none and no rows).
+  const full = inferJsonSchema(files, options);
   return {
     schema: projectSchema(full, options.columns),
     parts: splitTextFilesSync(files, blocksize),
@@ -234,10 +235,21 @@ function finishBatch(
   };
 }
 
-function inferJsonSchema(path: string, options: JsonOptions): Schema {
+function inferJsonSchema(files: readonly string[], options: JsonOptions): Schema {
   const sampleBytes = options.sampleBytes ?? MiB;
-  const { bytes } = readTextSampleSync(path, sampleBytes);
-  const rec = scanRecords(bytes, 0, bytes.length, -1, -1);
+  let bytes: Uint8Array = new Uint8Array(0);
+  let rec = scanRecords(bytes, 0, 0, -1, -1);
+  for (const path of files) {
+    bytes = readTextSampleSync(path, sampleBytes).bytes;
+    rec = scanRecords(bytes, 0, bytes.length, -1, -1);
+    if (rec.count > 0) break;
+  }
+  if (rec.count === 0) {
+    // Only empty files: the columns the schema option names, else none.
+    return Object.entries(options.schema ?? {}).map(
+      ([name, type]): Field => ({ name, type, nullable: true }),
+    );
+  }
   const values = new Map<string, unknown[]>();
   for (let r = 0; r < rec.count; r++) {
     let row: unknown;

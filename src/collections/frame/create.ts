@@ -110,10 +110,14 @@ export interface SourceSpec {
   readonly rows?: number | undefined;
 }
 
-/** A frame read by a registered reader. */
+/**
+ * A frame read by a registered reader. Files with no rows (a Parquet file of 0 rows, a CSV
+ * header, an empty JSON lines file) plan no parts: the frame is then one empty partition with
+ * the files' schema, as DuckDB and Arrow read them.
+ */
 export function sourceFrame<S extends Row = Row>(spec: SourceSpec): DataFrame<S> {
   readerOf(spec.reader);
-  if (spec.parts.length === 0) throw new OptionError(`${spec.reader}: no data to read (no parts)`);
+  if (spec.parts.length === 0) return fromBatches<S>([], spec.schema);
   return new DataFrame<S>({
     kind: "source",
     reader: spec.reader,

@@ -35,6 +35,11 @@ export interface ReadCsvOptions {
   readonly header?: boolean | undefined;
   /** Texts read as null (default [""]). */
   readonly nullValues?: readonly string[] | undefined;
+  /**
+   * Whether a quoted field spelling a null is null too (default false: `""` is the empty string,
+   * an unquoted empty field is null; true gives the old behaviour, where both are null).
+   */
+  readonly quotedStringsCanBeNull?: boolean | undefined;
   /** "error" (default): a malformed row fails with BARN_CSV_PARSE; "skip": dropped (a BARN_BAD_LINES warning per part; count with countBadLines). */
   readonly onBadLines?: "error" | "skip" | undefined;
   /** Only these columns (in this order). */
@@ -101,11 +106,12 @@ export function readCsv(
 ): DataFrame {
   checkOptions("readCsv", options);
   checkBadLines("readCsv", options.onBadLines);
-  const plan = planCsvSync(paths, { ...options, columns: undefined });
-  const schema = projectSchema(plan.schema, options.columns);
+  // With `columns`, the plan's schema is those columns, and each file needs only them.
+  const plan = planCsvSync(paths, options);
   const read = {
     delimiter: options.delimiter,
     nullValues: options.nullValues,
+    quotedStringsCanBeNull: options.quotedStringsCanBeNull,
     onBadLines: options.onBadLines,
   };
   const parts: CsvSourcePart[] = plan.parts.map((part) => ({
@@ -113,8 +119,7 @@ export function readCsv(
     schema: plan.schema,
     options: read,
   }));
-  const frame = sourceFrame({ reader: "csv", parts, schema: plan.schema });
-  return options.columns === undefined ? frame : frame.select(...schema.map((f) => f.name));
+  return sourceFrame({ reader: "csv", parts, schema: plan.schema });
 }
 
 /**

@@ -1,0 +1,14 @@
+import * as bf from "./dist/src/frame.js";
+import { Client } from "./dist/src/index.js";
+const client = await Client.connect({ scheduler: "sync" });
+const tryit = async (name, f) => { try { console.log(name, JSON.stringify(await f(), (k,v)=>typeof v==="bigint"?`${v}n`:v)); } catch (e) { console.log(name, "ERR", e.code, e.message.slice(0,200)); } };
+await tryit("q", () => bf.readCsv("/tmp/fe/q.csv").toRecords({client}));
+await tryit("hdr", () => bf.readCsv("/tmp/fe/hdr.csv").toRecords({client}));
+await tryit("zero", () => bf.readCsv("/tmp/fe/zero.csv").toRecords({client}));
+await tryit("zerojson", () => bf.readJson("/tmp/fe/zero.jsonl").toRecords({client}));
+await tryit("nljson", () => bf.readJson("/tmp/fe/nl.jsonl").toRecords({client}));
+await tryit("emptyparquet", async () => { await bf.fromRecords([{a: 1, s: "x"}]).filter(bf.col("a").gt(5)).toParquet("/tmp/fe/pq", {client}); return bf.readParquet("/tmp/fe/pq").toRecords({client}); });
+await tryit("badtype", () => bf.readCsv("/tmp/fe/q.csv", {schema: {s: "string"}}).toRecords({client}));
+await tryit("badkey", () => bf.readCsv("/tmp/fe/q.csv", {onBadLine: "skip"}).toRecords({client}));
+await tryit("groupby", async () => bf.fromRecords([{a: 1}]).groupby("nmae"));
+await client.close();
