@@ -26,6 +26,7 @@ import {
   scanUnquoted,
 } from "./csv-scan.js";
 import { expandPaths } from "./glob.js";
+import { checkSchemaTypes } from "./options.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
 import {
@@ -109,6 +110,7 @@ export function planCsvSync(paths: string | readonly string[], options: CsvOptio
     );
   }
   const delimiter = delimiterByte(options);
+  checkSchemaTypes("readCsv", options.schema);
   const files = expandPaths(paths, CSV_EXTENSIONS);
   const header = options.header ?? true;
   // Each file's header (its first record); a file with none (0 bytes, or only empty lines) has

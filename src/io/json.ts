@@ -11,6 +11,7 @@ import { IoErrorCodes } from "./codes.js";
 import { columnCells, isoDate, isoTimestamp } from "./columns.js";
 import { scanRecords } from "./csv-scan.js";
 import { expandPaths } from "./glob.js";
+import { checkSchemaTypes } from "./options.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
 import {
@@ -84,6 +85,7 @@ export function planJsonSync(
       `blocksize must be a positive integer of bytes, got ${String(blocksize)}`,
     );
   }
+  checkSchemaTypes("readJson", options.schema);
   const files = expandPaths(paths, JSON_EXTENSIONS);
   // The columns come from the first file with a line (empty files have none and no rows).
   const full = inferJsonSchema(files, options);

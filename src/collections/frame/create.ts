@@ -2,6 +2,7 @@
  * Making frames from data already in memory (records, arrow Tables, batches) and from any
  * registered reader (`sourceFrame`, the hook file formats plug into).
  */
+import { checkFieldTypes, checkOptionKeys } from "../../io/options.js";
 import type * as A from "apache-arrow";
 import { OptionError } from "../../errors.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
@@ -77,6 +78,8 @@ export function fromRecords<T extends Row>(
 ): DataFrame<T> {
   if (!Array.isArray(rows))
     throw new OptionError("fromRecords(rows): rows must be an array of objects");
+  checkOptionKeys("fromRecords", options, ["npartitions", "schema"]);
+  if (options.schema !== undefined) checkFieldTypes("fromRecords", options.schema);
   const schema = options.schema ?? inferSchema(rows);
   const batch = recordsToBatch(rows, schema);
   return fromBatches<T>(cut(batch, checkPartitions(options.npartitions ?? 1)), schema);
@@ -87,6 +90,7 @@ export function fromArrow<S extends Row = Row>(
   table: A.Table,
   options: FromMemoryOptions = {},
 ): DataFrame<S> {
+  checkOptionKeys("fromArrow", options, ["npartitions"]);
   const schema = schemaOfTable(table);
   const whole = tableToBatch(table);
   const n = checkPartitions(options.npartitions ?? 1);

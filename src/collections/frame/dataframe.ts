@@ -17,7 +17,9 @@ import { GroupBy } from "./groupby.js";
 import { explainPlan, optimize } from "./optimize/index.js";
 import type { Plan } from "./plan.js";
 import { batchToRecords } from "./records.js";
-import { computeBatches, divisionsOf, persistPlan, type RunOptions } from "./run.js";
+import { checkOptionKeys } from "../../io/options.js";
+import { fieldOf } from "./errors.js";
+import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
 import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
 import * as verbs from "./verbs.js";
 import {
@@ -125,6 +127,8 @@ export class DataFrame<S extends Row = Row> {
   /** Group by one or more key columns; follow with `.agg({...})`. */
   groupby<K extends Names<S>>(keys: K | readonly K[]): GroupBy<S, K> {
     const ks = typeof keys === "string" ? [keys] : [...keys];
+    // An unknown key fails here, at the verb, not later at .agg().
+    for (const k of ks) fieldOf(this.plan.schema, k, "groupby");
     return new GroupBy<S, K>(this.plan, ks, (p) => this.#next(p));
   }
   /** Join with another frame (inner by default; broadcast when one side is small, else hash shuffle). */
@@ -132,6 +136,7 @@ export class DataFrame<S extends Row = Row> {
     right: DataFrame<R>,
     options: verbs.MergeOptions,
   ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
+    checkOptionKeys("merge", options, verbs.MERGE_KEYS);
     return new DataFrame(verbs.join(this.plan, right.plan, options), [
       ...this.#held,
       ...right.#held,
@@ -149,6 +154,7 @@ export class DataFrame<S extends Row = Row> {
     by: Names<S> | readonly Names<S>[],
     options: { ascending?: boolean | readonly boolean[] } = {},
   ): DataFrame<S> {
+    checkOptionKeys("sortValues", options, ["ascending"]);
     return this.#next(
       verbs.sort(this.plan, typeof by === "string" ? [by] : by, options.ascending ?? true),
     );
@@ -172,6 +178,7 @@ export class DataFrame<S extends Row = Row> {
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {
+    checkOptionKeys("describe", options, RUN_KEYS);
     return describeFrame(this.plan, options);
   }
   /**
@@ -191,6 +198,7 @@ export class DataFrame<S extends Row = Row> {
     fn: Function,
     options: MapPartitionsOptions = {},
   ): DataFrame<T> {
+    checkOptionKeys("mapPartitions", options, ["schema", "arrow"]);
     shipFunction(fn);
     const arrow = options.arrow === true;
     const schema = options.schema ?? inferSchema(fn, arrow, this.plan.schema);
@@ -206,6 +214,7 @@ export class DataFrame<S extends Row = Row> {
   }
   /** The first `n` rows, computing partitions one at a time until there are enough. */
   async head(n = 5, options: RunOptions = {}): Promise<A.Table> {
+    checkOptionKeys("head", options, RUN_KEYS);
     const got: Batch[] = [];
     let rows = 0;
     const limited = verbs.head(this.plan, n);
@@ -219,15 +228,18 @@ export class DataFrame<S extends Row = Row> {
   }
   /** Compute every partition and return them as one apache-arrow Table. */
   async compute(options: RunOptions = {}): Promise<A.Table> {
+    checkOptionKeys("compute", options, RUN_KEYS);
     return batchesToTable(await computeBatches(this.plan, options), optimize(this.plan).schema);
   }
   /** Compute and return plain records (numbers, strings, booleans, bigints, Dates, null). */
   async toRecords(options: RunOptions = {}): Promise<S[]> {
+    checkOptionKeys("toRecords", options, RUN_KEYS);
     const batches = await computeBatches(this.plan, options);
     return batches.flatMap((b) => batchToRecords(b)) as S[];
   }
   /** Compute the partitions and keep them on the cluster; the returned frame reads them there. */
   async persist(options: PersistOptions = {}): Promise<DataFrame<S>> {
+    checkOptionKeys("persist", options, ["client"]);
     const { client, futures } = persistPlan(this.plan, options.client);
     await Promise.all(futures.map((f) => f.then(() => undefined)));
     const keys = futures.map((f) => f.key);

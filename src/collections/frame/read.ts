@@ -9,6 +9,7 @@ import { OptionError } from "../../errors.js";
 import { type CsvOptions, planCsvSync } from "../../io/csv.js";
 import { type JsonOptions, planJsonSync } from "../../io/json.js";
 import { planParquetSync } from "../../io/parquet.js";
+import { checkOptionKeys, checkSchemaTypes } from "../../io/options.js";
 import { projectSchema } from "../../io/schema.js";
 import { sourceFrame } from "./create.js";
 import type { DataFrame } from "./dataframe.js";
@@ -62,12 +63,30 @@ export interface ReadJsonOptions {
   readonly sampleBytes?: number | undefined;
 }
 
+const OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
+  readParquet: ["columns", "rowGroupsPerPartition"],
+  readCsv: [
+    "blocksize",
+    "schema",
+    "delimiter",
+    "header",
+    "nullValues",
+    "quotedStringsCanBeNull",
+    "onBadLines",
+    "columns",
+    "sampleBytes",
+  ],
+  readJson: ["blocksize", "schema", "onBadLines", "columns", "sampleBytes"],
+};
+
 function checkOptions(fn: string, options: unknown): void {
   if (options === null || typeof options !== "object") {
     throw new OptionError(
       `${fn}(paths, options): options must be an object, got ${String(options)}; pass { ... } or leave it out`,
     );
   }
+  checkOptionKeys(fn, options, OPTION_KEYS[fn]!);
+  checkSchemaTypes(fn, (options as { schema?: unknown }).schema);
 }
 
 function checkBadLines(fn: string, v: unknown): void {

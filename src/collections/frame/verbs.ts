@@ -273,6 +273,18 @@ export interface MergeOptions {
   readonly broadcastRows?: number | undefined;
 }
 
+/** The keys of MergeOptions, for checkOptionKeys. */
+export const MERGE_KEYS: readonly string[] = [
+  "on",
+  "leftOn",
+  "rightOn",
+  "how",
+  "suffix",
+  "npartitions",
+  "broadcast",
+  "broadcastRows",
+];
+
 const list = (x: string | readonly string[] | undefined): readonly string[] | undefined =>
   x === undefined ? undefined : typeof x === "string" ? [x] : x;
 

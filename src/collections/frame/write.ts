@@ -13,6 +13,7 @@ import { type ParquetWriteOptions, writeParquet } from "../../io/parquet.js";
 import type { Batch } from "../../kernels/batch.js";
 import { tasks } from "../../shipping/modules.js";
 import type { Plan } from "./plan.js";
+import { checkOptionKeys } from "../../io/options.js";
 import { graphOfPlan, type RunOptions, withClient } from "./run.js";
 
 /** The file formats a frame writes. */
@@ -59,6 +60,12 @@ async function writePart(
 export const writerOps = tasks(import.meta.url, { writePart });
 
 const EXT: Record<WriteFormat, string> = { parquet: ".parquet", csv: ".csv", json: ".jsonl" };
+const NAME: Record<WriteFormat, string> = { parquet: "Parquet", csv: "Csv", json: "Json" };
+const WRITE_KEYS: Record<WriteFormat, readonly string[]> = {
+  parquet: ["client", "scheduler", "rowGroupSize", "codec"],
+  csv: ["client", "scheduler", "delimiter", "header", "gzip"],
+  json: ["client", "scheduler", "gzip"],
+};
 
 /** Runs `plan` and writes each partition into `dir` as a task. */
 export async function writeFrame(
@@ -72,6 +79,7 @@ export async function writeFrame(
       `to${format === "json" ? "Json" : format === "csv" ? "Csv" : "Parquet"}(dir): dir must be a directory path, got ${JSON.stringify(dir)}`,
     );
   }
+  checkOptionKeys(`to${NAME[format]}`, options, WRITE_KEYS[format]);
   mkdirSync(dir, { recursive: true });
   const { graph, keys } = graphOfPlan(plan);
   const ext = EXT[format] + (options.gzip === true && format !== "parquet" ? ".gz" : "");
