@@ -152,19 +152,25 @@ async function readJsonBytes(
         texts[i] = undefined;
       } else texts[i] = t;
     }
-    if (firstBad >= 0) {
-      const v = JSON.stringify(rows[firstBad]![f.name]);
-      throw new BarnError(
+    const badValue = async (i: number) => {
+      const v = JSON.stringify(rows[i]![f.name]);
+      return new BarnError(
         IoErrorCodes.JSON_PARSE,
-        `${part.path}:${await lineOf(rec.lines[recOfRow[firstBad]!]!)}: column "${f.name}": cannot read ${v} as ${f.type}: pass schema: { ${JSON.stringify(f.name)}: "utf8" } (or the right type), or onBadLines: "skip"`,
+        `${part.path}:${await lineOf(rec.lines[recOfRow[i]!]!)}: column "${f.name}": cannot read ${v} as ${f.type}: pass schema: { ${JSON.stringify(f.name)}: "utf8" } (or the right type), or onBadLines: "skip"`,
       );
-    }
+    };
+    if (firstBad >= 0) throw await badValue(firstBad);
+    // A string that is not a value of the type (an impossible date, an int64 out of range) is
+    // an error too, or a dropped row under onBadLines: "skip".
+    let unparsed = -1;
     columns.push(
       columnFromText(f.type, texts, NO_NULLS, (i) => {
         bad[i] = 1;
+        if (!skip) unparsed = i;
         return skip;
       }),
     );
+    if (unparsed >= 0) throw await badValue(unparsed);
   }
   return finishBatch(schema, columns, bad, rows.length, badLines);
 }
