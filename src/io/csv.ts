@@ -357,7 +357,8 @@ function quotedNullRows(
   for (let k = 0; k < texts.length; k++) {
     if (!nulls.has(texts[k]!)) continue;
     const r = rows[k]!;
-    if (fieldIsQuoted(bytes, rec.starts[r]!, rec.ends[r]!, j, delimiter)) (out ??= new Set()).add(k);
+    if (fieldIsQuoted(bytes, rec.starts[r]!, rec.ends[r]!, j, delimiter))
+      (out ??= new Set()).add(k);
   }
   return out;
 }

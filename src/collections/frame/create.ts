@@ -2,9 +2,10 @@
  * Making frames from data already in memory (records, arrow Tables, batches) and from any
  * registered reader (`sourceFrame`, the hook file formats plug into).
  */
-import { checkFieldTypes, checkOptionKeys } from "../../io/options.js";
+
 import type * as A from "apache-arrow";
 import { OptionError } from "../../errors.js";
+import { checkFieldTypes, checkOptionKeys } from "../../io/options.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch, sliceBatch } from "../../kernels/column.js";
 import { schemaOfTable, tableToBatch } from "./arrow.js";

@@ -8,8 +8,8 @@
 import { OptionError } from "../../errors.js";
 import { type CsvOptions, planCsvSync } from "../../io/csv.js";
 import { type JsonOptions, planJsonSync } from "../../io/json.js";
-import { planParquetSync } from "../../io/parquet.js";
 import { checkOptionKeys, checkSchemaTypes } from "../../io/options.js";
+import { planParquetSync } from "../../io/parquet.js";
 import { projectSchema } from "../../io/schema.js";
 import { sourceFrame } from "./create.js";
 import type { DataFrame } from "./dataframe.js";

@@ -9,11 +9,11 @@ import { OptionError } from "../../errors.js";
 import { type GraphNode, ref, task } from "../../graph/spec.js";
 import { type CsvWriteOptions, writeCsv } from "../../io/csv-write.js";
 import { writeJson } from "../../io/json.js";
+import { checkOptionKeys } from "../../io/options.js";
 import { type ParquetWriteOptions, writeParquet } from "../../io/parquet.js";
 import type { Batch } from "../../kernels/batch.js";
 import { tasks } from "../../shipping/modules.js";
 import type { Plan } from "./plan.js";
-import { checkOptionKeys } from "../../io/options.js";
 import { graphOfPlan, type RunOptions, withClient } from "./run.js";
 
 /** The file formats a frame writes. */
