@@ -1,7 +1,8 @@
 /**
  * Stable LSD radix argsort of float64 values (four 16-bit passes over an order-preserving
  * 64-bit key), for a single numeric sort key. NaN and null rows are left out of the radix pass
- * and appended after the numbers, NaN first, then nulls, whatever the direction.
+ * and appended after the numbers, NaN first, then nulls (or the nulls go first, with
+ * `nullsFirst`), whatever the direction.
  */
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
@@ -12,7 +13,12 @@ const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
 /** The row order that sorts `col` (numbers, dates, timestamps), stably, nulls and NaN last. */
-export function radixArgsort(col: Column, n: number, ascending: boolean): Int32Array {
+export function radixArgsort(
+  col: Column,
+  n: number,
+  ascending: boolean,
+  nullsFirst = false,
+): Int32Array {
   const lo = new Uint32Array(n);
   const hi = new Uint32Array(n);
   const idx = new Int32Array(n);
@@ -47,7 +53,7 @@ export function radixArgsort(col: Column, n: number, ascending: boolean): Int32A
     hi[m] = h;
     idx[m++] = i;
   }
-  return sortKeys(lo, hi, idx, m, n, nans, nulls);
+  return sortKeys(lo, hi, idx, m, n, nans, nulls, nullsFirst);
 }
 
 /**
@@ -87,6 +93,7 @@ function sortKeys(
   n: number,
   nans: readonly number[],
   nulls: readonly number[],
+  nullsFirst: boolean,
 ): Int32Array {
   let lo2 = new Uint32Array(m);
   let hi2 = new Uint32Array(m);
@@ -114,9 +121,11 @@ function sortKeys(
     [idx, idx2] = [idx2, idx];
   }
   const out = new Int32Array(n);
-  out.set(idx.subarray(0, m));
-  let at = m;
+  let at = 0;
+  if (nullsFirst) for (const i of nulls) out[at++] = i;
+  out.set(idx.subarray(0, m), at);
+  at += m;
   for (const i of nans) out[at++] = i;
-  for (const i of nulls) out[at++] = i;
+  if (!nullsFirst) for (const i of nulls) out[at++] = i;
   return out;
 }

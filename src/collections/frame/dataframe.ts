@@ -149,28 +149,67 @@ export class DataFrame<S extends Row = Row> {
   ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
     return this.merge(right, options);
   }
-  /** Sort by columns (nulls last); partitions become sorted key ranges. */
+  /**
+   * Sort by columns; partitions become sorted key ranges. Nulls go last unless `nullsPosition`
+   * is "first" (one value, or one per column; pandas' na_position).
+   */
   sortValues(
     by: Names<S> | readonly Names<S>[],
-    options: { ascending?: boolean | readonly boolean[] } = {},
+    options: {
+      ascending?: boolean | readonly boolean[];
+      nullsPosition?: verbs.NullsPosition | readonly verbs.NullsPosition[];
+    } = {},
   ): DataFrame<S> {
-    checkOptionKeys("sortValues", options, ["ascending"]);
+    checkOptionKeys("sortValues", options, ["ascending", "nullsPosition"]);
     return this.#next(
-      verbs.sort(this.plan, typeof by === "string" ? [by] : by, options.ascending ?? true),
+      verbs.sort(
+        this.plan,
+        typeof by === "string" ? [by] : by,
+        options.ascending ?? true,
+        options.nullsPosition ?? "last",
+      ),
     );
   }
   /** Sort by `column` so partitions hold ordered ranges of it; persist() then knows the divisions. */
   setIndex(column: Names<S>): DataFrame<S> {
     return new DataFrame<S>(verbs.sort(this.plan, [column], true), this.#held, column);
   }
-  /** Drop rows that repeat an earlier row (in `subset` columns; default all). */
-  dropDuplicates(subset?: readonly Names<S>[]): DataFrame<S> {
-    return this.#next(verbs.dropDuplicates(this.plan, subset));
+  /**
+   * Drop rows that repeat another row in the `subset` columns (default all), keeping the first
+   * (default) or the last of them in row order (pandas' keep).
+   */
+  dropDuplicates(
+    subset?: readonly Names<S>[],
+    options: { readonly keep?: "first" | "last" | undefined } = {},
+  ): DataFrame<S> {
+    checkOptionKeys("dropDuplicates", options, ["keep"]);
+    return this.#next(verbs.dropDuplicates(this.plan, subset, options.keep ?? "first"));
   }
-  /** Counts of each distinct value of `column`, most frequent first (columns: column, count). */
-  valueCounts<K extends Names<S>>(column: K): DataFrame<Simplify<Pick<S, K> & { count: number }>> {
+  /** Rows with no null in the `subset` columns (default all): pandas' dropna, Polars' drop_nulls. */
+  dropNulls(subset?: readonly Names<S>[]): DataFrame<S> {
+    const names = subset ?? (this.columns as readonly Names<S>[]);
+    if (names.length === 0) return this;
+    const pred = names
+      .map((n) => colExpr(n).notNull())
+      .reduce((a, b) => a.and(b)) as unknown as Expr<Names<S>>;
+    return this.filter(pred);
+  }
+  /**
+   * Counts of each distinct value of `column`, most frequent first (columns: column, count).
+   * Nulls are counted as a value of their own unless `dropna` (pandas' default is true; here
+   * false, as barn/frame did before the option).
+   */
+  valueCounts<K extends Names<S>>(
+    column: K,
+    options: { readonly dropna?: boolean | undefined } = {},
+  ): DataFrame<Simplify<Pick<S, K> & { count: number }>> {
+    checkOptionKeys("valueCounts", options, ["dropna"]);
+    const input =
+      options.dropna === true
+        ? verbs.filter(this.plan, { e: "notNull", arg: { e: "col", name: column } })
+        : this.plan;
     const counted = verbs.groupAgg(
-      this.plan,
+      input,
       [column],
       [{ fn: "size", column: null, output: "count" }],
     );

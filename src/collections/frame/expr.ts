@@ -4,6 +4,7 @@
  * parameter `N` collects the column names an expression reads, so a typed frame's `filter` and
  * `withColumns` reject an expression over a column it does not have at compile time.
  */
+import { OptionError } from "../../errors.js";
 import type { ArithOp } from "../../kernels/arith.js";
 import type { CompareOp } from "../../kernels/compare.js";
 import type { DatePart } from "../../kernels/dates.js";
@@ -122,6 +123,21 @@ export class Expr<N extends string = string> {
   /** True where the value is not null. */
   notNull(): Expr<N> {
     return new Expr({ e: "notNull", arg: this.node });
+  }
+  /**
+   * True where the value is one of `values` (SQL's IN): null when the value is null, or when it
+   * matches none and `values` holds a null; false for an empty list. Built as equalities joined
+   * by OR, so it type-checks, pushes down and evaluates as they do.
+   */
+  isin(values: readonly Literal[]): Expr<N> {
+    if (!Array.isArray(values)) {
+      throw new OptionError(
+        `isin(values): values must be an array of literals, got ${String(values)}`,
+      );
+    }
+    if (values.length === 0) return new Expr({ e: "lit", value: false });
+    const eqs = values.map((v) => this.eq(v as Literal).node);
+    return new Expr(eqs.reduce((a, b) => ({ e: "or", left: a, right: b })));
   }
   /** The same expression under an output name (used by select-like verbs). */
   alias(name: string): Expr<N> {

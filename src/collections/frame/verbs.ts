@@ -352,6 +352,7 @@ export function sort(
   input: Plan,
   by: readonly string[],
   ascending: boolean | readonly boolean[],
+  nullsPosition: NullsPosition | readonly NullsPosition[] = "last",
 ): Plan {
   if (by.length === 0) throw new OptionError("sortValues: give at least one column");
   checkColumns(input.schema, by, "sortValues");
@@ -360,23 +361,42 @@ export function sort(
     throw new OptionError(
       `sortValues: ascending has ${asc.length} entries for ${by.length} columns`,
     );
+  const pos = typeof nullsPosition === "string" ? by.map(() => nullsPosition) : nullsPosition;
+  if (pos.length !== by.length || pos.some((p) => p !== "first" && p !== "last"))
+    throw new OptionError(
+      `sortValues: nullsPosition must be "first" or "last", or one of those per column (${by.length}), got ${JSON.stringify(nullsPosition)}`,
+    );
   return {
     kind: "sort",
     input,
     by,
     ascending: asc,
+    nullsFirst: pos.map((p) => p === "first"),
     schema: input.schema,
     npartitions: input.npartitions,
   };
 }
 
+/** Where a sort puts nulls: after the values (the default, as pandas) or before them. */
+export type NullsPosition = "first" | "last";
+
 /** Drop rows whose `subset` columns repeat an earlier row's. */
-export function dropDuplicates(input: Plan, subset?: readonly string[]): Plan {
+export function dropDuplicates(
+  input: Plan,
+  subset?: readonly string[],
+  keep: "first" | "last" = "first",
+): Plan {
   const s = subset ?? input.schema.map((f) => f.name);
   checkColumns(input.schema, s, "dropDuplicates");
+  if (keep !== "first" && keep !== "last") {
+    throw new OptionError(
+      `dropDuplicates: keep must be "first" or "last", got ${JSON.stringify(keep)}`,
+    );
+  }
   return {
     kind: "dropDuplicates",
     input,
+    keep,
     subset: s,
     schema: input.schema,
     npartitions: input.npartitions,
