@@ -2,8 +2,8 @@
  * The verbs issue 10 asked for, against DuckDB on random tables with nulls, empty strings,
  * empty partitions and int64 beyond 2^53, on the sync scheduler and a thread cluster:
  * sortValues with nullsPosition per key, dropDuplicates keeping the first or last row (DuckDB:
- * row_number over the row order), isin (SQL IN, nulls included), valueCounts with dropna, and
- * dropNulls. Values are compared exactly (bigints as bigints).
+ * row_number over the row order), isin (SQL IN, nulls included), valueCounts with dropna,
+ * dropNulls, fillNull (coalesce) and when/otherwise (CASE). Values are compared exactly (bigints as bigints).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -160,6 +160,54 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             assert.deepEqual(canon(got), canon(want));
           },
         ),
+        { numRuns: runs },
+      );
+    });
+
+    test("fillNull and when/otherwise are coalesce and CASE, with the column's type", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(tableArb, async (t) => {
+          await load(db, "t", COLUMNS, t.rows);
+          const df = frame(t.rows, t.nparts).withColumns({
+            f: bf.col("x").fillNull(0),
+            g: bf.col("k").fillNull(""),
+            h: bf.col("i").fillNull(bf.col("x")),
+            j: bf.col("i").fillNull(-1),
+            w: bf
+              .when(bf.col("i").gt(0))
+              .then(bf.col("x"))
+              .when(bf.col("k").eq("a"))
+              .then(1)
+              .otherwise(bf.lit(null)),
+            v: bf
+              .when(bf.col("k").isin(["", "zz"]))
+              .then("empty-ish")
+              .otherwise(bf.col("k")),
+          });
+          const types = Object.fromEntries(df.schema.map((f) => [f.name, f.type]));
+          assert.deepEqual(
+            ["f", "g", "h", "j", "w", "v"].map((n) => types[n]),
+            ["int64", "utf8", "int64", "int32", "int64", "utf8"],
+          );
+          const got = await df.select("r", "f", "g", "h", "j", "w", "v").toRecords({ client });
+          const want = await query(
+            db,
+            `SELECT r, coalesce(x, 0) f, coalesce(k, '') g, coalesce(i, x) h, coalesce(i, -1) j,
+               CASE WHEN i > 0 THEN x WHEN k = 'a' THEN 1 ELSE NULL END w,
+               CASE WHEN k IN ('', 'zz') THEN 'empty-ish' ELSE k END v FROM t`,
+          );
+          assert.deepEqual(canon(got), canon(want));
+          const filled = await frame(t.rows, t.nparts)
+            .fillNull({ k: "?", x: 7n })
+            .toRecords({ client });
+          const wantFilled = await query(
+            db,
+            "SELECT r, coalesce(k, '?') k, coalesce(x, 7) x, i FROM t",
+          );
+          assert.deepEqual(canon(filled), canon(wantFilled));
+        }),
         { numRuns: runs },
       );
     });

@@ -185,6 +185,14 @@ export class DataFrame<S extends Row = Row> {
     checkOptionKeys("dropDuplicates", options, ["keep"]);
     return this.#next(verbs.dropDuplicates(this.plan, subset, options.keep ?? "first"));
   }
+  /** Nulls of the named columns replaced by the given values (pandas' fillna with a dict). */
+  fillNull(values: { readonly [K in Names<S>]?: Literal }): DataFrame<S> {
+    const exprs = Object.entries(values).map(
+      ([n, v]) => [n, colExpr(n).fillNull(v as Literal).node] as const,
+    );
+    for (const [n] of exprs) fieldOf(this.plan.schema, n, "fillNull");
+    return this.#next(verbs.withColumns(this.plan, exprs));
+  }
   /** Rows with no null in the `subset` columns (default all): pandas' dropna, Polars' drop_nulls. */
   dropNulls(subset?: readonly Names<S>[]): DataFrame<S> {
     const names = subset ?? (this.columns as readonly Names<S>[]);

@@ -4,16 +4,24 @@
  * broadcast to a column.
  */
 import { arith } from "../../kernels/arith.js";
-import type { Batch, Column } from "../../kernels/batch.js";
-import { columnOf, projectBatch } from "../../kernels/column.js";
+import type { Batch, Column, DType } from "../../kernels/batch.js";
+import { isValid } from "../../kernels/bitmap.js";
+import {
+  allocData,
+  columnOf,
+  concatColumns,
+  projectBatch,
+  takeColumn,
+} from "../../kernels/column.js";
 import { type CompareOp, compare, type Scalar } from "../../kernels/compare.js";
 import { datePart } from "../../kernels/dates.js";
 import { and, isNull, not, notNull, or } from "../../kernels/logic.js";
-import { isOrderedNumberType } from "../../kernels/numeric.js";
+import { isOrderedNumberType, toFloat64 } from "../../kernels/numeric.js";
 import { filterBatch, filterCompare } from "../../kernels/select.js";
 import { stringLength, stringPredicate, stringTransform } from "../../kernels/string-ops.js";
-import { utf8Column } from "../../kernels/strings.js";
+import { dictToUtf8, utf8Column } from "../../kernels/strings.js";
 import type { ExprNode } from "./expr.js";
+import { commonType, literalType } from "./expr-types.js";
 
 /** A column, or a scalar that stands for a column of one repeated value. */
 type Value = Column | { readonly scalar: Scalar; readonly ts: boolean };
@@ -119,9 +127,70 @@ function evalValue(node: ExprNode, batch: Batch): Value {
       return datePart(node.part, evalColumn(node.arg, batch));
     case "alias":
       return evalValue(node.arg, batch);
+    case "case":
+      return evalCase(node, batch);
     default:
       return node satisfies never;
   }
+}
+
+/** A case: each branch brought to the common type, then chosen row by row. */
+function evalCase(node: ExprNode & { e: "case" }, batch: Batch): Column {
+  const n = batch.length;
+  const cond = evalColumn(node.cond, batch);
+  const a = evalValue(node.then, batch);
+  const b = evalValue(node.otherwise, batch);
+  const typeOfValue = (v: Value) => (isColumn(v) ? v.type : literalType(v.scalar, v.ts));
+  const t = commonType(node.then, typeOfValue(a), node.otherwise, typeOfValue(b));
+  const type: DType = t === undefined || t === "null" ? "float64" : t;
+  return choose(cond, asType(a, type, n), asType(b, type, n));
+}
+
+/** Rows of `a` where `cond` is true (and not null), of `b` elsewhere; a and b share a type. */
+function choose(cond: Column, a: Column, b: Column): Column {
+  const n = cond.length;
+  const both = concatColumns([a, b]);
+  const sel = new Int32Array(n);
+  const x = cond.data as Uint8Array;
+  for (let i = 0; i < n; i++) sel[i] = (x[i]! & 1) === 1 && isValid(cond.valid, i) ? i : n + i;
+  return takeColumn(both, sel);
+}
+
+/** A value as a column of `type` (numbers widened, dict as utf8, a scalar repeated). */
+function asType(v: Value, type: DType, n: number): Column {
+  if (!isColumn(v)) {
+    const s = v.scalar;
+    if (s === null) return nullColumn(type, n);
+    if (type === "int64") return { type, length: n, data: new BigInt64Array(n).fill(BigInt(s)) };
+    if (type === "int32") return { type, length: n, data: new Int32Array(n).fill(Number(s)) };
+    if (type === "float64" || type === "timestamp")
+      return { type, length: n, data: new Float64Array(n).fill(Number(s)) };
+    return asType(broadcast(s, v.ts, n), type, n);
+  }
+  if (v.type === type) return v;
+  if (v.type === "dict" && type === "utf8") return dictToUtf8(v);
+  if (type === "float64") return toFloat64(v);
+  if (type === "int64") {
+    const src = v.data as ArrayLike<number>;
+    const data = new BigInt64Array(v.length);
+    for (let i = 0; i < v.length; i++) data[i] = BigInt(src[i]!);
+    return { type, length: v.length, data, valid: v.valid };
+  }
+  return v;
+}
+
+/** A column of `type` whose rows are all null. */
+function nullColumn(type: DType, n: number): Column {
+  const valid = new Uint8Array((n + 7) >> 3);
+  if (type === "utf8" || type === "dict")
+    return {
+      type: "utf8",
+      length: n,
+      data: new Uint8Array(0),
+      offsets: new Int32Array(n + 1),
+      valid,
+    };
+  return { type, length: n, data: allocData(type, n), valid };
 }
 
 /** The column `node` evaluates to over `batch`. */

@@ -8,7 +8,7 @@ import { fieldOf, typeMismatch } from "./errors.js";
 import { type ExprNode, exprToString } from "./expr.js";
 
 /** The type of a literal, or "null" for a null literal (fits anything). */
-type ExprType = DType | "null";
+export type ExprType = DType | "null";
 
 const NUMERIC: ReadonlySet<ExprType> = new Set(["int32", "float64", "int64"]);
 const TEMPORAL: ReadonlySet<ExprType> = new Set(["timestamp", "date"]);
@@ -100,6 +100,21 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
     }
     case "alias":
       return typeOf(node.arg, schema, where);
+    case "case": {
+      expectBool(node.cond, schema, where, node);
+      const a = typeOf(node.then, schema, where);
+      const b = typeOf(node.otherwise, schema, where);
+      const t = commonType(node.then, a, node.otherwise, b);
+      if (t === undefined) {
+        throw typeMismatch(
+          `${where}: ${exprToString(node)}`,
+          describeSide(node.then, a),
+          describeSide(node.otherwise, b),
+          "give both branches (or the column and its fill value) the same kind of value",
+        );
+      }
+      return t;
+    }
     default:
       return node satisfies never;
   }
@@ -111,7 +126,40 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
  */
 function intOperand(n: ExprNode, t: ExprType): boolean {
   if (t === "int64" || t === "int32") return true;
+  if (n.e === "case") return intBranch(n.then) && intBranch(n.otherwise);
   return n.e === "lit" && typeof n.value === "number" && Number.isSafeInteger(n.value);
+}
+
+/** A case branch of whole-number literals or nulls (typed float64 alone, but an integer beside one). */
+function intBranch(n: ExprNode): boolean {
+  if (n.e === "case") return intBranch(n.then) && intBranch(n.otherwise);
+  return n.e === "lit" && (n.value === null || Number.isSafeInteger(n.value));
+}
+
+/**
+ * The type both branches of a case become, or undefined when they do not fit: the same type;
+ * strings as utf8; an int64 or int32 with an integer column or a whole-number literal stays an
+ * integer (int64 when either is); other numbers float64; a null fits anything.
+ */
+export function commonType(
+  an: ExprNode,
+  a: ExprType,
+  bn: ExprNode,
+  b: ExprType,
+): ExprType | undefined {
+  if (a === "null") return b;
+  if (b === "null") return a;
+  if (STRING.has(a) && STRING.has(b)) return "utf8";
+  if (NUMERIC.has(a) && NUMERIC.has(b)) {
+    if (intOperand(an, a) && intOperand(bn, b)) {
+      if (a === "int64" || b === "int64") return "int64";
+      const fits = (n: ExprNode, t: ExprType) =>
+        t === "int32" || (n.e === "lit" && (n.value as number) === ((n.value as number) | 0));
+      if (fits(an, a) && fits(bn, b) && (a === "int32" || b === "int32")) return "int32";
+    }
+    return "float64";
+  }
+  return a === b ? a : undefined;
 }
 
 function expectBool(side: ExprNode, schema: Schema, where: string, node: ExprNode): void {
@@ -134,7 +182,8 @@ function describeSide(n: ExprNode, t: ExprType): string {
       : `${exprToString(n)} (${t})`;
 }
 
-function literalType(v: unknown, ts: boolean): ExprType {
+/** The type of a literal value ("null" for null). */
+export function literalType(v: unknown, ts: boolean): ExprType {
   if (ts) return "timestamp";
   if (v === null) return "null";
   if (typeof v === "number") return "float64";

@@ -34,7 +34,14 @@ export type ExprNode =
   | { readonly e: "strMap"; readonly op: StringTransform; readonly arg: ExprNode }
   | { readonly e: "strLen"; readonly arg: ExprNode }
   | { readonly e: "dt"; readonly part: DatePart; readonly arg: ExprNode }
-  | { readonly e: "alias"; readonly name: string; readonly arg: ExprNode };
+  | { readonly e: "alias"; readonly name: string; readonly arg: ExprNode }
+  | {
+      /** SQL's CASE WHEN cond THEN then ELSE otherwise (a null cond takes otherwise). */
+      readonly e: "case";
+      readonly cond: ExprNode;
+      readonly then: ExprNode;
+      readonly otherwise: ExprNode;
+    };
 
 /** An expression or a literal, where an operand is expected. */
 export type Operand<M extends string> = Expr<M> | Literal;
@@ -139,6 +146,18 @@ export class Expr<N extends string = string> {
     const eqs = values.map((v) => this.eq(v as Literal).node);
     return new Expr(eqs.reduce((a, b) => ({ e: "or", left: a, right: b })));
   }
+  /**
+   * The value, or `value` where it is null (SQL's coalesce, pandas' fillna, Polars' fill_null).
+   * The result has the column's type (a whole number fills an int64 column as int64).
+   */
+  fillNull<M extends string = never>(value: Operand<M>): Expr<N | M> {
+    return new Expr({
+      e: "case",
+      cond: { e: "notNull", arg: this.node },
+      then: this.node,
+      otherwise: nodeOf(value),
+    });
+  }
   /** The same expression under an output name (used by select-like verbs). */
   alias(name: string): Expr<N> {
     return new Expr({ e: "alias", name, arg: this.node });
@@ -232,6 +251,46 @@ export function lit(value: Literal): Expr<never> {
   return new Expr(nodeOf(value));
 }
 
+/**
+ * `when(cond).then(a).otherwise(b)`: a where cond is true, else b (a null cond counts as not
+ * true, as in SQL's CASE); chain `.when(c2).then(a2)` before `otherwise` for more branches.
+ */
+export function when<N extends string>(cond: Expr<N>): When<N> {
+  return new When<N>([], cond.node);
+}
+
+/** A `when(cond)` waiting for its `then`. */
+export class When<N extends string> {
+  /** @internal */
+  constructor(
+    readonly branches: readonly (readonly [ExprNode, ExprNode])[],
+    readonly cond: ExprNode,
+  ) {}
+  /** The value where the condition holds. */
+  then<M extends string = never>(value: Operand<M>): Then<N | M> {
+    return new Then<N | M>([...this.branches, [this.cond, nodeOf(value)]]);
+  }
+}
+
+/** Branches of a `when`, waiting for another `when` or the `otherwise`. */
+export class Then<N extends string> {
+  /** @internal */
+  constructor(readonly branches: readonly (readonly [ExprNode, ExprNode])[]) {}
+  /** Another branch, tried when the earlier ones do not hold. */
+  when<M extends string>(cond: Expr<M>): When<N | M> {
+    return new When<N | M>(this.branches, cond.node);
+  }
+  /** The value where no branch holds (use `lit(null)` for null). */
+  otherwise<M extends string = never>(value: Operand<M>): Expr<N | M> {
+    let node = nodeOf(value);
+    for (let k = this.branches.length - 1; k >= 0; k--) {
+      const [cond, then] = this.branches[k]!;
+      node = { e: "case", cond, then, otherwise: node };
+    }
+    return new Expr<N | M>(node);
+  }
+}
+
 const OPS: Record<string, string> = {
   eq: "==",
   ne: "!=",
@@ -277,6 +336,8 @@ export function exprToString(n: ExprNode): string {
       return `${exprToString(n.arg)}.dt.${n.part}()`;
     case "alias":
       return `${exprToString(n.arg)} AS ${n.name}`;
+    case "case":
+      return `CASE WHEN ${exprToString(n.cond)} THEN ${exprToString(n.then)} ELSE ${exprToString(n.otherwise)} END`;
     default:
       return n satisfies never;
   }
@@ -296,6 +357,11 @@ export function columnsOf(n: ExprNode, out: Set<string> = new Set()): Set<string
     case "or":
       columnsOf(n.left, out);
       columnsOf(n.right, out);
+      break;
+    case "case":
+      columnsOf(n.cond, out);
+      columnsOf(n.then, out);
+      columnsOf(n.otherwise, out);
       break;
     default:
       columnsOf(n.arg, out);
