@@ -7,7 +7,6 @@
  *
  * The word views assume a little-endian host (every platform Node runs on).
  */
-import { BarnError, ErrorCodes } from "../errors.js";
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
 import type { CompareOp } from "./compare.js";
@@ -182,12 +181,19 @@ export function compareWordRows(w: Words, i: number, j: number): number {
   return l < m ? -1 : l > m ? 1 : 0;
 }
 
-/** An error for an int64 result outside [-2^63, 2^63). */
-export function int64Overflow(what: string): BarnError {
-  return new BarnError(
-    ErrorCodes.FRAME_OVERFLOW,
-    `${what} overflows int64 (the result is outside [-2^63, 2^63 - 1]). Fix: cast the column to float64 first (col("x").cast("float64")) if an approximate result is acceptable`,
-  );
+/**
+ * An int64 result outside [-2^63, 2^63). Kernels import nothing outside kernels/, so the frame
+ * layer turns this into BARN_FRAME_OVERFLOW (collections/frame/errors.ts `overflowToBarn`).
+ */
+export class Int64OverflowError extends Error {
+  constructor(what: string) {
+    super(`${what} overflows int64 (the result is outside [-2^63, 2^63 - 1])`);
+    this.name = "Int64OverflowError";
+  }
+}
+
+function int64Overflow(what: string): Int64OverflowError {
+  return new Int64OverflowError(what);
 }
 
 /** An int64 arithmetic operator (division gives float64 and is not here). */

@@ -20,6 +20,7 @@ import { isOrderedNumberType, toFloat64 } from "../../kernels/numeric.js";
 import { filterBatch, filterCompare } from "../../kernels/select.js";
 import { stringLength, stringPredicate, stringTransform } from "../../kernels/string-ops.js";
 import { dictToUtf8, utf8Column } from "../../kernels/strings.js";
+import { overflowToBarn } from "./errors.js";
 import type { ExprNode } from "./expr.js";
 import { commonType, literalType } from "./expr-types.js";
 
@@ -105,7 +106,8 @@ function evalValue(node: ExprNode, batch: Batch): Value {
       const r = evalValue(node.right, batch);
       const lo = arithOperand(l, r);
       const ro = arithOperand(r, l);
-      return arith(node.op, typeof lo === "object" && lo !== null ? lo : broadcastArith(lo, n), ro);
+      const left = typeof lo === "object" && lo !== null ? lo : broadcastArith(lo, n);
+      return overflowToBarn(() => arith(node.op, left, ro));
     }
     case "and":
       return and(evalColumn(node.left, batch), evalColumn(node.right, batch));

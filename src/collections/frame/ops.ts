@@ -31,7 +31,7 @@ import { FunctionCache } from "../../shipping/compile.js";
 import { tasks } from "../../shipping/modules.js";
 import type { ShippedFn } from "../../shipping/ship.js";
 import { batchesToTable, tableToBatch } from "./arrow.js";
-import { FrameErrorCodes } from "./errors.js";
+import { FrameErrorCodes, overflowToBarn } from "./errors.js";
 import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
 import type { RowOp } from "./plan.js";
@@ -70,7 +70,7 @@ function aggCombine(parts: readonly PartialAgg[], aggs: readonly AggSpec[]): Par
 
 /** The final step: states to output columns. */
 function aggFinalize(parts: readonly PartialAgg[], aggs: readonly AggSpec[]): Batch {
-  return finalizeAggregate(combinePartials(parts, aggs), aggs);
+  return overflowToBarn(() => finalizeAggregate(combinePartials(parts, aggs), aggs));
 }
 
 /** A partial split by key hash into `n` (split_out). */
