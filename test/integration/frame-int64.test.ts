@@ -6,6 +6,8 @@
  * exact bigints (the shared helpers compare numbers, which would hide the bug).
  */
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
@@ -195,6 +197,28 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
         }),
         { numRuns: runs },
       );
+    });
+
+    test("filters pushed into a Parquet read prune row groups exactly at the int64 edges", {
+      timeout: 120_000,
+    }, async () => {
+      const sorted = [...EDGES].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const rows: Row[] = sorted.map((x) => ({ k: "a", x, y: x, s: null }));
+      const dir = join(tmpdir(), `barn-int64-${process.pid}-${name.replace(/\W/g, "")}`);
+      // Two rows per row group: statistics separate values that float64 would merge.
+      await frame(rows, 1).toParquet(dir, { client, rowGroupSize: 2 });
+      const src = `read_parquet('${dir}/*.parquet')`;
+      for (const lit of EDGES) {
+        for (const op of ["eq", "ne", "lt", "le", "gt", "ge"] as const) {
+          const got = await bf
+            .readParquet(dir)
+            .filter(bf.col("x")[op](lit))
+            .select("x")
+            .toRecords({ client });
+          const want = await query(db, `SELECT x FROM ${src} WHERE x ${SQL_OP[op]} ${lit}`);
+          assert.deepEqual(canon(got), canon(want), `x ${op} ${lit}`);
+        }
+      }
     });
 
     test("an int64 result outside the range is BARN_FRAME_OVERFLOW, not a wrap", {
