@@ -3,7 +3,7 @@
  * empty partitions and int64 beyond 2^53, on the sync scheduler and a thread cluster:
  * sortValues with nullsPosition per key, dropDuplicates keeping the first or last row (DuckDB:
  * row_number over the row order), isin (SQL IN, nulls included), valueCounts with dropna,
- * dropNulls, fillNull (coalesce) and when/otherwise (CASE). Values are compared exactly (bigints as bigints).
+ * dropNulls, fillNull (coalesce), when/otherwise (CASE) and cast. Values are compared exactly (bigints as bigints).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -209,6 +209,49 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
           assert.deepEqual(canon(filled), canon(wantFilled));
         }),
         { numRuns: runs },
+      );
+    });
+
+    test("cast between numbers (rounding half to even) and from strings, as DuckDB", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(tableArb, async (t) => {
+          await load(db, "t", COLUMNS, t.rows);
+          const df = frame(t.rows, t.nparts).withColumns({
+            a: bf.col("x").cast("float64"),
+            b: bf.col("i").div(2).cast("int32"),
+            c: bf.col("i").cast("int64"),
+            d: bf.col("i").cast("bool"),
+            e: bf.when(bf.col("k").eq("a")).then("12").otherwise("-3").cast("int64"),
+          });
+          const types = Object.fromEntries(df.schema.map((f) => [f.name, f.type]));
+          assert.deepEqual(
+            ["a", "b", "c", "d", "e"].map((n) => types[n]),
+            ["float64", "int32", "int64", "bool", "int64"],
+          );
+          const got = await df.select("r", "a", "b", "c", "d", "e").toRecords({ client });
+          const want = await query(
+            db,
+            `SELECT r, x::DOUBLE a, (i / 2)::INTEGER b, i::BIGINT c, i::BOOLEAN d,
+               (CASE WHEN k = 'a' THEN '12' ELSE '-3' END)::BIGINT e FROM t`,
+          );
+          assert.deepEqual(canon(got), canon(want));
+        }),
+        { numRuns: runs },
+      );
+      const big = frame([{ r: 0, k: null, x: 2n ** 40n, i: null }], 1);
+      await assert.rejects(
+        big.withColumns({ z: bf.col("x").cast("int32") }).toRecords({ client }),
+        (e: Error & { code?: string }) => e.code === "BARN_FRAME_OVERFLOW",
+      );
+      await assert.rejects(
+        big.withColumns({ z: bf.lit("x1").cast("int32") }).toRecords({ client }),
+        (e: Error & { code?: string }) => e.code === "BARN_FRAME_TYPE_MISMATCH",
+      );
+      assert.throws(
+        () => big.withColumns({ z: bf.col("x").cast("date") }),
+        (e: Error & { code?: string }) => e.code === "BARN_FRAME_TYPE_MISMATCH",
       );
     });
 

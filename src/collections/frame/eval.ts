@@ -20,6 +20,7 @@ import { isOrderedNumberType, toFloat64 } from "../../kernels/numeric.js";
 import { filterBatch, filterCompare } from "../../kernels/select.js";
 import { stringLength, stringPredicate, stringTransform } from "../../kernels/string-ops.js";
 import { dictToUtf8, utf8Column } from "../../kernels/strings.js";
+import { castColumn } from "./cast.js";
 import { overflowToBarn } from "./errors.js";
 import type { ExprNode } from "./expr.js";
 import { commonType, literalType } from "./expr-types.js";
@@ -131,6 +132,8 @@ function evalValue(node: ExprNode, batch: Batch): Value {
       return evalValue(node.arg, batch);
     case "case":
       return evalCase(node, batch);
+    case "cast":
+      return castColumn(evalColumn(node.arg, batch), node.to);
     default:
       return node satisfies never;
   }

@@ -100,6 +100,18 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
     }
     case "alias":
       return typeOf(node.arg, schema, where);
+    case "cast": {
+      const t = typeOf(node.arg, schema, where);
+      if (!castable(t, node.to)) {
+        throw typeMismatch(
+          `${where}: ${exprToString(node)}`,
+          describeSide(node.arg, t),
+          node.to,
+          "cast between int32, int64, float64 and bool, from strings to any type, or between date and timestamp",
+        );
+      }
+      return node.to;
+    }
     case "case": {
       expectBool(node.cond, schema, where, node);
       const a = typeOf(node.then, schema, where);
@@ -134,6 +146,16 @@ function intOperand(n: ExprNode, t: ExprType): boolean {
 function intBranch(n: ExprNode): boolean {
   if (n.e === "case") return intBranch(n.then) && intBranch(n.otherwise);
   return n.e === "lit" && (n.value === null || Number.isSafeInteger(n.value));
+}
+
+const CAST_NUMERIC: ReadonlySet<ExprType> = new Set(["int32", "int64", "float64", "bool"]);
+
+/** Whether a value of type `from` can be cast to `to` (cast.ts does it). */
+function castable(from: ExprType, to: DType): boolean {
+  if (from === "null" || from === to) return true;
+  if (STRING.has(from)) return to !== "dict";
+  if (CAST_NUMERIC.has(from)) return CAST_NUMERIC.has(to);
+  return TEMPORAL.has(from) && TEMPORAL.has(to);
 }
 
 /**

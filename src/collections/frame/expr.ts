@@ -4,8 +4,10 @@
  * parameter `N` collects the column names an expression reads, so a typed frame's `filter` and
  * `withColumns` reject an expression over a column it does not have at compile time.
  */
+
 import { OptionError } from "../../errors.js";
 import type { ArithOp } from "../../kernels/arith.js";
+import type { DType } from "../../kernels/batch.js";
 import type { CompareOp } from "../../kernels/compare.js";
 import type { DatePart } from "../../kernels/dates.js";
 import type { StringPredicate, StringTransform } from "../../kernels/string-ops.js";
@@ -35,6 +37,7 @@ export type ExprNode =
   | { readonly e: "strLen"; readonly arg: ExprNode }
   | { readonly e: "dt"; readonly part: DatePart; readonly arg: ExprNode }
   | { readonly e: "alias"; readonly name: string; readonly arg: ExprNode }
+  | { readonly e: "cast"; readonly arg: ExprNode; readonly to: DType }
   | {
       /** SQL's CASE WHEN cond THEN then ELSE otherwise (a null cond takes otherwise). */
       readonly e: "case";
@@ -157,6 +160,14 @@ export class Expr<N extends string = string> {
       then: this.node,
       otherwise: nodeOf(value),
     });
+  }
+  /**
+   * The value as another type (SQL's CAST): between int32, int64, float64 and bool (a float
+   * rounds to the nearest integer, half to even, as DuckDB; out of range is BARN_FRAME_OVERFLOW), from strings
+   * by parsing (a text that is not a value is BARN_FRAME_TYPE_MISMATCH), date <-> timestamp.
+   */
+  cast(to: DType): Expr<N> {
+    return new Expr({ e: "cast", arg: this.node, to });
   }
   /** The same expression under an output name (used by select-like verbs). */
   alias(name: string): Expr<N> {
@@ -336,6 +347,8 @@ export function exprToString(n: ExprNode): string {
       return `${exprToString(n.arg)}.dt.${n.part}()`;
     case "alias":
       return `${exprToString(n.arg)} AS ${n.name}`;
+    case "cast":
+      return `CAST(${exprToString(n.arg)} AS ${n.to})`;
     case "case":
       return `CASE WHEN ${exprToString(n.cond)} THEN ${exprToString(n.then)} ELSE ${exprToString(n.otherwise)} END`;
     default:
