@@ -143,10 +143,10 @@ function evalValue(node: ExprNode, batch: Batch): Value {
 function evalCase(node: ExprNode & { e: "case" }, batch: Batch): Column {
   const n = batch.length;
   const cond = evalColumn(node.cond, batch);
-  const a = evalValue(node.then, batch);
+  const a = evalValue(node.value, batch);
   const b = evalValue(node.otherwise, batch);
   const typeOfValue = (v: Value) => (isColumn(v) ? v.type : literalType(v.scalar, v.ts));
-  const t = commonType(node.then, typeOfValue(a), node.otherwise, typeOfValue(b));
+  const t = commonType(node.value, typeOfValue(a), node.otherwise, typeOfValue(b));
   const type: DType = t === undefined || t === "null" ? "float64" : t;
   return choose(cond, asType(a, type, n), asType(b, type, n));
 }

@@ -114,13 +114,13 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
     }
     case "case": {
       expectBool(node.cond, schema, where, node);
-      const a = typeOf(node.then, schema, where);
+      const a = typeOf(node.value, schema, where);
       const b = typeOf(node.otherwise, schema, where);
-      const t = commonType(node.then, a, node.otherwise, b);
+      const t = commonType(node.value, a, node.otherwise, b);
       if (t === undefined) {
         throw typeMismatch(
           `${where}: ${exprToString(node)}`,
-          describeSide(node.then, a),
+          describeSide(node.value, a),
           describeSide(node.otherwise, b),
           "give both branches (or the column and its fill value) the same kind of value",
         );
@@ -138,13 +138,13 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
  */
 function intOperand(n: ExprNode, t: ExprType): boolean {
   if (t === "int64" || t === "int32") return true;
-  if (n.e === "case") return intBranch(n.then) && intBranch(n.otherwise);
+  if (n.e === "case") return intBranch(n.value) && intBranch(n.otherwise);
   return n.e === "lit" && typeof n.value === "number" && Number.isSafeInteger(n.value);
 }
 
 /** A case branch of whole-number literals or nulls (typed float64 alone, but an integer beside one). */
 function intBranch(n: ExprNode): boolean {
-  if (n.e === "case") return intBranch(n.then) && intBranch(n.otherwise);
+  if (n.e === "case") return intBranch(n.value) && intBranch(n.otherwise);
   return n.e === "lit" && (n.value === null || Number.isSafeInteger(n.value));
 }
 

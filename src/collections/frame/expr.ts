@@ -39,10 +39,10 @@ export type ExprNode =
   | { readonly e: "alias"; readonly name: string; readonly arg: ExprNode }
   | { readonly e: "cast"; readonly arg: ExprNode; readonly to: DType }
   | {
-      /** SQL's CASE WHEN cond THEN then ELSE otherwise (a null cond takes otherwise). */
+      /** SQL's CASE WHEN cond THEN value ELSE otherwise (a null cond takes otherwise). */
       readonly e: "case";
       readonly cond: ExprNode;
-      readonly then: ExprNode;
+      readonly value: ExprNode;
       readonly otherwise: ExprNode;
     };
 
@@ -157,7 +157,7 @@ export class Expr<N extends string = string> {
     return new Expr({
       e: "case",
       cond: { e: "notNull", arg: this.node },
-      then: this.node,
+      value: this.node,
       otherwise: nodeOf(value),
     });
   }
@@ -278,6 +278,7 @@ export class When<N extends string> {
     readonly cond: ExprNode,
   ) {}
   /** The value where the condition holds. */
+  // biome-ignore lint/suspicious/noThenProperty: Polars' and Spark's name for the branch; a When is never awaited
   then<M extends string = never>(value: Operand<M>): Then<N | M> {
     return new Then<N | M>([...this.branches, [this.cond, nodeOf(value)]]);
   }
@@ -296,7 +297,7 @@ export class Then<N extends string> {
     let node = nodeOf(value);
     for (let k = this.branches.length - 1; k >= 0; k--) {
       const [cond, then] = this.branches[k]!;
-      node = { e: "case", cond, then, otherwise: node };
+      node = { e: "case", cond, value: then, otherwise: node };
     }
     return new Expr<N | M>(node);
   }
@@ -350,7 +351,7 @@ export function exprToString(n: ExprNode): string {
     case "cast":
       return `CAST(${exprToString(n.arg)} AS ${n.to})`;
     case "case":
-      return `CASE WHEN ${exprToString(n.cond)} THEN ${exprToString(n.then)} ELSE ${exprToString(n.otherwise)} END`;
+      return `CASE WHEN ${exprToString(n.cond)} THEN ${exprToString(n.value)} ELSE ${exprToString(n.otherwise)} END`;
     default:
       return n satisfies never;
   }
@@ -373,7 +374,7 @@ export function columnsOf(n: ExprNode, out: Set<string> = new Set()): Set<string
       break;
     case "case":
       columnsOf(n.cond, out);
-      columnsOf(n.then, out);
+      columnsOf(n.value, out);
       columnsOf(n.otherwise, out);
       break;
     default:
