@@ -82,10 +82,13 @@ export type ClientToScheduler =
     }
   | { readonly t: "dump"; readonly id: number }
   | { readonly t: "story"; readonly id: number; readonly key: Key }
-  | { readonly t: "close-client"; readonly id: number };
+  | { readonly t: "close-client"; readonly id: number }
+  /** Liveness: the scheduler answers with a pong (remote-backend.ts). */
+  | { readonly t: "ping" };
 
 /** Scheduler -> remote client. */
 export type SchedulerToClient =
+  | { readonly t: "pong" }
   | { readonly t: "reports"; readonly reports: readonly unknown[] }
   | {
       readonly t: "workers";

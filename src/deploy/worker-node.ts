@@ -93,7 +93,7 @@ export class WorkerNode {
         return;
       } catch (err) {
         const e = err as BarnError;
-        if (e.code === ErrorCodes.AUTH_FAILED || e.code === ErrorCodes.VERSION_MISMATCH) throw e;
+        if (isRefusal(e)) throw e;
         const limit = this.#o.deathTimeoutMs;
         if (limit !== undefined && Date.now() - started > limit) {
           throw new BarnError(
@@ -263,7 +263,9 @@ export class WorkerNode {
     this.#teardown();
     this.#connectLoop().catch((err: Error) => {
       this.#log.error("giving up", { reason: err.message });
-      void this.close(err.message, 1);
+      // A refusal (token, version) ends `done` with that error, so the CLI exits 2 as it does
+      // when refused at start; anything else is a worker lost (exit 1).
+      void this.close(err.message, 1, isRefusal(err) ? (err as BarnError) : undefined);
     });
   }
 
@@ -279,7 +281,7 @@ export class WorkerNode {
   }
 
   /** Leave the cluster (telling the scheduler) and stop. */
-  async close(reason = "closed", exitCode = 0): Promise<void> {
+  async close(reason = "closed", exitCode = 0, cause?: BarnError): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
     const conn = this.#conn;
@@ -296,8 +298,14 @@ export class WorkerNode {
     await this.#listener?.close();
     this.#log.info("worker closed", { reason });
     if (exitCode === 0) this.#finish();
-    else this.#finish(new BarnError(ErrorCodes.WORKER_LOST, reason));
+    else this.#finish(cause ?? new BarnError(ErrorCodes.WORKER_LOST, reason));
   }
+}
+
+/** The scheduler refused this worker (wrong token, other version): retrying cannot help. */
+export function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === ErrorCodes.AUTH_FAILED || code === ErrorCodes.VERSION_MISMATCH;
 }
 
 function hostOf(address: string): string {
