@@ -62,6 +62,11 @@ common(
       "declare a silent worker lost after this long",
       numArg,
       10,
+    )
+    .option(
+      "--cancel-grace-period <seconds>",
+      "restart a worker whose cancelled task still runs after this long (default 3)",
+      numArg,
     ),
 ).action(async (flags: CommonFlags & SchedulerFlags) => {
   const log = logger(flags, "scheduler");
@@ -75,6 +80,9 @@ common(
       : {}),
     address: `${protocol}://${host}:${flags.port}`,
     heartbeatTimeoutMs: flags.heartbeatTimeout * 1000,
+    ...(flags.cancelGracePeriod === undefined
+      ? {}
+      : { config: { cancelGracePeriod: flags.cancelGracePeriod } }),
     log,
   });
   onSignals(log, () => node.close());
@@ -129,6 +137,7 @@ interface SchedulerFlags {
   protocol: "tcp" | "tls" | "ws" | "wss";
   requireClientCert?: boolean;
   heartbeatTimeout: number;
+  cancelGracePeriod?: number;
 }
 
 interface WorkerFlags {

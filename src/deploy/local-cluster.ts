@@ -2,7 +2,8 @@
  * A cluster of worker threads in this process, with the scheduler in the calling thread. Every
  * pair of workers gets its own MessageChannel so they fetch inputs from each other directly.
  * A worker thread that dies is reported to the scheduler (its tasks are re-run, its lost
- * results recomputed) and replaced by a fresh one.
+ * results recomputed) and replaced by a fresh one; so is one the scheduler restarts because a
+ * cancelled task still runs there past the grace period.
  */
 import { availableParallelism } from "node:os";
 import { MessageChannel, Worker } from "node:worker_threads";
@@ -64,6 +65,7 @@ export class LocalCluster {
 
   static async start(server: SchedulerServer, options: LocalClusterOptions = {}) {
     const cluster = new LocalCluster(server, options);
+    server.onRestartWorker = (id, reason) => cluster.#restart(id, reason);
     const started: Promise<Member>[] = [];
     for (let i = 0; i < cluster.#options.workers; i++) started.push(cluster.#spawn());
     await Promise.all(started);
@@ -147,6 +149,15 @@ export class LocalCluster {
     }
     if (msg.t === "data" || msg.t === "put-ok" || msg.t === "dump")
       this.#requests.answer(m.id, msg);
+  }
+
+  /** Terminate a worker thread stuck in a cancelled task, and start a fresh one in its place. */
+  #restart(id: WorkerId, reason: string): void {
+    const m = this.#members.get(id);
+    if (m === undefined) return;
+    process.emitWarning(`barn: restarting worker ${id}: ${reason}`, "BarnWarning");
+    this.#lost(m, reason);
+    void m.thread.terminate();
   }
 
   #lost(m: Member, reason: string): void {

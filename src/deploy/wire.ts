@@ -23,7 +23,12 @@ export type SchedulerToWorker =
   /** Registration accepted: the id this worker has now, and the peers already there. */
   | { readonly t: "welcome"; readonly id: WorkerId; readonly peers: readonly PeerInfo[] }
   | { readonly t: "peer-join"; readonly peer: PeerInfo }
-  | { readonly t: "heartbeat-ack" };
+  | { readonly t: "heartbeat-ack" }
+  /**
+   * A task this worker was told to drop still runs past the grace period: terminate the task
+   * thread and register again (the scheduler has dropped this worker already).
+   */
+  | { readonly t: "restart"; readonly reason: string };
 
 /** Worker process -> scheduler. */
 export type WorkerToScheduler =

@@ -238,6 +238,9 @@ export class WorkerNode {
       case "close":
         void this.close("scheduler asked to close");
         return;
+      case "restart":
+        this.#restart(msg.reason);
+        return;
       default:
         this.#thread?.postMessage(msg satisfies ToWorker);
     }
@@ -254,6 +257,23 @@ export class WorkerNode {
       }
       conn.send({ t: "heartbeat" } satisfies WorkerToScheduler);
     }, every);
+  }
+
+  /**
+   * The scheduler gave up on a task that does not stop: terminate the task thread (the only
+   * way to stop a synchronous loop) and register again with a fresh one, on a new connection.
+   */
+  #restart(reason: string): void {
+    if (this.#closing) return;
+    this.#log.warn("restarting the task thread at the scheduler's request", { reason });
+    const conn = this.#conn;
+    this.#teardown();
+    conn?.onClose(() => {}); // not a lost scheduler: this end is leaving on purpose
+    conn?.close("restarting");
+    this.#connectLoop().catch((err: Error) => {
+      this.#log.error("giving up", { reason: err.message });
+      void this.close(err.message, 1, isRefusal(err) ? (err as BarnError) : undefined);
+    });
   }
 
   /** Drop everything this scheduler knew about and register again. */

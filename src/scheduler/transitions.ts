@@ -47,6 +47,8 @@ function assign(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
   ts.state = "processing";
   ts.runId = ++s.runs;
   ts.processingOn = ws;
+  // Wanted here again: a cancelled run carries on as this attempt, or a new one starts.
+  if (ws.stopping.size > 0) ws.stopping.delete(ts.key);
   ts.slot = ws.processing.length;
   ws.processing.push(ts);
   if (ts.waitingOn > 0) ws.speculative++;
@@ -78,7 +80,10 @@ function unassign(s: SchedulerCore, ts: TaskState, tell: boolean): void {
     ws.speculative--;
     ts.waitingOn = 0;
   }
-  if (tell) s.freeKey(ws, ts.key);
+  if (tell && !ws.removed) {
+    s.freeKey(ws, ts.key);
+    ws.stopping.set(ts.key, s.now);
+  }
   s.markQueueDirty(); // a slot opened on ws: a queued root may take it
 }
 

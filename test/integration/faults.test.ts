@@ -149,3 +149,93 @@ describe("a worker refused by a restarted scheduler", { timeout: 60_000 }, () =>
     assert.match(worker.lines.join("\n"), /BARN_AUTH_FAILED|token/i);
   });
 });
+
+/** A task that never returns: nothing but a restart takes its thread back. */
+const spinForever = (): number => {
+  for (;;) {
+    // spin
+  }
+};
+
+/**
+ * Cancel a spinning task, then run 20 trivial ones: every one finishes within a bound (the
+ * stuck worker is restarted after the grace period and its queued work moves), and the
+ * cluster is back to `n` workers that serve.
+ */
+async function cancelThenRun(c: Client, n: number, newId: boolean): Promise<void> {
+  await until(() => c.workers().length === n, 30_000, `${n} workers`);
+  const before = new Set(c.workers().map((w) => w.id));
+  const spin = c.submit(spinForever);
+  await sleep(500); // running by now
+  await c.cancel(spin);
+  await assert.rejects(spin.result(), (e: unknown) => e instanceof BarnError);
+  const started = Date.now();
+  const futures = c.map(
+    (x: number) => x * 2,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  const bound = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error("trivial tasks still pending after 20 s")), 20_000).unref(),
+  );
+  const results = await Promise.race([c.gather(futures), bound]);
+  assert.deepEqual(
+    results,
+    Array.from({ length: 20 }, (_, i) => i * 2),
+  );
+  assert.ok(Date.now() - started < 20_000);
+  // A thread is replaced by a new worker; a process registers again under its own name.
+  await until(
+    () => c.workers().length === n && (!newId || c.workers().some((w) => !before.has(w.id))),
+    30_000,
+    "the stuck worker back",
+  );
+  // The restarted worker serves too.
+  assert.deepEqual(
+    await Promise.race([c.gather(c.map((x: number) => x + 1, [1, 2, 3, 4, 5, 6])), bound]),
+    [2, 3, 4, 5, 6, 7],
+  );
+}
+
+describe("cancel of a running CPU-bound task", { timeout: 120_000 }, () => {
+  after(killAll);
+
+  test("threads: the stuck worker thread is restarted after the grace period", async () => {
+    const c = await Client.connect({
+      workers: 2,
+      setAsDefault: false,
+      schedulerConfig: { cancelGracePeriod: 1 },
+    });
+    try {
+      await cancelThenRun(c, 2, true);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("processes: true: the stuck task thread is restarted after the grace period", async () => {
+    const c = await Client.connect({
+      processes: true,
+      workers: 2,
+      setAsDefault: false,
+      schedulerConfig: { cancelGracePeriod: 1 },
+    });
+    try {
+      await cancelThenRun(c, 2, false);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("barn scheduler + barn worker: the stuck worker restarts its task thread", async () => {
+    const s = await startScheduler(["--cancel-grace-period", "1"], ENV);
+    await startWorker(s.address, ["--name", "w1"], ENV);
+    await startWorker(s.address, ["--name", "w2"], ENV);
+    const c = await Client.connect(s.address, { token: TOKEN, setAsDefault: false });
+    try {
+      await cancelThenRun(c, 2, false);
+      await s.proc.waitFor((r) => r.msg === "restarting worker", 1_000);
+    } finally {
+      await c.close();
+    }
+  });
+});
