@@ -12,6 +12,7 @@ import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../scheduler/protocol.js";
 import type { SchedulerServer } from "../scheduler/server.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
+import { isOutOfMemory, outOfMemoryReason } from "./out-of-memory.js";
 import { WorkerRequests } from "./worker-requests.js";
 
 export interface LocalClusterOptions {
@@ -111,7 +112,12 @@ export class LocalCluster {
       });
       thread.on("error", (err) => {
         if (!ready) reject(err);
-        this.#lost(member, `worker thread error: ${err.message}`);
+        if (isOutOfMemory(err)) {
+          const why = outOfMemoryReason(limit);
+          // Said here too: a death within allowedFailures reaches no error the user sees.
+          process.emitWarning(`barn: worker ${id} died: ${why}`, "BarnWarning");
+          this.#lost(member, why);
+        } else this.#lost(member, `worker thread error: ${err.message}`);
       });
       thread.on("exit", (code) => {
         if (!ready) {

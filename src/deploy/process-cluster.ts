@@ -79,7 +79,13 @@ export class ProcessCluster {
     child.on("exit", (code, signal) => {
       this.#children.delete(child);
       if (this.#closing) return;
-      o.log.warn("worker process exited; starting another", { name, code, signal });
+      o.log.warn("worker process exited; starting another", {
+        name,
+        code,
+        signal,
+        // The kernel's OOM killer sends SIGKILL: the likeliest cause when nobody else did.
+        ...(signal === "SIGKILL" ? { hint: "killed: out of memory? (the OS OOM killer)" } : {}),
+      });
       this.#spawn();
     });
   }

@@ -183,6 +183,10 @@ export class RemoteWorkers implements WorkerPool {
       case "heartbeat":
         send(m.conn, { t: "heartbeat-ack" });
         return;
+      case "dying":
+        this.#lost(m, `worker ${m.id} died: ${msg.reason}`);
+        m.conn.close("dying");
+        return;
       case "goodbye":
         this.#log.info("worker left", { worker: m.id, reason: msg.reason });
         this.#remove(m, true, `worker closed: ${msg.reason}`);

@@ -43,7 +43,9 @@ export type WorkerToScheduler =
     }
   | { readonly t: "heartbeat" }
   /** Leaving on purpose (SIGTERM, close): not a failure. */
-  | { readonly t: "goodbye"; readonly reason: string };
+  | { readonly t: "goodbye"; readonly reason: string }
+  /** About to go because its task thread died (out of memory, crash): a failure, and why. */
+  | { readonly t: "dying"; readonly reason: string };
 
 /** Worker process <-> worker process: a peer link message, relayed for the worker thread. */
 export interface PeerEnvelope {

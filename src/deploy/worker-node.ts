@@ -14,6 +14,7 @@ import type { Resources, WorkerId } from "../scheduler/protocol.js";
 import { connect, listen } from "../transport/index.js";
 import type { Connection, Listener, SecurityOptions } from "../transport/types.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
+import { isOutOfMemory, outOfMemoryReason } from "./out-of-memory.js";
 import { PeerBridge } from "./peer-bridge.js";
 import type { SchedulerToWorker, WorkerToScheduler } from "./wire.js";
 
@@ -208,15 +209,28 @@ export class WorkerNode {
         if (msg.t === "ready") resolve();
         else this.#conn?.send(msg satisfies WorkerToScheduler);
       });
+      let died: string | undefined;
       thread.on("error", (err) => {
-        this.#log.error("task thread failed", { error: err });
+        if (isOutOfMemory(err)) {
+          died = outOfMemoryReason(limit);
+          this.#log.error("task thread out of memory; worker leaves", {
+            worker: id,
+            memoryLimit: limit,
+          });
+        } else {
+          died = `task thread failed: ${err.message}`;
+          this.#log.error("task thread failed", { error: err });
+        }
         reject(err);
       });
       thread.on("exit", (code) => {
         if (this.#thread !== thread || this.#closing) return;
-        // Out of memory or a crash in the thread: leave, so the scheduler reschedules at once.
-        this.#log.error("task thread exited; worker leaves", { code });
-        void this.close(`task thread exited with code ${code}`, 1);
+        // Out of memory or a crash in the thread: leave, so the scheduler reschedules at once,
+        // and say why first (the scheduler puts it in the KilledWorker error users get).
+        const reason = died ?? `task thread exited with code ${code}`;
+        this.#log.error("task thread exited; worker leaves", { code, reason });
+        this.#conn?.send({ t: "dying", reason } satisfies WorkerToScheduler);
+        void this.close(reason, 1);
       });
     });
   }

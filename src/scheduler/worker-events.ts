@@ -62,7 +62,7 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
   for (let i = 0; i < processing.length; i++) {
     const ts = processing[i]!;
     if (!ev.expected && mayHaveRun[i] && ++ts.deaths > s.config.allowedFailures) {
-      ts.error = killedWorker(ts.key, ts.deaths, s.config.allowedFailures);
+      ts.error = killedWorker(ts.key, ts.deaths, s.config.allowedFailures, ev.reason);
       s.transition(ts, "erred", null);
     } else {
       s.transition(ts, "waiting", null);

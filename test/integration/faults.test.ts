@@ -239,3 +239,62 @@ describe("cancel of a running CPU-bound task", { timeout: 120_000 }, () => {
     }
   });
 });
+
+/** Allocates until its thread's heap limit kills it. */
+const exhaustMemory = (): number => {
+  const hog: number[][] = [];
+  for (;;) hog.push(new Array<number>(1_000_000).fill(1.5));
+};
+
+const saysOutOfMemory = (e: unknown): boolean =>
+  e instanceof BarnError && e.code === ErrorCodes.KILLED_WORKER && /out of memory/.test(e.message);
+
+describe("a worker killed for memory", { timeout: 120_000 }, () => {
+  test("threads: KilledWorker says out of memory", async () => {
+    const c = await Client.connect({
+      workers: 1,
+      memoryLimit: "64MiB",
+      setAsDefault: false,
+      schedulerConfig: { allowedFailures: 0 },
+    });
+    try {
+      await assert.rejects(c.submit(exhaustMemory).result(), saysOutOfMemory);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("processes: true: KilledWorker says out of memory, and the worker's log does", async () => {
+    const c = await Client.connect({
+      processes: true,
+      workers: 1,
+      memoryLimit: "64MiB",
+      setAsDefault: false,
+      schedulerConfig: { allowedFailures: 0 },
+    });
+    try {
+      await assert.rejects(c.submit(exhaustMemory).result(), saysOutOfMemory);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("barn worker --memory-limit: the worker logs out of memory and the scheduler says why it died", async () => {
+    const s = await startScheduler([], ENV);
+    const w = await startWorker(s.address, ["--memory-limit", "64MiB"], ENV);
+    const c = await Client.connect(s.address, { token: TOKEN, setAsDefault: false });
+    try {
+      const f = c.submit(exhaustMemory);
+      await w.waitFor((r) => r.msg === "task thread out of memory; worker leaves", 30_000);
+      await s.proc.waitFor(
+        (r) => r.msg === "worker lost" && /out of memory/.test(String(r.reason)),
+        10_000,
+      );
+      assert.equal(await w.exited, 1);
+      void f.result().catch(() => {});
+    } finally {
+      await c.close();
+      await killAll();
+    }
+  });
+});
