@@ -80,10 +80,7 @@ function unassign(s: SchedulerCore, ts: TaskState, tell: boolean): void {
     ws.speculative--;
     ts.waitingOn = 0;
   }
-  if (tell && !ws.removed) {
-    s.freeKey(ws, ts.key);
-    ws.stopping.set(ts.key, s.now);
-  }
+  if (tell) s.freeKey(ws, ts.key);
   s.markQueueDirty(); // a slot opened on ws: a queued root may take it
 }
 
@@ -310,7 +307,15 @@ function processingWaiting(s: SchedulerCore, ts: TaskState): void {
   startWaiting(s, ts, false);
 }
 
+/**
+ * Nobody wants it any more (cancelled, or every future released). Its worker must confirm it
+ * stopped, or is restarted after cancelGracePeriod (stuck.ts). Only here: a task moved for the
+ * scheduler's own reasons (retry, lost input, speculation) is not watched, so that a worker busy
+ * with a long task is never restarted over and over by the scheduler's own reshuffles.
+ */
 function processingReleased(s: SchedulerCore, ts: TaskState): void {
+  const ws = ts.processingOn!;
+  if (!ws.removed) ws.stopping.set(ts.key, s.now);
   unassign(s, ts, true);
   rescheduleSpeculated(s, ts);
   ts.state = "released";

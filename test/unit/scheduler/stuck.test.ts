@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { SchedulerEvent, SchedulerInstruction } from "../../../src/scheduler/protocol.js";
 import { SchedulerState } from "../../../src/scheduler/state.js";
-import { cancel, computes, finished, graph, placed, task, worker } from "./helpers.js";
+import { cancel, computes, erred, finished, graph, placed, task, worker } from "./helpers.js";
 
 function setup(grace = 2) {
   const clock = { t: 0 };
@@ -111,4 +111,14 @@ test("cancelGracePeriod: Infinity never restarts; a negative one is refused", ()
     () => new SchedulerState({ config: { cancelGracePeriod: -1 } }),
     /cancelGracePeriod/,
   );
+});
+
+test("a task the scheduler moves for its own reasons (a retry) is not watched", () => {
+  const { s, clock } = setup(1);
+  s.handle([worker("a"), worker("b"), graph([task("x", [], { retries: 1 })], ["x"])]);
+  const on = s.task("x")?.processingOn ?? "";
+  s.handle([erred(on, "x")]);
+  assert.equal(s.wantsStopCheck(), false);
+  clock.t = 5;
+  assert.deepEqual(restarts(s.handle([check()])), []);
 });
