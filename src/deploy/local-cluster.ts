@@ -106,7 +106,9 @@ export class LocalCluster {
       thread.on("message", (msg: FromWorker) => {
         if (msg.t === "ready") {
           ready = true;
-          this.#join(member);
+          // A replacement that finished starting after close(): it must not keep us alive.
+          if (this.#closing) void thread.terminate();
+          else this.#join(member);
           resolve(member);
         } else this.#onMessage(member, msg);
       });
