@@ -75,6 +75,8 @@ export const ErrorCodes = {
   FRAME_SCHEMA_MISMATCH: "BARN_FRAME_SCHEMA_MISMATCH",
   /** A mapPartitions function returned something that is not a batch or an arrow Table. */
   FRAME_BAD_PARTITION: "BARN_FRAME_BAD_PARTITION",
+  /** An exact integer result (an int64 sum or arithmetic) falls outside the int64 range. */
+  FRAME_OVERFLOW: "BARN_FRAME_OVERFLOW",
   /** A file uses a type or feature the readers do not support (nested Parquet columns). */
   IO_UNSUPPORTED: "BARN_IO_UNSUPPORTED",
   /** A file's bytes could not be decoded (a damaged or truncated Parquet file): names the file. */

@@ -29,6 +29,9 @@ export {
   type Literal,
   lit,
   StringOps,
+  Then,
+  When,
+  when,
 } from "./collections/frame/expr.js";
 export { type AggOutputs, type AggSpecOf, GroupBy } from "./collections/frame/groupby.js";
 export type { Plan, RowOp, SourceFilter, SourceNode } from "./collections/frame/plan.js";

@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBytes } from "../client/options.js";
 import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
-import { WorkerNode } from "../deploy/worker-node.js";
+import { isRefusal, WorkerNode } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
 import { BarnError } from "../errors.js";
 import { barnVersion } from "../version.js";
@@ -62,6 +62,11 @@ common(
       "declare a silent worker lost after this long",
       numArg,
       10,
+    )
+    .option(
+      "--cancel-grace-period <seconds>",
+      "restart a worker whose cancelled task still runs after this long (default 3)",
+      numArg,
     ),
 ).action(async (flags: CommonFlags & SchedulerFlags) => {
   const log = logger(flags, "scheduler");
@@ -75,6 +80,9 @@ common(
       : {}),
     address: `${protocol}://${host}:${flags.port}`,
     heartbeatTimeoutMs: flags.heartbeatTimeout * 1000,
+    ...(flags.cancelGracePeriod === undefined
+      ? {}
+      : { config: { cancelGracePeriod: flags.cancelGracePeriod } }),
     log,
   });
   onSignals(log, () => node.close());
@@ -93,10 +101,17 @@ common(
       "--listen-host <host>",
       "interface peers fetch data from (default: the one facing the scheduler)",
     )
-    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg),
+    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg)
+    .option(
+      "--exit-with-parent",
+      "exit when stdin closes: the process that started this worker (and holds its stdin) is gone",
+    ),
 ).action(async (address: string, flags: CommonFlags & WorkerFlags) => {
   const log = logger(flags, "worker");
-  const node = await WorkerNode.start({
+  let node: WorkerNode | undefined;
+  // Watched before connecting: a parent may die while this worker still looks for its scheduler.
+  if (flags.exitWithParent) watchParent(log, () => node);
+  node = await WorkerNode.start({
     ...securityFrom(flags, log),
     scheduler: address,
     name: flags.name,
@@ -111,7 +126,8 @@ common(
   onSignals(log, () => node.close("signal"));
   node.done.then(
     () => process.exit(0),
-    () => process.exit(1),
+    // Refused by a scheduler it reconnected to: the same status 2 as a refusal at start.
+    (err: unknown) => process.exit(isRefusal(err) ? 2 : 1),
   );
 });
 
@@ -121,6 +137,7 @@ interface SchedulerFlags {
   protocol: "tcp" | "tls" | "ws" | "wss";
   requireClientCert?: boolean;
   heartbeatTimeout: number;
+  cancelGracePeriod?: number;
 }
 
 interface WorkerFlags {
@@ -130,6 +147,30 @@ interface WorkerFlags {
   name?: string;
   listenHost?: string;
   deathTimeout?: number;
+  exitWithParent?: boolean;
+}
+
+/**
+ * The parent that started this worker holds the other end of its stdin; the OS closes it when
+ * the parent exits in any way (SIGKILL included), and then this worker leaves. A worker of
+ * `processes: true` must never outlive its client, nor retry forever for its scheduler.
+ */
+function watchParent(log: Logger, node: () => WorkerNode | undefined): void {
+  let gone = false;
+  const leave = () => {
+    if (gone) return;
+    gone = true;
+    log.warn("parent process gone (stdin closed); worker exits");
+    const n = node();
+    // Bounded: a scheduler that went with the parent cannot hold the exit up.
+    setTimeout(() => process.exit(0), 2_000).unref();
+    if (n === undefined) process.exit(0);
+    n.close("parent process gone").finally(() => process.exit(0));
+  };
+  process.stdin.on("end", leave);
+  process.stdin.on("close", leave);
+  process.stdin.on("error", leave);
+  process.stdin.resume();
 }
 
 function logger(flags: CommonFlags, component: string): Logger {

@@ -502,6 +502,7 @@ async function startBackend(options: ConnectOptions & { address?: string }): Pro
       token: options.token ?? process.env.BARN_TOKEN,
       tls: options.tls,
       timeoutMs: options.timeoutMs,
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs,
     });
   }
   if (options.scheduler === "sync") return new SyncBackend();

@@ -41,6 +41,12 @@ export interface ConnectOptions {
     | undefined;
   /** Give up connecting to a remote scheduler after this long, ms. Default 10 s. */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Liveness of a remote scheduler: the client pings it every second and, after this long
+   * without a word from it (a frozen or cut-off scheduler), fails every pending future with
+   * BARN_CONNECTION_LOST. ms; default 10 s (as workers wait for their scheduler).
+   */
+  readonly heartbeatTimeoutMs?: number | undefined;
   /** Scheduler policy tunables (saturation, allowed failures, ...). */
   readonly schedulerConfig?: Partial<SchedulerConfig> | undefined;
   /** Make this client the one `delayed(...).compute()` uses. Default true. */
@@ -107,6 +113,7 @@ export function validateConnectOptions(o: ConnectOptions): void {
   positiveInt("workers", o.workers);
   positiveInt("threadsPerWorker", o.threadsPerWorker);
   positiveInt("timeoutMs", o.timeoutMs);
+  positiveInt("heartbeatTimeoutMs", o.heartbeatTimeoutMs);
   const address = (o as { address?: unknown }).address;
   if (address !== undefined) {
     if (typeof address !== "string" || address === "") {
@@ -157,7 +164,7 @@ export function validateTaskOptions(o: TaskOptions): void {
   }
 }
 
-/** Keys travel joined by NUL between threads (worker/ops-codec.ts), so a key may not hold one. */
+/** Keys travel joined by NUL between threads (protocol/ops-codec.ts), so a key may not hold one. */
 export function checkKeyCharacters(key: Key): void {
   if (key.includes("\u0000")) {
     throw new GraphError(

@@ -3,7 +3,9 @@
  * authenticated connection. Functions declared in modules are bundled (esbuild) and uploaded
  * once, content-addressed, since the workers may be on machines without the file. Messages
  * keep their order: while a bundle is being built, later messages wait behind it. If the
- * connection drops, every pending future fails with CONNECTION_LOST.
+ * connection drops, every pending future fails with CONNECTION_LOST; so it does when the
+ * scheduler stays silent past the heartbeat timeout (frozen, or the link cut without a close):
+ * the client pings it every second and any message from it counts as a sign of life.
  */
 
 import { BarnError, ErrorCodes, errorFromData, errorToData } from "../errors.js";
@@ -29,7 +31,12 @@ import type { Connection, SecurityOptions } from "../transport/types.js";
 
 export interface RemoteOptions extends SecurityOptions {
   readonly timeoutMs?: number | undefined;
+  /** Declare the scheduler lost after this long without a word from it. Default 10 s. */
+  readonly heartbeatTimeoutMs?: number | undefined;
 }
+
+/** Pings go out this often (or four times per timeout, when that is shorter). */
+const PING_MS = 1_000;
 
 export class RemoteBackend implements Backend {
   readonly kind = "remote" as const;
@@ -54,14 +61,27 @@ export class RemoteBackend implements Backend {
   #nextRequest = 1;
   #closing = false;
   #lost: BarnError | undefined;
+  /** Liveness: when the scheduler last said anything, and when the ping timer last ran (ms). */
+  #lastHeard = Date.now();
+  #lastTick = Date.now();
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  /** Why this end closed the connection (a silent scheduler), for the CONNECTION_LOST message. */
+  #closeReason: string | undefined;
 
-  private constructor(conn: Connection, address: string) {
+  private constructor(conn: Connection, address: string, heartbeatTimeoutMs: number) {
     this.#conn = conn;
     this.#address = address;
     this.#ready = new Promise((resolve) => {
       this.#gotWorkers = resolve;
     });
-    conn.onMessage((m) => this.#onMessage(m as SchedulerToClient));
+    const every = Math.min(PING_MS, Math.max(10, heartbeatTimeoutMs / 4));
+    this.#heartbeat = setInterval(() => this.#checkLiveness(heartbeatTimeoutMs, every), every);
+    // The timer never keeps the process alive: a script that is done exits.
+    this.#heartbeat.unref();
+    conn.onMessage((m) => {
+      this.#lastHeard = Date.now();
+      this.#onMessage(m as SchedulerToClient);
+    });
     conn.onClose((err) => this.#onClose(err));
   }
 
@@ -71,7 +91,26 @@ export class RemoteBackend implements Backend {
       hello: { role: "client", name: "client" },
       timeoutMs: options.timeoutMs ?? 10_000,
     });
-    return new RemoteBackend(conn, address);
+    return new RemoteBackend(conn, address, options.heartbeatTimeoutMs ?? 10_000);
+  }
+
+  /**
+   * Ping, and give up on a scheduler silent for `timeoutMs`. A late tick means this process was
+   * busy (a long synchronous stretch of user code): the scheduler's answers may sit unread in
+   * the socket, so the silence is not held against it; the count starts again.
+   */
+  #checkLiveness(timeoutMs: number, every: number): void {
+    const now = Date.now();
+    const stalled = now - this.#lastTick > every * 2 + 1_000;
+    this.#lastTick = now;
+    if (stalled) this.#lastHeard = now;
+    if (this.#conn.closed) return;
+    if (now - this.#lastHeard > timeoutMs) {
+      this.#closeReason = `no word from the scheduler for ${(timeoutMs / 1000).toFixed(1)} s (frozen, overloaded or cut off)`;
+      this.#conn.close(this.#closeReason);
+      return;
+    }
+    this.#conn.send({ t: "ping" } satisfies ClientToScheduler);
   }
 
   open(client: ClientId, onReports: (reports: BackendReport[]) => void): void {
@@ -166,6 +205,7 @@ export class RemoteBackend implements Backend {
     } catch {
       // Closing anyway: the scheduler drops the client when the connection ends.
     }
+    clearInterval(this.#heartbeat);
     this.#conn.close("client closed");
   }
 
@@ -237,6 +277,8 @@ export class RemoteBackend implements Backend {
         this.#workers = msg.workers.map((w) => ({ id: w.id, name: w.name, nthreads: w.nthreads }));
         this.#gotWorkers?.();
         return;
+      case "pong":
+        return;
       case "reply": {
         const r = this.#requests.get(msg.id);
         this.#requests.delete(msg.id);
@@ -251,10 +293,12 @@ export class RemoteBackend implements Backend {
   }
 
   #onClose(err: Error | undefined): void {
+    clearInterval(this.#heartbeat);
+    const why = this.#closeReason ?? err?.message;
     const lost = new BarnError(
       ErrorCodes.CONNECTION_LOST,
       `lost the connection to the scheduler at ${this.#address}` +
-        (err ? ` (${err.message})` : "") +
+        (why !== undefined ? ` (${why})` : "") +
         "; results not gathered yet are gone with it. Fix: check the scheduler, then connect a new client and resubmit.",
     );
     this.#lost = lost;

@@ -71,6 +71,10 @@ export class ClientSession {
     if (typeof msg !== "object" || msg === null || typeof msg.t !== "string") {
       throw bad("a message must be an object with a type");
     }
+    if (msg.t === "ping") {
+      this.#send({ t: "pong" });
+      return;
+    }
     if (msg.t === "open") {
       if (this.#client !== undefined) throw bad("this connection already opened a client");
       if (typeof msg.client !== "string") throw bad("open needs a client id");

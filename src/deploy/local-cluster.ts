@@ -2,7 +2,8 @@
  * A cluster of worker threads in this process, with the scheduler in the calling thread. Every
  * pair of workers gets its own MessageChannel so they fetch inputs from each other directly.
  * A worker thread that dies is reported to the scheduler (its tasks are re-run, its lost
- * results recomputed) and replaced by a fresh one.
+ * results recomputed) and replaced by a fresh one; so is one the scheduler restarts because a
+ * cancelled task still runs there past the grace period.
  */
 import { availableParallelism } from "node:os";
 import { MessageChannel, type Worker } from "node:worker_threads";
@@ -11,6 +12,7 @@ import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../protocol/ids.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import type { SchedulerServer } from "../scheduler/server.js";
+import { isOutOfMemory, outOfMemoryReason } from "./out-of-memory.js";
 import { WorkerRequests } from "./worker-requests.js";
 import { startWorkerThread } from "./worker-thread.js";
 
@@ -65,6 +67,7 @@ export class LocalCluster {
 
   static async start(server: SchedulerServer, options: LocalClusterOptions = {}) {
     const cluster = new LocalCluster(server, options);
+    server.onRestartWorker = (id, reason) => cluster.#restart(id, reason);
     const started: Promise<Member>[] = [];
     for (let i = 0; i < cluster.#options.workers; i++) started.push(cluster.#spawn());
     await Promise.all(started);
@@ -104,16 +107,25 @@ export class LocalCluster {
       thread.on("message", (msg: FromWorker) => {
         if (msg.t === "ready") {
           ready = true;
-          // The thread alone does not keep the process alive: a script that forgets close()
-          // still exits. The client holds the process alive while someone awaits a result.
-          thread.unref();
-          this.#join(member);
+          // A replacement that finished starting after close(): it must not keep us alive.
+          if (this.#closing) void thread.terminate();
+          else {
+            // The thread alone does not keep the process alive: a script that forgets close()
+            // still exits. The client holds the process alive while someone awaits a result.
+            thread.unref();
+            this.#join(member);
+          }
           resolve(member);
         } else this.#onMessage(member, msg);
       });
       thread.on("error", (err) => {
         if (!ready) reject(err);
-        this.#lost(member, `worker thread error: ${err.message}`);
+        if (isOutOfMemory(err)) {
+          const why = outOfMemoryReason(limit);
+          // Said here too: a death within allowedFailures reaches no error the user sees.
+          process.emitWarning(`barn: worker ${id} died: ${why}`, "BarnWarning");
+          this.#lost(member, why);
+        } else this.#lost(member, `worker thread error: ${err.message}`);
       });
       thread.on("exit", (code) => {
         if (!ready) {
@@ -151,6 +163,15 @@ export class LocalCluster {
     }
     if (msg.t === "data" || msg.t === "put-ok" || msg.t === "dump")
       this.#requests.answer(m.id, msg);
+  }
+
+  /** Terminate a worker thread stuck in a cancelled task, and start a fresh one in its place. */
+  #restart(id: WorkerId, reason: string): void {
+    const m = this.#members.get(id);
+    if (m === undefined) return;
+    process.emitWarning(`barn: restarting worker ${id}: ${reason}`, "BarnWarning");
+    this.#lost(m, reason);
+    void m.thread.terminate();
   }
 
   #lost(m: Member, reason: string): void {

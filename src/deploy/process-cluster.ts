@@ -10,6 +10,9 @@ import type { Logger } from "../diagnostics/log.js";
 import type { Resources } from "../protocol/ids.js";
 import { childProcessExecArgv } from "./exec-argv.js";
 
+/** Seconds a child keeps trying to reach its (local) scheduler before it exits. */
+const CHILD_DEATH_TIMEOUT_S = 30;
+
 export const CLI_MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
 export interface ProcessClusterOptions {
@@ -72,15 +75,27 @@ export class ProcessCluster {
     const res = Object.entries(o.resources ?? {});
     if (res.length > 0) args.push("--resources", res.map(([k, v]) => `${k}=${v}`).join(","));
     args.push("--log-level", o.logLevel ?? "warn");
+    // The child exits when this process does, however it ends: its stdin is a pipe from us
+    // that the OS closes then. The death timeout bounds its reconnect attempts besides.
+    args.push("--exit-with-parent", "--death-timeout", String(CHILD_DEATH_TIMEOUT_S));
     const env = { ...process.env };
     if (o.token !== undefined) env.BARN_TOKEN = o.token;
     else delete env.BARN_TOKEN;
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(process.execPath, args, { env, stdio: ["pipe", "inherit", "inherit"] });
+    // The pipe is only a lifeline: nothing is written, and it must not keep this process alive.
+    child.stdin?.on("error", () => {});
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
     this.#children.add(child);
     child.on("exit", (code, signal) => {
       this.#children.delete(child);
       if (this.#closing) return;
-      o.log.warn("worker process exited; starting another", { name, code, signal });
+      o.log.warn("worker process exited; starting another", {
+        name,
+        code,
+        signal,
+        // The kernel's OOM killer sends SIGKILL: the likeliest cause when nobody else did.
+        ...(signal === "SIGKILL" ? { hint: "killed: out of memory? (the OS OOM killer)" } : {}),
+      });
       this.#spawn();
     });
   }

@@ -52,6 +52,7 @@ export class RemoteWorkers implements WorkerPool {
 
   constructor(server: SchedulerServer, options: RemoteWorkersOptions = {}) {
     this.#server = server;
+    server.onRestartWorker = (id, reason) => this.#restart(id, reason);
     this.#log = options.log ?? silentLogger;
     this.#timeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     this.#timer = setInterval(this.#checkHeartbeats, Math.max(50, this.#timeoutMs / 4));
@@ -114,6 +115,8 @@ export class RemoteWorkers implements WorkerPool {
         member = this.#register(conn, msg);
         return;
       }
+      // A member removed while its connection lingers (a restart) speaks for nobody now.
+      if (!member.alive) return;
       member.lastSeen = Date.now();
       try {
         this.#onMessage(member, msg);
@@ -180,6 +183,10 @@ export class RemoteWorkers implements WorkerPool {
       case "heartbeat":
         send(m.conn, { t: "heartbeat-ack" });
         return;
+      case "dying":
+        this.#lost(m, `worker ${m.id} died: ${msg.reason}`);
+        m.conn.close("dying");
+        return;
       case "goodbye":
         this.#log.info("worker left", { worker: m.id, reason: msg.reason });
         this.#remove(m, true, `worker closed: ${msg.reason}`);
@@ -202,6 +209,18 @@ export class RemoteWorkers implements WorkerPool {
       m.conn.close(reason);
     }
   };
+
+  /**
+   * Ask a worker process to restart its task thread (stuck in a cancelled task): it drops this
+   * connection and registers again as a new worker. The scheduler already dropped it.
+   */
+  #restart(id: WorkerId, reason: string): void {
+    const m = this.#members.get(id);
+    if (m === undefined) return;
+    this.#log.warn("restarting worker", { worker: id, reason });
+    send(m.conn, { t: "restart", reason });
+    this.#remove(m, true, reason);
+  }
 
   #lost(m: Member, reason: string): void {
     if (!m.alive) return;

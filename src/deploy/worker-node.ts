@@ -15,6 +15,7 @@ import type { SchedulerToWorker, WorkerToScheduler } from "../protocol/wire.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import { connect, listen } from "../transport/index.js";
 import type { Connection, Listener, SecurityOptions } from "../transport/types.js";
+import { isOutOfMemory, outOfMemoryReason } from "./out-of-memory.js";
 import { PeerBridge } from "./peer-bridge.js";
 import { startWorkerThread } from "./worker-thread.js";
 
@@ -94,7 +95,7 @@ export class WorkerNode {
         return;
       } catch (err) {
         const e = err as BarnError;
-        if (e.code === ErrorCodes.AUTH_FAILED || e.code === ErrorCodes.VERSION_MISMATCH) throw e;
+        if (isRefusal(e)) throw e;
         const limit = this.#o.deathTimeoutMs;
         if (limit !== undefined && Date.now() - started > limit) {
           throw new BarnError(
@@ -209,19 +210,32 @@ export class WorkerNode {
         if (msg.t === "ready") resolve();
         else this.#conn?.send(msg satisfies WorkerToScheduler);
       });
+      let died: string | undefined;
       thread.on("error", (err) => {
-        const error =
-          err instanceof Error || Object.keys(err ?? {}).length > 0
-            ? err
-            : "an error that could not be copied out of the thread (e.g. a DataCloneError)";
-        this.#log.error("task thread failed", { error });
+        if (isOutOfMemory(err)) {
+          died = outOfMemoryReason(limit);
+          this.#log.error("task thread out of memory; worker leaves", {
+            worker: id,
+            memoryLimit: limit,
+          });
+        } else {
+          const error =
+            err instanceof Error || Object.keys(err ?? {}).length > 0
+              ? err
+              : "an error that could not be copied out of the thread (e.g. a DataCloneError)";
+          died = `task thread failed: ${err instanceof Error ? err.message : String(error)}`;
+          this.#log.error("task thread failed", { error });
+        }
         reject(err);
       });
       thread.on("exit", (code) => {
         if (this.#thread !== thread || this.#closing) return;
-        // Out of memory or a crash in the thread: leave, so the scheduler reschedules at once.
-        this.#log.error("task thread exited; worker leaves", { code });
-        void this.close(`task thread exited with code ${code}`, 1);
+        // Out of memory or a crash in the thread: leave, so the scheduler reschedules at once,
+        // and say why first (the scheduler puts it in the KilledWorker error users get).
+        const reason = died ?? `task thread exited with code ${code}`;
+        this.#log.error("task thread exited; worker leaves", { code, reason });
+        this.#conn?.send({ t: "dying", reason } satisfies WorkerToScheduler);
+        void this.close(reason, 1);
       });
     });
   }
@@ -243,6 +257,9 @@ export class WorkerNode {
       case "close":
         void this.close("scheduler asked to close");
         return;
+      case "restart":
+        this.#restart(msg.reason);
+        return;
       default:
         this.#thread?.postMessage(msg satisfies ToWorker);
     }
@@ -261,6 +278,23 @@ export class WorkerNode {
     }, every);
   }
 
+  /**
+   * The scheduler gave up on a task that does not stop: terminate the task thread (the only
+   * way to stop a synchronous loop) and register again with a fresh one, on a new connection.
+   */
+  #restart(reason: string): void {
+    if (this.#closing) return;
+    this.#log.warn("restarting the task thread at the scheduler's request", { reason });
+    const conn = this.#conn;
+    this.#teardown();
+    conn?.onClose(() => {}); // not a lost scheduler: this end is leaving on purpose
+    conn?.close("restarting");
+    this.#connectLoop().catch((err: Error) => {
+      this.#log.error("giving up", { reason: err.message });
+      void this.close(err.message, 1, isRefusal(err) ? (err as BarnError) : undefined);
+    });
+  }
+
   /** Drop everything this scheduler knew about and register again. */
   #schedulerLost(reason: string): void {
     if (this.#closing) return;
@@ -268,7 +302,9 @@ export class WorkerNode {
     this.#teardown();
     this.#connectLoop().catch((err: Error) => {
       this.#log.error("giving up", { reason: err.message });
-      void this.close(err.message, 1);
+      // A refusal (token, version) ends `done` with that error, so the CLI exits 2 as it does
+      // when refused at start; anything else is a worker lost (exit 1).
+      void this.close(err.message, 1, isRefusal(err) ? (err as BarnError) : undefined);
     });
   }
 
@@ -284,7 +320,7 @@ export class WorkerNode {
   }
 
   /** Leave the cluster (telling the scheduler) and stop. */
-  async close(reason = "closed", exitCode = 0): Promise<void> {
+  async close(reason = "closed", exitCode = 0, cause?: BarnError): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
     const conn = this.#conn;
@@ -301,8 +337,14 @@ export class WorkerNode {
     await this.#listener?.close();
     this.#log.info("worker closed", { reason });
     if (exitCode === 0) this.#finish();
-    else this.#finish(new BarnError(ErrorCodes.WORKER_LOST, reason));
+    else this.#finish(cause ?? new BarnError(ErrorCodes.WORKER_LOST, reason));
   }
+}
+
+/** The scheduler refused this worker (wrong token, other version): retrying cannot help. */
+export function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === ErrorCodes.AUTH_FAILED || code === ErrorCodes.VERSION_MISMATCH;
 }
 
 function hostOf(address: string): string {

@@ -13,7 +13,7 @@ import { bytesEqual } from "../kernels/strings.js";
 import { utf8Column } from "./columns.js";
 import type { FieldChunk } from "./csv-scan.js";
 import type { OnBadValue } from "./text-columns.js";
-import { daysFromCivil, parseAs } from "./text-values.js";
+import { daysFromCivil, isCivilDate, parseAs } from "./text-values.js";
 
 const decoder = new TextDecoder();
 const POW10 = [
@@ -249,10 +249,8 @@ function timestampFromBytes(bytes: Uint8Array, a: number, b: number): number | u
   const s = two(bytes, a + 17);
   if (
     !(
-      mo >= 1 &&
-      mo <= 12 &&
-      d >= 1 &&
-      d <= 31 &&
+      !Number.isNaN(y) &&
+      isCivilDate(y, mo, d) &&
       h <= 23 &&
       mi <= 59 &&
       s <= 60 &&

@@ -91,6 +91,29 @@ export function scanRecords(
 }
 
 /**
+ * True when field `j` of the record `bytes[start, end)` begins with a quote (a quoted field: its
+ * text is a value even when it spells a null, as in RFC 4180, DuckDB and Arrow).
+ */
+export function fieldIsQuoted(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  j: number,
+  delimiter: number,
+  quote = QUOTE,
+): boolean {
+  let field = 0;
+  let inQuote = false;
+  let pos = start;
+  for (; pos < end && field < j; pos++) {
+    const c = bytes[pos]!;
+    if (c === quote) inQuote = !inQuote;
+    else if (c === delimiter && !inQuote) field++;
+  }
+  return field === j && pos < end && bytes[pos] === quote;
+}
+
+/**
  * True when `bytes[from, to)` holds a quote byte: one search by Buffer's native indexOf (memchr),
  * many times faster than TypedArray's, on a view of the same memory.
  */

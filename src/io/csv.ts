@@ -19,12 +19,14 @@ import { columnBuilder } from "./csv-fast.js";
 import {
   countNewlines,
   estimateLines,
+  fieldIsQuoted,
   hasQuote,
   type ScannedRecords,
   scanRecords,
   scanUnquoted,
 } from "./csv-scan.js";
 import { expandPaths } from "./glob.js";
+import { checkSchemaTypes } from "./options.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
 import {
@@ -52,6 +54,13 @@ export interface CsvOptions {
   readonly schema?: Readonly<Record<string, DType>> | undefined;
   /** Texts read as null (default [""]: an empty field is null). */
   readonly nullValues?: readonly string[] | undefined;
+  /**
+   * Whether a quoted field that spells a null (`""`, or a quoted `nullValues` entry) in a string
+   * column is null too. Default false: a quoted `""` is the empty string and only an unquoted
+   * empty field is null (RFC 4180; Arrow's quoted_strings_can_be_null=false; DuckDB's
+   * allow_quoted_nulls=false). In number, date and bool columns a quoted null spelling is null.
+   */
+  readonly quotedStringsCanBeNull?: boolean | undefined;
   /** A malformed row throws BARN_CSV_PARSE ("error", the default) or is dropped and counted ("skip"). */
   readonly onBadLines?: "error" | "skip" | undefined;
   /** Columns to keep (projection), in output order. */
@@ -101,18 +110,96 @@ export function planCsvSync(paths: string | readonly string[], options: CsvOptio
     );
   }
   const delimiter = delimiterByte(options);
+  checkSchemaTypes("readCsv", options.schema);
   const files = expandPaths(paths, CSV_EXTENSIONS);
-  const first = files[0]!;
+  const header = options.header ?? true;
+  // Each file's header (its first record); a file with none (0 bytes, or only empty lines) has
+  // no rows and no columns, and is left out.
+  const headers = files.map((f) => fileHeader(f, delimiter, options));
+  const firstAt = headers.findIndex((h) => h !== undefined);
+  if (firstAt < 0) return { schema: schemaOfEmpty(files, options), parts: [] };
+  const first = files[firstAt]!;
   const sample = readTextSampleSync(first, options.sampleBytes ?? MiB);
   const full = inferSchema(first, sample, delimiter, options);
   const schema = projectSchema(full, options.columns);
-  const fileColumns = full.map((f) => f.name);
   const parts: CsvPart[] = [];
-  const header = options.header ?? true;
+  const columnsOf = new Map<string, readonly string[]>();
+  files.forEach((path, k) => {
+    const h = headers[k];
+    if (h === undefined) return;
+    columnsOf.set(path, header ? matchHeader(path, h, full, options) : full.map((f) => f.name));
+  });
   for (const p of splitTextFilesSync(files, blocksize)) {
+    const fileColumns = columnsOf.get(p.path);
+    if (fileColumns === undefined) continue;
     parts.push({ ...p, skipHeader: header && p.start === 0, fileColumns });
   }
   return { schema, parts };
+}
+
+/** The first record's fields of a file, or undefined when it has none. */
+function fileHeader(path: string, delimiter: number, options: CsvOptions): string[] | undefined {
+  for (let size = 64 * 1024; ; size *= 4) {
+    const sample = readTextSampleSync(path, size);
+    const rec = scanRecords(sample.bytes, 0, sample.bytes.length, delimiter);
+    // The first record is whole when a later one starts, or when the sample is the whole file.
+    if (rec.count === 0 && sample.complete) return undefined;
+    if (rec.count > 1 || (rec.count === 1 && sample.complete)) {
+      const ncols = rec.fields[0]!;
+      const cols = splitFields(sample.bytes, rec, [0], 0, rec.ends[0]!, options, ncols);
+      return cols.map((c) => c[0] ?? "");
+    }
+  }
+}
+
+/**
+ * A file's columns in its own order, checked against the first file's: the same names in any
+ * order are matched by name (as DuckDB's union_by_name and Arrow do); a missing or extra column
+ * is an error naming the file and both headers, unless `columns` names only columns it has.
+ */
+function matchHeader(
+  path: string,
+  names: readonly string[],
+  full: Schema,
+  options: CsvOptions,
+): readonly string[] {
+  const want = options.columns ?? full.map((f) => f.name);
+  const missing = want.filter((n) => !names.includes(n));
+  const extra =
+    options.columns === undefined ? names.filter((n) => !full.some((f) => f.name === n)) : [];
+  if (missing.length > 0 || extra.length > 0) {
+    const what = [
+      missing.length > 0 ? `lacks ${missing.map((n) => JSON.stringify(n)).join(", ")}` : "",
+      extra.length > 0 ? `has ${extra.map((n) => JSON.stringify(n)).join(", ")} besides` : "",
+    ]
+      .filter((x) => x !== "")
+      .join(" and ");
+    throw new BarnError(
+      ErrorCodes.FRAME_SCHEMA_MISMATCH,
+      `${path}: its header (${names.join(",")}) ${what} the columns of the first file (${full.map((f) => f.name).join(",")}). ` +
+        "Fix: read files with the same columns together (their order may differ), or pass columns: [...] naming the columns every file has",
+    );
+  }
+  return names;
+}
+
+/** The schema of files that hold nothing: the `schema` option's columns, else none. */
+function schemaOfEmpty(files: readonly string[], options: CsvOptions): Schema {
+  const given = Object.entries(options.schema ?? {}).map(
+    ([name, type]): Field => ({ name, type, nullable: true }),
+  );
+  const cols = options.columns;
+  if (cols === undefined) return given;
+  return cols.map((name) => {
+    const f = given.find((g) => g.name === name);
+    if (f === undefined) {
+      throw new BarnError(
+        ErrorCodes.INVALID_OPTION,
+        `columns: ${JSON.stringify(name)} is not a column: ${files.join(", ")} hold no header. Fix: give its type in schema: { ${JSON.stringify(name)}: "utf8" }`,
+      );
+    }
+    return f;
+  });
 }
 
 /** Reads the records one part owns into a Batch with `schema` (a projection of the plan's). */
@@ -219,9 +306,14 @@ async function readCsvBytes(
     const strings = splitFields(bytes, rec, good, first, finish, options, ncols);
     length = good.length;
     bad = new Uint8Array(length);
-    columns = schema.map((f, t) =>
-      columnFromText(f.type, strings[wanted[t]!] ?? [], nulls, onBadOf(f)),
-    );
+    columns = schema.map((f, t) => {
+      const texts = strings[wanted[t]!] ?? [];
+      const quoted =
+        f.type === "utf8" || f.type === "dict"
+          ? quotedNullRows(bytes, rec, good, texts, wanted[t]!, nulls, delimiter, options)
+          : undefined;
+      return columnFromText(f.type, texts, nulls, onBadOf(f), quoted);
+    });
     lineOfRow = (row) => rec.lines[good[row]!]!;
   }
   if (badValue !== undefined) {
@@ -243,6 +335,32 @@ async function readCsvBytes(
     badLines += dropped;
   }
   return { batch: { names: schema.map((f) => f.name), columns: batchColumns, length }, badLines };
+}
+
+/**
+ * The rows (indices into `rows`) whose field `j` spells a null but is quoted, so is a value (in
+ * a string column: a number, date or bool column has no empty value, so there it stays null);
+ * undefined when there are none or quoted nulls are wanted (quotedStringsCanBeNull).
+ */
+function quotedNullRows(
+  bytes: Uint8Array,
+  rec: ScannedRecords,
+  rows: ArrayLike<number>,
+  texts: readonly string[],
+  j: number,
+  nulls: ReadonlySet<string>,
+  delimiter: number,
+  options: CsvOptions,
+): Set<number> | undefined {
+  if (!rec.quoted || options.quotedStringsCanBeNull === true) return undefined;
+  let out: Set<number> | undefined;
+  for (let k = 0; k < texts.length; k++) {
+    if (!nulls.has(texts[k]!)) continue;
+    const r = rows[k]!;
+    if (fieldIsQuoted(bytes, rec.starts[r]!, rec.ends[r]!, j, delimiter))
+      (out ??= new Set()).add(k);
+  }
+  return out;
 }
 
 /* ------------------------------------- planning ------------------------------------- */

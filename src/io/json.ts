@@ -11,6 +11,7 @@ import { IoErrorCodes } from "./codes.js";
 import { columnCells, isoDate, isoTimestamp } from "./columns.js";
 import { scanRecords } from "./csv-scan.js";
 import { expandPaths } from "./glob.js";
+import { checkSchemaTypes } from "./options.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
 import { columnFromText, takeRows } from "./text-columns.js";
 import {
@@ -84,8 +85,10 @@ export function planJsonSync(
       `blocksize must be a positive integer of bytes, got ${String(blocksize)}`,
     );
   }
+  checkSchemaTypes("readJson", options.schema);
   const files = expandPaths(paths, JSON_EXTENSIONS);
-  const full = inferJsonSchema(files[0]!, options);
+  // The columns come from the first file with a line (empty files have none and no rows).
+  const full = inferJsonSchema(files, options);
   return {
     schema: projectSchema(full, options.columns),
     parts: splitTextFilesSync(files, blocksize),
@@ -149,19 +152,25 @@ async function readJsonBytes(
         texts[i] = undefined;
       } else texts[i] = t;
     }
-    if (firstBad >= 0) {
-      const v = JSON.stringify(rows[firstBad]![f.name]);
-      throw new BarnError(
+    const badValue = async (i: number) => {
+      const v = JSON.stringify(rows[i]![f.name]);
+      return new BarnError(
         IoErrorCodes.JSON_PARSE,
-        `${part.path}:${await lineOf(rec.lines[recOfRow[firstBad]!]!)}: column "${f.name}": cannot read ${v} as ${f.type}: pass schema: { ${JSON.stringify(f.name)}: "utf8" } (or the right type), or onBadLines: "skip"`,
+        `${part.path}:${await lineOf(rec.lines[recOfRow[i]!]!)}: column "${f.name}": cannot read ${v} as ${f.type}: pass schema: { ${JSON.stringify(f.name)}: "utf8" } (or the right type), or onBadLines: "skip"`,
       );
-    }
+    };
+    if (firstBad >= 0) throw await badValue(firstBad);
+    // A string that is not a value of the type (an impossible date, an int64 out of range) is
+    // an error too, or a dropped row under onBadLines: "skip".
+    let unparsed = -1;
     columns.push(
       columnFromText(f.type, texts, NO_NULLS, (i) => {
         bad[i] = 1;
+        if (!skip) unparsed = i;
         return skip;
       }),
     );
+    if (unparsed >= 0) throw await badValue(unparsed);
   }
   return finishBatch(schema, columns, bad, rows.length, badLines);
 }
@@ -234,10 +243,21 @@ function finishBatch(
   };
 }
 
-function inferJsonSchema(path: string, options: JsonOptions): Schema {
+function inferJsonSchema(files: readonly string[], options: JsonOptions): Schema {
   const sampleBytes = options.sampleBytes ?? MiB;
-  const { bytes } = readTextSampleSync(path, sampleBytes);
-  const rec = scanRecords(bytes, 0, bytes.length, -1, -1);
+  let bytes: Uint8Array = new Uint8Array(0);
+  let rec = scanRecords(bytes, 0, 0, -1, -1);
+  for (const path of files) {
+    bytes = readTextSampleSync(path, sampleBytes).bytes;
+    rec = scanRecords(bytes, 0, bytes.length, -1, -1);
+    if (rec.count > 0) break;
+  }
+  if (rec.count === 0) {
+    // Only empty files: the columns the schema option names, else none.
+    return Object.entries(options.schema ?? {}).map(
+      ([name, type]): Field => ({ name, type, nullable: true }),
+    );
+  }
   const values = new Map<string, unknown[]>();
   for (let r = 0; r < rec.count; r++) {
     let row: unknown;

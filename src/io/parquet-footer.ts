@@ -49,17 +49,41 @@ export async function fileAndFooter(
   return { file, footer: await footer };
 }
 
-/** The footer of the Parquet file at `path`; BARN_IO_UNSUPPORTED when it is not one. */
+/**
+ * The footer of the Parquet file at `path`; BARN_IO_UNSUPPORTED when it is not one (it does not
+ * start with the magic bytes PAR1), BARN_IO_CORRUPT when it is one whose footer is unreadable
+ * (truncated or damaged).
+ */
 export async function readFooter(path: string): Promise<FileMetaData> {
   try {
     return (await fileAndFooter(path)).footer;
   } catch (err) {
-    throw new BarnError(
-      IoErrorCodes.UNSUPPORTED,
-      `cannot read the Parquet footer of ${path}: ${(err as Error).message}; check that it is a Parquet file`,
-      { cause: err },
-    );
+    throw footerError(path, err);
   }
+}
+
+/** The error for a footer that could not be read: corrupt when the file starts as Parquet does. */
+function footerError(path: string, err: unknown): BarnError {
+  if (err instanceof BarnError && err.code === IoErrorCodes.CORRUPT) return err;
+  let head: Uint8Array = new Uint8Array(0);
+  try {
+    head = readRangeSync(path, 0, 4);
+  } catch {
+    // unreadable: reported as not Parquet below, with the reader's message
+  }
+  const parquet = head.length === 4 && new TextDecoder().decode(head) === "PAR1";
+  const why = (err as Error).message;
+  return parquet
+    ? new BarnError(
+        IoErrorCodes.CORRUPT,
+        `${path} starts as a Parquet file but its footer cannot be read (${why}): the file is truncated or damaged. Fix: write or copy it again`,
+        { cause: err },
+      )
+    : new BarnError(
+        IoErrorCodes.UNSUPPORTED,
+        `cannot read the Parquet footer of ${path}: ${why}; check that it is a Parquet file`,
+        { cause: err },
+      );
 }
 
 /** The footer of the Parquet file at `path`, read synchronously (two positioned reads). */
@@ -72,10 +96,6 @@ export function readFooterSync(path: string): FileMetaData {
     const footer = readRangeSync(path, Math.max(0, size - 8 - length), size);
     return parquetMetadata(footer, { parsers });
   } catch (err) {
-    throw new BarnError(
-      IoErrorCodes.UNSUPPORTED,
-      `cannot read the Parquet footer of ${path}: ${(err as Error).message}; check that it is a Parquet file`,
-      { cause: err },
-    );
+    throw footerError(path, err);
   }
 }

@@ -11,21 +11,25 @@ import { parseAs } from "./text-values.js";
 /** Called for a row whose text does not parse; returns true to go on (skip mode), false to stop. */
 export type OnBadValue = (row: number, text: string) => boolean;
 
-/** A column of `type` from `strings` (undefined counts as null). */
+/**
+ * A column of `type` from `strings` (undefined counts as null). Rows in `values` are values even
+ * when their text spells a null (a quoted `""` in CSV is the empty string).
+ */
 export function columnFromText(
   type: DType,
   strings: readonly (string | undefined)[],
   nulls: ReadonlySet<string>,
   onBad: OnBadValue,
+  values?: ReadonlySet<number>,
 ): Column {
   const n = strings.length;
   const isNull = (i: number) => {
     const s = strings[i];
-    return s === undefined || nulls.has(s);
+    return s === undefined || (nulls.has(s) && values?.has(i) !== true);
   };
   if (type === "utf8" || type === "dict") {
-    const values = strings.map((s) => (s === undefined || nulls.has(s) ? null : s));
-    return type === "dict" ? dictColumn(values) : utf8Column(values);
+    const texts = strings.map((s, i) => (isNull(i) ? null : s!));
+    return type === "dict" ? dictColumn(texts) : utf8Column(texts);
   }
   const data =
     type === "int64"
@@ -38,13 +42,13 @@ export function columnFromText(
   let hasNull = false;
   for (let i = 0; i < n; i++) {
     const s = strings[i];
-    if (s === undefined || nulls.has(s)) {
+    if (isNull(i)) {
       hasNull = true;
       continue;
     }
-    const v = parseAs(type, s);
+    const v = parseAs(type, s!);
     if (v === undefined) {
-      if (!onBad(i, s)) break;
+      if (!onBad(i, s!)) break;
       continue;
     }
     data[i] = v as never;

@@ -65,13 +65,21 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146_097 + doe - 719_468;
 }
 
-/** Days since the epoch from `YYYY-MM-DD`, or undefined. */
+/** Whether y-m-d is a day of the proleptic Gregorian calendar (2020-02-30 is not; NaN is not). */
+export function isCivilDate(y: number, m: number, d: number): boolean {
+  if (!(m >= 1 && m <= 12 && d >= 1)) return false;
+  if (m !== 2) return d <= (m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= (leap ? 29 : 28);
+}
+
+/** Days since the epoch from `YYYY-MM-DD`, or undefined (also for a day the month lacks). */
 export function parseDate(s: string): number | undefined {
   if (s.length !== 10 || s[4] !== "-" || s[7] !== "-") return undefined;
   const y = digits(s, 0, 4);
   const m = digits(s, 5, 2);
   const d = digits(s, 8, 2);
-  if (Number.isNaN(y + m + d) || m < 1 || m > 12 || d < 1 || d > 31) return undefined;
+  if (Number.isNaN(y) || !isCivilDate(y, m, d)) return undefined;
   return daysFromCivil(y, m, d);
 }
 

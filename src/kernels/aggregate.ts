@@ -1,6 +1,7 @@
 /**
  * Grouped aggregation as partial states that combine: `partialAggregate` turns one partition
- * into one row per group holding each aggregation's state (sum and count for mean, count, mean
+ * into one row per group holding each aggregation's state (sum and count for mean; for the
+ * exact sum of an int64 column, its high and low word sums and count (int64.ts); count, mean
  * and M2 for var/std, the winning value for min/max/first/last, the distinct (key, value) rows
  * for nunique); `combinePartials` merges any number of those (so a tree reduction can merge
  * them in rounds), and `finalizeAggregate` turns states into the output columns. States are
@@ -9,6 +10,7 @@
 import type { Batch, Column } from "./batch.js";
 import { concatBatches, concatColumns, takeBatch, takeColumn } from "./column.js";
 import { groupIds } from "./group-ids.js";
+import { int64Sums, normalise, sumInt64By } from "./int64.js";
 import { hashPieces } from "./partition.js";
 import {
   argExtremeBy,
@@ -124,7 +126,8 @@ function pairedSums(
   if (groups > LANED_GROUPS) return out;
   const todo: number[] = [];
   for (const [i, s] of specs.entries()) {
-    if ((s.fn === "sum" || s.fn === "mean") && col(batch, s.column!).valid === undefined)
+    const c = s.fn === "sum" || s.fn === "mean" ? col(batch, s.column!) : undefined;
+    if (c !== undefined && c.valid === undefined && !(s.fn === "sum" && c.type === "int64"))
       todo.push(i);
   }
   for (let k = 0; k + 1 < todo.length; k += 2) {
@@ -159,6 +162,10 @@ function rowStates(
   switch (fn) {
     case "sum":
     case "mean": {
+      if (fn === "sum" && c!.type === "int64") {
+        const s = sumInt64By(ids, groups, c!);
+        return [f64(s.hi), f64(s.lo), f64(s.count)];
+      }
       const { sum, count } = sumCountBy(ids, groups, c!);
       return [f64(sum), f64(count)];
     }
@@ -211,8 +218,12 @@ function combineStates(fn: AggFn, ids: Int32Array, groups: number, cols: Column[
   const x = (j: number) => cols[j]!.data as Float64Array;
   switch (fn) {
     case "sum":
-    case "mean":
-      return [f64(sumStatesBy(ids, groups, x(0))), f64(sumStatesBy(ids, groups, x(1)))];
+    case "mean": {
+      const out = cols.map((_, j) => sumStatesBy(ids, groups, x(j)));
+      // An exact int64 sum's states are (hi, lo, count): carry lo into hi again.
+      if (out.length === 3) normalise(out[0]!, out[1]!);
+      return out.map(f64);
+    }
     case "count":
     case "size":
       return [f64(sumStatesBy(ids, groups, x(0)))];
@@ -239,7 +250,7 @@ export function finalizeAggregate(p: PartialAgg, specs: readonly AggSpec[]): Bat
   const n = p.keys.length;
   const columns: Column[] = [...p.keys.columns];
   specs.forEach((s, i) => {
-    columns.push(finalColumn(s.fn, p.states[i]!, n, p, i));
+    columns.push(finalColumn(s, p.states[i]!, n, p, i));
   });
   return { names: [...p.keys.names, ...specs.map((s) => s.output)], columns, length: n };
 }
@@ -255,17 +266,23 @@ function validWhere(n: number, ok: (g: number) => boolean): Uint8Array | undefin
 }
 
 function finalColumn(
-  fn: AggFn,
+  spec: AggSpec,
   st: readonly Column[],
   n: number,
   p: PartialAgg,
   i: number,
 ): Column {
   const x = (j: number) => st[j]!.data as Float64Array;
+  const fn = spec.fn;
   switch (fn) {
     case "sum": {
-      const cnt = x(1);
-      return { ...f64(x(0)), valid: validWhere(n, (g) => cnt[g]! > 0) };
+      const cnt = x(st.length - 1);
+      const valid = validWhere(n, (g) => cnt[g]! > 0);
+      if (st.length === 3) {
+        const data = int64Sums(x(0), x(1), `sum(${spec.column}) as ${JSON.stringify(spec.output)}`);
+        return { type: "int64", length: n, data, valid };
+      }
+      return { ...f64(x(0)), valid };
     }
     case "mean": {
       const sum = x(0);

@@ -1,11 +1,20 @@
 /**
  * Comparisons with Arrow's null semantics: a null on either side gives a null result (which a
- * filter drops). Numbers, dates, timestamps and booleans compare as numbers; utf8 and dict
+ * filter drops). int64 against integers (int64, int32, date, bool columns, number and bigint
+ * literals) compares exactly (int64.ts); against float64 as float64, as DuckDB does. Numbers, dates, timestamps and booleans compare as numbers; utf8 and dict
  * compare by UTF-8 bytes (code point order). A dict column against a string literal is compared
  * once per dictionary entry, then mapped through the codes.
  */
 import type { Column } from "./batch.js";
 import { andValidity, isValid } from "./bitmap.js";
+import {
+  compareWords,
+  compareWordsScalar,
+  int64Literal,
+  isIntLike,
+  widenedWords,
+  wordsOf,
+} from "./int64.js";
 import { numbersOf } from "./numeric.js";
 import { bytesCompare, encodeUtf8 } from "./strings.js";
 
@@ -26,6 +35,9 @@ export function compare(op: CompareOp, a: Column, b: Column | Scalar): Column {
     return boolResult(new Uint8Array(n), new Uint8Array((n + 7) >> 3));
   }
   if (typeof b === "string") return compareStringScalar(op, a, b);
+  if (a.type === "int64" && (typeof b === "number" || typeof b === "bigint")) {
+    return compareInt64Scalar(op, a, b);
+  }
   if (typeof b !== "object") {
     const x = numbersOf(a);
     const v = typeof b === "boolean" ? (b ? 1 : 0) : Number(b);
@@ -35,11 +47,26 @@ export function compare(op: CompareOp, a: Column, b: Column | Scalar): Column {
   }
   const valid = andValidity(a.valid, b.valid, n);
   if (a.type === "utf8" || a.type === "dict") return compareStrings(op, a, b, valid);
+  if ((a.type === "int64" || b.type === "int64") && isIntLike(a.type) && isIntLike(b.type)) {
+    const out = new Uint8Array(n);
+    compareWords(op, widenedWords(a), widenedWords(b), out, n);
+    return boolResult(out, valid);
+  }
   const x = numbersOf(a);
   const y = numbersOf(b);
   const out = new Uint8Array(n);
   compareNumCols(op, x, y, out, n);
   return boolResult(out, valid);
+}
+
+/** An int64 column against a number or bigint, exactly (int64.ts). */
+function compareInt64Scalar(op: CompareOp, a: Column, v: number | bigint): Column {
+  const n = a.length;
+  const lit = int64Literal(op, v);
+  const out = new Uint8Array(n);
+  if ("constant" in lit) out.fill(lit.constant ? 1 : 0);
+  else compareWordsScalar(lit.op, wordsOf(a), lit.value, out, n);
+  return boolResult(out, a.valid);
 }
 
 // The loops below write `+(test)`, not `test ? 1 : 0`: V8 turns the former into a flag move and

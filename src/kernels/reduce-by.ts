@@ -5,6 +5,7 @@
  */
 import type { Column } from "./batch.js";
 import { isValid } from "./bitmap.js";
+import { argExtremeInt64By } from "./int64.js";
 import { numbersOf } from "./numeric.js";
 import { bytesCompare } from "./strings.js";
 
@@ -204,7 +205,7 @@ export function combineMomentsBy(
 
 /**
  * The row holding each group's min (or max) non-null value, -1 for a group with none. Numbers
- * compare as numbers (NaN is skipped), strings by UTF-8 bytes.
+ * compare as numbers (NaN is skipped), int64 exactly, strings by UTF-8 bytes.
  */
 export function argExtremeBy(
   ids: Int32Array,
@@ -228,6 +229,7 @@ export function argExtremeBy(
     }
     return best;
   }
+  if (col.type === "int64") return argExtremeInt64By(ids, groups, col, max);
   const x = numbersOf(col);
   for (let i = 0; i < n; i++) {
     if (v !== undefined && ((v[i >> 3]! >> (i & 7)) & 1) === 0) continue;

@@ -11,6 +11,7 @@
 import type { Batch, Column } from "./batch.js";
 import { takeBatch } from "./column.js";
 import type { CompareOp } from "./compare.js";
+import { int64Literal, wordsOf } from "./int64.js";
 import { numbersOf } from "./numeric.js";
 import { giveBack, takeScratchInt32 } from "./scratch.js";
 
@@ -52,17 +53,79 @@ export function filterBatch(batch: Batch, mask: Column, scratch = false): Batch 
   return filterBy(batch, (room) => selectInto(mask, room), scratch);
 }
 
-/** The rows of `batch` where the numeric `column op value` holds (a null row never does). */
+/**
+ * The rows of `batch` where the numeric `column op value` holds (a null row never does). An
+ * int64 column compares exactly with its 32-bit words (int64.ts); other columns as numbers.
+ */
 export function filterCompare(
   batch: Batch,
   op: CompareOp,
   column: Column,
-  value: number,
+  value: number | bigint,
   scratch = false,
 ): Batch {
-  const x = numbersOf(column);
   const n = batch.length;
-  return filterBy(batch, (room) => selectCompare(op, x, value, column.valid, n, room), scratch);
+  if (column.type === "int64") {
+    const lit = int64Literal(op, value);
+    if ("constant" in lit) {
+      return filterBy(
+        batch,
+        (room) => selectConstant(lit.constant, column.valid, n, room),
+        scratch,
+      );
+    }
+    const w = wordsOf(column);
+    return filterBy(
+      batch,
+      (room) => selectInt64(lit.op, w.hi, w.lo, lit.value, column.valid, n, room),
+      scratch,
+    );
+  }
+  const x = numbersOf(column);
+  const v = Number(value);
+  return filterBy(batch, (room) => selectCompare(op, x, v, column.valid, n, room), scratch);
+}
+
+/** Every valid row (or none), written to `sel`; returns the count. */
+function selectConstant(
+  all: boolean,
+  valid: Uint8Array | undefined,
+  n: number,
+  sel: Int32Array,
+): number {
+  if (!all) return 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    sel[k] = i;
+    k += valid === undefined ? 1 : (valid[i >> 3]! >> (i & 7)) & 1;
+  }
+  return k;
+}
+
+/**
+ * Rows where the int64 `x[i] op v` holds and the row is valid, from the words of x (row i's
+ * high word at hi[2i], low word at lo[2i]); returns the count.
+ */
+function selectInt64(
+  op: CompareOp,
+  hi: Int32Array,
+  lo: Uint32Array,
+  v: bigint,
+  valid: Uint8Array | undefined,
+  n: number,
+  sel: Int32Array,
+): number {
+  const sh = Number(BigInt.asIntN(32, v >> 32n));
+  const sl = Number(BigInt.asUintN(32, v));
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hi[2 * i]!;
+    const l = lo[2 * i]!;
+    const c = h < sh ? -1 : h > sh ? 1 : l < sl ? -1 : l > sl ? 1 : 0;
+    sel[k] = i;
+    k += +holds(op, c, 0) & (valid === undefined ? 1 : valid[i >> 3]! >> (i & 7));
+  }
+  return k;
 }
 
 /** The selection `fill` writes (into room for every row plus one, in scratch memory), gathered. */

@@ -9,10 +9,11 @@ import { isValid } from "./bitmap.js";
 import { radixArgsort } from "./radix.js";
 import { bytesCompare, stringRange } from "./strings.js";
 
-/** One sort key: a column and its direction. */
+/** One sort key: a column, its direction, and where its nulls go (last by default). */
 export interface SortKey {
   readonly column: Column;
   readonly ascending: boolean;
+  readonly nullsFirst?: boolean | undefined;
 }
 
 const ra = new Int32Array(2);
@@ -37,13 +38,17 @@ export function compareValues(a: Column, i: number, b: Column, j: number): numbe
   return x !== x ? (y !== y ? 0 : 1) : -1;
 }
 
-/** Compare row i of keys `a` with row j of keys `b` (directions from `ascending`). */
+/**
+ * Compare row i of keys `a` with row j of keys `b` (directions from `ascending`; nulls last, or
+ * first where `nullsFirst` says so, in either direction).
+ */
 export function compareRows(
   a: readonly Column[],
   i: number,
   b: readonly Column[],
   j: number,
   ascending: readonly boolean[],
+  nullsFirst: readonly boolean[] = [],
 ): number {
   for (let k = 0; k < a.length; k++) {
     const ca = a[k]!;
@@ -52,7 +57,7 @@ export function compareRows(
     const vb = isValid(cb.valid, j);
     if (!va || !vb) {
       if (va === vb) continue;
-      return va ? -1 : 1; // nulls last in either direction
+      return (va ? -1 : 1) * (nullsFirst[k] === true ? -1 : 1);
     }
     const c = compareValues(ca, i, cb, j);
     if (c !== 0) return ascending[k] ? c : -c;
@@ -69,13 +74,14 @@ export function argsort(keys: readonly SortKey[], n: number): Int32Array {
     k0.column.type !== "utf8" &&
     k0.column.type !== "dict"
   ) {
-    return radixArgsort(k0.column, n, k0.ascending);
+    return radixArgsort(k0.column, n, k0.ascending, k0.nullsFirst === true);
   }
   const cols = keys.map((k) => k.column);
   const asc = keys.map((k) => k.ascending);
+  const nf = keys.map((k) => k.nullsFirst === true);
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((p, q) => compareRows(cols, p, cols, q, asc) || p - q);
+  idx.sort((p, q) => compareRows(cols, p, cols, q, asc, nf) || p - q);
   return idx;
 }
 
@@ -89,6 +95,7 @@ export function rangePieces(
   bounds: readonly Column[],
   boundCount: number,
   ascending: readonly boolean[],
+  nullsFirst: readonly boolean[] = [],
 ): Int32Array {
   const piece = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -96,7 +103,7 @@ export function rangePieces(
     let hi = boundCount;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareRows(bounds, mid, keys, i, ascending) <= 0) lo = mid + 1;
+      if (compareRows(bounds, mid, keys, i, ascending, nullsFirst) <= 0) lo = mid + 1;
       else hi = mid;
     }
     piece[i] = lo;

@@ -2,7 +2,7 @@
  * Messages of the cluster protocol that exist only over the network: a worker process joining
  * its scheduler and learning its peers, heartbeats, peer-to-peer relays, and a remote client's
  * requests. The task traffic itself (`ops`, `report`, `get-data`, ...) is the same
- * `ToWorker` / `FromWorker` vocabulary the worker threads speak (worker/thread-messages.ts).
+ * `ToWorker` / `FromWorker` vocabulary the worker threads speak (protocol/worker-messages.ts).
  */
 import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
@@ -23,7 +23,12 @@ export type SchedulerToWorker =
   /** Registration accepted: the id this worker has now, and the peers already there. */
   | { readonly t: "welcome"; readonly id: WorkerId; readonly peers: readonly PeerInfo[] }
   | { readonly t: "peer-join"; readonly peer: PeerInfo }
-  | { readonly t: "heartbeat-ack" };
+  | { readonly t: "heartbeat-ack" }
+  /**
+   * A task this worker was told to drop still runs past the grace period: terminate the task
+   * thread and register again (the scheduler has dropped this worker already).
+   */
+  | { readonly t: "restart"; readonly reason: string };
 
 /** Worker process -> scheduler. */
 export type WorkerToScheduler =
@@ -38,7 +43,9 @@ export type WorkerToScheduler =
     }
   | { readonly t: "heartbeat" }
   /** Leaving on purpose (SIGTERM, close): not a failure. */
-  | { readonly t: "goodbye"; readonly reason: string };
+  | { readonly t: "goodbye"; readonly reason: string }
+  /** About to go because its task thread died (out of memory, crash): a failure, and why. */
+  | { readonly t: "dying"; readonly reason: string };
 
 /** Worker process <-> worker process: a peer link message, relayed for the worker thread. */
 export interface PeerEnvelope {
@@ -82,10 +89,13 @@ export type ClientToScheduler =
     }
   | { readonly t: "dump"; readonly id: number }
   | { readonly t: "story"; readonly id: number; readonly key: Key }
-  | { readonly t: "close-client"; readonly id: number };
+  | { readonly t: "close-client"; readonly id: number }
+  /** Liveness: the scheduler answers with a pong (remote-backend.ts). */
+  | { readonly t: "ping" };
 
 /** Scheduler -> remote client. */
 export type SchedulerToClient =
+  | { readonly t: "pong" }
   | { readonly t: "reports"; readonly reports: readonly unknown[] }
   | {
       readonly t: "workers";

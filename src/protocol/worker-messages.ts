@@ -59,6 +59,8 @@ export type FromWorker =
       readonly missing: readonly (readonly [Key, WorkerId])[];
       /** Answers to steal requests: key, its state here when asked, whether it was given up. */
       readonly stolen?: readonly (readonly [Key, string, boolean])[];
+      /** Freed keys that no longer run here (send-task-stopped), joined by KEY_SEPARATOR. */
+      readonly stopped?: string | undefined;
     }
   | {
       readonly t: "data";

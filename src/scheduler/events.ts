@@ -8,6 +8,7 @@ import {
 import type { SchedulerCore } from "./core.js";
 import type { SchedulerEvent } from "./protocol.js";
 import { balance, stealResponse } from "./steal.js";
+import { checkStopping, taskStopped } from "./stuck.js";
 import { updateGraph } from "./update-graph.js";
 import {
   addWorker,
@@ -61,6 +62,12 @@ export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
       return;
     case "steal-response":
       stealResponse(s, ev);
+      return;
+    case "task-stopped":
+      taskStopped(s, ev);
+      return;
+    case "check-stopping":
+      checkStopping(s, ev);
       return;
     default:
       ev satisfies never;

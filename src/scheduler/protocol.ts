@@ -30,7 +30,9 @@ export type SchedulerEvent =
   | ScatterData
   | MissingData
   | Balance
-  | StealResponse;
+  | StealResponse
+  | TaskStopped
+  | CheckStopping;
 
 /** A client submits tasks; `wanted` are the keys it now holds futures to. */
 export interface UpdateGraph {
@@ -170,7 +172,29 @@ export interface StealResponse {
   readonly state: string;
 }
 
+/**
+ * The worker says these keys, freed while they were processing there, no longer run (dropped
+ * before they started, or their cancelled function returned).
+ */
+export interface TaskStopped {
+  readonly type: "task-stopped";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly keys: readonly Key[];
+}
+
+/**
+ * Time passed: a worker whose freed task has not stopped within config cancelGracePeriod is
+ * restarted (stuck.ts). The shell sends it on a timer, only when `wantsStopCheck()` says some
+ * worker has a freed task not yet confirmed stopped.
+ */
+export interface CheckStopping {
+  readonly type: "check-stopping";
+  readonly stimulusId: string;
+}
+
 export type SchedulerInstruction =
+  | RestartWorker
   | ComputeTask
   | FreeKeys
   | StealRequest
@@ -186,6 +210,21 @@ export interface StealRequest {
   readonly type: "steal-request";
   readonly worker: WorkerId;
   readonly key: Key;
+  readonly stimulusId: string;
+}
+
+/**
+ * Restart `worker`'s task thread (or process): a task it was told to drop still runs past the
+ * grace period (a cancelled CPU-bound loop cannot be interrupted from inside). The worker is
+ * already out of the state: its other tasks were rescheduled and nothing more is sent to it;
+ * the restarted worker registers again as a new one.
+ */
+export interface RestartWorker {
+  readonly type: "restart-worker";
+  readonly worker: WorkerId;
+  /** The keys that did not stop. */
+  readonly keys: readonly Key[];
+  readonly reason: string;
   readonly stimulusId: string;
 }
 
@@ -275,6 +314,14 @@ export interface SchedulerConfig {
   readonly workStealingInterval: number;
   /** Estimated bytes per second between workers: work stealing's cost of moving inputs. */
   readonly bandwidth: number;
+  /**
+   * Seconds a task freed while running (cancelled, or released by every client) may go on
+   * before its worker's thread or process is restarted: JavaScript cannot interrupt a
+   * synchronous loop, so restarting is the only way to take the thread back (as Ray's
+   * `cancel(force=True)`). The worker gets no new work from then until it has registered again.
+   * Infinity: never restart.
+   */
+  readonly cancelGracePeriod: number;
   /** Length of the transition log (entries, a ring buffer). */
   readonly transitionLogLength: number;
   /** Run validate() after every handle() call (tests). */
@@ -293,6 +340,7 @@ export const defaultSchedulerConfig: SchedulerConfig = {
   workStealingInterval: 0.1,
   fanOutByLoad: true,
   bandwidth: 100_000_000,
+  cancelGracePeriod: 3,
   transitionLogLength: 100_000,
   validate: false,
 };

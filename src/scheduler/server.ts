@@ -8,7 +8,7 @@
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ClientReport } from "../protocol/backend.js";
-import { joinKeys, packCompute, packedTransfer } from "../protocol/ops-codec.js";
+import { joinKeys, packCompute, packedTransfer, splitKeys } from "../protocol/ops-codec.js";
 import type { CallSpec, RunSpec } from "../protocol/run-spec.js";
 import type { FromWorker, ToWorker } from "../protocol/worker-messages.js";
 import type { ShippedFn } from "../shipping/ship.js";
@@ -53,6 +53,13 @@ export class SchedulerServer {
   #stim = 0;
   /** The work-stealing timer (unref'd: it never keeps the process alive); null once closed. */
   #balanceTimer: ReturnType<typeof setInterval> | null = null;
+  /** The timer that looks for cancelled tasks still running (stuck.ts); null once closed. */
+  #stopTimer: ReturnType<typeof setInterval> | null = null;
+  /**
+   * Set by the worker pool: restart this worker's task thread or process (a cancelled task
+   * still runs past config cancelGracePeriod). The scheduler has already dropped the worker.
+   */
+  onRestartWorker: ((worker: WorkerId, reason: string) => void) | undefined;
 
   constructor(options: SchedulerServerOptions = {}) {
     this.state = new SchedulerState({
@@ -65,13 +72,28 @@ export class SchedulerServer {
       this.#balanceTimer = setInterval(this.#balance, workStealingInterval * 1000);
       this.#balanceTimer.unref();
     }
+    const grace = this.state.config.cancelGracePeriod;
+    if (Number.isFinite(grace)) {
+      // A quarter of the grace period (at most 0.5 s): a stuck worker waits about grace + 25%.
+      this.#stopTimer = setInterval(this.#checkStopping, Math.min(500, (grace * 1000) / 4 + 10));
+      this.#stopTimer.unref();
+    }
   }
 
   /** Stop the work-stealing timer. */
   close(): void {
     if (this.#balanceTimer !== null) clearInterval(this.#balanceTimer);
     this.#balanceTimer = null;
+    if (this.#stopTimer !== null) clearInterval(this.#stopTimer);
+    this.#stopTimer = null;
   }
+
+  /** Timer tick: a check-stopping event, only when some freed task is not confirmed stopped. */
+  readonly #checkStopping = (): void => {
+    if (this.state.wantsStopCheck()) {
+      this.enqueue({ type: "check-stopping", stimulusId: this.stimulus("check-stopping") });
+    }
+  };
 
   /** Timer tick: a balance event, only when some worker idles while another has a backlog. */
   readonly #balance = (): void => {
@@ -161,6 +183,9 @@ export class SchedulerServer {
     for (const [key, holder] of msg.missing) {
       this.#events.push({ type: "missing-data", stimulusId, worker, key, holder });
     }
+    if (msg.stopped !== undefined) {
+      this.#events.push({ type: "task-stopped", stimulusId, worker, keys: splitKeys(msg.stopped) });
+    }
     if (msg.stolen !== undefined) {
       for (const [key, state, stolen] of msg.stolen) {
         this.#events.push({
@@ -209,6 +234,11 @@ export class SchedulerServer {
         }
         case "steal-request":
           this.#links.get(ins.worker)?.steal.push(ins.key);
+          break;
+        case "restart-worker":
+          // Out of the state already: nothing more goes to it; its pool restarts it.
+          this.#links.delete(ins.worker);
+          this.onRestartWorker?.(ins.worker, ins.reason);
           break;
         case "key-in-memory":
         case "key-erred":

@@ -30,6 +30,7 @@ import {
   type WorkerInfo,
   workerInfo,
 } from "./story.js";
+import { wantsStopCheck } from "./stuck.js";
 import { validateState } from "./validate.js";
 
 export type { TransitionRecord } from "./log.js";
@@ -69,6 +70,14 @@ export class SchedulerState {
    */
   wantsBalance(): boolean {
     return wantsBalance(this.#core);
+  }
+
+  /**
+   * Is a check-stopping event worth sending now? O(workers): some worker has a task freed
+   * while processing there and not yet confirmed stopped. The shell asks before each tick.
+   */
+  wantsStopCheck(): boolean {
+    return wantsStopCheck(this.#core);
   }
 
   /** Steals requested and not yet answered. */
@@ -156,6 +165,7 @@ function checkConfig(c: SchedulerConfig): SchedulerConfig {
   positive("speculativeDepth", c.speculativeDepth, true);
   positive("workStealingInterval", c.workStealingInterval);
   positive("bandwidth", c.bandwidth);
+  positive("cancelGracePeriod", c.cancelGracePeriod, true);
   if (!Number.isInteger(c.transitionLogLength) || !Number.isFinite(c.transitionLogLength)) {
     throw new OptionError(
       `scheduler config transitionLogLength must be a whole number of entries, got ${c.transitionLogLength}`,

@@ -47,6 +47,8 @@ function assign(s: SchedulerCore, ts: TaskState, ws: WorkerState): void {
   ts.state = "processing";
   ts.runId = ++s.runs;
   ts.processingOn = ws;
+  // Wanted here again: a cancelled run carries on as this attempt, or a new one starts.
+  if (ws.stopping.size > 0) ws.stopping.delete(ts.key);
   ts.slot = ws.processing.length;
   ws.processing.push(ts);
   if (ts.waitingOn > 0) ws.speculative++;
@@ -305,7 +307,15 @@ function processingWaiting(s: SchedulerCore, ts: TaskState): void {
   startWaiting(s, ts, false);
 }
 
+/**
+ * Nobody wants it any more (cancelled, or every future released). Its worker must confirm it
+ * stopped, or is restarted after cancelGracePeriod (stuck.ts). Only here: a task moved for the
+ * scheduler's own reasons (retry, lost input, speculation) is not watched, so that a worker busy
+ * with a long task is never restarted over and over by the scheduler's own reshuffles.
+ */
 function processingReleased(s: SchedulerCore, ts: TaskState): void {
+  const ws = ts.processingOn!;
+  if (!ws.removed) ws.stopping.set(ts.key, s.now);
   unassign(s, ts, true);
   rescheduleSpeculated(s, ts);
   ts.state = "released";

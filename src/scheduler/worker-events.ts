@@ -62,7 +62,7 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
   for (let i = 0; i < processing.length; i++) {
     const ts = processing[i]!;
     if (!ev.expected && mayHaveRun[i] && ++ts.deaths > s.config.allowedFailures) {
-      ts.error = killedWorker(ts.key, ts.deaths, s.config.allowedFailures);
+      ts.error = killedWorker(ts.key, ts.deaths, s.config.allowedFailures, ev.reason);
       s.transition(ts, "erred", null);
     } else {
       s.transition(ts, "waiting", null);
@@ -98,6 +98,7 @@ function stale(s: SchedulerCore, ts: TaskState | undefined, ws: WorkerState, key
 export function taskFinished(s: SchedulerCore, ev: TaskFinished): void {
   const ws = s.workers.get(ev.worker);
   if (ws === undefined) return; // from a removed worker: the result is out of reach
+  if (ws.stopping.size > 0) ws.stopping.delete(ev.key); // a freed attempt ended after all
   const ts = s.tasks.get(ev.key);
   if (ts === undefined || !current(ts, ws, ev.runId)) {
     stale(s, ts, ws, ev.key);
@@ -112,6 +113,7 @@ export function taskFinished(s: SchedulerCore, ev: TaskFinished): void {
 export function taskErred(s: SchedulerCore, ev: TaskErred): void {
   const ws = s.workers.get(ev.worker);
   if (ws === undefined) return;
+  if (ws.stopping.size > 0) ws.stopping.delete(ev.key);
   const ts = s.tasks.get(ev.key);
   if (ts === undefined || !current(ts, ws, ev.runId)) {
     stale(s, ts, ws, ev.key);

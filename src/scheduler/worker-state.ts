@@ -29,6 +29,12 @@ export class WorkerState {
   nbytes = 0;
   /** Set when the worker is removed: no instruction is sent to it any more. */
   removed = false;
+  /**
+   * Keys freed while processing here, with the time they were freed (seconds), until the
+   * worker confirms they stopped (task-stopped, or a late report of the attempt). One older
+   * than config cancelGracePeriod gets the worker restarted (stuck.ts).
+   */
+  readonly stopping = new Map<Key, number>();
   /** Keys to free here, sent as one free-keys at the end of the event (or before a compute). */
   pendingFree: Key[] = [];
   /** Scratch for decide-worker: bytes of the task's deps held here, valid when mark === epoch. */

@@ -98,7 +98,8 @@ export type WorkerInstruction =
   | SendTaskFinished
   | SendTaskErred
   | SendMissingData
-  | SendStealResponse;
+  | SendStealResponse
+  | SendTaskStopped;
 
 /** Run `key` now: its inputs are all in the store. The shell answers with execute-success/failure. */
 export interface Execute {
@@ -155,6 +156,17 @@ export interface SendStealResponse {
   readonly key: Key;
   readonly state: WorkerTaskState;
   readonly stolen: boolean;
+  readonly stimulusId: string;
+}
+
+/**
+ * The scheduler freed `key` while it was not done here: it no longer runs (it was dropped
+ * before it started, or its function returned after it was cancelled). The scheduler restarts
+ * a worker whose freed task does not stop within its grace period (a cancelled CPU-bound loop).
+ */
+export interface SendTaskStopped {
+  readonly type: "send-task-stopped";
+  readonly key: Key;
   readonly stimulusId: string;
 }
 

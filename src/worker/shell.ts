@@ -51,6 +51,7 @@ export class WorkerShell {
   #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
   #missing: (readonly [Key, WorkerId])[] = [];
   #stolen: (readonly [Key, string, boolean])[] = [];
+  #stopped: Key[] = [];
   #pumpScheduled = false;
   #nextId = 1;
   #stim = 0;
@@ -275,6 +276,9 @@ export class WorkerShell {
         if (ins.stolen) this.#runIds.delete(ins.key); // a task given up reports nothing
         this.#stolen.push([ins.key, ins.state, ins.stolen]);
         break;
+      case "send-task-stopped":
+        this.#stopped.push(ins.key);
+        break;
       default:
         ins satisfies never;
     }
@@ -338,7 +342,8 @@ export class WorkerShell {
       this.#finished.length === 0 &&
       this.#erred.length === 0 &&
       this.#missing.length === 0 &&
-      this.#stolen.length === 0
+      this.#stolen.length === 0 &&
+      this.#stopped.length === 0
     ) {
       return;
     }
@@ -348,7 +353,9 @@ export class WorkerShell {
       erred: this.#erred,
       missing: this.#missing,
       ...(this.#stolen.length > 0 ? { stolen: this.#stolen } : {}),
+      ...(this.#stopped.length > 0 ? { stopped: joinKeys(this.#stopped) } : {}),
     };
+    this.#stopped = [];
     this.#finished = [];
     this.#erred = [];
     this.#missing = [];

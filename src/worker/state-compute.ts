@@ -3,6 +3,8 @@
  * add-data, plus `ensureComputing`, which starts ready tasks while threads and resources allow.
  * They decide which transition to make; the transitions themselves live in state-transitions.
  */
+
+import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../protocol/ids.js";
 import type {
   ExecuteFailure,
@@ -162,12 +164,31 @@ export function executeFailure(w: WorkerCore, ev: ExecuteFailure): void {
   }
 }
 
+/**
+ * The scheduler no longer wants these keys here. Each one that was not done (not in memory) is
+ * answered with send-task-stopped once it no longer runs: at once, or when the function of a
+ * cancelled task returns. Checked after every key of the event, since freeing a later key may
+ * release an earlier one (an input of it).
+ */
 export function freeKeys(w: WorkerCore, ev: WFreeKeys): void {
+  let unfinished: Key[] | undefined;
   for (const key of ev.keys) {
     const ts = w.tasks.get(key);
+    if (ts?.s === MEMORY) {
+      ts.requested = false;
+      maybeForget(w, ts);
+      continue;
+    }
+    (unfinished ??= []).push(key);
     if (ts === undefined) continue;
     ts.requested = false;
     maybeForget(w, ts);
+  }
+  if (unfinished === undefined) return;
+  for (const key of unfinished) {
+    const ts = w.tasks.get(key);
+    if (ts?.s === CANCELLED) ts.ackStop = true;
+    else w.out.push({ type: "send-task-stopped", key, stimulusId: w.stim });
   }
 }
 

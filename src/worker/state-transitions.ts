@@ -118,6 +118,13 @@ function otherMemory(w: WorkerCore, ts: WorkerTask): void {
 function cancelledReleased(w: WorkerCore, ts: WorkerTask): void {
   releaseThread(w, ts);
   forget(w, ts);
+  if (ts.ackStop) w.out.push({ type: "send-task-stopped", key: ts.key, stimulusId: w.stim });
+  ts.ackStop = false;
+}
+
+/** Wanted again while its cancelled function still runs: it carries on, and reports as usual. */
+function cancelledExecuting(_w: WorkerCore, ts: WorkerTask): void {
+  ts.ackStop = false;
 }
 
 function memoryReleased(w: WorkerCore, ts: WorkerTask): void {
@@ -163,7 +170,7 @@ const transitions: Readonly<Record<string, TransitionFn>> = {
   "executing->memory": executingMemory,
   "executing->error": executingError,
   "executing->cancelled": noop,
-  "cancelled->executing": noop,
+  "cancelled->executing": cancelledExecuting,
   "cancelled->released": cancelledReleased,
   "memory->released": memoryReleased,
   "error->fetch": toFetch,

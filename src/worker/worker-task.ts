@@ -75,6 +75,8 @@ export class WorkerTask {
   duration = 0;
   /** What the function threw (state error). */
   error: ErrorData | undefined = undefined;
+  /** Cancelled by free-keys: say send-task-stopped when its function returns (state-compute.ts). */
+  ackStop = false;
 
   constructor(
     readonly key: Key,

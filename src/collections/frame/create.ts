@@ -2,8 +2,10 @@
  * Making frames from data already in memory (records, arrow Tables, batches) and from any
  * registered reader (`sourceFrame`, the hook file formats plug into).
  */
+
 import type * as A from "apache-arrow";
 import { OptionError } from "../../errors.js";
+import { checkFieldTypes, checkOptionKeys } from "../../io/options.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch, sliceBatch } from "../../kernels/column.js";
 import { schemaOfTable, tableToBatch } from "./arrow.js";
@@ -77,6 +79,8 @@ export function fromRecords<T extends Row>(
 ): DataFrame<T> {
   if (!Array.isArray(rows))
     throw new OptionError("fromRecords(rows): rows must be an array of objects");
+  checkOptionKeys("fromRecords", options, ["npartitions", "schema"]);
+  if (options.schema !== undefined) checkFieldTypes("fromRecords", options.schema);
   const schema = options.schema ?? inferSchema(rows);
   const batch = recordsToBatch(rows, schema);
   return fromBatches<T>(cut(batch, checkPartitions(options.npartitions ?? 1)), schema);
@@ -87,6 +91,7 @@ export function fromArrow<S extends Row = Row>(
   table: A.Table,
   options: FromMemoryOptions = {},
 ): DataFrame<S> {
+  checkOptionKeys("fromArrow", options, ["npartitions"]);
   const schema = schemaOfTable(table);
   const whole = tableToBatch(table);
   const n = checkPartitions(options.npartitions ?? 1);
@@ -110,10 +115,14 @@ export interface SourceSpec {
   readonly rows?: number | undefined;
 }
 
-/** A frame read by a registered reader. */
+/**
+ * A frame read by a registered reader. Files with no rows (a Parquet file of 0 rows, a CSV
+ * header, an empty JSON lines file) plan no parts: the frame is then one empty partition with
+ * the files' schema, as DuckDB and Arrow read them.
+ */
 export function sourceFrame<S extends Row = Row>(spec: SourceSpec): DataFrame<S> {
   readerOf(spec.reader);
-  if (spec.parts.length === 0) throw new OptionError(`${spec.reader}: no data to read (no parts)`);
+  if (spec.parts.length === 0) return fromBatches<S>([], spec.schema);
   return new DataFrame<S>({
     kind: "source",
     reader: spec.reader,

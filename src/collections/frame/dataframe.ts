@@ -7,17 +7,19 @@ import type * as A from "apache-arrow";
 import type { Client } from "../../client/client.js";
 import type { Future } from "../../client/future.js";
 import { OptionError } from "../../errors.js";
+import { checkOptionKeys } from "../../io/options.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch, sliceBatch } from "../../kernels/column.js";
 import { shipFunction } from "../../shipping/ship.js";
 import { batchesToTable, tableToBatch } from "./arrow.js";
 import { describeFrame } from "./describe.js";
+import { fieldOf } from "./errors.js";
 import { col as colExpr, Expr, type Literal, lit } from "./expr.js";
 import { GroupBy } from "./groupby.js";
 import { explainPlan, optimize } from "./optimize/index.js";
 import type { Plan } from "./plan.js";
 import { batchToRecords } from "./records.js";
-import { computeBatches, divisionsOf, persistPlan, type RunOptions } from "./run.js";
+import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
 import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
 import * as verbs from "./verbs.js";
 import {
@@ -125,6 +127,8 @@ export class DataFrame<S extends Row = Row> {
   /** Group by one or more key columns; follow with `.agg({...})`. */
   groupby<K extends Names<S>>(keys: K | readonly K[]): GroupBy<S, K> {
     const ks = typeof keys === "string" ? [keys] : [...keys];
+    // An unknown key fails here, at the verb, not later at .agg().
+    for (const k of ks) fieldOf(this.plan.schema, k, "groupby");
     return new GroupBy<S, K>(this.plan, ks, (p) => this.#next(p));
   }
   /** Join with another frame (inner by default; broadcast when one side is small, else hash shuffle). */
@@ -132,6 +136,7 @@ export class DataFrame<S extends Row = Row> {
     right: DataFrame<R>,
     options: verbs.MergeOptions,
   ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
+    checkOptionKeys("merge", options, verbs.MERGE_KEYS);
     return new DataFrame(verbs.join(this.plan, right.plan, options), [
       ...this.#held,
       ...right.#held,
@@ -144,27 +149,75 @@ export class DataFrame<S extends Row = Row> {
   ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
     return this.merge(right, options);
   }
-  /** Sort by columns (nulls last); partitions become sorted key ranges. */
+  /**
+   * Sort by columns; partitions become sorted key ranges. Nulls go last unless `nullsPosition`
+   * is "first" (one value, or one per column; pandas' na_position).
+   */
   sortValues(
     by: Names<S> | readonly Names<S>[],
-    options: { ascending?: boolean | readonly boolean[] } = {},
+    options: {
+      ascending?: boolean | readonly boolean[];
+      nullsPosition?: verbs.NullsPosition | readonly verbs.NullsPosition[];
+    } = {},
   ): DataFrame<S> {
+    checkOptionKeys("sortValues", options, ["ascending", "nullsPosition"]);
     return this.#next(
-      verbs.sort(this.plan, typeof by === "string" ? [by] : by, options.ascending ?? true),
+      verbs.sort(
+        this.plan,
+        typeof by === "string" ? [by] : by,
+        options.ascending ?? true,
+        options.nullsPosition ?? "last",
+      ),
     );
   }
   /** Sort by `column` so partitions hold ordered ranges of it; persist() then knows the divisions. */
   setIndex(column: Names<S>): DataFrame<S> {
     return new DataFrame<S>(verbs.sort(this.plan, [column], true), this.#held, column);
   }
-  /** Drop rows that repeat an earlier row (in `subset` columns; default all). */
-  dropDuplicates(subset?: readonly Names<S>[]): DataFrame<S> {
-    return this.#next(verbs.dropDuplicates(this.plan, subset));
+  /**
+   * Drop rows that repeat another row in the `subset` columns (default all), keeping the first
+   * (default) or the last of them in row order (pandas' keep).
+   */
+  dropDuplicates(
+    subset?: readonly Names<S>[],
+    options: { readonly keep?: "first" | "last" | undefined } = {},
+  ): DataFrame<S> {
+    checkOptionKeys("dropDuplicates", options, ["keep"]);
+    return this.#next(verbs.dropDuplicates(this.plan, subset, options.keep ?? "first"));
   }
-  /** Counts of each distinct value of `column`, most frequent first (columns: column, count). */
-  valueCounts<K extends Names<S>>(column: K): DataFrame<Simplify<Pick<S, K> & { count: number }>> {
+  /** Nulls of the named columns replaced by the given values (pandas' fillna with a dict). */
+  fillNull(values: { readonly [K in Names<S>]?: Literal }): DataFrame<S> {
+    const exprs = Object.entries(values).map(
+      ([n, v]) => [n, colExpr(n).fillNull(v as Literal).node] as const,
+    );
+    for (const [n] of exprs) fieldOf(this.plan.schema, n, "fillNull");
+    return this.#next(verbs.withColumns(this.plan, exprs));
+  }
+  /** Rows with no null in the `subset` columns (default all): pandas' dropna, Polars' drop_nulls. */
+  dropNulls(subset?: readonly Names<S>[]): DataFrame<S> {
+    const names = subset ?? (this.columns as readonly Names<S>[]);
+    if (names.length === 0) return this;
+    const pred = names
+      .map((n) => colExpr(n).notNull())
+      .reduce((a, b) => a.and(b)) as unknown as Expr<Names<S>>;
+    return this.filter(pred);
+  }
+  /**
+   * Counts of each distinct value of `column`, most frequent first (columns: column, count).
+   * Nulls are counted as a value of their own unless `dropna` (pandas' default is true; here
+   * false, as barn/frame did before the option).
+   */
+  valueCounts<K extends Names<S>>(
+    column: K,
+    options: { readonly dropna?: boolean | undefined } = {},
+  ): DataFrame<Simplify<Pick<S, K> & { count: number }>> {
+    checkOptionKeys("valueCounts", options, ["dropna"]);
+    const input =
+      options.dropna === true
+        ? verbs.filter(this.plan, { e: "notNull", arg: { e: "col", name: column } })
+        : this.plan;
     const counted = verbs.groupAgg(
-      this.plan,
+      input,
       [column],
       [{ fn: "size", column: null, output: "count" }],
     );
@@ -172,6 +225,7 @@ export class DataFrame<S extends Row = Row> {
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {
+    checkOptionKeys("describe", options, RUN_KEYS);
     return describeFrame(this.plan, options);
   }
   /**
@@ -191,6 +245,7 @@ export class DataFrame<S extends Row = Row> {
     fn: Function,
     options: MapPartitionsOptions = {},
   ): DataFrame<T> {
+    checkOptionKeys("mapPartitions", options, ["schema", "arrow"]);
     shipFunction(fn);
     const arrow = options.arrow === true;
     const schema = options.schema ?? inferSchema(fn, arrow, this.plan.schema);
@@ -206,6 +261,7 @@ export class DataFrame<S extends Row = Row> {
   }
   /** The first `n` rows, computing partitions one at a time until there are enough. */
   async head(n = 5, options: RunOptions = {}): Promise<A.Table> {
+    checkOptionKeys("head", options, RUN_KEYS);
     const got: Batch[] = [];
     let rows = 0;
     const limited = verbs.head(this.plan, n);
@@ -219,15 +275,18 @@ export class DataFrame<S extends Row = Row> {
   }
   /** Compute every partition and return them as one apache-arrow Table. */
   async compute(options: RunOptions = {}): Promise<A.Table> {
+    checkOptionKeys("compute", options, RUN_KEYS);
     return batchesToTable(await computeBatches(this.plan, options), optimize(this.plan).schema);
   }
   /** Compute and return plain records (numbers, strings, booleans, bigints, Dates, null). */
   async toRecords(options: RunOptions = {}): Promise<S[]> {
+    checkOptionKeys("toRecords", options, RUN_KEYS);
     const batches = await computeBatches(this.plan, options);
     return batches.flatMap((b) => batchToRecords(b)) as S[];
   }
   /** Compute the partitions and keep them on the cluster; the returned frame reads them there. */
   async persist(options: PersistOptions = {}): Promise<DataFrame<S>> {
+    checkOptionKeys("persist", options, ["client"]);
     const { client, futures } = persistPlan(this.plan, options.client);
     await Promise.all(futures.map((f) => f.then(() => undefined)));
     const keys = futures.map((f) => f.key);

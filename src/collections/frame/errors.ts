@@ -4,6 +4,7 @@
  */
 import { BarnError, ErrorCodes } from "../../errors.js";
 import type { DType, Schema } from "../../kernels/batch.js";
+import { Int64OverflowError } from "../../kernels/int64.js";
 
 /** The DataFrame's error codes, by short name (the same strings as in `ErrorCodes`). */
 export const FrameErrorCodes = {
@@ -15,6 +16,8 @@ export const FrameErrorCodes = {
   SCHEMA_MISMATCH: ErrorCodes.FRAME_SCHEMA_MISMATCH,
   /** A user's mapPartitions function returned something that is not a batch or an arrow Table. */
   BAD_PARTITION: ErrorCodes.FRAME_BAD_PARTITION,
+  /** An exact int64 result (a sum, arithmetic) falls outside the int64 range. */
+  OVERFLOW: ErrorCodes.FRAME_OVERFLOW,
 } as const;
 
 /** A column name that is not in the schema: names the column and lists the ones there are. */
@@ -38,6 +41,23 @@ export function typeMismatch(
     FrameErrorCodes.TYPE_MISMATCH,
     `${what}: cannot combine ${left} with ${right}. Fix: ${fix}`,
   );
+}
+
+/**
+ * `fn()`, with a kernel's int64 overflow turned into BARN_FRAME_OVERFLOW (kernels cannot import
+ * BarnError; a plain Error would reach the user as BARN_TASK_FAILED).
+ */
+export function overflowToBarn<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof Int64OverflowError)) throw err;
+    throw new BarnError(
+      ErrorCodes.FRAME_OVERFLOW,
+      `${err.message}. Fix: compute in float64 (multiply by 1.0, or divide) if an approximate result is acceptable, or keep the values smaller`,
+      { cause: err },
+    );
+  }
 }
 
 /** The field named `name`, or an unknown-column error. */

@@ -8,7 +8,7 @@ import { fieldOf, typeMismatch } from "./errors.js";
 import { type ExprNode, exprToString } from "./expr.js";
 
 /** The type of a literal, or "null" for a null literal (fits anything). */
-type ExprType = DType | "null";
+export type ExprType = DType | "null";
 
 const NUMERIC: ReadonlySet<ExprType> = new Set(["int32", "float64", "int64"]);
 const TEMPORAL: ReadonlySet<ExprType> = new Set(["timestamp", "date"]);
@@ -53,7 +53,12 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
           "arithmetic needs numeric columns (int32, int64, float64)",
         );
       }
-      return l === "int64" && r === "int64" && node.op !== "div" ? "int64" : "float64";
+      return node.op !== "div" &&
+        (l === "int64" || r === "int64") &&
+        intOperand(node.left, l) &&
+        intOperand(node.right, r)
+        ? "int64"
+        : "float64";
     }
     case "and":
     case "or": {
@@ -95,9 +100,88 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
     }
     case "alias":
       return typeOf(node.arg, schema, where);
+    case "cast": {
+      const t = typeOf(node.arg, schema, where);
+      if (!castable(t, node.to)) {
+        throw typeMismatch(
+          `${where}: ${exprToString(node)}`,
+          describeSide(node.arg, t),
+          node.to,
+          "cast between int32, int64, float64 and bool, from strings to any type, or between date and timestamp",
+        );
+      }
+      return node.to;
+    }
+    case "case": {
+      expectBool(node.cond, schema, where, node);
+      const a = typeOf(node.value, schema, where);
+      const b = typeOf(node.otherwise, schema, where);
+      const t = commonType(node.value, a, node.otherwise, b);
+      if (t === undefined) {
+        throw typeMismatch(
+          `${where}: ${exprToString(node)}`,
+          describeSide(node.value, a),
+          describeSide(node.otherwise, b),
+          "give both branches (or the column and its fill value) the same kind of value",
+        );
+      }
+      return t;
+    }
     default:
       return node satisfies never;
   }
+}
+
+/**
+ * An operand that keeps int64 arithmetic exact: an int32 or int64, or a whole-number literal
+ * (eval.ts reads it as an int64 when the other side is one, as DuckDB and Polars do).
+ */
+function intOperand(n: ExprNode, t: ExprType): boolean {
+  if (t === "int64" || t === "int32") return true;
+  if (n.e === "case") return intBranch(n.value) && intBranch(n.otherwise);
+  return n.e === "lit" && typeof n.value === "number" && Number.isSafeInteger(n.value);
+}
+
+/** A case branch of whole-number literals or nulls (typed float64 alone, but an integer beside one). */
+function intBranch(n: ExprNode): boolean {
+  if (n.e === "case") return intBranch(n.value) && intBranch(n.otherwise);
+  return n.e === "lit" && (n.value === null || Number.isSafeInteger(n.value));
+}
+
+const CAST_NUMERIC: ReadonlySet<ExprType> = new Set(["int32", "int64", "float64", "bool"]);
+
+/** Whether a value of type `from` can be cast to `to` (cast.ts does it). */
+function castable(from: ExprType, to: DType): boolean {
+  if (from === "null" || from === to) return true;
+  if (STRING.has(from)) return to !== "dict";
+  if (CAST_NUMERIC.has(from)) return CAST_NUMERIC.has(to);
+  return TEMPORAL.has(from) && TEMPORAL.has(to);
+}
+
+/**
+ * The type both branches of a case become, or undefined when they do not fit: the same type;
+ * strings as utf8; an int64 or int32 with an integer column or a whole-number literal stays an
+ * integer (int64 when either is); other numbers float64; a null fits anything.
+ */
+export function commonType(
+  an: ExprNode,
+  a: ExprType,
+  bn: ExprNode,
+  b: ExprType,
+): ExprType | undefined {
+  if (a === "null") return b;
+  if (b === "null") return a;
+  if (STRING.has(a) && STRING.has(b)) return "utf8";
+  if (NUMERIC.has(a) && NUMERIC.has(b)) {
+    if (intOperand(an, a) && intOperand(bn, b)) {
+      if (a === "int64" || b === "int64") return "int64";
+      const fits = (n: ExprNode, t: ExprType) =>
+        t === "int32" || (n.e === "lit" && (n.value as number) === ((n.value as number) | 0));
+      if (fits(an, a) && fits(bn, b) && (a === "int32" || b === "int32")) return "int32";
+    }
+    return "float64";
+  }
+  return a === b ? a : undefined;
 }
 
 function expectBool(side: ExprNode, schema: Schema, where: string, node: ExprNode): void {
@@ -120,7 +204,8 @@ function describeSide(n: ExprNode, t: ExprType): string {
       : `${exprToString(n)} (${t})`;
 }
 
-function literalType(v: unknown, ts: boolean): ExprType {
+/** The type of a literal value ("null" for null). */
+export function literalType(v: unknown, ts: boolean): ExprType {
   if (ts) return "timestamp";
   if (v === null) return "null";
   if (typeof v === "number") return "float64";

@@ -4,7 +4,10 @@
  * parameter `N` collects the column names an expression reads, so a typed frame's `filter` and
  * `withColumns` reject an expression over a column it does not have at compile time.
  */
+
+import { OptionError } from "../../errors.js";
 import type { ArithOp } from "../../kernels/arith.js";
+import type { DType } from "../../kernels/batch.js";
 import type { CompareOp } from "../../kernels/compare.js";
 import type { DatePart } from "../../kernels/dates.js";
 import type { StringPredicate, StringTransform } from "../../kernels/string-ops.js";
@@ -33,7 +36,15 @@ export type ExprNode =
   | { readonly e: "strMap"; readonly op: StringTransform; readonly arg: ExprNode }
   | { readonly e: "strLen"; readonly arg: ExprNode }
   | { readonly e: "dt"; readonly part: DatePart; readonly arg: ExprNode }
-  | { readonly e: "alias"; readonly name: string; readonly arg: ExprNode };
+  | { readonly e: "alias"; readonly name: string; readonly arg: ExprNode }
+  | { readonly e: "cast"; readonly arg: ExprNode; readonly to: DType }
+  | {
+      /** SQL's CASE WHEN cond THEN value ELSE otherwise (a null cond takes otherwise). */
+      readonly e: "case";
+      readonly cond: ExprNode;
+      readonly value: ExprNode;
+      readonly otherwise: ExprNode;
+    };
 
 /** An expression or a literal, where an operand is expected. */
 export type Operand<M extends string> = Expr<M> | Literal;
@@ -122,6 +133,41 @@ export class Expr<N extends string = string> {
   /** True where the value is not null. */
   notNull(): Expr<N> {
     return new Expr({ e: "notNull", arg: this.node });
+  }
+  /**
+   * True where the value is one of `values` (SQL's IN): null when the value is null, or when it
+   * matches none and `values` holds a null; false for an empty list. Built as equalities joined
+   * by OR, so it type-checks, pushes down and evaluates as they do.
+   */
+  isin(values: readonly Literal[]): Expr<N> {
+    if (!Array.isArray(values)) {
+      throw new OptionError(
+        `isin(values): values must be an array of literals, got ${String(values)}`,
+      );
+    }
+    if (values.length === 0) return new Expr({ e: "lit", value: false });
+    const eqs = values.map((v) => this.eq(v as Literal).node);
+    return new Expr(eqs.reduce((a, b) => ({ e: "or", left: a, right: b })));
+  }
+  /**
+   * The value, or `value` where it is null (SQL's coalesce, pandas' fillna, Polars' fill_null).
+   * The result has the column's type (a whole number fills an int64 column as int64).
+   */
+  fillNull<M extends string = never>(value: Operand<M>): Expr<N | M> {
+    return new Expr({
+      e: "case",
+      cond: { e: "notNull", arg: this.node },
+      value: this.node,
+      otherwise: nodeOf(value),
+    });
+  }
+  /**
+   * The value as another type (SQL's CAST): between int32, int64, float64 and bool (a float
+   * rounds to the nearest integer, half to even, as DuckDB; out of range is BARN_FRAME_OVERFLOW), from strings
+   * by parsing (a text that is not a value is BARN_FRAME_TYPE_MISMATCH), date <-> timestamp.
+   */
+  cast(to: DType): Expr<N> {
+    return new Expr({ e: "cast", arg: this.node, to });
   }
   /** The same expression under an output name (used by select-like verbs). */
   alias(name: string): Expr<N> {
@@ -216,6 +262,47 @@ export function lit(value: Literal): Expr<never> {
   return new Expr(nodeOf(value));
 }
 
+/**
+ * `when(cond).then(a).otherwise(b)`: a where cond is true, else b (a null cond counts as not
+ * true, as in SQL's CASE); chain `.when(c2).then(a2)` before `otherwise` for more branches.
+ */
+export function when<N extends string>(cond: Expr<N>): When<N> {
+  return new When<N>([], cond.node);
+}
+
+/** A `when(cond)` waiting for its `then`. */
+export class When<N extends string> {
+  /** @internal */
+  constructor(
+    readonly branches: readonly (readonly [ExprNode, ExprNode])[],
+    readonly cond: ExprNode,
+  ) {}
+  /** The value where the condition holds. */
+  // biome-ignore lint/suspicious/noThenProperty: Polars' and Spark's name for the branch; a When is never awaited
+  then<M extends string = never>(value: Operand<M>): Then<N | M> {
+    return new Then<N | M>([...this.branches, [this.cond, nodeOf(value)]]);
+  }
+}
+
+/** Branches of a `when`, waiting for another `when` or the `otherwise`. */
+export class Then<N extends string> {
+  /** @internal */
+  constructor(readonly branches: readonly (readonly [ExprNode, ExprNode])[]) {}
+  /** Another branch, tried when the earlier ones do not hold. */
+  when<M extends string>(cond: Expr<M>): When<N | M> {
+    return new When<N | M>(this.branches, cond.node);
+  }
+  /** The value where no branch holds (use `lit(null)` for null). */
+  otherwise<M extends string = never>(value: Operand<M>): Expr<N | M> {
+    let node = nodeOf(value);
+    for (let k = this.branches.length - 1; k >= 0; k--) {
+      const [cond, then] = this.branches[k]!;
+      node = { e: "case", cond, value: then, otherwise: node };
+    }
+    return new Expr<N | M>(node);
+  }
+}
+
 const OPS: Record<string, string> = {
   eq: "==",
   ne: "!=",
@@ -261,6 +348,10 @@ export function exprToString(n: ExprNode): string {
       return `${exprToString(n.arg)}.dt.${n.part}()`;
     case "alias":
       return `${exprToString(n.arg)} AS ${n.name}`;
+    case "cast":
+      return `CAST(${exprToString(n.arg)} AS ${n.to})`;
+    case "case":
+      return `CASE WHEN ${exprToString(n.cond)} THEN ${exprToString(n.value)} ELSE ${exprToString(n.otherwise)} END`;
     default:
       return n satisfies never;
   }
@@ -280,6 +371,11 @@ export function columnsOf(n: ExprNode, out: Set<string> = new Set()): Set<string
     case "or":
       columnsOf(n.left, out);
       columnsOf(n.right, out);
+      break;
+    case "case":
+      columnsOf(n.cond, out);
+      columnsOf(n.value, out);
+      columnsOf(n.otherwise, out);
       break;
     default:
       columnsOf(n.arg, out);

@@ -3,6 +3,7 @@
  * partial per partition, a tree of combines (`splitEvery` at a time, like dask's split_every),
  * and a finalize; with `splitOut: n` the partials are hash-partitioned into n outputs.
  */
+import { checkOptionKeys } from "../../io/options.js";
 import type { AggFn } from "../../kernels/aggregate.js";
 import type { DataFrame } from "./dataframe.js";
 import type { Plan } from "./plan.js";
@@ -23,6 +24,8 @@ export type AggSpecOf<_S> = Readonly<Record<string, AggEntry>>;
 export type AggOutputs<A> = {
   [O in keyof A & string as A[O] extends readonly AggFn[] ? `${O}_${A[O][number]}` : O]: unknown;
 };
+
+const AGG_KEYS: readonly string[] = ["splitOut", "splitEvery"];
 
 /** A grouped frame, waiting for its aggregations. */
 export class GroupBy<S extends Row, K extends Names<S>> {
@@ -46,12 +49,14 @@ export class GroupBy<S extends Row, K extends Names<S>> {
     spec: A,
     options: AggOptions = {},
   ): DataFrame<Simplify<Pick<S, K> & AggOutputs<A>>> {
+    checkOptionKeys("agg", options, AGG_KEYS);
     const specs = aggSpecs(this.#plan.schema, spec as Readonly<Record<string, AggEntry>>);
     return this.#make(groupAgg(this.#plan, this.#keys, specs, options)) as never;
   }
 
   /** The number of rows per group, as column `size`. */
   size(options: AggOptions = {}): DataFrame<Simplify<Pick<S, K> & { size: number }>> {
+    checkOptionKeys("size", options, AGG_KEYS);
     return this.#make(
       groupAgg(this.#plan, this.#keys, [{ fn: "size", column: null, output: "size" }], options),
     ) as never;

@@ -77,13 +77,15 @@ function lowerNode(plan: Plan, ctx: LowerContext): readonly Key[] {
     case "sort":
       return lowerSort(plan, ctx);
     case "dropDuplicates": {
-      const subset = plan.subset;
+      const { subset, keep } = plan;
       const local = each(lower(plan.input, ctx), "dedupe", ctx, (k) =>
-        task(ops.dedupe, ref(k), subset),
+        task(ops.dedupe, ref(k), subset, keep),
       );
       if (local.length === 1) return local;
+      // The shuffle keeps the rows' order (pieces are appended in partition order), so "last"
+      // is still the last after it.
       return each(shuffle(local, subset, [], local.length, ctx), "dedupe", ctx, (k) =>
-        task(ops.dedupe, ref(k), subset),
+        task(ops.dedupe, ref(k), subset, keep),
       );
     }
     case "repartition":
@@ -327,24 +329,24 @@ function lowerJoin(plan: Plan & { kind: "join" }, ctx: LowerContext): Key[] {
 }
 
 function lowerSort(plan: Plan & { kind: "sort" }, ctx: LowerContext): Key[] {
-  const { by, ascending } = plan;
+  const { by, ascending, nullsFirst } = plan;
   const inputs = lower(plan.input, ctx);
   if (inputs.length === 1)
-    return each(inputs, "sort", ctx, (k) => task(ops.sortPart, ref(k), by, ascending));
+    return each(inputs, "sort", ctx, (k) => task(ops.sortPart, ref(k), by, ascending, nullsFirst));
   const n = inputs.length;
   const samples = each(inputs, "sort-sample", ctx, (k) => task(ops.sampleKeys, ref(k), by, 64));
   const bounds = add(
     ctx,
     name(ctx, "sort-bounds"),
-    task(ops.boundaries, samples.map(ref), by, ascending, n),
+    task(ops.boundaries, samples.map(ref), by, ascending, n, nullsFirst),
   );
   const splits = each(inputs, "range-split", ctx, (k) =>
-    task(ops.rangeSplit, ref(k), ref(bounds), by, ascending, n),
+    task(ops.rangeSplit, ref(k), ref(bounds), by, ascending, n, nullsFirst),
   );
   const base = name(ctx, "sort");
   return Array.from({ length: n }, (_, j) => {
     const joined = add(ctx, `${base}-gather-${j}`, task(ops.pickConcat, splits.map(ref), j));
-    return add(ctx, `${base}-${j}`, task(ops.sortPart, ref(joined), by, ascending));
+    return add(ctx, `${base}-${j}`, task(ops.sortPart, ref(joined), by, ascending, nullsFirst));
   });
 }
 

@@ -31,7 +31,7 @@ import { FunctionCache } from "../../shipping/compile.js";
 import { tasks } from "../../shipping/modules.js";
 import type { ShippedFn } from "../../shipping/ship.js";
 import { batchesToTable, tableToBatch } from "./arrow.js";
-import { FrameErrorCodes } from "./errors.js";
+import { FrameErrorCodes, overflowToBarn } from "./errors.js";
 import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
 import type { RowOp } from "./plan.js";
@@ -70,7 +70,7 @@ function aggCombine(parts: readonly PartialAgg[], aggs: readonly AggSpec[]): Par
 
 /** The final step: states to output columns. */
 function aggFinalize(parts: readonly PartialAgg[], aggs: readonly AggSpec[]): Batch {
-  return finalizeAggregate(combinePartials(parts, aggs), aggs);
+  return overflowToBarn(() => finalizeAggregate(combinePartials(parts, aggs), aggs));
 }
 
 /** A partial split by key hash into `n` (split_out). */
@@ -132,9 +132,18 @@ function keysOf(batch: Batch, by: readonly string[]) {
 }
 
 /** A partition sorted by `by`. */
-function sortPart(batch: Batch, by: readonly string[], ascending: readonly boolean[]): Batch {
+function sortPart(
+  batch: Batch,
+  by: readonly string[],
+  ascending: readonly boolean[],
+  nullsFirst: readonly boolean[] = [],
+): Batch {
   const order = argsort(
-    keysOf(batch, by).map((column, k) => ({ column, ascending: ascending[k]! })),
+    keysOf(batch, by).map((column, k) => ({
+      column,
+      ascending: ascending[k]!,
+      nullsFirst: nullsFirst[k] === true,
+    })),
     batch.length,
   );
   return takeBatch(batch, order);
@@ -155,9 +164,10 @@ function boundaries(
   by: readonly string[],
   ascending: readonly boolean[],
   n: number,
+  nullsFirst: readonly boolean[] = [],
 ): Batch {
   const all = concatBatches(samples);
-  const sorted = sortPart(all, by, ascending);
+  const sorted = sortPart(all, by, ascending, nullsFirst);
   const sel = new Int32Array(sorted.length === 0 ? 0 : n - 1);
   for (let i = 0; i < sel.length; i++)
     sel[i] = Math.min(sorted.length - 1, Math.floor(((i + 1) * sorted.length) / n));
@@ -171,6 +181,7 @@ function rangeSplit(
   by: readonly string[],
   ascending: readonly boolean[],
   n: number,
+  nullsFirst: readonly boolean[] = [],
 ): Batch[] {
   const piece = rangePieces(
     keysOf(batch, by),
@@ -178,14 +189,19 @@ function rangeSplit(
     bounds.columns,
     bounds.length,
     ascending,
+    nullsFirst,
   );
   return splitByPiece(batch, piece, n);
 }
 
-/** Distinct rows by `subset` (first occurrence kept). */
-function dedupe(batch: Batch, subset: readonly string[]): Batch {
+/** Distinct rows by `subset`: the first (or last) occurrence of each, in row order. */
+function dedupe(batch: Batch, subset: readonly string[], keep: "first" | "last" = "first"): Batch {
   const g = groupIds(keysOf(batch, subset), batch.length);
-  return g.count === batch.length ? batch : takeBatch(batch, g.firstRow);
+  if (g.count === batch.length) return batch;
+  if (keep === "first") return takeBatch(batch, g.firstRow);
+  const last = new Int32Array(g.count);
+  for (let i = 0; i < batch.length; i++) last[g.ids[i]!] = i;
+  return takeBatch(batch, last.sort());
 }
 
 /** The first `n` rows. */

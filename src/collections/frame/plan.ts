@@ -90,11 +90,15 @@ export type Plan =
       readonly input: Plan;
       readonly by: readonly string[];
       readonly ascending: readonly boolean[];
+      /** Per key: nulls before the values (else after), in either direction. */
+      readonly nullsFirst: readonly boolean[];
     })
   | (Base & {
       readonly kind: "dropDuplicates";
       readonly input: Plan;
       readonly subset: readonly string[];
+      /** Which of the repeated rows stays: the first or the last in row order. */
+      readonly keep: "first" | "last";
     })
   | (Base & { readonly kind: "repartition"; readonly input: Plan })
   | (Base & { readonly kind: "concat"; readonly inputs: readonly Plan[] })

@@ -8,6 +8,7 @@
 import { OptionError } from "../../errors.js";
 import { type CsvOptions, planCsvSync } from "../../io/csv.js";
 import { type JsonOptions, planJsonSync } from "../../io/json.js";
+import { checkOptionKeys, checkSchemaTypes } from "../../io/options.js";
 import { planParquetSync } from "../../io/parquet.js";
 import { projectSchema } from "../../io/schema.js";
 import { sourceFrame } from "./create.js";
@@ -35,6 +36,11 @@ export interface ReadCsvOptions {
   readonly header?: boolean | undefined;
   /** Texts read as null (default [""]). */
   readonly nullValues?: readonly string[] | undefined;
+  /**
+   * Whether a quoted field spelling a null is null too (default false: `""` is the empty string,
+   * an unquoted empty field is null; true gives the old behaviour, where both are null).
+   */
+  readonly quotedStringsCanBeNull?: boolean | undefined;
   /** "error" (default): a malformed row fails with BARN_CSV_PARSE; "skip": dropped (a BARN_BAD_LINES warning per part; count with countBadLines). */
   readonly onBadLines?: "error" | "skip" | undefined;
   /** Only these columns (in this order). */
@@ -57,12 +63,30 @@ export interface ReadJsonOptions {
   readonly sampleBytes?: number | undefined;
 }
 
+const OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
+  readParquet: ["columns", "rowGroupsPerPartition"],
+  readCsv: [
+    "blocksize",
+    "schema",
+    "delimiter",
+    "header",
+    "nullValues",
+    "quotedStringsCanBeNull",
+    "onBadLines",
+    "columns",
+    "sampleBytes",
+  ],
+  readJson: ["blocksize", "schema", "onBadLines", "columns", "sampleBytes"],
+};
+
 function checkOptions(fn: string, options: unknown): void {
   if (options === null || typeof options !== "object") {
     throw new OptionError(
       `${fn}(paths, options): options must be an object, got ${String(options)}; pass { ... } or leave it out`,
     );
   }
+  checkOptionKeys(fn, options, OPTION_KEYS[fn]!);
+  checkSchemaTypes(fn, (options as { schema?: unknown }).schema);
 }
 
 function checkBadLines(fn: string, v: unknown): void {
@@ -101,11 +125,12 @@ export function readCsv(
 ): DataFrame {
   checkOptions("readCsv", options);
   checkBadLines("readCsv", options.onBadLines);
-  const plan = planCsvSync(paths, { ...options, columns: undefined });
-  const schema = projectSchema(plan.schema, options.columns);
+  // With `columns`, the plan's schema is those columns, and each file needs only them.
+  const plan = planCsvSync(paths, options);
   const read = {
     delimiter: options.delimiter,
     nullValues: options.nullValues,
+    quotedStringsCanBeNull: options.quotedStringsCanBeNull,
     onBadLines: options.onBadLines,
   };
   const parts: CsvSourcePart[] = plan.parts.map((part) => ({
@@ -113,8 +138,7 @@ export function readCsv(
     schema: plan.schema,
     options: read,
   }));
-  const frame = sourceFrame({ reader: "csv", parts, schema: plan.schema });
-  return options.columns === undefined ? frame : frame.select(...schema.map((f) => f.name));
+  return sourceFrame({ reader: "csv", parts, schema: plan.schema });
 }
 
 /**

@@ -24,7 +24,7 @@ import { registerReader } from "./sources.js";
 /** The read-time options of a text part (what readCsvPart / readJsonPart take). */
 export type TextReadOptions = Pick<
   CsvOptions,
-  "delimiter" | "nullValues" | "onBadLines" | "header"
+  "delimiter" | "nullValues" | "quotedStringsCanBeNull" | "onBadLines" | "header"
 >;
 
 /** A planned CSV partition: the byte range, the file's full schema and the read options. */

@@ -22,6 +22,9 @@ export interface RunOptions {
   readonly scheduler?: "sync" | "threads" | undefined;
 }
 
+/** The keys of RunOptions, for checkOptionKeys. */
+export const RUN_KEYS: readonly string[] = ["client", "scheduler"];
+
 let counter = 0;
 const tag = randomBytes(3).toString("hex");
 

@@ -150,7 +150,10 @@ function aggField(schema: Schema, s: AggSpec): Field {
         `${s.fn} needs a numeric column; use count, nunique, min, max, first or last for ${f.type}`,
       );
     }
-    return { name: s.output, type: "float64", nullable: true };
+    // The sum of an int64 is an exact int64 (as Polars; DuckDB widens to int128); mean, std
+    // and var are float64.
+    const exact = s.fn === "sum" && f.type === "int64";
+    return { name: s.output, type: exact ? "int64" : "float64", nullable: true };
   }
   return { name: s.output, type: f.type, nullable: true };
 }
@@ -270,6 +273,18 @@ export interface MergeOptions {
   readonly broadcastRows?: number | undefined;
 }
 
+/** The keys of MergeOptions, for checkOptionKeys. */
+export const MERGE_KEYS: readonly string[] = [
+  "on",
+  "leftOn",
+  "rightOn",
+  "how",
+  "suffix",
+  "npartitions",
+  "broadcast",
+  "broadcastRows",
+];
+
 const list = (x: string | readonly string[] | undefined): readonly string[] | undefined =>
   x === undefined ? undefined : typeof x === "string" ? [x] : x;
 
@@ -337,6 +352,7 @@ export function sort(
   input: Plan,
   by: readonly string[],
   ascending: boolean | readonly boolean[],
+  nullsPosition: NullsPosition | readonly NullsPosition[] = "last",
 ): Plan {
   if (by.length === 0) throw new OptionError("sortValues: give at least one column");
   checkColumns(input.schema, by, "sortValues");
@@ -345,23 +361,42 @@ export function sort(
     throw new OptionError(
       `sortValues: ascending has ${asc.length} entries for ${by.length} columns`,
     );
+  const pos = typeof nullsPosition === "string" ? by.map(() => nullsPosition) : nullsPosition;
+  if (pos.length !== by.length || pos.some((p) => p !== "first" && p !== "last"))
+    throw new OptionError(
+      `sortValues: nullsPosition must be "first" or "last", or one of those per column (${by.length}), got ${JSON.stringify(nullsPosition)}`,
+    );
   return {
     kind: "sort",
     input,
     by,
     ascending: asc,
+    nullsFirst: pos.map((p) => p === "first"),
     schema: input.schema,
     npartitions: input.npartitions,
   };
 }
 
+/** Where a sort puts nulls: after the values (the default, as pandas) or before them. */
+export type NullsPosition = "first" | "last";
+
 /** Drop rows whose `subset` columns repeat an earlier row's. */
-export function dropDuplicates(input: Plan, subset?: readonly string[]): Plan {
+export function dropDuplicates(
+  input: Plan,
+  subset?: readonly string[],
+  keep: "first" | "last" = "first",
+): Plan {
   const s = subset ?? input.schema.map((f) => f.name);
   checkColumns(input.schema, s, "dropDuplicates");
+  if (keep !== "first" && keep !== "last") {
+    throw new OptionError(
+      `dropDuplicates: keep must be "first" or "last", got ${JSON.stringify(keep)}`,
+    );
+  }
   return {
     kind: "dropDuplicates",
     input,
+    keep,
     subset: s,
     schema: input.schema,
     npartitions: input.npartitions,

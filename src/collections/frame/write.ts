@@ -9,6 +9,7 @@ import { OptionError } from "../../errors.js";
 import { type GraphNode, ref, task } from "../../graph/spec.js";
 import { type CsvWriteOptions, writeCsv } from "../../io/csv-write.js";
 import { writeJson } from "../../io/json.js";
+import { checkOptionKeys } from "../../io/options.js";
 import { type ParquetWriteOptions, writeParquet } from "../../io/parquet.js";
 import type { Batch } from "../../kernels/batch.js";
 import { tasks } from "../../shipping/modules.js";
@@ -59,6 +60,12 @@ async function writePart(
 export const writerOps = tasks(import.meta.url, { writePart });
 
 const EXT: Record<WriteFormat, string> = { parquet: ".parquet", csv: ".csv", json: ".jsonl" };
+const NAME: Record<WriteFormat, string> = { parquet: "Parquet", csv: "Csv", json: "Json" };
+const WRITE_KEYS: Record<WriteFormat, readonly string[]> = {
+  parquet: ["client", "scheduler", "rowGroupSize", "codec"],
+  csv: ["client", "scheduler", "delimiter", "header", "gzip"],
+  json: ["client", "scheduler", "gzip"],
+};
 
 /** Runs `plan` and writes each partition into `dir` as a task. */
 export async function writeFrame(
@@ -72,6 +79,7 @@ export async function writeFrame(
       `to${format === "json" ? "Json" : format === "csv" ? "Csv" : "Parquet"}(dir): dir must be a directory path, got ${JSON.stringify(dir)}`,
     );
   }
+  checkOptionKeys(`to${NAME[format]}`, options, WRITE_KEYS[format]);
   mkdirSync(dir, { recursive: true });
   const { graph, keys } = graphOfPlan(plan);
   const ext = EXT[format] + (options.gzip === true && format !== "parquet" ? ".gz" : "");

@@ -119,6 +119,17 @@ export class SimCluster {
           this.reports.set(ins.key, { kind: "cancelled" });
           if (!this.expectCancel.delete(ins.key)) this.unexpectedCancels.push(ins.key);
           break;
+        case "restart-worker": {
+          // Already out of the scheduler's state: the worker just goes (its data with it).
+          const w = this.workers.get(ins.worker);
+          if (w !== undefined) {
+            w.alive = false;
+            w.store.clear();
+            w.running.clear();
+            w.inbox.length = 0;
+          }
+          break;
+        }
         default:
           ins satisfies never;
       }

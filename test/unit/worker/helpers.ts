@@ -34,6 +34,8 @@ export function brief(i: WorkerInstruction): string {
       return `missing ${i.key}@${i.holder}`;
     case "send-steal-response":
       return `steal ${i.key} ${i.stolen ? "stolen" : "kept"} (${i.state})`;
+    case "send-task-stopped":
+      return `stopped ${i.key}`;
   }
 }
 

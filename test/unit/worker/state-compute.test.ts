@@ -79,7 +79,7 @@ test("execute-failure reports send-task-erred and frees the thread", () => {
   assert.deepEqual(run(ws, fail("a")), ["erred a", "execute b"]);
   assert.equal(ws.stateOf("a"), "error");
   assert.equal(ws.dump().tasks.a?.error, "boom a");
-  assert.deepEqual(run(ws, free("a")), []);
+  assert.deepEqual(run(ws, free("a")), ["stopped a"]);
   assert.equal(ws.stateOf("a"), "released");
 });
 
@@ -102,15 +102,15 @@ test("a duplicate compute-task for a waiting, ready or executing key is a no-op"
   assert.deepEqual(ws.counts(), { ...ws.counts(), executing: 1, ready: 1, waiting: 1, flight: 1 });
 });
 
-test("free-keys while executing cancels; the result is discarded and nothing is sent", () => {
+test("free-keys while executing cancels; the result is discarded, only its stop is sent", () => {
   const ws = worker();
   run(ws, ct("a"), ct("b"));
-  assert.deepEqual(run(ws, free("a")), []);
+  assert.deepEqual(run(ws, free("a")), [], "still running: its stop is said when it returns");
   assert.equal(ws.stateOf("a"), "cancelled");
   assert.equal(ws.executingCount, 1, "a cancelled task still holds its thread");
-  assert.deepEqual(run(ws, ok("a")), ["release a", "execute b"]);
+  assert.deepEqual(run(ws, ok("a")), ["release a", "stopped a", "execute b"]);
   assert.equal(ws.stateOf("a"), "released");
-  run(ws, ct("c"), free("c"));
+  assert.deepEqual(run(ws, ct("c"), free("c")), ["stopped c"]);
   assert.deepEqual(run(ws, ok("b"), fail("c")), ["finished b"]);
 });
 
@@ -126,7 +126,11 @@ test("a compute-task for a cancelled key resumes it and keeps its result", () =>
 test("free-keys of waiting and ready tasks forgets them", () => {
   const ws = worker();
   run(ws, ct("a"), ct("b"), ct("c", { deps: { x: ["p1"] } }));
-  assert.deepEqual(run(ws, free("b", "c", "unknown")), []);
+  assert.deepEqual(run(ws, free("b", "c", "unknown")), [
+    "stopped b",
+    "stopped c",
+    "stopped unknown",
+  ]);
   assert.deepEqual(run(ws, ok("a")), ["finished a"]);
   assert.equal(ws.stateOf("b"), "released");
   assert.equal(ws.stateOf("c"), "released");

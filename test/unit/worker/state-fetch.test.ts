@@ -61,7 +61,7 @@ test("a failed gather of a key whose only holder failed reports it missing", () 
   const ws = worker();
   run(ws, ct("t", { deps: { a: ["p1"] } }));
   assert.deepEqual(run(ws, lost("p1", ["a"])), ["missing a@p1"]);
-  assert.deepEqual(run(ws, free("t")), []);
+  assert.deepEqual(run(ws, free("t")), ["stopped t"]);
   assert.deepEqual(ws.dump().tasks, {});
 });
 
@@ -79,7 +79,7 @@ test("fetched inputs are released when their dependents are freed", () => {
   run(ws, ct("busy"), ct("t", { deps: { a: ["p1"] } }));
   run(ws, got("p1", ["a"]));
   assert.equal(ws.stateOf("t"), "ready");
-  assert.deepEqual(run(ws, free("t")), ["release a"]);
+  assert.deepEqual(run(ws, free("t")), ["release a", "stopped t"]);
 });
 
 test("free-keys of a memory key still needed locally keeps it until its dependent finishes", () => {
@@ -95,7 +95,7 @@ test("free-keys of a memory key still needed locally keeps it until its dependen
 test("a flight result arriving after its dependents were freed is released on arrival", () => {
   const ws = worker();
   run(ws, ct("t", { deps: { a: ["p1"], b: ["p1"] } }));
-  assert.deepEqual(run(ws, free("t")), []);
+  assert.deepEqual(run(ws, free("t")), ["stopped t"]);
   assert.equal(ws.stateOf("a"), "flight");
   assert.deepEqual(run(ws, got("p1", ["a"], ["b"])), ["release a"]);
   assert.deepEqual(ws.dump().tasks, {});

@@ -46,7 +46,7 @@ test("an input that errs here: only its error is reported and the dependent neve
   assert.deepEqual(run(ws, ct("c", { deps: { a: here } })), []);
   assert.equal(ws.stateOf("a"), "error");
   // the scheduler errs the dependents and frees everything
-  assert.deepEqual(run(ws, free("a", "b", "c")), []);
+  assert.deepEqual(run(ws, free("a", "b", "c")), ["stopped a", "stopped b", "stopped c"]);
   assert.deepEqual(ws.counts(), { ...ws.counts(), error: 0, waiting: 0 });
   assert.equal(ws.dump().tasks.a, undefined);
 });
@@ -56,14 +56,15 @@ test("a retried input runs again here and then feeds its waiting dependent", () 
   run(ws, ct("a"), ct("b", { deps: { a: here } }));
   run(ws, fail("a"));
   // the retry stays on this worker: free-keys for the failed attempt, then a compute-task
-  assert.deepEqual(run(ws, free("a"), ct("a")), ["execute a"]);
+  assert.deepEqual(run(ws, free("a"), ct("a")), ["stopped a", "execute a"]);
   assert.deepEqual(run(ws, ok("a")), ["finished a", "execute b"]);
 });
 
 test("an input freed while a local dependent needs it still runs for it", () => {
   const ws = worker();
   run(ws, ct("a"), ct("b", { deps: { a: here } }));
-  assert.deepEqual(run(ws, free("a")), []);
+  // it runs for b, which the scheduler still wants here: not stuck, so "stopped" for a
+  assert.deepEqual(run(ws, free("a")), ["stopped a"]);
   assert.equal(ws.stateOf("a"), "executing", "kept: b needs it");
   // not reported (the scheduler no longer wants it here), but b runs
   assert.deepEqual(run(ws, ok("a")), ["execute b"]);
@@ -74,25 +75,25 @@ test("an input freed while a local dependent needs it still runs for it", () => 
 test("freeing the dependent first, then its running input, cancels the input", () => {
   const ws = worker();
   run(ws, ct("a"), ct("b", { deps: { a: here } }));
-  assert.deepEqual(run(ws, free("b", "a")), []);
+  assert.deepEqual(run(ws, free("b", "a")), ["stopped b"]);
   assert.equal(ws.stateOf("a"), "cancelled");
   assert.equal(ws.stateOf("b"), "released");
-  assert.deepEqual(run(ws, ok("a")), ["release a"]);
+  assert.deepEqual(run(ws, ok("a")), ["release a", "stopped a"]);
 });
 
 test("freeing the running input first, then its dependent, cancels the input too", () => {
   const ws = worker();
   run(ws, ct("a"), ct("b", { deps: { a: here } }));
-  assert.deepEqual(run(ws, free("a", "b")), []);
+  assert.deepEqual(run(ws, free("a", "b")), ["stopped b"]);
   assert.equal(ws.stateOf("a"), "cancelled");
-  assert.deepEqual(run(ws, fail("a")), []);
+  assert.deepEqual(run(ws, fail("a")), ["stopped a"]);
   assert.equal(ws.stateOf("a"), "released");
 });
 
 test("a rescheduled dependent sent again waits for the input once more", () => {
   const ws = worker();
   run(ws, ct("a"), ct("b", { deps: { a: here } }));
-  assert.deepEqual(run(ws, free("b"), ct("b", { deps: { a: here } })), []);
+  assert.deepEqual(run(ws, free("b"), ct("b", { deps: { a: here } })), ["stopped b"]);
   assert.deepEqual(run(ws, ok("a")), ["finished a", "execute b"]);
 });
 

@@ -51,9 +51,9 @@ function line(p: Plan): string {
     case "join":
       return `join ${p.how} on [${p.leftOn.join(", ")}] = [${p.rightOn.join(", ")}]  strategy=${p.strategy}  ${parts}`;
     case "sort":
-      return `sort by [${p.by.map((b, i) => `${b} ${p.ascending[i] ? "asc" : "desc"}`).join(", ")}]  ${parts}`;
+      return `sort by [${p.by.map((b, i) => `${b} ${p.ascending[i] ? "asc" : "desc"}${p.nullsFirst[i] ? " nulls first" : ""}`).join(", ")}]  ${parts}`;
     case "dropDuplicates":
-      return `dropDuplicates [${p.subset.join(", ")}]  ${parts}`;
+      return `dropDuplicates [${p.subset.join(", ")}]${p.keep === "last" ? " keep=last" : ""}  ${parts}`;
     case "repartition":
       return `repartition  ${parts}`;
     case "concat":

@@ -1,0 +1,307 @@
+/**
+ * The verbs issue 10 asked for, against DuckDB on random tables with nulls, empty strings,
+ * empty partitions and int64 beyond 2^53, on the sync scheduler and a thread cluster:
+ * sortValues with nullsPosition per key, dropDuplicates keeping the first or last row (DuckDB:
+ * row_number over the row order), isin (SQL IN, nulls included), valueCounts with dropna,
+ * dropNulls, fillNull (coalesce), when/otherwise (CASE) and cast. Values are compared exactly (bigints as bigints).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import fc from "fast-check";
+import * as bf from "../../src/frame.js";
+import { Client } from "../../src/index.js";
+import type { Schema } from "../../src/kernels/batch.js";
+import { duck, load, query } from "../unit/frame/helpers.js";
+
+const P53 = 2n ** 53n;
+const EDGES = [0n, -1n, P53, P53 + 1n, 2n ** 60n + 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+
+interface Row extends Record<string, unknown> {
+  r: number;
+  k: string | null;
+  x: bigint | null;
+  i: number | null;
+}
+const SCHEMA: Schema = [
+  { name: "r", type: "int32", nullable: false },
+  { name: "k", type: "utf8", nullable: true },
+  { name: "x", type: "int64", nullable: true },
+  { name: "i", type: "int32", nullable: true },
+];
+const COLUMNS = ["r INTEGER", "k VARCHAR", "x BIGINT", "i INTEGER"];
+
+const tableArb = fc
+  .record({
+    cells: fc.array(
+      fc.record({
+        k: fc.option(fc.constantFrom("a", "b", "", "zz"), { freq: 5 }),
+        x: fc.option(fc.constantFrom(...EDGES), { freq: 5 }),
+        i: fc.option(fc.integer({ min: -3, max: 3 }), { freq: 5 }),
+      }),
+      { maxLength: 30 },
+    ),
+    nparts: fc.integer({ min: 1, max: 4 }),
+  })
+  .map(({ cells, nparts }) => ({
+    rows: cells.map((c, r): Row => ({ r, ...c })),
+    nparts,
+  }));
+
+/** Rows as canonical strings (bigints exact), sorted unless `ordered`. */
+function canon(rows: readonly Record<string, unknown>[], ordered = false): string[] {
+  const out = rows.map((row) =>
+    JSON.stringify(
+      Object.keys(row)
+        .sort()
+        .map((k) => {
+          const v = row[k];
+          return [k, typeof v === "bigint" ? `${v}n` : typeof v === "number" ? `${v}n` : v];
+        }),
+    ),
+  );
+  return ordered ? out : out.sort();
+}
+
+const sqlList = (vs: readonly (bigint | string | null)[]) =>
+  vs.map((v) => (v === null ? "NULL" : typeof v === "string" ? `'${v}'` : `${v}`)).join(", ");
+
+function suite(name: string, connect: () => Promise<Client>, runs: number) {
+  describe(`verbs against DuckDB (${name})`, () => {
+    let client: Client;
+    let db: DuckDBConnection;
+    before(async () => {
+      client = await connect();
+      db = await duck();
+    });
+    after(async () => {
+      await client.close();
+    });
+    const frame = (rows: Row[], n: number) =>
+      bf.fromRecords(rows, { npartitions: n, schema: SCHEMA });
+
+    test("sortValues with nullsPosition per key", { timeout: 120_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          tableArb,
+          fc.tuple(fc.boolean(), fc.boolean()),
+          fc.tuple(fc.constantFrom("first", "last"), fc.constantFrom("first", "last")),
+          async (t, asc, pos) => {
+            await load(db, "t", COLUMNS, t.rows);
+            const got = await frame(t.rows, t.nparts)
+              .sortValues(["k", "x"], { ascending: asc, nullsPosition: pos })
+              .select("k", "x")
+              .toRecords({ client });
+            const dir = (a: boolean, p: string) => `${a ? "ASC" : "DESC"} NULLS ${p.toUpperCase()}`;
+            const want = await query(
+              db,
+              `SELECT k, x FROM t ORDER BY k ${dir(asc[0], pos[0])}, x ${dir(asc[1], pos[1])}`,
+            );
+            assert.deepEqual(canon(got, true), canon(want, true));
+            // One key (the radix path for int64).
+            const one = await frame(t.rows, t.nparts)
+              .sortValues("x", { ascending: asc[0], nullsPosition: pos[0] })
+              .select("x")
+              .toRecords({ client });
+            const wantOne = await query(db, `SELECT x FROM t ORDER BY x ${dir(asc[0], pos[0])}`);
+            assert.deepEqual(canon(one, true), canon(wantOne, true));
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("dropDuplicates keeps the first or the last row of each key", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          tableArb,
+          fc.constantFrom<"first" | "last">("first", "last"),
+          fc.constantFrom(["k"], ["k", "x"], ["x"]),
+          async (t, keep, subset) => {
+            await load(db, "t", COLUMNS, t.rows);
+            const got = await frame(t.rows, t.nparts)
+              .dropDuplicates(subset as readonly ("k" | "x")[], { keep })
+              .toRecords({ client });
+            const want = await query(
+              db,
+              `SELECT * FROM t QUALIFY row_number() OVER (PARTITION BY ${subset.join(", ")} ORDER BY r ${keep === "first" ? "ASC" : "DESC"}) = 1`,
+            );
+            assert.deepEqual(canon(got), canon(want));
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("isin is SQL's IN (nulls, empty strings, int64 edges)", { timeout: 120_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          tableArb,
+          fc.array(fc.option(fc.constantFrom(...EDGES), { freq: 4 }), { maxLength: 4 }),
+          fc.array(fc.option(fc.constantFrom("a", "", "zz", "q"), { freq: 4 }), {
+            minLength: 1,
+            maxLength: 3,
+          }),
+          async (t, xs, ks) => {
+            await load(db, "t", COLUMNS, t.rows);
+            const df = frame(t.rows, t.nparts);
+            const got = await df
+              .withColumns({ m: bf.col("k").isin(ks) })
+              .filter(bf.col("x").isin(xs).or(bf.col("k").isin(ks).not()))
+              .select("r", "m")
+              .toRecords({ client });
+            const xIn = xs.length === 0 ? "false" : `x IN (${sqlList(xs)})`;
+            const want = await query(
+              db,
+              `SELECT r, k IN (${sqlList(ks)}) m FROM t WHERE ${xIn} OR NOT (k IN (${sqlList(ks)}))`,
+            );
+            assert.deepEqual(canon(got), canon(want));
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("fillNull and when/otherwise are coalesce and CASE, with the column's type", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(tableArb, async (t) => {
+          await load(db, "t", COLUMNS, t.rows);
+          const df = frame(t.rows, t.nparts).withColumns({
+            f: bf.col("x").fillNull(0),
+            g: bf.col("k").fillNull(""),
+            h: bf.col("i").fillNull(bf.col("x")),
+            j: bf.col("i").fillNull(-1),
+            w: bf
+              .when(bf.col("i").gt(0))
+              .then(bf.col("x"))
+              .when(bf.col("k").eq("a"))
+              .then(1)
+              .otherwise(bf.lit(null)),
+            v: bf
+              .when(bf.col("k").isin(["", "zz"]))
+              .then("empty-ish")
+              .otherwise(bf.col("k")),
+          });
+          const types = Object.fromEntries(df.schema.map((f) => [f.name, f.type]));
+          assert.deepEqual(
+            ["f", "g", "h", "j", "w", "v"].map((n) => types[n]),
+            ["int64", "utf8", "int64", "int32", "int64", "utf8"],
+          );
+          const got = await df.select("r", "f", "g", "h", "j", "w", "v").toRecords({ client });
+          const want = await query(
+            db,
+            `SELECT r, coalesce(x, 0) f, coalesce(k, '') g, coalesce(i, x) h, coalesce(i, -1) j,
+               CASE WHEN i > 0 THEN x WHEN k = 'a' THEN 1 ELSE NULL END w,
+               CASE WHEN k IN ('', 'zz') THEN 'empty-ish' ELSE k END v FROM t`,
+          );
+          assert.deepEqual(canon(got), canon(want));
+          const filled = await frame(t.rows, t.nparts)
+            .fillNull({ k: "?", x: 7n })
+            .toRecords({ client });
+          const wantFilled = await query(
+            db,
+            "SELECT r, coalesce(k, '?') k, coalesce(x, 7) x, i FROM t",
+          );
+          assert.deepEqual(canon(filled), canon(wantFilled));
+        }),
+        { numRuns: runs },
+      );
+    });
+
+    test("cast between numbers (rounding half to even) and from strings, as DuckDB", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(tableArb, async (t) => {
+          await load(db, "t", COLUMNS, t.rows);
+          const df = frame(t.rows, t.nparts).withColumns({
+            a: bf.col("x").cast("float64"),
+            b: bf.col("i").div(2).cast("int32"),
+            c: bf.col("i").cast("int64"),
+            d: bf.col("i").cast("bool"),
+            e: bf.when(bf.col("k").eq("a")).then("12").otherwise("-3").cast("int64"),
+          });
+          const types = Object.fromEntries(df.schema.map((f) => [f.name, f.type]));
+          assert.deepEqual(
+            ["a", "b", "c", "d", "e"].map((n) => types[n]),
+            ["float64", "int32", "int64", "bool", "int64"],
+          );
+          const got = await df.select("r", "a", "b", "c", "d", "e").toRecords({ client });
+          const want = await query(
+            db,
+            `SELECT r, x::DOUBLE a, (i / 2)::INTEGER b, i::BIGINT c, i::BOOLEAN d,
+               (CASE WHEN k = 'a' THEN '12' ELSE '-3' END)::BIGINT e FROM t`,
+          );
+          assert.deepEqual(canon(got), canon(want));
+        }),
+        { numRuns: runs },
+      );
+      const big = frame([{ r: 0, k: null, x: 2n ** 40n, i: null }], 1);
+      await assert.rejects(
+        big.withColumns({ z: bf.col("x").cast("int32") }).toRecords({ client }),
+        (e: Error & { code?: string }) => e.code === "BARN_FRAME_OVERFLOW",
+      );
+      await assert.rejects(
+        big.withColumns({ z: bf.lit("x1").cast("int32") }).toRecords({ client }),
+        (e: Error & { code?: string }) => e.code === "BARN_FRAME_TYPE_MISMATCH",
+      );
+      assert.throws(
+        () => big.withColumns({ z: bf.col("x").cast("date") }),
+        (e: Error & { code?: string }) => e.code === "BARN_FRAME_TYPE_MISMATCH",
+      );
+    });
+
+    test("valueCounts with dropna, and dropNulls", { timeout: 120_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(tableArb, fc.boolean(), async (t, dropna) => {
+          await load(db, "t", COLUMNS, t.rows);
+          const df = frame(t.rows, t.nparts);
+          const got = await df.valueCounts("k", { dropna }).toRecords({ client });
+          const want = await query(
+            db,
+            `SELECT k, count(*)::DOUBLE AS count FROM t ${dropna ? "WHERE k IS NOT NULL" : ""} GROUP BY k`,
+          );
+          assert.deepEqual(canon(got), canon(want));
+          for (let j = 1; j < got.length; j++) assert.ok(got[j - 1]!.count >= got[j]!.count);
+          const kept = await df.dropNulls(["k", "x"]).toRecords({ client });
+          const wantKept = await query(db, "SELECT * FROM t WHERE k IS NOT NULL AND x IS NOT NULL");
+          assert.deepEqual(canon(kept), canon(wantKept));
+          const none = await df.dropNulls().toRecords({ client });
+          const wantNone = await query(
+            db,
+            "SELECT * FROM t WHERE k IS NOT NULL AND x IS NOT NULL AND i IS NOT NULL",
+          );
+          assert.deepEqual(canon(none), canon(wantNone));
+        }),
+        { numRuns: runs },
+      );
+    });
+  });
+}
+
+suite("sync scheduler", () => Client.connect({ scheduler: "sync", setAsDefault: false }), 25);
+suite(
+  "thread cluster",
+  () => Client.connect({ workers: 2, threadsPerWorker: 1, setAsDefault: false }),
+  6,
+);
+
+test("bad verb options are refused at the verb", () => {
+  const df = bf.fromRecords([{ a: 1 }]);
+  assert.throws(
+    () => df.sortValues("a", { nullsPosition: "middle" as never }),
+    (e: Error & { code?: string }) => e.code === "BARN_INVALID_OPTION",
+  );
+  assert.throws(
+    () => df.dropDuplicates(["a"], { keep: "any" as never }),
+    (e: Error & { code?: string }) => e.code === "BARN_INVALID_OPTION",
+  );
+  assert.throws(
+    () => df.dropNulls(["b" as never]),
+    (e: Error & { code?: string }) => e.code === "BARN_UNKNOWN_COLUMN",
+  );
+});
