@@ -10,6 +10,7 @@ import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../protocol/ids.js";
 import { joinKeys, splitKeys, unpackCompute } from "../protocol/ops-codec.js";
+import { ReportBuilder } from "../protocol/report-codec.js";
 import type { RunSpec } from "../protocol/run-spec.js";
 import type {
   FromWorker,
@@ -47,11 +48,8 @@ export class WorkerShell {
   /** The runId of the latest compute-task per key, echoed in its report (stale-result guard). */
   readonly #runIds = new Map<Key, number>();
   #events: WorkerEvent[] = [];
-  #finished: (Key | number)[] = [];
-  #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
-  #missing: (readonly [Key, WorkerId])[] = [];
-  #stolen: (readonly [Key, string, boolean])[] = [];
-  #stopped: Key[] = [];
+  /** What this time slice will report to the scheduler. */
+  readonly #report = new ReportBuilder();
   #pumpScheduled = false;
   #nextId = 1;
   #stim = 0;
@@ -263,21 +261,21 @@ export class WorkerShell {
         this.#store.delete(ins.key);
         break;
       case "send-task-finished":
-        this.#finished.push(ins.key, ins.nbytes, ins.duration, this.#takeRunId(ins.key));
+        this.#report.finished(ins.key, ins.nbytes, ins.duration, this.#takeRunId(ins.key));
         break;
       case "send-task-erred":
-        this.#erred.push([ins.key, ins.error, this.#runIds.get(ins.key)]);
+        this.#report.erred(ins.key, ins.error, this.#runIds.get(ins.key));
         this.#runIds.delete(ins.key);
         break;
       case "send-missing-data":
-        this.#missing.push([ins.key, ins.holder]);
+        this.#report.missing(ins.key, ins.holder);
         break;
       case "send-steal-response":
         if (ins.stolen) this.#runIds.delete(ins.key); // a task given up reports nothing
-        this.#stolen.push([ins.key, ins.state, ins.stolen]);
+        this.#report.stolen(ins.key, ins.state, ins.stolen);
         break;
       case "send-task-stopped":
-        this.#stopped.push(ins.key);
+        this.#report.stopped(ins.key);
         break;
       default:
         ins satisfies never;
@@ -338,29 +336,8 @@ export class WorkerShell {
   }
 
   #flush(): void {
-    if (
-      this.#finished.length === 0 &&
-      this.#erred.length === 0 &&
-      this.#missing.length === 0 &&
-      this.#stolen.length === 0 &&
-      this.#stopped.length === 0
-    ) {
-      return;
-    }
-    const msg: FromWorker = {
-      t: "report",
-      finished: this.#finished,
-      erred: this.#erred,
-      missing: this.#missing,
-      ...(this.#stolen.length > 0 ? { stolen: this.#stolen } : {}),
-      ...(this.#stopped.length > 0 ? { stopped: joinKeys(this.#stopped) } : {}),
-    };
-    this.#stopped = [];
-    this.#finished = [];
-    this.#erred = [];
-    this.#missing = [];
-    this.#stolen = [];
-    this.#toScheduler.postMessage(msg);
+    const msg = this.#report.take();
+    if (msg !== undefined) this.#toScheduler.postMessage(msg);
   }
 
   #nextStim(what: string): string {
