@@ -17,6 +17,7 @@ export const tcpTransport: Transport = {
     checkBind(host, "tcp", options);
     const admission = new Admission("tcp", options);
     const server = createServer((socket) => {
+      if (socket.destroyed) return; // dropped by admission
       tune(socket);
       const remote = socketAddress("tcp", socket, "remote");
       const local = socketAddress("tcp", socket, "local");

@@ -10,6 +10,7 @@ import { BarnError, ErrorCodes, OptionError } from "../errors.js";
 import { formatAddress, hostOf, portOf } from "./address.js";
 import { Admission, certificateRefusal } from "./admission.js";
 import { checkBind } from "./bind-policy.js";
+import { isTlsError } from "./stream-connection.js";
 import {
   acceptStream,
   connectStream,
@@ -47,6 +48,7 @@ export const tlsTransport: Transport = {
     // Handshake failures (a client that does not trust this server) never reach the
     // connection listener. A refused or reset socket has no address left: say so.
     server.on("tlsClientError", (err, socket) => {
+      if (!isTlsError(err)) return; // closed before TLS began (a scanner, or dropped on accept)
       const remote = socketAddress("tls", socket as TLSSocket, "remote");
       options.onRefused?.(remote, tlsRefusal(remote, err));
     });

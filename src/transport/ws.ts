@@ -12,6 +12,7 @@ import { createWebSocketStream, WebSocket, WebSocketServer } from "ws";
 import { formatAddress, hostOf, portOf } from "./address.js";
 import { Admission, certificateRefusal } from "./admission.js";
 import { checkBind } from "./bind-policy.js";
+import { isTlsError } from "./stream-connection.js";
 import {
   acceptStream,
   connectStream,
@@ -49,6 +50,7 @@ export const wsTransport: Transport = {
     });
     wss.on("error", () => {}); // listen errors are reported by listenerOf
     server.on("tlsClientError", (err: Error, socket: Socket) => {
+      if (!isTlsError(err)) return; // closed before TLS began (a scanner, or dropped on accept)
       const remote = `wss://${(socket.remoteAddress ?? "?").replace(/^::ffff:/, "")}:${socket.remotePort ?? 0}`;
       options.onRefused?.(remote, tlsRefusal(remote, err));
     });
