@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect as netConnect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -266,4 +267,108 @@ describe("strangers against TLS and wss clusters on a non-loopback address", {
       }
     });
   }
+});
+
+describe("a worker's peer port follows the bind policy", { skip, timeout: 60_000 }, () => {
+  after(killAll);
+
+  test("a worker with no token whose peer port would be public refuses to start", {
+    timeout: 40_000,
+  }, async () => {
+    const s = barn(["scheduler", "--port", "0", "--log-level", "info"], { BARN_TOKEN: undefined });
+    const started = await listeningOrExit(s, "scheduler listening");
+    assert.notEqual(typeof started, "number", s.lines.join("\n"));
+    const address = String((started as Record<string, unknown>).address);
+    const w = barn(["worker", address, "--listen-host", HOST!], { BARN_TOKEN: undefined });
+    const joined = await listeningOrExit(w, "registered with scheduler");
+    assert.equal(joined, 2, `the worker should refuse:\n${w.lines.join("\n")}`);
+    assert.match(
+      w.lines.join("\n"),
+      /BARN_INSECURE_BIND.*|refusing to listen on tcp:\/\/[\d.]+ without a token/,
+    );
+    s.kill("SIGKILL");
+  });
+});
+
+const MIB = 1024 * 1024;
+
+/** Resident set size and its peak (VmRSS, VmHWM) of a process, bytes; undefined off Linux. */
+function rssOf(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
+    return { rss: kib("VmRSS") * 1024, peak: kib("VmHWM") * 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Write `first`, then 1 MiB chunks up to `total` bytes, with back-pressure; resolves with the
+ * bytes written before the other end closed the connection, or `total` if it never did.
+ */
+async function flood(port: number, first: Buffer, total: number): Promise<number> {
+  const socket = netConnect(port, "127.0.0.1");
+  socket.on("error", () => {});
+  let closed = false;
+  const close = new Promise<void>((r) => socket.once("close", r)).then(() => (closed = true));
+  await Promise.race([new Promise((r) => socket.once("connect", r)), close]);
+  let sent = 0;
+  const chunk = Buffer.alloc(MIB, 0x41);
+  const put = async (b: Buffer) => {
+    sent += b.length;
+    if (!socket.write(b)) await Promise.race([new Promise((r) => socket.once("drain", r)), close]);
+  };
+  await put(first);
+  while (sent < total && !closed) await put(chunk);
+  socket.destroy();
+  return closed ? sent : total;
+}
+
+/** The bound this test holds the scheduler to: its peak RSS may grow this much under the flood. */
+const FLOOD_RSS_BOUND = 24 * MIB;
+
+describe("a pre-authentication flood against `barn scheduler`", {
+  skip: rssOf(process.pid) === undefined ? "needs /proc to read the scheduler's RSS" : false,
+  timeout: 120_000,
+}, () => {
+  after(killAll);
+
+  test(`4 connections claiming 2^20 buffer frames, then 64 MiB each: dropped early, peak RSS grows < ${FLOOD_RSS_BOUND / MIB} MiB`, {
+    timeout: 90_000,
+  }, async () => {
+    const s = barn(["scheduler", "--port", "0", "--log-level", "info"], { BARN_TOKEN: TOKEN });
+    const started = await listeningOrExit(s, "scheduler listening");
+    assert.notEqual(typeof started, "number", s.lines.join("\n"));
+    const port = Number(
+      String((started as Record<string, unknown>).address)
+        .split(":")
+        .at(-1),
+    );
+    const pid = s.child.pid!;
+    await new Promise((r) => setTimeout(r, 500)); // let startup allocations settle
+    const before = rssOf(pid)!;
+    // A message frame whose count says 2^20 buffer frames follow, then 1 MiB buffer frames.
+    const head = Buffer.alloc(9);
+    head.writeUInt32BE(5, 0);
+    head.writeUInt32BE(2 ** 20, 4);
+    head[8] = 0xc0;
+    const oneMib = Buffer.alloc(4 + MIB);
+    oneMib.writeUInt32BE(MIB, 0);
+    const total = 64 * MIB;
+    const sent = await Promise.all(
+      Array.from({ length: 4 }, () => flood(port, Buffer.concat([head, oneMib]), total)),
+    );
+    const afterFlood = rssOf(pid)!;
+    const growth = afterFlood.peak - before.rss;
+    // The figure the docs quote; printed so a run shows it.
+    console.log(
+      `scheduler RSS before ${(before.rss / MIB).toFixed(1)} MiB, peak after the flood ${(afterFlood.peak / MIB).toFixed(1)} MiB (growth ${(growth / MIB).toFixed(1)} MiB, bound ${FLOOD_RSS_BOUND / MIB} MiB); bytes each connection got written before it was dropped: ${sent.map((n) => `${(n / MIB).toFixed(1)} MiB`).join(", ")}`,
+    );
+    assert.equal(s.child.exitCode, null, `the scheduler died:\n${s.lines.join("\n")}`);
+    for (const n of sent) assert.ok(n < total, `a connection was not dropped: ${n} bytes taken`);
+    assert.ok(growth < FLOOD_RSS_BOUND, `peak RSS grew ${(growth / MIB).toFixed(1)} MiB`);
+    s.kill("SIGTERM");
+    await s.exited;
+  });
 });
