@@ -410,6 +410,7 @@ async function startBackend(options: ConnectOptions & { address?: string }): Pro
       token: options.token ?? process.env.BARN_TOKEN,
       tls: options.tls,
       timeoutMs: options.timeoutMs,
+      maxFrameBytes: options.maxFrameBytes,
     });
   }
   if (options.scheduler === "sync") return new SyncBackend();

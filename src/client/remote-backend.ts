@@ -23,6 +23,7 @@ import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from 
 
 export interface RemoteOptions extends SecurityOptions {
   readonly timeoutMs?: number | undefined;
+  readonly maxFrameBytes?: number | undefined;
 }
 
 export class RemoteBackend implements Backend {

@@ -49,7 +49,8 @@ export interface StreamConnectionOptions {
    */
   readonly refuse?: BarnError | undefined;
   /**
-   * What the bytes arrive on, counted against PRE_AUTH_MAX_BYTES until the handshake completes:
+   * Server: what the bytes arrive on, counted against PRE_AUTH_MAX_BYTES until the handshake
+   * completes:
    * the socket under a WebSocket (whose library buffers a whole message before the stream sees
    * it). Default: the stream itself.
    */
@@ -117,7 +118,9 @@ export class StreamConnection implements Connection {
     this.#parser = new FrameParser(Math.min(HANDSHAKE_MAX_FRAME_BYTES, options.maxFrameBytes));
     this.#parser.limitFix = "frames are this small until the handshake completes";
     this.#reader.maxBuffers = 0;
-    this.#countPreAuthBytes(options.carrier ?? stream);
+    // Only the listener counts: a client sends nothing past its proof before the welcome, while
+    // a server may send its first messages in the same chunk as the welcome.
+    if (options.side === "server") this.#countPreAuthBytes(options.carrier ?? stream);
     stream.on("data", (chunk: Buffer) => this.#guard(() => this.#onData(chunk)));
     stream.on("drain", () => this.#checkDrained());
     stream.on("error", (err) => this.#fail(streamError(this.remote, err)));
