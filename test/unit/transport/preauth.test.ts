@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { connect as netConnect, type Socket } from "node:net";
+import { createServer, connect as netConnect, type Socket } from "node:net";
 import { test } from "node:test";
 import { WebSocket } from "ws";
 import { type BarnError, ErrorCodes } from "../../../src/errors.js";
@@ -16,6 +16,7 @@ import { frameHeader } from "../../../src/transport/framing.js";
 import { connect, type Listener, listen } from "../../../src/transport/index.js";
 import type { ListenOptions } from "../../../src/transport/types.js";
 import { clientHello, receive, serverHello, serverTls, testCerts } from "./helpers.js";
+import { frameOf, helloMessage } from "./wire.js";
 
 const T = { timeout: 30_000 };
 const MIB = 1024 * 1024;
@@ -172,5 +173,33 @@ test(
     assert.equal((ends[0] as BarnError).code, ErrorCodes.FRAME_TOO_LARGE);
     assert.match(String(ends[0]?.message), /limit of 4194304 bytes.*--max-frame-bytes/);
     await s.listener.close();
+  },
+);
+
+test(
+  "a server's first message in the same chunk as its welcome passes the handshake's small limit",
+  T,
+  async () => {
+    // A hand-rolled server writes its hello, its welcome and a 2 MiB message in one write: the
+    // client must apply its post-handshake limit from the frame after the welcome on.
+    const big = new Float64Array(256 * 1024).fill(3);
+    const server = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.write(
+        Buffer.concat([
+          frameOf(helloMessage({ hello: { role: "scheduler", name: "raw" } })),
+          frameOf({ t: "barn-welcome" }),
+          frameOf({ first: big }),
+        ]),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const c = await connect(`tcp://127.0.0.1:${port}`, { hello: clientHello });
+    const [got] = (await receive(c, 1)) as [{ first: Float64Array }];
+    assert.equal(got.first.length, big.length);
+    assert.equal(got.first[12345], 3);
+    c.close();
+    server.close();
   },
 );
