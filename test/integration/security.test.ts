@@ -15,6 +15,8 @@ import { connect as netConnect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { SchedulerNode } from "../../src/deploy/scheduler-node.js";
+import { WorkerNode } from "../../src/deploy/worker-node.js";
 import { Client } from "../../src/index.js";
 import { barn, killAll, type Proc } from "./cluster-harness.js";
 
@@ -371,4 +373,27 @@ describe("a pre-authentication flood against `barn scheduler`", {
     s.kill("SIGTERM");
     await s.exited;
   });
+});
+
+test("Client.connect's maxFrameBytes bounds what the scheduler may send it", {
+  timeout: 60_000,
+}, async () => {
+  const node = await SchedulerNode.start({ address: "tcp://127.0.0.1:0", token: TOKEN });
+  const worker = await WorkerNode.start({ scheduler: node.address, token: TOKEN });
+  const c = await Client.connect(node.address, {
+    token: TOKEN,
+    maxFrameBytes: MIB,
+    setAsDefault: false,
+  });
+  try {
+    assert.equal((await c.submit(() => new Float64Array(1024))).length, 1024);
+    await assert.rejects(
+      c.submit(() => new Float64Array(512 * 1024)).result(), // 4 MiB in one frame
+      (e: Error) => /more than the limit of 1048576 bytes.*maxFrameBytes/.test(e.message),
+    );
+  } finally {
+    await c.close().catch(() => {});
+    await worker.close();
+    await node.close();
+  }
 });
