@@ -183,8 +183,11 @@ test(
     // A hand-rolled server writes its hello, its welcome and a 2 MiB message in one write: the
     // client must apply its post-handshake limit from the frame after the welcome on.
     const big = new Float64Array(256 * 1024).fill(3);
+    const accepted: Socket[] = [];
     const server = createServer((socket) => {
+      accepted.push(socket);
       socket.on("error", () => {});
+      socket.resume(); // the client's hello is read and ignored
       socket.write(
         Buffer.concat([
           frameOf(helloMessage({ hello: { role: "scheduler", name: "raw" } })),
@@ -200,6 +203,7 @@ test(
     assert.equal(got.first.length, big.length);
     assert.equal(got.first[12345], 3);
     c.close();
-    server.close();
+    for (const so of accepted) so.destroy();
+    await new Promise((r) => server.close(r));
   },
 );
