@@ -18,9 +18,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LocalBackend } from "../src/client/local-backend.js";
 import { processClusters } from "../src/client/process-backend.js";
 import { Client, type Graph, type GraphNode, ref, task } from "../src/index.js";
-import type { LocalBackend } from "../src/client/local-backend.js";
 
 interface Options {
   readonly trials: number;
@@ -134,7 +134,8 @@ async function startCluster(o: Options): Promise<Cluster> {
     processes: true,
     workers: 3,
     setAsDefault: false,
-    schedulerConfig: { validate: o.validateEveryStep },
+    // A log long enough to hold the stories of a whole trial (the default 100,000 is not).
+    schedulerConfig: { validate: o.validateEveryStep, transitionLogLength: 400_000 },
   });
   return { client, backend: client.backend as LocalBackend };
 }
@@ -151,8 +152,23 @@ async function waitForWorkers(c: Cluster, n: number, ms: number): Promise<void> 
   }
 }
 
-/** Everything known about the scheduler now, with the stories of the tasks that should move. */
-function snapshot(c: Cluster, why: string, extra: object): object {
+/** A worker's state dump without the tasks in memory (the rest tells why it is stuck). */
+async function workerDump(c: Cluster, id: string): Promise<unknown> {
+  const timeout = sleep(10_000).then(() => "no answer in 10 s");
+  const dump = (await Promise.race([c.backend.cluster.dumpWorker(id), timeout])) as {
+    tasks?: Record<string, { state: string }>;
+  };
+  if (typeof dump !== "object" || dump === null || dump.tasks === undefined) return dump;
+  const tasks = Object.entries(dump.tasks).filter(([, t]) => t.state !== "memory");
+  return { ...dump, tasks: Object.fromEntries(tasks) };
+}
+
+/** Everything known about the scheduler and its workers now, with the stuck tasks' stories. */
+async function snapshot(c: Cluster, why: string, extra: object): Promise<object> {
+  const workerDumps: Record<string, unknown> = {};
+  for (const w of c.backend.server.state.workers()) {
+    workerDumps[w.id] = await workerDump(c, w.id).catch((err: Error) => err.message);
+  }
   const state = c.backend.server.state;
   const dump = state.dump(100_000) as { tasks: { key: string; state: string }[] };
   const stuck = dump.tasks.filter((t) => t.state === "processing" || t.state === "queued");
@@ -172,6 +188,7 @@ function snapshot(c: Cluster, why: string, extra: object): object {
     workers: state.workers(),
     processingOrQueued: stuck.slice(0, 200).map((t) => state.task(t.key)),
     stories,
+    workerDumps,
     dump,
   };
 }
@@ -220,7 +237,7 @@ async function trial(c: Cluster, o: Options, n: number): Promise<TrialResult> {
       lastCounts = counts;
       lastChange = Date.now();
     } else if (Date.now() - lastChange > o.stallSeconds * 1000) {
-      const file = writeDump(o, snapshot(c, `no progress for ${o.stallSeconds} s`, info));
+      const file = writeDump(o, await snapshot(c, `no progress for ${o.stallSeconds} s`, info));
       return { ok: false, why: "stall", file };
     }
     if (Date.now() - lastValidate > 1000) {
@@ -228,7 +245,7 @@ async function trial(c: Cluster, o: Options, n: number): Promise<TrialResult> {
       try {
         state.validate();
       } catch (err) {
-        const file = writeDump(o, snapshot(c, `validate: ${(err as Error).message}`, info));
+        const file = writeDump(o, await snapshot(c, `validate: ${(err as Error).message}`, info));
         return { ok: false, why: "invariant", file };
       }
     }
@@ -236,7 +253,7 @@ async function trial(c: Cluster, o: Options, n: number): Promise<TrialResult> {
   const s = settled as { value?: unknown; error?: unknown };
   if (s.error !== undefined || s.value !== expected) {
     const got = s.error !== undefined ? String(s.error) : s.value;
-    const file = writeDump(o, snapshot(c, "wrong result", { ...info, got, expected }));
+    const file = writeDump(o, await snapshot(c, "wrong result", { ...info, got, expected }));
     return { ok: false, why: "wrong result", file };
   }
   fut!.release();

@@ -217,13 +217,15 @@ export class WorkerShell {
   readonly #pump = (): void => {
     this.#pumpScheduled = false;
     const deadline = performance.now() + SLICE_MS;
-    let n = 0;
     while (this.#events.length > 0) {
       const events = this.#events;
       this.#events = [];
       const instructions = this.#state.handle(events);
       for (const ins of instructions) this.#run(ins);
-      if ((++n & 15) === 0 && performance.now() > deadline) break;
+      // Checked after every step, not every few: one step may run a 200 ms task, and a slice
+      // that ran past its time must let steal requests, peers' fetches and the report through
+      // before the next task (the scheduler steals only tasks it has seen to be long).
+      if (performance.now() > deadline) break;
     }
     this.#flush();
     if (this.#events.length > 0) this.#schedulePump();
