@@ -6,6 +6,7 @@ import {
   removeClient,
 } from "./client-events.js";
 import type { SchedulerCore } from "./core.js";
+import { tick } from "./no-worker.js";
 import type { SchedulerEvent } from "./protocol.js";
 import { balance, stealResponse } from "./steal.js";
 import { updateGraph } from "./update-graph.js";
@@ -61,6 +62,9 @@ export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
       return;
     case "steal-response":
       stealResponse(s, ev);
+      return;
+    case "tick":
+      tick(s, ev);
       return;
     default:
       ev satisfies never;

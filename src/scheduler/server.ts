@@ -5,6 +5,7 @@
  * tasks costs a handful of messages, not 100,000. Function definitions are sent to a worker
  * once, with the first task that needs them.
  */
+import { createLogger, type Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
@@ -17,6 +18,7 @@ import type {
   KeyCancelled,
   KeyErred,
   KeyInMemory,
+  NoWorkerWarning,
   SchedulerConfig,
   SchedulerEvent,
   WorkerId,
@@ -43,6 +45,8 @@ interface LinkState {
 export interface SchedulerServerOptions {
   readonly config?: Partial<SchedulerConfig> | undefined;
   readonly clock?: (() => number) | undefined;
+  /** Where warnings go (tasks no worker can run). Default: warnings and errors on stderr. */
+  readonly log?: Logger | undefined;
 }
 
 export class SchedulerServer {
@@ -57,8 +61,12 @@ export class SchedulerServer {
   #stim = 0;
   /** The work-stealing timer (unref'd: it never keeps the process alive); null once closed. */
   #balanceTimer: ReturnType<typeof setInterval> | null = null;
+  /** Ticks while tasks wait in no-worker with noWorkerTimeout on (unref'd); null when off. */
+  #tickTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #log: Logger;
 
   constructor(options: SchedulerServerOptions = {}) {
+    this.#log = options.log ?? createLogger({ level: "warn", component: "barn.scheduler" });
     this.state = new SchedulerState({
       ...(options.config ? { config: options.config } : {}),
       // The shell owns the clock: real time (seconds) unless a test injects one.
@@ -69,13 +77,29 @@ export class SchedulerServer {
       this.#balanceTimer = setInterval(this.#balance, workStealingInterval * 1000);
       this.#balanceTimer.unref();
     }
+    const { noWorkerTimeout } = this.state.config;
+    if (noWorkerTimeout > 0 && noWorkerTimeout !== Infinity) {
+      // A quarter of the timeout (within 50 ms and 1 s): a task errs at most that late.
+      const every = Math.min(1, Math.max(0.05, noWorkerTimeout / 4));
+      this.#tickTimer = setInterval(this.#tick, every * 1000);
+      this.#tickTimer.unref();
+    }
   }
 
   /** Stop the work-stealing timer. */
   close(): void {
     if (this.#balanceTimer !== null) clearInterval(this.#balanceTimer);
     this.#balanceTimer = null;
+    if (this.#tickTimer !== null) clearInterval(this.#tickTimer);
+    this.#tickTimer = null;
   }
+
+  /** Timer tick: only while some task waits for a worker that can run it. */
+  readonly #tick = (): void => {
+    if (this.state.noWorkerCount > 0) {
+      this.enqueue({ type: "tick", stimulusId: this.stimulus("tick") });
+    }
+  };
 
   /** Timer tick: a balance event, only when some worker idles while another has a backlog. */
   readonly #balance = (): void => {
@@ -199,6 +223,7 @@ export class SchedulerServer {
     this.#events = [];
     const instructions = this.state.handle(events);
     const reports = new Map<ClientId, ClientReport[]>();
+    let noWorker: NoWorkerWarning[] | null = null;
     for (const ins of instructions) {
       switch (ins.type) {
         case "compute-task": {
@@ -213,6 +238,9 @@ export class SchedulerServer {
         }
         case "steal-request":
           this.#links.get(ins.worker)?.steal.push(ins.key);
+          break;
+        case "no-worker":
+          (noWorker ??= []).push(ins);
           break;
         case "key-in-memory":
         case "key-erred":
@@ -229,7 +257,18 @@ export class SchedulerServer {
     const stim = events.length === 1 ? events[0]!.stimulusId : this.stimulus("batch");
     for (const ls of this.#links.values()) this.#send(ls, stim);
     for (const [client, list] of reports) this.#clients.get(client)?.(list);
+    if (noWorker !== null) this.#warnNoWorker(noWorker);
   };
+
+  /** One warning per batch, however many tasks of a map are stuck the same way. */
+  #warnNoWorker(list: readonly NoWorkerWarning[]): void {
+    const first = list[0]!;
+    this.#log.warn(first.message, {
+      key: first.key,
+      tasks: list.length,
+      ...(list.length > 1 ? { note: `${list.length - 1} more tasks wait for a worker too` } : {}),
+    });
+  }
 
   #send(ls: LinkState, stim: string): void {
     if (ls.compute.length === 0 && ls.free.length === 0 && ls.steal.length === 0) return;

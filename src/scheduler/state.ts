@@ -71,6 +71,11 @@ export class SchedulerState {
     return wantsBalance(this.#core);
   }
 
+  /** Tasks waiting in no-worker (the shell ticks while there are some: noWorkerTimeout). */
+  get noWorkerCount(): number {
+    return this.#core.noWorker.size;
+  }
+
   /** Steals requested and not yet answered. */
   get stealsInFlight(): number {
     return this.#core.steals.size;
@@ -156,6 +161,7 @@ function checkConfig(c: SchedulerConfig): SchedulerConfig {
   positive("speculativeDepth", c.speculativeDepth, true);
   positive("workStealingInterval", c.workStealingInterval);
   positive("bandwidth", c.bandwidth);
+  positive("noWorkerTimeout", c.noWorkerTimeout, true);
   if (!Number.isInteger(c.transitionLogLength) || !Number.isFinite(c.transitionLogLength)) {
     throw new OptionError(
       `scheduler config transitionLogLength must be a whole number of entries, got ${c.transitionLogLength}`,

@@ -119,6 +119,8 @@ export class SimCluster {
           this.reports.set(ins.key, { kind: "cancelled" });
           if (!this.expectCancel.delete(ins.key)) this.unexpectedCancels.push(ins.key);
           break;
+        case "no-worker":
+          break;
         default:
           ins satisfies never;
       }
