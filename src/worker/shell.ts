@@ -43,8 +43,6 @@ export class WorkerShell {
   readonly #toScheduler: MessagePortLike;
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
-  /** The runId of the latest compute-task per key, echoed in its report (stale-result guard). */
-  readonly #runIds = new Map<Key, number>();
   #events: WorkerEvent[] = [];
   #finished: (Key | number)[] = [];
   #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
@@ -132,7 +130,6 @@ export class WorkerShell {
     }
     if (msg.compute) {
       unpackCompute(msg.compute, (t) => {
-        this.#runIds.set(t.key, t.runId);
         this.#events.push({
           type: "compute-task",
           stimulusId,
@@ -141,6 +138,7 @@ export class WorkerShell {
           deps: t.deps,
           priority: t.priority,
           resources: t.resources,
+          runId: t.runId,
         });
       });
       this.#schedulePump();
@@ -243,28 +241,20 @@ export class WorkerShell {
         this.#store.delete(ins.key);
         break;
       case "send-task-finished":
-        this.#finished.push(ins.key, ins.nbytes, ins.duration, this.#takeRunId(ins.key));
+        this.#finished.push(ins.key, ins.nbytes, ins.duration, ins.runId);
         break;
       case "send-task-erred":
-        this.#erred.push([ins.key, ins.error, this.#runIds.get(ins.key)]);
-        this.#runIds.delete(ins.key);
+        this.#erred.push([ins.key, ins.error, ins.runId === -1 ? undefined : ins.runId]);
         break;
       case "send-missing-data":
         this.#missing.push([ins.key, ins.holder]);
         break;
       case "send-steal-response":
-        if (ins.stolen) this.#runIds.delete(ins.key); // a task given up reports nothing
         this.#stolen.push([ins.key, ins.state, ins.stolen]);
         break;
       default:
         ins satisfies never;
     }
-  }
-
-  #takeRunId(key: Key): number {
-    const id = this.#runIds.get(key) ?? -1;
-    this.#runIds.delete(key);
-    return id;
   }
 
   #execute(key: Key, spec: RunSpec, stim: string): void {

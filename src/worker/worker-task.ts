@@ -75,6 +75,12 @@ export class WorkerTask {
   duration = 0;
   /** What the function threw (state error). */
   error: ErrorData | undefined = undefined;
+  /**
+   * The runId of the latest compute-task for this key handled here (-1: none), echoed in the
+   * report of its result. Set as each compute-task is handled, so a result handled before it
+   * is reported with the attempt it belongs to.
+   */
+  runId = -1;
 
   constructor(
     readonly key: Key,

@@ -41,6 +41,7 @@ export interface CtOptions {
   deps?: Record<string, readonly WorkerId[]>;
   priority?: readonly number[];
   resources?: Resources;
+  runId?: number;
 }
 
 export function ct(key: string, o: CtOptions = {}): WComputeTask {
@@ -53,6 +54,7 @@ export function ct(key: string, o: CtOptions = {}): WComputeTask {
     deps,
     priority: o.priority ?? [0],
     ...(o.resources === undefined ? {} : { resources: o.resources }),
+    ...(o.runId === undefined ? {} : { runId: o.runId }),
   };
 }
 
