@@ -1,7 +1,7 @@
 /**
  * Soak test of worker loss (not a CI test): `npm run build && nice -n 10 node
  * dist/bench/soak-kill.js [--trials N] [--minutes M] [--stall S] [--out DIR] [--tasks T]
- * [--validate-every-step]`.
+ * [--seed S] [--validate-every-step]`. Trial n builds its graph and picks its kill from seed S+n.
  *
  * Each trial submits a layered graph (about 40,000 tasks by default: layers of tasks that read
  * two to three tasks of the layer before, then a tree of sums) to `Client.connect({ processes:
@@ -264,6 +264,12 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const deadline = Date.now() + o.minutes * 60_000;
   let cluster = await startCluster(o);
+  // Stopped from outside: close the cluster, so its worker processes do not outlive this one.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void cluster.client.close().finally(() => process.exit(130));
+    });
+  }
   let n = 0;
   let code = 0;
   try {
