@@ -173,7 +173,11 @@ async function snapshot(c: Cluster, why: string, extra: object): Promise<object>
   const dump = state.dump(100_000) as { tasks: { key: string; state: string }[] };
   const stuck = dump.tasks.filter((t) => t.state === "processing" || t.state === "queued");
   const stories: Record<string, unknown> = {};
-  for (const t of stuck.slice(0, 200)) stories[t.key] = state.story(t.key);
+  // The stuck tasks and their inputs (an input "in memory" may be what a worker lacks).
+  for (const t of stuck.slice(0, 200)) {
+    stories[t.key] = state.story(t.key);
+    for (const dep of state.task(t.key)?.deps ?? []) stories[dep] ??= state.story(dep);
+  }
   let invariant: string | null = null;
   try {
     state.validate();

@@ -222,18 +222,24 @@ export class SchedulerServer {
     const events = this.#events;
     this.#events = [];
     const instructions = this.state.handle(events);
+    const stim = events.length === 1 ? events[0]!.stimulusId : this.stimulus("batch");
     const reports = new Map<ClientId, ClientReport[]>();
     let noWorker: NoWorkerWarning[] | null = null;
     for (const ins of instructions) {
       switch (ins.type) {
         case "compute-task": {
           // A worker that left in this same batch has no link; its tasks are rescheduled.
-          this.#links.get(ins.worker)?.compute.push(ins);
+          const ls = this.#links.get(ins.worker);
+          if (ls === undefined) break;
+          if (ls.steal.length > 0) this.#send(ls, stim); // see #send: order within a message
+          ls.compute.push(ins);
           break;
         }
         case "free-keys": {
           const ls = this.#links.get(ins.worker);
-          if (ls !== undefined) for (const k of ins.keys) ls.free.push(k);
+          if (ls === undefined) break;
+          if (ls.compute.length > 0 || ls.steal.length > 0) this.#send(ls, stim);
+          for (const k of ins.keys) ls.free.push(k);
           break;
         }
         case "steal-request":
@@ -254,7 +260,6 @@ export class SchedulerServer {
           ins satisfies never;
       }
     }
-    const stim = events.length === 1 ? events[0]!.stimulusId : this.stimulus("batch");
     for (const ls of this.#links.values()) this.#send(ls, stim);
     for (const [client, list] of reports) this.#clients.get(client)?.(list);
     if (noWorker !== null) this.#warnNoWorker(noWorker);
@@ -270,6 +275,13 @@ export class SchedulerServer {
     });
   }
 
+  /**
+   * One ops message with what is queued for the worker. The worker applies its free-keys, then
+   * its compute-tasks, then its steal requests, whatever order the core gave them in; so
+   * `flush` sends what is queued first whenever an instruction would be applied before one
+   * queued ahead of it (a task sent and then freed in one batch must not arrive as "free, then
+   * compute": the worker would keep a task the scheduler took back).
+   */
   #send(ls: LinkState, stim: string): void {
     if (ls.compute.length === 0 && ls.free.length === 0 && ls.steal.length === 0) return;
     const fns = this.#newFunctions(ls);
