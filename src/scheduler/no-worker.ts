@@ -17,12 +17,12 @@ const MAX_LISTED = 8;
 export function enterNoWorker(s: SchedulerCore, ts: TaskState): void {
   ts.state = "no-worker";
   s.noWorker.set(ts, s.now);
-  const message = `no worker can run it: ${needsAndOffers(s, ts)}; it waits for one to join`;
-  s.note(ts, message);
+  const why = `${needsAndOffers(s, ts)}; it waits for one to join`;
+  s.note(ts, `no worker can run it: ${why}`);
   s.out.push({
     type: "no-worker",
     key: ts.key,
-    message: `task ${ts.key} ${message}`,
+    message: `no worker can run task ${ts.key}: ${why}`,
     stimulusId: s.stimulusId,
   });
 }

@@ -32,7 +32,7 @@ test("a task asking for resources no worker has is warned about at once, log and
   assert.equal(s.taskState("train"), "no-worker");
   const [w] = warnings(out);
   assert.equal(w?.key, "train");
-  assert.match(w!.message, /task train no worker can run it/);
+  assert.match(w!.message, /no worker can run task train: it needs/);
   assert.match(w!.message, /needs resources \{GPU: 2\}/);
   assert.match(w!.message, /w0 \{GPU: 1\}, w1 \{\}/);
   const notes = s.story("train").map((r) => r.note ?? "");
