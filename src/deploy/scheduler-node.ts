@@ -41,7 +41,7 @@ export class SchedulerNode {
 
   private constructor(options: SchedulerNodeOptions) {
     this.log = options.log ?? silentLogger;
-    this.server = new SchedulerServer({ config: options.config });
+    this.server = new SchedulerServer({ config: options.config, log: this.log.child("scheduler") });
     this.workers = new RemoteWorkers(this.server, {
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,
       log: this.log.child("workers"),
