@@ -55,9 +55,14 @@ export const ErrorCodes = {
   VERSION_MISMATCH: "BARN_VERSION_MISMATCH",
   /** A frame was malformed or larger than the limit; that one connection was closed. */
   FRAME_INVALID: "BARN_FRAME_INVALID",
+  /**
+   * A frame was larger than the receiving end's limit (`maxFrameBytes`, `--max-frame-bytes`; a
+   * few KiB before the handshake completes); that one connection was closed.
+   */
+  FRAME_TOO_LARGE: "BARN_FRAME_TOO_LARGE",
   /** Could not listen on an address (port in use, address not of this machine). */
   LISTEN_FAILED: "BARN_LISTEN_FAILED",
-  /** Refused to listen on a non-loopback address without a token or TLS. */
+  /** Refused to listen on a non-loopback address without a token or mutual TLS. */
   INSECURE_BIND: "BARN_INSECURE_BIND",
   /** A worker left the cluster (died, was killed or cut off) while it was needed. */
   WORKER_LOST: "BARN_WORKER_LOST",

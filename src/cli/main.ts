@@ -17,6 +17,7 @@ import { barnVersion } from "../version.js";
 
 interface CommonFlags {
   tokenFile?: string;
+  maxFrameBytes?: string;
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
@@ -33,6 +34,10 @@ function common(cmd: Command): Command {
     .option("--tls-cert <file>", "PEM certificate of this end (tls:// and wss://)")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--tls-ca <file>", "PEM CA that the other end's certificate must be signed by")
+    .option(
+      "--max-frame-bytes <bytes>",
+      "largest frame accepted from an authenticated peer, e.g. 256MiB (default 1GiB)",
+    )
     .addOption(
       new Option("--log-level <level>", "log threshold").choices(LOG_LEVELS).default("info"),
     );
@@ -44,7 +49,7 @@ common(
     .description("run a scheduler that workers and clients connect to")
     .option(
       "--host <host>",
-      "interface to listen on (non-loopback needs a token or TLS)",
+      "interface to listen on (non-loopback needs a token, or --tls-ca with --require-client-cert)",
       "127.0.0.1",
     )
     .option("--port <port>", "port to listen on (0: any free port)", intArg, 8786)
@@ -55,7 +60,7 @@ common(
     )
     .option(
       "--require-client-cert",
-      "with TLS: refuse peers without a certificate signed by --tls-ca",
+      "with tls or wss and --tls-ca: refuse peers without a certificate signed by it (mutual TLS)",
     )
     .option(
       "--heartbeat-timeout <seconds>",
@@ -75,9 +80,9 @@ common(
   const host = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
   const node = await SchedulerNode.start({
     ...security,
-    ...(security.tls && flags.requireClientCert
-      ? { tls: { ...security.tls, requireClientCert: true } }
-      : {}),
+    // Passed even without --tls-ca, so the bind policy refuses it rather than dropping it.
+    ...(flags.requireClientCert ? { tls: { ...security.tls, requireClientCert: true } } : {}),
+    maxFrameBytes: frameLimit(flags),
     address: `${protocol}://${host}:${flags.port}`,
     heartbeatTimeoutMs: flags.heartbeatTimeout * 1000,
     ...(flags.cancelGracePeriod === undefined
@@ -120,6 +125,7 @@ common(
       flags.memoryLimit === undefined ? undefined : parseBytes("--memory-limit", flags.memoryLimit),
     resources: flags.resources === undefined ? {} : parseResources(flags.resources),
     listenHost: flags.listenHost,
+    maxFrameBytes: frameLimit(flags),
     deathTimeoutMs: flags.deathTimeout === undefined ? undefined : flags.deathTimeout * 1000,
     log,
   });
@@ -192,6 +198,11 @@ function securityFrom(flags: CommonFlags, log: Logger): SecurityOptions {
       ? { cert: read(flags.tlsCert), key: read(flags.tlsKey), ca: read(flags.tlsCa) }
       : undefined;
   return { ...(token !== undefined ? { token } : {}), ...(tls ? { tls } : {}) };
+}
+
+function frameLimit(flags: CommonFlags): number | undefined {
+  const v = flags.maxFrameBytes;
+  return v === undefined ? undefined : parseBytes("--max-frame-bytes", v);
 }
 
 function parseResources(s: string): Record<string, number> {

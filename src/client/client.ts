@@ -503,6 +503,7 @@ async function startBackend(options: ConnectOptions & { address?: string }): Pro
       tls: options.tls,
       timeoutMs: options.timeoutMs,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+      maxFrameBytes: options.maxFrameBytes,
     });
   }
   if (options.scheduler === "sync") return new SyncBackend();

@@ -47,6 +47,12 @@ export interface ConnectOptions {
    * BARN_CONNECTION_LOST. ms; default 10 s (as workers wait for their scheduler).
    */
   readonly heartbeatTimeoutMs?: number | undefined;
+  /**
+   * Largest frame accepted from a remote scheduler, bytes (one large typed array or buffer of a
+   * result travels as one frame). A larger one closes the connection with FRAME_TOO_LARGE.
+   * Default 1 GiB.
+   */
+  readonly maxFrameBytes?: number | undefined;
   /** Scheduler policy tunables (saturation, allowed failures, ...). */
   readonly schedulerConfig?: Partial<SchedulerConfig> | undefined;
   /** Make this client the one `delayed(...).compute()` uses. Default true. */

@@ -33,6 +33,7 @@ export interface RemoteOptions extends SecurityOptions {
   readonly timeoutMs?: number | undefined;
   /** Declare the scheduler lost after this long without a word from it. Default 10 s. */
   readonly heartbeatTimeoutMs?: number | undefined;
+  readonly maxFrameBytes?: number | undefined;
 }
 
 /** Pings go out this often (or four times per timeout, when that is shorter). */

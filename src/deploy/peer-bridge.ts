@@ -4,7 +4,9 @@
  * network connections to the peer processes (dialled on first use, or accepted from them), so
  * inputs move worker to worker and never through the scheduler. When a link fails with fetches
  * outstanding, the bridge answers them "missing", and the worker state machine tries another
- * holder or tells the scheduler.
+ * holder or tells the scheduler. A fetch not answered within `fetchTimeoutMs` (a reply lost
+ * on a link that still looks open) does the same, after closing the links to that peer: a
+ * worker never waits for a peer for ever.
  */
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import type { Logger } from "../diagnostics/log.js";
@@ -22,23 +24,39 @@ interface Peer {
   /** Open connections to this peer (dialled or accepted); any of them carries messages. */
   readonly conns: Set<Connection>;
   dialling: Promise<Connection> | undefined;
-  /** Our fetches from this peer not answered yet: request id -> joined keys. */
-  readonly pending: Map<number, string>;
+  /** Our fetches from this peer not answered yet: request id -> joined keys and deadline timer. */
+  readonly pending: Map<number, PendingGet>;
 }
+
+interface PendingGet {
+  readonly keys: string;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** Default bound on one fetch from a peer (a batch is at most 50 MB: 1 MB/s still fits). */
+export const FETCH_TIMEOUT_MS = 60_000;
 
 export class PeerBridge {
   readonly #self: WorkerId;
-  readonly #thread: Worker;
+  readonly #thread: Pick<Worker, "postMessage">;
   readonly #security: SecurityOptions;
   readonly #log: Logger;
+  readonly #fetchTimeoutMs: number;
   readonly #peers = new Map<WorkerId, Peer>();
   #closed = false;
 
-  constructor(self: WorkerId, thread: Worker, security: SecurityOptions, log: Logger) {
+  constructor(
+    self: WorkerId,
+    thread: Pick<Worker, "postMessage">,
+    security: SecurityOptions,
+    log: Logger,
+    fetchTimeoutMs = FETCH_TIMEOUT_MS,
+  ) {
     this.#self = self;
     this.#thread = thread;
     this.#security = security;
     this.#log = log;
+    this.#fetchTimeoutMs = fetchTimeoutMs;
   }
 
   /** A peer joined (or is known from the welcome): give the thread a port for it. */
@@ -69,6 +87,7 @@ export class PeerBridge {
     if (peer === undefined) return;
     this.#peers.delete(id);
     for (const c of peer.conns) c.close("peer gone");
+    stopTimers(peer); // the thread fails its fetches from the peer on peer-gone
     peer.port.close();
     this.#thread.postMessage({ t: "peer-gone", peer: id } satisfies ToWorker);
   }
@@ -83,6 +102,7 @@ export class PeerBridge {
     this.#closed = true;
     for (const p of this.#peers.values()) {
       for (const c of p.conns) c.close("worker closing");
+      stopTimers(p);
       p.port.close();
     }
     this.#peers.clear();
@@ -96,7 +116,12 @@ export class PeerBridge {
         conn.close("malformed peer message");
         return;
       }
-      if (env.m.t === "data") peer.pending.delete(env.m.id);
+      if (env.m.t === "data") {
+        const get = peer.pending.get(env.m.id);
+        if (get === undefined) return; // answered already (timed out): the thread moved on
+        clearTimeout(get.timer);
+        peer.pending.delete(env.m.id);
+      }
       peer.port.postMessage(env.m);
     });
     conn.onClose((err) => {
@@ -109,7 +134,11 @@ export class PeerBridge {
   }
 
   #fromThread(peer: Peer, m: PeerMessage): void {
-    if (m.t === "get") peer.pending.set(m.id, m.keys);
+    if (m.t === "get") {
+      const timer = setTimeout(() => this.#timedOut(peer, m.id), this.#fetchTimeoutMs);
+      timer.unref();
+      peer.pending.set(m.id, { keys: m.keys, timer });
+    }
     const open = first(peer.conns);
     if (open !== undefined) {
       open.send({ t: "peer", m } satisfies PeerEnvelope);
@@ -145,14 +174,35 @@ export class PeerBridge {
     return p;
   }
 
+  /**
+   * Fetch `id` from `peer` got no answer in time: its request or reply was lost, so the links
+   * to that peer are not to be trusted. Close them (a later fetch dials afresh) and answer
+   * every outstanding fetch from it "missing".
+   */
+  #timedOut(peer: Peer, id: number): void {
+    if (!peer.pending.has(id) || this.#closed) return;
+    this.#log.warn("fetch from peer timed out; reconnecting", {
+      peer: peer.id,
+      timeoutMs: this.#fetchTimeoutMs,
+    });
+    for (const c of [...peer.conns]) c.close("fetch timed out");
+    this.#failPending(peer);
+  }
+
   /** Answer every outstanding fetch from `peer` with "all missing". */
   #failPending(peer: Peer): void {
-    for (const [id, keys] of peer.pending) {
-      const reply: PeerMessage = { t: "data", id, values: [], missing: splitKeys(keys) };
+    for (const [id, get] of peer.pending) {
+      clearTimeout(get.timer);
+      const reply: PeerMessage = { t: "data", id, values: [], missing: splitKeys(get.keys) };
       peer.port.postMessage(reply);
     }
     peer.pending.clear();
   }
+}
+
+function stopTimers(peer: Peer): void {
+  for (const get of peer.pending.values()) clearTimeout(get.timer);
+  peer.pending.clear();
 }
 
 function first<T>(set: Set<T>): T | undefined {

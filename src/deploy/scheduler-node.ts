@@ -24,8 +24,10 @@ export interface SchedulerNodeOptions extends SecurityOptions {
   readonly config?: Partial<SchedulerConfig> | undefined;
   /** A worker silent for this long is declared lost. Default 10 s. */
   readonly heartbeatTimeoutMs?: number | undefined;
-  /** Listen on a non-loopback address without token or TLS (refused by default). */
+  /** Listen on a non-loopback address without a token or mutual TLS (refused by default). */
   readonly allowInsecure?: boolean | undefined;
+  /** Largest frame accepted from an authenticated peer, bytes. Default 1 GiB. */
+  readonly maxFrameBytes?: number | undefined;
   readonly log?: Logger | undefined;
 }
 
@@ -42,7 +44,7 @@ export class SchedulerNode {
 
   private constructor(options: SchedulerNodeOptions) {
     this.log = options.log ?? silentLogger;
-    this.server = new SchedulerServer({ config: options.config });
+    this.server = new SchedulerServer({ config: options.config, log: this.log.child("scheduler") });
     this.workers = new RemoteWorkers(this.server, {
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,
       log: this.log.child("workers"),
@@ -69,6 +71,7 @@ export class SchedulerNode {
         token: options.token,
         tls: options.tls,
         allowInsecure: options.allowInsecure,
+        maxFrameBytes: options.maxFrameBytes,
         onConnection: (conn) => node.#onConnection(conn),
         onRefused: (remote, err) =>
           node.log.warn("connection refused", { remote, code: codeOf(err), reason: err.message }),
@@ -79,7 +82,7 @@ export class SchedulerNode {
     }
     node.log.info("scheduler listening", {
       address: node.address,
-      auth: options.token !== undefined ? "token" : "none",
+      auth: authOf(options),
       tls: options.tls !== undefined,
     });
     return node;
@@ -123,6 +126,13 @@ export class SchedulerNode {
     await this.workers.close();
     this.log.info("scheduler closed");
   }
+}
+
+/** How peers prove who they are, for the log line (never the secret itself). */
+function authOf(options: SchedulerNodeOptions): string {
+  const mtls = options.tls?.requireClientCert === true ? "client-certificate" : undefined;
+  const token = options.token !== undefined ? "token" : undefined;
+  return [token, mtls].filter((x) => x !== undefined).join("+") || "none";
 }
 
 function codeOf(err: Error): string | undefined {

@@ -35,10 +35,20 @@ export interface WorkerNodeOptions extends SecurityOptions {
   readonly heartbeatMs?: number | undefined;
   /** Declare the scheduler gone after this long without a word from it. Default 10 s. */
   readonly schedulerTimeoutMs?: number | undefined;
+  /** Largest frame accepted from the scheduler and peers, bytes. Default 1 GiB. */
+  readonly maxFrameBytes?: number | undefined;
   /** Give up when no scheduler answers for this long (first start or after a loss). Default: never. */
   readonly deathTimeoutMs?: number | undefined;
   readonly log?: Logger | undefined;
 }
+
+/** Errors that retrying cannot fix: refusals, and a configuration the bind policy refuses. */
+const FINAL = new Set<string>([
+  ErrorCodes.AUTH_FAILED,
+  ErrorCodes.VERSION_MISMATCH,
+  ErrorCodes.INSECURE_BIND,
+  ErrorCodes.INVALID_OPTION,
+]);
 
 const THREAD_MAIN = new URL("../worker/thread-main.js", import.meta.url);
 
@@ -95,7 +105,7 @@ export class WorkerNode {
         return;
       } catch (err) {
         const e = err as BarnError;
-        if (isRefusal(e)) throw e;
+        if (isRefusal(e) || FINAL.has(e.code)) throw e;
         const limit = this.#o.deathTimeoutMs;
         if (limit !== undefined && Date.now() - started > limit) {
           throw new BarnError(
@@ -122,13 +132,17 @@ export class WorkerNode {
       token: this.#o.token,
       tls: this.#o.tls,
       hello: { role: "worker", name: this.#name },
+      maxFrameBytes: this.#o.maxFrameBytes,
       timeoutMs: 10_000,
     });
     if (this.#closing) {
       conn.close("closing");
       return;
     }
-    const listener = await this.#ensureListener(conn);
+    const listener = await this.#ensureListener(conn).catch((err: unknown) => {
+      conn.close("cannot listen for peers");
+      throw err;
+    });
     // The scheduler may send work right after the welcome, before the task thread is up:
     // keep those messages and replay them once it is.
     const early: SchedulerToWorker[] = [];
@@ -180,7 +194,8 @@ export class WorkerNode {
     const address = `${scheme}//${host.includes(":") ? `[${host}]` : host}:0`;
     this.#listener = await listen(address, {
       token: this.#o.token,
-      tls: this.#o.tls,
+      tls: peerTls(this.#o),
+      maxFrameBytes: this.#o.maxFrameBytes,
       hello: { role: "peer", name: this.#name },
       onConnection: (c) => {
         if (c.peer.role !== "peer" || this.#bridge === undefined) c.close("not a peer");
@@ -350,6 +365,18 @@ export function isRefusal(err: unknown): boolean {
 function hostOf(address: string): string {
   const u = new URL(address);
   return u.hostname.replace(/^\[|\]$/g, "");
+}
+
+/**
+ * TLS of the peer listener. Its results are worth as much as the scheduler's control, so it
+ * follows the same bind policy. Without a token, peers must present a certificate signed by
+ * the CA (mutual TLS): they present the one they show the scheduler, which, on a cluster that
+ * is not on loopback, requires one for the same reason.
+ */
+function peerTls(o: WorkerNodeOptions): WorkerNodeOptions["tls"] {
+  const t = o.tls;
+  if (o.token !== undefined || t?.ca === undefined || t.cert === undefined) return t;
+  return { ...t, requireClientCert: true };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -54,8 +54,8 @@ export class SchedulerCore {
   readonly groups = new Map<string, TaskGroup>();
   /** Root tasks in state queued. */
   readonly queue = new TaskQueue();
-  /** Tasks in state no-worker, retried when a worker joins. */
-  readonly noWorker = new Set<TaskState>();
+  /** Tasks in state no-worker, retried when a worker joins, with the time each entered it. */
+  readonly noWorker = new Map<TaskState, number>();
   /**
    * Steals requested and not answered, by key (steal.ts). Invariant: a live one's task is
    * processing on its victim, in the attempt the request was about; one whose task left

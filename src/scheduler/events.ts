@@ -6,6 +6,7 @@ import {
   removeClient,
 } from "./client-events.js";
 import type { SchedulerCore } from "./core.js";
+import { tick } from "./no-worker.js";
 import type { SchedulerEvent } from "./protocol.js";
 import { balance, stealResponse } from "./steal.js";
 import { checkStopping, taskStopped } from "./stuck.js";
@@ -68,6 +69,9 @@ export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
       return;
     case "check-stopping":
       checkStopping(s, ev);
+      return;
+    case "tick":
+      tick(s, ev);
       return;
     default:
       ev satisfies never;

@@ -32,7 +32,8 @@ export type SchedulerEvent =
   | Balance
   | StealResponse
   | TaskStopped
-  | CheckStopping;
+  | CheckStopping
+  | Tick;
 
 /** A client submits tasks; `wanted` are the keys it now holds futures to. */
 export interface UpdateGraph {
@@ -193,9 +194,20 @@ export interface CheckStopping {
   readonly stimulusId: string;
 }
 
+/**
+ * Time passed: the shell sends it on a timer while some task waits in no-worker (and
+ * `noWorkerTimeout` is on), so time-based rules run without any other event. The time is the
+ * injected clock's, read at the start of handle().
+ */
+export interface Tick {
+  readonly type: "tick";
+  readonly stimulusId: string;
+}
+
 export type SchedulerInstruction =
   | RestartWorker
   | ComputeTask
+  | NoWorkerWarning
   | FreeKeys
   | StealRequest
   | KeyInMemory
@@ -245,6 +257,17 @@ export interface FreeKeys {
   readonly type: "free-keys";
   readonly worker: WorkerId;
   readonly keys: readonly Key[];
+  readonly stimulusId: string;
+}
+
+/**
+ * `key` entered no-worker: no connected worker offers the resources it asks for or matches its
+ * worker restrictions. The shell logs it (a warning); the same words are in the task's story.
+ */
+export interface NoWorkerWarning {
+  readonly type: "no-worker";
+  readonly key: Key;
+  readonly message: string;
   readonly stimulusId: string;
 }
 
@@ -322,6 +345,13 @@ export interface SchedulerConfig {
    * Infinity: never restart.
    */
   readonly cancelGracePeriod: number;
+  /**
+   * Seconds a task may wait in no-worker (no worker offers its resources or matches its
+   * restrictions) before it errs with NO_VALID_WORKER; 0 waits for such a worker for ever
+   * (as Dask's `distributed.scheduler.no-workers-timeout`, off by default). Either way the
+   * wait is logged as a warning and noted in the task's story at once.
+   */
+  readonly noWorkerTimeout: number;
   /** Length of the transition log (entries, a ring buffer). */
   readonly transitionLogLength: number;
   /** Run validate() after every handle() call (tests). */
@@ -341,6 +371,7 @@ export const defaultSchedulerConfig: SchedulerConfig = {
   fanOutByLoad: true,
   bandwidth: 100_000_000,
   cancelGracePeriod: 3,
+  noWorkerTimeout: 0,
   transitionLogLength: 100_000,
   validate: false,
 };

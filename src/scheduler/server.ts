@@ -5,6 +5,7 @@
  * tasks costs a handful of messages, not 100,000. Function definitions are sent to a worker
  * once, with the first task that needs them.
  */
+import { createLogger, type Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ClientReport } from "../protocol/backend.js";
@@ -16,6 +17,7 @@ import type { ShippedFn } from "../shipping/ship.js";
 import type {
   ClientId,
   ComputeTask,
+  NoWorkerWarning,
   SchedulerConfig,
   SchedulerEvent,
   WorkerId,
@@ -40,6 +42,8 @@ interface LinkState {
 export interface SchedulerServerOptions {
   readonly config?: Partial<SchedulerConfig> | undefined;
   readonly clock?: (() => number) | undefined;
+  /** Where warnings go (tasks no worker can run). Default: warnings and errors on stderr. */
+  readonly log?: Logger | undefined;
 }
 
 export class SchedulerServer {
@@ -61,8 +65,12 @@ export class SchedulerServer {
    * still runs past config cancelGracePeriod). The scheduler has already dropped the worker.
    */
   onRestartWorker: ((worker: WorkerId, reason: string) => void) | undefined;
+  /** Ticks while tasks wait in no-worker with noWorkerTimeout on (unref'd); null when off. */
+  #tickTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #log: Logger;
 
   constructor(options: SchedulerServerOptions = {}) {
+    this.#log = options.log ?? createLogger({ level: "warn", component: "barn.scheduler" });
     this.state = new SchedulerState({
       ...(options.config ? { config: options.config } : {}),
       // The shell owns the clock: real time (seconds) unless a test injects one.
@@ -79,6 +87,13 @@ export class SchedulerServer {
       this.#stopTimer = setInterval(this.#checkStopping, Math.min(500, (grace * 1000) / 4 + 10));
       this.#stopTimer.unref();
     }
+    const { noWorkerTimeout } = this.state.config;
+    if (noWorkerTimeout > 0 && noWorkerTimeout !== Infinity) {
+      // A quarter of the timeout (within 50 ms and 1 s): a task errs at most that late.
+      const every = Math.min(1, Math.max(0.05, noWorkerTimeout / 4));
+      this.#tickTimer = setInterval(this.#tick, every * 1000);
+      this.#tickTimer.unref();
+    }
   }
 
   /** Stop the work-stealing timer. */
@@ -87,12 +102,21 @@ export class SchedulerServer {
     this.#balanceTimer = null;
     if (this.#stopTimer !== null) clearInterval(this.#stopTimer);
     this.#stopTimer = null;
+    if (this.#tickTimer !== null) clearInterval(this.#tickTimer);
+    this.#tickTimer = null;
   }
 
   /** Timer tick: a check-stopping event, only when some freed task is not confirmed stopped. */
   readonly #checkStopping = (): void => {
     if (this.state.wantsStopCheck()) {
       this.enqueue({ type: "check-stopping", stimulusId: this.stimulus("check-stopping") });
+    }
+  };
+
+  /** Timer tick: only while some task waits for a worker that can run it. */
+  readonly #tick = (): void => {
+    if (this.state.noWorkerCount > 0) {
+      this.enqueue({ type: "tick", stimulusId: this.stimulus("tick") });
     }
   };
 
@@ -199,17 +223,24 @@ export class SchedulerServer {
     const events = this.#events;
     this.#events = [];
     const instructions = this.state.handle(events);
+    const stim = events.length === 1 ? events[0]!.stimulusId : this.stimulus("batch");
     const reports = new Map<ClientId, ClientReport[]>();
+    let noWorker: NoWorkerWarning[] | null = null;
     for (const ins of instructions) {
       switch (ins.type) {
         case "compute-task": {
           // A worker that left in this same batch has no link; its tasks are rescheduled.
-          this.#links.get(ins.worker)?.compute.push(ins);
+          const ls = this.#links.get(ins.worker);
+          if (ls === undefined) break;
+          if (ls.steal.length > 0) this.#send(ls, stim); // see #send: order within a message
+          ls.compute.push(ins);
           break;
         }
         case "free-keys": {
           const ls = this.#links.get(ins.worker);
-          if (ls !== undefined) for (const k of ins.keys) ls.free.push(k);
+          if (ls === undefined) break;
+          if (ls.compute.length > 0 || ls.steal.length > 0) this.#send(ls, stim);
+          for (const k of ins.keys) ls.free.push(k);
           break;
         }
         case "steal-request":
@@ -219,6 +250,9 @@ export class SchedulerServer {
           // Out of the state already: nothing more goes to it; its pool restarts it.
           this.#links.delete(ins.worker);
           this.onRestartWorker?.(ins.worker, ins.reason);
+          break;
+        case "no-worker":
+          (noWorker ??= []).push(ins);
           break;
         case "key-in-memory":
         case "key-erred":
@@ -232,11 +266,28 @@ export class SchedulerServer {
           ins satisfies never;
       }
     }
-    const stim = events.length === 1 ? events[0]!.stimulusId : this.stimulus("batch");
     for (const ls of this.#links.values()) this.#send(ls, stim);
     for (const [client, list] of reports) this.#clients.get(client)?.(list);
+    if (noWorker !== null) this.#warnNoWorker(noWorker);
   };
 
+  /** One warning per batch, however many tasks of a map are stuck the same way. */
+  #warnNoWorker(list: readonly NoWorkerWarning[]): void {
+    const first = list[0]!;
+    this.#log.warn(first.message, {
+      key: first.key,
+      tasks: list.length,
+      ...(list.length > 1 ? { note: `${list.length - 1} more tasks wait for a worker too` } : {}),
+    });
+  }
+
+  /**
+   * One ops message with what is queued for the worker. The worker applies its free-keys, then
+   * its compute-tasks, then its steal requests, whatever order the core gave them in; so
+   * `flush` sends what is queued first whenever an instruction would be applied before one
+   * queued ahead of it (a task sent and then freed in one batch must not arrive as "free, then
+   * compute": the worker would keep a task the scheduler took back).
+   */
   #send(ls: LinkState, stim: string): void {
     if (ls.compute.length === 0 && ls.free.length === 0 && ls.steal.length === 0) return;
     const fns = this.#newFunctions(ls);

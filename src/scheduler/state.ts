@@ -80,6 +80,11 @@ export class SchedulerState {
     return wantsStopCheck(this.#core);
   }
 
+  /** Tasks waiting in no-worker (the shell ticks while there are some: noWorkerTimeout). */
+  get noWorkerCount(): number {
+    return this.#core.noWorker.size;
+  }
+
   /** Steals requested and not yet answered. */
   get stealsInFlight(): number {
     return this.#core.steals.size;
@@ -166,6 +171,7 @@ function checkConfig(c: SchedulerConfig): SchedulerConfig {
   positive("workStealingInterval", c.workStealingInterval);
   positive("bandwidth", c.bandwidth);
   positive("cancelGracePeriod", c.cancelGracePeriod, true);
+  positive("noWorkerTimeout", c.noWorkerTimeout, true);
   if (!Number.isInteger(c.transitionLogLength) || !Number.isFinite(c.transitionLogLength)) {
     throw new OptionError(
       `scheduler config transitionLogLength must be a whole number of entries, got ${c.transitionLogLength}`,

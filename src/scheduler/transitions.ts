@@ -12,6 +12,7 @@
 import type { ErrorData } from "../errors.js";
 import type { SchedulerCore } from "./core.js";
 import { decideWorker } from "./decide-worker.js";
+import { enterNoWorker } from "./no-worker.js";
 import type { SchedulerTaskState } from "./protocol.js";
 import { inputLeftMemory, inputReachedMemory, speculationTarget } from "./speculate.js";
 import { stealOutdated } from "./steal.js";
@@ -239,8 +240,7 @@ function waitingQueued(s: SchedulerCore, ts: TaskState): void {
 }
 
 function waitingNoWorker(s: SchedulerCore, ts: TaskState): void {
-  ts.state = "no-worker";
-  s.noWorker.add(ts);
+  enterNoWorker(s, ts);
 }
 
 function waitingReleased(s: SchedulerCore, ts: TaskState): void {
@@ -282,6 +282,13 @@ function noWorkerProcessing(s: SchedulerCore, ts: TaskState, hint: WorkerState |
 function noWorkerWaiting(s: SchedulerCore, ts: TaskState): void {
   s.noWorker.delete(ts);
   startWaiting(s, ts, false);
+}
+
+/** It waited noWorkerTimeout for a worker (no-worker.ts set `ts.error`). */
+function noWorkerErred(s: SchedulerCore, ts: TaskState): void {
+  s.noWorker.delete(ts);
+  releaseDeps(s, ts);
+  enterErred(s, ts);
 }
 
 function noWorkerReleased(s: SchedulerCore, ts: TaskState): void {
@@ -394,6 +401,7 @@ const table: { readonly [K in TransitionKey]?: TransitionFn } = {
   "no-worker->processing": noWorkerProcessing,
   "no-worker->waiting": noWorkerWaiting,
   "no-worker->released": noWorkerReleased,
+  "no-worker->erred": noWorkerErred,
   "processing->memory": processingMemory,
   "processing->processing": processingProcessing,
   "processing->waiting": processingWaiting,

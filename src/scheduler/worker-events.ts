@@ -28,7 +28,7 @@ export function addWorker(s: SchedulerCore, ev: AddWorker): void {
   const ws = new WorkerState(ev.worker, ev.name ?? ev.worker, ev.nthreads, ev.resources ?? {});
   s.workers.set(ws.id, ws);
   s.workerList.push(ws);
-  for (const ts of [...s.noWorker]) s.transition(ts, "processing", ws);
+  for (const ts of [...s.noWorker.keys()]) s.transition(ts, "processing", ws);
   s.markQueueDirty();
 }
 

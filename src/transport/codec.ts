@@ -15,7 +15,7 @@ import { OWN_BUFFER_BYTES } from "./framing.js";
 export const LARGE_BUFFER_BYTES = OWN_BUFFER_BYTES;
 
 /** Most large buffers one message may carry (a bound for hostile counts). */
-const MAX_BUFFERS = 1 << 20;
+export const MAX_BUFFERS = 1 << 20;
 
 /** The msgpack extension type of a large-buffer reference ('L'). */
 const LARGE_REF_EXT = 0x4c;
@@ -119,6 +119,11 @@ export function encodeMessage(msg: unknown): EncodedMessage {
 
 /** Assembles messages from frames: a message frame, then its buffer frames. */
 export class MessageReader {
+  /**
+   * Most buffer frames one message may announce. The stream connection keeps it at 0 until the
+   * handshake completed (handshake messages carry none), then raises it to MAX_BUFFERS.
+   */
+  maxBuffers = MAX_BUFFERS;
   #body: Uint8Array | undefined;
   #expected = 0;
   #buffers: Uint8Array[] = [];
@@ -131,7 +136,9 @@ export class MessageReader {
     if (this.#body === undefined) {
       if (frame.length < 4) throw invalid(`a message frame of ${frame.length} bytes is too short`);
       const count = ((frame[0]! << 24) >>> 0) + ((frame[1]! << 16) | (frame[2]! << 8) | frame[3]!);
-      if (count > MAX_BUFFERS) throw invalid(`a message claims ${count} buffer frames`);
+      if (count > this.maxBuffers) {
+        throw invalid(`a message claims ${count} buffer frames (at most ${this.maxBuffers} here)`);
+      }
       this.#body = frame.subarray(4);
       this.#expected = count;
     } else {

@@ -31,6 +31,9 @@ export class FrameParser {
    * connection raises it from the handshake's small limit once the handshake succeeded.
    */
   maxFrameBytes: number;
+  /** What to do about a frame over the limit, for the error message. */
+  limitFix =
+    "raise maxFrameBytes (--max-frame-bytes) on this end if the other end means to send values that large";
   /** Partial length prefix carried over from the previous chunk. */
   #header = new Uint8Array(FRAME_HEADER_BYTES);
   #headerFilled = 0;
@@ -50,26 +53,35 @@ export class FrameParser {
 
   /**
    * Feed one chunk; returns the frames it completed, in order. Throws a BarnError with code
-   * FRAME_INVALID when a length prefix exceeds the limit (then and on every later call).
+   * FRAME_TOO_LARGE when a length prefix exceeds the limit (then and on every later call).
    */
   push(chunk: Uint8Array): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    this.each(chunk, (f) => frames.push(f));
+    return frames;
+  }
+
+  /**
+   * Feed one chunk, calling `onFrame` with each frame as soon as it is complete, so a limit
+   * changed by `onFrame` (the handshake finished) applies to the very next frame of the chunk.
+   */
+  each(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
     if (this.#failed !== undefined) throw this.#failed;
     // V8 copies from a Uint8Array subclass (node's Buffer) element by element, ~16x slower
     // than from a plain Uint8Array: view the same bytes as a plain one.
     if (chunk.constructor !== Uint8Array) {
       chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     }
-    const frames: Uint8Array[] = [];
     let at = 0;
     while (at < chunk.length) {
       if (this.#body !== undefined) {
-        at = this.#fillBody(chunk, at, frames);
+        at = this.#fillBody(chunk, at, onFrame);
         continue;
       }
       if (this.#headerFilled === 0 && chunk.length - at >= FRAME_HEADER_BYTES) {
         const length = readU32(chunk, at);
         at += FRAME_HEADER_BYTES;
-        at = this.#startFrame(length, chunk, at, frames);
+        at = this.#startFrame(length, chunk, at, onFrame);
         continue;
       }
       const n = Math.min(FRAME_HEADER_BYTES - this.#headerFilled, chunk.length - at);
@@ -78,22 +90,21 @@ export class FrameParser {
       at += n;
       if (this.#headerFilled === FRAME_HEADER_BYTES) {
         this.#headerFilled = 0;
-        at = this.#startFrame(readU32(this.#header, 0), chunk, at, frames);
+        at = this.#startFrame(readU32(this.#header, 0), chunk, at, onFrame);
       }
     }
-    return frames;
   }
 
-  #startFrame(length: number, chunk: Uint8Array, at: number, frames: Uint8Array[]): number {
+  #startFrame(length: number, chunk: Uint8Array, at: number, frames: FrameSink): number {
     if (length > this.maxFrameBytes) {
       this.#failed = new BarnError(
-        ErrorCodes.FRAME_INVALID,
-        `received a frame of ${length} bytes, more than the limit of ${this.maxFrameBytes} bytes: the other end is not speaking Barn's protocol, or raise maxFrameBytes on this end`,
+        ErrorCodes.FRAME_TOO_LARGE,
+        `received a frame of ${length} bytes, more than the limit of ${this.maxFrameBytes} bytes; closed the connection: ${this.limitFix}`,
       );
       throw this.#failed;
     }
     if (length < OWN_BUFFER_BYTES && chunk.length - at >= length) {
-      frames.push(chunk.subarray(at, at + length));
+      frames(chunk.subarray(at, at + length));
       return at + length;
     }
     this.#body = new Uint8Array(new ArrayBuffer(length));
@@ -101,19 +112,21 @@ export class FrameParser {
     return this.#fillBody(chunk, at, frames);
   }
 
-  #fillBody(chunk: Uint8Array, at: number, frames: Uint8Array[]): number {
+  #fillBody(chunk: Uint8Array, at: number, frames: FrameSink): number {
     const body = this.#body!;
     const n = Math.min(body.length - this.#bodyFilled, chunk.length - at);
     body.set(chunk.subarray(at, at + n), this.#bodyFilled);
     this.#bodyFilled += n;
     if (this.#bodyFilled === body.length) {
-      frames.push(body);
       this.#body = undefined;
       this.#bodyFilled = 0;
+      frames(body);
     }
     return at + n;
   }
 }
+
+type FrameSink = (frame: Uint8Array) => void;
 
 function readU32(bytes: Uint8Array, at: number): number {
   return (

@@ -5,6 +5,7 @@
  */
 import { OptionError } from "../errors.js";
 import { addressToUrl, parseAddress } from "./address.js";
+import { encodeMessage } from "./codec.js";
 import { inprocTransport } from "./inproc.js";
 import { tcpTransport } from "./tcp.js";
 import { tlsTransport } from "./tls.js";
@@ -38,6 +39,12 @@ export async function listen(address: string, options: ListenOptions): Promise<L
   validateCommon(options);
   if (typeof options.onConnection !== "function") {
     throw new OptionError("listen() needs onConnection: a function called with each connection");
+  }
+  const p = options.maxPendingConnections;
+  if (p !== undefined && !(Number.isInteger(p) && p > 0)) {
+    throw new OptionError(
+      `maxPendingConnections must be a positive whole number, got ${String(p)}`,
+    );
   }
   const h = options.handshakeTimeoutMs;
   if (h !== undefined && !(Number.isFinite(h) && h > 0)) {
@@ -76,6 +83,9 @@ function resolve(address: string): { transport: Transport; url: URL } {
   return { transport, url: addressToUrl(parsed) };
 }
 
+/** Largest encoded hello: handshake frames are limited to HANDSHAKE_MAX_FRAME_BYTES. */
+const HELLO_MAX_BYTES = 4096;
+
 const ROLES: readonly Hello["role"][] = ["scheduler", "worker", "client", "peer"];
 
 function validateCommon(options: ListenOptions | ConnectOptions): void {
@@ -84,6 +94,12 @@ function validateCommon(options: ListenOptions | ConnectOptions): void {
     throw new OptionError(`hello.role must be one of ${ROLES.join(", ")}`);
   }
   if (typeof hello.name !== "string") throw new OptionError("hello.name must be a string");
+  const helloBytes = encodeMessage(hello).bytes;
+  if (helloBytes > HELLO_MAX_BYTES) {
+    throw new OptionError(
+      `hello (name and info) takes ${helloBytes} bytes, more than ${HELLO_MAX_BYTES}: handshake frames are kept small (a stranger sends them); use a shorter name`,
+    );
+  }
   const m = options.maxFrameBytes;
   if (m !== undefined && !(Number.isInteger(m) && m > 0 && m <= 2 ** 32 - 1)) {
     throw new OptionError(

@@ -4,9 +4,11 @@
  * event handler throws (every failure closes this one connection with a BarnError), `onClose`
  * fires exactly once, and all messages sent in one turn of the event loop leave in one write.
  */
+import type { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { BarnError, ErrorCodes } from "../errors.js";
-import { encodeMessage, MessageReader } from "./codec.js";
+import { PRE_AUTH_MAX_BYTES } from "./admission.js";
+import { encodeMessage, MAX_BUFFERS, MessageReader } from "./codec.js";
 import { FrameParser, frameHeader } from "./framing.js";
 import { Handshake, type HandshakeStep, type Side } from "./handshake.js";
 import { handshakeCrypto } from "./token.js";
@@ -16,8 +18,12 @@ import { barnVersion, PROTOCOL_VERSION } from "./version.js";
 /** `drained()` resolves once fewer bytes than this are queued. */
 export const LOW_WATER_BYTES = 1024 * 1024;
 
-/** Frames are limited to this during the handshake, whatever maxFrameBytes says. */
-export const HANDSHAKE_MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Frames are limited to this during the handshake, whatever maxFrameBytes says: a handshake
+ * message is a few hundred bytes (the registry refuses a hello that would not fit), and a
+ * stranger must not make this end allocate more before it proved who it is.
+ */
+export const HANDSHAKE_MAX_FRAME_BYTES = 8 * 1024;
 
 /** How a stream carries a batch of byte chunks. */
 export type WriteMode =
@@ -37,6 +43,18 @@ export interface StreamConnectionOptions {
   readonly local: string;
   readonly remote: string;
   readonly writeMode?: WriteMode | undefined;
+  /**
+   * Server: refuse in the handshake with this error, whatever the other end says (a peer whose
+   * TLS certificate does not let it in), so the other end learns why.
+   */
+  readonly refuse?: BarnError | undefined;
+  /**
+   * Server: what the bytes arrive on, counted against PRE_AUTH_MAX_BYTES until the handshake
+   * completes:
+   * the socket under a WebSocket (whose library buffers a whole message before the stream sees
+   * it). Default: the stream itself.
+   */
+  readonly carrier?: EventEmitter | undefined;
 }
 
 /**
@@ -82,6 +100,9 @@ export class StreamConnection implements Connection {
   #closeError: Error | undefined;
   #closeReported = false;
   #drainWaiters: (() => void)[] = [];
+  /** Bytes received before the handshake completed. */
+  #preAuthBytes = 0;
+  #stopCounting: (() => void) | undefined;
 
   constructor(
     stream: Duplex,
@@ -95,6 +116,11 @@ export class StreamConnection implements Connection {
     this.remote = options.remote;
     this.#settle = { resolve, reject };
     this.#parser = new FrameParser(Math.min(HANDSHAKE_MAX_FRAME_BYTES, options.maxFrameBytes));
+    this.#parser.limitFix = "frames are this small until the handshake completes";
+    this.#reader.maxBuffers = 0;
+    // Only the listener counts: a client sends nothing past its proof before the welcome, while
+    // a server may send its first messages in the same chunk as the welcome.
+    if (options.side === "server") this.#countPreAuthBytes(options.carrier ?? stream);
     stream.on("data", (chunk: Buffer) => this.#guard(() => this.#onData(chunk)));
     stream.on("drain", () => this.#checkDrained());
     stream.on("error", (err) => this.#fail(streamError(this.remote, err)));
@@ -111,7 +137,12 @@ export class StreamConnection implements Connection {
       remote: options.remote,
       ...crypto,
     });
-    this.#guard(() => this.#applyStep(this.#handshake!.start()));
+    const refuse = options.refuse;
+    if (refuse === undefined) this.#guard(() => this.#applyStep(this.#handshake!.start()));
+    else {
+      const send = [{ t: "barn-refuse", code: refuse.code, message: refuse.message } as const];
+      this.#applyStep({ send, outcome: { ok: false, error: refuse, refusedByPeer: false } });
+    }
   }
 
   get peer(): Hello {
@@ -191,16 +222,18 @@ export class StreamConnection implements Connection {
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
     this.stats.bytesReceived += chunk.length;
-    for (const frame of this.#parser.push(chunk)) {
-      if (this.#closed) return;
-      const done = this.#reader.push(frame);
-      if (done === undefined) continue;
-      if (this.#handshake !== undefined) {
-        this.#applyStep(this.#handshake.receive(done.message));
-      } else {
-        this.stats.messagesReceived++;
-        this.#deliver(done.message);
-      }
+    this.#parser.each(chunk, (frame) => this.#onFrame(frame));
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    if (this.#closed) return;
+    const done = this.#reader.push(frame);
+    if (done === undefined) return;
+    if (this.#handshake !== undefined) {
+      this.#applyStep(this.#handshake.receive(done.message));
+    } else {
+      this.stats.messagesReceived++;
+      this.#deliver(done.message);
     }
   }
 
@@ -211,12 +244,15 @@ export class StreamConnection implements Connection {
     if (outcome === undefined) return;
     clearTimeout(this.#timer);
     this.#handshake = undefined;
+    this.#stopCounting?.();
     if (!outcome.ok) {
       this.#fail(outcome.error);
       return;
     }
     this.#peer = outcome.peer;
     this.#parser.maxFrameBytes = this.#options.maxFrameBytes;
+    this.#parser.limitFix = new FrameParser().limitFix;
+    this.#reader.maxBuffers = MAX_BUFFERS;
     const settle = this.#settle!;
     this.#settle = undefined;
     settle.resolve(this);
@@ -239,13 +275,43 @@ export class StreamConnection implements Connection {
     for (const msg of inbox) this.#guardHandler(() => handler(msg));
   }
 
+  /**
+   * Close the connection once the other end sent more than PRE_AUTH_MAX_BYTES before
+   * completing the handshake. Counts on its own listener, so it sees bytes that a WebSocket
+   * library is still assembling into a message.
+   */
+  #countPreAuthBytes(carrier: EventEmitter): void {
+    const onData = (chunk: Uint8Array) => {
+      this.#preAuthBytes += chunk.byteLength;
+      if (this.#preAuthBytes <= PRE_AUTH_MAX_BYTES || this.#closed) return;
+      this.#abort(
+        new BarnError(
+          ErrorCodes.FRAME_INVALID,
+          `${this.remote} sent more than ${PRE_AUTH_MAX_BYTES} bytes without completing the handshake; closed the connection (not a Barn endpoint, or an attack)`,
+        ),
+      );
+    };
+    carrier.on("data", onData);
+    this.#stopCounting = () => carrier.off("data", onData);
+  }
+
   /** Run socket-event work; a failure closes this connection and never escapes. */
   #guard(work: () => void): void {
     try {
       work();
     } catch (err) {
-      this.#fail(asBarnError(err, this.remote));
+      const error = asBarnError(err, this.remote);
+      // Before the handshake, the other end is a stranger: waste no more reads on it.
+      if (this.#handshake !== undefined) this.#abort(error);
+      else this.#fail(error);
     }
+  }
+
+  /** Close at once, without waiting for queued bytes to leave (nothing is owed to a stranger). */
+  #abort(error: Error): void {
+    if (this.#closed) return;
+    this.#fail(error);
+    this.#stream.destroy();
   }
 
   /** A user handler that throws must not corrupt the stream: report it asynchronously. */
@@ -262,6 +328,7 @@ export class StreamConnection implements Connection {
   #fail(error: Error): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
+    this.#stopCounting?.();
     this.#finish(error);
     // Give a refusal just written a chance to leave before the socket goes away.
     this.#stream.end();

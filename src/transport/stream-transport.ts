@@ -4,10 +4,11 @@
  * over a node server.
  */
 import type { EventEmitter } from "node:events";
-import type { Server } from "node:net";
+import type { Server, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { BarnError, ErrorCodes } from "../errors.js";
 import { formatAddress } from "./address.js";
+import { type Admission, keyOf } from "./admission.js";
 import { DEFAULT_MAX_FRAME_BYTES } from "./framing.js";
 import { isTlsError, openStreamConnection, type WriteMode } from "./stream-connection.js";
 import type { Connection, ConnectOptions, Listener, ListenOptions } from "./types.js";
@@ -18,26 +19,46 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** A client gives up connecting and handshaking after this long by default. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
-/** Run the server side of a freshly accepted stream; reports to onConnection or onRefused. */
-export function acceptStream(
-  stream: Duplex,
-  remote: string,
-  local: string,
-  options: ListenOptions,
-  writeMode?: WriteMode,
-): void {
-  openStreamConnection(stream, {
+/** A freshly accepted stream, as a transport hands it to `acceptStream`. */
+export interface Accepted {
+  readonly stream: Duplex;
+  /** The TCP or TLS socket under it: its address keys the Admission count. */
+  readonly socket: Socket;
+  readonly remote: string;
+  readonly local: string;
+  readonly writeMode?: WriteMode | undefined;
+  /** Refuse it in the handshake with this error (its TLS certificate does not let it in). */
+  readonly refuse?: BarnError | undefined;
+  /** Count pre-handshake bytes on this rather than on the stream (see StreamConnectionOptions). */
+  readonly carrier?: EventEmitter | undefined;
+}
+
+/**
+ * Run the server side of a freshly accepted stream; reports to onConnection or onRefused, and
+ * to `admission` once the handshake is over either way.
+ */
+export function acceptStream(a: Accepted, options: ListenOptions, admission: Admission): void {
+  const key = keyOf(a.socket);
+  openStreamConnection(a.stream, {
     side: "server",
     hello: options.hello,
     token: options.token,
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
-    local,
-    remote,
-    writeMode,
+    local: a.local,
+    remote: a.remote,
+    writeMode: a.writeMode,
+    refuse: a.refuse,
+    carrier: a.carrier,
   }).then(
-    (conn) => options.onConnection(conn),
-    (err: Error) => options.onRefused?.(remote, err),
+    (conn) => {
+      admission.settled(key);
+      options.onConnection(conn);
+    },
+    (err: Error) => {
+      admission.settled(key);
+      options.onRefused?.(a.remote, err);
+    },
   );
 }
 
@@ -116,15 +137,20 @@ export function connectError(remote: string, err: Error): BarnError {
   );
 }
 
-/** Listen with a node server; the Listener's address carries the real port. */
+/**
+ * Listen with a node server; the Listener's address carries the real port. Every raw socket
+ * the server accepts goes through `admission` first.
+ */
 export function listenerOf(
   server: Server,
+  admission: Admission,
   scheme: string,
   host: string,
   port: number,
   path = "",
   onClose: () => void = () => {},
 ): Promise<Listener> {
+  server.prependListener("connection", admission.onSocket);
   return new Promise((resolve, reject) => {
     server.once("error", (err) => {
       reject(

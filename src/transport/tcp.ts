@@ -1,6 +1,7 @@
 /** tcp:// over node:net: Nagle off (messages are already batched per turn), keepalive on. */
 import { createServer, connect as netConnect, type Socket } from "node:net";
 import { formatAddress, hostOf, portOf } from "./address.js";
+import { Admission } from "./admission.js";
 import { checkBind } from "./bind-policy.js";
 import { acceptStream, connectStream, listenerOf } from "./stream-transport.js";
 import type { Connection, ConnectOptions, Listener, ListenOptions, Transport } from "./types.js";
@@ -13,17 +14,16 @@ export const tcpTransport: Transport = {
   schemes: ["tcp"],
   async listen(url: URL, options: ListenOptions): Promise<Listener> {
     const host = hostOf(url);
-    checkBind(host, false, options);
+    checkBind(host, "tcp", options);
+    const admission = new Admission("tcp", options);
     const server = createServer((socket) => {
+      if (socket.destroyed) return; // dropped by admission
       tune(socket);
-      acceptStream(
-        socket,
-        socketAddress("tcp", socket, "remote"),
-        socketAddress("tcp", socket, "local"),
-        options,
-      );
+      const remote = socketAddress("tcp", socket, "remote");
+      const local = socketAddress("tcp", socket, "local");
+      acceptStream({ stream: socket, socket, remote, local }, options, admission);
     });
-    return listenerOf(server, "tcp", host, portOf(url));
+    return listenerOf(server, admission, "tcp", host, portOf(url));
   },
   connect(url: URL, options: ConnectOptions): Promise<Connection> {
     const remote = formatAddress({ scheme: "tcp", host: hostOf(url), port: portOf(url), path: "" });

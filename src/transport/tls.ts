@@ -8,8 +8,15 @@ import { isIP } from "node:net";
 import { createServer, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { BarnError, ErrorCodes, OptionError } from "../errors.js";
 import { formatAddress, hostOf, portOf } from "./address.js";
+import { Admission, certificateRefusal } from "./admission.js";
 import { checkBind } from "./bind-policy.js";
-import { acceptStream, connectStream, listenerOf } from "./stream-transport.js";
+import { isTlsError } from "./stream-connection.js";
+import {
+  acceptStream,
+  connectStream,
+  HANDSHAKE_TIMEOUT_MS,
+  listenerOf,
+} from "./stream-transport.js";
 import { socketAddress } from "./tcp.js";
 import type {
   Connection,
@@ -28,19 +35,24 @@ export const tlsTransport: Transport = {
   schemes: ["tls"],
   async listen(url: URL, options: ListenOptions): Promise<Listener> {
     const host = hostOf(url);
-    checkBind(host, true, options);
+    checkBind(host, "tls", options);
+    const admission = new Admission("tls", options);
     const server = createServer(serverTlsOptions(options, "tls://"), (socket: TLSSocket) => {
       socket.setNoDelay(true);
       socket.setKeepAlive(true, KEEPALIVE_MS);
       const remote = socketAddress("tls", socket, "remote");
-      acceptStream(socket, remote, socketAddress("tls", socket, "local"), options);
+      const local = socketAddress("tls", socket, "local");
+      const refuse = certificateRefusal(socket, remote, options);
+      acceptStream({ stream: socket, socket, remote, local, refuse }, options, admission);
     });
-    // Handshake failures (bad client certificate) never reach the connection listener.
+    // Handshake failures (a client that does not trust this server) never reach the
+    // connection listener. A refused or reset socket has no address left: say so.
     server.on("tlsClientError", (err, socket) => {
+      if (!isTlsError(err)) return; // closed before TLS began (a scanner, or dropped on accept)
       const remote = socketAddress("tls", socket as TLSSocket, "remote");
       options.onRefused?.(remote, tlsRefusal(remote, err));
     });
-    return listenerOf(server, "tls", host, portOf(url));
+    return listenerOf(server, admission, "tls", host, portOf(url));
   },
   connect(url: URL, options: ConnectOptions): Promise<Connection> {
     const host = hostOf(url);
@@ -74,8 +86,12 @@ export function tlsRefusal(remote: string, err: Error): BarnError {
   );
 }
 
-/** node:tls server options from Barn's; throws INVALID_OPTION without cert and key. */
-export function serverTlsOptions(options: SecurityOptions, scheme: string) {
+/**
+ * node:tls server options from Barn's; throws INVALID_OPTION without cert and key. With `ca`,
+ * clients are asked for a certificate; with `requireClientCert` one signed by `ca` is required,
+ * but checked by `certificateRefusal` rather than by node, which would drop the socket silently.
+ */
+export function serverTlsOptions(options: ListenOptions, scheme: string) {
   const t = options.tls;
   if (t?.cert === undefined || t.key === undefined) {
     throw new OptionError(
@@ -87,7 +103,9 @@ export function serverTlsOptions(options: SecurityOptions, scheme: string) {
     key: t.key,
     ...(t.ca === undefined ? {} : { ca: t.ca }),
     requestCert: t.ca !== undefined,
-    rejectUnauthorized: t.requireClientCert === true,
+    rejectUnauthorized: false,
+    // A stranger that stalls the TLS handshake holds a pending slot no longer than a Barn one.
+    handshakeTimeout: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
   };
 }
 

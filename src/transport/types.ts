@@ -68,13 +68,19 @@ export interface ConnectionStats {
 export interface SecurityOptions {
   /** Shared secret; both ends prove they hold it by HMAC. Undefined: no token required. */
   readonly token?: string | undefined;
-  /** PEM strings for tls:// and wss://. `ca` on a server asks for client certificates. */
+  /**
+   * PEM strings for tls:// and wss://. `ca` on a server asks for client certificates; with
+   * `requireClientCert` it refuses connections without one signed by `ca` (mutual TLS).
+   */
   readonly tls?:
     | {
         readonly cert?: string | undefined;
         readonly key?: string | undefined;
         readonly ca?: string | undefined;
-        /** Server: refuse clients without a certificate signed by `ca` (mutual TLS). */
+        /**
+         * Server: refuse clients without a certificate signed by `ca` (mutual TLS); needs `ca`.
+         * On a non-loopback address, this or a token is required (see bind-policy.ts).
+         */
         readonly requireClientCert?: boolean | undefined;
       }
     | undefined;
@@ -86,8 +92,16 @@ export interface ListenOptions extends SecurityOptions {
   readonly hello: Hello;
   /** Called for every connection that completed the handshake. */
   readonly onConnection: (conn: Connection) => void;
-  /** Largest frame accepted, bytes. A bigger frame closes that connection. Default 1 GiB. */
+  /**
+   * Largest frame accepted once the handshake completed, bytes (before it, a few KiB). A bigger
+   * frame closes that connection with FRAME_TOO_LARGE. Default 1 GiB.
+   */
   readonly maxFrameBytes?: number | undefined;
+  /**
+   * Most connections that may be waiting to complete the handshake (TLS included) at once;
+   * more are dropped on accept, so a flood of strangers cannot exhaust memory. Default 256.
+   */
+  readonly maxPendingConnections?: number | undefined;
   /** Called when a connection failed its handshake (wrong token, version...): for logs. */
   readonly onRefused?: ((remote: string, error: Error) => void) | undefined;
   /**
@@ -96,8 +110,9 @@ export interface ListenOptions extends SecurityOptions {
    */
   readonly handshakeTimeoutMs?: number | undefined;
   /**
-   * Allow binding a non-loopback address without a token or TLS. Default false: such a bind is
-   * refused with INSECURE_BIND, since a worker runs whatever code its scheduler sends.
+   * Allow binding a non-loopback address without a token or mutual TLS. Default false: such a
+   * bind is refused with INSECURE_BIND, since a worker runs whatever code its scheduler sends
+   * (see bind-policy.ts).
    */
   readonly allowInsecure?: boolean | undefined;
 }

@@ -7,10 +7,18 @@
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Server, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { createWebSocketStream, WebSocket, WebSocketServer } from "ws";
 import { formatAddress, hostOf, portOf } from "./address.js";
+import { Admission, certificateRefusal } from "./admission.js";
 import { checkBind } from "./bind-policy.js";
-import { acceptStream, connectStream, listenerOf } from "./stream-transport.js";
+import { isTlsError } from "./stream-connection.js";
+import {
+  acceptStream,
+  connectStream,
+  HANDSHAKE_TIMEOUT_MS,
+  listenerOf,
+} from "./stream-transport.js";
 import { clientTlsOptions, serverTlsOptions, tlsRefusal } from "./tls.js";
 import type { Connection, ConnectOptions, Listener, ListenOptions, Transport } from "./types.js";
 
@@ -25,18 +33,24 @@ export const wsTransport: Transport = {
   async listen(url: URL, options: ListenOptions): Promise<Listener> {
     const scheme = url.protocol.slice(0, -1);
     const host = hostOf(url);
-    checkBind(host, scheme === "wss", options);
+    checkBind(host, scheme, options);
+    const admission = new Admission(scheme, options);
     const server: Server =
       scheme === "wss"
         ? createHttpsServer(serverTlsOptions(options, "wss://"))
         : createHttpServer();
+    // A stranger gets no longer to send its upgrade request than to finish a Barn handshake.
+    const http = server as ReturnType<typeof createHttpServer>;
+    http.headersTimeout = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    http.requestTimeout = http.headersTimeout;
     const wss = new WebSocketServer({
-      server: server as ReturnType<typeof createHttpServer>,
+      server: http,
       maxPayload: WS_MESSAGE_BYTES,
       perMessageDeflate: false,
     });
     wss.on("error", () => {}); // listen errors are reported by listenerOf
     server.on("tlsClientError", (err: Error, socket: Socket) => {
+      if (!isTlsError(err)) return; // closed before TLS began (a scanner, or dropped on accept)
       const remote = `wss://${(socket.remoteAddress ?? "?").replace(/^::ffff:/, "")}:${socket.remotePort ?? 0}`;
       options.onRefused?.(remote, tlsRefusal(remote, err));
     });
@@ -50,10 +64,23 @@ export const wsTransport: Transport = {
         path: "",
       });
       const local = formatAddress({ scheme, host, port: s.localPort ?? 0, path: url.pathname });
-      acceptStream(stream, remote, local, options, WRITE_MODE);
+      const refuse =
+        scheme === "wss" ? certificateRefusal(s as TLSSocket, remote, options) : undefined;
+      // The ws library assembles a whole message before the stream sees it: count the bytes
+      // under it, so a stranger cannot make it buffer a 16 MiB message.
+      const accepted = {
+        stream,
+        socket: s,
+        remote,
+        local,
+        writeMode: WRITE_MODE,
+        refuse,
+        carrier: s,
+      };
+      acceptStream(accepted, options, admission);
     });
     const path = url.pathname === "/" ? "" : url.pathname;
-    return listenerOf(server, scheme, host, portOf(url), path, () => wss.close());
+    return listenerOf(server, admission, scheme, host, portOf(url), path, () => wss.close());
   },
   connect(url: URL, options: ConnectOptions): Promise<Connection> {
     const scheme = url.protocol.slice(0, -1);

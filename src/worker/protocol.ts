@@ -30,6 +30,13 @@ export interface WComputeTask {
   readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
   readonly priority: readonly number[];
   readonly resources?: Resources | undefined;
+  /**
+   * The scheduler's id of this attempt, echoed in the report of the key's result so a result
+   * of an attempt it has since replaced is recognised. Kept with the task from the moment this
+   * event is handled (not when its message arrived: a result of an earlier attempt, already
+   * queued, must not be reported as this one's).
+   */
+  readonly runId?: number | undefined;
 }
 
 /** The scheduler no longer needs these keys here. */
@@ -129,6 +136,8 @@ export interface SendTaskFinished {
   readonly key: Key;
   readonly nbytes: number;
   readonly duration: number;
+  /** The runId of the latest compute-task for the key handled before this result; -1: none. */
+  readonly runId: number;
   readonly stimulusId: string;
 }
 
@@ -136,6 +145,8 @@ export interface SendTaskErred {
   readonly type: "send-task-erred";
   readonly key: Key;
   readonly error: ErrorData;
+  /** As SendTaskFinished.runId. */
+  readonly runId: number;
   readonly stimulusId: string;
 }
 

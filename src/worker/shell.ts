@@ -45,8 +45,6 @@ export class WorkerShell {
   readonly #toScheduler: MessagePortLike;
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
-  /** The runId of the latest compute-task per key, echoed in its report (stale-result guard). */
-  readonly #runIds = new Map<Key, number>();
   #events: WorkerEvent[] = [];
   /** What this time slice will report to the scheduler. */
   readonly #report = new ReportBuilder();
@@ -132,7 +130,6 @@ export class WorkerShell {
     }
     if (msg.compute) {
       unpackCompute(msg.compute, (t) => {
-        this.#runIds.set(t.key, t.runId);
         this.#events.push({
           type: "compute-task",
           stimulusId,
@@ -141,6 +138,7 @@ export class WorkerShell {
           deps: t.deps,
           priority: t.priority,
           resources: t.resources,
+          runId: t.runId,
         });
       });
       this.#schedulePump();
@@ -237,13 +235,15 @@ export class WorkerShell {
   readonly #pump = (): void => {
     this.#pumpScheduled = false;
     const deadline = performance.now() + SLICE_MS;
-    let n = 0;
     while (this.#events.length > 0) {
       const events = this.#events;
       this.#events = [];
       const instructions = this.#state.handle(events);
       for (const ins of instructions) this.#run(ins);
-      if ((++n & 15) === 0 && performance.now() > deadline) break;
+      // Checked after every step, not every few: one step may run a 200 ms task, and a slice
+      // that ran past its time must let steal requests, peers' fetches and the report through
+      // before the next task (the scheduler steals only tasks it has seen to be long).
+      if (performance.now() > deadline) break;
     }
     this.#flush();
     if (this.#events.length > 0) this.#schedulePump();
@@ -261,17 +261,20 @@ export class WorkerShell {
         this.#store.delete(ins.key);
         break;
       case "send-task-finished":
-        this.#report.finished(ins.key, ins.nbytes, ins.duration, this.#takeRunId(ins.key));
+        this.#report.finished(
+          ins.key,
+          ins.nbytes,
+          ins.duration,
+          ins.runId === -1 ? undefined : ins.runId,
+        );
         break;
       case "send-task-erred":
-        this.#report.erred(ins.key, ins.error, this.#runIds.get(ins.key));
-        this.#runIds.delete(ins.key);
+        this.#report.erred(ins.key, ins.error, ins.runId === -1 ? undefined : ins.runId);
         break;
       case "send-missing-data":
         this.#report.missing(ins.key, ins.holder);
         break;
       case "send-steal-response":
-        if (ins.stolen) this.#runIds.delete(ins.key); // a task given up reports nothing
         this.#report.stolen(ins.key, ins.state, ins.stolen);
         break;
       case "send-task-stopped":
@@ -280,12 +283,6 @@ export class WorkerShell {
       default:
         ins satisfies never;
     }
-  }
-
-  #takeRunId(key: Key): number {
-    const id = this.#runIds.get(key) ?? -1;
-    this.#runIds.delete(key);
-    return id;
   }
 
   #execute(key: Key, spec: RunSpec, stim: string): void {

@@ -43,14 +43,16 @@ export function computeTask(w: WorkerCore, ev: WComputeTask): void {
     ts = new WorkerTask(ev.key, ev.priority, w.seq++);
     w.tasks.set(ev.key, ts);
     ts.requested = true;
+    ts.runId = ev.runId ?? -1;
     startCompute(w, ts, ev);
     return;
   }
   ts.requested = true;
+  ts.runId = ev.runId ?? -1;
   switch (ts.s) {
     case MEMORY: {
-      const { key, nbytes, duration } = ts;
-      w.out.push({ type: "send-task-finished", key, nbytes, duration, stimulusId: w.stim });
+      const { key, nbytes, duration, runId } = ts;
+      w.out.push({ type: "send-task-finished", key, nbytes, duration, runId, stimulusId: w.stim });
       return;
     }
     case WAITING:

@@ -78,8 +78,8 @@ function executingMemory(w: WorkerCore, ts: WorkerTask): void {
   releaseThread(w, ts);
   ts.spec = undefined; // let the run payload go: a repeat compute-task is answered from memory
   if (ts.requested) {
-    const { key, nbytes, duration } = ts;
-    w.out.push({ type: "send-task-finished", key, nbytes, duration, stimulusId: w.stim });
+    const { key, nbytes, duration, runId } = ts;
+    w.out.push({ type: "send-task-finished", key, nbytes, duration, runId, stimulusId: w.stim });
   }
   notifyWaiters(w, ts);
   releaseInputs(w, ts);
@@ -89,7 +89,8 @@ function executingError(w: WorkerCore, ts: WorkerTask): void {
   releaseThread(w, ts);
   ts.spec = undefined; // a retry comes with its own compute-task
   if (ts.requested && ts.error !== undefined) {
-    w.out.push({ type: "send-task-erred", key: ts.key, error: ts.error, stimulusId: w.stim });
+    const { key, error, runId } = ts;
+    w.out.push({ type: "send-task-erred", key, error, runId, stimulusId: w.stim });
   }
   releaseInputs(w, ts);
 }
@@ -98,8 +99,8 @@ function executingError(w: WorkerCore, ts: WorkerTask): void {
 function flightMemory(w: WorkerCore, ts: WorkerTask): void {
   ts.peer = "";
   if (ts.requested && ts.spec !== undefined) {
-    const { key, nbytes } = ts;
-    w.out.push({ type: "send-task-finished", key, nbytes, duration: 0, stimulusId: w.stim });
+    const { key, nbytes, runId } = ts;
+    w.out.push({ type: "send-task-finished", key, nbytes, duration: 0, runId, stimulusId: w.stim });
   }
   ts.spec = undefined;
   notifyWaiters(w, ts);

@@ -77,6 +77,12 @@ export class WorkerTask {
   error: ErrorData | undefined = undefined;
   /** Cancelled by free-keys: say send-task-stopped when its function returns (state-compute.ts). */
   ackStop = false;
+  /**
+   * The runId of the latest compute-task for this key handled here (-1: none), echoed in the
+   * report of its result. Set as each compute-task is handled, so a result handled before it
+   * is reported with the attempt it belongs to.
+   */
+  runId = -1;
 
   constructor(
     readonly key: Key,

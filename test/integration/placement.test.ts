@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Client } from "../../src/index.js";
+import { BarnError, Client, ErrorCodes } from "../../src/index.js";
 
 test("restricted tasks run only on the named worker", async () => {
   await using client = await Client.connect({
@@ -75,4 +75,46 @@ test("higher user priority runs first when workers are busy", async () => {
   const lowSeqs = await client.gather(low);
   const laterLow = lowSeqs.filter((s) => s > highSeq).length;
   assert.ok(laterLow >= 10, `the high-priority task ran after ${20 - laterLow} of 20 low ones`);
+});
+
+test("a task no worker can run is warned about at once and errs after noWorkerTimeout", {
+  timeout: 30_000,
+}, async () => {
+  // The scheduler runs in this process (threads): its warnings go to this process's stderr.
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    lines.push(String(chunk));
+    return write(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    await using client = await Client.connect({
+      workers: 2,
+      resources: { GPU: 1 },
+      setAsDefault: false,
+      schedulerConfig: { validate: true, noWorkerTimeout: 1 },
+    });
+    const greedy = client.with({ resources: { GPU: 2 } }).submit(() => 1);
+    const noted = (story: { note?: string }[]) =>
+      story.some((r) => /no worker can run it: it needs resources \{GPU: 2\}/.test(r.note ?? ""));
+    let story: { note?: string }[] = [];
+    for (let i = 0; i < 50 && !noted(story); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      story = (await client.story(greedy.key)) as { note?: string }[];
+    }
+    assert.ok(noted(story), JSON.stringify(story));
+    await assert.rejects(
+      greedy.result(),
+      (e: unknown) =>
+        e instanceof BarnError &&
+        e.code === ErrorCodes.NO_VALID_WORKER &&
+        /GPU: 2.*the workers offer: .*\{GPU: 1\}/.test(e.message),
+    );
+    const warned = lines.filter((l) => l.includes('"level":"warn"') && l.includes(greedy.key));
+    assert.equal(warned.length, 1, lines.join(""));
+    // The cluster still runs what it can.
+    assert.equal(await client.with({ resources: { GPU: 1 } }).submit(() => 2), 2);
+  } finally {
+    process.stderr.write = write;
+  }
 });

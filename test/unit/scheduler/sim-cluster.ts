@@ -130,6 +130,8 @@ export class SimCluster {
           }
           break;
         }
+        case "no-worker":
+          break;
         default:
           ins satisfies never;
       }

@@ -67,6 +67,7 @@ test("bad options are INVALID_OPTION at the boundary", async () => {
     { hello: clientHello, maxFrameBytes: -1 },
     { hello: clientHello, timeoutMs: 0 },
     { hello: clientHello, token: "" },
+    { hello: { role: "client", name: "x".repeat(5000) } },
   ];
   for (const o of bad) {
     await assert.rejects(connect("tcp://127.0.0.1:1", o as never), {
@@ -93,7 +94,9 @@ test("INSECURE_BIND for 0.0.0.0 without token or TLS; fine with a token or allow
       listen(address, { hello: serverHello, onConnection: () => {} }),
       (e: unknown) =>
         (e as { code?: string }).code === ErrorCodes.INSECURE_BIND &&
-        /--token-file or BARN_TOKEN.*tls:\/\/.*bind 127\.0\.0\.1/.test((e as Error).message),
+        /--token-file.*--tls-ca and --require-client-cert.*bind 127\.0\.0\.1/.test(
+          (e as Error).message,
+        ),
     );
   }
   const withToken = await listen("tcp://0.0.0.0:0", {

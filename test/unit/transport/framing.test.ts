@@ -53,11 +53,11 @@ test("a small frame inside one chunk is not copied", () => {
   assert.equal(frame?.buffer, chunk.buffer);
 });
 
-test("an oversized length prefix is FRAME_INVALID before anything is allocated, and stays failed", () => {
+test("an oversized length prefix is FRAME_TOO_LARGE before anything is allocated, and stays failed", () => {
   const parser = new FrameParser(1024);
   const check = (e: unknown) =>
     e instanceof BarnError &&
-    e.code === ErrorCodes.FRAME_INVALID &&
+    e.code === ErrorCodes.FRAME_TOO_LARGE &&
     /4294967295 bytes, more than the limit of 1024/.test(e.message);
   assert.deepEqual(parser.push(new Uint8Array([0xff, 0xff])), []); // half a prefix: wait
   assert.throws(() => parser.push(new Uint8Array([0xff, 0xff, 1, 2, 3])), check);
@@ -67,6 +67,6 @@ test("an oversized length prefix is FRAME_INVALID before anything is allocated, 
 test("a frame exactly at the limit is accepted, one byte more is not", () => {
   assert.equal(new FrameParser(10).push(encode([new Uint8Array(10)]))[0]?.length, 10);
   assert.throws(() => new FrameParser(10).push(frameHeader(11)), {
-    code: ErrorCodes.FRAME_INVALID,
+    code: ErrorCodes.FRAME_TOO_LARGE,
   });
 });

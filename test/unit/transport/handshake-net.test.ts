@@ -201,9 +201,39 @@ test("tls: mutual auth refuses a client without a certificate and accepts one wi
   });
   while (refused.length === 0) await new Promise((r) => setTimeout(r, 5));
   assert.equal((refused[0] as BarnError).code, ErrorCodes.AUTH_FAILED);
-  assert.match(refused[0]!.message, /certificate signed by its tls\.ca/);
+  assert.match(refused[0]!.message, /presented no TLS certificate/);
   await p.close();
 });
+
+for (const scheme of ["tls", "wss"]) {
+  test(`${scheme}: under mutual TLS a certificate from another CA is AUTH_FAILED on both ends, naming the problem and the peer`, {
+    ...T,
+    skip: noCerts,
+  }, async () => {
+    const c = certs!;
+    const refused: { remote: string; error: BarnError }[] = [];
+    const l = await listen(`${scheme}://127.0.0.1:0`, {
+      hello: serverHello,
+      ...serverTls(c, { ca: c.ca, requireClientCert: true }),
+      onConnection: () => assert.fail("a certificate from another CA was let in"),
+      onRefused: (remote, error) => refused.push({ remote, error: error as BarnError }),
+    });
+    const tls = { ca: c.ca, cert: c.strangerCert, key: c.strangerKey };
+    const err = await connect(l.address, { hello: clientHello, tls }).then(
+      () => assert.fail("connected"),
+      (e: BarnError) => e,
+    );
+    assert.equal(err.code, ErrorCodes.AUTH_FAILED, err.message);
+    assert.match(err.message, /certificate that the listener's CA .* did not sign/);
+    while (refused.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [{ remote, error }] = refused as [(typeof refused)[0]];
+    assert.equal(error.code, ErrorCodes.AUTH_FAILED);
+    assert.match(remote, new RegExp(`^${scheme}://127\\.0\\.0\\.1:[1-9]\\d*$`));
+    assert.match(error.message, /did not sign \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/);
+    assert.ok(error.message.includes(remote), "the log line names the peer");
+    await l.close();
+  });
+}
 
 test("tls listen without cert and key is INVALID_OPTION", T, async () => {
   await assert.rejects(

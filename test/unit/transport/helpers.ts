@@ -73,8 +73,11 @@ export interface Certs {
   readonly serverKey: string;
   readonly clientCert: string;
   readonly clientKey: string;
-  /** A CA that signed nothing here, to provoke verification failures. */
+  /** Another CA, to provoke verification failures. */
   readonly otherCa: string;
+  /** A client certificate (for 127.0.0.1) signed by `otherCa`, not by `ca`. */
+  readonly strangerCert: string;
+  readonly strangerKey: string;
 }
 
 let certs: Certs | undefined | null = null;
@@ -108,7 +111,11 @@ export function testCerts(): Certs | undefined {
       );
     }
     writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-    for (const who of ["server", "client"]) {
+    for (const [who, ca] of [
+      ["server", "ca"],
+      ["client", "ca"],
+      ["stranger", "other"],
+    ] as const) {
       run("req", ...ec, "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=barn-${who}`);
       run(
         "x509",
@@ -116,9 +123,9 @@ export function testCerts(): Certs | undefined {
         "-in",
         `${who}.csr`,
         "-CA",
-        "ca.pem",
+        `${ca}.pem`,
         "-CAkey",
-        "ca.key",
+        `${ca}.key`,
         "-CAcreateserial",
         "-out",
         `${who}.pem`,
@@ -136,6 +143,8 @@ export function testCerts(): Certs | undefined {
       serverKey: read("server.key"),
       clientCert: read("client.pem"),
       clientKey: read("client.key"),
+      strangerCert: read("stranger.pem"),
+      strangerKey: read("stranger.key"),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

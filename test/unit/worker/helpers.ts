@@ -43,6 +43,7 @@ export interface CtOptions {
   deps?: Record<string, readonly WorkerId[]>;
   priority?: readonly number[];
   resources?: Resources;
+  runId?: number;
 }
 
 export function ct(key: string, o: CtOptions = {}): WComputeTask {
@@ -55,6 +56,7 @@ export function ct(key: string, o: CtOptions = {}): WComputeTask {
     deps,
     priority: o.priority ?? [0],
     ...(o.resources === undefined ? {} : { resources: o.resources }),
+    ...(o.runId === undefined ? {} : { runId: o.runId }),
   };
 }
 

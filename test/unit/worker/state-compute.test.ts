@@ -17,6 +17,7 @@ test("a task with no inputs executes at once and reports its result", () => {
       key: "a",
       nbytes: 16,
       duration: 0.25,
+      runId: -1,
       stimulusId: "",
     },
   );
@@ -175,4 +176,37 @@ test("bad options are rejected at the boundary with a message naming them", () =
   const ws = new WorkerState("w", { nthreads: 2, transferBatchKeys: undefined });
   assert.equal(ws.config.transferBatchKeys, 1000);
   assert.equal(ws.config.transferBatchBytes, 50_000_000);
+});
+
+/** The runIds of the reports in `out`, as "key:runId". */
+const reported = (out: readonly { type: string; key?: string; runId?: number }[]) =>
+  out
+    .filter((i) => i.type === "send-task-finished" || i.type === "send-task-erred")
+    .map((i) => `${i.key}:${i.runId}`);
+
+test("a result handled before a newer compute-task of its key is reported with its own runId", () => {
+  // The soak's hang (issue 16.8): the scheduler freed `a` (its input was lost with a dead peer)
+  // and sent it again (runId 2) while attempt 1 was finishing here. The runId used to be taken
+  // when the message arrived, so attempt 1's result, still queued, went out as attempt 2's:
+  // the scheduler took `a` for done while this worker freed it and computed it again, and
+  // whatever then needed `a` here waited for ever once that recompute lost its inputs.
+  const ws = worker();
+  run(ws, ct("a", { runId: 1 }));
+  const out = ws.handle([ok("a"), free("a"), ct("a", { runId: 2 })]);
+  assert.deepEqual(reported(out), ["a:1"], "attempt 1's result says attempt 1");
+  assert.equal(ws.stateOf("a"), "executing", "attempt 2 runs");
+  assert.deepEqual(reported(ws.handle([ok("a")])), ["a:2"]);
+});
+
+test("runIds: a repeat answered from memory, a failure and a cancelled run taken over", () => {
+  const ws = worker();
+  run(ws, ct("a", { runId: 1 }));
+  ws.handle([ok("a")]);
+  assert.deepEqual(reported(ws.handle([ct("a", { runId: 5 })])), ["a:5"]);
+  run(ws, ct("b", { runId: 2 }));
+  assert.deepEqual(reported(ws.handle([fail("b")])), ["b:2"]);
+  run(ws, ct("c", { runId: 3 }));
+  // Freed while running (cancelled), then asked again: the running call's result is attempt 4.
+  ws.handle([free("c"), ct("c", { runId: 4 })]);
+  assert.deepEqual(reported(ws.handle([ok("c")])), ["c:4"]);
 });
