@@ -18,8 +18,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LocalBackend } from "../src/client/local-backend.js";
 import { processClusters } from "../src/client/process-backend.js";
+import type { LocalBackend } from "../src/deploy/local-backend.js";
 import { Client, type Graph, type GraphNode, ref, task } from "../src/index.js";
 
 interface Options {

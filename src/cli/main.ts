@@ -8,12 +8,12 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBytes } from "../client/options.js";
+import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
 import { isRefusal, WorkerNode } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
 import { BarnError } from "../errors.js";
-import { barnVersion } from "../transport/index.js";
-import type { SecurityOptions } from "../transport/types.js";
+import { barnVersion } from "../version.js";
 
 interface CommonFlags {
   tokenFile?: string;

@@ -5,17 +5,17 @@
  * everything that runs tasks sits behind the Backend seam.
  */
 import { randomBytes } from "node:crypto";
+import { LocalBackend } from "../deploy/local-backend.js";
 import { BarnError, CancelledError, ErrorCodes, errorFromData, OptionError } from "../errors.js";
 import type { Graph, Key } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
-import type { WorkerId } from "../scheduler/protocol.js";
-import type { Backend, BackendReport, WorkerInfo } from "./backend.js";
+import type { Backend, BackendReport, WorkerInfo } from "../protocol/backend.js";
+import type { WorkerId } from "../protocol/ids.js";
 import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
 import { KeepAlive } from "./keep-alive.js";
 import type { KeyRecord } from "./key-record.js";
 import { KeyRegistry } from "./key-registry.js";
-import { LocalBackend } from "./local-backend.js";
 import {
   type ConnectOptions,
   parseBytes,

@@ -9,9 +9,9 @@ import { fuseLinear } from "../graph/fuse.js";
 import { order } from "../graph/order.js";
 import type { Graph, GraphNode, Key, TaskNode } from "../graph/spec.js";
 import { validateGraph } from "../graph/validate.js";
-import type { TaskSubmission } from "../scheduler/protocol.js";
+import type { TaskSubmission } from "../protocol/ids.js";
+import type { CallSpec, RunSpec } from "../protocol/run-spec.js";
 import { functionName } from "../shipping/ship.js";
-import type { CallSpec, RunSpec } from "../worker/run-spec.js";
 import { checkKeyCharacters, type TaskOptions } from "./options.js";
 import { callSpec, type FunctionTable, submission } from "./submission.js";
 

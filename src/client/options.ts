@@ -4,7 +4,8 @@
  */
 import { ErrorCodes, GraphError, OptionError } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { Resources, SchedulerConfig } from "../scheduler/protocol.js";
+import type { Resources } from "../protocol/ids.js";
+import type { SchedulerConfig } from "../scheduler/protocol.js";
 
 export interface ConnectOptions {
   /**
@@ -58,21 +59,9 @@ export interface ConnectOptions {
   readonly setAsDefault?: boolean | undefined;
 }
 
-/** Per-task options, as in Dask: `client.with({ priority: 10, retries: 2 }).submit(...)`. */
-export interface TaskOptions {
-  /** The task's key. Default: the function's name and a unique suffix. */
-  readonly key?: Key | undefined;
-  /** Higher runs first. Default 0. */
-  readonly priority?: number | undefined;
-  /** Times to re-run the task after it throws. Default 0. */
-  readonly retries?: number | undefined;
-  /** Resources the task holds while it runs, e.g. { GPU: 1 }. */
-  readonly resources?: Resources | undefined;
-  /** Run only on these workers (ids or names). */
-  readonly workers?: readonly string[] | undefined;
-  /** Key by a hash of the function and arguments, so equal calls share one result. */
-  readonly pure?: boolean | undefined;
-}
+export type { TaskOptions } from "../protocol/backend.js";
+
+import type { TaskOptions } from "../protocol/backend.js";
 
 const UNITS: Record<string, number> = {
   b: 1,
@@ -181,7 +170,7 @@ export function validateTaskOptions(o: TaskOptions): void {
   }
 }
 
-/** Keys travel joined by NUL between threads (worker/ops-codec.ts), so a key may not hold one. */
+/** Keys travel joined by NUL between threads (protocol/ops-codec.ts), so a key may not hold one. */
 export function checkKeyCharacters(key: Key): void {
   if (key.includes("\u0000")) {
     throw new GraphError(

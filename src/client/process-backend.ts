@@ -4,11 +4,12 @@
  * client drives the scheduler directly, as with threads; only the workers are remote.
  */
 import { randomBytes } from "node:crypto";
+import { LocalBackend } from "../deploy/local-backend.js";
 import { ProcessCluster } from "../deploy/process-cluster.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
 import { createLogger } from "../diagnostics/log.js";
-import type { Resources, SchedulerConfig } from "../scheduler/protocol.js";
-import { LocalBackend } from "./local-backend.js";
+import type { Resources } from "../protocol/ids.js";
+import type { SchedulerConfig } from "../scheduler/protocol.js";
 
 export interface ProcessBackendOptions {
   readonly workers?: number | undefined;

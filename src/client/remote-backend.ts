@@ -8,20 +8,26 @@
  * the client pings it every second and any message from it counts as a sign of life.
  */
 
+import { BarnError, ErrorCodes, errorFromData, errorToData } from "../errors.js";
+import type { Key } from "../graph/spec.js";
+import type {
+  Backend,
+  BackendReport,
+  CallBatch,
+  FetchResult,
+  WorkerInfo,
+} from "../protocol/backend.js";
+import type { ClientId, TaskSubmission, WorkerId } from "../protocol/ids.js";
 import type {
   BundleData,
   ClientToScheduler,
   GatherReply,
   SchedulerToClient,
-} from "../deploy/wire.js";
-import { BarnError, ErrorCodes, errorFromData, errorToData } from "../errors.js";
-import type { Key } from "../graph/spec.js";
-import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
+} from "../protocol/wire.js";
 import { bundleModule } from "../shipping/bundle.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { connect } from "../transport/index.js";
 import type { Connection, SecurityOptions } from "../transport/types.js";
-import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from "./backend.js";
 
 export interface RemoteOptions extends SecurityOptions {
   readonly timeoutMs?: number | undefined;

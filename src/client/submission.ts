@@ -6,12 +6,12 @@
 import { BarnError, ErrorCodes } from "../errors.js";
 import { encodeArgs } from "../graph/refs.js";
 import { describeType } from "../graph/shape.js";
-import { type Key, TaskRef } from "../graph/spec.js";
-import type { TaskSubmission } from "../scheduler/protocol.js";
+import { TaskRef } from "../graph/spec.js";
+import type { CallSpec } from "../protocol/run-spec.js";
 import { type ShippedFn, shipFunction } from "../shipping/ship.js";
-import type { CallSpec } from "../worker/run-spec.js";
 import { Future } from "./future.js";
-import type { TaskOptions } from "./options.js";
+
+export { submission } from "../protocol/submission.js";
 
 /** Functions a client has shipped, and the new ones since the last submission. */
 export class FunctionTable {
@@ -99,26 +99,4 @@ export function callSpec(fnId: string, args: readonly unknown[], hasRefs: boolea
   if (!hasRefs) return { f: fnId, a: args };
   const enc = encodeArgs(args);
   return enc.refs === undefined ? { f: fnId, a: enc.args } : { f: fnId, a: enc.args, r: enc.refs };
-}
-
-/** The submission for one call, with the per-task options applied. */
-export function submission(
-  key: Key,
-  run: unknown,
-  deps: readonly Key[],
-  group: string,
-  opts: TaskOptions,
-  order = 0,
-): TaskSubmission {
-  return {
-    key,
-    deps,
-    run,
-    group,
-    order,
-    priority: opts.priority,
-    retries: opts.retries,
-    resources: opts.resources,
-    workers: opts.workers,
-  };
 }

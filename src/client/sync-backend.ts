@@ -10,12 +10,18 @@
  */
 import { BarnError, ErrorCodes, type ErrorData, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { ClientId, TaskSubmission } from "../scheduler/protocol.js";
+import type {
+  Backend,
+  BackendReport,
+  CallBatch,
+  FetchResult,
+  WorkerInfo,
+} from "../protocol/backend.js";
+import type { ClientId, TaskSubmission } from "../protocol/ids.js";
+import type { RunSpec } from "../protocol/run-spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { type ExecContext, isThenable, runSpec } from "../worker/executor.js";
-import type { RunSpec } from "../worker/run-spec.js";
 import { sizeof } from "../worker/sizeof.js";
-import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from "./backend.js";
 
 const WORKER = "inline";
 const HOLDERS: readonly string[] = Object.freeze([WORKER]);

@@ -5,14 +5,19 @@
  * one connection); it never reaches the scheduler's state, so other clients are not affected.
  */
 
-import type { LocalBackend } from "../client/local-backend.js";
 import type { Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { ClientId } from "../scheduler/protocol.js";
+import type { ClientId } from "../protocol/ids.js";
+import type {
+  BundleData,
+  ClientToScheduler,
+  GatherReply,
+  SchedulerToClient,
+} from "../protocol/wire.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import type { Connection } from "../transport/types.js";
-import type { BundleData, ClientToScheduler, GatherReply, SchedulerToClient } from "./wire.js";
+import type { LocalBackend } from "./local-backend.js";
 
 export interface SessionHost {
   readonly backend: LocalBackend;

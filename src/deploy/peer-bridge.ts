@@ -10,12 +10,12 @@
  */
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import type { Logger } from "../diagnostics/log.js";
-import type { WorkerId } from "../scheduler/protocol.js";
+import type { WorkerId } from "../protocol/ids.js";
+import { splitKeys } from "../protocol/ops-codec.js";
+import type { PeerEnvelope } from "../protocol/wire.js";
+import type { PeerMessage, ToWorker } from "../protocol/worker-messages.js";
 import { connect } from "../transport/index.js";
 import type { Connection, SecurityOptions } from "../transport/types.js";
-import { splitKeys } from "../worker/ops-codec.js";
-import type { PeerMessage, ToWorker } from "../worker/thread-messages.js";
-import type { PeerEnvelope } from "./wire.js";
 
 interface Peer {
   readonly id: WorkerId;

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../diagnostics/log.js";
-import type { Resources } from "../scheduler/protocol.js";
+import type { Resources } from "../protocol/ids.js";
 import { childProcessExecArgv } from "./exec-argv.js";
 
 /** Seconds a child keeps trying to reach its (local) scheduler before it exits. */

@@ -10,10 +10,10 @@
 import { type Logger, silentLogger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { Resources, WorkerId } from "../scheduler/protocol.js";
+import type { Resources, WorkerId } from "../protocol/ids.js";
+import type { PeerInfo, SchedulerToWorker, WorkerToScheduler } from "../protocol/wire.js";
 import type { SchedulerServer } from "../scheduler/server.js";
 import type { Connection } from "../transport/types.js";
-import type { PeerInfo, SchedulerToWorker, WorkerToScheduler } from "./wire.js";
 import type { WorkerPool } from "./worker-pool.js";
 import { WorkerRequests } from "./worker-requests.js";
 

@@ -4,16 +4,19 @@
  * "client" (one ClientSession each). `barn scheduler` runs one; `Client.connect({ processes:
  * true })` runs one inside the client's process, on loopback.
  */
-import { LocalBackend } from "../client/local-backend.js";
+
 import { type Logger, silentLogger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
+import type { BundleData } from "../protocol/wire.js";
 import type { SchedulerConfig } from "../scheduler/protocol.js";
 import { SchedulerServer } from "../scheduler/server.js";
 import { listen } from "../transport/index.js";
 import type { Connection, Listener, SecurityOptions } from "../transport/types.js";
 import { ClientSession, type SessionHost } from "./client-session.js";
+import { LocalBackend } from "./local-backend.js";
 import { RemoteWorkers } from "./remote-workers.js";
-import type { BundleData } from "./wire.js";
+
+export type { SecurityOptions };
 
 export interface SchedulerNodeOptions extends SecurityOptions {
   /** Where to listen. Default "tcp://127.0.0.1:8786"; port 0 picks a free one. */

@@ -10,13 +10,13 @@ import { hostname } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { type Logger, silentLogger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
-import type { Resources, WorkerId } from "../scheduler/protocol.js";
+import type { Resources, WorkerId } from "../protocol/ids.js";
+import type { SchedulerToWorker, WorkerToScheduler } from "../protocol/wire.js";
+import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import { connect, listen } from "../transport/index.js";
 import type { Connection, Listener, SecurityOptions } from "../transport/types.js";
-import type { FromWorker, ToWorker, WorkerInit } from "../worker/thread-messages.js";
 import { isOutOfMemory, outOfMemoryReason } from "./out-of-memory.js";
 import { PeerBridge } from "./peer-bridge.js";
-import type { SchedulerToWorker, WorkerToScheduler } from "./wire.js";
 import { startWorkerThread } from "./worker-thread.js";
 
 export interface WorkerNodeOptions extends SecurityOptions {

@@ -5,7 +5,7 @@
  * requests for gather and scatter, and debugging dumps.
  */
 import type { Key } from "../graph/spec.js";
-import type { WorkerId } from "../scheduler/protocol.js";
+import type { WorkerId } from "../protocol/ids.js";
 
 export interface WorkerPool {
   workerIds(): WorkerId[];

@@ -6,9 +6,9 @@
  */
 import { BarnError, ErrorCodes, errorFromData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { WorkerId } from "../scheduler/protocol.js";
-import { joinKeys } from "../worker/ops-codec.js";
-import type { FromWorker, ToWorker } from "../worker/thread-messages.js";
+import type { WorkerId } from "../protocol/ids.js";
+import { joinKeys } from "../protocol/ops-codec.js";
+import type { FromWorker, ToWorker } from "../protocol/worker-messages.js";
 import type { WorkerPool } from "./worker-pool.js";
 
 type Reply = Extract<FromWorker, { t: "data" | "put-ok" | "dump" }>;

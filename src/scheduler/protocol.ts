@@ -8,32 +8,13 @@
 import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 
-export type WorkerId = string;
-export type ClientId = string;
+export type { KeyCancelled, KeyErred, KeyInMemory } from "../protocol/backend.js";
+export type { ClientId, Resources, TaskSubmission, WorkerId } from "../protocol/ids.js";
 
-/** Abstract resources: a worker declares totals (`{ GPU: 2 }`), a task requires amounts. */
-export type Resources = Readonly<Record<string, number>>;
+import type { KeyCancelled, KeyErred, KeyInMemory } from "../protocol/backend.js";
 
-/** One task as submitted by a client in an `update-graph` event. */
-export interface TaskSubmission {
-  readonly key: Key;
-  /** Keys whose values the task needs. Each is in this submission or already known. */
-  readonly deps: readonly Key[];
-  /** Opaque to the scheduler: handed back unchanged in the `compute-task` instruction. */
-  readonly run: unknown;
-  /** User priority: higher runs first (as in Dask). Default 0. */
-  readonly priority?: number | undefined;
-  /** Static order within this submission (graph/order.ts): lower runs first. Default 0. */
-  readonly order?: number | undefined;
-  /** How many times to re-run the task after it throws. Default 0. */
-  readonly retries?: number | undefined;
-  /** Resources the task holds while it runs. */
-  readonly resources?: Resources | undefined;
-  /** Restrict the task to these workers (by id or by name). */
-  readonly workers?: readonly string[] | undefined;
-  /** Short name of the function, for grouping durations and for the dashboard. */
-  readonly group?: string | undefined;
-}
+import type { ClientId, Resources, TaskSubmission, WorkerId } from "../protocol/ids.js";
+import type { ComputeOp } from "../protocol/ops-codec.js";
 
 export type SchedulerEvent =
   | UpdateGraph
@@ -265,17 +246,9 @@ export interface RestartWorker {
  * the worker waits for it locally and never fetches it. If it errs there, only its error is
  * reported; the scheduler errs this task and frees it.
  */
-export interface ComputeTask {
+export interface ComputeTask extends ComputeOp {
   readonly type: "compute-task";
   readonly worker: WorkerId;
-  readonly key: Key;
-  readonly run: unknown;
-  readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
-  /** Lower runs first on the worker: [-userPriority, generation, order]. */
-  readonly priority: readonly number[];
-  readonly resources?: Resources | undefined;
-  /** Identifies this attempt; echo it in task-finished / task-erred (unique per scheduler). */
-  readonly runId: number;
   readonly stimulusId: string;
 }
 
@@ -295,33 +268,6 @@ export interface NoWorkerWarning {
   readonly type: "no-worker";
   readonly key: Key;
   readonly message: string;
-  readonly stimulusId: string;
-}
-
-/** Tell `client` that `key` is in memory on `holders`. */
-export interface KeyInMemory {
-  readonly type: "key-in-memory";
-  readonly client: ClientId;
-  readonly key: Key;
-  readonly holders: readonly WorkerId[];
-  readonly nbytes: number;
-  readonly stimulusId: string;
-}
-
-/** Tell `client` that `key` failed (its own error, a dependency's, or KilledWorker). */
-export interface KeyErred {
-  readonly type: "key-erred";
-  readonly client: ClientId;
-  readonly key: Key;
-  readonly error: ErrorData;
-  readonly stimulusId: string;
-}
-
-/** Tell `client` that `key` was cancelled or that it is no longer known. */
-export interface KeyCancelled {
-  readonly type: "key-cancelled";
-  readonly client: ClientId;
-  readonly key: Key;
   readonly stimulusId: string;
 }
 

@@ -8,16 +8,15 @@
 import { createLogger, type Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
+import type { ClientReport } from "../protocol/backend.js";
+import { joinKeys, packCompute, packedTransfer } from "../protocol/ops-codec.js";
+import { readReport, type WorkerReport } from "../protocol/report-codec.js";
+import type { CallSpec, RunSpec } from "../protocol/run-spec.js";
+import type { ToWorker } from "../protocol/worker-messages.js";
 import type { ShippedFn } from "../shipping/ship.js";
-import { joinKeys, packCompute, packedTransfer, splitKeys } from "../worker/ops-codec.js";
-import type { CallSpec, RunSpec } from "../worker/run-spec.js";
-import type { FromWorker, ToWorker } from "../worker/thread-messages.js";
 import type {
   ClientId,
   ComputeTask,
-  KeyCancelled,
-  KeyErred,
-  KeyInMemory,
   NoWorkerWarning,
   SchedulerConfig,
   SchedulerEvent,
@@ -29,8 +28,6 @@ import { SchedulerState } from "./state.js";
 export interface WorkerLink {
   post(msg: ToWorker, transfer?: readonly ArrayBuffer[]): void;
 }
-
-export type ClientReport = KeyInMemory | KeyErred | KeyCancelled;
 
 interface LinkState {
   readonly link: WorkerLink;
@@ -191,41 +188,20 @@ export class SchedulerServer {
   }
 
   /** A message from a worker thread's scheduler link. */
-  onWorkerReport(worker: WorkerId, msg: Extract<FromWorker, { t: "report" }>): void {
+  onWorkerReport(worker: WorkerId, msg: WorkerReport): void {
     const stimulusId = this.stimulus(`report-${worker}`);
-    const f = msg.finished;
-    for (let i = 0; i < f.length; i += 4) {
-      this.#events.push({
-        type: "task-finished",
-        stimulusId,
-        worker,
-        key: f[i] as Key,
-        nbytes: f[i + 1] as number,
-        duration: f[i + 2] as number,
-        runId: f[i + 3] === -1 ? undefined : (f[i + 3] as number),
-      });
-    }
-    for (const [key, error, runId] of msg.erred) {
-      this.#events.push({ type: "task-erred", stimulusId, worker, key, error, runId });
-    }
-    for (const [key, holder] of msg.missing) {
-      this.#events.push({ type: "missing-data", stimulusId, worker, key, holder });
-    }
-    if (msg.stopped !== undefined) {
-      this.#events.push({ type: "task-stopped", stimulusId, worker, keys: splitKeys(msg.stopped) });
-    }
-    if (msg.stolen !== undefined) {
-      for (const [key, state, stolen] of msg.stolen) {
-        this.#events.push({
-          type: "steal-response",
-          stimulusId,
-          worker,
-          key,
-          state,
-          stolen,
-        });
-      }
-    }
+    const events = this.#events;
+    readReport(msg, {
+      finished: (key, nbytes, duration, runId) =>
+        events.push({ type: "task-finished", stimulusId, worker, key, nbytes, duration, runId }),
+      erred: (key, error, runId) =>
+        events.push({ type: "task-erred", stimulusId, worker, key, error, runId }),
+      missing: (key, holder) =>
+        events.push({ type: "missing-data", stimulusId, worker, key, holder }),
+      stopped: (keys) => events.push({ type: "task-stopped", stimulusId, worker, keys }),
+      stolen: (key, state, stolen) =>
+        events.push({ type: "steal-response", stimulusId, worker, key, state, stolen }),
+    });
     this.#schedule();
   }
 

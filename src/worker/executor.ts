@@ -6,8 +6,8 @@
 import { BarnError, ErrorCodes } from "../errors.js";
 import { decodeArgs } from "../graph/refs.js";
 import type { Key } from "../graph/spec.js";
+import type { CallSpec, RunSpec } from "../protocol/run-spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
-import type { CallSpec, RunSpec } from "./run-spec.js";
 
 /** Where compiled functions come from: a worker's FunctionCache, or the client's own map. */
 export interface FunctionSource {

@@ -8,24 +8,25 @@
 import { performance } from "node:perf_hooks";
 import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { WorkerId } from "../scheduler/protocol.js";
-import { FunctionCache } from "../shipping/compile.js";
-import type { ShippedFn } from "../shipping/ship.js";
-import { uncopyablePart } from "./copyable.js";
-import { type ExecContext, isThenable, runSpec } from "./executor.js";
-import { joinKeys, splitKeys, unpackCompute } from "./ops-codec.js";
-import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
-import type { RunSpec } from "./run-spec.js";
-import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
-import { sizeof } from "./sizeof.js";
-import { WorkerState } from "./state.js";
+import type { WorkerId } from "../protocol/ids.js";
+import { joinKeys, splitKeys, unpackCompute } from "../protocol/ops-codec.js";
+import { ReportBuilder } from "../protocol/report-codec.js";
+import type { RunSpec } from "../protocol/run-spec.js";
 import type {
   FromWorker,
   MessagePortLike,
   PeerMessage,
   ToWorker,
   WorkerInit,
-} from "./thread-messages.js";
+} from "../protocol/worker-messages.js";
+import { FunctionCache } from "../shipping/compile.js";
+import type { ShippedFn } from "../shipping/ship.js";
+import { uncopyablePart } from "./copyable.js";
+import { type ExecContext, isThenable, runSpec } from "./executor.js";
+import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
+import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
+import { sizeof } from "./sizeof.js";
+import { WorkerState } from "./state.js";
 
 /** Longest run of back-to-back tasks before results are flushed and the event loop runs. */
 const SLICE_MS = 4;
@@ -45,11 +46,8 @@ export class WorkerShell {
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
   #events: WorkerEvent[] = [];
-  #finished: (Key | number)[] = [];
-  #erred: Extract<FromWorker, { t: "report" }>["erred"][number][] = [];
-  #missing: (readonly [Key, WorkerId])[] = [];
-  #stolen: (readonly [Key, string, boolean])[] = [];
-  #stopped: Key[] = [];
+  /** What this time slice will report to the scheduler. */
+  readonly #report = new ReportBuilder();
   #pumpScheduled = false;
   #nextId = 1;
   #stim = 0;
@@ -263,19 +261,24 @@ export class WorkerShell {
         this.#store.delete(ins.key);
         break;
       case "send-task-finished":
-        this.#finished.push(ins.key, ins.nbytes, ins.duration, ins.runId);
+        this.#report.finished(
+          ins.key,
+          ins.nbytes,
+          ins.duration,
+          ins.runId === -1 ? undefined : ins.runId,
+        );
         break;
       case "send-task-erred":
-        this.#erred.push([ins.key, ins.error, ins.runId === -1 ? undefined : ins.runId]);
+        this.#report.erred(ins.key, ins.error, ins.runId === -1 ? undefined : ins.runId);
         break;
       case "send-missing-data":
-        this.#missing.push([ins.key, ins.holder]);
+        this.#report.missing(ins.key, ins.holder);
         break;
       case "send-steal-response":
-        this.#stolen.push([ins.key, ins.state, ins.stolen]);
+        this.#report.stolen(ins.key, ins.state, ins.stolen);
         break;
       case "send-task-stopped":
-        this.#stopped.push(ins.key);
+        this.#report.stopped(ins.key);
         break;
       default:
         ins satisfies never;
@@ -330,29 +333,8 @@ export class WorkerShell {
   }
 
   #flush(): void {
-    if (
-      this.#finished.length === 0 &&
-      this.#erred.length === 0 &&
-      this.#missing.length === 0 &&
-      this.#stolen.length === 0 &&
-      this.#stopped.length === 0
-    ) {
-      return;
-    }
-    const msg: FromWorker = {
-      t: "report",
-      finished: this.#finished,
-      erred: this.#erred,
-      missing: this.#missing,
-      ...(this.#stolen.length > 0 ? { stolen: this.#stolen } : {}),
-      ...(this.#stopped.length > 0 ? { stopped: joinKeys(this.#stopped) } : {}),
-    };
-    this.#stopped = [];
-    this.#finished = [];
-    this.#erred = [];
-    this.#missing = [];
-    this.#stolen = [];
-    this.#toScheduler.postMessage(msg);
+    const msg = this.#report.take();
+    if (msg !== undefined) this.#toScheduler.postMessage(msg);
   }
 
   #nextStim(what: string): string {

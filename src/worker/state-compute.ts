@@ -3,8 +3,9 @@
  * add-data, plus `ensureComputing`, which starts ready tasks while threads and resources allow.
  * They decide which transition to make; the transitions themselves live in state-transitions.
  */
+
 import type { Key } from "../graph/spec.js";
-import type { WorkerId } from "../scheduler/protocol.js";
+import type { WorkerId } from "../protocol/ids.js";
 import type {
   ExecuteFailure,
   ExecuteSuccess,

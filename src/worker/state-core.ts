@@ -4,7 +4,7 @@
  * validate() are free functions over this object. Pure: no I/O, no timers; the clock is injected.
  */
 import type { Key } from "../graph/spec.js";
-import type { Resources, WorkerId } from "../scheduler/protocol.js";
+import type { Resources, WorkerId } from "../protocol/ids.js";
 import type { WorkerConfig, WorkerInstruction } from "./protocol.js";
 import { TaskHeap } from "./state-heap.js";
 import { TransitionLog } from "./state-log.js";

@@ -6,7 +6,7 @@
  * task, and a key joins the batch of whichever free holder reaches it first, so keys sharing a
  * holder travel together.
  */
-import type { WorkerId } from "../scheduler/protocol.js";
+import type { WorkerId } from "../protocol/ids.js";
 import type { GatherDepFailure, GatherDepSuccess } from "./protocol.js";
 import { startCompute } from "./state-compute.js";
 import { addFailed, type WorkerCore } from "./state-core.js";

@@ -7,7 +7,7 @@
  */
 import { OptionError } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { WorkerId } from "../scheduler/protocol.js";
+import type { WorkerId } from "../protocol/ids.js";
 import type { WorkerConfig, WorkerEvent, WorkerInstruction, WorkerTaskState } from "./protocol.js";
 import {
   addData,

@@ -3,8 +3,8 @@
  * local cluster from the built JavaScript (Node 20 cannot load .ts in worker threads).
  */
 import { parentPort, workerData } from "node:worker_threads";
+import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import { WorkerShell } from "./shell.js";
-import type { FromWorker, ToWorker, WorkerInit } from "./thread-messages.js";
 
 if (parentPort === null) throw new Error("barn: thread-main.js must run in a worker thread");
 const port = parentPort;

@@ -6,7 +6,7 @@
  */
 import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { Resources, WorkerId } from "../scheduler/protocol.js";
+import type { Resources, WorkerId } from "../protocol/ids.js";
 import type { WComputeTask, WorkerTaskState } from "./protocol.js";
 
 export const FETCH = 0;

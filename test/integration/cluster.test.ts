@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
-import type { LocalBackend } from "../../src/client/local-backend.js";
 import { processClusters } from "../../src/client/process-backend.js";
+import type { LocalBackend } from "../../src/deploy/local-backend.js";
 import {
   BarnError,
   Client,

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import type { LocalBackend } from "../../src/client/local-backend.js";
 import { processClusters } from "../../src/client/process-backend.js";
+import type { LocalBackend } from "../../src/deploy/local-backend.js";
 import { asCompleted, BarnError, Client, delayed, ErrorCodes, Future } from "../../src/index.js";
 import { killAll, sleep, startScheduler, startWorker, until } from "./cluster-harness.js";
 

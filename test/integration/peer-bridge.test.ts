@@ -8,9 +8,9 @@ import { test } from "node:test";
 import type { MessagePort } from "node:worker_threads";
 import { PeerBridge } from "../../src/deploy/peer-bridge.js";
 import { silentLogger } from "../../src/diagnostics/log.js";
+import { joinKeys } from "../../src/protocol/ops-codec.js";
+import type { PeerMessage } from "../../src/protocol/worker-messages.js";
 import { listen } from "../../src/transport/index.js";
-import { joinKeys } from "../../src/worker/ops-codec.js";
-import type { PeerMessage } from "../../src/worker/thread-messages.js";
 
 test("a fetch a peer never answers is answered missing after the timeout", {
   timeout: 20_000,

@@ -8,9 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { splitKeys, unpackCompute } from "../../../src/protocol/ops-codec.js";
+import type { ToWorker } from "../../../src/protocol/worker-messages.js";
 import { SchedulerServer } from "../../../src/scheduler/server.js";
-import { splitKeys, unpackCompute } from "../../../src/worker/ops-codec.js";
-import type { ToWorker } from "../../../src/worker/thread-messages.js";
 
 /** Apply ops messages as a worker does (free, then compute, then steal); the keys it runs. */
 function workerKeys(messages: readonly ToWorker[]): Set<string> {

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
+import { joinKeys, packCompute } from "../../../src/protocol/ops-codec.js";
+import type { FromWorker } from "../../../src/protocol/worker-messages.js";
 import type { ComputeTask } from "../../../src/scheduler/protocol.js";
 import { shipFunction } from "../../../src/shipping/ship.js";
-import { joinKeys, packCompute } from "../../../src/worker/ops-codec.js";
 import { WorkerShell } from "../../../src/worker/shell.js";
-import type { FromWorker } from "../../../src/worker/thread-messages.js";
 
 test("a result queued before a newer compute-task of its key reports its own runId", {
   timeout: 10_000,

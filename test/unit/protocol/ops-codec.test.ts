@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { ComputeTask } from "../../../src/scheduler/protocol.js";
 import {
   joinKeys,
   packCompute,
   splitKeys,
   type UnpackedTask,
   unpackCompute,
-} from "../../../src/worker/ops-codec.js";
+} from "../../../src/protocol/ops-codec.js";
+import type { ComputeTask } from "../../../src/scheduler/protocol.js";
 
 function op(key: string, run: unknown, extra: Partial<ComputeTask> = {}): ComputeTask {
   return {

@@ -6,8 +6,8 @@
  */
 import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { Resources, WorkerId } from "../scheduler/protocol.js";
 import type { ShippedFn } from "../shipping/ship.js";
+import type { Resources, WorkerId } from "./ids.js";
 import type { PackedCompute } from "./ops-codec.js";
 
 /** Data a worker thread is started with (`workerData`). */

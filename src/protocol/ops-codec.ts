@@ -9,7 +9,7 @@
  */
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { ComputeTask, Resources, WorkerId } from "../scheduler/protocol.js";
+import type { Resources, WorkerId } from "./ids.js";
 import type { RefSlot, RunSpec } from "./run-spec.js";
 
 /** Length of every priority tuple: [-userPriority, generation, order]. */
@@ -19,6 +19,22 @@ const PRIORITY_LENGTH = 3;
  * Keys travel joined by NUL into one string: one string to clone instead of one per task. Keys
  * never contain NUL (the client refuses such keys at submit time).
  */
+/**
+ * What a worker needs to run one task: the payload of the scheduler's compute-task instruction
+ * (scheduler/protocol.ts extends it with the worker and the stimulus).
+ */
+export interface ComputeOp {
+  readonly key: Key;
+  readonly run: unknown;
+  /** Where every input can be fetched from. */
+  readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
+  /** Lower runs first on the worker: [-userPriority, generation, order]. */
+  readonly priority: readonly number[];
+  readonly resources?: Resources | undefined;
+  /** Identifies this attempt; echoed in task-finished / task-erred (unique per scheduler). */
+  readonly runId: number;
+}
+
 export const KEY_SEPARATOR = "\u0000";
 
 export function joinKeys(keys: readonly Key[]): string {
@@ -71,7 +87,7 @@ class Ints {
   }
 }
 
-function allSingle(ops: readonly ComputeTask[]): boolean {
+function allSingle(ops: readonly ComputeOp[]): boolean {
   for (const op of ops) {
     const run = op.run as RunSpec;
     if (!("f" in run) || run.a.length !== 1 || run.r !== undefined) return false;
@@ -79,7 +95,7 @@ function allSingle(ops: readonly ComputeTask[]): boolean {
   return true;
 }
 
-export function packCompute(ops: readonly ComputeTask[]): PackedCompute {
+export function packCompute(ops: readonly ComputeOp[]): PackedCompute {
   const n = ops.length;
   const single = allSingle(ops);
   const keys = new Array<Key>(n);
@@ -179,7 +195,7 @@ function packCall(
   i: number,
   a: readonly unknown[],
   refs: readonly RefSlot[] | undefined,
-  op: ComputeTask,
+  op: ComputeOp,
   c: CallColumns,
 ): void {
   if (refs === undefined || refs.length === 0) {
@@ -202,7 +218,7 @@ function packCall(
   else c.args[i] = a;
 }
 
-function depIndex(op: ComputeTask, key: Key): number {
+function depIndex(op: ComputeOp, key: Key): number {
   const deps = op.deps;
   for (let j = 0; j < deps.length; j++) if (deps[j]!.key === key) return j;
   return -1;

@@ -1,20 +1,20 @@
 /**
- * Kernel throughput in rows/s (not a test: run `node dist/test/unit/kernels/throughput.js
+ * Kernel throughput in rows/s (not a test: run `node dist/bench/kernel-throughput.js
  * [rows]` after `npm run build`). Prints one JSON line per kernel, with the median of 5 runs.
  * Data mirrors the frame benchmark: a 1,000-value skewed string key (utf8 and dict), a
  * 10-value category, two float columns.
  */
-import { type AggSpec, combinePartials, partialAggregate } from "../../../src/kernels/aggregate.js";
-import type { Batch, Column } from "../../../src/kernels/batch.js";
-import { takeBatch } from "../../../src/kernels/column.js";
-import { compare } from "../../../src/kernels/compare.js";
-import { dictEncode } from "../../../src/kernels/dictionary.js";
-import { groupIds } from "../../../src/kernels/group-ids.js";
-import { hashJoin } from "../../../src/kernels/join.js";
-import { filterBatch, selectionOf } from "../../../src/kernels/select.js";
-import { argsort } from "../../../src/kernels/sort.js";
-import { stringPredicate } from "../../../src/kernels/string-ops.js";
-import { utf8Column } from "../../../src/kernels/strings.js";
+import { type AggSpec, combinePartials, partialAggregate } from "../src/kernels/aggregate.js";
+import type { Batch, Column } from "../src/kernels/batch.js";
+import { takeBatch } from "../src/kernels/column.js";
+import { compare } from "../src/kernels/compare.js";
+import { dictEncode } from "../src/kernels/dictionary.js";
+import { groupIds } from "../src/kernels/group-ids.js";
+import { hashJoin } from "../src/kernels/join.js";
+import { filterBatch, selectionOf } from "../src/kernels/select.js";
+import { argsort } from "../src/kernels/sort.js";
+import { stringPredicate } from "../src/kernels/string-ops.js";
+import { utf8Column } from "../src/kernels/strings.js";
 
 const n = Number(process.argv[2] ?? 2_000_000);
 let seed = 42;

@@ -5,16 +5,22 @@
  * remote clients through one of these per scheduler (deploy/client-session.ts).
  */
 
-import { LocalCluster, type LocalClusterOptions } from "../deploy/local-cluster.js";
-import type { WorkerPool } from "../deploy/worker-pool.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
+import type {
+  Backend,
+  BackendReport,
+  CallBatch,
+  FetchResult,
+  WorkerInfo,
+} from "../protocol/backend.js";
+import type { ClientId, TaskSubmission, WorkerId } from "../protocol/ids.js";
+import { submission } from "../protocol/submission.js";
 import { SchedulerServer, type SchedulerServerOptions } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { markBuffers, unmarkBuffers } from "../worker/share.js";
-import type { Backend, BackendReport, CallBatch, FetchResult, WorkerInfo } from "./backend.js";
-import { submission } from "./submission.js";
+import { LocalCluster, type LocalClusterOptions } from "./local-cluster.js";
+import type { WorkerPool } from "./worker-pool.js";
 
 export class LocalBackend implements Backend {
   readonly kind: "local" | "processes";

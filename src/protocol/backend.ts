@@ -1,14 +1,58 @@
 /**
- * The seam between a Client and whatever runs its tasks: inline in this thread (sync), a local
- * cluster of worker threads, and later a remote scheduler. A backend takes task submissions and
- * reference changes, reports key status through the callback given to `open`, and fetches values.
+ * The seam between a Client and whatever runs its tasks: inline in this thread (sync), a
+ * scheduler in this process over threads or processes (deploy/local-backend.ts), and a remote
+ * scheduler. A backend takes task submissions and reference changes, reports key status through
+ * the callback given to `open`, and fetches values. It lives below client/ and deploy/ because
+ * both implement it: the scheduler-side host of a client session is a deploy concern.
  */
 import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { ClientId, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
-import type { ClientReport } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
-import type { TaskOptions } from "./options.js";
+import type { ClientId, Resources, TaskSubmission, WorkerId } from "./ids.js";
+
+/** Tell `client` that `key` is in memory on `holders`. */
+export interface KeyInMemory {
+  readonly type: "key-in-memory";
+  readonly client: ClientId;
+  readonly key: Key;
+  readonly holders: readonly WorkerId[];
+  readonly nbytes: number;
+  readonly stimulusId: string;
+}
+/** Tell `client` that `key` failed (its own error, a dependency's, or KilledWorker). */
+export interface KeyErred {
+  readonly type: "key-erred";
+  readonly client: ClientId;
+  readonly key: Key;
+  readonly error: ErrorData;
+  readonly stimulusId: string;
+}
+/** Tell `client` that `key` was cancelled or that it is no longer known. */
+export interface KeyCancelled {
+  readonly type: "key-cancelled";
+  readonly client: ClientId;
+  readonly key: Key;
+  readonly stimulusId: string;
+}
+
+/** What a scheduler tells a client about its keys. */
+export type ClientReport = KeyInMemory | KeyErred | KeyCancelled;
+
+/** Per-task options, as in Dask: `client.with({ priority: 10, retries: 2 }).submit(...)`. */
+export interface TaskOptions {
+  /** The task's key. Default: the function's name and a unique suffix. */
+  readonly key?: Key | undefined;
+  /** Higher runs first. Default 0. */
+  readonly priority?: number | undefined;
+  /** Times to re-run the task after it throws. Default 0. */
+  readonly retries?: number | undefined;
+  /** Resources the task holds while it runs, e.g. { GPU: 1 }. */
+  readonly resources?: Resources | undefined;
+  /** Run only on these workers (ids or names). */
+  readonly workers?: readonly string[] | undefined;
+  /** Key by a hash of the function and arguments, so equal calls share one result. */
+  readonly pure?: boolean | undefined;
+}
 
 /** Many keys in memory at once (the sync scheduler's map): one report instead of one per key. */
 export interface KeysInMemory {

@@ -1,14 +1,14 @@
 /**
  * Scheduler micro-benchmarks (not a test file). Build, then:
- *   node --expose-gc dist/test/unit/scheduler/bench.js [map|wide|chain|memory]
+ *   node --expose-gc dist/bench/scheduler-micro.js [map|wide|chain|memory]
  * Prints one JSON line per benchmark.
  */
 import type {
   SchedulerEvent,
   SchedulerInstruction,
   TaskSubmission,
-} from "../../../src/scheduler/protocol.js";
-import { SchedulerState } from "../../../src/scheduler/state.js";
+} from "../src/scheduler/protocol.js";
+import { SchedulerState } from "../src/scheduler/state.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 

@@ -2,13 +2,13 @@
  * Messages of the cluster protocol that exist only over the network: a worker process joining
  * its scheduler and learning its peers, heartbeats, peer-to-peer relays, and a remote client's
  * requests. The task traffic itself (`ops`, `report`, `get-data`, ...) is the same
- * `ToWorker` / `FromWorker` vocabulary the worker threads speak (worker/thread-messages.ts).
+ * `ToWorker` / `FromWorker` vocabulary the worker threads speak (protocol/worker-messages.ts).
  */
 import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
-import type { ClientId, Resources, TaskSubmission, WorkerId } from "../scheduler/protocol.js";
 import type { ShippedFn } from "../shipping/ship.js";
-import type { FromWorker, PeerMessage, ToWorker } from "../worker/thread-messages.js";
+import type { ClientId, Resources, TaskSubmission, WorkerId } from "./ids.js";
+import type { FromWorker, PeerMessage, ToWorker } from "./worker-messages.js";
 
 /** A worker process's address book entry for one peer. */
 export interface PeerInfo {

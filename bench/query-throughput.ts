@@ -1,14 +1,14 @@
 /**
  * End-to-end query timings over in-memory data shaped like the frame benchmark (not a test: run
- * `node dist/test/unit/frame/query-throughput.js [partitions] [sync|threads]` after `npm run
+ * `node dist/bench/query-throughput.js [partitions] [sync|threads]` after `npm run
  * build`). Each partition holds 500,000 rows: a dict key with 1,000 skewed values, a 10-value
  * int32 category and two float columns. Prints one JSON line per query and repeat.
  */
-import * as bf from "../../../src/frame.js";
-import { Client } from "../../../src/index.js";
-import type { Batch } from "../../../src/kernels/batch.js";
-import { dictEncode } from "../../../src/kernels/dictionary.js";
-import { utf8Column } from "../../../src/kernels/strings.js";
+import * as bf from "../src/frame.js";
+import { Client } from "../src/index.js";
+import type { Batch } from "../src/kernels/batch.js";
+import { dictEncode } from "../src/kernels/dictionary.js";
+import { utf8Column } from "../src/kernels/strings.js";
 
 const parts = Number(process.argv[2] ?? 10);
 const mode = process.argv[3] === "threads" ? "threads" : "sync";

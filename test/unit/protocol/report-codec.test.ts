@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ErrorCodes } from "../../../src/errors.js";
+import { ReportBuilder, readReport } from "../../../src/protocol/report-codec.js";
+
+test("a report reads back item by item, as it was added", () => {
+  const b = new ReportBuilder();
+  assert.equal(b.take(), undefined, "nothing added: no message");
+  const error = { name: "TaskError", code: ErrorCodes.TASK_FAILED, message: "boom" };
+  b.finished("a", 8, 0.5, 3);
+  b.finished("b", 0, 0, undefined);
+  b.erred("c", error, 4);
+  b.missing("d", "w1");
+  b.stolen("e", "ready", true);
+  b.stopped("f");
+  b.stopped("g\u0001h");
+  const msg = b.take();
+  assert.ok(msg !== undefined);
+  assert.equal(b.take(), undefined, "take() starts anew");
+  // The message crosses threads by structured clone.
+  const seen: unknown[] = [];
+  readReport(structuredClone(msg), {
+    finished: (...a) => seen.push(["finished", ...a]),
+    erred: (...a) => seen.push(["erred", ...a]),
+    missing: (...a) => seen.push(["missing", ...a]),
+    stolen: (...a) => seen.push(["stolen", ...a]),
+    stopped: (keys) => seen.push(["stopped", keys]),
+  });
+  assert.deepEqual(seen, [
+    ["finished", "a", 8, 0.5, 3],
+    ["finished", "b", 0, 0, undefined],
+    ["erred", "c", error, 4],
+    ["missing", "d", "w1"],
+    ["stopped", ["f", "g\u0001h"]],
+    ["stolen", "e", "ready", true],
+  ]);
+});
