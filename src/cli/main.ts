@@ -166,7 +166,8 @@ function watchParent(log: Logger, node: () => WorkerNode | undefined): void {
   const leave = () => {
     if (gone) return;
     gone = true;
-    log.warn("parent process gone (stdin closed); worker exits");
+    // Info, not a warning: a script that never closed its `processes: true` client ends so.
+    log.info("parent process gone (stdin closed); worker exits");
     const n = node();
     // Bounded: a scheduler that went with the parent cannot hold the exit up.
     setTimeout(() => process.exit(0), 2_000).unref();

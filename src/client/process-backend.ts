@@ -28,6 +28,9 @@ export async function startProcessBackend(o: ProcessBackendOptions): Promise<Loc
     address: "tcp://127.0.0.1:0",
     token,
     config: o.config,
+    // A script that forgets `client.close()` still exits after its last line (KeepAlive holds
+    // it while a Future is awaited); the children exit with it (their stdin lifeline closes).
+    unref: true,
     log,
   });
   const cluster = ProcessCluster.start(node.address, {

@@ -83,8 +83,11 @@ export class ProcessCluster {
     else delete env.BARN_TOKEN;
     const child = spawn(process.execPath, args, { env, stdio: ["pipe", "inherit", "inherit"] });
     // The pipe is only a lifeline: nothing is written, and it must not keep this process alive.
+    // Nor must the child itself: a script that forgets `client.close()` exits after its last
+    // line (its client's KeepAlive holds it while a Future is awaited), and the child follows.
     child.stdin?.on("error", () => {});
     (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    child.unref();
     this.#children.add(child);
     child.on("exit", (code, signal) => {
       this.#children.delete(child);

@@ -28,6 +28,11 @@ export interface SchedulerNodeOptions extends SecurityOptions {
   readonly allowInsecure?: boolean | undefined;
   /** Largest frame accepted from an authenticated peer, bytes. Default 1 GiB. */
   readonly maxFrameBytes?: number | undefined;
+  /**
+   * The listener and its connections do not keep the process alive: for the scheduler that
+   * `Client.connect({ processes: true })` embeds in a script. Never for `barn scheduler`.
+   */
+  readonly unref?: boolean | undefined;
   readonly log?: Logger | undefined;
 }
 
@@ -72,6 +77,7 @@ export class SchedulerNode {
         tls: options.tls,
         allowInsecure: options.allowInsecure,
         maxFrameBytes: options.maxFrameBytes,
+        unref: options.unref,
         onConnection: (conn) => node.#onConnection(conn),
         onRefused: (remote, err) =>
           node.log.warn("connection refused", { remote, code: codeOf(err), reason: err.message }),

@@ -139,11 +139,13 @@ export function connectError(remote: string, err: Error): BarnError {
 
 /**
  * Listen with a node server; the Listener's address carries the real port. Every raw socket
- * the server accepts goes through `admission` first.
+ * the server accepts goes through `admission` first. With `unref` (ListenOptions.unref), neither
+ * the server nor the sockets it accepts keep the process alive.
  */
 export function listenerOf(
   server: Server,
   admission: Admission,
+  unref: boolean | undefined,
   scheme: string,
   host: string,
   port: number,
@@ -151,6 +153,11 @@ export function listenerOf(
   onClose: () => void = () => {},
 ): Promise<Listener> {
   server.prependListener("connection", admission.onSocket);
+  if (unref === true) {
+    server.unref();
+    // The raw TCP socket, before TLS or WebSocket wrap it: its handle is the one that counts.
+    server.prependListener("connection", (socket: Socket) => socket.unref());
+  }
   return new Promise((resolve, reject) => {
     server.once("error", (err) => {
       reject(

@@ -23,7 +23,7 @@ export const tcpTransport: Transport = {
       const local = socketAddress("tcp", socket, "local");
       acceptStream({ stream: socket, socket, remote, local }, options, admission);
     });
-    return listenerOf(server, admission, "tcp", host, portOf(url));
+    return listenerOf(server, admission, options.unref, "tcp", host, portOf(url));
   },
   connect(url: URL, options: ConnectOptions): Promise<Connection> {
     const remote = formatAddress({ scheme: "tcp", host: hostOf(url), port: portOf(url), path: "" });

@@ -52,7 +52,7 @@ export const tlsTransport: Transport = {
       const remote = socketAddress("tls", socket as TLSSocket, "remote");
       options.onRefused?.(remote, tlsRefusal(remote, err));
     });
-    return listenerOf(server, admission, "tls", host, portOf(url));
+    return listenerOf(server, admission, options.unref, "tls", host, portOf(url));
   },
   connect(url: URL, options: ConnectOptions): Promise<Connection> {
     const host = hostOf(url);

@@ -115,6 +115,13 @@ export interface ListenOptions extends SecurityOptions {
    * (see bind-policy.ts).
    */
   readonly allowInsecure?: boolean | undefined;
+  /**
+   * Neither the listener nor the connections it accepts keep the process alive (Node's
+   * `unref`), for a scheduler embedded in a script (`Client.connect({ processes: true })`),
+   * which must exit after its last line as one on threads does. Default false: a standalone
+   * scheduler or worker keeps serving. inproc:// holds nothing open either way.
+   */
+  readonly unref?: boolean | undefined;
 }
 
 /** Options of `connect()`: who this end is, the time allowed, limits. */

@@ -80,7 +80,9 @@ export const wsTransport: Transport = {
       acceptStream(accepted, options, admission);
     });
     const path = url.pathname === "/" ? "" : url.pathname;
-    return listenerOf(server, admission, scheme, host, portOf(url), path, () => wss.close());
+    return listenerOf(server, admission, options.unref, scheme, host, portOf(url), path, () =>
+      wss.close(),
+    );
   },
   connect(url: URL, options: ConnectOptions): Promise<Connection> {
     const scheme = url.protocol.slice(0, -1);

@@ -426,4 +426,40 @@ console.log("value", await slow, Buffer.isBuffer(buf), buf.length);`,
     assert.match(r.out, /value 42 true 100000/);
     assert.doesNotMatch(r.err, /DEP0005|deprecated/);
   });
+
+  test("exits on worker processes too, and its worker processes exit after it", {
+    timeout: 60_000,
+  }, async () => {
+    const backend = pathToFileURL(
+      join(process.cwd(), "dist", "src", "client", "process-backend.js"),
+    ).href;
+    const r = await runScript(
+      `import { processClusters } from ${JSON.stringify(backend)};
+const c = await Client.connect({ processes: true, workers: 2 });
+console.log("pids", JSON.stringify(processClusters.get(c.backend).pids()));
+const slow = c.submit(async (ms) => { await new Promise((r) => setTimeout(r, ms)); return 42; }, 1500);
+console.log("value", await slow);`,
+      30_000,
+    );
+    const pids = JSON.parse(/pids (\[.*\])/.exec(r.out)?.[1] ?? "[]") as number[];
+    try {
+      assert.equal(r.code, 0, `exit code (SIGKILL means it hung): ${r.err}`);
+      assert.match(r.out, /value 42/);
+      assert.equal(pids.length, 2, `the script printed its workers' pids: ${r.out}`);
+      // The children see their stdin lifeline close and exit on their own.
+      await until(() => pids.every((pid) => !alive(pid)), 15_000, "worker processes exited");
+    } finally {
+      for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
+    }
+  });
 });
+
+/** Whether a process with this pid exists (signal 0 probes without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
