@@ -127,6 +127,7 @@ common(
     listenHost: flags.listenHost,
     maxFrameBytes: frameLimit(flags),
     deathTimeoutMs: flags.deathTimeout === undefined ? undefined : flags.deathTimeout * 1000,
+    schedulerInParent: flags.exitWithParent === true,
     log,
   });
   onSignals(log, () => node.close("signal"));

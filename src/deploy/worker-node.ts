@@ -39,6 +39,12 @@ export interface WorkerNodeOptions extends SecurityOptions {
   readonly maxFrameBytes?: number | undefined;
   /** Give up when no scheduler answers for this long (first start or after a loss). Default: never. */
   readonly deathTimeoutMs?: number | undefined;
+  /**
+   * The scheduler lives in the process that started this worker (`processes: true`): losing it
+   * means that process is going (a script that ended without close(), say), so the loss is
+   * logged at info level, not as a warning on the user's terminal.
+   */
+  readonly schedulerInParent?: boolean | undefined;
   readonly log?: Logger | undefined;
 }
 
@@ -313,7 +319,8 @@ export class WorkerNode {
   /** Drop everything this scheduler knew about and register again. */
   #schedulerLost(reason: string): void {
     if (this.#closing) return;
-    this.#log.warn("lost the scheduler; reconnecting", { reason });
+    const level = this.#o.schedulerInParent === true ? "info" : "warn";
+    this.#log[level]("lost the scheduler; reconnecting", { reason });
     this.#teardown();
     this.#connectLoop().catch((err: Error) => {
       this.#log.error("giving up", { reason: err.message });
