@@ -2,7 +2,7 @@
  * The verbs issue 10 asked for, against DuckDB on random tables with nulls, empty strings,
  * empty partitions and int64 beyond 2^53, on the sync scheduler and a thread cluster:
  * sortValues with nullsPosition per key, dropDuplicates keeping the first or last row (DuckDB:
- * row_number over the row order), isin (SQL IN, nulls included), valueCounts with dropna,
+ * row_number over the row order), distinct (SELECT DISTINCT), isin (SQL IN, nulls included), valueCounts with dropna,
  * dropNulls, fillNull (coalesce), when/otherwise (CASE) and cast. Values are compared exactly (bigints as bigints).
  */
 import assert from "node:assert/strict";
@@ -129,6 +129,34 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
               `SELECT * FROM t QUALIFY row_number() OVER (PARTITION BY ${subset.join(", ")} ORDER BY r ${keep === "first" ? "ASC" : "DESC"}) = 1`,
             );
             assert.deepEqual(canon(got), canon(want));
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("distinct is SELECT DISTINCT; with a subset it keeps one input row per key", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          tableArb,
+          fc.constantFrom(["k"], ["k", "x"], ["x", "i"]),
+          async (t, subset) => {
+            await load(db, "t", COLUMNS, t.rows);
+            const df = frame(t.rows, t.nparts);
+            const all = await df.select("k", "x", "i").distinct().toRecords({ client });
+            const wantAll = await query(db, "SELECT DISTINCT k, x, i FROM t");
+            assert.deepEqual(canon(all), canon(wantAll));
+            const cols = subset as readonly ("k" | "x" | "i")[];
+            const some = await df.distinct(cols).toRecords({ client });
+            const wantKeys = await query(db, `SELECT DISTINCT ${cols.join(", ")} FROM t`);
+            const keysOf = (rows: readonly Record<string, unknown>[]) =>
+              rows.map((row) => Object.fromEntries(cols.map((c) => [c, row[c]])));
+            assert.deepEqual(canon(keysOf(some)), canon(wantKeys));
+            // Each kept row is a whole row of the input, not a mix of rows.
+            const input = new Set(canon(t.rows));
+            for (const row of canon(some)) assert.ok(input.has(row), row);
           },
         ),
         { numRuns: runs },
@@ -299,6 +327,11 @@ test("bad verb options are refused at the verb", () => {
   assert.throws(
     () => df.dropDuplicates(["a"], { keep: "any" as never }),
     (e: Error & { code?: string }) => e.code === "BARN_INVALID_OPTION",
+  );
+  assert.throws(
+    () => df.distinct(["b" as never]),
+    (e: Error & { code?: string; message: string }) =>
+      e.code === "BARN_UNKNOWN_COLUMN" && e.message.includes("distinct"),
   );
   assert.throws(
     () => df.dropNulls(["b" as never]),

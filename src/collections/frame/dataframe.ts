@@ -185,6 +185,14 @@ export class DataFrame<S extends Row = Row> {
     checkOptionKeys("dropDuplicates", options, ["keep"]);
     return this.#next(verbs.dropDuplicates(this.plan, subset, options.keep ?? "first"));
   }
+  /**
+   * The distinct rows (SQL's SELECT DISTINCT; Polars' unique): one row for each distinct value
+   * of the `subset` columns (default all). Which row of a repeated `subset` value is kept is not
+   * promised (Polars' keep="any"); use dropDuplicates for the first or the last in row order.
+   */
+  distinct(subset?: readonly Names<S>[]): DataFrame<S> {
+    return this.#next(verbs.dropDuplicates(this.plan, subset, "first", "distinct"));
+  }
   /** Nulls of the named columns replaced by the given values (pandas' fillna with a dict). */
   fillNull(values: { readonly [K in Names<S>]?: Literal }): DataFrame<S> {
     const exprs = Object.entries(values).map(

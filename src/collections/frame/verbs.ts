@@ -385,9 +385,10 @@ export function dropDuplicates(
   input: Plan,
   subset?: readonly string[],
   keep: "first" | "last" = "first",
+  where = "dropDuplicates",
 ): Plan {
   const s = subset ?? input.schema.map((f) => f.name);
-  checkColumns(input.schema, s, "dropDuplicates");
+  checkColumns(input.schema, s, where);
   if (keep !== "first" && keep !== "last") {
     throw new OptionError(
       `dropDuplicates: keep must be "first" or "last", got ${JSON.stringify(keep)}`,
