@@ -3,7 +3,8 @@
  * empty partitions and int64 beyond 2^53, on the sync scheduler and a thread cluster:
  * sortValues with nullsPosition per key, dropDuplicates keeping the first or last row (DuckDB:
  * row_number over the row order), distinct (SELECT DISTINCT), isin (SQL IN, nulls included), valueCounts with dropna,
- * dropNulls, fillNull (coalesce), when/otherwise (CASE) and cast. Values are compared exactly (bigints as bigints).
+ * dropNulls, fillNull (coalesce), when/otherwise (CASE), cast, and the string functions strip,
+ * lstrip, rstrip, replace and slice on utf8 and dict columns (trim, replace, substring). Values are compared exactly (bigints as bigints).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +13,8 @@ import fc from "fast-check";
 import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
 import type { Schema } from "../../src/kernels/batch.js";
+import { dictEncode } from "../../src/kernels/dictionary.js";
+import { utf8Column } from "../../src/kernels/strings.js";
 import { duck, load, query } from "../unit/frame/helpers.js";
 
 const P53 = 2n ** 53n;
@@ -47,6 +50,53 @@ const tableArb = fc
     rows: cells.map((c, r): Row => ({ r, ...c })),
     nparts,
   }));
+
+/** Strings that exercise the string functions: white space, repeats, non-ASCII, surrogates. */
+const STRINGS = ["", " a ", "\t a b\n", "  ", "xx", "aXbXa", "é😀é", " 😀ab😀 ", "ab ab", "zz"];
+const strArb = fc
+  .record({
+    cells: fc.array(fc.option(fc.constantFrom(...STRINGS), { freq: 5 }), { maxLength: 30 }),
+    nparts: fc.integer({ min: 1, max: 4 }),
+    dict: fc.boolean(),
+  })
+  .map(({ cells, nparts, dict }) => ({
+    rows: cells.map((s, r) => ({ r, s })),
+    nparts,
+    dict,
+  }));
+
+/** A frame of (r, s) with s as utf8 or, when `dict`, dictionary-encoded per partition. */
+function stringFrame(
+  rows: readonly { r: number; s: string | null }[],
+  nparts: number,
+  dict: boolean,
+) {
+  const parts = Array.from({ length: nparts }, (_, p) =>
+    rows.slice(
+      Math.floor((p * rows.length) / nparts),
+      Math.floor(((p + 1) * rows.length) / nparts),
+    ),
+  );
+  const batches = parts.map((part) => {
+    const s = utf8Column(part.map((row) => row.s));
+    return {
+      names: ["r", "s"],
+      columns: [
+        {
+          type: "int32" as const,
+          length: part.length,
+          data: Int32Array.from(part, (row) => row.r),
+        },
+        dict ? dictEncode(s) : s,
+      ],
+      length: part.length,
+    };
+  });
+  return bf.fromBatches<{ r: number; s: string | null }>(batches, [
+    { name: "r", type: "int32", nullable: false },
+    { name: "s", type: dict ? "dict" : "utf8", nullable: true },
+  ]);
+}
 
 /** Rows as canonical strings (bigints exact), sorted unless `ordered`. */
 function canon(rows: readonly Record<string, unknown>[], ordered = false): string[] {
@@ -157,6 +207,58 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             // Each kept row is a whole row of the input, not a mix of rows.
             const input = new Set(canon(t.rows));
             for (const row of canon(some)) assert.ok(input.has(row), row);
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("str.strip/lstrip/rstrip, replace and slice as DuckDB's trim, replace and substring", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          strArb,
+          fc.constantFrom(" ", "a", "x ", "😀é", " a"),
+          fc.constantFrom("a", "ab", " ", "😀", "X"),
+          fc.constantFrom("", "-", "$&", "😀"),
+          fc.integer({ min: -6, max: 6 }),
+          fc.option(fc.integer({ min: 0, max: 4 })),
+          async (t, chars, pattern, replacement, start, len) => {
+            await load(db, "t", ["r INTEGER", "s VARCHAR"], t.rows);
+            const df = stringFrame(t.rows, t.nparts, t.dict).withColumns({
+              a: bf.col("s").str.strip(),
+              b: bf.col("s").str.lstrip(),
+              c: bf.col("s").str.rstrip(),
+              d: bf.col("s").str.strip(chars),
+              e: bf.col("s").str.lstrip(chars),
+              f: bf.col("s").str.rstrip(chars),
+              g: bf.col("s").str.replace(pattern, replacement),
+              h: len === null ? bf.col("s").str.slice(start) : bf.col("s").str.slice(start, len),
+              u: bf.col("s").str.strip().str.upper().str.slice(1),
+            });
+            const types = df.schema.map((f) => f.type);
+            assert.ok(
+              types.slice(2).every((ty) => ty === (t.dict ? "dict" : "utf8")),
+              `${types}`,
+            );
+            const got = await df.drop("s").toRecords({ client });
+            // Polars' slice: 0-based start, negative from the end, clamped; SQL's is 1-based.
+            const from = `(CASE WHEN ${start} < 0 THEN length(s) + ${start} ELSE ${start} END)`;
+            const a = `least(greatest(${from}, 0), length(s))`;
+            const b =
+              len === null ? "length(s)" : `least(greatest(${from} + ${len}, 0), length(s))`;
+            const ws = "' \t\n'";
+            const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
+            const want = await query(
+              db,
+              `SELECT r, trim(s, ${ws}) a, ltrim(s, ${ws}) b, rtrim(s, ${ws}) c,
+                 trim(s, ${q(chars)}) d, ltrim(s, ${q(chars)}) e, rtrim(s, ${q(chars)}) f,
+                 replace(s, ${q(pattern)}, ${q(replacement)}) g,
+                 substring(s, ${a} + 1, greatest(${b} - ${a}, 0)) h,
+                 substring(upper(trim(s, ${ws})), 2) u FROM t`,
+            );
+            assert.deepEqual(canon(got), canon(want));
           },
         ),
         { numRuns: runs },
@@ -332,6 +434,22 @@ test("bad verb options are refused at the verb", () => {
     () => df.distinct(["b" as never]),
     (e: Error & { code?: string; message: string }) =>
       e.code === "BARN_UNKNOWN_COLUMN" && e.message.includes("distinct"),
+  );
+  for (const bad of [
+    () => bf.col("s").str.replace("", "x"),
+    () => bf.col("s").str.slice(1.5),
+    () => bf.col("s").str.slice(0, -1),
+    () => bf.col("s").str.strip(3 as never),
+  ]) {
+    assert.throws(bad, (e: Error & { code?: string }) => e.code === "BARN_INVALID_OPTION");
+  }
+  assert.throws(
+    () => df.withColumns({ b: bf.col("a").str.strip() }),
+    (e: Error & { code?: string }) => e.code === "BARN_FRAME_TYPE_MISMATCH",
+  );
+  assert.equal(
+    bf.col("s").str.replace("a", "$").str.slice(-2, 1).str.rstrip("x").toString(),
+    's.str.replace("a", "$").str.slice(-2, 1).str.rstrip("x")',
   );
   assert.throws(
     () => df.dropNulls(["b" as never]),
