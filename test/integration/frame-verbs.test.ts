@@ -4,7 +4,8 @@
  * sortValues with nullsPosition per key, dropDuplicates keeping the first or last row (DuckDB:
  * row_number over the row order), distinct (SELECT DISTINCT), isin (SQL IN, nulls included), valueCounts with dropna,
  * dropNulls, fillNull (coalesce), when/otherwise (CASE), cast, and the string functions strip,
- * lstrip, rstrip, replace and slice on utf8 and dict columns (trim, replace, substring). Values are compared exactly (bigints as bigints).
+ * lstrip, rstrip, replace and slice on utf8 and dict columns (trim, replace, substring); and
+ * sample, against plain-JS properties (DuckDB samples differently). Values are compared exactly (bigints as bigints).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -265,6 +266,53 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
       );
     });
 
+    test("sample: n or frac of the rows, each an input row, the same for a seed on any scheduler", {
+      timeout: 120_000,
+    }, async () => {
+      const ref = await Client.connect({ scheduler: "sync", setAsDefault: false });
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            tableArb,
+            fc.oneof(
+              fc.integer({ min: 0, max: 35 }).map((n) => ({ n })),
+              fc.double({ min: 0, max: 1, noNaN: true }).map((frac) => ({ frac })),
+            ),
+            fc.integer({ min: -(2 ** 31), max: 2 ** 32 }),
+            async (t, size, seed) => {
+              const df = frame(t.rows, t.nparts);
+              const got = await df.sample(size, { seed }).toRecords({ client });
+              const total = t.rows.length;
+              if ("n" in size) assert.equal(got.length, Math.min(size.n, total));
+              else assert.ok(Math.abs(got.length - size.frac * total) <= t.nparts / 2 + 1e-9);
+              // A subset of the rows (r is unique), in row order.
+              const input = new Set(canon(t.rows));
+              for (const row of canon(got)) assert.ok(input.has(row), row);
+              for (let j = 1; j < got.length; j++) assert.ok(got[j - 1]!.r < got[j]!.r);
+              // Reproducible: the same seed gives the same rows on the sync scheduler, and a
+              // filter after the sample filters the sample (it is not pushed below it).
+              const again = await df.sample(size, { seed }).toRecords({ client: ref });
+              assert.deepEqual(canon(again, true), canon(got, true));
+              const kept = await df
+                .sample(size, { seed })
+                .filter(bf.col("x").notNull())
+                .toRecords({ client });
+              assert.deepEqual(
+                canon(kept, true),
+                canon(
+                  got.filter((row) => row.x !== null),
+                  true,
+                ),
+              );
+            },
+          ),
+          { numRuns: runs },
+        );
+      } finally {
+        await ref.close();
+      }
+    });
+
     test("isin is SQL's IN (nulls, empty strings, int64 edges)", { timeout: 120_000 }, async () => {
       await fc.assert(
         fc.asyncProperty(
@@ -420,6 +468,27 @@ suite(
   6,
 );
 
+test("sample chooses each row equally often, and other seeds choose other rows", async () => {
+  const client = await Client.connect({ scheduler: "sync", setAsDefault: false });
+  try {
+    const rows = Array.from({ length: 10 }, (_, r) => ({ r }));
+    const df = bf.fromRecords(rows, { npartitions: 2 });
+    const hits = new Array<number>(10).fill(0);
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 1000; seed++) {
+      const got = await df.sample({ n: 3 }, { seed }).toRecords({ client });
+      for (const { r } of got) hits[r]!++;
+      seen.add(got.map(({ r }) => r).join(","));
+    }
+    // 300 expected per row; the standard deviation is about 14.5, so +-75 is over 5 of them
+    // (and the seeds are fixed, so this cannot flake).
+    for (const h of hits) assert.ok(Math.abs(h - 300) < 75, `${hits}`);
+    assert.ok(seen.size > 100, `only ${seen.size} distinct samples of 120 possible`);
+  } finally {
+    await client.close();
+  }
+});
+
 test("bad verb options are refused at the verb", () => {
   const df = bf.fromRecords([{ a: 1 }]);
   assert.throws(
@@ -436,6 +505,13 @@ test("bad verb options are refused at the verb", () => {
       e.code === "BARN_UNKNOWN_COLUMN" && e.message.includes("distinct"),
   );
   for (const bad of [
+    () => df.sample({ n: 1, frac: 0.5 } as never),
+    () => df.sample({} as never),
+    () => df.sample({ n: -1 }),
+    () => df.sample({ frac: 1.5 }),
+    () => df.sample({ n: 1 }, { seed: 0.5 }),
+    () => df.sample({ n: 1 }, { sed: 1 } as never),
+    () => df.sample({ count: 1 } as never),
     () => bf.col("s").str.replace("", "x"),
     () => bf.col("s").str.slice(1.5),
     () => bf.col("s").str.slice(0, -1),

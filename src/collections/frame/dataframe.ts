@@ -193,6 +193,25 @@ export class DataFrame<S extends Row = Row> {
   distinct(subset?: readonly Names<S>[]): DataFrame<S> {
     return this.#next(verbs.dropDuplicates(this.plan, subset, "first", "distinct"));
   }
+  /**
+   * Rows chosen at random without replacement: `{ n }` rows in all (one partition; every row
+   * when there are fewer), or `{ frac }` of each partition's rows, rounded (as Dask's
+   * sample(frac)). The same `seed` chooses the same rows of the same partitions on any
+   * scheduler and any number of workers; without one, a seed is drawn when the verb is called
+   * (so one frame always computes the same sample). Rows keep their order.
+   */
+  sample(
+    size: { readonly n: number } | { readonly frac: number },
+    options: { readonly seed?: number | undefined } = {},
+  ): DataFrame<S> {
+    if (typeof size !== "object" || size === null) {
+      throw new OptionError("sample(size): size must be { n } or { frac }");
+    }
+    checkOptionKeys("sample", size, ["n", "frac"]);
+    checkOptionKeys("sample", options, ["seed"]);
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+    return this.#next(verbs.sample(this.plan, size, seed));
+  }
   /** Nulls of the named columns replaced by the given values (pandas' fillna with a dict). */
   fillNull(values: { readonly [K in Names<S>]?: Literal }): DataFrame<S> {
     const exprs = Object.entries(values).map(
