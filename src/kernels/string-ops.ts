@@ -5,6 +5,7 @@
  * makes dictionary encoding pay for low-cardinality strings.
  */
 import type { Column } from "./batch.js";
+import { dictEncode } from "./dictionary.js";
 import { encodeUtf8, utf8At, utf8Column } from "./strings.js";
 
 /** A string predicate. */
@@ -113,10 +114,21 @@ function transformOf(t: StringTransform): (s: string) => string {
   }
 }
 
-/** A transform of every row; a dict column stays dict (only its dictionary changes). */
+/**
+ * A transform of every row. A dict column stays dict: the transform runs once per dictionary
+ * entry, and entries that become equal (" a" and "a " stripped) are merged, because grouping,
+ * distinct and joins compare dict values by code.
+ */
 export function stringTransform(op: StringTransform, col: Column): Column {
   if (col.type === "dict") {
-    return { ...col, dictionary: stringTransform(op, col.dictionary!) };
+    const mapped = dictEncode(stringTransform(op, col.dictionary!));
+    const remap = mapped.data as Int32Array;
+    if (mapped.dictionary!.length === remap.length)
+      return { ...col, dictionary: mapped.dictionary };
+    const codes = col.data as Int32Array;
+    const out = new Int32Array(col.length);
+    for (let i = 0; i < col.length; i++) out[i] = remap[codes[i]!] ?? 0;
+    return { ...col, data: out, dictionary: mapped.dictionary };
   }
   const f = transformOf(op);
   const values: (string | null)[] = new Array(col.length);

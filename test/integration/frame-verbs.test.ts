@@ -260,6 +260,23 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
                  substring(upper(trim(s, ${ws})), 2) u FROM t`,
             );
             assert.deepEqual(canon(got), canon(want));
+            // Values that become equal are one group and one distinct value (a dict column's
+            // entries that map to the same string are merged).
+            const stripped = stringFrame(t.rows, t.nparts, t.dict).withColumns({
+              t: bf.col("s").str.strip(chars).str.lower(),
+            });
+            const groups = await stripped.groupby("t").size().toRecords({ client });
+            const wantGroups = await query(
+              db,
+              `SELECT lower(trim(s, ${q(chars)})) t, count(*) size FROM t GROUP BY 1`,
+            );
+            assert.deepEqual(canon(groups), canon(wantGroups));
+            const distinct = await stripped.select("t").distinct().toRecords({ client });
+            const wantDistinct = await query(
+              db,
+              `SELECT DISTINCT lower(trim(s, ${q(chars)})) t FROM t`,
+            );
+            assert.deepEqual(canon(distinct), canon(wantDistinct));
           },
         ),
         { numRuns: runs },
