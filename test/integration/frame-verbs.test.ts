@@ -199,6 +199,8 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             const all = await df.select("k", "x", "i").distinct().toRecords({ client });
             const wantAll = await query(db, "SELECT DISTINCT k, x, i FROM t");
             assert.deepEqual(canon(all), canon(wantAll));
+            const uniq = await df.unique("k").toRecords({ client });
+            assert.deepEqual(canon(uniq), canon(await query(db, "SELECT DISTINCT k FROM t")));
             const cols = subset as readonly ("k" | "x" | "i")[];
             const some = await df.distinct(cols).toRecords({ client });
             const wantKeys = await query(db, `SELECT DISTINCT ${cols.join(", ")} FROM t`);
@@ -522,6 +524,7 @@ test("bad verb options are refused at the verb", () => {
       e.code === "BARN_UNKNOWN_COLUMN" && e.message.includes("distinct"),
   );
   for (const bad of [
+    () => df.unique(["a"] as never),
     () => df.sample({ n: 1, frac: 0.5 } as never),
     () => df.sample({} as never),
     () => df.sample({ n: -1 }),

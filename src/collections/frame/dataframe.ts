@@ -194,6 +194,18 @@ export class DataFrame<S extends Row = Row> {
     return this.#next(verbs.dropDuplicates(this.plan, subset, "first", "distinct"));
   }
   /**
+   * The distinct values of one column, as a one-column frame (pandas' and Dask's
+   * `df[column].unique()`; a null is one value); in no promised order. (Polars' DataFrame.unique is distinct() here.)
+   */
+  unique<K extends Names<S>>(column: K): DataFrame<Picked<S, K>> {
+    if (typeof column !== "string") {
+      throw new OptionError(
+        `unique(column): give one column name, got ${String(column)} (for distinct rows use distinct(subset?))`,
+      );
+    }
+    return this.select(column).distinct();
+  }
+  /**
    * Rows chosen at random without replacement: `{ n }` rows in all (one partition; every row
    * when there are fewer), or `{ frac }` of each partition's rows, rounded (as Dask's
    * sample(frac)). The same `seed` chooses the same rows of the same partitions on any
