@@ -2,8 +2,10 @@
  * The verbs issue 10 asked for, against DuckDB on random tables with nulls, empty strings,
  * empty partitions and int64 beyond 2^53, on the sync scheduler and a thread cluster:
  * sortValues with nullsPosition per key, dropDuplicates keeping the first or last row (DuckDB:
- * row_number over the row order), isin (SQL IN, nulls included), valueCounts with dropna,
- * dropNulls, fillNull (coalesce), when/otherwise (CASE) and cast. Values are compared exactly (bigints as bigints).
+ * row_number over the row order), distinct (SELECT DISTINCT), isin (SQL IN, nulls included), valueCounts with dropna,
+ * dropNulls, fillNull (coalesce), when/otherwise (CASE), cast, and the string functions strip,
+ * lstrip, rstrip, replace and slice on utf8 and dict columns (trim, replace, substring); and
+ * sample, against plain-JS properties (DuckDB samples differently). Values are compared exactly (bigints as bigints).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +14,8 @@ import fc from "fast-check";
 import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
 import type { Schema } from "../../src/kernels/batch.js";
+import { dictEncode } from "../../src/kernels/dictionary.js";
+import { utf8Column } from "../../src/kernels/strings.js";
 import { duck, load, query } from "../unit/frame/helpers.js";
 
 const P53 = 2n ** 53n;
@@ -47,6 +51,53 @@ const tableArb = fc
     rows: cells.map((c, r): Row => ({ r, ...c })),
     nparts,
   }));
+
+/** Strings that exercise the string functions: white space, repeats, non-ASCII, surrogates. */
+const STRINGS = ["", " a ", "\t a b\n", "  ", "xx", "aXbXa", "é😀é", " 😀ab😀 ", "ab ab", "zz"];
+const strArb = fc
+  .record({
+    cells: fc.array(fc.option(fc.constantFrom(...STRINGS), { freq: 5 }), { maxLength: 30 }),
+    nparts: fc.integer({ min: 1, max: 4 }),
+    dict: fc.boolean(),
+  })
+  .map(({ cells, nparts, dict }) => ({
+    rows: cells.map((s, r) => ({ r, s })),
+    nparts,
+    dict,
+  }));
+
+/** A frame of (r, s) with s as utf8 or, when `dict`, dictionary-encoded per partition. */
+function stringFrame(
+  rows: readonly { r: number; s: string | null }[],
+  nparts: number,
+  dict: boolean,
+) {
+  const parts = Array.from({ length: nparts }, (_, p) =>
+    rows.slice(
+      Math.floor((p * rows.length) / nparts),
+      Math.floor(((p + 1) * rows.length) / nparts),
+    ),
+  );
+  const batches = parts.map((part) => {
+    const s = utf8Column(part.map((row) => row.s));
+    return {
+      names: ["r", "s"],
+      columns: [
+        {
+          type: "int32" as const,
+          length: part.length,
+          data: Int32Array.from(part, (row) => row.r),
+        },
+        dict ? dictEncode(s) : s,
+      ],
+      length: part.length,
+    };
+  });
+  return bf.fromBatches<{ r: number; s: string | null }>(batches, [
+    { name: "r", type: "int32", nullable: false },
+    { name: "s", type: dict ? "dict" : "utf8", nullable: true },
+  ]);
+}
 
 /** Rows as canonical strings (bigints exact), sorted unless `ordered`. */
 function canon(rows: readonly Record<string, unknown>[], ordered = false): string[] {
@@ -133,6 +184,152 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
         ),
         { numRuns: runs },
       );
+    });
+
+    test("distinct is SELECT DISTINCT; with a subset it keeps one input row per key", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          tableArb,
+          fc.constantFrom(["k"], ["k", "x"], ["x", "i"]),
+          async (t, subset) => {
+            await load(db, "t", COLUMNS, t.rows);
+            const df = frame(t.rows, t.nparts);
+            const all = await df.select("k", "x", "i").distinct().toRecords({ client });
+            const wantAll = await query(db, "SELECT DISTINCT k, x, i FROM t");
+            assert.deepEqual(canon(all), canon(wantAll));
+            const uniq = await df.unique("k").toRecords({ client });
+            assert.deepEqual(canon(uniq), canon(await query(db, "SELECT DISTINCT k FROM t")));
+            const cols = subset as readonly ("k" | "x" | "i")[];
+            const some = await df.distinct(cols).toRecords({ client });
+            const wantKeys = await query(db, `SELECT DISTINCT ${cols.join(", ")} FROM t`);
+            const keysOf = (rows: readonly Record<string, unknown>[]) =>
+              rows.map((row) => Object.fromEntries(cols.map((c) => [c, row[c]])));
+            assert.deepEqual(canon(keysOf(some)), canon(wantKeys));
+            // Each kept row is a whole row of the input, not a mix of rows.
+            const input = new Set(canon(t.rows));
+            for (const row of canon(some)) assert.ok(input.has(row), row);
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("str.strip/lstrip/rstrip, replace and slice as DuckDB's trim, replace and substring", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          strArb,
+          fc.constantFrom(" ", "a", "x ", "😀é", " a"),
+          fc.constantFrom("a", "ab", " ", "😀", "X"),
+          fc.constantFrom("", "-", "$&", "😀"),
+          fc.integer({ min: -6, max: 6 }),
+          fc.option(fc.integer({ min: 0, max: 4 })),
+          async (t, chars, pattern, replacement, start, len) => {
+            await load(db, "t", ["r INTEGER", "s VARCHAR"], t.rows);
+            const df = stringFrame(t.rows, t.nparts, t.dict).withColumns({
+              a: bf.col("s").str.strip(),
+              b: bf.col("s").str.lstrip(),
+              c: bf.col("s").str.rstrip(),
+              d: bf.col("s").str.strip(chars),
+              e: bf.col("s").str.lstrip(chars),
+              f: bf.col("s").str.rstrip(chars),
+              g: bf.col("s").str.replace(pattern, replacement),
+              h: len === null ? bf.col("s").str.slice(start) : bf.col("s").str.slice(start, len),
+              u: bf.col("s").str.strip().str.upper().str.slice(1),
+            });
+            const types = df.schema.map((f) => f.type);
+            assert.ok(
+              types.slice(2).every((ty) => ty === (t.dict ? "dict" : "utf8")),
+              `${types}`,
+            );
+            const got = await df.drop("s").toRecords({ client });
+            // Polars' slice: 0-based start, negative from the end, clamped; SQL's is 1-based.
+            const from = `(CASE WHEN ${start} < 0 THEN length(s) + ${start} ELSE ${start} END)`;
+            const a = `least(greatest(${from}, 0), length(s))`;
+            const b =
+              len === null ? "length(s)" : `least(greatest(${from} + ${len}, 0), length(s))`;
+            const ws = "' \t\n'";
+            const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
+            const want = await query(
+              db,
+              `SELECT r, trim(s, ${ws}) a, ltrim(s, ${ws}) b, rtrim(s, ${ws}) c,
+                 trim(s, ${q(chars)}) d, ltrim(s, ${q(chars)}) e, rtrim(s, ${q(chars)}) f,
+                 replace(s, ${q(pattern)}, ${q(replacement)}) g,
+                 substring(s, ${a} + 1, greatest(${b} - ${a}, 0)) h,
+                 substring(upper(trim(s, ${ws})), 2) u FROM t`,
+            );
+            assert.deepEqual(canon(got), canon(want));
+            // Values that become equal are one group and one distinct value (a dict column's
+            // entries that map to the same string are merged).
+            const stripped = stringFrame(t.rows, t.nparts, t.dict).withColumns({
+              t: bf.col("s").str.strip(chars).str.lower(),
+            });
+            const groups = await stripped.groupby("t").size().toRecords({ client });
+            const wantGroups = await query(
+              db,
+              `SELECT lower(trim(s, ${q(chars)})) t, count(*) size FROM t GROUP BY 1`,
+            );
+            assert.deepEqual(canon(groups), canon(wantGroups));
+            const distinct = await stripped.select("t").distinct().toRecords({ client });
+            const wantDistinct = await query(
+              db,
+              `SELECT DISTINCT lower(trim(s, ${q(chars)})) t FROM t`,
+            );
+            assert.deepEqual(canon(distinct), canon(wantDistinct));
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("sample: n or frac of the rows, each an input row, the same for a seed on any scheduler", {
+      timeout: 120_000,
+    }, async () => {
+      const ref = await Client.connect({ scheduler: "sync", setAsDefault: false });
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            tableArb,
+            fc.oneof(
+              fc.integer({ min: 0, max: 35 }).map((n) => ({ n })),
+              fc.double({ min: 0, max: 1, noNaN: true }).map((frac) => ({ frac })),
+            ),
+            fc.integer({ min: -(2 ** 31), max: 2 ** 32 }),
+            async (t, size, seed) => {
+              const df = frame(t.rows, t.nparts);
+              const got = await df.sample(size, { seed }).toRecords({ client });
+              const total = t.rows.length;
+              if ("n" in size) assert.equal(got.length, Math.min(size.n, total));
+              else assert.ok(Math.abs(got.length - size.frac * total) <= t.nparts / 2 + 1e-9);
+              // A subset of the rows (r is unique), in row order.
+              const input = new Set(canon(t.rows));
+              for (const row of canon(got)) assert.ok(input.has(row), row);
+              for (let j = 1; j < got.length; j++) assert.ok(got[j - 1]!.r < got[j]!.r);
+              // Reproducible: the same seed gives the same rows on the sync scheduler, and a
+              // filter after the sample filters the sample (it is not pushed below it).
+              const again = await df.sample(size, { seed }).toRecords({ client: ref });
+              assert.deepEqual(canon(again, true), canon(got, true));
+              const kept = await df
+                .sample(size, { seed })
+                .filter(bf.col("x").notNull())
+                .toRecords({ client });
+              assert.deepEqual(
+                canon(kept, true),
+                canon(
+                  got.filter((row) => row.x !== null),
+                  true,
+                ),
+              );
+            },
+          ),
+          { numRuns: runs },
+        );
+      } finally {
+        await ref.close();
+      }
     });
 
     test("isin is SQL's IN (nulls, empty strings, int64 edges)", { timeout: 120_000 }, async () => {
@@ -290,6 +487,27 @@ suite(
   6,
 );
 
+test("sample chooses each row equally often, and other seeds choose other rows", async () => {
+  const client = await Client.connect({ scheduler: "sync", setAsDefault: false });
+  try {
+    const rows = Array.from({ length: 10 }, (_, r) => ({ r }));
+    const df = bf.fromRecords(rows, { npartitions: 2 });
+    const hits = new Array<number>(10).fill(0);
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 1000; seed++) {
+      const got = await df.sample({ n: 3 }, { seed }).toRecords({ client });
+      for (const { r } of got) hits[r]!++;
+      seen.add(got.map(({ r }) => r).join(","));
+    }
+    // 300 expected per row; the standard deviation is about 14.5, so +-75 is over 5 of them
+    // (and the seeds are fixed, so this cannot flake).
+    for (const h of hits) assert.ok(Math.abs(h - 300) < 75, `${hits}`);
+    assert.ok(seen.size > 100, `only ${seen.size} distinct samples of 120 possible`);
+  } finally {
+    await client.close();
+  }
+});
+
 test("bad verb options are refused at the verb", () => {
   const df = bf.fromRecords([{ a: 1 }]);
   assert.throws(
@@ -299,6 +517,35 @@ test("bad verb options are refused at the verb", () => {
   assert.throws(
     () => df.dropDuplicates(["a"], { keep: "any" as never }),
     (e: Error & { code?: string }) => e.code === "BARN_INVALID_OPTION",
+  );
+  assert.throws(
+    () => df.distinct(["b" as never]),
+    (e: Error & { code?: string; message: string }) =>
+      e.code === "BARN_UNKNOWN_COLUMN" && e.message.includes("distinct"),
+  );
+  for (const bad of [
+    () => df.unique(["a"] as never),
+    () => df.sample({ n: 1, frac: 0.5 } as never),
+    () => df.sample({} as never),
+    () => df.sample({ n: -1 }),
+    () => df.sample({ frac: 1.5 }),
+    () => df.sample({ n: 1 }, { seed: 0.5 }),
+    () => df.sample({ n: 1 }, { sed: 1 } as never),
+    () => df.sample({ count: 1 } as never),
+    () => bf.col("s").str.replace("", "x"),
+    () => bf.col("s").str.slice(1.5),
+    () => bf.col("s").str.slice(0, -1),
+    () => bf.col("s").str.strip(3 as never),
+  ]) {
+    assert.throws(bad, (e: Error & { code?: string }) => e.code === "BARN_INVALID_OPTION");
+  }
+  assert.throws(
+    () => df.withColumns({ b: bf.col("a").str.strip() }),
+    (e: Error & { code?: string }) => e.code === "BARN_FRAME_TYPE_MISMATCH",
+  );
+  assert.equal(
+    bf.col("s").str.replace("a", "$").str.slice(-2, 1).str.rstrip("x").toString(),
+    's.str.replace("a", "$").str.slice(-2, 1).str.rstrip("x")',
   );
   assert.throws(
     () => df.dropNulls(["b" as never]),

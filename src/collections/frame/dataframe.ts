@@ -185,6 +185,45 @@ export class DataFrame<S extends Row = Row> {
     checkOptionKeys("dropDuplicates", options, ["keep"]);
     return this.#next(verbs.dropDuplicates(this.plan, subset, options.keep ?? "first"));
   }
+  /**
+   * The distinct rows (SQL's SELECT DISTINCT; Polars' unique): one row for each distinct value
+   * of the `subset` columns (default all). Which row of a repeated `subset` value is kept is not
+   * promised (Polars' keep="any"); use dropDuplicates for the first or the last in row order.
+   */
+  distinct(subset?: readonly Names<S>[]): DataFrame<S> {
+    return this.#next(verbs.dropDuplicates(this.plan, subset, "first", "distinct"));
+  }
+  /**
+   * The distinct values of one column, as a one-column frame (pandas' and Dask's
+   * `df[column].unique()`; a null is one value); in no promised order. (Polars' DataFrame.unique is distinct() here.)
+   */
+  unique<K extends Names<S>>(column: K): DataFrame<Picked<S, K>> {
+    if (typeof column !== "string") {
+      throw new OptionError(
+        `unique(column): give one column name, got ${String(column)} (for distinct rows use distinct(subset?))`,
+      );
+    }
+    return this.select(column).distinct();
+  }
+  /**
+   * Rows chosen at random without replacement: `{ n }` rows in all (one partition; every row
+   * when there are fewer), or `{ frac }` of each partition's rows, rounded (as Dask's
+   * sample(frac)). The same `seed` chooses the same rows of the same partitions on any
+   * scheduler and any number of workers; without one, a seed is drawn when the verb is called
+   * (so one frame always computes the same sample). Rows keep their order.
+   */
+  sample(
+    size: { readonly n: number } | { readonly frac: number },
+    options: { readonly seed?: number | undefined } = {},
+  ): DataFrame<S> {
+    if (typeof size !== "object" || size === null) {
+      throw new OptionError("sample(size): size must be { n } or { frac }");
+    }
+    checkOptionKeys("sample", size, ["n", "frac"]);
+    checkOptionKeys("sample", options, ["seed"]);
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+    return this.#next(verbs.sample(this.plan, size, seed));
+  }
   /** Nulls of the named columns replaced by the given values (pandas' fillna with a dict). */
   fillNull(values: { readonly [K in Names<S>]?: Literal }): DataFrame<S> {
     const exprs = Object.entries(values).map(

@@ -187,6 +187,31 @@ export class Expr<N extends string = string> {
   }
 }
 
+function stripChars(what: string, chars: string | undefined): string | null {
+  if (chars === undefined) return null;
+  if (typeof chars !== "string") {
+    throw new OptionError(`str.${what}(chars): chars must be a string, got ${String(chars)}`);
+  }
+  return chars;
+}
+
+/** How a string transform reads in explain(). */
+function transformToString(t: StringTransform): string {
+  if (typeof t === "string") return `${t}()`;
+  switch (t.op) {
+    case "strip":
+    case "lstrip":
+    case "rstrip":
+      return `${t.op}(${t.chars === null ? "" : JSON.stringify(t.chars)})`;
+    case "replace":
+      return `replace(${JSON.stringify(t.pattern)}, ${JSON.stringify(t.replacement)})`;
+    case "slice":
+      return `slice(${t.start}${t.length === null ? "" : `, ${t.length}`})`;
+    default:
+      return t satisfies never;
+  }
+}
+
 /** `expr.str.*`: string functions. */
 export class StringOps<N extends string> {
   readonly #node: ExprNode;
@@ -213,6 +238,54 @@ export class StringOps<N extends string> {
   /** Upper-cased. */
   upper(): Expr<N> {
     return new Expr({ e: "strMap", op: "upper", arg: this.#node });
+  }
+  /**
+   * Without leading and trailing whitespace (as JS `trim`: spaces, tabs, line breaks and the
+   * other Unicode white space), or, given `chars`, without any of those characters.
+   */
+  strip(chars?: string): Expr<N> {
+    return this.#map({ op: "strip", chars: stripChars("strip", chars) });
+  }
+  /** Without leading whitespace, or leading characters of `chars` (see strip). */
+  lstrip(chars?: string): Expr<N> {
+    return this.#map({ op: "lstrip", chars: stripChars("lstrip", chars) });
+  }
+  /** Without trailing whitespace, or trailing characters of `chars` (see strip). */
+  rstrip(chars?: string): Expr<N> {
+    return this.#map({ op: "rstrip", chars: stripChars("rstrip", chars) });
+  }
+  /**
+   * Every occurrence of `pattern` replaced by `replacement`. Both are plain text, not regular
+   * expressions (no regex is supported, and `$` in the replacement is literal), as DuckDB's
+   * replace and pandas' str.replace(regex=False).
+   */
+  replace(pattern: string, replacement: string): Expr<N> {
+    if (typeof pattern !== "string" || pattern.length === 0 || typeof replacement !== "string") {
+      throw new OptionError(
+        `str.replace(pattern, replacement): pattern must be a non-empty string and replacement a string, got ${JSON.stringify(pattern)}, ${JSON.stringify(replacement)}`,
+      );
+    }
+    return this.#map({ op: "replace", pattern, replacement });
+  }
+  /**
+   * `length` characters (Unicode code points) from position `start`, counted from 0 (Polars'
+   * str.slice; SQL's substring counts from 1); a negative `start` counts from the end, and
+   * without `length` the slice runs to the end. Positions outside the string are clamped, so
+   * the result may be shorter or empty.
+   */
+  slice(start: number, length?: number): Expr<N> {
+    if (!Number.isSafeInteger(start)) {
+      throw new OptionError(`str.slice(start): start must be an integer, got ${String(start)}`);
+    }
+    if (length !== undefined && !(Number.isSafeInteger(length) && length >= 0)) {
+      throw new OptionError(
+        `str.slice(start, length): length must be a non-negative integer, got ${String(length)}`,
+      );
+    }
+    return this.#map({ op: "slice", start, length: length ?? null });
+  }
+  #map(op: StringTransform): Expr<N> {
+    return new Expr({ e: "strMap", op, arg: this.#node });
   }
   /** Length in UTF-16 code units (as JS `.length`). */
   length(): Expr<N> {
@@ -341,7 +414,7 @@ export function exprToString(n: ExprNode): string {
     case "strTest":
       return `${exprToString(n.arg)}.str.${n.op}(${JSON.stringify(n.pattern)})`;
     case "strMap":
-      return `${exprToString(n.arg)}.str.${n.op}()`;
+      return `${exprToString(n.arg)}.str.${transformToString(n.op)}`;
     case "strLen":
       return `${exprToString(n.arg)}.str.length()`;
     case "dt":

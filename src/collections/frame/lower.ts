@@ -99,6 +99,19 @@ function lowerNode(plan: Plan, ctx: LowerContext): readonly Key[] {
         task(ops.applyUser, shipped, plan.arrow, schema, ref(k)),
       );
     }
+    case "sample": {
+      const { size, seed } = plan;
+      const input = lower(plan.input, ctx);
+      if ("frac" in size) {
+        return input.map((k, part) =>
+          add(ctx, name(ctx, "sample"), task(ops.samplePart, ref(k), size.frac, seed, part)),
+        );
+      }
+      const parts = input.map((k, part) =>
+        add(ctx, name(ctx, "sample"), task(ops.sampleCandidates, ref(k), size.n, seed, part)),
+      );
+      return [add(ctx, name(ctx, "sample"), task(ops.sampleTake, parts.map(ref), size.n))];
+    }
     case "head": {
       const n = plan.n;
       const parts = each(lower(plan.input, ctx), "limit", ctx, (k) => task(ops.limit, ref(k), n));

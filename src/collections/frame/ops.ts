@@ -26,6 +26,7 @@ import { groupIds } from "../../kernels/group-ids.js";
 import type { JoinHow } from "../../kernels/join.js";
 import { numbersOf, toFloat64 } from "../../kernels/numeric.js";
 import { hashPartition, hashPieces, splitByPiece } from "../../kernels/partition.js";
+import { sampleCandidates, sampleRows, takeSampled } from "../../kernels/sample.js";
 import { argsort, rangePieces } from "../../kernels/sort.js";
 import { FunctionCache } from "../../shipping/compile.js";
 import { tasks } from "../../shipping/modules.js";
@@ -289,6 +290,16 @@ function quantileSketch(batch: Batch, names: readonly string[], k: number): Sket
   });
 }
 
+/** About `frac` of a partition's rows (rounded), chosen under `seed`. */
+function samplePart(batch: Batch, frac: number, seed: number, part: number): Batch {
+  return sampleRows(batch, Math.round(frac * batch.length), seed, part);
+}
+
+/** The `n` sampled rows of all partitions' candidates. */
+function sampleTake(parts: readonly Batch[], n: number): Batch {
+  return takeSampled(concatBatches(parts), n);
+}
+
 /** An empty partition with `schema`. */
 function empty(schema: Schema): Batch {
   return emptyBatch(schema);
@@ -315,6 +326,9 @@ export const frameOps = tasks(import.meta.url, {
   dedupe,
   limit,
   limitAll,
+  samplePart,
+  sampleCandidates,
+  sampleTake,
   splitRows,
   applyUser,
   empty,

@@ -110,7 +110,14 @@ export type Plan =
       /** Whether `fn` takes and returns an apache-arrow Table instead of a Batch. */
       readonly arrow: boolean;
     })
-  | (Base & { readonly kind: "head"; readonly input: Plan; readonly n: number });
+  | (Base & { readonly kind: "head"; readonly input: Plan; readonly n: number })
+  | (Base & {
+      readonly kind: "sample";
+      readonly input: Plan;
+      /** `n` rows in all (one partition), or `frac` of each partition's rows. */
+      readonly size: { readonly n: number } | { readonly frac: number };
+      readonly seed: number;
+    });
 
 /** The inputs of a node. */
 export function inputsOf(p: Plan): readonly Plan[] {

@@ -385,9 +385,10 @@ export function dropDuplicates(
   input: Plan,
   subset?: readonly string[],
   keep: "first" | "last" = "first",
+  where = "dropDuplicates",
 ): Plan {
   const s = subset ?? input.schema.map((f) => f.name);
-  checkColumns(input.schema, s, "dropDuplicates");
+  checkColumns(input.schema, s, where);
   if (keep !== "first" && keep !== "last") {
     throw new OptionError(
       `dropDuplicates: keep must be "first" or "last", got ${JSON.stringify(keep)}`,
@@ -449,6 +450,35 @@ export function head(input: Plan, n: number): Plan {
   if (!Number.isInteger(n) || n < 0)
     throw new OptionError(`head(n): n must be a non-negative integer, got ${n}`);
   return { kind: "head", input, n, schema: input.schema, npartitions: 1 };
+}
+
+/**
+ * Rows chosen at random without replacement under `seed`: `n` rows in all (one partition; all
+ * rows when there are fewer), or `frac` of each partition's rows, rounded (as Dask).
+ */
+export function sample(
+  input: Plan,
+  size: { readonly n: number } | { readonly frac: number },
+  seed: number,
+): Plan {
+  const s = size as { n?: unknown; frac?: unknown };
+  if ((s.n === undefined) === (s.frac === undefined)) {
+    throw new OptionError("sample: give exactly one of { n } and { frac }");
+  }
+  if (s.n !== undefined && !(Number.isSafeInteger(s.n) && (s.n as number) >= 0)) {
+    throw new OptionError(`sample: n must be a non-negative integer, got ${String(s.n)}`);
+  }
+  if (
+    s.frac !== undefined &&
+    !(typeof s.frac === "number" && (s.frac as number) >= 0 && (s.frac as number) <= 1)
+  ) {
+    throw new OptionError(`sample: frac must be a number from 0 to 1, got ${String(s.frac)}`);
+  }
+  if (!Number.isSafeInteger(seed)) {
+    throw new OptionError(`sample: seed must be an integer, got ${String(seed)}`);
+  }
+  const npartitions = s.n !== undefined ? 1 : input.npartitions;
+  return { kind: "sample", input, size, seed, schema: input.schema, npartitions };
 }
 
 /** A user function over each partition. */

@@ -137,6 +137,12 @@ describe("typed schemas", () => {
       () => df.drop("at").select("at"),
       // @ts-expect-error sort keys are checked
       () => df.sortValues("scor"),
+      // @ts-expect-error distinct subsets are checked
+      () => df.distinct(["nmae"]),
+      // @ts-expect-error unique takes a known column
+      () => df.unique("nmae"),
+      // @ts-expect-error unique's frame has only that column
+      () => df.unique("name").select("id"),
     ];
     for (const t of typos.slice(0, 2)) assert.throws(t, BarnError);
     const agg = df.groupby("name").agg({ score: ["mean", "max"], id: "count", n: ["id", "size"] });

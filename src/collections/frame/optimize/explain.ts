@@ -62,6 +62,8 @@ function line(p: Plan): string {
       return `mapPartitions ${p.fn.name || "lambda"}${p.arrow ? " (arrow)" : ""}  ${parts}`;
     case "head":
       return `head ${p.n}  ${parts}`;
+    case "sample":
+      return `sample ${"n" in p.size ? `n=${p.size.n}` : `frac=${p.size.frac}`} seed=${p.seed}  ${parts}`;
     default:
       return p satisfies never;
   }

@@ -131,6 +131,7 @@ export function pushProjections(plan: Plan, need: Need = null): Plan {
       return { ...plan, input, schema: input.schema };
     }
     case "repartition":
+    case "sample":
     case "head": {
       const input = pushProjections(plan.input, need);
       return { ...plan, input, schema: input.schema };
