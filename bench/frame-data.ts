@@ -17,6 +17,7 @@ import { planCsv, readCsvPart } from "../src/io/csv.js";
 import { writeCsv } from "../src/io/csv-write.js";
 import { planParquet, readParquetPart, writeParquet } from "../src/io/parquet.js";
 import type { Batch, Column } from "../src/kernels/batch.js";
+import { mulberry32 } from "./random.js";
 
 /** Options of `generateFrameData`. */
 export interface FrameDataOptions {
@@ -184,18 +185,6 @@ function sampleZipf(cdf: Float64Array, u: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** A small, fast, seeded PRNG (mulberry32) giving floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** CPU seconds (user + system) of this process since `c0`. */

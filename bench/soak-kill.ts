@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { processClusters } from "../src/client/process-backend.js";
 import type { LocalBackend } from "../src/deploy/local-backend.js";
 import { Client, type Graph, type GraphNode, ref, task } from "../src/index.js";
+import { mulberry32 } from "./random.js";
 
 interface Options {
   readonly trials: number;
@@ -46,18 +47,6 @@ function parseArgs(argv: readonly string[]): Options {
     tasks: get("--tasks", 40_000),
     validateEveryStep: argv.includes("--validate-every-step"),
     seed: get("--seed", Date.now() % 1_000_000),
-  };
-}
-
-/** mulberry32: a small seeded generator, so a failing trial's graph can be rebuilt. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -209,7 +198,7 @@ type TrialResult =
 
 async function trial(c: Cluster, o: Options, n: number): Promise<TrialResult> {
   const seed = o.seed + n;
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const { graph, key, expected, size } = layeredGraph(seed, o.tasks, random);
   const killAt = 200 + Math.floor(random() * 2_800);
   const t0 = Date.now();

@@ -68,8 +68,11 @@ function footerError(path: string, err: unknown): BarnError {
   let head: Uint8Array = new Uint8Array(0);
   try {
     head = readRangeSync(path, 0, 4);
-  } catch {
-    // unreadable: reported as not Parquet below, with the reader's message
+  } catch (e) {
+    // A file system error (ENOENT, EACCES, EISDIR...): reported as not Parquet below, with the
+    // reader's message; anything else is a bug and goes through.
+    const code = (e as { code?: unknown } | null)?.code;
+    if (!(typeof code === "string" && code.startsWith("E"))) throw e;
   }
   const parquet = head.length === 4 && new TextDecoder().decode(head) === "PAR1";
   const why = (err as Error).message;

@@ -20,12 +20,24 @@ const PRELOAD_FLAGS = new Set(["--import", "--loader", "--experimental-loader", 
 
 /** Whether `url` names a TypeScript file. */
 export function isTypeScriptUrl(url: string): boolean {
-  try {
-    return TS_EXTENSION.test(new URL(url).pathname);
-  } catch {
-    return false;
-  }
+  return URL.canParse(url) && TS_EXTENSION.test(new URL(url).pathname);
 }
+
+/** Whether `err` is one of the errors a failed file or module lookup throws (by its code). */
+function isLookupError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    typeof code === "string" &&
+    (LOOKUP_CODES.has(code) || code.startsWith("ERR_INVALID_") || code.startsWith("E"))
+  );
+}
+
+/** Codes of a module that cannot be resolved (Node's resolvers and require.resolve). */
+const LOOKUP_CODES = new Set([
+  "MODULE_NOT_FOUND",
+  "ERR_MODULE_NOT_FOUND",
+  "ERR_PACKAGE_PATH_NOT_EXPORTED",
+]);
 
 /** Node's answer to importing a file type it has no loader for. */
 export function isUnknownExtension(err: unknown): boolean {
@@ -87,7 +99,9 @@ function tsxRootOf(spec: string): string | undefined {
     if (!existsSync(pkg)) continue;
     try {
       if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "tsx") return dir;
-    } catch {
+    } catch (err) {
+      // A package.json that cannot be read or parsed is not tsx's: not a reason to fail a task.
+      if (!(err instanceof SyntaxError) && !isLookupError(err)) throw err;
       return undefined;
     }
   }
@@ -100,7 +114,9 @@ function pathOf(spec: string): string | undefined {
     if (spec.startsWith("file:")) return fileURLToPath(spec);
     if (/^\.{0,2}\//.test(spec)) return resolve(spec);
     return createRequire(join(process.cwd(), "noop.js")).resolve(spec);
-  } catch {
+  } catch (err) {
+    // A preload flag naming something this process cannot resolve: not tsx, so not ours.
+    if (!isLookupError(err)) throw err;
     return undefined;
   }
 }

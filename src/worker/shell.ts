@@ -157,6 +157,8 @@ export class WorkerShell {
     try {
       this.#toScheduler.postMessage(this.#dataReply(id, keys));
     } catch (err) {
+      // Only a value structured clone refuses is the task's fault; anything else is ours.
+      if (!(err instanceof Error && err.name === "DataCloneError")) throw err;
       const error = errorToData(
         new BarnError(
           ErrorCodes.RESULT_NOT_SERIALIZABLE,

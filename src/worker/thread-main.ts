@@ -23,7 +23,7 @@ process.on("uncaughtException", (err) => {
  * DataCloneError of a postMessage) arrives as an empty object, losing why. A plain Error keeps it.
  */
 function copyableError(err: unknown): unknown {
-  if (!(err instanceof Error) || Object.getPrototypeOf(err) === Error.prototype) return err;
+  if (!(err instanceof DOMException)) return err;
   const plain = new Error(`${err.name}: ${err.message}`);
   if (err.stack !== undefined) plain.stack = err.stack;
   return plain;
