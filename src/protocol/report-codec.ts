@@ -22,7 +22,8 @@ export interface ReportVisitor {
   stopped(keys: Key[]): void;
 }
 
-const NO_RUN_ID = -1;
+/** The run id of a task no compute-task named (the worker state's default). */
+export const NO_RUN_ID = -1;
 
 /** Collects one time slice's items; `take()` hands them over as one message and starts anew. */
 export class ReportBuilder {
@@ -32,12 +33,13 @@ export class ReportBuilder {
   #stolen: (readonly [Key, string, boolean])[] = [];
   #stopped: Key[] = [];
 
-  finished(key: Key, nbytes: number, duration: number, runId: number | undefined): void {
-    this.#finished.push(key, nbytes, duration, runId ?? NO_RUN_ID);
+  /** `runId` as the worker state keeps it: NO_RUN_ID (-1) when no compute-task named one. */
+  finished(key: Key, nbytes: number, duration: number, runId: number): void {
+    this.#finished.push(key, nbytes, duration, runId);
   }
 
-  erred(key: Key, error: ErrorData, runId: number | undefined): void {
-    this.#erred.push([key, error, runId]);
+  erred(key: Key, error: ErrorData, runId: number): void {
+    this.#erred.push([key, error, runId === NO_RUN_ID ? undefined : runId]);
   }
 
   missing(key: Key, holder: WorkerId): void {

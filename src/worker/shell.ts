@@ -263,15 +263,10 @@ export class WorkerShell {
         this.#store.delete(ins.key);
         break;
       case "send-task-finished":
-        this.#report.finished(
-          ins.key,
-          ins.nbytes,
-          ins.duration,
-          ins.runId === -1 ? undefined : ins.runId,
-        );
+        this.#report.finished(ins.key, ins.nbytes, ins.duration, ins.runId);
         break;
       case "send-task-erred":
-        this.#report.erred(ins.key, ins.error, ins.runId === -1 ? undefined : ins.runId);
+        this.#report.erred(ins.key, ins.error, ins.runId);
         break;
       case "send-missing-data":
         this.#report.missing(ins.key, ins.holder);

@@ -8,7 +8,7 @@ test("a report reads back item by item, as it was added", () => {
   assert.equal(b.take(), undefined, "nothing added: no message");
   const error = { name: "TaskError", code: ErrorCodes.TASK_FAILED, message: "boom" };
   b.finished("a", 8, 0.5, 3);
-  b.finished("b", 0, 0, undefined);
+  b.finished("b", 0, 0, -1);
   b.erred("c", error, 4);
   b.missing("d", "w1");
   b.stolen("e", "ready", true);
