@@ -17,6 +17,7 @@ export {
 } from "./collections/frame/create.js";
 export {
   DataFrame,
+  type ExplainOptions,
   type MapPartitionsOptions,
   type PersistOptions,
 } from "./collections/frame/dataframe.js";

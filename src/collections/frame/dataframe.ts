@@ -17,6 +17,8 @@ import { fieldOf } from "./errors.js";
 import { col as colExpr, Expr, type Literal, lit } from "./expr.js";
 import { GroupBy } from "./groupby.js";
 import { explainPlan, optimize } from "./optimize/index.js";
+import { explainPhysical } from "./physical/explain.js";
+import { physicalPlan } from "./physical/planner.js";
 import type { Plan } from "./plan.js";
 import { batchToRecords } from "./records.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
@@ -36,6 +38,12 @@ export interface MapPartitionsOptions {
   readonly schema?: Schema | undefined;
   /** Give the function an apache-arrow Table (and take one back) instead of a Batch. */
   readonly arrow?: boolean | undefined;
+}
+
+/** Options of explain(). */
+export interface ExplainOptions {
+  /** Show the physical plan (the tasks that run) instead of the optimised logical plan. */
+  readonly physical?: boolean | undefined;
 }
 
 /** Options of persist(). */
@@ -353,9 +361,14 @@ export class DataFrame<S extends Row = Row> {
   async toJson(dir: string, options: ToJsonOptions = {}): Promise<WriteResult> {
     return writeFrame(this.plan, dir, "json", options);
   }
-  /** The optimised plan as an indented tree. */
-  explain(): string {
-    return explainPlan(optimize(this.plan));
+  /**
+   * The optimised logical plan as an indented tree; with `{ physical: true }`, the physical
+   * plan: the tasks that run (fused reads and steps), join strategies and shuffle kinds.
+   */
+  explain(options: ExplainOptions = {}): string {
+    checkOptionKeys("explain", options, ["physical"]);
+    const plan = optimize(this.plan);
+    return options.physical === true ? explainPhysical(physicalPlan(plan)) : explainPlan(plan);
   }
   /** The futures of persisted partitions this frame keeps alive. @internal */
   get held(): readonly Future[] {

@@ -376,7 +376,8 @@ export class Then<N extends string> {
   }
 }
 
-const OPS: Record<string, string> = {
+/** How operators read in explain(): the one place comparison and arithmetic symbols live. */
+const SYMBOLS: Readonly<Record<CompareOp | ArithOp, string>> = {
   eq: "==",
   ne: "!=",
   lt: "<",
@@ -388,6 +389,11 @@ const OPS: Record<string, string> = {
   mul: "*",
   div: "/",
 };
+
+/** The symbol an operator reads as (`gt` reads `>`). */
+export function opSymbol(op: CompareOp | ArithOp): string {
+  return SYMBOLS[op];
+}
 
 /** A readable form of an expression tree. */
 export function exprToString(n: ExprNode): string {
@@ -402,7 +408,7 @@ export function exprToString(n: ExprNode): string {
           : String(n.value);
     case "cmp":
     case "arith":
-      return `(${exprToString(n.left)} ${OPS[n.op]} ${exprToString(n.right)})`;
+      return `(${exprToString(n.left)} ${opSymbol(n.op)} ${exprToString(n.right)})`;
     case "and":
     case "or":
       return `(${exprToString(n.left)} ${n.e.toUpperCase()} ${exprToString(n.right)})`;

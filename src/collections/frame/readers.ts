@@ -7,7 +7,7 @@
  */
 import type { FileMetaData } from "hyparquet";
 import { type CsvOptions, type CsvPart, readCsvPart } from "../../io/csv.js";
-import type { Predicate, PredicateOp } from "../../io/filters.js";
+import type { Predicate } from "../../io/filters.js";
 import { type JsonOptions, type JsonPart, readJsonPart } from "../../io/json.js";
 import { type ParquetPart, readParquetPart, rowGroupMayMatch } from "../../io/parquet.js";
 import { readFooter } from "../../io/parquet-footer.js";
@@ -15,10 +15,9 @@ import { projectSchema } from "../../io/schema.js";
 import type { AggSpec, PartialAgg } from "../../kernels/aggregate.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch } from "../../kernels/column.js";
-import type { CompareOp } from "../../kernels/compare.js";
 import { tasks } from "../../shipping/modules.js";
-import type { SourceFilter } from "./plan.js";
-import { aggregateOwned, type ScanStep } from "./scan-aggregate.js";
+import type { RowOp, SourceFilter } from "./plan.js";
+import { aggregateOwned } from "./scan-aggregate.js";
 import { registerReader } from "./sources.js";
 
 /** The read-time options of a text part (what readCsvPart / readJsonPart take). */
@@ -39,20 +38,6 @@ export interface JsonSourcePart {
   readonly part: JsonPart;
   readonly schema: Schema;
   readonly options: Pick<JsonOptions, "onBadLines">;
-}
-
-const OPS: Record<CompareOp, PredicateOp> = {
-  eq: "==",
-  ne: "!=",
-  lt: "<",
-  le: "<=",
-  gt: ">",
-  ge: ">=",
-};
-
-/** The frame's pushed-down filters as the IO layer's predicates. */
-export function toPredicates(filters: readonly SourceFilter[]): Predicate[] {
-  return filters.map((f) => ({ column: f.column, op: OPS[f.op], value: f.value }));
 }
 
 /** Row groups of `part` that statistics cannot rule out, as runs of consecutive row groups. */
@@ -101,7 +86,7 @@ async function readParquetSource(
 ): Promise<Batch> {
   const cols = columns ?? undefined;
   if (filters.length === 0) return readParquetPart(part, cols, options);
-  const runs = keptRuns(part, await readFooter(part.path), toPredicates(filters));
+  const runs = keptRuns(part, await readFooter(part.path), filters);
   if (runs.length === 0) return emptyBatch(projectSchema(part.schema, cols));
   if (runs.length === 1) return readParquetPart(runs[0]!, cols, options);
   return concatBatches(await Promise.all(runs.map((r) => readParquetPart(r, cols))));
@@ -159,7 +144,7 @@ async function aggregateParquetSource(
   part: ParquetPart,
   columns: readonly string[] | null,
   filters: readonly SourceFilter[],
-  steps: readonly ScanStep[],
+  steps: readonly RowOp[],
   keys: readonly string[],
   aggs: readonly AggSpec[],
 ): Promise<PartialAgg> {

@@ -335,6 +335,7 @@ export function join(left: Plan, right: Plan, o: MergeOptions): Plan {
     else if ((how === "inner" || how === "right") && (o.broadcast === true || isSmall(left)))
       strategy = "broadcast-left";
   }
+  const why = joinWhy(strategy, how, o.broadcast, left, right, small);
   const npartitions =
     strategy === "broadcast-right"
       ? left.npartitions
@@ -344,7 +345,40 @@ export function join(left: Plan, right: Plan, o: MergeOptions): Plan {
             o.npartitions ?? Math.max(left.npartitions, right.npartitions),
             "npartitions",
           );
-  return { kind: "join", left, right, how, leftOn, rightOn, suffix, strategy, schema, npartitions };
+  return {
+    kind: "join",
+    left,
+    right,
+    how,
+    leftOn,
+    rightOn,
+    suffix,
+    strategy,
+    why,
+    schema,
+    npartitions,
+  };
+}
+
+/** Why a join got its strategy, in words (explain({ physical: true }) shows it). */
+function joinWhy(
+  strategy: "broadcast-right" | "broadcast-left" | "hash",
+  how: JoinHow,
+  broadcast: boolean | undefined,
+  left: Plan,
+  right: Plan,
+  small: number,
+): string {
+  if (strategy === "hash") {
+    if (broadcast === false) return "broadcast: false was given";
+    if (how === "outer") return "an outer join keeps unmatched rows of both sides";
+    return `no side it may broadcast (${how === "left" ? "the right" : how === "right" ? "the left" : "either"}) is one partition or known to hold at most ${small} rows`;
+  }
+  const side = strategy === "broadcast-right" ? right : left;
+  const name = strategy === "broadcast-right" ? "the right side" : "the left side";
+  if (broadcast === true) return "broadcast: true was given";
+  if (side.npartitions === 1) return `${name} is one partition`;
+  return `${name} holds at most ${rowsBound(side)} rows (broadcastRows ${small})`;
 }
 
 /** Sort by `by` (range partitions from sampled quantiles, then a sort within each). */

@@ -106,21 +106,21 @@ test("pruning by statistics skips row groups and never drops a matching row", {
     m: i % 3 === 0 ? null : i * 0.5,
   }));
   await writeParquet(batchFromRecords(records), path, { rowGroupSize: 20 });
-  const ops = ["==", "!=", "<", "<=", ">", ">=", "isNull", "notNull"] as const;
+  const ops = ["eq", "ne", "lt", "le", "gt", "ge", "isNull", "notNull"] as const;
   const holds = (v: unknown, op: (typeof ops)[number], c: number | string): boolean => {
     if (op === "isNull") return v === null;
     if (op === "notNull") return v !== null;
     if (v === null) return false;
     const x = v as number | string;
-    return op === "=="
+    return op === "eq"
       ? x === c
-      : op === "!="
+      : op === "ne"
         ? x !== c
-        : op === "<"
+        : op === "lt"
           ? x < c
-          : op === "<="
+          : op === "le"
             ? x <= c
-            : op === ">"
+            : op === "gt"
               ? x > c
               : x >= c;
   };
@@ -150,13 +150,13 @@ test("pruning by statistics skips row groups and never drops a matching row", {
     ),
     { numRuns: 150 },
   );
-  const eq = await planParquet(path, { filters: [{ column: "x", op: "==", value: 45 }] });
+  const eq = await planParquet(path, { filters: [{ column: "x", op: "eq", value: 45 }] });
   assert.equal(eq.parts.length, 1);
   assert.equal(eq.prunedRowGroups, 9);
   const range = await planParquet(path, {
     filters: [
-      { column: "x", op: ">=", value: 150 },
-      { column: "s", op: "<", value: "k009" },
+      { column: "x", op: "ge", value: 150 },
+      { column: "s", op: "lt", value: "k009" },
     ],
   });
   assert.deepEqual(
@@ -174,7 +174,7 @@ test("unknown columns in columns or filters fail at planning, naming the column 
       e.code === "BARN_UNKNOWN_COLUMN" && /"nope".*a, b/.test(e.message),
   );
   await assert.rejects(
-    planParquet(path, { filters: [{ column: "zz", op: "==", value: 1 }] }),
+    planParquet(path, { filters: [{ column: "zz", op: "eq", value: 1 }] }),
     /unknown column "zz" in filters/,
   );
 });
