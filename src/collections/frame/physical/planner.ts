@@ -132,7 +132,7 @@ function planAggregate(p: Plan & { kind: "groupAgg" }, go: Go): PhysicalNode {
     const why = `splitOut is 1: ${input.npartitions} partials combined ${splitEvery} at a time into one`;
     return { kind: "treeAggregate", input, aggs, splitEvery, why, npartitions: 1 };
   }
-  const why = `splitOut is ${splitOut}: many groups, hash-partitioned by key into ${splitOut} outputs`;
+  const why = `splitOut is ${splitOut}: partials hash-partitioned by key into ${splitOut} outputs`;
   return { kind: "splitAggregate", input, aggs, splitEvery, why, npartitions: splitOut };
 }
 
