@@ -248,7 +248,7 @@ describe("physical planning", () => {
       lines[1]!,
       /^ {2}fused read\+aggregate \[read parquet \| filter \(x > 0\.5\) \| broadcast-join inner on \[k\] = \[k\] \| partial groupby \[label\] sum\(x\) as x, count\(id\) as id\] +partitions=4 +columns=\* +filters=\[x > 0\.5\]/,
     );
-    assert.match(lines[2]!, /^ {4}broadcast \(concatenate 2 partitions into one/);
+    assert.match(lines[2]!, /^ {4}broadcast \(2 partitions concatenated into one/);
     assert.match(lines[3]!, /^ {6}scan memory +partitions=2/);
 
     const big = bf.fromRecords(facts, { npartitions: 4 });

@@ -63,8 +63,11 @@ function line(p: PhysicalNode): string {
     }
     case "splitAggregate":
       return `split-out aggregate  shuffle=hash (tasks, of partial states)  splitEvery=${p.splitEvery}  ${parts}  (${p.why})`;
-    case "broadcast":
-      return `broadcast (concatenate ${p.input.npartitions} partition${p.input.npartitions === 1 ? "" : "s"} into one, sent to every task)`;
+    case "broadcast": {
+      const n = p.input.npartitions;
+      const what = n === 1 ? "its one partition" : `${n} partitions concatenated into one`;
+      return `broadcast (${what}, read whole by every task that joins it)`;
+    }
     case "broadcastJoin":
       return `join ${p.how} on [${p.leftOn.join(", ")}] = [${p.rightOn.join(", ")}]  strategy=broadcast  broadcast=${p.broadcast}  ${parts}  (${p.why})`;
     case "hashShuffle":

@@ -149,7 +149,7 @@ function partialOf(
   const fused = fusedScan(p.input, go);
   if (fused !== undefined) {
     const { scan, steps } = fused;
-    const why = `the ${scan.reader} reader reads, runs the steps and aggregates each part in one task, so what it read goes back to scratch memory`;
+    const why = `the ${scan.reader} reader has an aggregate task, which recycles the memory it read`;
     return { kind: "scanAggregate", scan, steps, keys, aggs, why, npartitions: scan.npartitions };
   }
   const rows = rowOpsOf(p.input);
