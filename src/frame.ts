@@ -3,6 +3,13 @@
  * `import * as bf from "barn/frame"`.
  */
 
+export type {
+  AggEntryFor,
+  AggFnFor,
+  AggOutputs,
+  AggSpecOf,
+  AggValue,
+} from "./collections/frame/agg-types.js";
 export { batchesToTable, tableToBatch, tableToBatches } from "./collections/frame/arrow.js";
 export { type BadLinesReport, countBadLines } from "./collections/frame/bad-lines.js";
 export { concat } from "./collections/frame/concat.js";
@@ -33,7 +40,7 @@ export {
   When,
   when,
 } from "./collections/frame/expr.js";
-export { type AggOutputs, type AggSpecOf, GroupBy } from "./collections/frame/groupby.js";
+export { GroupBy } from "./collections/frame/groupby.js";
 export type { Plan, RowOp, SourceFilter, SourceNode } from "./collections/frame/plan.js";
 export {
   type ReadCsvOptions,

@@ -14,6 +14,7 @@ import { projectSchema } from "../../io/schema.js";
 import { sourceFrame } from "./create.js";
 import type { DataFrame } from "./dataframe.js";
 import type { CsvSourcePart, JsonSourcePart } from "./readers.js";
+import type { ReadRow, Row } from "./types.js";
 import "./readers.js";
 
 /** Options of readParquet. */
@@ -102,6 +103,10 @@ function checkBadLines(fn: string, v: unknown): void {
  * per row group (or per `rowGroupsPerPartition` of them). Footers are read now; row groups are
  * read by tasks, which skip those whose statistics rule out a pushed-down filter.
  */
+export function readParquet<
+  T extends Row = Row,
+  const O extends ReadParquetOptions = ReadParquetOptions,
+>(paths: string | readonly string[], options?: O): DataFrame<ReadRow<T, O>>;
 export function readParquet(
   paths: string | readonly string[],
   options: ReadParquetOptions = {},
@@ -119,6 +124,10 @@ export function readParquet(
  * with `schema`), and each file is split into byte ranges of about `blocksize` at line
  * boundaries (gzip files are one partition each).
  */
+export function readCsv<T extends Row = Row, const O extends ReadCsvOptions = ReadCsvOptions>(
+  paths: string | readonly string[],
+  options?: O,
+): DataFrame<ReadRow<T, O>>;
 export function readCsv(
   paths: string | readonly string[],
   options: ReadCsvOptions = {},
@@ -146,6 +155,10 @@ export function readCsv(
  * of the first file, types inferred (override with `schema`); files are split into byte ranges
  * at line boundaries.
  */
+export function readJson<T extends Row = Row, const O extends ReadJsonOptions = ReadJsonOptions>(
+  paths: string | readonly string[],
+  options?: O,
+): DataFrame<ReadRow<T, O>>;
 export function readJson(
   paths: string | readonly string[],
   options: ReadJsonOptions = {},
