@@ -40,7 +40,9 @@ export {
   When,
   when,
 } from "./collections/frame/expr.js";
+export type { ValueOfType } from "./collections/frame/expr-values.js";
 export { GroupBy } from "./collections/frame/groupby.js";
+export type { Merged, MergeOptionsFor } from "./collections/frame/merge-types.js";
 export type { Plan, RowOp, SourceFilter, SourceNode } from "./collections/frame/plan.js";
 export {
   type ReadCsvOptions,
@@ -53,7 +55,7 @@ export {
 export { batchToRecords, recordsToBatch } from "./collections/frame/records.js";
 export type { RunOptions } from "./collections/frame/run.js";
 export { type Reader, registerReader } from "./collections/frame/sources.js";
-export type { Names, Row } from "./collections/frame/types.js";
+export type { Names, ReadRow, Row, SchemaRow } from "./collections/frame/types.js";
 export type { AggEntry, AggOptions, MergeOptions } from "./collections/frame/verbs.js";
 export type {
   ToCsvOptions,
