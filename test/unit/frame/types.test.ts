@@ -152,7 +152,7 @@ describe("typed agg", () => {
     assert.deepEqual(s.columns, ["shop", "ok", "size"]);
   });
 
-  test("an untyped frame accepts any name and aggregation", () => {
+  test("an untyped frame compiles any name and aggregation (checked when built)", () => {
     const u = df.untyped();
     assert.throws(() => u.groupby("shop").agg({ anything: "mean", qty: "sum" }), BarnError);
     // Its output names are known from the spec all the same.
@@ -321,6 +321,34 @@ describe("typed merge", () => {
     assert.ok(r.some((x) => x.id === null));
     assert.ok(o.some((x) => x.shop === null) && o.some((x) => x.name === null));
     assert.deepEqual(outer.columns, ["id", "shop", "qty", "name", "region", "price"]);
+  });
+
+  test("a repeated clash takes the suffix again; key pairs of different types join as numbers", async () => {
+    const j = df
+      .select("id", "shop", "price")
+      .withColumns({ price_s: 0 })
+      .merge(shops, { on: "shop", suffix: "_s" });
+    expectType<
+      Equal<
+        RowOf<typeof j>,
+        {
+          id: bigint;
+          shop: string;
+          price: number;
+          price_s: number;
+          region: string;
+          price_s_s: number;
+        }
+      >
+    >();
+    assert.deepEqual(j.columns, ["id", "shop", "price", "price_s", "region", "price_s_s"]);
+    const codes = bf.fromRecords([{ k: 1, shop: "n", code: "a" }]);
+    const two = df
+      .select("id", "shop")
+      .merge(codes, { leftOn: ["id", "shop"], rightOn: ["k", "shop"] });
+    expectType<Equal<RowOf<typeof two>, { id: number; shop: string; k: number; code: string }>>();
+    const rows = await two.toRecords(sync);
+    assert.deepEqual(rows, [{ id: 1, shop: "n", k: 1, code: "a" }]);
   });
 
   test("keys must be columns of their side", () => {
