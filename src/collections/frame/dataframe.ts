@@ -22,7 +22,16 @@ import { explainPlan, optimize } from "./optimize/index.js";
 import type { Plan } from "./plan.js";
 import { batchToRecords } from "./records.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
-import type { Dropped, Names, Picked, Renamed, Row, Simplify, WithColumns } from "./types.js";
+import type {
+  Dropped,
+  Filled,
+  Names,
+  Picked,
+  Renamed,
+  Row,
+  Simplify,
+  WithColumns,
+} from "./types.js";
 import * as verbs from "./verbs.js";
 import {
   type ToCsvOptions,
@@ -233,8 +242,13 @@ export class DataFrame<S extends Row = Row> {
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     return this.#next(verbs.sample(this.plan, size, seed));
   }
-  /** Nulls of the named columns replaced by the given values (pandas' fillna with a dict). */
-  fillNull(values: { readonly [K in Names<S>]?: Literal }): DataFrame<S> {
+  /**
+   * Nulls of the named columns replaced by the given values (pandas' fillna with a dict). On a
+   * typed frame a column filled with a non-null value is no longer typed as nullable.
+   */
+  fillNull<const V extends { readonly [K in keyof V]: K extends Names<S> ? Literal : never }>(
+    values: V,
+  ): DataFrame<Filled<S, V>> {
     const exprs = Object.entries(values).map(
       ([n, v]) => [n, colExpr(n).fillNull(v as Literal).node] as const,
     );

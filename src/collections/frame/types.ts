@@ -4,7 +4,7 @@
  * types their expressions compute.
  */
 import type { DType } from "../../kernels/batch.js";
-import type { EvalValue, ValOf, ValueOfType } from "./expr-values.js";
+import type { CoalesceV, ColV, EvalValue, LitV, ValOf, ValueOfType } from "./expr-values.js";
 
 /** A row: column name -> value type. */
 export type Row = Record<string, unknown>;
@@ -36,6 +36,16 @@ export type EntryValue<X, S> = EvalValue<ValOf<X>, S>;
 export type WithColumns<S, E> = Simplify<
   Omit<S, keyof E> & { -readonly [K in keyof E]: EntryValue<E[K], S> }
 >;
+
+/** The row type after `fillNull(V)`: each filled column is its values or the fill value (untyped rows stay untyped). */
+export type Filled<S, V> =
+  IsUntyped<S> extends true
+    ? S
+    : Simplify<{
+        [K in keyof S]: K extends keyof V & string
+          ? EvalValue<CoalesceV<ColV<K>, LitV<V[K]>>, S>
+          : S[K];
+      }>;
 
 /** The row type of a frame whose columns have these Barn types (every value may be null). */
 export type SchemaRow<M extends Readonly<Record<string, DType>>> = {

@@ -231,6 +231,18 @@ describe("typed withColumns", () => {
   });
 });
 
+describe("typed fillNull", () => {
+  test("a filled column is no longer nullable; keys are columns", async () => {
+    const f = df.fillNull({ qty: 0 });
+    expectType<Equal<RowOf<typeof f>["qty"], number>>();
+    const kept = df.fillNull({ qty: null });
+    expectType<Equal<RowOf<typeof kept>["qty"], number | null>>();
+    assert.deepEqual(kinds(await f.toRecords(sync)).qty, ["number"]);
+    // @ts-expect-error "qtty" is not a column
+    assert.throws(() => df.fillNull({ qtty: 0 }), BarnError);
+  });
+});
+
 describe("typed merge", () => {
   type Shop = { shop: string; region: string; price: number };
   const shops = bf.fromRecords<Shop>([
