@@ -3,6 +3,13 @@
  * `import * as bf from "barn/frame"`.
  */
 
+export type {
+  AggEntryFor,
+  AggFnFor,
+  AggOutputs,
+  AggSpecOf,
+  AggValue,
+} from "./collections/frame/agg-types.js";
 export { batchesToTable, tableToBatch, tableToBatches } from "./collections/frame/arrow.js";
 export { type BadLinesReport, countBadLines } from "./collections/frame/bad-lines.js";
 export { concat } from "./collections/frame/concat.js";
@@ -34,7 +41,9 @@ export {
   When,
   when,
 } from "./collections/frame/expr.js";
-export { type AggOutputs, type AggSpecOf, GroupBy } from "./collections/frame/groupby.js";
+export type { ValueOfType } from "./collections/frame/expr-values.js";
+export { GroupBy } from "./collections/frame/groupby.js";
+export type { Merged, MergeOptionsFor } from "./collections/frame/merge-types.js";
 export type { Plan, RowOp, SourceFilter, SourceNode } from "./collections/frame/plan.js";
 export {
   type ReadCsvOptions,
@@ -47,7 +56,7 @@ export {
 export { batchToRecords, recordsToBatch } from "./collections/frame/records.js";
 export type { RunOptions } from "./collections/frame/run.js";
 export { type Reader, registerReader } from "./collections/frame/sources.js";
-export type { Names, Row } from "./collections/frame/types.js";
+export type { Names, ReadRow, Row, SchemaRow } from "./collections/frame/types.js";
 export type { AggEntry, AggOptions, MergeOptions } from "./collections/frame/verbs.js";
 export type {
   ToCsvOptions,

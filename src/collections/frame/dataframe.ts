@@ -15,14 +15,25 @@ import { batchesToTable, tableToBatch } from "./arrow.js";
 import { describeFrame } from "./describe.js";
 import { fieldOf } from "./errors.js";
 import { col as colExpr, Expr, type Literal, lit } from "./expr.js";
+import type { ColV } from "./expr-values.js";
 import { GroupBy } from "./groupby.js";
+import type { Merged, MergeOptionsFor } from "./merge-types.js";
 import { explainPlan, optimize } from "./optimize/index.js";
 import { explainPhysical } from "./physical/explain.js";
 import { physicalPlan } from "./physical/planner.js";
 import type { Plan } from "./plan.js";
 import { batchToRecords } from "./records.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
-import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
+import type {
+  Dropped,
+  Filled,
+  Names,
+  Picked,
+  Renamed,
+  Row,
+  Simplify,
+  WithColumns,
+} from "./types.js";
 import * as verbs from "./verbs.js";
 import {
   type ToCsvOptions,
@@ -92,7 +103,7 @@ export class DataFrame<S extends Row = Row> {
   }
 
   /** The column `name` as an expression (typed by this frame's columns). */
-  col<K extends Names<S>>(name: K): Expr<K> {
+  col<K extends Names<S>>(name: K): Expr<K, ColV<K>> {
     return colExpr(name);
   }
   /** Keep only these columns, in this order. */
@@ -117,19 +128,22 @@ export class DataFrame<S extends Row = Row> {
   filter(predicate: Expr<Names<S>>): DataFrame<S> {
     return this.#next(verbs.filter(this.plan, predicate.node));
   }
-  /** Add or replace columns: `{ z: col("x").add(col("y")) }`. Expressions read the input's columns. */
-  withColumns<E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
+  /**
+   * Add or replace columns: `{ z: col("x").add(col("y")) }`. Expressions read the input's
+   * columns; on a typed frame each new column is typed by what its expression computes.
+   */
+  withColumns<const E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
     exprs: E,
-  ): DataFrame<Simplify<Omit<S, keyof E> & { [K in keyof E]: unknown }>> {
+  ): DataFrame<WithColumns<S, E>> {
     const pairs = Object.entries(exprs).map(
       ([n, e]) => [n, (e instanceof Expr ? e : lit(e as Literal)).node] as const,
     );
     return this.#next(verbs.withColumns(this.plan, pairs));
   }
   /** Same as withColumns (pandas' name). */
-  assign<E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
+  assign<const E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
     exprs: E,
-  ): DataFrame<Simplify<Omit<S, keyof E> & { [K in keyof E]: unknown }>> {
+  ): DataFrame<WithColumns<S, E>> {
     return this.withColumns(exprs);
   }
   /** Group by one or more key columns; follow with `.agg({...})`. */
@@ -139,11 +153,15 @@ export class DataFrame<S extends Row = Row> {
     for (const k of ks) fieldOf(this.plan.schema, k, "groupby");
     return new GroupBy<S, K>(this.plan, ks, (p) => this.#next(p));
   }
-  /** Join with another frame (inner by default; broadcast when one side is small, else hash shuffle). */
-  merge<R extends Row>(
+  /**
+   * Join with another frame (inner by default; broadcast when one side is small, else hash
+   * shuffle). On typed frames the keys must be columns of their side, and the result's row type
+   * follows the output columns (merge-types.ts).
+   */
+  merge<R extends Row, const O extends MergeOptionsFor<S, R>>(
     right: DataFrame<R>,
-    options: verbs.MergeOptions,
-  ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
+    options: O,
+  ): DataFrame<Merged<S, R, O>> {
     checkOptionKeys("merge", options, verbs.MERGE_KEYS);
     return new DataFrame(verbs.join(this.plan, right.plan, options), [
       ...this.#held,
@@ -151,10 +169,10 @@ export class DataFrame<S extends Row = Row> {
     ]);
   }
   /** Same as merge. */
-  join<R extends Row>(
+  join<R extends Row, const O extends MergeOptionsFor<S, R>>(
     right: DataFrame<R>,
-    options: verbs.MergeOptions,
-  ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
+    options: O,
+  ): DataFrame<Merged<S, R, O>> {
     return this.merge(right, options);
   }
   /**
@@ -232,8 +250,13 @@ export class DataFrame<S extends Row = Row> {
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     return this.#next(verbs.sample(this.plan, size, seed));
   }
-  /** Nulls of the named columns replaced by the given values (pandas' fillna with a dict). */
-  fillNull(values: { readonly [K in Names<S>]?: Literal }): DataFrame<S> {
+  /**
+   * Nulls of the named columns replaced by the given values (pandas' fillna with a dict). On a
+   * typed frame a column filled with a non-null value is no longer typed as nullable.
+   */
+  fillNull<const V extends { readonly [K in keyof V]: K extends Names<S> ? Literal : never }>(
+    values: V,
+  ): DataFrame<Filled<S, V>> {
     const exprs = Object.entries(values).map(
       ([n, v]) => [n, colExpr(n).fillNull(v as Literal).node] as const,
     );
@@ -244,9 +267,7 @@ export class DataFrame<S extends Row = Row> {
   dropNulls(subset?: readonly Names<S>[]): DataFrame<S> {
     const names = subset ?? (this.columns as readonly Names<S>[]);
     if (names.length === 0) return this;
-    const pred = names
-      .map((n) => colExpr(n).notNull())
-      .reduce((a, b) => a.and(b)) as unknown as Expr<Names<S>>;
+    const pred = names.map((n): Expr<Names<S>> => colExpr(n).notNull()).reduce((a, b) => a.and(b));
     return this.filter(pred);
   }
   /**

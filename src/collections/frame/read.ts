@@ -14,6 +14,7 @@ import { projectSchema } from "../../io/schema.js";
 import { sourceFrame } from "./create.js";
 import type { DataFrame } from "./dataframe.js";
 import type { CsvSourcePart, JsonSourcePart } from "./readers.js";
+import type { ReadRow, Row } from "./types.js";
 import "./readers.js";
 
 /** Options of readParquet. */
@@ -100,8 +101,13 @@ function checkBadLines(fn: string, v: unknown): void {
 /**
  * A frame over Parquet files (a path, a directory, a glob, or an array of them): one partition
  * per row group (or per `rowGroupsPerPartition` of them). Footers are read now; row groups are
- * read by tasks, which skip those whose statistics rule out a pushed-down filter.
+ * read by tasks, which skip those whose statistics rule out a pushed-down filter. The frame is
+ * typed by `T` when given, else by a literal `columns` list (values `unknown`), else untyped.
  */
+export function readParquet<
+  T extends Row = Row,
+  const O extends ReadParquetOptions = ReadParquetOptions,
+>(paths: string | readonly string[], options?: O): DataFrame<ReadRow<T, O>>;
 export function readParquet(
   paths: string | readonly string[],
   options: ReadParquetOptions = {},
@@ -117,8 +123,13 @@ export function readParquet(
 /**
  * A frame over CSV files: the schema is inferred from a sample of the first file (override
  * with `schema`), and each file is split into byte ranges of about `blocksize` at line
- * boundaries (gzip files are one partition each).
+ * boundaries (gzip files are one partition each). The frame is typed by `T` when given, else
+ * from the `schema` and `columns` options (`ReadRow`), else untyped.
  */
+export function readCsv<T extends Row = Row, const O extends ReadCsvOptions = ReadCsvOptions>(
+  paths: string | readonly string[],
+  options?: O,
+): DataFrame<ReadRow<T, O>>;
 export function readCsv(
   paths: string | readonly string[],
   options: ReadCsvOptions = {},
@@ -144,8 +155,13 @@ export function readCsv(
 /**
  * A frame over JSON lines files (one object per line): columns are the keys seen in a sample
  * of the first file, types inferred (override with `schema`); files are split into byte ranges
- * at line boundaries.
+ * at line boundaries. The frame is typed by `T` when given, else from the `schema` and
+ * `columns` options (`ReadRow`), else untyped.
  */
+export function readJson<T extends Row = Row, const O extends ReadJsonOptions = ReadJsonOptions>(
+  paths: string | readonly string[],
+  options?: O,
+): DataFrame<ReadRow<T, O>>;
 export function readJson(
   paths: string | readonly string[],
   options: ReadJsonOptions = {},
