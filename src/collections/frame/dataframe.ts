@@ -15,9 +15,10 @@ import { batchesToTable, tableToBatch } from "./arrow.js";
 import { describeFrame } from "./describe.js";
 import { fieldOf } from "./errors.js";
 import { col as colExpr, Expr, type Literal, lit } from "./expr.js";
-import { GroupBy } from "./groupby.js";
+import { type AggOutputs, type AggSpecOf, GroupBy } from "./groupby.js";
 import { explainPlan, optimize } from "./optimize/index.js";
 import type { Plan } from "./plan.js";
+import { quantileFrame, wholeFrameAgg } from "./quantile.js";
 import { batchToRecords } from "./records.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
 import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
@@ -261,6 +262,27 @@ export class DataFrame<S extends Row = Row> {
       [{ fn: "size", column: null, output: "count" }],
     );
     return this.#next(verbs.sort(counted, ["count", column], [false, true]));
+  }
+  /**
+   * Aggregate the whole frame into one row, with the same spec as `groupby(...).agg` (SQL's
+   * aggregates without GROUP BY): `df.agg({ x: "median", p90: ["x", "quantile", 0.9] })`.
+   */
+  agg<const A extends AggSpecOf<S>>(spec: A): DataFrame<Simplify<AggOutputs<A>>> {
+    return this.#next(wholeFrameAgg(this.plan, spec as Readonly<Record<string, verbs.AggEntry>>));
+  }
+  /**
+   * The q-quantile (0 to 1, linear interpolation: pandas' default, DuckDB's quantile_cont) of
+   * each of `columns` (default: every numeric column), as a one-row frame of float64 columns.
+   */
+  quantile<K extends Names<S>>(
+    q: number,
+    columns?: readonly K[],
+  ): DataFrame<{ [C in K]: number | null }> {
+    return this.#next(quantileFrame(this.plan, q, columns));
+  }
+  /** The median of each of `columns` (default: every numeric column): quantile(0.5). */
+  median<K extends Names<S>>(columns?: readonly K[]): DataFrame<{ [C in K]: number | null }> {
+    return this.quantile(0.5, columns);
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {
