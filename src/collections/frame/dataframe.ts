@@ -23,6 +23,7 @@ import { batchToRecords } from "./records.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
 import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
 import * as verbs from "./verbs.js";
+import { type WindowEntry, type WindowOptions, windowPlan } from "./window.js";
 import {
   type ToCsvOptions,
   type ToJsonOptions,
@@ -283,6 +284,19 @@ export class DataFrame<S extends Row = Row> {
   /** The median of each of `columns` (default: every numeric column): quantile(0.5). */
   median<K extends Names<S>>(columns?: readonly K[]): DataFrame<{ [C in K]: number | null }> {
     return this.quantile(0.5, columns);
+  }
+  /**
+   * Columns computed over the rows in the order of `orderBy`, within each `partitionBy` group
+   * (default: the whole frame): running sums, maxima, minima and row numbers, shifted values
+   * (lag/lead), ranks of the order key, rolling sums and means. The result holds every input
+   * row, sorted by (partitionBy, orderBy).
+   * `df.window({ total: { fn: "cumsum", column: "x" } }, { orderBy: "t" })`.
+   */
+  window<const W extends Readonly<Record<string, WindowEntry>>>(
+    outputs: W,
+    options: WindowOptions,
+  ): DataFrame<Simplify<S & { [K in keyof W]: unknown }>> {
+    return this.#next(windowPlan(this.plan, outputs, options));
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {

@@ -11,6 +11,7 @@ import { frameOps as ops } from "./ops.js";
 import type { Plan, RowOp, SourceNode } from "./plan.js";
 import type { ScanStep } from "./scan-aggregate.js";
 import { readerOf } from "./sources.js";
+import { lowerWindow } from "./window-exec.js";
 
 /** The graph being built and the names given so far. */
 export interface LowerContext {
@@ -118,6 +119,8 @@ function lowerNode(plan: Plan, ctx: LowerContext): readonly Key[] {
       if (parts.length === 1) return parts;
       return [add(ctx, name(ctx, "head"), task(ops.limitAll, parts.map(ref), n))];
     }
+    case "window":
+      return lowerWindow(plan, ctx);
     default:
       return plan satisfies never;
   }

@@ -4,6 +4,7 @@
  */
 import { exprToString } from "../expr.js";
 import { inputsOf, type Plan, type RowOp, type SourceFilter } from "../plan.js";
+import { windowLine } from "../window.js";
 
 const OPS = { eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=" } as const;
 
@@ -64,6 +65,8 @@ function line(p: Plan): string {
       return `head ${p.n}  ${parts}`;
     case "sample":
       return `sample ${"n" in p.size ? `n=${p.size.n}` : `frac=${p.size.frac}`} seed=${p.seed}  ${parts}`;
+    case "window":
+      return windowLine(p);
     default:
       return p satisfies never;
   }
