@@ -44,6 +44,7 @@ export {
   readParquet,
 } from "./collections/frame/read.js";
 export { batchToRecords, recordsToBatch } from "./collections/frame/records.js";
+export type { MeltOptions, PivotOptions } from "./collections/frame/reshape.js";
 export type { RunOptions } from "./collections/frame/run.js";
 export { type Reader, registerReader } from "./collections/frame/sources.js";
 export type { Names, Row } from "./collections/frame/types.js";

@@ -20,6 +20,7 @@ import { explainPlan, optimize } from "./optimize/index.js";
 import type { Plan } from "./plan.js";
 import { quantileFrame, wholeFrameAgg } from "./quantile.js";
 import { batchToRecords } from "./records.js";
+import { type MeltOptions, meltPlan, type PivotOptions, pivotPlan } from "./reshape.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
 import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
 import * as verbs from "./verbs.js";
@@ -297,6 +298,21 @@ export class DataFrame<S extends Row = Row> {
     options: WindowOptions,
   ): DataFrame<Simplify<S & { [K in keyof W]: unknown }>> {
     return this.#next(windowPlan(this.plan, outputs, options));
+  }
+  /**
+   * Columns unpivoted into rows (pandas' melt, DuckDB's UNPIVOT INCLUDE NULLS): per value
+   * column and row, the `idVars`, the column's name (`varName`) and its value (`valueName`).
+   */
+  melt(options: MeltOptions = {}): DataFrame<Row> {
+    return this.#next(meltPlan(this.plan, options));
+  }
+  /**
+   * A spreadsheet-style pivot (pandas' pivot_table, DuckDB's PIVOT): one row per `index`
+   * value, one column per listed value of `columns`, cells aggregated from `values`.
+   */
+  pivotTable(options: PivotOptions, aggOptions: verbs.AggOptions = {}): DataFrame<Row> {
+    checkOptionKeys("pivotTable", aggOptions, ["splitOut", "splitEvery"]);
+    return this.#next(pivotPlan(this.plan, options, aggOptions));
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {
