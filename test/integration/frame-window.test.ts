@@ -7,6 +7,9 @@
  * int64 in DuckDB (which widens to int128) must be a BARN_FRAME_OVERFLOW here.
  */
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
@@ -125,6 +128,34 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
           },
         ),
         { numRuns: runs },
+      );
+    });
+
+    test("median and quantile over Parquet, where the read, a filter and the partial aggregation are one task", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(tableArb, fc.constantFrom(0.2, 0.5, 0.75), async (t, q) => {
+          await load(db, "t", COLUMNS, t.rows);
+          const dir = await mkdtemp(join(tmpdir(), "barn-quantile-"));
+          try {
+            await frame(t.rows, t.nparts).toParquet(dir, { client, rowGroupSize: 4 });
+            const got = await bf
+              .readParquet(dir)
+              .filter(bf.col("i").ne(0))
+              .groupby("k")
+              .agg({ x: "median", f: ["quantile", q] })
+              .toRecords({ client });
+            const want = await query(
+              db,
+              `SELECT k, median(x) AS x, quantile_cont(f, ${q}) AS f FROM t WHERE i <> 0 GROUP BY k`,
+            );
+            assert.deepEqual(canon(got, ["k", "x", "f"]), canon(want, ["k", "x", "f"]));
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        }),
+        { numRuns: Math.ceil(runs / 3) },
       );
     });
 
