@@ -5,8 +5,9 @@
  * partition (`quantileRows`), combining concatenates them, and the final step sorts each
  * group's values and interpolates (`quantileValues`). The order is taken on the exact values
  * (int64 as bigints); only the two values around the position are converted to float64 for
- * the interpolation, as DuckDB does (`lo + (hi - lo) * frac`), so an int64 result beyond 2^53
- * is the nearest float64 when it falls on a value, and within float64 precision otherwise.
+ * the interpolation (`lo + (hi - lo) * frac`, which gives an exact 0 where DuckDB's
+ * `lo * (1 - frac) + hi * frac` may leave -5.6e-17), so an int64 result beyond 2^53 is the
+ * nearest float64 when it falls on a value, and within float64 precision otherwise.
  */
 import type { Batch, Column } from "./batch.js";
 import { isValid } from "./bitmap.js";

@@ -212,7 +212,12 @@ function windowField(schema: Schema, s: WindowSpec): Field {
 const isSum = (t: Field["type"]) =>
   t === "int32" || t === "int64" || t === "float64" || t === "bool";
 
-/** The columns of its input a window node reads, and those `need` above wants. */
+/** The outputs `need` asks for (all when null). */
+function neededSpecs(p: WindowNode, need: ReadonlySet<string> | null): readonly WindowSpec[] {
+  return need === null ? p.specs : p.specs.filter((s) => need.has(s.output));
+}
+
+/** The columns of its input a window node reads for the outputs `need` wants, and those. */
 export function windowInputNeed(
   p: WindowNode,
   need: ReadonlySet<string> | null,
@@ -221,14 +226,23 @@ export function windowInputNeed(
   const outputs = new Set(p.specs.map((s) => s.output));
   const s = new Set([...need].filter((n) => !outputs.has(n)));
   for (const c of [...p.partitionBy, ...p.orderBy]) s.add(c);
-  for (const spec of p.specs) if (spec.column !== null) s.add(spec.column);
+  for (const spec of neededSpecs(p, need)) if (spec.column !== null) s.add(spec.column);
   return s;
 }
 
-/** The window node over a narrowed input (its schema follows). */
-export function withWindowInput(p: WindowNode, input: Plan): Plan {
+/**
+ * The window node over a narrowed input, computing only the outputs `need` wants (the rows
+ * are still ordered and partitioned the same).
+ */
+export function withWindowInput(
+  p: WindowNode,
+  input: Plan,
+  need: ReadonlySet<string> | null = null,
+): Plan {
+  const specs = neededSpecs(p, need);
   const outputs = p.schema.slice(p.schema.length - p.specs.length);
-  return { ...p, input, schema: [...input.schema, ...outputs] };
+  const kept = outputs.filter((f) => specs.some((s) => s.output === f.name));
+  return { ...p, input, specs, schema: [...input.schema, ...kept] };
 }
 
 /** The node's line in explain(). */

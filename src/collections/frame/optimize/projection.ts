@@ -144,7 +144,7 @@ export function pushProjections(plan: Plan, need: Need = null): Plan {
     case "mapPartitions":
       return { ...plan, input: pushProjections(plan.input, null) };
     case "window":
-      return withWindowInput(plan, pushProjections(plan.input, windowInputNeed(plan, need)));
+      return withWindowInput(plan, pushProjections(plan.input, windowInputNeed(plan, need)), need);
     default:
       return plan satisfies never;
   }
