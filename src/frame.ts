@@ -54,10 +54,17 @@ export {
   readParquet,
 } from "./collections/frame/read.js";
 export { batchToRecords, recordsToBatch } from "./collections/frame/records.js";
+export type { MeltOptions, PivotOptions } from "./collections/frame/reshape.js";
 export type { RunOptions } from "./collections/frame/run.js";
 export { type Reader, registerReader } from "./collections/frame/sources.js";
 export type { Names, ReadRow, Row, SchemaRow } from "./collections/frame/types.js";
-export type { AggEntry, AggOptions, MergeOptions } from "./collections/frame/verbs.js";
+export type {
+  AggEntry,
+  AggOptions,
+  MergeOptions,
+  QuantileEntry,
+} from "./collections/frame/verbs.js";
+export type { WindowEntry, WindowFn, WindowOptions } from "./collections/frame/window.js";
 export type {
   ToCsvOptions,
   ToJsonOptions,
@@ -67,3 +74,4 @@ export type {
 } from "./collections/frame/write.js";
 export type { AggFn, AggSpec } from "./kernels/aggregate.js";
 export type { Batch, Column, DType, Field, Schema } from "./kernels/batch.js";
+export type { RankMethod } from "./kernels/window.js";

@@ -8,7 +8,7 @@ import type { AggFn } from "../../kernels/aggregate.js";
 import type { Names, Simplify } from "./types.js";
 
 /** Aggregations that need a numeric or bool column (verbs.ts NUMERIC_AGGS). */
-type NumericAgg = "sum" | "mean" | "std" | "var";
+type NumericAgg = "sum" | "mean" | "std" | "var" | "median" | "quantile";
 
 /** The aggregations that fit a column whose values are `V`: no sum/mean/std/var of strings or dates. */
 export type AggFnFor<V> = unknown extends V
@@ -17,12 +17,19 @@ export type AggFnFor<V> = unknown extends V
     ? AggFn
     : Exclude<AggFn, NumericAgg>;
 
-/** A named output over a column: `[column, fn]` or `{ column, fn }`; `size` takes any name. */
+/** Whether a quantile fits values `V` (numbers, bigints, bools), as `"quantile"` or never. */
+type QuantileFor<V> = Extract<AggFnFor<V>, "quantile">;
+
+/**
+ * A named output over a column: `[column, fn]`, `{ column, fn }`, `[column, "quantile", q]` or
+ * `{ column, fn: "quantile", q }`; `size` takes any name.
+ */
 type NamedEntry<S> =
   | {
       [C in Names<S>]:
         | readonly [C, AggFnFor<S[C]>]
-        | { readonly column: C; readonly fn: AggFnFor<S[C]> };
+        | { readonly column: C; readonly fn: AggFnFor<S[C]>; readonly q?: number }
+        | readonly [C, QuantileFor<S[C]>, number];
     }[Names<S>]
   | readonly [string, "size"];
 
@@ -31,7 +38,9 @@ type NamedEntry<S> =
  * fit its type; for any name, a named output, or "size".
  */
 export type AggEntryFor<S, O> =
-  | (O extends Names<S> ? AggFnFor<S[O]> | readonly AggFnFor<S[O]>[] : "size")
+  | (O extends Names<S>
+      ? AggFnFor<S[O]> | readonly AggFnFor<S[O]>[] | readonly [QuantileFor<S[O]>, number]
+      : "size")
   | NamedEntry<S>;
 
 /**
@@ -59,11 +68,11 @@ type SumOf<V> = unknown extends V
 /**
  * The value of aggregation `F` over a column of values `V`: counts are numbers (never null);
  * mean is a number (null where the group has only nulls); std and var are null under two
- * values; sum of int64 is a bigint; min, max, first and last keep the column's type.
+ * values, median and quantile where a group has no value (float64 either way); sum of int64 is a bigint; min, max, first and last keep the column's type.
  */
 export type AggValue<F, V> = F extends "size" | "count" | "nunique"
   ? number
-  : F extends "std" | "var"
+  : F extends "std" | "var" | "median" | "quantile"
     ? number | null
     : F extends "mean"
       ? number | NullIn<V>
@@ -76,15 +85,17 @@ type ColValue<S, C> = C extends keyof S ? S[C] : unknown;
 /** The output columns of one entry, as { name, value } pairs (a list gives `column_fn` each). */
 type EntryOutputs<S, O extends string, E> = E extends AggFn
   ? { name: O; value: AggValue<E, ColValue<S, O>> }
-  : E extends readonly [infer C extends string, infer F extends AggFn]
-    ? C extends AggFn
-      ? ListOutputs<S, O, C | F>
-      : { name: O; value: AggValue<F, ColValue<S, C>> }
-    : E extends readonly (infer F)[]
-      ? ListOutputs<S, O, F>
-      : E extends { readonly column: infer C extends string; readonly fn: infer F }
-        ? { name: O; value: AggValue<F, ColValue<S, C>> }
-        : never;
+  : E extends readonly ["quantile", number] | readonly [string, "quantile", number]
+    ? { name: O; value: number | null }
+    : E extends readonly [infer C extends string, infer F extends AggFn]
+      ? C extends AggFn
+        ? ListOutputs<S, O, C | F>
+        : { name: O; value: AggValue<F, ColValue<S, C>> }
+      : E extends readonly (infer F)[]
+        ? ListOutputs<S, O, F>
+        : E extends { readonly column: infer C extends string; readonly fn: infer F }
+          ? { name: O; value: AggValue<F, ColValue<S, C>> }
+          : never;
 
 type ListOutputs<S, O extends string, F> = F extends AggFn
   ? { name: `${O}_${F}`; value: AggValue<F, ColValue<S, O>> }

@@ -11,6 +11,7 @@ import { checkOptionKeys } from "../../io/options.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch, sliceBatch } from "../../kernels/column.js";
 import { shipFunction } from "../../shipping/ship.js";
+import type { AggOutputs, AggSpecOf } from "./agg-types.js";
 import { batchesToTable, tableToBatch } from "./arrow.js";
 import { describeFrame } from "./describe.js";
 import { fieldOf } from "./errors.js";
@@ -22,7 +23,9 @@ import { explainPlan, optimize } from "./optimize/index.js";
 import { explainPhysical } from "./physical/explain.js";
 import { physicalPlan } from "./physical/planner.js";
 import type { Plan } from "./plan.js";
+import { quantileFrame, wholeFrameAgg } from "./quantile.js";
 import { batchToRecords } from "./records.js";
+import { type MeltOptions, meltPlan, type PivotOptions, pivotPlan } from "./reshape.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
 import type {
   Dropped,
@@ -35,6 +38,7 @@ import type {
   WithColumns,
 } from "./types.js";
 import * as verbs from "./verbs.js";
+import { type WindowEntry, type WindowOptions, windowPlan } from "./window.js";
 import {
   type ToCsvOptions,
   type ToJsonOptions,
@@ -290,6 +294,55 @@ export class DataFrame<S extends Row = Row> {
       [{ fn: "size", column: null, output: "count" }],
     );
     return this.#next(verbs.sort(counted, ["count", column], [false, true]));
+  }
+  /**
+   * Aggregate the whole frame into one row, with the same spec as `groupby(...).agg` (SQL's
+   * aggregates without GROUP BY): `df.agg({ x: "median", p90: ["x", "quantile", 0.9] })`.
+   */
+  agg<const A extends AggSpecOf<S, A>>(spec: A): DataFrame<AggOutputs<S, A>> {
+    return this.#next(wholeFrameAgg(this.plan, spec as Readonly<Record<string, verbs.AggEntry>>));
+  }
+  /**
+   * The q-quantile (0 to 1, linear interpolation: pandas' default, DuckDB's quantile_cont) of
+   * each of `columns` (default: every numeric column), as a one-row frame of float64 columns.
+   */
+  quantile<K extends Names<S>>(
+    q: number,
+    columns?: readonly K[],
+  ): DataFrame<{ [C in K]: number | null }> {
+    return this.#next(quantileFrame(this.plan, q, columns));
+  }
+  /** The median of each of `columns` (default: every numeric column): quantile(0.5). */
+  median<K extends Names<S>>(columns?: readonly K[]): DataFrame<{ [C in K]: number | null }> {
+    return this.quantile(0.5, columns);
+  }
+  /**
+   * Columns computed over the rows in the order of `orderBy`, within each `partitionBy` group
+   * (default: the whole frame): running sums, maxima, minima and row numbers, shifted values
+   * (lag/lead), ranks of the order key, rolling sums and means. The result holds every input
+   * row, sorted by (partitionBy, orderBy).
+   * `df.window({ total: { fn: "cumsum", column: "x" } }, { orderBy: "t" })`.
+   */
+  window<const W extends Readonly<Record<string, WindowEntry>>>(
+    outputs: W,
+    options: WindowOptions,
+  ): DataFrame<Simplify<S & { [K in keyof W]: unknown }>> {
+    return this.#next(windowPlan(this.plan, outputs, options));
+  }
+  /**
+   * Columns unpivoted into rows (pandas' melt, DuckDB's UNPIVOT INCLUDE NULLS): per value
+   * column and row, the `idVars`, the column's name (`varName`) and its value (`valueName`).
+   */
+  melt(options: MeltOptions = {}): DataFrame<Row> {
+    return this.#next(meltPlan(this.plan, options));
+  }
+  /**
+   * A spreadsheet-style pivot (pandas' pivot_table, DuckDB's PIVOT): one row per `index`
+   * value, one column per listed value of `columns`, cells aggregated from `values`.
+   */
+  pivotTable(options: PivotOptions, aggOptions: verbs.AggOptions = {}): DataFrame<Row> {
+    checkOptionKeys("pivotTable", aggOptions, ["splitOut", "splitEvery"]);
+    return this.#next(pivotPlan(this.plan, options, aggOptions));
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {

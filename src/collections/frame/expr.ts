@@ -232,6 +232,8 @@ function transformToString(t: StringTransform): string {
       return `replace(${JSON.stringify(t.pattern)}, ${JSON.stringify(t.replacement)})`;
     case "slice":
       return `slice(${t.start}${t.length === null ? "" : `, ${t.length}`})`;
+    case "splitPart":
+      return `splitPart(${JSON.stringify(t.sep)}, ${t.index})`;
     default:
       return t satisfies never;
   }
@@ -308,6 +310,19 @@ export class StringOps<N extends string, T = unknown> {
       );
     }
     return this.#map({ op: "slice", start, length: length ?? null });
+  }
+  /**
+   * Part `index` of the string split at every `sep` (DuckDB's and Postgres' split_part: counted
+   * from 1, a negative index from the end; "" where there is no such part; an empty `sep`
+   * splits into characters). barn/frame has no list type, so one part is taken per call.
+   */
+  splitPart(sep: string, index: number): Expr<N, MapV<string, [T]>> {
+    if (typeof sep !== "string" || !Number.isSafeInteger(index)) {
+      throw new OptionError(
+        `str.splitPart(sep, index): sep must be a string and index an integer, got ${JSON.stringify(sep)}, ${String(index)}`,
+      );
+    }
+    return this.#map({ op: "splitPart", sep, index });
   }
   #map(op: StringTransform): Expr<N, MapV<string, [T]>> {
     return new Expr({ e: "strMap", op, arg: this.#node });

@@ -3,12 +3,15 @@
  * partial per partition, a tree of combines (`splitEvery` at a time, like dask's split_every),
  * and a finalize; with `splitOut: n` the partials are hash-partitioned into n outputs.
  */
+
+import { OptionError } from "../../errors.js";
 import { checkOptionKeys } from "../../io/options.js";
 import type { AggOutputs, AggSpecOf } from "./agg-types.js";
 import type { DataFrame } from "./dataframe.js";
 import type { Plan } from "./plan.js";
 import type { Names, Row, Simplify } from "./types.js";
 import { type AggEntry, type AggOptions, aggSpecs, groupAgg } from "./verbs.js";
+import { type WindowEntry, type WindowOptions, windowPlan } from "./window.js";
 
 const AGG_KEYS: readonly string[] = ["splitOut", "splitEvery"];
 
@@ -40,6 +43,23 @@ export class GroupBy<S extends Row, K extends Names<S>> {
     checkOptionKeys("agg", options, AGG_KEYS);
     const specs = aggSpecs(this.#plan.schema, spec as Readonly<Record<string, AggEntry>>);
     return this.#make(groupAgg(this.#plan, this.#keys, specs, options)) as never;
+  }
+
+  /**
+   * Window columns within each group, in the order of `orderBy` (dask's
+   * `groupby(k).cumsum()`, Polars' `.over(k, order_by=t)`): `df.window(outputs, { orderBy,
+   * partitionBy: keys })`. Every row is kept; rows come out sorted by (keys, orderBy).
+   */
+  window<const W extends Readonly<Record<string, WindowEntry>>>(
+    outputs: W,
+    options: Omit<WindowOptions, "partitionBy">,
+  ): DataFrame<Simplify<S & { [O in keyof W]: unknown }>> {
+    if (typeof options === "object" && options !== null && "partitionBy" in options) {
+      throw new OptionError("groupby(...).window: the groups are the partitions; drop partitionBy");
+    }
+    return this.#make(
+      windowPlan(this.#plan, outputs, { ...options, partitionBy: this.#keys }),
+    ) as never;
   }
 
   /** The number of rows per group, as column `size`. */

@@ -21,6 +21,7 @@ import type {
 } from "./physical/nodes.js";
 import type { RowOp } from "./plan.js";
 import { readerOf } from "./sources.js";
+import { lowerWindow } from "./window-exec.js";
 
 /** The graph being built and the names given so far. */
 export interface LowerContext {
@@ -144,6 +145,8 @@ function lowerNode(node: PhysicalNode, ctx: LowerContext): readonly Key[] {
       if (parts.length === 1) return parts;
       return [add(ctx, name(ctx, "head"), task(ops.limitAll, parts.map(ref), n))];
     }
+    case "window":
+      return lowerWindow(node, lower(node.input, ctx), ctx);
     default:
       return node satisfies never;
   }

@@ -9,6 +9,7 @@ import type { Batch, Schema } from "../../kernels/batch.js";
 import type { CompareOp, Scalar } from "../../kernels/compare.js";
 import type { JoinHow } from "../../kernels/join.js";
 import type { ExprNode } from "./expr.js";
+import type { WindowNode } from "./window.js";
 
 /** A simple comparison a reader may use to skip data (row groups, files). */
 export interface SourceFilter {
@@ -142,7 +143,8 @@ export type Plan =
       /** `n` rows in all (one partition), or `frac` of each partition's rows. */
       readonly size: { readonly n: number } | { readonly frac: number };
       readonly seed: number;
-    });
+    })
+  | WindowNode;
 
 /** The inputs of a node. */
 export function inputsOf(p: Plan): readonly Plan[] {

@@ -91,7 +91,11 @@ export type AggEntry =
   | AggFn
   | readonly AggFn[]
   | readonly [string, AggFn]
-  | { readonly column: string; readonly fn: AggFn };
+  | { readonly column: string; readonly fn: AggFn; readonly q?: number | undefined }
+  | QuantileEntry;
+
+/** A quantile of the key's column (`["quantile", 0.9]`) or of a named one (`["x", "quantile", 0.9]`). */
+export type QuantileEntry = readonly ["quantile", number] | readonly [string, "quantile", number];
 
 function checkFn(fn: unknown, where: string): AggFn {
   if (!AGG_FNS.includes(fn as AggFn)) {
@@ -106,7 +110,9 @@ function checkFn(fn: unknown, where: string): AggFn {
 export function aggSpecs(schema: Schema, spec: Readonly<Record<string, AggEntry>>): AggSpec[] {
   const out: AggSpec[] = [];
   for (const [key, v] of Object.entries(spec)) {
-    if (typeof v === "string") out.push({ fn: checkFn(v, "agg"), column: key, output: key });
+    const quantile = quantileSpec(key, v);
+    if (quantile !== undefined) out.push(quantile);
+    else if (typeof v === "string") out.push({ fn: checkFn(v, "agg"), column: key, output: key });
     else if (
       Array.isArray(v) &&
       v.length === 2 &&
@@ -117,11 +123,23 @@ export function aggSpecs(schema: Schema, spec: Readonly<Record<string, AggEntry>
     } else if (Array.isArray(v)) {
       for (const fn of v) out.push({ fn: checkFn(fn, "agg"), column: key, output: `${key}_${fn}` });
     } else if (typeof v === "object" && v !== null) {
-      const o = v as { column: string; fn: AggFn };
-      out.push({ fn: checkFn(o.fn, "agg"), column: o.column, output: key });
+      const o = v as { column: string; fn: AggFn; q?: number };
+      const fn = checkFn(o.fn, "agg");
+      out.push(
+        fn === "quantile"
+          ? { fn, column: o.column, output: key, q: checkQ(o.q, key) }
+          : { fn, column: o.column, output: key },
+      );
     } else {
       throw new OptionError(
         `agg: entry ${JSON.stringify(key)} must be a function name, a list of them, or [column, fn]`,
+      );
+    }
+  }
+  for (const s of out) {
+    if (s.fn === "quantile" && s.q === undefined) {
+      throw new OptionError(
+        `agg: quantile for ${JSON.stringify(s.output)} needs its q: write ["quantile", 0.9], [column, "quantile", 0.9] or { column, fn: "quantile", q: 0.9 }`,
       );
     }
   }
@@ -135,7 +153,33 @@ export function aggSpecs(schema: Schema, spec: Readonly<Record<string, AggEntry>
   );
 }
 
-const NUMERIC_AGGS: ReadonlySet<AggFn> = new Set(["sum", "mean", "std", "var"]);
+/** The quantile AggSpec of a `["quantile", q]` or `[column, "quantile", q]` entry, if it is one. */
+function quantileSpec(key: string, v: unknown): AggSpec | undefined {
+  if (!Array.isArray(v)) return undefined;
+  if (v.length === 2 && v[0] === "quantile")
+    return { fn: "quantile", column: key, output: key, q: checkQ(v[1], key) };
+  if (v.length === 3 && typeof v[0] === "string" && v[1] === "quantile")
+    return { fn: "quantile", column: v[0], output: key, q: checkQ(v[2], key) };
+  return undefined;
+}
+
+function checkQ(q: unknown, key: string): number {
+  if (typeof q !== "number" || !(q >= 0 && q <= 1)) {
+    throw new OptionError(
+      `agg: the quantile for ${JSON.stringify(key)} must be a number from 0 to 1, got ${String(q)}`,
+    );
+  }
+  return q;
+}
+
+const NUMERIC_AGGS: ReadonlySet<AggFn> = new Set([
+  "sum",
+  "mean",
+  "std",
+  "var",
+  "median",
+  "quantile",
+]);
 
 function aggField(schema: Schema, s: AggSpec): Field {
   if (s.fn === "size" || s.fn === "count" || s.fn === "nunique")

@@ -136,7 +136,7 @@ describe("typed agg", () => {
       // @ts-expect-error nor as a named output
       () => g.agg({ total: ["shop", "sum"] }),
       // @ts-expect-error an unknown aggregation
-      () => g.agg({ qty: "median" }),
+      () => g.agg({ qty: "mode" }),
     ];
     // The run-time checks agree (the compile-time ones are a first line).
     for (const t of typos) assert.throws(t, BarnError);
@@ -144,6 +144,38 @@ describe("typed agg", () => {
     assert.throws(() => out.select("qty"), BarnError);
     // @ts-expect-error the output's columns only
     assert.throws(() => out.select("qty_sum"), BarnError);
+  });
+
+  test("median and quantile are float64 outputs of numeric columns, in every form", async () => {
+    const q = g.agg({
+      price: "median",
+      qty: ["quantile", 0.5],
+      p90: ["price", "quantile", 0.9],
+      p10: { column: "price", fn: "quantile", q: 0.1 },
+    });
+    expectType<
+      Equal<
+        RowOf<typeof q>,
+        {
+          shop: string;
+          price: number | null;
+          qty: number | null;
+          p90: number | null;
+          p10: number | null;
+        }
+      >
+    >();
+    const whole = df.agg({ m: ["price", "quantile", 0.5] });
+    expectType<Equal<RowOf<typeof whole>, { m: number | null }>>();
+    const rows = await q.toRecords(sync);
+    assert.deepEqual(kinds(rows).qty, ["null", "number"]);
+    assert.throws(
+      // @ts-expect-error no median of a string column
+      () => g.agg({ id: "sum", shop2: ["shop", "median"] }),
+      BarnError,
+    );
+    // @ts-expect-error nor a quantile of dates
+    assert.throws(() => g.agg({ at: ["quantile", 0.5] }), BarnError);
   });
 
   test("group keys keep their types, and size() is typed", () => {

@@ -5,6 +5,7 @@
 import type { AggSpec } from "../../../kernels/aggregate.js";
 import { exprToString, opSymbol } from "../expr.js";
 import { inputsOf, type Plan, type RowOp, type SourceFilter } from "../plan.js";
+import { windowLine } from "../window.js";
 
 /** A pushed-down filter as it reads: `x > 0.5`. */
 export function filterText(f: SourceFilter): string {
@@ -72,6 +73,8 @@ function line(p: Plan): string {
       return `head ${p.n}  ${parts}`;
     case "sample":
       return `sample ${"n" in p.size ? `n=${p.size.n}` : `frac=${p.size.frac}`} seed=${p.seed}  ${parts}`;
+    case "window":
+      return windowLine(p);
     default:
       return p satisfies never;
   }

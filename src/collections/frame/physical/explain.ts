@@ -49,6 +49,11 @@ function line(p: PhysicalNode): string {
       return `fused rows [${stepsText(p.ops)}]  ${parts}  (one task per partition)`;
     case "map":
       return `map ${p.label}  ${parts}`;
+    case "window": {
+      const fns = p.specs.map((s) => `${s.fn}(${s.column ?? ""}) as ${s.output}`).join(", ");
+      const by = p.partitionBy.length > 0 ? `partitionBy [${p.partitionBy.join(", ")}] ` : "";
+      return `window ${by}orderBy [${keysText({ by: p.orderBy, ascending: p.ascending, nullsFirst: [] })}] ${fns}  ${parts}  (${p.why})`;
+    }
     case "partialAggregate": {
       const steps = p.steps.length > 0 ? `${stepsText(p.steps)} | ` : "";
       return `partial-aggregate [${steps}groupby [${p.keys.join(", ")}] ${aggsText(p.aggs)}]  ${parts}  (one task per partition)`;

@@ -14,6 +14,7 @@ import type { Schema } from "../../../kernels/batch.js";
 import type { JoinHow } from "../../../kernels/join.js";
 import type { frameOps } from "../ops.js";
 import type { RowOp, SourceFilter } from "../plan.js";
+import type { WindowSpec } from "../window.js";
 
 interface Base {
   /** Output partitions (one task key each once lowered). */
@@ -206,6 +207,23 @@ export interface SampleNode extends Base {
 }
 
 /** The physical plan's node types. */
+/**
+ * Window columns (window.ts, run by window-exec.ts): per group (`over: "groups"`, its input
+ * hash-shuffled by `partitionBy` so each group is whole in one partition), or over the whole
+ * frame (`over: "frame"`, its input range-sorted by `orderBy`; each partition gets what the
+ * ones before it carry: a summary task per partition, one context task, a task per partition).
+ */
+export interface WindowExecNode extends Base {
+  readonly kind: "window";
+  readonly input: PhysicalNode;
+  readonly over: "groups" | "frame";
+  readonly partitionBy: readonly string[];
+  readonly orderBy: readonly string[];
+  readonly ascending: readonly boolean[];
+  readonly specs: readonly WindowSpec[];
+  readonly why: string;
+}
+
 export type PhysicalNode =
   | ScanNode
   | RowsNode
@@ -224,7 +242,8 @@ export type PhysicalNode =
   | ConcatNode
   | MapPartitionsNode
   | LimitNode
-  | SampleNode;
+  | SampleNode
+  | WindowExecNode;
 
 /** The nodes a node's tasks read (a scanAggregate's broadcast sides included). */
 export function physicalInputs(p: PhysicalNode): readonly PhysicalNode[] {

@@ -12,6 +12,8 @@
 import type { DType } from "../../../kernels/batch.js";
 import { inputsOf, type Plan, type RowOp, rowOpsOf, type SourceNode } from "../plan.js";
 import { readerOf } from "../sources.js";
+import { sort } from "../verbs.js";
+import type { WindowNode } from "../window.js";
 import type {
   BroadcastNode,
   HashShuffleNode,
@@ -93,6 +95,8 @@ function planNode(p: Plan, go: Go): PhysicalNode {
       const npartitions = "n" in p.size ? 1 : input.npartitions;
       return { kind: "sample", input, size: p.size, seed: p.seed, npartitions };
     }
+    case "window":
+      return planWindow(p, go);
     default:
       return p satisfies never;
   }
@@ -226,6 +230,31 @@ function planJoin(p: Plan & { kind: "join" }, go: Go): PhysicalNode {
     right: hashShuffle(right, rightOn, asFloat, npartitions),
     ...join,
   };
+}
+
+/**
+ * A window per group runs after a hash shuffle by the partition key; over the whole frame, after
+ * the range sort by the order key (which never splits equal keys, so ranks carry exactly).
+ */
+function planWindow(p: WindowNode, go: Go): PhysicalNode {
+  const { partitionBy, orderBy, ascending, specs } = p;
+  const base = { kind: "window", partitionBy, orderBy, ascending, specs } as const;
+  if (partitionBy.length > 0) {
+    const local = go(p.input);
+    const n = local.npartitions;
+    const input = n > 1 ? hashShuffle(local, partitionBy, [], n) : local;
+    const why =
+      n > 1
+        ? `per group: hash-shuffled by [${partitionBy.join(", ")}], each partition sorted and computed`
+        : "per group: one partition, sorted and computed";
+    return { ...base, input, over: "groups", why, npartitions: n };
+  }
+  const input = go(sort(p.input, orderBy, ascending));
+  const why =
+    input.npartitions > 1
+      ? "whole frame: range-sorted, each partition computed with what the ones before carry"
+      : "whole frame: one partition";
+  return { ...base, input, over: "frame", why, npartitions: input.npartitions };
 }
 
 function planSort(p: Plan & { kind: "sort" }, go: Go): PhysicalNode {
