@@ -179,7 +179,7 @@ function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
         (logical?.type === "INTEGER" && !logical.isSigned && logical.bitWidth === 32)
       )
         return "float64";
-      if (conv === "DECIMAL") return "float64";
+      if (conv === "DECIMAL" || logical?.type === "DECIMAL") return "float64";
       return "int32";
     case "INT64":
       if (
@@ -188,7 +188,7 @@ function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
         conv === "TIMESTAMP_MICROS"
       )
         return "timestamp";
-      if (conv === "DECIMAL" || conv === "UINT_64") return "float64";
+      if (conv === "DECIMAL" || logical?.type === "DECIMAL" || conv === "UINT_64") return "float64";
       if (logical?.type === "INTEGER" && logical.bitWidth <= 32)
         return logical.isSigned || logical.bitWidth < 32 ? "int32" : "float64";
       return "int64";
@@ -198,10 +198,11 @@ function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
     case "DOUBLE":
       return "float64";
     case "FIXED_LEN_BYTE_ARRAY":
-      if (conv === "DECIMAL" || logical?.type === "FLOAT16") return "float64";
+      if (conv === "DECIMAL" || logical?.type === "DECIMAL" || logical?.type === "FLOAT16")
+        return "float64";
       break;
     case "BYTE_ARRAY":
-      if (conv === "DECIMAL") return "float64";
+      if (conv === "DECIMAL" || logical?.type === "DECIMAL") return "float64";
       return dictionary ? "dict" : "utf8";
     default:
       break;

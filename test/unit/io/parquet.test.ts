@@ -6,6 +6,7 @@ import fc from "fast-check";
 import type { BarnError } from "../../../src/errors.js";
 import { batchFromRecords } from "../../../src/io/arrow.js";
 import { columnCells } from "../../../src/io/columns.js";
+import { openRanges } from "../../../src/io/files.js";
 import {
   type ParquetPlan,
   planParquet,
@@ -311,10 +312,12 @@ for (const options of [
     const plan = await planParquet(path, { rowGroupsPerPartition: 3 });
     const footer = await readFooter(path);
     const p = plan.parts[0]!;
+    const file = await openRanges(path);
     for (const f of plan.schema) {
-      const col = await readFastColumn(path, footer, p.rowGroups, f, p.rowEnd - p.rowStart);
+      const col = await readFastColumn(file, footer, p.rowGroups, f, p.rowEnd - p.rowStart);
       assert.ok(col !== undefined, `${f.name} (${f.type}) took the fast path`);
     }
+    await file.close();
   });
 }
 
