@@ -33,7 +33,7 @@ export class StringEntries {
   /** The entry number of `src[start..start + len)`: a new entry, or an equal one's when merging. */
   add(src: Uint8Array, start: number, len: number): number {
     if (!this.merge) return this.append(src, start, len, 0);
-    let h = 0x811c9dc5;
+    let h = 0x811c9dc5 | 0; // as the Int32Array of hashes holds it, also for an empty string
     for (let i = start; i < start + len; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
     const mask = this.slots.length - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
