@@ -11,11 +11,12 @@ import { openRanges } from "../../../src/io/files.js";
 import {
   type ParquetPlan,
   planParquet,
+  planParquetSync,
   readParquetPart,
   writeParquet,
 } from "../../../src/io/parquet.js";
 import { chunkTarget, decodeChunk, targetColumn } from "../../../src/io/parquet-chunks.js";
-import { readFooter } from "../../../src/io/parquet-footer.js";
+import { readFooter, readFooterSync } from "../../../src/io/parquet-footer.js";
 import { readFastColumn } from "../../../src/io/parquet-read.js";
 import { batchArb, cellsOf, duckColumns, tempDir, typesOf } from "./helpers.js";
 
@@ -383,4 +384,15 @@ test("a chunk whose dictionary falls back to plain pages reads as one dict colum
     if (type === "dict")
       assert.equal(col.dictionary!.length, new Set(want.filter((s) => s !== null)).size);
   }
+});
+
+test("the synchronous planner parses a file's footer once per version of the file", async () => {
+  const path = join(tempDir(), "plan-cache.parquet");
+  await writeParquet(batchFromRecords([{ a: 1 }, { a: 2 }]), path);
+  const first = readFooterSync(path);
+  assert.equal(readFooterSync(path), first, "the same file version: the parsed footer again");
+  assert.equal(planParquetSync(path).parts[0]!.rowEnd, 2);
+  await writeParquet(batchFromRecords([{ a: 1 }, { a: 2 }, { a: 3 }]), path);
+  assert.notEqual(readFooterSync(path), first, "a rewritten file is parsed anew");
+  assert.equal(planParquetSync(path).parts[0]!.rowEnd, 3);
 });
