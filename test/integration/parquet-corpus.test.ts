@@ -6,7 +6,8 @@
  * doubles, floats, ints, booleans, dates, timestamps, and decimals stored as INT32, INT64 and
  * FIXED_LEN_BYTE_ARRAY. INT96 timestamps, which neither writes, come from a file
  * hyparquet-writer writes as 12-byte fixed-length values whose footer is then retyped INT96
- * (DuckDB's reading of it is the check that the fixture is right).
+ * (DuckDB's reading of it is the check that the fixture is right); empty row groups, which
+ * neither writes either, come from hyparquet-writer given row group sizes with zeros.
  *
  * Each file is read by barn/frame on the sync scheduler and on a thread cluster and compared
  * value by value with DuckDB's reading of the same file; each column of each file must also
@@ -145,6 +146,23 @@ function writeInt96(path: string, n: number): void {
   writeFileSync(path, buf);
 }
 
+/** Row groups of 1,000, 0, 700 and 0 rows (hyparquet-writer writes the sizes it is given). */
+function writeEmptyRowGroups(path: string): void {
+  const n = 1700;
+  const buf = parquetWriteBuffer({
+    columnData: [
+      { name: "id", data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) },
+      {
+        name: "key",
+        data: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? null : `k${i % 4}`)),
+      },
+      { name: "x", data: Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : i / 8)) },
+    ],
+    rowGroupSize: [1000, 0, 700, 0],
+  });
+  writeFileSync(path, new Uint8Array(buf));
+}
+
 describe("Parquet written by DuckDB, Polars and a hand-made INT96 file reads as DuckDB reads it", {
   timeout: 300_000,
 }, () => {
@@ -165,6 +183,9 @@ describe("Parquet written by DuckDB, Polars and a hand-made INT96 file reads as 
     const int96 = join(dir, "int96.parquet");
     writeInt96(int96, 3000);
     files.push({ name: "hand-made-int96", path: int96, rows: 3000 });
+    const empty = join(dir, "empty-row-groups.parquet");
+    writeEmptyRowGroups(empty);
+    files.push({ name: "hand-made-empty-row-groups", path: empty, rows: 1700 });
     try {
       const name: string = "nodejs-polars";
       const m = await import(name);
@@ -208,6 +229,7 @@ describe("Parquet written by DuckDB, Polars and a hand-made INT96 file reads as 
     "duckdb-defaults-large-row-groups",
     "duckdb-zero-rows",
     "hand-made-int96",
+    "hand-made-empty-row-groups",
   ];
   const polarsNames = [
     ...POLARS_CODECS.map((c) => `polars-${c === "uncompressed" ? "defaults" : c}`),
