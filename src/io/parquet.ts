@@ -150,7 +150,7 @@ function planFromFooters(
         pruned++;
         flush();
       } else {
-        const size = Number(rg.total_byte_size);
+        const size = rowGroupBytes(rg);
         if (run.length > 0 && runBytes + size > bytes) flush();
         run.push(g);
         starts.push(rowStart);
@@ -162,6 +162,16 @@ function planFromFooters(
     flush();
   });
   return { schema, parts, prunedRowGroups: pruned };
+}
+
+/**
+ * A row group's uncompressed bytes: the footer's total, or (a writer that leaves it 0) the sum
+ * of its column chunks' sizes.
+ */
+function rowGroupBytes(rg: FileMetaData["row_groups"][number]): number {
+  const total = Number(rg.total_byte_size);
+  if (total > 0) return total;
+  return rg.columns.reduce((n, c) => n + Number(c.meta_data?.total_uncompressed_size ?? 0), 0);
 }
 
 /* ------------------------------------- planning ------------------------------------- */
