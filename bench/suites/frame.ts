@@ -16,8 +16,9 @@ import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
 import { type FrameData, generateFrameData } from "../frame-data.js";
 import type { BenchCase, CaseResult, Suite } from "../harness.js";
+import { foreignCases } from "./frame-foreign.js";
 
-type Rec = Record<string, unknown>;
+export type Rec = Record<string, unknown>;
 export type Format = "csv" | "parquet";
 
 const rows = Number(process.env.BARN_FRAME_ROWS ?? 10_000_000);
@@ -116,8 +117,8 @@ function check(name: string, key: string, barn: readonly Rec[], duck: readonly R
 let polarsP: Promise<Polars | undefined> | undefined;
 /** nodejs-polars when it loads here (its native part is a separate package), else undefined. */
 function polars(): Promise<Polars | undefined> {
-  // Not a dependency (its optional native packages break `npm ci`): install it by hand with
-  // `npm i --no-save nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1` to compare.
+  // A dev dependency (nodejs-polars and its linux-x64-gnu native package, pinned); loaded by
+  // name so that a machine without its native package still runs the other figures.
   const name: string = "nodejs-polars";
   polarsP ??= import(name).then(
     (m) => m.default ?? m,
@@ -200,10 +201,36 @@ function frameCase(query: string, format: Format): BenchCase {
   };
 }
 
+/** What cases kept in other files (frame-foreign.ts) share with this suite's. */
+export interface SuiteContext {
+  readonly dir: string;
+  readonly bf: typeof bf;
+  readonly queries: typeof queries;
+  dataset(): Promise<FrameData>;
+  client(): Promise<Client>;
+  duck(): Promise<DuckDBConnection>;
+  check: typeof check;
+  polars(): Promise<Polars | undefined>;
+}
+
+const context: SuiteContext = {
+  dir,
+  bf,
+  queries,
+  dataset,
+  client: async () => client(await dataset()),
+  duck,
+  check,
+  polars,
+};
+
 /** The frame suite: groupby, filter-count and join over CSV and over Parquet. */
 export const frameSuite: Suite = {
   name: "frame",
-  cases: (["csv", "parquet"] as const).flatMap((format) =>
-    Object.keys(queries).map((query) => frameCase(query, format)),
-  ),
+  cases: [
+    ...(["csv", "parquet"] as const).flatMap((format) =>
+      Object.keys(queries).map((query) => frameCase(query, format)),
+    ),
+    ...foreignCases(context),
+  ],
 };

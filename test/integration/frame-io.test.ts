@@ -179,7 +179,10 @@ describe("barn/frame readers against DuckDB on the same files", { timeout: 120_0
   test("projection and predicate pushdown reach the readers (explain, row groups skipped)", async () => {
     const path = join(dir, "barn-written");
     await bf.fromRecords(rows).toParquet(path, { rowGroupSize: 50, scheduler: "sync" });
-    const df = bf.readParquet(path);
+    // By default the small row groups share one partition (up to blocksize bytes).
+    assert.equal(bf.readParquet(path).npartitions, 1, "the row groups of 50 share a partition");
+    assert.equal(bf.readParquet(path, { blocksize: 1 }).npartitions, 8, "a row group each");
+    const df = bf.readParquet(path, { rowGroupsPerPartition: 1 });
     assert.equal(df.npartitions, 8, "one partition per row group of 50");
     const q = df.filter(bf.col("id").ge(380)).select("id", "x");
     const plan = q.explain();

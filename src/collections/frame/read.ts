@@ -21,8 +21,17 @@ import "./readers.js";
 export interface ReadParquetOptions {
   /** Only these columns (in this order); the optimiser narrows further to what a query uses. */
   readonly columns?: readonly string[] | undefined;
-  /** Consecutive row groups per partition (default 1: one partition per row group). */
+  /**
+   * Consecutive row groups per partition. By default a file's consecutive row groups share a
+   * partition up to `blocksize` uncompressed bytes.
+   */
   readonly rowGroupsPerPartition?: number | undefined;
+  /**
+   * Target uncompressed bytes per partition (default 64 MiB) when `rowGroupsPerPartition` is not
+   * given: files written with small row groups (DuckDB's 122,880 rows) become fewer, larger
+   * partitions; a row group larger than this is a partition of its own.
+   */
+  readonly blocksize?: number | undefined;
 }
 
 /** Options of readCsv. */
@@ -65,7 +74,7 @@ export interface ReadJsonOptions {
 }
 
 const OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
-  readParquet: ["columns", "rowGroupsPerPartition"],
+  readParquet: ["columns", "rowGroupsPerPartition", "blocksize"],
   readCsv: [
     "blocksize",
     "schema",
@@ -98,11 +107,16 @@ function checkBadLines(fn: string, v: unknown): void {
   }
 }
 
+/** readParquet's default target bytes per partition. */
+const PARQUET_BLOCKSIZE = 64 * 2 ** 20;
+
 /**
- * A frame over Parquet files (a path, a directory, a glob, or an array of them): one partition
- * per row group (or per `rowGroupsPerPartition` of them). Footers are read now; row groups are
- * read by tasks, which skip those whose statistics rule out a pushed-down filter. The frame is
- * typed by `T` when given, else by a literal `columns` list (values `unknown`), else untyped.
+ * A frame over Parquet files (a path, a directory, a glob, or an array of them): a file's
+ * consecutive row groups share a partition up to `blocksize` uncompressed bytes (or
+ * `rowGroupsPerPartition` of them share one). Footers are read now; row groups are
+ * read by tasks, which skip those whose statistics rule out a pushed-down filter.
+ * The frame is typed by `T` when given, else by a literal `columns` list (values `unknown`), else
+ * untyped.
  */
 export function readParquet<
   T extends Row = Row,
@@ -113,7 +127,10 @@ export function readParquet(
   options: ReadParquetOptions = {},
 ): DataFrame {
   checkOptions("readParquet", options);
-  const plan = planParquetSync(paths, { rowGroupsPerPartition: options.rowGroupsPerPartition });
+  const plan = planParquetSync(paths, {
+    rowGroupsPerPartition: options.rowGroupsPerPartition,
+    blocksize: options.blocksize ?? PARQUET_BLOCKSIZE,
+  });
   const schema = projectSchema(plan.schema, options.columns);
   const rows = plan.parts.reduce((n, p) => n + (p.rowEnd - p.rowStart), 0);
   const frame = sourceFrame({ reader: "parquet", parts: plan.parts, schema: plan.schema, rows });
