@@ -39,8 +39,8 @@ function jsonSources(plan: BagPlan, out: SourcePart[] = []): SourcePart[] {
 }
 
 /** Counts the malformed lines of the JSON-lines files `bag` reads (0 when it reads none). */
-export async function countBadLines(
-  bag: Bag<unknown>,
+export async function countBadLines<T>(
+  bag: Bag<T>,
   options: RunOptions = {},
 ): Promise<BadLinesReport> {
   const ctx = context();
