@@ -177,6 +177,24 @@ describe("errors in user functions", () => {
     }
   });
 
+  test("a key function of an aggregation or a shuffle that throws is named the same way", {
+    timeout: 30_000,
+  }, async () => {
+    const b = bb.fromSequence([{ k: 1 }, { k: 2 }, { k: 3 }, {}], { npartitions: 2 });
+    const key = (x: { k?: number }) => {
+      if (x.k === undefined) throw new Error("no k");
+      return x.k;
+    };
+    await assert.rejects(
+      b.topk(1, key).compute({ client }),
+      /topk\(\) threw on element 1 of partition 1: no k/,
+    );
+    await assert.rejects(
+      b.groupby(key).compute({ client }),
+      /groupby\(key\) threw on element 1 of partition 1: no k/,
+    );
+  });
+
   test("partitions already computed stay available, and the client goes on", {
     timeout: 30_000,
   }, async () => {
@@ -196,6 +214,10 @@ describe("errors in user functions", () => {
     assert.deepEqual((results[0] as PromiseFulfilledResult<unknown>).value, [10, 20]);
     assert.deepEqual(await bb.fromSequence([1]).sum().compute({ client }), 1);
     assert.deepEqual(await b.take(2, { client }), [10, 20]);
+    const ok = bb.fromSequence([1, 2, 3], { npartitions: 2 }).persist({ client });
+    assert.deepEqual(await ok.compute({ client }), [1, 2, 3]);
+    assert.deepEqual(await ok.map((x) => x * 2).compute({ client }), [2, 4, 6]);
+    assert.deepEqual(await ok.compute({ client }), [1, 2, 3]);
   });
 
   test("a function that captures a variable fails when the step is added", () => {

@@ -5,7 +5,7 @@
  * `readJsonLines -> filter -> pluck -> frequencies` is one task per file block (read, parse,
  * filter, pluck and count) and a small tree of combines.
  */
-import { type GraphNode, ref, task } from "../../graph/spec.js";
+import { data, type GraphNode, ref, task } from "../../graph/spec.js";
 import { bagOps } from "./ops.js";
 import type { AggSpec, BagPlan, SourcePart, Step } from "./plan.js";
 import type { SinkSpec } from "./sinks.js";
@@ -38,17 +38,26 @@ export function lowerPending(plan: BagPlan, ctx: LowerContext): Pending[] {
   switch (plan.kind) {
     case "source":
       return plan.parts.map((source) => ({ source, steps: [] }));
-    case "steps":
+    case "steps": {
+      const steps = plan.steps.map((s) => shareJoinList(s, ctx));
       return lowerPending(plan.input, ctx).map((p) => ({
         source: p.source,
-        steps: [...p.steps, ...plan.steps],
+        steps: [...p.steps, ...steps],
       }));
+    }
     default:
       return lowerKeys(plan, ctx).map((k) => ({
         source: { kind: "items", items: ref(k) },
         steps: [],
       }));
   }
+}
+
+/** A join's list as one data node every partition's task refers to, not a copy in each. */
+function shareJoinList(step: Step, ctx: LowerContext): Step {
+  if (step.op !== "join") return step;
+  const key = add(ctx, "join-list", data(step.other));
+  return { ...step, other: ref(key) as unknown as readonly unknown[] };
 }
 
 /** One task per pending partition that runs it into `sink`. */

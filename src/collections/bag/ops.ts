@@ -26,8 +26,39 @@ async function run(
   const aggFns = sink.kind === "agg" ? await resolveAgg(sink.spec) : [];
   const flow: Flow = { done: false };
   const out = await openSink(sink, flow, partition, aggFns);
-  await feedSource(source, chain(steps, fns, out.add), flow, partition);
+  const add = callsUser(sink) ? guarded(out.add, describeSink(sink)) : out.add;
+  await feedSource(source, chain(steps, fns, add), flow, partition);
   return out.result();
+}
+
+/** Whether the sink calls user functions per element (keys, binops). */
+function callsUser(sink: SinkSpec): boolean {
+  return sink.kind === "split" || (sink.kind === "agg" && aggFnsOf(sink.spec));
+}
+
+function aggFnsOf(spec: AggSpec): boolean {
+  return (
+    spec.agg === "fold" ||
+    spec.agg === "foldby" ||
+    ((spec.agg === "topk" || spec.agg === "distinct") && spec.key !== undefined)
+  );
+}
+
+function describeSink(sink: SinkSpec): string {
+  if (sink.kind === "split") return `groupby(${sink.key.name})`;
+  if (sink.kind === "agg") return `${sink.spec.agg}()`;
+  return sink.kind;
+}
+
+/** The sink, with a user function's error marked as that step's (for the element's index). */
+function guarded(add: (x: unknown) => void, step: string): (x: unknown) => void {
+  return (x) => {
+    try {
+      add(x);
+    } catch (e) {
+      throw new StepFailure(step, e);
+    }
+  };
 }
 
 /** One level of an aggregation's tree. */
