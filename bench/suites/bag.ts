@@ -4,7 +4,9 @@
  * on the default local cluster, against a plain single-threaded Node loop (read, split lines,
  * JSON.parse, count) as the peer, in the same run. Each side runs in a child process of its own
  * (bench/bag-child.ts), so `barn_rss_mb` / `peer_rss_mb` are that side's peak RSS; the clock
- * starts once the cluster is up. Barn's answer must equal the loop's (ties in counts aside).
+ * starts once the cluster is up. `barn_cpu_s` / `peer_cpu_s`: CPU seconds of all the side's threads
+ * in that time (with Barn, connecting the cluster excluded), the figure to read on a busy machine.
+ * Barn's answer must equal the loop's (ties in counts aside).
  *
  * Cases: `events-10` (2,000,000 records in 10 files) and `events-40` (the same files' shape, 40
  * files: 8,000,000 records), to see that memory stays flat as the input grows. `n` is records.
@@ -26,6 +28,7 @@ interface ChildResult {
   readonly seconds: number;
   readonly top: [string, number][];
   readonly maxRss: number;
+  readonly cpuSeconds: number;
 }
 
 async function child(mode: "barn" | "loop", dir: string): Promise<ChildResult> {
@@ -64,7 +67,13 @@ function eventsCase(files: number): BenchCase {
         barn_s: barn.seconds,
         peer: "node-loop",
         peer_s: loop.seconds,
-        extra: { files, barn_rss_mb: mb(barn.maxRss), peer_rss_mb: mb(loop.maxRss) },
+        extra: {
+          files,
+          barn_rss_mb: mb(barn.maxRss),
+          peer_rss_mb: mb(loop.maxRss),
+          barn_cpu_s: Number(barn.cpuSeconds.toFixed(2)),
+          peer_cpu_s: Number(loop.cpuSeconds.toFixed(2)),
+        },
       };
     },
   };
