@@ -145,6 +145,22 @@ describe("readJsonLines", () => {
     assert.deepEqual(report.byFile, { [p]: 2 });
   });
 
+  test("a function that throws on a record names the file too", { timeout: 30_000 }, async () => {
+    const p = join(dir, "throws.jsonl");
+    writeFileSync(p, `${good(0)}\n${good(1)}\n`);
+    const b = bb.readJsonLines<{ i: number }>(p).map(function check(r) {
+      if (r.i === 1) throw new Error("one");
+      return r;
+    });
+    await assert.rejects(b.compute({ client }), (e: Error) => {
+      assert.ok(
+        e.message.includes(`map(check) threw on element 1 of partition 0 (a record of ${p}): one`),
+        e.message,
+      );
+      return true;
+    });
+  });
+
   test("gzip files and an array of globs", { timeout: 30_000 }, async () => {
     const d = join(dir, "json-gz");
     mkdirSync(d, { recursive: true });

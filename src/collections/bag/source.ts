@@ -27,7 +27,7 @@ export async function feedSource(
     case "items":
       return feedItems(source.items, sink, flow, partition);
     case "text":
-      return readingFile(source.part, (b) => feedLines(b, sink, flow, partition));
+      return readingFile(source.part, (b) => feedLines(source.part, b, sink, flow, partition));
     case "jsonl":
       return readingFile(source.part, (b) =>
         feedJsonLines(source.part, source.onBadLines, b, sink, flow, partition),
@@ -106,7 +106,13 @@ function decode(b: PartBytes): string {
   );
 }
 
-async function feedLines(b: PartBytes, sink: Sink, flow: Flow, partition: number): Promise<void> {
+async function feedLines(
+  part: TextPart,
+  b: PartBytes,
+  sink: Sink,
+  flow: Flow,
+  partition: number,
+): Promise<void> {
   const text = decode(b);
   let i = 0;
   let pos = 0;
@@ -120,7 +126,7 @@ async function feedLines(b: PartBytes, sink: Sink, flow: Flow, partition: number
       i++;
     }
   } catch (e) {
-    throw elementError(e, partition, i);
+    throw elementError(e, partition, i, ` (a line of ${part.path})`);
   }
 }
 
@@ -162,7 +168,7 @@ async function feedJsonLines(
       line++;
     }
   } catch (e) {
-    throw elementError(e, partition, i);
+    throw elementError(e, partition, i, ` (a record of ${part.path})`);
   }
   if (bad > 0) warnBadLines(part, bad);
 }
