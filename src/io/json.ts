@@ -145,6 +145,8 @@ async function readJsonBytes(
   const builders = schema.map((f) => jsonColumnBuilder(f.type, rowsAtFirst, onBadOf(f)));
   const split = filters.length > 0 ? splitBuffers(schema.length) : undefined;
   let rows = 0;
+  /** Bad rows among those the filters dropped (counted under "skip", never built). */
+  let filteredBad = 0;
   let badLine: number | undefined;
   let lineOfBad = 0;
   const scan = scanJsonLines(
@@ -164,7 +166,7 @@ async function readJsonBytes(
             const f = schema[t]!;
             const ok = builders[t]!.check(bytes, chunk, t, split.drop, nd, (i, text) => {
               if (skip) {
-                if (flagged[i] === 0) dropped++;
+                if (flagged[i] === 0) filteredBad++;
                 flagged[i] = 1;
                 return true;
               }
@@ -216,7 +218,7 @@ async function readJsonBytes(
     );
   }
   const columns = builders.map((b) => b.finish(rows));
-  return finishBatch(schema, columns, bad, rows, dropped, scan.badLines);
+  return finishBatch(schema, columns, bad, rows, dropped, scan.badLines + filteredBad);
 }
 
 /** Row lists and a compacted chunk's arrays, for the filters' split of each chunk. */
