@@ -116,7 +116,7 @@ function reference(bytes: Uint8Array, schema: Schema): { cells: Cell[][]; bad: n
       bad++;
       continue;
     }
-    row.forEach((c, j) => cells[j]!.push(c));
+    for (let j = 0; j < row.length; j++) cells[j]!.push(row[j]!);
   }
   return { cells, bad };
 }
@@ -450,7 +450,7 @@ test("json scanner: pushed-down string filters keep exactly the matching rows, a
       const { batch } = await readJsonPart(p, schema, {
         filters: [{ column: "a", op, value: "click" }],
       });
-      schema.forEach((_, j) => got[j]!.push(...columnCells(batch.columns[j]!)));
+      for (let j = 0; j < schema.length; j++) got[j]!.push(...columnCells(batch.columns[j]!));
     }
     assert.deepEqual(got, want, op);
   }
