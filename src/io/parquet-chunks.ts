@@ -7,8 +7,9 @@
  *
  * The common shapes take this path: REQUIRED or OPTIONAL flat columns; DATA_PAGE and
  * DATA_PAGE_V2; PLAIN, RLE_DICTIONARY/PLAIN_DICTIONARY, BYTE_STREAM_SPLIT and DELTA_BINARY_PACKED
- * encodings of BOOLEAN (plain), INT32, INT64, FLOAT, DOUBLE and UTF-8 BYTE_ARRAY (dictionary)
- * columns. Anything else (a plain-encoded string page, other delta encodings, decimals, INT96,
+ * encodings of BOOLEAN (plain), INT32, INT64, FLOAT, DOUBLE and UTF-8 BYTE_ARRAY (dictionary
+ * into dict columns, PLAIN into utf8 columns: the bytes copied, no string per row) columns.
+ * Anything else (a dictionary-encoded page of a utf8 column, other delta encodings, decimals, INT96,
  * nested columns) answers false, and the caller reads that column with hyparquet's general
  * reader instead.
  */
@@ -37,6 +38,8 @@ export interface ChunkTarget {
   /** dict only: the strings of every chunk so far, and their codes. */
   readonly strings: string[];
   readonly codeOf: Map<string, number>;
+  /** utf8 only: the values' bytes so far and each row's end offset. */
+  readonly utf8?: { offsets: Int32Array; bytes: Uint8Array; pos: number };
 }
 
 /**
@@ -50,7 +53,18 @@ export function chunkTarget(
   scale: number,
   scratch = false,
 ): ChunkTarget | undefined {
-  if (type === "utf8") return undefined;
+  if (type === "utf8") {
+    const utf8 = { offsets: new Int32Array(length + 1), bytes: new Uint8Array(1024), pos: 0 };
+    return {
+      type,
+      scale,
+      data: new Uint8Array(0),
+      nulls: undefined,
+      strings: [],
+      codeOf: new Map(),
+      utf8,
+    };
+  }
   const data = scratch ? scratchData(type, length) : allocData(type, length);
   return { type, scale, data, nulls: undefined, strings: [], codeOf: new Map() };
 }
@@ -71,6 +85,10 @@ export function targetColumn(t: ChunkTarget, length: number): Column {
   if (nulls !== undefined) giveBack(nulls);
   if (t.type === "dict") {
     return { type: "dict", length, data: t.data, dictionary: utf8Column(t.strings), valid };
+  }
+  if (t.utf8 !== undefined) {
+    const { offsets, bytes, pos } = t.utf8;
+    return { type: "utf8", length, data: bytes.slice(0, pos), offsets, valid };
   }
   return { type: t.type, length, data: t.data, valid };
 }
@@ -96,7 +114,7 @@ export function fastPathFits(el: SchemaElement, type: DType): boolean {
     case "DOUBLE":
       return type === "float64";
     case "BYTE_ARRAY":
-      return type === "dict" && conv !== "DECIMAL";
+      return (type === "dict" || type === "utf8") && conv !== "DECIMAL";
     default:
       return false;
   }
@@ -141,8 +159,12 @@ export function decodeChunk(
       const page = dataPage(body, header, meta, optional, compressors, held);
       if (page === undefined) return false;
       const n = Math.min(page.numValues, end - k);
-      if (!placeValues(page, target, dictionary, el, k, n)) return false;
-      if (page.defs !== undefined) spreadNulls(target, page.defs, k, n);
+      if (target.utf8 !== undefined) {
+        if (page.encoding !== "PLAIN" || !plainStrings(page, target, k, n)) return false;
+      } else {
+        if (!placeValues(page, target, dictionary, el, k, n)) return false;
+        if (page.defs !== undefined) spreadNulls(target, page.defs, k, n);
+      }
       k += n;
     } finally {
       for (const v of held) giveBack(v);
@@ -278,6 +300,44 @@ function placeValues(
     giveBack(codes);
     giveBack(self);
   }
+  return true;
+}
+
+/**
+ * A PLAIN BYTE_ARRAY page (4-byte little-endian length, then the bytes, per present value) into
+ * rows [k, k + n) of a utf8 target: the bytes are copied, and a row whose definition level is 0
+ * is null (an empty value). False when the page is shorter than its values say.
+ */
+function plainStrings(page: DataPageView, target: ChunkTarget, k: number, n: number): boolean {
+  const u = target.utf8!;
+  const src = page.values;
+  const defs = page.defs;
+  // The values' bytes are at most the page's: grow once, not per value.
+  if (u.pos + src.length > u.bytes.length) {
+    const grown = new Uint8Array(Math.max(u.pos + src.length, u.bytes.length * 2));
+    grown.set(u.bytes.subarray(0, u.pos));
+    u.bytes = grown;
+  }
+  const { offsets, bytes } = u;
+  let pos = u.pos;
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    if (defs !== undefined && defs[i] === 0) {
+      target.nulls ??= takeScratch(offsets.length).fill(0);
+      target.nulls[k + i] = 1;
+    } else {
+      if (off + 4 > src.length) return false;
+      const len = src[off]! | (src[off + 1]! << 8) | (src[off + 2]! << 16) | (src[off + 3]! << 24);
+      off += 4;
+      if (len < 0 || off + len > src.length) return false;
+      if (len < 16) for (let q = 0; q < len; q++) bytes[pos + q] = src[off + q]!;
+      else bytes.set(src.subarray(off, off + len), pos);
+      pos += len;
+      off += len;
+    }
+    offsets[k + i + 1] = pos;
+  }
+  u.pos = pos;
   return true;
 }
 
