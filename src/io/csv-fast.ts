@@ -161,7 +161,7 @@ function isNullField(
 }
 
 /** A plain `[-]digits` int32, or undefined (the caller falls back to the text parser). */
-function intFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
+export function intFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
   let neg = false;
   if (bytes[a] === 45) {
     neg = true;
@@ -187,7 +187,7 @@ const TWO_53 = 2 ** 53;
  * undefined. (A computed m below 2^53 is exact: every step below 2^53 is, and rounding never
  * takes a larger value back below it.)
  */
-function floatFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
+export function floatFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
   let neg = false;
   if (bytes[a] === 45) {
     neg = true;
@@ -225,7 +225,7 @@ function two(bytes: Uint8Array, k: number): number {
 }
 
 /** Canonical `YYYY-MM-DDTHH:MM:SS[.fff][Z]` (T or space) as ms; else undefined. */
-function timestampFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
+export function timestampFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
   const len = b - a;
   if (len !== 19 && len !== 20 && len !== 23 && len !== 24) return undefined;
   if (bytes[a + 4] !== 45 || bytes[a + 7] !== 45 || bytes[a + 13] !== 58 || bytes[a + 16] !== 58)

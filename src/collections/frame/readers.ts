@@ -9,8 +9,7 @@ import type { FileMetaData } from "hyparquet";
 import { type CsvOptions, type CsvPart, readCsvPart } from "../../io/csv.js";
 import type { Predicate } from "../../io/filters.js";
 import { type JsonOptions, type JsonPart, readJsonPart } from "../../io/json.js";
-import { type ParquetPart, readParquetPart, rowGroupMayMatch } from "../../io/parquet.js";
-import { readFooter } from "../../io/parquet-footer.js";
+import type { ParquetPart } from "../../io/parquet.js";
 import { projectSchema } from "../../io/schema.js";
 import type { AggSpec, PartialAgg } from "../../kernels/aggregate.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
@@ -40,11 +39,27 @@ export interface JsonSourcePart {
   readonly options: Pick<JsonOptions, "onBadLines">;
 }
 
+let parquetModules:
+  | Promise<[typeof import("../../io/parquet.js"), typeof import("../../io/parquet-footer.js")]>
+  | undefined;
+/**
+ * The Parquet reader, loaded by the first Parquet task: hyparquet, its codecs and writer take a
+ * worker thread a while to compile, and a CSV or JSON query never needs them.
+ */
+function parquetIo() {
+  parquetModules ??= Promise.all([
+    import("../../io/parquet.js"),
+    import("../../io/parquet-footer.js"),
+  ]);
+  return parquetModules;
+}
+
 /** Row groups of `part` that statistics cannot rule out, as runs of consecutive row groups. */
 function keptRuns(
   part: ParquetPart,
   meta: FileMetaData,
   preds: readonly Predicate[],
+  rowGroupMayMatch: typeof import("../../io/parquet.js").rowGroupMayMatch,
 ): ParquetPart[] {
   const starts: number[] = [];
   let row = 0;
@@ -85,8 +100,9 @@ async function readParquetSource(
   options: { readonly scratch?: boolean } = {},
 ): Promise<Batch> {
   const cols = columns ?? undefined;
+  const [{ readParquetPart, rowGroupMayMatch }, { readFooter }] = await parquetIo();
   if (filters.length === 0) return readParquetPart(part, cols, options);
-  const runs = keptRuns(part, await readFooter(part.path), filters);
+  const runs = keptRuns(part, await readFooter(part.path), filters, rowGroupMayMatch);
   if (runs.length === 0) return emptyBatch(projectSchema(part.schema, cols));
   if (runs.length === 1) return readParquetPart(runs[0]!, cols, options);
   return concatBatches(await Promise.all(runs.map((r) => readParquetPart(r, cols))));
@@ -113,13 +129,20 @@ async function readCsvSource(
   return batch;
 }
 
-/** Reads one JSON lines part with the planned schema, projected. */
+/**
+ * Reads one JSON lines part with the planned schema, projected. The filters let the scan skip
+ * building rows that fail them (the frame applies them again).
+ */
 async function readJsonSource(
   source: JsonSourcePart,
   columns: readonly string[] | null,
+  filters: readonly SourceFilter[] = [],
 ): Promise<Batch> {
   const schema = projectSchema(source.schema, columns ?? undefined);
-  const { batch, badLines } = await readJsonPart(source.part, schema, source.options);
+  const { batch, badLines } = await readJsonPart(source.part, schema, {
+    ...source.options,
+    filters,
+  });
   warnBadLines("readJson", source.part, badLines);
   return batch;
 }
