@@ -63,7 +63,7 @@ describe("physical planning", () => {
 
   const query = () =>
     bf
-      .readParquet(path)
+      .readParquet(path, { rowGroupsPerPartition: 1 })
       .filter(bf.col("x").gt(0.5))
       .merge(bf.fromRecords(dimRows, { npartitions: 2 }), { on: "k" })
       .groupby("label")
