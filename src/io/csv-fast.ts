@@ -12,6 +12,7 @@ import type { Column, DType } from "../kernels/batch.js";
 import { bytesEqual } from "../kernels/strings.js";
 import { utf8Column } from "./columns.js";
 import type { FieldChunk } from "./csv-scan.js";
+import { fit, growTo, NullRows, type NumberArray } from "./growable.js";
 import type { OnBadValue } from "./text-columns.js";
 import { daysFromCivil, isCivilDate, parseAs } from "./text-values.js";
 
@@ -44,34 +45,6 @@ export function columnBuilder(
   if (type === "utf8") return new Utf8Builder(capacity, nulls);
   if (type === "dict") return new DictBuilder(capacity, nulls);
   return new NumberBuilder(type, capacity, nulls, onBad);
-}
-
-/** Rows that are null, kept as a list (usually empty) and turned into a bitmap at the end. */
-class NullRows {
-  rows: number[] = [];
-  bitmap(length: number): Uint8Array | undefined {
-    if (this.rows.length === 0) return undefined;
-    const bits = new Uint8Array((length + 7) >> 3).fill(0xff);
-    if (length & 7) bits[bits.length - 1] = (1 << (length & 7)) - 1;
-    for (const i of this.rows) bits[i >> 3]! &= ~(1 << (i & 7));
-    return bits;
-  }
-}
-
-type NumberArray = Int32Array | Float64Array | BigInt64Array | Uint8Array;
-
-function growTo<T extends NumberArray>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a as never);
-  return b;
-}
-
-/**
- * The first `n` elements of `a`: a view when it uses most of `a`, else a copy, so a capacity
- * estimate far too high does not keep a large buffer alive behind a short column.
- */
-function fit<T extends NumberArray>(a: T, n: number): T {
-  return (n * 2 >= a.length ? a.subarray(0, n) : a.slice(0, n)) as T;
 }
 
 const F64 = 1;

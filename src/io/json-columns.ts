@@ -11,6 +11,7 @@
 import type { Column, DType } from "../kernels/batch.js";
 import { utf8Column } from "./columns.js";
 import { floatFromBytes, intFromBytes, timestampFromBytes } from "./csv-fast.js";
+import { fit, growTo, NullRows, type NumberArray } from "./growable.js";
 import {
   decodeString,
   type JsonChunk,
@@ -88,31 +89,6 @@ export function valueText(bytes: Uint8Array, chunk: JsonChunk, j: number): strin
     return JSON.stringify(s);
   }
   return decoder.decode(bytes.subarray(a, e));
-}
-
-/** Rows that are null, kept as a list (usually short) and turned into a bitmap at the end. */
-class NullRows {
-  rows: number[] = [];
-  bitmap(length: number): Uint8Array | undefined {
-    if (this.rows.length === 0) return undefined;
-    const bits = new Uint8Array((length + 7) >> 3).fill(0xff);
-    if (length & 7) bits[bits.length - 1] = (1 << (length & 7)) - 1;
-    for (const i of this.rows) bits[i >> 3]! &= ~(1 << (i & 7));
-    return bits;
-  }
-}
-
-type NumberArray = Int32Array | Float64Array | BigInt64Array | Uint8Array;
-
-function growTo<T extends NumberArray>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a as never);
-  return b;
-}
-
-/** The first `n` elements: a view when it uses most of `a`, else a copy (no large buffer kept alive). */
-function fit<T extends NumberArray>(a: T, n: number): T {
-  return (n * 2 >= a.length ? a.subarray(0, n) : a.slice(0, n)) as T;
 }
 
 const F64 = 1;
