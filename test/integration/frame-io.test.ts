@@ -262,6 +262,16 @@ describe("barn/frame readers against DuckDB on the same files", { timeout: 120_0
       .toRecords({ scheduler: "sync" });
     assert.equal(mixed.length, n + 1);
     assert.equal(mixed.at(-1)?.key, "zz");
+    // Row groups whose values are all null get an empty dictionary; both readers take them.
+    const sparse = Array.from({ length: 300 }, (_, i) => ({ i, s: i < 100 ? null : `v${i % 5}` }));
+    const sparsePath = join(dir, "barn-dict-nulls");
+    await bf.fromRecords(sparse).toParquet(sparsePath, { rowGroupSize: 50, scheduler: "sync" });
+    assert.deepEqual(await bf.readParquet(sparsePath).toRecords({ scheduler: "sync" }), sparse);
+    assertSameRows(
+      sparse,
+      await query(c, `SELECT * FROM read_parquet('${sparsePath}/*.parquet')`),
+      "DuckDB reads all-null dictionary chunks",
+    );
   });
 
   test("columns option and unknown columns fail when the query is built", () => {
