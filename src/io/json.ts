@@ -245,7 +245,8 @@ function badLineVerdict(bytes: Uint8Array, start: number, end: number): "blank" 
   let row: unknown;
   try {
     row = JSON.parse(text);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
     return "bad";
   }
   if (row !== null && typeof row === "object" && !Array.isArray(row)) {
@@ -331,7 +332,8 @@ function inferJsonSchema(files: readonly string[], options: JsonOptions): Schema
     let row: unknown;
     try {
       row = JSON.parse(decoder.decode(bytes.subarray(rec.starts[r]!, rec.ends[r]!)));
-    } catch {
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
       continue; // the last sampled line may be cut short; bad lines are reported when read
     }
     if (row === null || typeof row !== "object" || Array.isArray(row)) continue;

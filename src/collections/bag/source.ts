@@ -213,7 +213,8 @@ export async function countBadJsonLines(part: TextPart): Promise<number> {
       if (!isBlank(text, pos, nl)) {
         try {
           JSON.parse(text.slice(pos, nl));
-        } catch {
+        } catch (err) {
+          if (!(err instanceof SyntaxError)) throw err;
           bad++;
         }
       }

@@ -203,8 +203,11 @@ export function preview(x: unknown): string {
   let s: string;
   try {
     s = typeof x === "string" ? JSON.stringify(x) : (JSON.stringify(x) ?? String(x));
-  } catch {
-    s = Object.prototype.toString.call(x);
+  } catch (err) {
+    // A BigInt or a cycle is a TypeError; a toJSON of the user's may throw anything, and the
+    // preview is only for a message, so it says what it could not print and why.
+    const why = err instanceof Error ? err.message : String(err);
+    s = `${Object.prototype.toString.call(x)} (not printable: ${why})`;
   }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
