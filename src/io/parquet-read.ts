@@ -91,27 +91,60 @@ export async function readFastColumn(
   const el = footer.schema.find((e, i) => i > 0 && e.name === field.name);
   if (el === undefined || !fastPathFits(el, field.type)) return undefined;
   const target = chunkTarget(field.type, length, divisorOf(el), scratch);
-  let at = 0;
+  const ranges: { start: number; end: number; rows: number }[] = [];
   for (const g of rowGroups) {
     const rg = footer.row_groups[g]!;
     const md = rg.columns.find((c) => c.meta_data?.path_in_schema[0] === field.name)?.meta_data;
     if (md === undefined || md.path_in_schema.length !== 1) return undefined;
-    const rows = Number(rg.num_rows);
     const dict = md.dictionary_page_offset;
     const start = Number(dict !== undefined && dict > 0n ? dict : md.data_page_offset);
-    const end = start + Number(md.total_compressed_size);
-    let bytes: Uint8Array | undefined;
+    ranges.push({
+      start,
+      end: start + Number(md.total_compressed_size),
+      rows: Number(rg.num_rows),
+    });
+  }
+  // The next chunk's bytes are read (on libuv's pool) while this one decodes on this thread.
+  const read = (i: number) => settled(file.read(ranges[i]!.start, ranges[i]!.end, takeScratch));
+  let next = ranges.length > 0 ? read(0) : undefined;
+  let at = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    const got = await next!;
+    next = i + 1 < ranges.length ? read(i + 1) : undefined;
     try {
-      bytes = await file.read(start, end, takeScratch);
-      if (!decodeChunk(bytes, md, el, target, at, rows, compressors)) return undefined;
+      const md = footer.row_groups[rowGroups[i]!]!.columns.find(
+        (c) => c.meta_data?.path_in_schema[0] === field.name,
+      )!.meta_data!;
+      if (
+        got.bytes === undefined ||
+        !decodeChunk(got.bytes, md, el, target, at, ranges[i]!.rows, compressors)
+      ) {
+        await release(next);
+        return undefined;
+      }
     } catch {
+      await release(next);
       return undefined;
     } finally {
-      if (bytes !== undefined) giveBack(bytes);
+      if (got.bytes !== undefined) giveBack(got.bytes);
     }
-    at += rows;
+    at += ranges[i]!.rows;
   }
   return at === length ? targetColumn(target, length) : undefined;
+}
+
+/** A read that never rejects: its bytes, or undefined when it failed (the general reader then reports why). */
+function settled(p: Promise<Uint8Array>): Promise<{ bytes?: Uint8Array }> {
+  return p.then(
+    (bytes) => ({ bytes }),
+    () => ({}),
+  );
+}
+
+/** Waits for a read started ahead and gives its buffer back (the column left the fast path). */
+async function release(p: Promise<{ bytes?: Uint8Array }> | undefined): Promise<void> {
+  const got = await p;
+  if (got?.bytes !== undefined) giveBack(got.bytes);
 }
 
 /** Columns read with hyparquet's general reader (any encoding and type it supports). */

@@ -34,7 +34,10 @@ interface SnappyExports {
   readonly __heap_base: { readonly value: number };
 }
 
-/** Decompresses `input` into exactly `size` bytes; the view is valid until the next call in this thread. */
+/**
+ * Decompresses `input` into exactly `size` bytes. The view is valid until the next call in this
+ * thread and while `input` is unchanged (a block of one literal is answered with a view of it).
+ */
 export type SnappyView = (input: Uint8Array, size: number) => Uint8Array;
 
 const PAGE = 64 * 1024;
@@ -87,15 +90,80 @@ function viewer(wasm: SnappyExports): SnappyView {
     const declared = declaredLength(input);
     if (declared !== size)
       throw new Error(`snappy block declares ${declared} bytes where the page header says ${size}`);
+    const literals = literalsOnly(input, size);
+    if (literals === 1) return input.subarray(input.length - size);
     const out = base + Math.ceil(input.length / 8) * 8;
     const need = out + size;
     const have = wasm.memory.buffer.byteLength;
     if (need > have) wasm.memory.grow(Math.ceil((need - have) / PAGE));
+    if (literals > 1) return copyLiterals(input, new Uint8Array(wasm.memory.buffer, out, size));
     new Uint8Array(wasm.memory.buffer, base, input.length).set(input);
     const code = wasm.uncompress(base, input.length, out);
     if (code !== 0) throw new Error(FAILURES[code] ?? `snappy decoding failed (code ${code})`);
     return new Uint8Array(wasm.memory.buffer, out, size);
   };
+}
+
+/**
+ * How many elements the block has when every one is a literal (bytes stored as they are), or 0
+ * when it has a copy or does not add up to `size`. Snappy stores data it cannot compress (the
+ * random doubles of most numeric columns) as literals of up to 64 KiB each; those are copied
+ * with the engine's memcpy (or not at all, for a single literal) instead of through the wasm
+ * module, which first needs the input copied into its memory and then copies byte runs with
+ * its own slower memcpy.
+ */
+function literalsOnly(input: Uint8Array, size: number): number {
+  let pos = varintEnd(input);
+  let total = 0;
+  let count = 0;
+  while (pos < input.length) {
+    const tag = input[pos]!;
+    if ((tag & 3) !== 0) return 0;
+    const header = literalHeader(input, pos);
+    if (header < 0) return 0;
+    const len = literalLength(input, pos);
+    pos += header + len;
+    total += len;
+    count++;
+  }
+  return pos === input.length && total === size ? count : 0;
+}
+
+/** Bytes of a literal's tag and length at `pos` (1 to 5), or -1 past the end of the input. */
+function literalHeader(input: Uint8Array, pos: number): number {
+  const code = input[pos]! >>> 2;
+  const extra = code < 60 ? 0 : code - 59;
+  return pos + extra < input.length ? 1 + extra : -1;
+}
+
+/** The length of the literal whose tag is at `pos` (its header checked by literalHeader). */
+function literalLength(input: Uint8Array, pos: number): number {
+  const code = input[pos]! >>> 2;
+  if (code < 60) return code + 1;
+  let n = 0;
+  for (let b = 0; b < code - 59; b++) n += input[pos + 1 + b]! * 2 ** (8 * b);
+  return n + 1;
+}
+
+/** A literal-only block (checked by literalsOnly) copied into `out`. */
+function copyLiterals(input: Uint8Array, out: Uint8Array): Uint8Array {
+  let pos = varintEnd(input);
+  let at = 0;
+  while (pos < input.length) {
+    const header = literalHeader(input, pos);
+    const len = literalLength(input, pos);
+    out.set(input.subarray(pos + header, pos + header + len), at);
+    pos += header + len;
+    at += len;
+  }
+  return out;
+}
+
+/** Where the block's length varint ends. */
+function varintEnd(input: Uint8Array): number {
+  let i = 0;
+  while (i < 5 && i < input.length && input[i]! >= 128) i++;
+  return i + 1;
 }
 
 /** The uncompressed length a snappy block starts with (a little-endian base-128 varint). */

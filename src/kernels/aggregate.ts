@@ -108,6 +108,8 @@ export function partialAggregate(
   specs: readonly AggSpec[],
 ): PartialAgg {
   const keyCols = keyNames.map((k) => col(batch, k));
+  const byCode = partialByCode(batch, keyNames, keyCols, specs);
+  if (byCode !== undefined) return byCode;
   // The row group ids die with this call: they live in scratch memory.
   const ids = takeScratchInt32(batch.length);
   try {
@@ -131,6 +133,78 @@ export function partialAggregate(
   } finally {
     giveBack(ids);
   }
+}
+
+/** Specs whose states are plain per-group sums and counts, so a group with no rows is all zeros. */
+const SUMMED: ReadonlySet<AggFn> = new Set(["sum", "mean", "count", "size"]);
+
+/**
+ * partialAggregate for one dict key without nulls and a small dictionary, when a spec counts
+ * every row (size, or sum/mean of a column without nulls): the key's codes serve as the group
+ * ids, so no pass maps codes to groups first (that pass cost about as much as the sums). Every
+ * code of the dictionary gets a state; the codes that hold rows are then put in order of first
+ * appearance, as groupIds would number them, by a scan that stops once it has seen them all
+ * (within the first rows when groups are few). Undefined when the shape does not fit.
+ */
+function partialByCode(
+  batch: Batch,
+  keyNames: readonly string[],
+  keyCols: readonly Column[],
+  specs: readonly AggSpec[],
+): PartialAgg | undefined {
+  const key = keyCols[0];
+  if (keyCols.length !== 1 || key!.type !== "dict" || key!.valid !== undefined) return undefined;
+  const n = batch.length;
+  const groups = key!.dictionary!.length;
+  if (groups > LANED_GROUPS || groups > Math.max(n, 1024)) return undefined;
+  if (!specs.every((s) => SUMMED.has(s.fn))) return undefined;
+  const counter = specs.findIndex((s) => {
+    if (s.fn === "size") return true;
+    if (s.fn !== "sum" && s.fn !== "mean") return false;
+    const c = col(batch, s.column!);
+    return c.valid === undefined && !(s.fn === "sum" && c.type === "int64");
+  });
+  if (counter < 0) return undefined;
+  const codes = key!.data as Int32Array;
+  const paired = pairedSums(specs, batch, codes, groups);
+  const all = specs.map(
+    (s, i) =>
+      paired[i] ??
+      rowStates(s.fn, codes, groups, n, s.column === null ? undefined : col(batch, s.column)),
+  );
+  const rows = all[counter]![specs[counter]!.fn === "size" ? 0 : 1]!.data as Float64Array;
+  const { order, firstRow } = firstAppearance(codes, n, rows);
+  return {
+    keys: takeBatch({ names: keyNames, columns: keyCols, length: n }, firstRow),
+    states: all.map((cols) => cols.map((c) => takeColumn(c, order))),
+    distinct: specs.map(() => null),
+  };
+}
+
+/**
+ * The codes that hold rows (`rows[code] > 0`) in order of first appearance, and the row each
+ * first appears at; the scan ends once every such code has been seen.
+ */
+function firstAppearance(
+  codes: Int32Array,
+  n: number,
+  rows: Float64Array,
+): { order: Int32Array; firstRow: Int32Array } {
+  let left = 0;
+  for (let g = 0; g < rows.length; g++) if (rows[g]! > 0) left++;
+  const order = new Int32Array(left);
+  const firstRow = new Int32Array(left);
+  const seen = new Uint8Array(rows.length);
+  let k = 0;
+  for (let i = 0; i < n && k < left; i++) {
+    const c = codes[i]!;
+    if (seen[c] === 0) {
+      seen[c] = 1;
+      order[k] = c;
+      firstRow[k++] = i;
+    }
+  }
+  return { order, firstRow };
 }
 
 /**

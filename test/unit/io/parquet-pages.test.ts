@@ -69,6 +69,51 @@ test("snappy: the wasm decoder returns what hyparquet's JavaScript decoder retur
   assert.deepEqual(Uint8Array.from(wasm(snappyCompress(small), small.length)), small);
 });
 
+test("snappy: blocks of literals only (incompressible data) decode without the wasm module", () => {
+  const wasm = snappyWasm()!;
+  // Random bytes do not compress: the writer stores them as literals of up to 64 KiB.
+  let seed = 12345;
+  const random = (n: number) =>
+    new Uint8Array(n).map(() => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 24;
+    });
+  for (const n of [1, 59, 60, 61, 255, 256, 257, 65_535, 65_536, 65_537, 300_001]) {
+    const raw = random(n);
+    const packed = snappyCompress(raw);
+    const got = wasm(packed, n);
+    assert.deepEqual(Uint8Array.from(got), raw, `${n} random bytes`);
+    // One literal is answered with a view of the input itself: no copy at all.
+    if (n <= 65_536) assert.equal(got.buffer, packed.buffer, `${n} bytes: one literal, not copied`);
+  }
+  // Literals with every length encoding (tag codes 0-59, then 1 to 4 length bytes), hand-made.
+  const literal = (bytes: Uint8Array, extra: number): number[] => {
+    const len = bytes.length - 1;
+    const head =
+      extra === 0
+        ? [len << 2]
+        : [(59 + extra) << 2, ...Array.from({ length: extra }, (_, b) => (len >>> (8 * b)) & 255)];
+    return [...head, ...bytes];
+  };
+  const parts = [random(10), random(70), random(300), random(70_000), random(5)];
+  const body = parts.flatMap((p, i) => literal(p, [0, 1, 2, 3, 4][i]!));
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const varint: number[] = [];
+  for (let v = total; ; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      varint.push(v);
+      break;
+    }
+    varint.push((v & 127) | 128);
+  }
+  const block = Uint8Array.from([...varint, ...body]);
+  const want = new Uint8Array(total);
+  snappyUncompress(block, want);
+  assert.deepEqual(Uint8Array.from(wasm(block, total)), want);
+  // A literal that runs past the end of the block is an error, not bytes from beyond it.
+  assert.throws(() => wasm(block.subarray(0, block.length - 1), total), /snappy/);
+});
+
 test("snappy: a damaged block fails with an error instead of returning bytes", () => {
   const wasm = snappyWasm()!;
   const raw = new Uint8Array(10_000).map((_, i) => (i * 31) % 97);

@@ -539,3 +539,62 @@ describe("kernels: grouped sums", () => {
     );
   });
 });
+
+test("partial aggregation by a dict key's codes equals grouping its strings (order of first appearance)", () => {
+  // Dictionaries with entries no row uses and codes in any order: the codes-as-group-ids path
+  // (one dict key without nulls, sums and counts) must give the groups, their order and their
+  // states that hashing the same keys as strings gives.
+  const specs: AggSpec[] = [
+    { fn: "mean", column: "x", output: "mx" },
+    { fn: "sum", column: "y", output: "sy" },
+    { fn: "size", column: null, output: "n" },
+    { fn: "count", column: "y", output: "cy" },
+  ];
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 30 }),
+      fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.integer({ min: -50, max: 50 }),
+          fc.option(fc.integer({ min: -5, max: 5 })),
+        ),
+        {
+          maxLength: 60,
+        },
+      ),
+      (size, rows) => {
+        const words = Array.from({ length: size }, (_, i) => `w${(i * 7) % size}-${i}`);
+        const codes = Int32Array.from(rows.map((r) => r[0] % size));
+        const dict: Column = {
+          type: "dict",
+          length: rows.length,
+          data: codes,
+          dictionary: utf8Column(words),
+        };
+        const x = f64(rows.map((r) => r[1]));
+        const plainX: Column = { type: "float64", length: rows.length, data: x.data };
+        const y = f64(rows.map((r) => r[2]));
+        const batchOf = (k: Column): Batch => ({
+          names: ["k", "x", "y"],
+          columns: [k, plainX, y],
+          length: rows.length,
+        });
+        const byCode = partialAggregate(batchOf(dict), ["k"], specs);
+        const byString = partialAggregate(
+          batchOf(utf8Column(Array.from(codes, (c) => words[c]!))),
+          ["k"],
+          specs,
+        );
+        const keysOf = (p: typeof byCode) =>
+          Array.from({ length: p.keys.length }, (_, i) => stringAt(p.keys.columns[0]!, i));
+        assert.deepEqual(keysOf(byCode), keysOf(byString));
+        assert.deepEqual(
+          byCode.states.map((cols) => cols.map(read)),
+          byString.states.map((cols) => cols.map(read)),
+        );
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
