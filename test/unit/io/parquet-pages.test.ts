@@ -110,6 +110,33 @@ test("snappy: blocks of literals only (incompressible data) decode without the w
   const want = new Uint8Array(total);
   snappyUncompress(block, want);
   assert.deepEqual(Uint8Array.from(wasm(block, total)), want);
+  // Mostly random bytes with a few repeats (copies, overlapping ones for runs of one byte), as
+  // in a page of doubles after its definition levels: decoded here, equal to hyparquet's result.
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 40 }), fc.boolean()),
+        {
+          minLength: 1,
+          maxLength: 12,
+        },
+      ),
+      (pieces) => {
+        const out: number[] = [];
+        for (const [fresh, repeat, run] of pieces) {
+          out.push(...random(fresh));
+          for (let i = 0; i < repeat; i++)
+            out.push(run ? 7 : out[out.length - Math.min(out.length, 9)]!);
+        }
+        const raw = Uint8Array.from(out);
+        const packed = snappyCompress(raw);
+        const want = new Uint8Array(raw.length);
+        snappyUncompress(packed, want);
+        assert.deepEqual(Uint8Array.from(wasm(packed, raw.length)), want);
+      },
+    ),
+    { numRuns: 150 },
+  );
   // A literal that runs past the end of the block is an error, not bytes from beyond it.
   assert.throws(() => wasm(block.subarray(0, block.length - 1), total), /snappy/);
 });
