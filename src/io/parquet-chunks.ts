@@ -25,7 +25,7 @@ import { byteStreamSplit } from "hyparquet/src/encoding.js";
 import type { Column, DType } from "../kernels/batch.js";
 import { allocData } from "../kernels/column.js";
 import { giveBack, takeScratch, takeScratchInt32 } from "../kernels/scratch.js";
-import { validFrom } from "./columns.js";
+import { validFromNullFlags } from "./columns.js";
 import { unpackIndices } from "./parquet-indices.js";
 import { readLevels } from "./parquet-levels.js";
 import { StringEntries } from "./parquet-strings.js";
@@ -81,7 +81,7 @@ function scratchData(type: DType, n: number): ChunkTarget["data"] {
 /** The finished column. */
 export function targetColumn(t: ChunkTarget, length: number): Column {
   const nulls = t.nulls;
-  const valid = nulls === undefined ? undefined : validFrom(length, (i) => nulls[i] === 1);
+  const valid = nulls === undefined ? undefined : validFromNullFlags(nulls, length);
   try {
     if (t.type === "dict")
       return { type: "dict", length, data: t.data, dictionary: t.strings!.column(), valid };
@@ -436,14 +436,78 @@ function spreadNulls(target: ChunkTarget, page: DataPageView, k: number, n: numb
   target.nulls ??= takeScratch(target.data.length).fill(0);
   const nulls = target.nulls;
   const out = target.data;
-  let src = k + (n === page.numValues ? page.present : countOnes(defs.subarray(0, n))) - 1;
+  const src = k + (n === page.numValues ? page.present : countOnes(defs.subarray(0, n))) - 1;
+  // One loop per array type, so each loop's element accesses stay monomorphic.
+  if (out instanceof Float64Array) spreadFloat64(out, defs, nulls, k, n, src);
+  else if (out instanceof Int32Array) spreadInt32(out, defs, nulls, k, n, src);
+  else if (out instanceof BigInt64Array) spreadBigInt64(out, defs, nulls, k, n, src);
+  else spreadBytes(out, defs, nulls, k, n, src);
+}
+
+function spreadFloat64(
+  out: Float64Array,
+  defs: Uint8Array,
+  nulls: Uint8Array,
+  k: number,
+  n: number,
+  src: number,
+): void {
   for (let i = n - 1; i >= 0; i--) {
-    if (defs[i] === 1) {
-      out[k + i] = out[src--]!;
-    } else {
+    if (defs[i] === 1) out[k + i] = out[src--]!;
+    else {
       nulls[k + i] = 1;
-      if (out instanceof BigInt64Array) out[k + i] = 0n;
-      else out[k + i] = 0;
+      out[k + i] = 0;
+    }
+  }
+}
+
+function spreadInt32(
+  out: Int32Array,
+  defs: Uint8Array,
+  nulls: Uint8Array,
+  k: number,
+  n: number,
+  src: number,
+): void {
+  for (let i = n - 1; i >= 0; i--) {
+    if (defs[i] === 1) out[k + i] = out[src--]!;
+    else {
+      nulls[k + i] = 1;
+      out[k + i] = 0;
+    }
+  }
+}
+
+function spreadBigInt64(
+  out: BigInt64Array,
+  defs: Uint8Array,
+  nulls: Uint8Array,
+  k: number,
+  n: number,
+  src: number,
+): void {
+  for (let i = n - 1; i >= 0; i--) {
+    if (defs[i] === 1) out[k + i] = out[src--]!;
+    else {
+      nulls[k + i] = 1;
+      out[k + i] = 0n;
+    }
+  }
+}
+
+function spreadBytes(
+  out: Uint8Array,
+  defs: Uint8Array,
+  nulls: Uint8Array,
+  k: number,
+  n: number,
+  src: number,
+): void {
+  for (let i = n - 1; i >= 0; i--) {
+    if (defs[i] === 1) out[k + i] = out[src--]!;
+    else {
+      nulls[k + i] = 1;
+      out[k + i] = 0;
     }
   }
 }

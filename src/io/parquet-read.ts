@@ -13,7 +13,7 @@ import { BarnError } from "../errors.js";
 import type { Batch, Column, Field } from "../kernels/batch.js";
 import { giveBack, takeScratch } from "../kernels/scratch.js";
 import { IoErrorCodes } from "./codes.js";
-import { utf8Column, validFrom } from "./columns.js";
+import { utf8Column, validFrom, validFromNullFlags } from "./columns.js";
 import { openRanges, type RangeFile } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
 import { chunkTarget, decodeChunk, fastPathFits, targetColumn } from "./parquet-chunks.js";
@@ -386,6 +386,6 @@ function dictFromPieces(pieces: readonly ArrayLike<unknown>[], length: number): 
       lastCode = code;
     }
   }
-  const valid = nulls === undefined ? undefined : validFrom(length, (i) => nulls![i] === 1);
+  const valid = nulls === undefined ? undefined : validFromNullFlags(nulls, length);
   return { type: "dict", length, data: codes, dictionary: utf8Column(distinct), valid };
 }
