@@ -75,7 +75,7 @@ function checkSpec(o: CreateZarrOptions): ArraySpec {
 }
 
 function levelOf(c: ZarrCompressor, level: unknown, bad: (m: string) => never): number {
-  if (c === "none") return level === undefined ? 0 : bad(`level is meaningless without a compressor`);
+  if (c === "none") return level === undefined ? 0 : bad(`level must be left out when compressor is "none"`);
   if (level === undefined) return DEFAULT_LEVELS[c];
   const min = c === "zstd" ? 1 : 0;
   if (!Number.isInteger(level) || (level as number) < min || (level as number) > MAX_LEVELS[c]) {
