@@ -110,7 +110,7 @@ test("damaged chunks: garbage, truncated and wrongly sized chunk files are BARN_
         const file = zarrFormat === 2 ? join(store, "1") : join(store, "c", "1");
         // 13 bytes: neither a valid compressed stream nor a whole number of float64s.
         writeFileSync(file, Buffer.from("not a chunk!!"));
-        await rejectsWith(readZarrChunk(info, [1]), "BARN_ZARR_CORRUPT", `chunk [1] of ${store}`);
+        await rejectsWith(readZarrChunk(info, [1]), "BARN_ZARR_CORRUPT", `chunk [1] of ${store} (file ${file})`);
         if (compressor === "none") {
           writeFileSync(file, Buffer.alloc(16)); // two float64s where four belong
           await rejectsWith(readZarrChunk(info, [1]), "BARN_ZARR_CORRUPT", "2 elements", "[4] chunk");

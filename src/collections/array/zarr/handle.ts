@@ -35,3 +35,17 @@ export async function zarritaArray(info: ZarrArrayInfo, options: HandleOptions =
     ? zarr.open.v2(location, { kind: "array", attrs: false })
     : zarr.open.v3(location, { kind: "array" });
 }
+
+/** The file that holds chunk `coords` (Zarr's chunk key encodings), for messages. */
+export function chunkFile(info: ZarrArrayInfo, coords: readonly number[]): string {
+  const doc = JSON.parse(info.metadata) as Record<string, unknown>;
+  let key: string;
+  if (info.zarrFormat === 2) {
+    key = coords.join((doc.dimension_separator as string | undefined) ?? ".") || "0";
+  } else {
+    const enc = doc.chunk_key_encoding as { name?: string; configuration?: { separator?: string } } | undefined;
+    const sep = enc?.configuration?.separator;
+    key = enc?.name === "v2" ? coords.join(sep ?? ".") || "0" : ["c", ...coords].join(sep ?? "/");
+  }
+  return info.path === "" ? `${info.storePath}/${key}` : `${info.storePath}/${info.path}/${key}`;
+}

@@ -7,7 +7,7 @@ import * as zarr from "zarrita";
 import { type BarnDType, allocate, type ZarrTypedArray } from "./dtype.js";
 import { corrupt, reason, unsupported } from "./errors.js";
 import { chunkExtent, copyBlock, cStrides, sizeOf } from "./grid.js";
-import { zarritaArray } from "./handle.js";
+import { chunkFile, zarritaArray } from "./handle.js";
 import { arrayDir, type ZarrArrayInfo, type ZarrChunk } from "./info.js";
 import type { ZarrStats } from "./stats.js";
 
@@ -69,7 +69,7 @@ function cutToC(
 }
 
 function chunkName(info: ZarrArrayInfo, coords: readonly number[]): string {
-  return `chunk [${coords.join(", ")}] of ${arrayDir(info)}`;
+  return `chunk [${coords.join(", ")}] of ${arrayDir(info)} (file ${chunkFile(info, coords)})`;
 }
 
 /** What zarrita threw while decoding, as a Barn error naming the chunk. */
