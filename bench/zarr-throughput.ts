@@ -28,7 +28,8 @@ function blockFor([i, j]: number[]): Float64Array {
   for (let r = 0; r < chunk; r++) {
     for (let c = 0; c < chunk; c++) {
       s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      out[r * chunk + c] = Math.sin((i! * chunk + r) / 50) * Math.cos((j! * chunk + c) / 70) + s / 2 ** 40;
+      out[r * chunk + c] =
+        Math.sin((i! * chunk + r) / 50) * Math.cos((j! * chunk + c) / 70) + s / 2 ** 40;
     }
   }
   return out;
@@ -48,10 +49,16 @@ for (const compressor of ZARR_COMPRESSORS) {
   for (let run = 0; run < 3; run++) {
     const store = join(tmpdir(), `barn-zarr-bench-${process.pid}`);
     rmSync(store, { recursive: true, force: true });
-    const info = await createZarrArray(store, { shape: [side, side], chunks: [chunk, chunk], dtype: "float64", compressor });
+    const info = await createZarrArray(store, {
+      shape: [side, side],
+      chunks: [chunk, chunk],
+      dtype: "float64",
+      compressor,
+    });
     const stats = zarrStats();
     let t = performance.now();
-    for (let k = 0; k < coords.length; k++) await writeZarrChunk(info, coords[k]!, blocks[k]!, undefined, { stats });
+    for (let k = 0; k < coords.length; k++)
+      await writeZarrChunk(info, coords[k]!, blocks[k]!, undefined, { stats });
     writes.push(performance.now() - t);
     stored = stats.bytesWritten;
     t = performance.now();

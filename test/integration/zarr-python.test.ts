@@ -28,7 +28,10 @@ const FIXTURE = join(ROOT, "test/integration/zarr-fixture.py");
 const PYTHON = "/usr/bin/python3";
 
 function pythonZarrMissing(): string | false {
-  const r = spawnSync(PYTHON, ["-c", "import zarr, numpy, numcodecs"], { encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(PYTHON, ["-c", "import zarr, numpy, numcodecs"], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   if (r.status === 0) return false;
   return `${PYTHON} has no zarr (${(r.stderr || String(r.error)).trim().split("\n").pop()}); apt-get install -y python3-zarr python3-numpy`;
 }
@@ -36,7 +39,11 @@ function pythonZarrMissing(): string | false {
 const SKIP = pythonZarrMissing();
 
 function python(args: string[]): unknown {
-  const r = spawnSync(PYTHON, [FIXTURE, ...args], { encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(PYTHON, [FIXTURE, ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 64 << 20,
+  });
   assert.equal(r.status, 0, `python failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -60,7 +67,10 @@ interface Entry {
   values: unknown[];
 }
 
-test("Barn reads stores written by Python's zarr, value by value", { skip: SKIP, timeout: 180_000 }, async () => {
+test("Barn reads stores written by Python's zarr, value by value", {
+  skip: SKIP,
+  timeout: 180_000,
+}, async () => {
   const { dir, cleanup } = tempDir("py-in");
   try {
     const manifest = python(["write", dir]) as Entry[];
@@ -81,7 +91,10 @@ test("Barn reads stores written by Python's zarr, value by value", { skip: SKIP,
   }
 });
 
-test("Python's zarr reads v2 stores written by Barn, value by value", { skip: SKIP, timeout: 180_000 }, async () => {
+test("Python's zarr reads v2 stores written by Barn, value by value", {
+  skip: SKIP,
+  timeout: 180_000,
+}, async () => {
   const { dir, cleanup } = tempDir("py-out");
   try {
     const expected = new Map<string, { dtype: BarnDType; values: unknown[] }>();
@@ -89,17 +102,34 @@ test("Python's zarr reads v2 stores written by Barn, value by value", { skip: SK
     for (const compressor of ZARR_COMPRESSORS) {
       for (const dtype of BARN_DTYPES) {
         const path = `${dtype}-${compressor}`;
-        const info = await createZarrArray(join(dir, path), { shape: [7, 5], chunks: [3, 2], dtype, compressor, zarrFormat: 2 });
+        const info = await createZarrArray(join(dir, path), {
+          shape: [7, 5],
+          chunks: [3, 2],
+          dtype,
+          compressor,
+          zarrFormat: 2,
+        });
         const whole = valuesOf(dtype, 35, seed++);
-        for (const c of allCoords(gridShape(info))) await writeZarrChunk(info, c, blockOf(info, whole, c), chunkExtent(info, c));
+        for (const c of allCoords(gridShape(info)))
+          await writeZarrChunk(info, c, blockOf(info, whole, c), chunkExtent(info, c));
         expected.set(path, { dtype, values: spelled(whole) });
       }
     }
     // Chunks never written read as the fill value in Python too.
-    const sparse = await createZarrArray(join(dir, "sparse"), { shape: [4], chunks: [2], dtype: "float32", zarrFormat: 2, fillValue: Number.NaN, path: "g/a" });
+    const sparse = await createZarrArray(join(dir, "sparse"), {
+      shape: [4],
+      chunks: [2],
+      dtype: "float32",
+      zarrFormat: 2,
+      fillValue: Number.NaN,
+      path: "g/a",
+    });
     await writeZarrChunk(sparse, [1], Float32Array.of(1.5, -2));
     expected.set("sparse/g/a", { dtype: "float32", values: ["NaN", "NaN", 1.5, -2] });
-    const got = python(["read", dir, ...expected.keys()]) as Record<string, { dtype: string; values: unknown[] }>;
+    const got = python(["read", dir, ...expected.keys()]) as Record<
+      string,
+      { dtype: string; values: unknown[] }
+    >;
     for (const [path, e] of expected) {
       assert.equal(got[path]?.dtype, e.dtype, path);
       assert.deepEqual(got[path]?.values, e.values, path);

@@ -44,11 +44,17 @@ export function valuesOf(dtype: BarnDType, n: number, seed: number): ZarrTypedAr
       case "float64":
       case "float32": {
         const special = [Number.NaN, Infinity, -Infinity, -0, 1e300, -1e-300];
-        (out as Float64Array)[i] = r % 17 === 0 ? (special[r % 6] as number) : (r / 2 ** 32 - 0.5) * 1e6;
+        (out as Float64Array)[i] =
+          r % 17 === 0 ? (special[r % 6] as number) : (r / 2 ** 32 - 0.5) * 1e6;
         break;
       }
       case "int64":
-        (out as BigInt64Array)[i] = r % 11 === 0 ? (r % 2 === 0 ? -(2n ** 63n) : 2n ** 63n - 1n) : BigInt(r) * BigInt(next()) - 2n ** 62n;
+        (out as BigInt64Array)[i] =
+          r % 11 === 0
+            ? r % 2 === 0
+              ? -(2n ** 63n)
+              : 2n ** 63n - 1n
+            : BigInt(r) * BigInt(next()) - 2n ** 62n;
         break;
       case "bool":
         (out as Uint8Array)[i] = r & 1;
@@ -62,7 +68,9 @@ export function valuesOf(dtype: BarnDType, n: number, seed: number): ZarrTypedAr
 
 /** Every element of a typed array as a comparable value (NaN, -0 and bigints kept apart). */
 export function plain(data: ArrayLike<number | bigint>): unknown[] {
-  return Array.from(data, (v) => (typeof v === "bigint" ? `${v}n` : Object.is(v, -0) ? "-0" : Number.isNaN(v) ? "NaN" : v));
+  return Array.from(data, (v) =>
+    typeof v === "bigint" ? `${v}n` : Object.is(v, -0) ? "-0" : Number.isNaN(v) ? "NaN" : v,
+  );
 }
 
 /** Reads every chunk of an array and places it in one C-order array of the whole shape. */
@@ -78,7 +86,9 @@ export async function readWhole(info: ZarrArrayInfo): Promise<ZarrTypedArray> {
     for (const local of allCoords(extent)) {
       let at = 0;
       for (let a = 0; a < local.length; a++) {
-        at += ((coords[a] as number) * (info.chunks[a] as number) + (local[a] as number)) * (strides[a] as number);
+        at +=
+          ((coords[a] as number) * (info.chunks[a] as number) + (local[a] as number)) *
+          (strides[a] as number);
       }
       (out as Float64Array)[at] = chunk.data[k++] as number;
     }
@@ -104,7 +114,11 @@ export function* allCoords(shape: readonly number[]): Generator<number[]> {
 }
 
 /** The C-order block of `whole` that chunk `coords` covers. */
-export function blockOf(info: ZarrArrayInfo, whole: ZarrTypedArray, coords: readonly number[]): ZarrTypedArray {
+export function blockOf(
+  info: ZarrArrayInfo,
+  whole: ZarrTypedArray,
+  coords: readonly number[],
+): ZarrTypedArray {
   const extent = chunkExtent(info, coords);
   const strides = info.shape.map((_, i) => info.shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const out = new CTORS[info.dtype](extent.reduce((a, b) => a * b, 1));
@@ -112,7 +126,9 @@ export function blockOf(info: ZarrArrayInfo, whole: ZarrTypedArray, coords: read
   for (const local of allCoords(extent)) {
     let at = 0;
     for (let a = 0; a < local.length; a++) {
-      at += ((coords[a] as number) * (info.chunks[a] as number) + (local[a] as number)) * (strides[a] as number);
+      at +=
+        ((coords[a] as number) * (info.chunks[a] as number) + (local[a] as number)) *
+        (strides[a] as number);
     }
     (out as Float64Array)[k++] = whole[at] as number;
   }

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import type { Codec, CodecConstructor } from "numcodecs";
 import * as zarr from "zarrita";
-import { itemSize, type BarnDType } from "./dtype.js";
+import { type BarnDType, itemSize } from "./dtype.js";
 
 /** The compressors createZarrArray can write (any codec zarrita knows can be read). */
 export const ZARR_COMPRESSORS = ["zstd", "gzip", "blosc", "none"] as const;
@@ -63,7 +63,13 @@ export function v3Codecs(c: ZarrCompressor, level: number, dtype: BarnDType): V3
       return [bytes, { name: "gzip", configuration: { level } }];
     case "blosc": {
       const typesize = itemSize(dtype);
-      const configuration = { cname: "lz4", clevel: level, shuffle: "shuffle", typesize, blocksize: 0 };
+      const configuration = {
+        cname: "lz4",
+        clevel: level,
+        shuffle: "shuffle",
+        typesize,
+        blocksize: 0,
+      };
       return [bytes, { name: "blosc", configuration }];
     }
     default:
@@ -109,7 +115,9 @@ async function install(): Promise<void> {
   const deflate = nodeZlib(promisify(zlib.deflate), promisify(zlib.inflate));
   for (const name of ["gzip", "numcodecs.gzip"]) registry.set(name, async () => gzip);
   for (const name of ["zlib", "numcodecs.zlib"]) registry.set(name, async () => deflate);
-  const blosc = (await import("numcodecs/blosc")).default as unknown as CodecConstructor<Record<string, unknown>>;
+  const blosc = (await import("numcodecs/blosc")).default as unknown as CodecConstructor<
+    Record<string, unknown>
+  >;
   const v3blosc: Entry = {
     kind: "bytes_to_bytes",
     fromConfig(config) {

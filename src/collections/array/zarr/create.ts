@@ -6,10 +6,23 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { BarnError, ErrorCodes, OptionError } from "../../../errors.js";
-import { DEFAULT_LEVELS, MAX_LEVELS, useBarnCodecs, ZARR_COMPRESSORS, type ZarrCompressor } from "./codecs.js";
+import {
+  DEFAULT_LEVELS,
+  MAX_LEVELS,
+  useBarnCodecs,
+  ZARR_COMPRESSORS,
+  type ZarrCompressor,
+} from "./codecs.js";
 import { BARN_DTYPES, type BarnDType, type ZarrScalar } from "./dtype.js";
 import { arrayDir, type ZarrArrayInfo } from "./info.js";
-import { type ArraySpec, arrayDocument, fillValueOf, groupDocument, parseV2, parseV3 } from "./metadata.js";
+import {
+  type ArraySpec,
+  arrayDocument,
+  fillValueOf,
+  groupDocument,
+  parseV2,
+  parseV3,
+} from "./metadata.js";
 import { checkLocation } from "./open.js";
 import { writeAtomic } from "./store.js";
 
@@ -31,11 +44,24 @@ export interface CreateZarrOptions {
   readonly overwrite?: boolean;
 }
 
-const KEYS = new Set(["shape", "chunks", "dtype", "compressor", "level", "zarrFormat", "fillValue", "path", "overwrite"]);
+const KEYS = new Set([
+  "shape",
+  "chunks",
+  "dtype",
+  "compressor",
+  "level",
+  "zarrFormat",
+  "fillValue",
+  "path",
+  "overwrite",
+]);
 const ZARR_FILES = ["zarr.json", ".zarray", ".zgroup"];
 
 /** Creates an empty Zarr array (metadata only) at `storePath`. */
-export async function createZarrArray(storePath: string, options: CreateZarrOptions): Promise<ZarrArrayInfo> {
+export async function createZarrArray(
+  storePath: string,
+  options: CreateZarrOptions,
+): Promise<ZarrArrayInfo> {
   const { root, path } = checkLocation("createZarrArray", storePath, options?.path);
   const spec = checkSpec(options);
   const dir = arrayDir({ storePath: root, path });
@@ -46,7 +72,17 @@ export async function createZarrArray(storePath: string, options: CreateZarrOpti
   await writeAtomic(join(dir, doc.file), doc.text);
   const parsed = spec.zarrFormat === 2 ? parseV2(doc.text, dir) : parseV3(doc.text, dir);
   const { zarrFormat, shape, chunks, dtype, fillValue, compressor } = parsed;
-  return { storePath: root, path, zarrFormat, shape, chunks, dtype, fillValue, compressor, metadata: doc.text };
+  return {
+    storePath: root,
+    path,
+    zarrFormat,
+    shape,
+    chunks,
+    dtype,
+    fillValue,
+    compressor,
+    metadata: doc.text,
+  };
 }
 
 function checkSpec(o: CreateZarrOptions): ArraySpec {
@@ -55,31 +91,54 @@ function checkSpec(o: CreateZarrOptions): ArraySpec {
   };
   if (o === null || typeof o !== "object") bad("options { shape, chunks, dtype } are required");
   const unknown = Object.keys(o).find((k) => !KEYS.has(k));
-  if (unknown !== undefined) bad(`unknown option "${unknown}"; the options are ${[...KEYS].join(", ")}`);
+  if (unknown !== undefined)
+    bad(`unknown option "${unknown}"; the options are ${[...KEYS].join(", ")}`);
   const { shape, chunks } = o;
   if (!Array.isArray(shape) || shape.some((n) => !Number.isSafeInteger(n) || n < 0)) {
     bad(`shape must be a list of integers >= 0, got ${JSON.stringify(shape)}`);
   }
-  if (!Array.isArray(chunks) || chunks.length !== shape.length || chunks.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-    bad(`chunks must be ${shape.length} integers >= 1 (one per axis of shape [${shape.join(", ")}]), got ${JSON.stringify(chunks)}`);
+  if (
+    !Array.isArray(chunks) ||
+    chunks.length !== shape.length ||
+    chunks.some((n) => !Number.isSafeInteger(n) || n < 1)
+  ) {
+    bad(
+      `chunks must be ${shape.length} integers >= 1 (one per axis of shape [${shape.join(", ")}]), got ${JSON.stringify(chunks)}`,
+    );
   }
-  if (!BARN_DTYPES.includes(o.dtype)) bad(`dtype must be one of ${BARN_DTYPES.join(", ")}, got ${JSON.stringify(o.dtype)}`);
+  if (!BARN_DTYPES.includes(o.dtype))
+    bad(`dtype must be one of ${BARN_DTYPES.join(", ")}, got ${JSON.stringify(o.dtype)}`);
   const compressor = o.compressor ?? "zstd";
   if (!ZARR_COMPRESSORS.includes(compressor)) {
-    bad(`compressor must be one of ${ZARR_COMPRESSORS.join(", ")}, got ${JSON.stringify(compressor)}`);
+    bad(
+      `compressor must be one of ${ZARR_COMPRESSORS.join(", ")}, got ${JSON.stringify(compressor)}`,
+    );
   }
   const zarrFormat = o.zarrFormat ?? 3;
-  if (zarrFormat !== 2 && zarrFormat !== 3) bad(`zarrFormat must be 2 or 3, got ${JSON.stringify(zarrFormat)}`);
-  if (o.overwrite !== undefined && typeof o.overwrite !== "boolean") bad(`overwrite must be true or false`);
-  return { zarrFormat, shape, chunks, dtype: o.dtype, compressor, level: levelOf(compressor, o.level, bad), fillValue: fillOf(o, bad) };
+  if (zarrFormat !== 2 && zarrFormat !== 3)
+    bad(`zarrFormat must be 2 or 3, got ${JSON.stringify(zarrFormat)}`);
+  if (o.overwrite !== undefined && typeof o.overwrite !== "boolean")
+    bad(`overwrite must be true or false`);
+  return {
+    zarrFormat,
+    shape,
+    chunks,
+    dtype: o.dtype,
+    compressor,
+    level: levelOf(compressor, o.level, bad),
+    fillValue: fillOf(o, bad),
+  };
 }
 
 function levelOf(c: ZarrCompressor, level: unknown, bad: (m: string) => never): number {
-  if (c === "none") return level === undefined ? 0 : bad(`level must be left out when compressor is "none"`);
+  if (c === "none")
+    return level === undefined ? 0 : bad(`level must be left out when compressor is "none"`);
   if (level === undefined) return DEFAULT_LEVELS[c];
   const min = c === "zstd" ? 1 : 0;
   if (!Number.isInteger(level) || (level as number) < min || (level as number) > MAX_LEVELS[c]) {
-    bad(`level for ${c} must be an integer from ${min} to ${MAX_LEVELS[c]}, got ${JSON.stringify(level)}`);
+    bad(
+      `level for ${c} must be an integer from ${min} to ${MAX_LEVELS[c]}, got ${JSON.stringify(level)}`,
+    );
   }
   return level as number;
 }
@@ -94,7 +153,14 @@ function fillOf(o: CreateZarrOptions, bad: (m: string) => never): ZarrScalar {
         ? typeof v === "bigint" && v >= -(2n ** 53n) && v <= 2n ** 53n
         : typeof v === "number" && (o.dtype.startsWith("float") || Number.isInteger(v));
   if (!ok) {
-    const want = o.dtype === "bool" ? "a boolean" : o.dtype === "int64" ? "a bigint within ±2^53" : o.dtype.startsWith("float") ? "a number" : "an integer";
+    const want =
+      o.dtype === "bool"
+        ? "a boolean"
+        : o.dtype === "int64"
+          ? "a bigint within ±2^53"
+          : o.dtype.startsWith("float")
+            ? "a number"
+            : "an integer";
     bad(`fillValue for dtype ${o.dtype} must be ${want}, got ${String(v)}`);
   }
   return v;
@@ -112,9 +178,18 @@ async function clearTarget(dir: string, overwrite: boolean): Promise<void> {
   });
   if (names.length === 0) return;
   if (!names.some((n) => ZARR_FILES.includes(n))) {
-    throw exists(dir, "is a directory that is not a Zarr store", "choose another path; Barn deletes only Zarr stores.");
+    throw exists(
+      dir,
+      "is a directory that is not a Zarr store",
+      "choose another path; Barn deletes only Zarr stores.",
+    );
   }
-  if (!overwrite) throw exists(dir, "already holds a Zarr array or group", "pass { overwrite: true } to replace it, or choose another path.");
+  if (!overwrite)
+    throw exists(
+      dir,
+      "already holds a Zarr array or group",
+      "pass { overwrite: true } to replace it, or choose another path.",
+    );
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -130,6 +205,7 @@ async function writeGroups(root: string, path: string, zarrFormat: 2 | 3): Promi
   for (let i = 0; i < parts.length; i++) {
     const dir = join(root, ...parts.slice(0, i));
     const present = await readdir(dir).catch(() => [] as string[]);
-    if (!present.some((n) => ZARR_FILES.includes(n))) await writeAtomic(join(dir, doc.file), doc.text);
+    if (!present.some((n) => ZARR_FILES.includes(n)))
+      await writeAtomic(join(dir, doc.file), doc.text);
   }
 }

@@ -24,10 +24,7 @@ export function unsupported(where: string, what: string, fix: string): BarnError
 
 /** Nothing (or a group) where an array was expected. */
 export function notFound(dir: string, what: string, fix: string): BarnError {
-  return new BarnError(
-    ErrorCodes.ZARR_NOT_FOUND,
-    `no Zarr array at ${dir}: ${what}. Fix: ${fix}`,
-  );
+  return new BarnError(ErrorCodes.ZARR_NOT_FOUND, `no Zarr array at ${dir}: ${what}. Fix: ${fix}`);
 }
 
 /** The message of whatever a codec or the filesystem threw, for our messages. */

@@ -24,7 +24,10 @@ export function metadataKey(info: Pick<ZarrArrayInfo, "path" | "zarrFormat">): `
 }
 
 /** Opens the array through a store with its metadata pinned. */
-export async function zarritaArray(info: ZarrArrayInfo, options: HandleOptions = {}): Promise<ZarritaArray> {
+export async function zarritaArray(
+  info: ZarrArrayInfo,
+  options: HandleOptions = {},
+): Promise<ZarritaArray> {
   await useBarnCodecs();
   const doc = JSON.parse(info.metadata) as Record<string, unknown>;
   doc.fill_value = fillJson(info.fillValue);
@@ -43,7 +46,9 @@ export function chunkFile(info: ZarrArrayInfo, coords: readonly number[]): strin
   if (info.zarrFormat === 2) {
     key = coords.join((doc.dimension_separator as string | undefined) ?? ".") || "0";
   } else {
-    const enc = doc.chunk_key_encoding as { name?: string; configuration?: { separator?: string } } | undefined;
+    const enc = doc.chunk_key_encoding as
+      | { name?: string; configuration?: { separator?: string } }
+      | undefined;
     const sep = enc?.configuration?.separator;
     key = enc?.name === "v2" ? coords.join(sep ?? ".") || "0" : ["c", ...coords].join(sep ?? "/");
   }

@@ -4,8 +4,14 @@
  */
 export { ZARR_COMPRESSORS, type ZarrCompressor } from "./codecs.js";
 export { type CreateZarrOptions, createZarrArray } from "./create.js";
-export { BARN_DTYPES, type BarnDType, type ZarrScalar, type ZarrTypedArray, type ZarrTypedArrayMap } from "./dtype.js";
-export { gridShape, chunkExtent } from "./grid.js";
+export {
+  BARN_DTYPES,
+  type BarnDType,
+  type ZarrScalar,
+  type ZarrTypedArray,
+  type ZarrTypedArrayMap,
+} from "./dtype.js";
+export { chunkExtent, gridShape } from "./grid.js";
 export type { ZarrArrayInfo, ZarrChunk } from "./info.js";
 export { type OpenZarrOptions, openZarrArray } from "./open.js";
 export { type ReadZarrChunkOptions, readZarrChunk } from "./read-chunk.js";

@@ -3,10 +3,10 @@
  * needs, refusing what it cannot hold with a message naming the file, and building the documents
  * createZarrArray writes.
  */
-import { type ZarrCompressor, v2Compressor, v3Codecs } from "./codecs.js";
+import { v2Compressor, v3Codecs, type ZarrCompressor } from "./codecs.js";
 import {
-  type BarnDType,
   BARN_DTYPES,
+  type BarnDType,
   dtypeFromV2,
   dtypeFromV3,
   v2DtypeOf,
@@ -66,13 +66,15 @@ function gridOf(doc: Doc, chunks: unknown, file: string): { shape: number[]; chu
 /** Parses a `.zarray` document. */
 export function parseV2(text: string, file: string): ParsedArray {
   const doc = parseJson(text, file);
-  if (doc.zarr_format !== 2) throw corrupt(file, `has zarr_format ${JSON.stringify(doc.zarr_format)}, not 2`);
+  if (doc.zarr_format !== 2)
+    throw corrupt(file, `has zarr_format ${JSON.stringify(doc.zarr_format)}, not 2`);
   const grid = gridOf(doc, doc.chunks, file);
   const dtype = dtypeFromV2(doc.dtype);
   if (dtype === undefined) {
     throw unsupported(file, `dtype ${JSON.stringify(doc.dtype)}`, `${CONVERT_FIX}${SUPPORTED_V2}.`);
   }
-  if (doc.order !== "C" && doc.order !== "F") throw corrupt(file, `has order ${JSON.stringify(doc.order)}, not "C" or "F"`);
+  if (doc.order !== "C" && doc.order !== "F")
+    throw corrupt(file, `has order ${JSON.stringify(doc.order)}, not "C" or "F"`);
   const filters = doc.filters ?? [];
   const compressor = doc.compressor ?? null;
   if (!Array.isArray(filters) || ![...filters, compressor ?? { id: "" }].every(hasId)) {
@@ -96,25 +98,39 @@ function hasId(c: unknown): boolean {
 /** Parses a `zarr.json` document of node_type "array". */
 export function parseV3(text: string, file: string): ParsedArray {
   const doc = parseV3Node(text, file);
-  if (doc.node_type !== "array") throw corrupt(file, `has node_type ${JSON.stringify(doc.node_type)}, not "array"`);
+  if (doc.node_type !== "array")
+    throw corrupt(file, `has node_type ${JSON.stringify(doc.node_type)}, not "array"`);
   const grid = doc.chunk_grid as Doc | undefined;
   if (grid?.name !== "regular") {
-    throw unsupported(file, `chunk grid ${JSON.stringify(grid?.name)}`, 'write the array with a "regular" chunk grid.');
+    throw unsupported(
+      file,
+      `chunk grid ${JSON.stringify(grid?.name)}`,
+      'write the array with a "regular" chunk grid.',
+    );
   }
   const { shape, chunks } = gridOf(doc, (grid.configuration as Doc | undefined)?.chunk_shape, file);
   const dtype = dtypeFromV3(doc.data_type);
   if (dtype === undefined) {
-    throw unsupported(file, `data type ${JSON.stringify(doc.data_type)}`, `${CONVERT_FIX}${BARN_DTYPES.join(", ")}.`);
+    throw unsupported(
+      file,
+      `data type ${JSON.stringify(doc.data_type)}`,
+      `${CONVERT_FIX}${BARN_DTYPES.join(", ")}.`,
+    );
   }
   const keys = (doc.chunk_key_encoding as Doc | undefined)?.name;
-  if (keys !== "default" && keys !== "v2") throw corrupt(file, `has chunk_key_encoding ${JSON.stringify(keys)}`);
+  if (keys !== "default" && keys !== "v2")
+    throw corrupt(file, `has chunk_key_encoding ${JSON.stringify(keys)}`);
   const codecs = doc.codecs;
   if (!Array.isArray(codecs) || !codecs.every((c) => typeof (c as Doc)?.name === "string")) {
     throw corrupt(file, `has "codecs" that is not a list of objects with a "name"`);
   }
   const names = (codecs as Doc[]).map((c) => c.name as string);
   if (names.includes("sharding_indexed")) {
-    throw unsupported(file, "sharded chunks (sharding_indexed)", "rewrite the store without sharding (one file per chunk).");
+    throw unsupported(
+      file,
+      "sharded chunks (sharding_indexed)",
+      "rewrite the store without sharding (one file per chunk).",
+    );
   }
   const compressors = names.filter((n) => n !== "bytes" && n !== "transpose");
   return {
@@ -131,19 +147,30 @@ export function parseV3(text: string, file: string): ParsedArray {
 /** The JSON object of a `zarr.json` file (array or group). */
 export function parseV3Node(text: string, file: string): Doc {
   const doc = parseJson(text, file);
-  if (doc.zarr_format !== 3) throw corrupt(file, `has zarr_format ${JSON.stringify(doc.zarr_format)}, not 3`);
+  if (doc.zarr_format !== 3)
+    throw corrupt(file, `has zarr_format ${JSON.stringify(doc.zarr_format)}, not 3`);
   return doc;
 }
 
-const FLOAT_WORDS: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
+const FLOAT_WORDS: Record<string, number> = {
+  NaN: Number.NaN,
+  Infinity: Infinity,
+  "-Infinity": -Infinity,
+};
 
 /** A stored fill value as Barn holds it; null (no fill value) reads as zero. */
 export function fillValueOf(dtype: BarnDType, raw: unknown, file: string): ZarrScalar {
   const bad = (): never => {
-    throw unsupported(file, `fill_value ${JSON.stringify(raw)} for dtype ${dtype}`, "rewrite the array with a numeric fill value.");
+    throw unsupported(
+      file,
+      `fill_value ${JSON.stringify(raw)} for dtype ${dtype}`,
+      "rewrite the array with a numeric fill value.",
+    );
   };
-  if (raw === null || raw === undefined) return dtype === "bool" ? false : dtype === "int64" ? 0n : 0;
-  if (dtype === "bool") return typeof raw === "boolean" ? raw : raw === 0 || raw === 1 ? raw === 1 : bad();
+  if (raw === null || raw === undefined)
+    return dtype === "bool" ? false : dtype === "int64" ? 0n : 0;
+  if (dtype === "bool")
+    return typeof raw === "boolean" ? raw : raw === 0 || raw === 1 ? raw === 1 : bad();
   if (dtype === "int64") return Number.isSafeInteger(raw) ? BigInt(raw as number) : bad();
   if (dtype === "float64" || dtype === "float32") {
     if (typeof raw === "number") return raw;
@@ -166,7 +193,8 @@ export interface ArraySpec {
 /** A fill value in JSON: v2 and v3 both spell NaN and the infinities as strings. */
 export function fillJson(v: ZarrScalar): unknown {
   if (typeof v === "bigint") return Number(v);
-  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+  if (typeof v === "number" && !Number.isFinite(v))
+    return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
   return v;
 }
 
@@ -204,5 +232,8 @@ export function arrayDocument(s: ArraySpec): { file: ".zarray" | "zarr.json"; te
 export function groupDocument(zarrFormat: 2 | 3): { file: ".zgroup" | "zarr.json"; text: string } {
   return zarrFormat === 2
     ? { file: ".zgroup", text: JSON.stringify({ zarr_format: 2 }) }
-    : { file: "zarr.json", text: JSON.stringify({ zarr_format: 3, node_type: "group", attributes: {} }) };
+    : {
+        file: "zarr.json",
+        text: JSON.stringify({ zarr_format: 3, node_type: "group", attributes: {} }),
+      };
 }

@@ -17,12 +17,18 @@ export interface OpenZarrOptions {
 }
 
 /** Opens the Zarr array at `storePath` (and `options.path` inside it). */
-export async function openZarrArray(storePath: string, options: OpenZarrOptions = {}): Promise<ZarrArrayInfo> {
+export async function openZarrArray(
+  storePath: string,
+  options: OpenZarrOptions = {},
+): Promise<ZarrArrayInfo> {
   const { root, path } = checkLocation("openZarrArray", storePath, options.path);
   const dir = arrayDir({ storePath: root, path });
   const st = await stat(root).catch(ifMissing(undefined));
   if (st === undefined || !st.isDirectory()) {
-    const what = st === undefined ? `the directory ${root} does not exist` : `${root} is a file, not a directory`;
+    const what =
+      st === undefined
+        ? `the directory ${root} does not exist`
+        : `${root} is a file, not a directory`;
     throw notFound(dir, what, "check the path, or write an array there first (x.toZarr(path)).");
   }
   await useBarnCodecs();
@@ -36,13 +42,29 @@ export async function openZarrArray(storePath: string, options: OpenZarrOptions 
     );
   }
   const { zarrFormat, shape, chunks, dtype, fillValue, compressor } = parsed;
-  return { storePath: root, path, zarrFormat, shape, chunks, dtype, fillValue, compressor, metadata: text };
+  return {
+    storePath: root,
+    path,
+    zarrFormat,
+    shape,
+    chunks,
+    dtype,
+    fillValue,
+    compressor,
+    metadata: text,
+  };
 }
 
 /** Validates a store path and an array path; both entry points share it. */
-export function checkLocation(fn: string, storePath: unknown, arrayPath: unknown): { root: string; path: string } {
+export function checkLocation(
+  fn: string,
+  storePath: unknown,
+  arrayPath: unknown,
+): { root: string; path: string } {
   if (typeof storePath !== "string" || storePath === "") {
-    throw new OptionError(`${fn}: the store path must be a non-empty string (a directory), got ${String(storePath)}`);
+    throw new OptionError(
+      `${fn}: the store path must be a non-empty string (a directory), got ${String(storePath)}`,
+    );
   }
   const path = normalisePath(arrayPath);
   if (path === undefined) {
@@ -53,7 +75,9 @@ export function checkLocation(fn: string, storePath: unknown, arrayPath: unknown
   return { root: resolve(storePath), path };
 }
 
-async function readArrayMetadata(dir: string): Promise<{ parsed: ParsedArray; file: string; text: string }> {
+async function readArrayMetadata(
+  dir: string,
+): Promise<{ parsed: ParsedArray; file: string; text: string }> {
   const v3file = join(dir, "zarr.json");
   const v3 = await readText(v3file);
   if (v3 !== undefined) {
@@ -96,7 +120,11 @@ async function groupError(dir: string): Promise<Error> {
     if (nodes.length === 20) break;
   }
   const listed = nodes.length === 0 ? "it holds no arrays" : `its nodes: ${nodes.join(", ")}`;
-  return notFound(dir, `it is a Zarr group, not an array (${listed})`, "pass { path } naming the array inside the group.");
+  return notFound(
+    dir,
+    `it is a Zarr group, not an array (${listed})`,
+    "pass { path } naming the array inside the group.",
+  );
 }
 
 function isCode(err: unknown, code: string): boolean {

@@ -4,7 +4,7 @@
  * so a task per chunk reads only what it is asked for. Runs on any worker: needs only the info.
  */
 import * as zarr from "zarrita";
-import { type BarnDType, allocate, type ZarrTypedArray } from "./dtype.js";
+import { allocate, type BarnDType, type ZarrTypedArray } from "./dtype.js";
 import { corrupt, reason, unsupported } from "./errors.js";
 import { chunkExtent, copyBlock, cStrides, sizeOf } from "./grid.js";
 import { chunkFile, zarritaArray } from "./handle.js";
@@ -33,7 +33,10 @@ export async function readZarrChunk<D extends BarnDType>(
   const full = info.chunks;
   const src = elementsOf(chunk.data);
   if (src.length !== sizeOf(full)) {
-    throw corrupt(chunkName(info, coords), `decodes to ${src.length} elements, not the ${sizeOf(full)} of a [${full}] chunk`);
+    throw corrupt(
+      chunkName(info, coords),
+      `decodes to ${src.length} elements, not the ${sizeOf(full)} of a [${full}] chunk`,
+    );
   }
   const data = cutToC(info.dtype, src, chunk.stride, full, extent) as ZarrChunk<D>["data"];
   return { dtype: info.dtype, data, shape: extent };
@@ -41,7 +44,8 @@ export async function readZarrChunk<D extends BarnDType>(
 
 /** The decoded elements as a typed array (zarrita hands bool chunks back as its BoolArray). */
 function elementsOf(data: unknown): ZarrTypedArray {
-  if (data instanceof zarr.BoolArray) return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  if (data instanceof zarr.BoolArray)
+    return new Uint8Array(data.buffer, data.byteOffset, data.length);
   return data as ZarrTypedArray;
 }
 
@@ -75,13 +79,21 @@ function chunkName(info: ZarrArrayInfo, coords: readonly number[]): string {
 /** What zarrita threw while decoding, as a Barn error naming the chunk. */
 function decodeError(info: ZarrArrayInfo, coords: readonly number[], err: unknown): Error {
   if (zarr.isZarritaError(err, "UnknownCodecError")) {
-    return unsupported(chunkName(info, coords), `codec ${reason(err)}`, "rewrite the array with zstd, gzip, blosc or no compressor.");
+    return unsupported(
+      chunkName(info, coords),
+      `codec ${reason(err)}`,
+      "rewrite the array with zstd, gzip, blosc or no compressor.",
+    );
   }
   if (zarr.isZarritaError(err, "CodecPipelineError")) {
     return corrupt(chunkName(info, coords), `could not be decoded: ${reason(err)}`, err);
   }
   if (err instanceof RangeError) {
-    return corrupt(chunkName(info, coords), `has a size that is not a whole number of elements: ${err.message}`, err);
+    return corrupt(
+      chunkName(info, coords),
+      `has a size that is not a whole number of elements: ${err.message}`,
+      err,
+    );
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -46,7 +46,11 @@ export class ZarrFileStore {
     const bytes = await this.#files.get(key);
     if (isChunk) {
       const file = join(this.root, key);
-      countChunk(this.#options.stats, { op: bytes === undefined ? "missing" : "read", file, bytes: bytes?.byteLength ?? 0 });
+      countChunk(this.#options.stats, {
+        op: bytes === undefined ? "missing" : "read",
+        file,
+        bytes: bytes?.byteLength ?? 0,
+      });
     }
     return bytes;
   }
@@ -54,7 +58,8 @@ export class ZarrFileStore {
   async set(key: Key, value: Uint8Array): Promise<void> {
     const file = join(this.root, key);
     await writeAtomic(file, value);
-    if (!METADATA.test(key)) countChunk(this.#options.stats, { op: "write", file, bytes: value.byteLength });
+    if (!METADATA.test(key))
+      countChunk(this.#options.stats, { op: "write", file, bytes: value.byteLength });
   }
 }
 

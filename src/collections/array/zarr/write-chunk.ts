@@ -29,10 +29,10 @@ export async function writeZarrChunk<D extends BarnDType>(
 ): Promise<void> {
   const extent = chunkExtent(info, coords);
   checkData(info, coords, extent, data, shape);
-  const arr = (await zarritaArray(info, { skipChunkReads: true, stats: options.stats })) as zarr.Array<
-    zarr.DataType,
-    zarr.Mutable
-  >;
+  const arr = (await zarritaArray(info, {
+    skipChunkReads: true,
+    stats: options.stats,
+  })) as zarr.Array<zarr.DataType, zarr.Mutable>;
   if (extent.length === 0) {
     const v = data[0] as number | bigint;
     await zarr.set(arr, [], (info.dtype === "bool" ? v === 1 : v) as zarr.Scalar<zarr.DataType>);
@@ -42,7 +42,11 @@ export async function writeZarrChunk<D extends BarnDType>(
     const start = (coords[i] as number) * (info.chunks[i] as number);
     return zarr.slice(start, start + e);
   });
-  const value = { data, shape: extent, stride: cStrides(extent) } as unknown as zarr.Chunk<zarr.DataType>;
+  const value = {
+    data,
+    shape: extent,
+    stride: cStrides(extent),
+  } as unknown as zarr.Chunk<zarr.DataType>;
   await zarr.set(arr, selection, value);
 }
 
@@ -64,11 +68,20 @@ function checkData(
     );
   }
   const expected = `[${extent.join(", ")}]`;
-  if (shape !== undefined && (shape.length !== extent.length || shape.some((s, i) => s !== extent[i]))) {
-    fail(`got shape [${shape.join(", ")}], but that chunk is ${expected}`, "rechunk the array to the store's chunks (edge chunks are cut to the array's shape).");
+  if (
+    shape !== undefined &&
+    (shape.length !== extent.length || shape.some((s, i) => s !== extent[i]))
+  ) {
+    fail(
+      `got shape [${shape.join(", ")}], but that chunk is ${expected}`,
+      "rechunk the array to the store's chunks (edge chunks are cut to the array's shape).",
+    );
   }
   const length = (data as { length: number }).length;
   if (length !== sizeOf(extent)) {
-    fail(`got ${length} elements, but that chunk is ${expected} (${sizeOf(extent)} elements)`, "pass the chunk's elements in C order.");
+    fail(
+      `got ${length} elements, but that chunk is ${expected} (${sizeOf(extent)} elements)`,
+      "pass the chunk's elements in C order.",
+    );
   }
 }
