@@ -204,7 +204,10 @@ async function writeGroups(root: string, path: string, zarrFormat: 2 | 3): Promi
   const doc = groupDocument(zarrFormat);
   for (let i = 0; i < parts.length; i++) {
     const dir = join(root, ...parts.slice(0, i));
-    const present = await readdir(dir).catch(() => [] as string[]);
+    const present = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return [] as string[];
+      throw err;
+    });
     if (!present.some((n) => ZARR_FILES.includes(n)))
       await writeAtomic(join(dir, doc.file), doc.text);
   }
