@@ -64,11 +64,11 @@ function drawStream(u){
 }
 function drawMemory(){
   const [x,W]=setupCanvas($('memory'),150);x.fillStyle='#fff';x.fillRect(0,0,W,150);
-  let max=1,t1=0;for(const l of S.heap.values())for(const p of l){max=Math.max(max,p[1]);t1=Math.max(t1,p[0])}
-  const t0=t1-300000;let i=0;S.memoryPoints=0;
-  for(const [w,l] of S.heap){x.strokeStyle='hsl('+(i++*67%360)+',60%,45%)';x.beginPath();let first=true;
-    for(const p of l){if(p[0]<t0)continue;const px=(p[0]-t0)/300000*W,py=145-p[1]/max*135;if(first){x.moveTo(px,py);first=false}else x.lineTo(px,py);S.memoryPoints++}x.stroke()}
-  x.fillStyle='#777';x.font='10px system-ui';x.fillText('heap, max '+mb(max)+' (last 5 min)',4,10);
+  let max=1,t1=0,tf=Infinity;for(const l of S.heap.values())for(const p of l){max=Math.max(max,p[1]);t1=Math.max(t1,p[0]);tf=Math.min(tf,p[0])}
+  const t0=Math.max(tf,t1-300000),span=Math.max(1000,t1-t0);let i=0;S.memoryPoints=0;
+  for(const [w,l] of S.heap){x.strokeStyle='hsl('+(i++*67%360)+',60%,45%)';x.lineWidth=1.5;x.beginPath();let first=true;
+    for(const p of l){if(p[0]<t0)continue;const px=(p[0]-t0)/span*(W-4)+2,py=145-p[1]/max*125;if(first){x.moveTo(px,py);first=false}else x.lineTo(px,py);S.memoryPoints++}x.stroke()}
+  x.fillStyle='#777';x.font='10px system-ui';x.fillText('heap per worker, max '+mb(max)+', last '+Math.round(span/1000)+' s',4,10);
 }
 function render(u){
   const c=u.counts;

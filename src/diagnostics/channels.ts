@@ -60,7 +60,7 @@ export interface WorkerEvent {
   readonly reason?: string | undefined;
 }
 
-/** A worker's resource sample, about once a second. */
+/** A worker's resource sample, about twice a second. */
 export interface WorkerSampleEvent {
   readonly scheduler: string;
   readonly worker: string;

@@ -68,7 +68,7 @@ export type FromWorker =
       readonly stops?: readonly number[] | undefined;
       /** Flattened quintuples of peer fetches: peer, keys, nbytes, start and stop (epoch ms). */
       readonly transfers?: readonly (WorkerId | number)[] | undefined;
-      /** The task thread's resources, about once a second (see report-codec.ts WorkerSample). */
+      /** The task thread's resources, about twice a second (see report-codec.ts WorkerSample). */
       readonly sample?: WorkerSample | undefined;
     }
   | {

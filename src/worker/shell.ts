@@ -33,7 +33,7 @@ import { WorkerState } from "./state.js";
 const SLICE_MS = 4;
 
 /** How often the thread samples its heap and busy time for the dashboard (diagnostics). */
-const SAMPLE_MS = 1_000;
+const SAMPLE_MS = 500;
 
 interface PendingFetch {
   readonly peer: WorkerId;
