@@ -29,6 +29,15 @@ export {
 export { type ProgressOptions, type ProgressStream, progress } from "./client/progress.js";
 export type { Gathered } from "./client/walk.js";
 export {
+  CHANNEL_NAMES as diagnosticsChannels,
+  type SchedulerBatchEvent,
+  type TaskErredEvent,
+  type TaskFinishedEvent,
+  type TransferEvent,
+  type WorkerEvent,
+  type WorkerSampleEvent,
+} from "./diagnostics/channels.js";
+export {
   BarnError,
   CancelledError,
   type ErrorCode,
