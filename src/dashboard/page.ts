@@ -61,6 +61,10 @@ function drawStream(u){
     let busy=sub.get(t.worker);if(!busy)sub.set(t.worker,busy=[]);let k=busy.findIndex(s=>s<=t.start);if(k<0){k=busy.length<8?busy.length:0;}busy[k]=t.stop;
     const x0=(t.start-start)/span*W,x1=Math.max(x0+1,(t.stop-start)/span*W);x.fillStyle=color(t.group);x.fillRect(x0,top+(base+k)*laneH+1,x1-x0,laneH-2);drawn++}
   S.drawnTasks=drawn;
+  // Transfers: a red line along the top of the receiving worker's lane.
+  x.fillStyle='#d22';S.drawnTransfers=0;
+  for(const t of u.transfers){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;
+    const x0=(t.start-start)/span*W;x.fillRect(x0,top+base*laneH,Math.max(2,(t.stop-t.start)/span*W),3);S.drawnTransfers++}
 }
 function drawMemory(){
   const [x,W]=setupCanvas($('memory'),150);x.fillStyle='#fff';x.fillRect(0,0,W,150);
@@ -95,7 +99,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <span class="n">erred <b id="n-erred">0</b></span><span class="n">finished <b id="n-finished">0</b></span>
 <span class="n">transfers <b id="n-transfers">0</b></span><span id="status">connecting</span></header>
 <main>
-<section class="wide"><h2>Task stream (a lane per worker thread, coloured by task group)</h2><canvas id="stream"></canvas></section>
+<section class="wide"><h2>Task stream (a lane per worker thread, coloured by task group; transfers in red)</h2><canvas id="stream"></canvas></section>
 <section><h2>Progress by task group</h2><div id="groups"></div></section>
 <section><h2>Worker memory</h2><canvas id="memory"></canvas></section>
 <section class="wide"><h2>Workers</h2><table id="workers"></table></section>

@@ -38,7 +38,9 @@ export class DashboardServer {
   readonly #http: Server;
   readonly #wss = new WebSocketServer({ noServer: true });
   readonly #token: string | undefined;
+  /** Event-loop delay, measured from the first scrape of /metrics on (a timer every 20 ms). */
   readonly #lag = monitorEventLoopDelay({ resolution: 20 });
+  #lagOn = false;
   readonly #intervalMs: number;
   #host = "127.0.0.1";
   #port = 0;
@@ -65,7 +67,8 @@ export class DashboardServer {
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#watch(ws));
     });
-    this.#lag.enable();
+    // Open pages and scrapers never keep a script alive on their own either.
+    this.#http.on("connection", (socket) => socket.unref());
   }
 
   /** Starts serving; the port is the first free one from `port` on. */
@@ -189,6 +192,10 @@ export class DashboardServer {
       case "/":
         return send(res, 200, "text/html; charset=utf-8", DASHBOARD_HTML);
       case "/metrics":
+        if (!this.#lagOn) {
+          this.#lagOn = true;
+          this.#lag.enable();
+        }
         return send(
           res,
           200,

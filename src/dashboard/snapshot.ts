@@ -45,6 +45,14 @@ export interface Update {
   /** The cursor for the next update. */
   readonly cursor: number;
   readonly erred: { key: string; group: string; worker: string; message: string; stack: string }[];
+  /** The last minute's peer fetches (at most 500): receiving worker, peer, nbytes, start, stop. */
+  readonly transfers: {
+    worker: string;
+    peer: string;
+    nbytes: number;
+    start: number;
+    stop: number;
+  }[];
 }
 
 export function groupRows(server: SchedulerServer): GroupRow[] {
@@ -92,6 +100,7 @@ export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor:
     workers: workerRows(server, recorder),
     tasks,
     cursor: next,
+    transfers: recentTransfers(recorder),
     erred: recorder.erred.slice(-20).map((e) => ({
       key: e.key,
       group: e.group,
@@ -100,4 +109,16 @@ export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor:
       stack: e.error.stack ?? "",
     })),
   };
+}
+
+function recentTransfers(recorder: Recorder): Update["transfers"] {
+  const since = Date.now() - 60_000;
+  const out: Update["transfers"] = [];
+  const list = recorder.transfers;
+  for (let i = list.length - 1; i >= 0 && out.length < 500; i--) {
+    const t = list[i]!;
+    if (t.stop < since) break;
+    out.push({ worker: t.worker, peer: t.peer, nbytes: t.nbytes, start: t.start, stop: t.stop });
+  }
+  return out;
 }

@@ -66,6 +66,17 @@ describe("the dashboard in chromium", { skip }, () => {
         await page.waitForFunction(
           `/300 done/.test(document.querySelector('[data-group="sleepy"]')?.textContent ?? "")`,
         );
+        // A task whose input lives on the other worker: its fetch is drawn on the stream.
+        const [w1, w2] = client.workers();
+        const made = client.with({ workers: [w1!.id] }).submit(function make(): number[] {
+          return [1, 2, 3];
+        });
+        const total = client.with({ workers: [w2!.id] }).submit(
+          (v: number[]) => v.length,
+          made,
+        );
+        assert.equal(await total, 3);
+        await page.waitForFunction("(window.__barn.drawnTransfers ?? 0) > 0");
         const view = (await page.evaluate(`({
           tasks: window.__barn.tasks.length,
           drawn: window.__barn.drawnTasks,

@@ -4,6 +4,9 @@
  * `compute({ progress })`.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { bar, renderBars, renderLine } from "../../src/diagnostics/progress-render.js";
 import * as bf from "../../src/frame.js";
@@ -86,6 +89,18 @@ describe("progress on a thread cluster", () => {
     assert.match(last[1]!, /^ESC\[2Kadd +\|█+\| 1\/1 /);
   });
 
+  test("CI set: plain lines even on a terminal", { timeout: 30_000 }, async () => {
+    process.env.CI = "true";
+    try {
+      const out = sink(true);
+      await progress(client.map(nap, [1, 2, 3]), { stream: out, intervalMs: 1000 });
+      assert.ok(!out.chunks.join("").includes("\x1b"), "no escape codes under CI");
+      assert.match(out.chunks.at(-1)!, /^\[barn progress .*nap 3\/3/);
+    } finally {
+      delete process.env.CI;
+    }
+  });
+
   test("erred tasks are counted, not thrown", { timeout: 30_000 }, async () => {
     const out = sink(false);
     const fs = client.map(
@@ -113,5 +128,20 @@ describe("progress on a thread cluster", () => {
     const last = out.chunks.at(-1)!;
     assert.match(last, /^\[barn progress/);
     assert.ok((last.match(/(\d+)\/\1 /g) ?? []).length >= 2, `groups all done: ${last}`);
+  });
+
+  test("frame toParquet({ progress }) draws its write tasks", { timeout: 30_000 }, async () => {
+    const out = sink(false);
+    const dir = mkdtempSync(join(tmpdir(), "barn-progress-"));
+    try {
+      const rows = Array.from({ length: 100 }, (_, i) => ({ x: i }));
+      const r = await bf
+        .fromRecords(rows, { npartitions: 3 })
+        .toParquet(dir, { client, progress: { stream: out, intervalMs: 1000 } });
+      assert.equal(r.rows, 100);
+      assert.match(out.chunks.at(-1)!, /write\S* 3\/3 /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
