@@ -1,4 +1,5 @@
 /** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...]` */
+import { closeBrowser, dashboardMode } from "./dashboard-watch.js";
 import { runSuite, type Suite } from "./harness.js";
 import { bagSuite } from "./suites/bag.js";
 import { clusterSuite } from "./suites/cluster.js";
@@ -14,6 +15,8 @@ const suites: Record<string, Suite> = {
 
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");
+// The tasks suite's clients serve their dashboard, watched by headless chromium.
+dashboardMode.on = argv.includes("--dashboard");
 const repeatAt = argv.indexOf("--repeat");
 const repeat = repeatAt >= 0 ? Number(argv[repeatAt + 1]) : 3;
 const only: string[] = [];
@@ -25,9 +28,10 @@ const names = argv.filter(
 );
 if (names.length === 0 || names.some((n) => !(n in suites))) {
   console.error(
-    `usage: npm run bench -- <${Object.keys(suites).join("|")}> [--json] [--repeat N] [--case NAME]`,
+    `usage: npm run bench -- <${Object.keys(suites).join("|")}> [--json] [--repeat N] [--case NAME] [--dashboard]`,
   );
   process.exit(2);
 }
 for (const n of names) await runSuite(suites[n]!, { json, repeat, only });
+await closeBrowser();
 process.exit(0);

@@ -22,7 +22,21 @@ export {
 export { Future, isFuture } from "./client/future.js";
 export type { FutureStatus } from "./client/key-record.js";
 export type { ConnectOptions, TaskOptions } from "./client/options.js";
+export {
+  type PerformanceReportOptions,
+  performanceReport,
+} from "./client/performance-report.js";
+export { type ProgressOptions, type ProgressStream, progress } from "./client/progress.js";
 export type { Gathered } from "./client/walk.js";
+export {
+  CHANNEL_NAMES as diagnosticsChannels,
+  type SchedulerBatchEvent,
+  type TaskErredEvent,
+  type TaskFinishedEvent,
+  type TransferEvent,
+  type WorkerEvent,
+  type WorkerSampleEvent,
+} from "./diagnostics/channels.js";
 export {
   BarnError,
   CancelledError,

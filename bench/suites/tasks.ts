@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { Client, type Future } from "../../src/index.js";
 import { SchedulerState } from "../../src/scheduler/state.js";
+import { dashboardOption, watch } from "../dashboard-watch.js";
 import { type CaseResult, collectGarbage, type Suite } from "../harness.js";
 
 const PEER_FILE = new URL("../piscina-task.js", import.meta.url).href;
@@ -24,10 +25,16 @@ async function withClient<T>(
   scheduler: "threads" | "sync",
   f: (c: Client) => Promise<T>,
 ): Promise<T> {
-  const client = await Client.connect({ scheduler, setAsDefault: false });
+  const client = await Client.connect({
+    scheduler,
+    setAsDefault: false,
+    dashboard: dashboardOption(),
+  });
+  const unwatch = await watch(client);
   try {
     return await f(client);
   } finally {
+    await unwatch();
     await client.close();
   }
 }

@@ -72,7 +72,19 @@ common(
       "--cancel-grace-period <seconds>",
       "restart a worker whose cancelled task still runs after this long (default 3)",
       numArg,
-    ),
+    )
+    .option(
+      "--dashboard-port <port>",
+      "dashboard port, or the next free one above it (0: any free port)",
+      intArg,
+      8787,
+    )
+    .option(
+      "--dashboard-host <host>",
+      "interface the dashboard listens on (non-loopback needs a token)",
+      "127.0.0.1",
+    )
+    .option("--no-dashboard", "serve no dashboard"),
 ).action(async (flags: CommonFlags & SchedulerFlags) => {
   const log = logger(flags, "scheduler");
   const security = securityFrom(flags, log);
@@ -88,6 +100,9 @@ common(
     ...(flags.cancelGracePeriod === undefined
       ? {}
       : { config: { cancelGracePeriod: flags.cancelGracePeriod } }),
+    ...(flags.dashboard
+      ? { dashboard: { host: flags.dashboardHost, port: flags.dashboardPort } }
+      : {}),
     log,
   });
   onSignals(log, () => node.close());
@@ -145,6 +160,9 @@ interface SchedulerFlags {
   requireClientCert?: boolean;
   heartbeatTimeout: number;
   cancelGracePeriod?: number;
+  dashboard: boolean;
+  dashboardPort: number;
+  dashboardHost: string;
 }
 
 interface WorkerFlags {

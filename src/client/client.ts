@@ -11,6 +11,7 @@ import type { Graph, Key } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
 import type { Backend, BackendReport, WorkerInfo } from "../protocol/backend.js";
 import type { WorkerId } from "../protocol/ids.js";
+import { startDashboard } from "./dashboard-start.js";
 import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
 import { KeepAlive } from "./keep-alive.js";
@@ -99,6 +100,16 @@ export class Client implements FutureOwner {
   get scheduler(): "sync" | "threads" | "processes" | "remote" {
     const k = this.#backend.kind;
     return k === "local" ? "threads" : k;
+  }
+
+  /**
+   * The address of the dashboard of this client's local cluster (e.g.
+   * "http://127.0.0.1:8787/"); undefined when it serves none (`dashboard: false`, the sync
+   * scheduler, a remote scheduler: see `barn scheduler --dashboard-port`).
+   */
+  get dashboardLink(): string | undefined {
+    const b = this.#backend;
+    return b instanceof LocalBackend ? b.dashboard?.link : undefined;
   }
 
   /** The backend (scheduler + workers) this client drives. @internal */
@@ -516,8 +527,11 @@ async function startBackend(options: ConnectOptions & { address?: string }): Pro
     resources: options.resources,
     config: options.schedulerConfig,
   };
-  if (options.processes) return startProcessBackend(common);
-  return LocalBackend.start(common);
+  const backend = options.processes
+    ? await startProcessBackend(common)
+    : await LocalBackend.start(common);
+  await startDashboard(backend, options.dashboard);
+  return backend;
 }
 
 export interface GatherOptions {

@@ -2,6 +2,7 @@
  * Options of the public entry points, validated at the boundary: a bad value is an OptionError
  * that names the option, what it got and what it accepts. Inside, the engine trusts them.
  */
+import { checkDashboardBind } from "../dashboard/auth.js";
 import { ErrorCodes, GraphError, OptionError } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { Resources } from "../protocol/ids.js";
@@ -55,6 +56,13 @@ export interface ConnectOptions {
   readonly maxFrameBytes?: number | undefined;
   /** Scheduler policy tunables (saturation, allowed failures, ...). */
   readonly schedulerConfig?: Partial<SchedulerConfig> | undefined;
+  /**
+   * The dashboard of a local cluster (threads or processes): served by default on
+   * http://127.0.0.1:8787/, or the next free port (`client.dashboardLink` says which);
+   * `false` serves none; `{ port, host }` moves it (a non-loopback host is refused: a local
+   * cluster has no token). See docs/diagnostics.md.
+   */
+  readonly dashboard?: boolean | { readonly port?: number; readonly host?: string } | undefined;
   /** Make this client the one `delayed(...).compute()` uses. Default true. */
   readonly setAsDefault?: boolean | undefined;
 }
@@ -107,6 +115,25 @@ function resourcesOk(option: string, v: unknown): void {
   }
 }
 
+function validateDashboard(d: ConnectOptions["dashboard"]): void {
+  if (d === undefined || typeof d === "boolean") return;
+  const port = typeof d === "object" && d !== null ? d.port : undefined;
+  const host = typeof d === "object" && d !== null ? d.host : undefined;
+  const keysOk =
+    typeof d === "object" &&
+    d !== null &&
+    Object.keys(d).every((k) => k === "port" || k === "host");
+  const portOk =
+    port === undefined || (Number.isInteger(port) && (port as number) >= 0 && port <= 65535);
+  const hostOk = host === undefined || (typeof host === "string" && host !== "");
+  if (!keysOk || !portOk || !hostOk) {
+    throw new OptionError(
+      `dashboard must be true, false or { port, host } (port a whole number from 0 to 65535); got ${JSON.stringify(d)}`,
+    );
+  }
+  if (host !== undefined) checkDashboardBind(host, undefined);
+}
+
 export function validateConnectOptions(o: ConnectOptions): void {
   if (typeof o !== "object" || o === null) {
     throw new OptionError(`Client.connect options must be an object; got ${JSON.stringify(o)}`);
@@ -133,6 +160,7 @@ export function validateConnectOptions(o: ConnectOptions): void {
       );
     }
   }
+  validateDashboard(o.dashboard);
   if (o.token !== undefined && (typeof o.token !== "string" || o.token === "")) {
     throw new OptionError("token must be a non-empty string (the one the scheduler was given)");
   }

@@ -5,6 +5,7 @@
  * remote clients through one of these per scheduler (deploy/client-session.ts).
  */
 
+import { type DashboardOptions, DashboardServer } from "../dashboard/server.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type {
@@ -31,6 +32,8 @@ export class LocalBackend implements Backend {
   /** Extra cleanup on close (the process cluster's scheduler node). */
   readonly #onClose: (() => Promise<void>) | undefined;
   #nextScatter = 0;
+  /** The dashboard this backend serves (started by `startDashboard`), closed with it. */
+  dashboard: DashboardServer | undefined;
 
   constructor(
     server: SchedulerServer,
@@ -55,6 +58,12 @@ export class LocalBackend implements Backend {
     const cluster = await LocalCluster.start(server, options);
     server.flush();
     return new LocalBackend(server, cluster);
+  }
+
+  /** Serve the dashboard of this backend's scheduler (docs/diagnostics.md). */
+  async startDashboard(options: DashboardOptions = {}): Promise<DashboardServer> {
+    this.dashboard ??= await DashboardServer.start(this.server, options);
+    return this.dashboard;
   }
 
   open(client: ClientId, onReports: (reports: BackendReport[]) => void): void {
@@ -205,6 +214,7 @@ export class LocalBackend implements Backend {
 
   async close(client: ClientId): Promise<void> {
     this.server.removeClient(client);
+    await this.dashboard?.close();
     if (this.#ownsPool) {
       this.server.close();
       await this.cluster.close();

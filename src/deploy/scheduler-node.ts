@@ -5,6 +5,7 @@
  * true })` runs one inside the client's process, on loopback.
  */
 
+import { type DashboardOptions, DashboardServer } from "../dashboard/server.js";
 import { type Logger, silentLogger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { BundleData } from "../protocol/wire.js";
@@ -34,6 +35,8 @@ export interface SchedulerNodeOptions extends SecurityOptions {
    */
   readonly unref?: boolean | undefined;
   readonly log?: Logger | undefined;
+  /** Serve the dashboard (docs/diagnostics.md); the token, when set, guards it too. */
+  readonly dashboard?: Omit<DashboardOptions, "token" | "log"> | undefined;
 }
 
 export class SchedulerNode {
@@ -46,6 +49,8 @@ export class SchedulerNode {
   readonly #host: SessionHost;
   #listener: Listener | undefined;
   #closed = false;
+  /** The dashboard, when `dashboard` was given. */
+  dashboard: DashboardServer | undefined;
 
   private constructor(options: SchedulerNodeOptions) {
     this.log = options.log ?? silentLogger;
@@ -91,6 +96,19 @@ export class SchedulerNode {
       auth: authOf(options),
       tls: options.tls !== undefined,
     });
+    if (options.dashboard !== undefined) {
+      try {
+        node.dashboard = await DashboardServer.start(node.server, {
+          ...options.dashboard,
+          token: options.token,
+          log: node.log.child("dashboard"),
+        });
+      } catch (err) {
+        await node.close();
+        throw err;
+      }
+      node.log.info("dashboard", { link: node.dashboard.link });
+    }
     return node;
   }
 
@@ -127,6 +145,7 @@ export class SchedulerNode {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.dashboard?.close();
     await this.#listener?.close();
     this.server.close();
     await this.workers.close();

@@ -8,7 +8,7 @@ import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "./ids.js";
 import { joinKeys, splitKeys } from "./ops-codec.js";
-import type { FromWorker } from "./worker-messages.js";
+import type { FromWorker, WorkerSample } from "./worker-messages.js";
 
 export type WorkerReport = Extract<FromWorker, { t: "report" }>;
 
@@ -22,6 +22,17 @@ export interface ReportVisitor {
   stopped(keys: Key[]): void;
 }
 
+/**
+ * The diagnostics half of a report (task stop times, peer fetches, a resource sample), read
+ * only when someone listens (diagnostics/channels.ts).
+ */
+export interface ReportDiagnosticsVisitor {
+  /** `stop`: epoch ms; undefined from a worker that sent no stop times. */
+  finished(key: Key, nbytes: number, duration: number, stop: number | undefined): void;
+  transfer(peer: WorkerId, keys: number, nbytes: number, start: number, stop: number): void;
+  sample(sample: WorkerSample): void;
+}
+
 /** The run id of a task no compute-task named (the worker state's default). */
 export const NO_RUN_ID = -1;
 
@@ -32,10 +43,24 @@ export class ReportBuilder {
   #missing: (readonly [Key, WorkerId])[] = [];
   #stolen: (readonly [Key, string, boolean])[] = [];
   #stopped: Key[] = [];
+  #stops: number[] = [];
+  #transfers: (WorkerId | number)[] = [];
+  #sample: WorkerSample | undefined;
 
   /** `runId` as the worker state keeps it: NO_RUN_ID (-1) when no compute-task named one. */
-  finished(key: Key, nbytes: number, duration: number, runId: number): void {
+  finished(key: Key, nbytes: number, duration: number, runId: number, stop: number): void {
     this.#finished.push(key, nbytes, duration, runId);
+    this.#stops.push(stop);
+  }
+
+  /** A batch of inputs fetched from `peer` (start and stop: epoch ms). */
+  transfer(peer: WorkerId, keys: number, nbytes: number, start: number, stop: number): void {
+    this.#transfers.push(peer, keys, nbytes, start, stop);
+  }
+
+  /** The thread's resources now; sent with the next report (or alone, by `take(true)`). */
+  sample(sample: WorkerSample): void {
+    this.#sample = sample;
   }
 
   erred(key: Key, error: ErrorData, runId: number): void {
@@ -57,6 +82,8 @@ export class ReportBuilder {
   /** The report of everything added since the last call, or undefined when there is none. */
   take(): WorkerReport | undefined {
     if (
+      this.#sample === undefined &&
+      this.#transfers.length === 0 &&
       this.#finished.length === 0 &&
       this.#erred.length === 0 &&
       this.#missing.length === 0 &&
@@ -72,7 +99,13 @@ export class ReportBuilder {
       missing: this.#missing,
       ...(this.#stolen.length > 0 ? { stolen: this.#stolen } : {}),
       ...(this.#stopped.length > 0 ? { stopped: joinKeys(this.#stopped) } : {}),
+      ...(this.#stops.length > 0 ? { stops: this.#stops } : {}),
+      ...(this.#transfers.length > 0 ? { transfers: this.#transfers } : {}),
+      ...(this.#sample !== undefined ? { sample: this.#sample } : {}),
     };
+    this.#stops = [];
+    this.#transfers = [];
+    this.#sample = undefined;
     this.#finished = [];
     this.#erred = [];
     this.#missing = [];
@@ -100,4 +133,26 @@ export function readReport(msg: WorkerReport, v: ReportVisitor): void {
   if (msg.stolen !== undefined) {
     for (const [key, state, stolen] of msg.stolen) v.stolen(key, state, stolen);
   }
+}
+
+/** Reads the diagnostics half of a report back (see ReportDiagnosticsVisitor). */
+export function readReportDiagnostics(msg: WorkerReport, v: ReportDiagnosticsVisitor): void {
+  const f = msg.finished;
+  const stops = msg.stops;
+  for (let i = 0, j = 0; i < f.length; i += 4, j++) {
+    v.finished(f[i] as Key, f[i + 1] as number, f[i + 2] as number, stops?.[j]);
+  }
+  const t = msg.transfers;
+  if (t !== undefined) {
+    for (let i = 0; i < t.length; i += 5) {
+      v.transfer(
+        t[i] as WorkerId,
+        t[i + 1] as number,
+        t[i + 2] as number,
+        t[i + 3] as number,
+        t[i + 4] as number,
+      );
+    }
+  }
+  if (msg.sample !== undefined) v.sample(msg.sample);
 }

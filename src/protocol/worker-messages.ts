@@ -61,6 +61,15 @@ export type FromWorker =
       readonly stolen?: readonly (readonly [Key, string, boolean])[];
       /** Freed keys that no longer run here (send-task-stopped), joined by KEY_SEPARATOR. */
       readonly stopped?: string | undefined;
+      /**
+       * When each `finished` task stopped, epoch ms on the worker's clock, one per quadruple
+       * (the task stream: start = stop - duration).
+       */
+      readonly stops?: readonly number[] | undefined;
+      /** Flattened quintuples of peer fetches: peer, keys, nbytes, start and stop (epoch ms). */
+      readonly transfers?: readonly (WorkerId | number)[] | undefined;
+      /** The task thread's resources, about twice a second (see report-codec.ts WorkerSample). */
+      readonly sample?: WorkerSample | undefined;
     }
   | {
       readonly t: "data";
@@ -73,6 +82,18 @@ export type FromWorker =
   | { readonly t: "put-ok"; readonly id: number; readonly nbytes: readonly number[] }
   | { readonly t: "dump"; readonly id: number; readonly state: unknown }
   | { readonly t: "ready" };
+
+/** A worker's resources at one moment, sent with its reports (diagnostics). */
+export interface WorkerSample {
+  /** Epoch milliseconds, the worker's clock. */
+  readonly time: number;
+  /** JavaScript heap used by the task thread, bytes. */
+  readonly heap: number;
+  /** The worker process's resident set size, bytes; 0 for a worker thread in a shared process. */
+  readonly rss: number;
+  /** Event-loop utilization of the task thread since the last sample, 0..1. */
+  readonly cpu: number;
+}
 
 /** Between two worker threads over their MessageChannel. */
 export type PeerMessage =

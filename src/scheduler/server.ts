@@ -5,12 +5,18 @@
  * tasks costs a handful of messages, not 100,000. Function definitions are sent to a worker
  * once, with the first task that needs them.
  */
+import { channels, SchedulerCounters } from "../diagnostics/channels.js";
 import { createLogger, type Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ClientReport } from "../protocol/backend.js";
 import { joinKeys, packCompute, packedTransfer } from "../protocol/ops-codec.js";
-import { readReport, type WorkerReport } from "../protocol/report-codec.js";
+import {
+  type ReportDiagnosticsVisitor,
+  readReport,
+  readReportDiagnostics,
+  type WorkerReport,
+} from "../protocol/report-codec.js";
 import type { CallSpec, RunSpec } from "../protocol/run-spec.js";
 import type { ToWorker } from "../protocol/worker-messages.js";
 import type { ShippedFn } from "../shipping/ship.js";
@@ -46,8 +52,16 @@ export interface SchedulerServerOptions {
   readonly log?: Logger | undefined;
 }
 
+let nextServerId = 0;
+
 export class SchedulerServer {
   readonly state: SchedulerState;
+  /** Names this scheduler in diagnostics events (unique in the process). */
+  readonly id = `scheduler-${++nextServerId}`;
+  /** Running totals for /metrics and the dashboard (diagnostics/channels.ts). */
+  readonly counters = new SchedulerCounters();
+  /** Name and threads of each worker, for the worker-removed event. */
+  readonly #workerInfo = new Map<WorkerId, { name: string; nthreads: number }>();
   readonly #links = new Map<WorkerId, LinkState>();
   readonly #fns = new Map<string, ShippedFn>();
   /** Bundled module code by content hash (remote clients' module functions). */
@@ -174,10 +188,34 @@ export class SchedulerServer {
       nthreads: info.nthreads,
       resources: info.resources,
     });
+    this.#workerInfo.set(id, { name: info.name, nthreads: info.nthreads });
+    this.counters.workersAdded++;
+    if (channels.workerAdded.hasSubscribers) {
+      channels.workerAdded.publish({
+        scheduler: this.id,
+        worker: id,
+        name: info.name,
+        nthreads: info.nthreads,
+        time: Date.now(),
+      });
+    }
   }
 
   removeWorker(id: WorkerId, expected: boolean, reason: string): void {
     this.#links.delete(id);
+    const info = this.#workerInfo.get(id);
+    this.#workerInfo.delete(id);
+    if (info !== undefined) this.counters.workersRemoved++;
+    if (info !== undefined && channels.workerRemoved.hasSubscribers) {
+      channels.workerRemoved.publish({
+        scheduler: this.id,
+        worker: id,
+        name: info.name,
+        nthreads: info.nthreads,
+        time: Date.now(),
+        reason,
+      });
+    }
     this.enqueue({
       type: "remove-worker",
       stimulusId: this.stimulus("remove-worker"),
@@ -191,11 +229,27 @@ export class SchedulerServer {
   onWorkerReport(worker: WorkerId, msg: WorkerReport): void {
     const stimulusId = this.stimulus(`report-${worker}`);
     const events = this.#events;
+    const counters = this.counters;
+    // Diagnostics first: the tasks are still known to the state (their group is looked up).
+    this.#publishReport(worker, msg);
     readReport(msg, {
-      finished: (key, nbytes, duration, runId) =>
-        events.push({ type: "task-finished", stimulusId, worker, key, nbytes, duration, runId }),
-      erred: (key, error, runId) =>
-        events.push({ type: "task-erred", stimulusId, worker, key, error, runId }),
+      finished: (key, nbytes, duration, runId) => {
+        counters.resultBytes += nbytes;
+        events.push({ type: "task-finished", stimulusId, worker, key, nbytes, duration, runId });
+      },
+      erred: (key, error, runId) => {
+        if (channels.taskErred.hasSubscribers) {
+          channels.taskErred.publish({
+            scheduler: this.id,
+            worker,
+            key,
+            group: this.state.groupOf(key),
+            time: Date.now(),
+            error,
+          });
+        }
+        events.push({ type: "task-erred", stimulusId, worker, key, error, runId });
+      },
       missing: (key, holder) =>
         events.push({ type: "missing-data", stimulusId, worker, key, holder }),
       stopped: (keys) => events.push({ type: "task-stopped", stimulusId, worker, keys }),
@@ -203,6 +257,51 @@ export class SchedulerServer {
         events.push({ type: "steal-response", stimulusId, worker, key, state, stolen }),
     });
     this.#schedule();
+  }
+
+  /** Counters always; events only for channels somebody subscribed to. */
+  #publishReport(worker: WorkerId, msg: WorkerReport): void {
+    const c = this.counters;
+    c.tasksFinished += msg.finished.length / 4;
+    c.tasksErred += msg.erred.length;
+    const t = msg.transfers;
+    if (t !== undefined) {
+      for (let i = 0; i < t.length; i += 5) {
+        c.transfers++;
+        c.transferBytes += t[i + 2] as number;
+        c.transferSeconds += ((t[i + 4] as number) - (t[i + 3] as number)) / 1000;
+      }
+    }
+    const finished = channels.taskFinished.hasSubscribers;
+    const transfer = t !== undefined && channels.transfer.hasSubscribers;
+    const sample = msg.sample !== undefined && channels.workerSample.hasSubscribers;
+    if (!finished && !transfer && !sample) return;
+    const scheduler = this.id;
+    const now = Date.now();
+    const visitor: ReportDiagnosticsVisitor = {
+      finished: (key, nbytes, duration, stop) => {
+        if (!finished) return;
+        const end = stop ?? now;
+        channels.taskFinished.publish({
+          scheduler,
+          worker,
+          key,
+          group: this.state.groupOf(key),
+          start: end - duration * 1000,
+          stop: end,
+          nbytes,
+        });
+      },
+      transfer: (peer, keys, nbytes, start, stop) => {
+        if (transfer) {
+          channels.transfer.publish({ scheduler, worker, peer, keys, nbytes, start, stop });
+        }
+      },
+      sample: (s) => {
+        if (sample) channels.workerSample.publish({ scheduler, worker, ...s });
+      },
+    };
+    readReportDiagnostics(msg, visitor);
   }
 
   enqueue(event: SchedulerEvent): void {
@@ -222,7 +321,19 @@ export class SchedulerServer {
     if (this.#events.length === 0) return;
     const events = this.#events;
     this.#events = [];
+    const timed = channels.schedulerBatch.hasSubscribers;
+    const t0 = timed ? performance.now() : 0;
     const instructions = this.state.handle(events);
+    this.counters.batches++;
+    this.counters.events += events.length;
+    if (timed) {
+      channels.schedulerBatch.publish({
+        scheduler: this.id,
+        events: events.length,
+        instructions: instructions.length,
+        ms: performance.now() - t0,
+      });
+    }
     const stim = events.length === 1 ? events[0]!.stimulusId : this.stimulus("batch");
     const reports = new Map<ClientId, ClientReport[]>();
     let noWorker: NoWorkerWarning[] | null = null;

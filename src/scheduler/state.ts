@@ -10,6 +10,7 @@
  * task-group.ts (the state), log.ts (transition log), validate.ts (invariants), story.ts (dump).
  */
 import { OptionError } from "../errors.js";
+import { keyGroup } from "../graph/key-group.js";
 import type { Key } from "../graph/spec.js";
 import { SchedulerCore } from "./core.js";
 import type { TransitionRecord } from "./log.js";
@@ -137,10 +138,41 @@ export class SchedulerState {
     return countsOf(this.#core);
   }
 
+  /** The task group of a live task; keyGroup(key) for a key the scheduler does not know. */
+  groupOf(key: Key): string {
+    return this.#core.tasks.get(key)?.group.name ?? keyGroup(key);
+  }
+
+  /**
+   * Live tasks per group and state, and each group's finished count since it was made (the
+   * dashboard's progress; O(tasks), for a poll every second or so).
+   */
+  groupCounts(): Map<string, GroupCounts> {
+    const out = new Map<string, GroupCounts>();
+    for (const g of this.#core.groups.values()) {
+      out.set(g.name, { finished: g.finished, duration: g.duration, states: {} });
+    }
+    for (const ts of this.#core.tasks.values()) {
+      const states = out.get(ts.group.name)!.states;
+      states[ts.state] = (states[ts.state] ?? 0) + 1;
+    }
+    return out;
+  }
+
   /** Number of live tasks. */
   get size(): number {
     return this.#core.tasks.size;
   }
+}
+
+/** One task group in `groupCounts()`. */
+export interface GroupCounts {
+  /** Tasks of the group that finished, ever (TaskGroup.finished). */
+  readonly finished: number;
+  /** Mean duration of its tasks, seconds; -1 before one finished. */
+  readonly duration: number;
+  /** Live tasks of the group by state. */
+  readonly states: Partial<Record<SchedulerTaskState, number>>;
 }
 
 function zero(): number {

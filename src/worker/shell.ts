@@ -5,7 +5,8 @@
  * go to the scheduler in one message and the event loop gets a turn, so free-keys, peer fetches
  * and data requests are answered promptly even during a long run of tiny tasks.
  */
-import { performance } from "node:perf_hooks";
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../protocol/ids.js";
@@ -31,9 +32,14 @@ import { WorkerState } from "./state.js";
 /** Longest run of back-to-back tasks before results are flushed and the event loop runs. */
 const SLICE_MS = 4;
 
+/** How often the thread samples its heap and busy time for the dashboard (diagnostics). */
+const SAMPLE_MS = 500;
+
 interface PendingFetch {
   readonly peer: WorkerId;
   readonly keys: readonly Key[];
+  /** performance.now() when asked (the transfer's start, for diagnostics). */
+  readonly t0: number;
 }
 
 export class WorkerShell {
@@ -52,6 +58,9 @@ export class WorkerShell {
   #nextId = 1;
   #stim = 0;
   #closed = false;
+  /** The resource sampler (unref'd: it never keeps the thread alive); cleared on close. */
+  #sampler: ReturnType<typeof setInterval> | undefined;
+  #elu: EventLoopUtilization = performance.eventLoopUtilization();
 
   constructor(init: WorkerInit, toScheduler: MessagePortLike) {
     this.#state = new WorkerState(
@@ -61,7 +70,25 @@ export class WorkerShell {
     );
     this.#toScheduler = toScheduler;
     this.#ctx = { fns: this.#functions, defs: this.#defs, get: (k) => this.#store.get(k) };
+    this.#sampler = setInterval(this.#sample, SAMPLE_MS);
+    this.#sampler.unref();
   }
+
+  /**
+   * Heap, RSS and busy time go with the next report; sent alone when no slice is pending. A
+   * thread busy in one long task samples when it is done (the timer cannot fire meanwhile).
+   */
+  readonly #sample = (): void => {
+    const elu = performance.eventLoopUtilization(this.#elu);
+    this.#elu = performance.eventLoopUtilization();
+    this.#report.sample({
+      time: performance.timeOrigin + performance.now(),
+      heap: getHeapStatistics().used_heap_size,
+      rss: process.memoryUsage.rss(),
+      cpu: elu.utilization,
+    });
+    if (!this.#pumpScheduled) this.#flush();
+  };
 
   /** A message from the scheduler's thread. */
   onSchedulerMessage(msg: ToWorker): void {
@@ -98,6 +125,7 @@ export class WorkerShell {
         break;
       case "close":
         this.#closed = true;
+        clearInterval(this.#sampler);
         break;
       default:
         msg satisfies never;
@@ -199,6 +227,7 @@ export class WorkerShell {
       this.#store.set(k, v);
       nbytes[k] = sizeof(v);
     }
+    this.#reportTransfer(pending, nbytes);
     this.#push({
       type: "gather-dep-success",
       stimulusId: this.#nextStim("gather"),
@@ -206,6 +235,17 @@ export class WorkerShell {
       nbytes,
       missing: m.missing,
     });
+  }
+
+  #reportTransfer(f: PendingFetch, nbytes: Record<Key, number>): void {
+    let total = 0;
+    let n = 0;
+    for (const k in nbytes) {
+      total += nbytes[k]!;
+      n++;
+    }
+    const origin = performance.timeOrigin;
+    this.#report.transfer(f.peer, n, total, origin + f.t0, origin + performance.now());
   }
 
   #peerGone(peer: WorkerId): void {
@@ -263,7 +303,15 @@ export class WorkerShell {
         this.#store.delete(ins.key);
         break;
       case "send-task-finished":
-        this.#report.finished(ins.key, ins.nbytes, ins.duration, ins.runId);
+        // Stop time for the task stream: the worker state emits this right after the task
+        // ended (a synchronous task in the same slice step, an async one at its next pump).
+        this.#report.finished(
+          ins.key,
+          ins.nbytes,
+          ins.duration,
+          ins.runId,
+          performance.timeOrigin + performance.now(),
+        );
         break;
       case "send-task-erred":
         this.#report.erred(ins.key, ins.error, ins.runId);
@@ -325,7 +373,7 @@ export class WorkerShell {
       return;
     }
     const id = this.#nextId++;
-    this.#fetches.set(id, { peer, keys });
+    this.#fetches.set(id, { peer, keys, t0: performance.now() });
     port.postMessage({ t: "get", id, keys: joinKeys(keys) } satisfies PeerMessage);
   }
 

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "../../client/client.js";
 import type { Future } from "../../client/future.js";
+import { type ProgressOptions, progress } from "../../client/progress.js";
 import { BarnError, ErrorCodes } from "../../errors.js";
 import { type GraphNode, ref, task } from "../../graph/spec.js";
 import type { Batch } from "../../kernels/batch.js";
@@ -21,10 +22,30 @@ export interface RunOptions {
   readonly client?: Client | undefined;
   /** Run on a temporary client of this kind instead ("sync" runs inline, for debugging). */
   readonly scheduler?: "sync" | "threads" | undefined;
+  /**
+   * Draw progress bars (one per task group) on stdout while it runs, or with these options
+   * (another stream); see `progress()`.
+   */
+  readonly progress?: boolean | ProgressOptions | undefined;
 }
 
 /** The keys of RunOptions, for checkOptionKeys. */
-export const RUN_KEYS: readonly string[] = ["client", "scheduler"];
+export const RUN_KEYS: readonly string[] = ["client", "scheduler", "progress"];
+
+/** Gathers `futures`, drawing progress meanwhile when the options ask for it. */
+export async function gatherWithProgress(
+  client: Client,
+  futures: readonly Future[],
+  options: RunOptions,
+): Promise<unknown[]> {
+  const p = options.progress;
+  if (p === undefined || p === false) return (await client.gather(futures)) as unknown[];
+  const [values] = await Promise.all([
+    client.gather(futures),
+    progress(futures, p === true ? {} : p),
+  ]);
+  return values as unknown[];
+}
 
 let counter = 0;
 const tag = randomBytes(3).toString("hex");
@@ -66,7 +87,7 @@ export async function computeBatches(
   return withClient(options, async (client) => {
     const futures = client.submitGraph(graph, wanted);
     try {
-      return (await client.gather(futures)) as Batch[];
+      return (await gatherWithProgress(client, futures, options)) as Batch[];
     } finally {
       for (const f of futures) f.release();
     }

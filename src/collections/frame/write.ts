@@ -14,7 +14,7 @@ import { type ParquetWriteOptions, writeParquet } from "../../io/parquet.js";
 import type { Batch } from "../../kernels/batch.js";
 import { tasks } from "../../shipping/modules.js";
 import type { Plan } from "./plan.js";
-import { graphOfPlan, type RunOptions, withClient } from "./run.js";
+import { gatherWithProgress, graphOfPlan, type RunOptions, withClient } from "./run.js";
 
 /** The file formats a frame writes. */
 export type WriteFormat = "parquet" | "csv" | "json";
@@ -62,9 +62,9 @@ export const writerOps = tasks(import.meta.url, { writePart });
 const EXT: Record<WriteFormat, string> = { parquet: ".parquet", csv: ".csv", json: ".jsonl" };
 const NAME: Record<WriteFormat, string> = { parquet: "Parquet", csv: "Csv", json: "Json" };
 const WRITE_KEYS: Record<WriteFormat, readonly string[]> = {
-  parquet: ["client", "scheduler", "rowGroupSize", "codec"],
-  csv: ["client", "scheduler", "delimiter", "header", "gzip"],
-  json: ["client", "scheduler", "gzip"],
+  parquet: ["client", "scheduler", "progress", "rowGroupSize", "codec"],
+  csv: ["client", "scheduler", "progress", "delimiter", "header", "gzip"],
+  json: ["client", "scheduler", "progress", "gzip"],
 };
 
 /** Runs `plan` and writes each partition into `dir` as a task. */
@@ -97,8 +97,13 @@ export async function writeFrame(
     return key;
   });
   const rows = await withClient(options, async (client) => {
-    const counts = (await client.get(g, outs)) as number[];
-    return counts.reduce((a, b) => a + b, 0);
+    const futures = client.submitGraph(g, outs);
+    try {
+      const counts = (await gatherWithProgress(client, futures, options)) as number[];
+      return counts.reduce((a, b) => a + b, 0);
+    } finally {
+      for (const f of futures) f.release();
+    }
   });
   return { files, rows };
 }

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ErrorCodes } from "../../../src/errors.js";
-import { ReportBuilder, readReport } from "../../../src/protocol/report-codec.js";
+import {
+  ReportBuilder,
+  readReport,
+  readReportDiagnostics,
+} from "../../../src/protocol/report-codec.js";
 
 test("a report reads back item by item, as it was added", () => {
   const b = new ReportBuilder();
   assert.equal(b.take(), undefined, "nothing added: no message");
   const error = { name: "TaskError", code: ErrorCodes.TASK_FAILED, message: "boom" };
-  b.finished("a", 8, 0.5, 3);
-  b.finished("b", 0, 0, -1);
+  b.finished("a", 8, 0.5, 3, 1000);
+  b.finished("b", 0, 0, -1, 1001);
   b.erred("c", error, 4);
   b.missing("d", "w1");
   b.stolen("e", "ready", true);
@@ -34,4 +38,28 @@ test("a report reads back item by item, as it was added", () => {
     ["stopped", ["f", "g\u0001h"]],
     ["stolen", "e", "ready", true],
   ]);
+});
+
+test("a report's diagnostics (stop times, peer fetches, a sample) read back", () => {
+  const b = new ReportBuilder();
+  b.finished("a", 8, 0.5, 3, 1500);
+  b.transfer("w2", 3, 4096, 100, 110);
+  const sample = { time: 2000, heap: 1e6, rss: 0, cpu: 0.5 };
+  b.sample(sample);
+  const msg = structuredClone(b.take()!);
+  const seen: unknown[] = [];
+  readReportDiagnostics(msg, {
+    finished: (...a) => seen.push(["finished", ...a]),
+    transfer: (...a) => seen.push(["transfer", ...a]),
+    sample: (s) => seen.push(["sample", s]),
+  });
+  assert.deepEqual(seen, [
+    ["finished", "a", 8, 0.5, 1500],
+    ["transfer", "w2", 3, 4096, 100, 110],
+    ["sample", sample],
+  ]);
+  b.sample(sample);
+  const alone = b.take();
+  assert.ok(alone !== undefined, "a sample alone makes a report");
+  assert.deepEqual(alone.finished, []);
 });

@@ -1,0 +1,117 @@
+/**
+ * The dashboard page: one HTML document with its CSS and script inline (no framework, no
+ * network beyond its own WebSocket), shipped as a string so `npm run build` carries it in
+ * dist. It keeps its own history (task stream, memory over time) from the updates it gets;
+ * `window.__barn` exposes what it received, for tests and for curious users.
+ */
+
+const STYLE = `
+body{font:13px system-ui,sans-serif;margin:0;background:#fafafa;color:#222}
+header{display:flex;gap:18px;align-items:baseline;padding:8px 14px;background:#1f2a36;color:#eee}
+header h1{font-size:15px;margin:0}
+header .n b{font-size:15px;color:#fff}
+main{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:12px;padding:12px}
+section{background:#fff;border:1px solid #ddd;border-radius:4px;padding:8px}
+section h2{font-size:13px;margin:0 0 6px;color:#555}
+.wide{grid-column:1/3}
+canvas{width:100%;display:block}
+.g{display:grid;grid-template-columns:140px 1fr 170px;gap:6px;align-items:center;margin:2px 0}
+.g .bar{height:12px;background:#eee;position:relative;overflow:hidden;border-radius:2px}
+.g .bar span{position:absolute;top:0;bottom:0}
+table{border-collapse:collapse;width:100%}td,th{padding:2px 6px;text-align:right;border-bottom:1px solid #eee}
+td:first-child,th:first-child{text-align:left}
+pre{font-size:11px;overflow:auto;max-height:160px;background:#f4f4f4;padding:4px}
+#status{margin-left:auto;font-size:12px}
+`;
+
+const SCRIPT = `
+const S={tasks:[],heap:new Map(),updates:0,last:null,colors:new Map()};
+window.__barn=S;
+const $=id=>document.getElementById(id);
+function color(g){let c=S.colors.get(g);if(!c){let h=7;for(const ch of g)h=(h*31+ch.charCodeAt(0))>>>0;c='hsl('+(h%360)+',62%,52%)';S.colors.set(g,c)}return c}
+function mb(b){return b==null?'':(b/2**20).toFixed(1)+' MiB'}
+function esc(s){return String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]))}
+function connect(){
+  const ws=new WebSocket((location.protocol==='https:'?'wss://':'ws://')+location.host+'/ws');
+  ws.onopen=()=>{$('status').textContent='live'};
+  ws.onmessage=e=>apply(JSON.parse(e.data));
+  ws.onclose=()=>{$('status').textContent='disconnected, retrying';setTimeout(connect,2000)};
+}
+function apply(u){
+  S.updates++;S.last=u;
+  for(const t of u.tasks)S.tasks.push(t);
+  if(S.tasks.length>20000)S.tasks.splice(0,S.tasks.length-20000);
+  for(const w of u.workers){if(w.sampled==null)continue;let l=S.heap.get(w.id);if(!l)S.heap.set(w.id,l=[]);
+    if(l.length===0||l[l.length-1][0]!==w.sampled)l.push([w.sampled,w.heap,w.cpu]);if(l.length>600)l.shift()}
+  render(u);
+}
+function setupCanvas(c,h){const r=window.devicePixelRatio||1;const w=c.clientWidth||800;c.width=w*r;c.height=h*r;c.style.height=h+'px';const x=c.getContext('2d');x.scale(r,r);return [x,w]}
+function drawStream(u){
+  const workers=u.workers.map(w=>w.id).sort();
+  const lanes=new Map();let n=0;const sub=new Map();
+  for(const w of workers){lanes.set(w,n);n+=Math.max(1,Math.min(8,(u.workers.find(x=>x.id===w)||{}).nthreads||1))}
+  const end=Math.max(u.time,S.tasks.length?S.tasks[S.tasks.length-1].stop:0);
+  const first=S.tasks.length?S.tasks[0].start:end;const span=Math.max(5000,Math.min(60000,end-first+500));const start=end-span;
+  const laneH=16,top=4;const [x,W]=setupCanvas($('stream'),top+Math.max(1,n)*laneH+18);
+  x.fillStyle='#fff';x.fillRect(0,0,W,top+n*laneH+18);
+  x.font='10px system-ui';x.fillStyle='#999';
+  for(let i=0;i<=6;i++){const t=start+i*span/6;const px=i*W/6;x.fillRect(px,top,1,n*laneH);x.fillText(((t-end)/1000).toFixed(1)+'s',Math.min(px+2,W-30),top+n*laneH+12)}
+  let drawn=0;
+  for(const t of S.tasks){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;
+    let busy=sub.get(t.worker);if(!busy)sub.set(t.worker,busy=[]);let k=busy.findIndex(s=>s<=t.start);if(k<0){k=busy.length<8?busy.length:0;}busy[k]=t.stop;
+    const x0=(t.start-start)/span*W,x1=Math.max(x0+1,(t.stop-start)/span*W);x.fillStyle=color(t.group);x.fillRect(x0,top+(base+k)*laneH+1,x1-x0,laneH-2);drawn++}
+  S.drawnTasks=drawn;
+  // Transfers: a red line along the top of the receiving worker's lane.
+  x.fillStyle='#d22';S.drawnTransfers=0;
+  for(const t of u.transfers){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;
+    const x0=(t.start-start)/span*W;x.fillRect(x0,top+base*laneH,Math.max(2,(t.stop-t.start)/span*W),3);S.drawnTransfers++}
+}
+function drawMemory(){
+  const [x,W]=setupCanvas($('memory'),150);x.fillStyle='#fff';x.fillRect(0,0,W,150);
+  let max=1,t1=0,tf=Infinity;for(const l of S.heap.values())for(const p of l){max=Math.max(max,p[1]);t1=Math.max(t1,p[0]);tf=Math.min(tf,p[0])}
+  const t0=Math.max(tf,t1-300000),span=Math.max(1000,t1-t0);let i=0;S.memoryPoints=0;
+  for(const [w,l] of S.heap){x.strokeStyle='hsl('+(i++*67%360)+',60%,45%)';x.lineWidth=1.5;x.beginPath();let first=true;
+    for(const p of l){if(p[0]<t0)continue;const px=(p[0]-t0)/span*(W-4)+2,py=145-p[1]/max*125;if(first){x.moveTo(px,py);first=false}else x.lineTo(px,py);S.memoryPoints++}x.stroke()}
+  x.fillStyle='#777';x.font='10px system-ui';x.fillText('heap per worker, max '+mb(max)+', last '+Math.round(span/1000)+' s',4,10);
+}
+function render(u){
+  const c=u.counts;
+  $('n-workers').textContent=u.workers.length;$('n-processing').textContent=c.processing||0;
+  $('n-queued').textContent=(c.queued||0)+(c.waiting||0)+(c['no-worker']||0);$('n-memory').textContent=c.memory||0;
+  $('n-erred').textContent=c.erred||0;$('n-finished').textContent=u.counters.tasksFinished;
+  $('n-transfers').textContent=u.counters.transfers+' ('+mb(u.counters.transferBytes)+')';
+  drawStream(u);drawMemory();
+  $('groups').innerHTML=u.groups.map(g=>{const tot=Math.max(1,g.done+g.processing+g.waiting+g.erred);const p=v=>(100*v/tot).toFixed(2)+'%';
+    return '<div class="g" data-group="'+esc(g.name)+'"><span>'+esc(g.name||'(none)')+'</span><div class="bar"><span style="left:0;width:'+p(g.done)+';background:'+color(g.name)+'"></span><span style="left:'+p(g.done)+';width:'+p(g.processing)+';background:'+color(g.name)+';opacity:.4"></span><span style="left:'+p(g.done+g.processing)+';width:'+p(g.erred)+';background:#c00"></span></div><span>'+g.done+' done, '+g.processing+' running, '+g.waiting+' waiting'+(g.erred?', '+g.erred+' erred':'')+'</span></div>'}).join('');
+  $('workers').innerHTML='<tr><th>worker</th><th>threads</th><th>processing</th><th>keys</th><th>stored</th><th>heap</th><th>rss</th><th>cpu</th></tr>'+u.workers.map(w=>'<tr><td title="'+esc(w.id)+'">'+esc(w.name)+'</td><td>'+w.nthreads+'</td><td>'+w.processing+'</td><td>'+w.keys+'</td><td>'+mb(w.nbytes)+'</td><td>'+mb(w.heap)+'</td><td>'+(w.rss?mb(w.rss):'')+'</td><td>'+(w.cpu==null?'':Math.round(w.cpu*100)+'%')+'</td></tr>').join('');
+  $('erred').innerHTML=u.erred.length===0?'<i>none</i>':u.erred.slice().reverse().map(e=>'<details><summary>'+esc(e.key)+' on '+esc(e.worker)+': '+esc(e.message)+'</summary><pre>'+esc(e.stack)+'</pre><a target="_blank" href="/api/story?key='+encodeURIComponent(e.key)+'">story</a></details>').join('');
+}
+window.addEventListener('resize',()=>{if(S.last)render(S.last)});
+connect();
+`;
+
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Barn dashboard</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
+<body><header><h1>Barn</h1>
+<span class="n">workers <b id="n-workers">0</b></span><span class="n">processing <b id="n-processing">0</b></span>
+<span class="n">queued <b id="n-queued">0</b></span><span class="n">in memory <b id="n-memory">0</b></span>
+<span class="n">erred <b id="n-erred">0</b></span><span class="n">finished <b id="n-finished">0</b></span>
+<span class="n">transfers <b id="n-transfers">0</b></span><span id="status">connecting</span></header>
+<main>
+<section class="wide"><h2>Task stream (a lane per worker thread, coloured by task group; transfers in red)</h2><canvas id="stream"></canvas></section>
+<section><h2>Progress by task group</h2><div id="groups"></div></section>
+<section><h2>Worker memory</h2><canvas id="memory"></canvas></section>
+<section class="wide"><h2>Workers</h2><table id="workers"></table></section>
+<section class="wide"><h2>Erred tasks</h2><div id="erred"></div></section>
+</main><script>${SCRIPT}</script></body></html>`;
+
+/** The login page of a dashboard with a token; `note` says why it is shown again. */
+export function loginPage(note: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Barn dashboard: log in</title>
+<style>body{font:14px system-ui,sans-serif;max-width:420px;margin:80px auto}input{font:inherit;width:100%;margin:6px 0;padding:4px}</style></head>
+<body><h1>Barn dashboard</h1><p>This scheduler requires its token.</p>
+${note === "" ? "" : `<p style="color:#b00">${note}</p>`}
+<form method="post" action="/login"><label>Token <input type="password" name="token" autocomplete="current-password" autofocus></label>
+<button type="submit">Log in</button></form></body></html>`;
+}

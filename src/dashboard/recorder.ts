@@ -1,0 +1,137 @@
+/**
+ * What the dashboard and the performance report remember of one scheduler: a bounded window
+ * of the diagnostics channels' events (task stream, transfers, erred tasks, worker samples)
+ * and running totals per task group. It subscribes only while someone watches (`start()` /
+ * `stop()`), so an unwatched scheduler publishes nothing (channels.ts: hasSubscribers).
+ */
+import {
+  subscribe,
+  type TaskErredEvent,
+  type TaskFinishedEvent,
+  type TransferEvent,
+  type WorkerSampleEvent,
+} from "../diagnostics/channels.js";
+
+/** One task in the stream: worker, group, start and stop (epoch ms), result bytes. */
+export interface StreamEntry {
+  readonly seq: number;
+  readonly worker: string;
+  readonly key: string;
+  readonly group: string;
+  readonly start: number;
+  readonly stop: number;
+  readonly nbytes: number;
+}
+
+/** Per task group, since the recorder started. */
+export interface GroupTotals {
+  finished: number;
+  erred: number;
+  /** Sum of finished durations, ms. */
+  ms: number;
+  nbytes: number;
+}
+
+export interface RecorderLimits {
+  /** Task stream entries kept (oldest dropped). Default 50,000. */
+  readonly tasks?: number | undefined;
+  /** Samples kept per worker. Default 600 (10 minutes at one a second). */
+  readonly samples?: number | undefined;
+}
+
+export class Recorder {
+  readonly #scheduler: string;
+  readonly #maxTasks: number;
+  readonly #maxSamples: number;
+  /** Sequence number of the next stream entry; entries with seq >= a client's cursor are new. */
+  #seq = 0;
+  readonly tasks: StreamEntry[] = [];
+  readonly transfers: TransferEvent[] = [];
+  readonly erred: TaskErredEvent[] = [];
+  readonly samples = new Map<string, WorkerSampleEvent[]>();
+  readonly groups = new Map<string, GroupTotals>();
+  /** Epoch ms when recording started. */
+  startedAt = 0;
+  #offs: (() => void)[] = [];
+
+  constructor(scheduler: string, limits: RecorderLimits = {}) {
+    this.#scheduler = scheduler;
+    this.#maxTasks = limits.tasks ?? 50_000;
+    this.#maxSamples = limits.samples ?? 600;
+  }
+
+  get recording(): boolean {
+    return this.#offs.length > 0;
+  }
+
+  /** The seq the next task will get: a cursor for `tasksSince`. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  start(): void {
+    if (this.recording) return;
+    this.startedAt = Date.now();
+    const mine = (e: { scheduler: string }) => e.scheduler === this.#scheduler;
+    this.#offs = [
+      subscribe("taskFinished", (e) => mine(e) && this.#finished(e)),
+      subscribe("taskErred", (e) => mine(e) && this.#erred(e)),
+      subscribe("transfer", (e) => mine(e) && this.#transfer(e)),
+      subscribe("workerSample", (e) => mine(e) && this.#sample(e)),
+    ];
+  }
+
+  stop(): void {
+    for (const off of this.#offs) off();
+    this.#offs = [];
+  }
+
+  /** Stream entries from `cursor` on (all that are still kept). */
+  tasksSince(cursor: number): StreamEntry[] {
+    const first = this.tasks.length === 0 ? this.#seq : this.tasks[0]!.seq;
+    return this.tasks.slice(Math.max(0, cursor - first));
+  }
+
+  #group(name: string): GroupTotals {
+    let g = this.groups.get(name);
+    if (g === undefined) this.groups.set(name, (g = { finished: 0, erred: 0, ms: 0, nbytes: 0 }));
+    return g;
+  }
+
+  #finished(e: TaskFinishedEvent): void {
+    const g = this.#group(e.group);
+    g.finished++;
+    g.ms += e.stop - e.start;
+    g.nbytes += e.nbytes;
+    this.tasks.push({
+      seq: this.#seq++,
+      worker: e.worker,
+      key: e.key,
+      group: e.group,
+      start: e.start,
+      stop: e.stop,
+      nbytes: e.nbytes,
+    });
+    if (this.tasks.length > this.#maxTasks * 1.25) {
+      this.tasks.splice(0, this.tasks.length - this.#maxTasks);
+    }
+  }
+
+  #erred(e: TaskErredEvent): void {
+    this.#group(e.group).erred++;
+    this.erred.push(e);
+    if (this.erred.length > 200) this.erred.shift();
+  }
+
+  #transfer(e: TransferEvent): void {
+    this.transfers.push(e);
+    if (this.transfers.length > 10_000) this.transfers.splice(0, 2_000);
+  }
+
+  #sample(e: WorkerSampleEvent): void {
+    let list = this.samples.get(e.worker);
+    if (list === undefined) this.samples.set(e.worker, (list = []));
+    list.push(e);
+    if (list.length > this.#maxSamples) list.shift();
+  }
+}

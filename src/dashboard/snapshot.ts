@@ -1,0 +1,124 @@
+/**
+ * The dashboard's live update: one JSON object a tick, built from the scheduler's public
+ * queries (counts, groups, workers) and the recorder's window of diagnostics events. The page
+ * keeps history itself (memory over time); each update carries only what is new in the stream.
+ */
+import type { SchedulerServer } from "../scheduler/server.js";
+import type { Recorder, StreamEntry } from "./recorder.js";
+
+/** Stream entries sent in one update at most (the page catches up over a few ticks). */
+const MAX_TASKS_PER_UPDATE = 5_000;
+
+export interface GroupRow {
+  readonly name: string;
+  /** Finished since the scheduler made the group. */
+  readonly done: number;
+  readonly processing: number;
+  /** waiting, queued or no-worker. */
+  readonly waiting: number;
+  readonly erred: number;
+  /** Mean duration, seconds (-1: none finished). */
+  readonly duration: number;
+}
+
+export interface WorkerRow {
+  readonly id: string;
+  readonly name: string;
+  readonly nthreads: number;
+  readonly processing: number;
+  readonly keys: number;
+  readonly nbytes: number;
+  readonly heap: number | null;
+  readonly rss: number | null;
+  readonly cpu: number | null;
+  /** Epoch ms of the sample (null: none yet). */
+  readonly sampled: number | null;
+}
+
+export interface Update {
+  readonly time: number;
+  readonly counts: Record<string, number>;
+  readonly counters: Record<string, number>;
+  readonly groups: GroupRow[];
+  readonly workers: WorkerRow[];
+  readonly tasks: StreamEntry[];
+  /** The cursor for the next update. */
+  readonly cursor: number;
+  readonly erred: { key: string; group: string; worker: string; message: string; stack: string }[];
+  /** The last minute's peer fetches (at most 500): receiving worker, peer, nbytes, start, stop. */
+  readonly transfers: {
+    worker: string;
+    peer: string;
+    nbytes: number;
+    start: number;
+    stop: number;
+  }[];
+}
+
+export function groupRows(server: SchedulerServer): GroupRow[] {
+  const rows: GroupRow[] = [];
+  for (const [name, g] of server.state.groupCounts()) {
+    const s = g.states;
+    rows.push({
+      name,
+      done: g.finished,
+      processing: s.processing ?? 0,
+      waiting: (s.waiting ?? 0) + (s.queued ?? 0) + (s["no-worker"] ?? 0),
+      erred: s.erred ?? 0,
+      duration: g.duration,
+    });
+  }
+  return rows.filter((r) => r.name !== "" || r.done + r.processing + r.waiting > 0);
+}
+
+export function workerRows(server: SchedulerServer, recorder: Recorder): WorkerRow[] {
+  return server.state.workers().map((w) => {
+    const s = recorder.samples.get(w.id)?.at(-1);
+    return {
+      id: w.id,
+      name: w.name,
+      nthreads: w.nthreads,
+      processing: w.processing,
+      keys: w.keys,
+      nbytes: w.nbytes,
+      heap: s?.heap ?? null,
+      rss: s?.rss ?? null,
+      cpu: s?.cpu ?? null,
+      sampled: s?.time ?? null,
+    };
+  });
+}
+
+export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor: number): Update {
+  const tasks = recorder.tasksSince(cursor).slice(0, MAX_TASKS_PER_UPDATE);
+  const next = tasks.length > 0 ? tasks[tasks.length - 1]!.seq + 1 : Math.max(cursor, 0);
+  return {
+    time: Date.now(),
+    counts: server.state.counts(),
+    counters: { ...server.counters },
+    groups: groupRows(server),
+    workers: workerRows(server, recorder),
+    tasks,
+    cursor: next,
+    transfers: recentTransfers(recorder),
+    erred: recorder.erred.slice(-20).map((e) => ({
+      key: e.key,
+      group: e.group,
+      worker: e.worker,
+      message: e.error.message,
+      stack: e.error.stack ?? "",
+    })),
+  };
+}
+
+function recentTransfers(recorder: Recorder): Update["transfers"] {
+  const since = Date.now() - 60_000;
+  const out: Update["transfers"] = [];
+  const list = recorder.transfers;
+  for (let i = list.length - 1; i >= 0 && out.length < 500; i--) {
+    const t = list[i]!;
+    if (t.stop < since) break;
+    out.push({ worker: t.worker, peer: t.peer, nbytes: t.nbytes, start: t.start, stop: t.stop });
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+/**
+ * The dashboard in a real browser: Debian's chromium, headless, driven by playwright-core,
+ * opens the page of a thread cluster and of a process cluster while a computation runs, and
+ * checks that the task stream, the progress bars and the memory chart receive data; then opens
+ * a performance report offline and finds the task counts the diagnostics channels recorded.
+ * Screenshots go to test-artifacts/. Skipped, saying why, only where chromium is not installed.
+ *
+ * Code that runs in the page is written as strings: the tests compile without the DOM types.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { subscribe } from "../../src/diagnostics/channels.js";
+import { Client, performanceReport } from "../../src/index.js";
+
+const CHROMIUM = process.env.BARN_CHROMIUM ?? "/usr/bin/chromium";
+const ARTIFACTS = join(process.cwd(), "test-artifacts");
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `no chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does), or set BARN_CHROMIUM`;
+
+async function sleepy(x: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 8));
+  return x;
+}
+
+describe("the dashboard in chromium", { skip }, () => {
+  let browser: Browser;
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000 });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  for (const processes of [false, true]) {
+    const kind = processes ? "processes" : "threads";
+    test(`live data from a ${kind} cluster`, { timeout: 90_000 }, async () => {
+      const client = await Client.connect({
+        workers: 2,
+        processes,
+        dashboard: { port: 0 },
+        setAsDefault: false,
+      });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.setDefaultTimeout(30_000);
+      try {
+        await page.goto(client.dashboardLink!);
+        await page.waitForFunction("window.__barn.updates > 0");
+        const running = client.gather(
+          client.map(
+            sleepy,
+            Array.from({ length: 300 }, (_, i) => i),
+          ),
+        );
+        // Data while it runs: stream entries drawn, a progress row for the group, heap samples.
+        await page.waitForFunction(
+          `(window.__barn.drawnTasks ?? 0) > 0 && (window.__barn.memoryPoints ?? 0) > 0 &&
+           document.querySelector('[data-group="sleepy"]') !== null`,
+        );
+        assert.equal((await running).length, 300);
+        await page.waitForFunction(
+          `/300 done/.test(document.querySelector('[data-group="sleepy"]')?.textContent ?? "")`,
+        );
+        // A task whose input lives on the other worker: its fetch is drawn on the stream.
+        const [w1, w2] = client.workers();
+        const made = client.with({ workers: [w1!.id] }).submit(function make(): number[] {
+          return [1, 2, 3];
+        });
+        const total = client.with({ workers: [w2!.id] }).submit(
+          (v: number[]) => v.length,
+          made,
+        );
+        assert.equal(await total, 3);
+        await page.waitForFunction("(window.__barn.drawnTransfers ?? 0) > 0");
+        const view = (await page.evaluate(`({
+          tasks: window.__barn.tasks.length,
+          drawn: window.__barn.drawnTasks,
+          memoryPoints: window.__barn.memoryPoints,
+          workers: window.__barn.last.workers.length,
+        })`)) as { tasks: number; drawn: number; memoryPoints: number; workers: number };
+        assert.ok(view.tasks >= 300, `the stream got every task: ${view.tasks}`);
+        assert.ok(view.drawn > 0 && view.memoryPoints > 0, JSON.stringify(view));
+        assert.equal(view.workers, 2);
+        assert.equal(await page.locator("#workers tr").count(), 3, "a header and a row per worker");
+        await page.screenshot({ path: join(ARTIFACTS, `dashboard-${kind}.png`), fullPage: true });
+      } finally {
+        await page.close();
+        await client.close();
+      }
+    });
+  }
+
+  test("a performance report opens offline with the recorded task counts", {
+    timeout: 90_000,
+  }, async () => {
+    const client = await Client.connect({ workers: 2, dashboard: false, setAsDefault: false });
+    const counted = new Map<string, number>();
+    const off = subscribe("taskFinished", (e) =>
+      counted.set(e.group, (counted.get(e.group) ?? 0) + 1),
+    );
+    const file = join(ARTIFACTS, "performance-report.html");
+    try {
+      const total = await performanceReport(
+        file,
+        async () => {
+          const xs = await client.gather(
+            client.map(
+              sleepy,
+              Array.from({ length: 120 }, (_, i) => i),
+            ),
+          );
+          const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+          return client.submit(sum, client.scatter(xs) as never);
+        },
+        { client },
+      );
+      assert.equal(await total, 7140);
+    } finally {
+      off();
+      await client.close();
+    }
+    const context = await browser.newContext({ offline: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
+    try {
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForFunction("window.__report && window.__report.drawnTasks !== undefined");
+      const rows = (await page.evaluate(
+        `Object.fromEntries([...document.querySelectorAll("#groups tr[data-group]")].map(
+          (r) => [r.dataset.group, Number(r.querySelector(".finished").textContent)]))`,
+      )) as Record<string, number>;
+      assert.deepEqual(rows, Object.fromEntries(counted), "the report's counts are the channels'");
+      assert.equal(rows.sleepy, 120);
+      assert.ok(
+        requests.every((u) => u.startsWith("file:")),
+        `no network: ${requests.join(" ")}`,
+      );
+      await page.screenshot({ path: join(ARTIFACTS, "performance-report.png"), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+});
