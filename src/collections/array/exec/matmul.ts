@@ -36,7 +36,6 @@ export function matmulBlock(
         const ai = i * k;
         for (let p = p0; p < p1; p++) {
           const x = a[ai + p]!;
-          if (x === 0) continue;
           const bp = p * n;
           for (let j = 0; j < n; j++) c[ci + j] = c[ci + j]! + x * b[bp + j]!;
         }
