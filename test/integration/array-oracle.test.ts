@@ -25,7 +25,18 @@ import {
 } from "./array-ref.js";
 
 type DType = ba.DType;
-const DTYPES: DType[] = ["float64", "float32", "int32", "int16", "int8", "uint8", "uint16", "uint32", "int64", "bool"];
+const DTYPES: DType[] = [
+  "float64",
+  "float32",
+  "int32",
+  "int16",
+  "int8",
+  "uint8",
+  "uint16",
+  "uint32",
+  "int64",
+  "bool",
+];
 const FLOATS = [-2.5, -1, 0, 0.5, 1.5, 2, 3.25, Number.NaN];
 
 const isFloat = (d: DType) => d === "float64" || d === "float32";
@@ -44,7 +55,9 @@ function cut(n: number, wishes: readonly number[]): number[] {
   return out;
 }
 
-const shapeArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(0)), { maxLength: 3 });
+const shapeArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(0)), {
+  maxLength: 3,
+});
 
 function valuesArb(dtype: DType, n: number): fc.Arbitrary<(number | bigint)[]> {
   const el: fc.Arbitrary<number | bigint> = isFloat(dtype)
@@ -64,18 +77,24 @@ interface Case {
   chunks: number[][];
 }
 
-function caseArb(dtypes: readonly DType[] = DTYPES, shape?: fc.Arbitrary<number[]>): fc.Arbitrary<Case> {
-  return fc
-    .tuple(fc.constantFrom(...dtypes), shape ?? shapeArb)
-    .chain(([dtype, s]) =>
-      fc.record({
+function caseArb(
+  dtypes: readonly DType[] = DTYPES,
+  shape?: fc.Arbitrary<number[]>,
+): fc.Arbitrary<Case> {
+  return fc.tuple(fc.constantFrom(...dtypes), shape ?? shapeArb).chain(([dtype, s]) =>
+    fc
+      .record({
         values: valuesArb(dtype, size(s)),
-        wishes: fc.array(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 4 }), { minLength: s.length, maxLength: s.length }),
-      }).map(({ values, wishes }) => ({
+        wishes: fc.array(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 4 }), {
+          minLength: s.length,
+          maxLength: s.length,
+        }),
+      })
+      .map(({ values, wishes }) => ({
         ref: { data: values, shape: s, dtype },
         chunks: s.map((n, d) => cut(n, wishes[d]!)),
       })),
-    );
+  );
 }
 
 function toArray(c: Case): ba.Array {
@@ -92,7 +111,10 @@ function toArray(c: Case): ba.Array {
 /** A shape that broadcasts against `s`: leading dimensions dropped, some set to 1. */
 function broadcastShapeArb(s: readonly number[]): fc.Arbitrary<number[]> {
   return fc
-    .tuple(fc.integer({ min: 0, max: s.length }), fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }))
+    .tuple(
+      fc.integer({ min: 0, max: s.length }),
+      fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
+    )
     .map(([drop, ones]) => s.slice(drop).map((n, i) => (ones[i + drop] ? 1 : n)));
 }
 
@@ -103,13 +125,31 @@ async function check(got: ba.NDArray, want: Ref, what: string): Promise<void> {
   assert.equal(err, undefined, `${what}: ${err}`);
 }
 
-const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "lt", "le", "gt", "ge", "eq", "ne"] as const;
+const BINARY = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "maximum",
+  "minimum",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "eq",
+  "ne",
+] as const;
 
 function num(x: number | bigint): number {
   return typeof x === "bigint" ? Number(x) : x;
 }
 
-function refBinary(op: (typeof BINARY)[number], x: number | bigint, y: number | bigint, big: boolean): number | bigint {
+function refBinary(
+  op: (typeof BINARY)[number],
+  x: number | bigint,
+  y: number | bigint,
+  big: boolean,
+): number | bigint {
   if (big && op !== "div") {
     const a = BigInt(x);
     const b = BigInt(y);
@@ -181,7 +221,9 @@ function refReduce(agg: string, r: Ref, axes: number[], dtype: DType): Ref {
     const f = nums(xs);
     switch (agg) {
       case "sum":
-        return isFloat(r.dtype) ? f.reduce((a, b) => a + b, 0) : xs.reduce((a: bigint, b) => a + BigInt(b), 0n);
+        return isFloat(r.dtype)
+          ? f.reduce((a, b) => a + b, 0)
+          : xs.reduce((a: bigint, b) => a + BigInt(b), 0n);
       case "nansum":
         return noNan(f).reduce((a, b) => a + b, 0);
       case "min":
@@ -224,7 +266,21 @@ function refReduce(agg: string, r: Ref, axes: number[], dtype: DType): Ref {
   });
 }
 
-const AGGS = ["sum", "nansum", "min", "max", "nanmax", "mean", "nanmean", "var", "std", "argmin", "argmax", "any", "all"] as const;
+const AGGS = [
+  "sum",
+  "nansum",
+  "min",
+  "max",
+  "nanmax",
+  "mean",
+  "nanmean",
+  "var",
+  "std",
+  "argmin",
+  "argmax",
+  "any",
+  "all",
+] as const;
 
 function suite(name: string, connect: () => Promise<Client>, runs: number) {
   describe(`array against plain JS (${name})`, () => {
@@ -236,13 +292,17 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
       await client.close();
     });
 
-    test("element-wise binary ops with broadcasting and promotion", { timeout: 120_000 }, async () => {
+    test("element-wise binary ops with broadcasting and promotion", {
+      timeout: 120_000,
+    }, async () => {
       await fc.assert(
         fc.asyncProperty(
           caseArb().chain((a) =>
             fc.record({
               a: fc.constant(a),
-              b: fc.tuple(fc.constantFrom(...DTYPES), broadcastShapeArb(a.ref.shape)).chain(([d, s]) => caseArb([d], fc.constant(s))),
+              b: fc
+                .tuple(fc.constantFrom(...DTYPES), broadcastShapeArb(a.ref.shape))
+                .chain(([d, s]) => caseArb([d], fc.constant(s))),
               op: fc.constantFrom(...BINARY),
               swap: fc.boolean(),
             }),
@@ -259,16 +319,28 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
               return;
             }
             const got = await z.compute({ client });
-            const big = got.dtype === "int64" || (["lt", "le", "gt", "ge", "eq", "ne", "maximum", "minimum"].includes(op) && l.ref.dtype === "int64" && r.ref.dtype === "int64");
-            const want = elementwise([l.ref, r.ref], got.dtype, (x, y) => refBinary(op, x!, y!, big));
-            await check(got, want, `${l.ref.dtype}${JSON.stringify(l.ref.shape)} ${op} ${r.ref.dtype}${JSON.stringify(r.ref.shape)}`);
+            const big =
+              got.dtype === "int64" ||
+              (["lt", "le", "gt", "ge", "eq", "ne", "maximum", "minimum"].includes(op) &&
+                l.ref.dtype === "int64" &&
+                r.ref.dtype === "int64");
+            const want = elementwise([l.ref, r.ref], got.dtype, (x, y) =>
+              refBinary(op, x!, y!, big),
+            );
+            await check(
+              got,
+              want,
+              `${l.ref.dtype}${JSON.stringify(l.ref.shape)} ${op} ${r.ref.dtype}${JSON.stringify(r.ref.shape)}`,
+            );
           },
         ),
         { numRuns: runs },
       );
     });
 
-    test("unary math, scalars, where, clip, astype, fused chains", { timeout: 120_000 }, async () => {
+    test("unary math, scalars, where, clip, astype, fused chains", {
+      timeout: 120_000,
+    }, async () => {
       await fc.assert(
         fc.asyncProperty(caseArb(["float64", "float32", "int32", "int8", "int64"]), async (c) => {
           const x = toArray(c) as ba.Array<"float64">;
@@ -285,22 +357,65 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             x.astype("int32").compute({ client }),
           ]);
           const d = c.ref.dtype;
-          await check(neg, elementwise([c.ref], d, (v) => (typeof v === "bigint" ? -v : -v!)), "neg");
-          await check(abs, elementwise([c.ref], d, (v) => (typeof v === "bigint" ? (v < 0n ? -v : v) : Math.abs(v!))), "abs");
-          await check(sq, elementwise([c.ref], sq.dtype, (v) => Math.sqrt(f(v!))), "sqrt");
-          await check(fl, elementwise([c.ref], d, (v) => (typeof v === "bigint" ? v : Math.floor(v!))), "floor");
-          const rint = (v: number) => (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v));
-          await check(rd, elementwise([c.ref], d, (v) => (typeof v === "bigint" ? v : rint(v!))), "round");
-          await check(chain, elementwise([c.ref], "float64", (v) => (f(v!) + 1) * f(v!) - 0.5), "(x+1)*x-0.5");
-          await check(wh, elementwise([c.ref], "float64", (v) => (f(v!) > 0 ? f(v!) : -1)), "where");
-          await check(cl, elementwise([c.ref], "float64", (v) => (Number.isNaN(f(v!)) ? Number.NaN : Math.min(2, Math.max(-1, f(v!))))), "clip");
-          await check(ast, elementwise([c.ref], "int32", (v) => (Number.isFinite(f(v!)) ? Math.trunc(f(v!)) : 0)), "astype");
+          await check(
+            neg,
+            elementwise([c.ref], d, (v) => (typeof v === "bigint" ? -v : -v!)),
+            "neg",
+          );
+          await check(
+            abs,
+            elementwise([c.ref], d, (v) =>
+              typeof v === "bigint" ? (v < 0n ? -v : v) : Math.abs(v!),
+            ),
+            "abs",
+          );
+          await check(
+            sq,
+            elementwise([c.ref], sq.dtype, (v) => Math.sqrt(f(v!))),
+            "sqrt",
+          );
+          await check(
+            fl,
+            elementwise([c.ref], d, (v) => (typeof v === "bigint" ? v : Math.floor(v!))),
+            "floor",
+          );
+          const rint = (v: number) =>
+            Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v);
+          await check(
+            rd,
+            elementwise([c.ref], d, (v) => (typeof v === "bigint" ? v : rint(v!))),
+            "round",
+          );
+          await check(
+            chain,
+            elementwise([c.ref], "float64", (v) => (f(v!) + 1) * f(v!) - 0.5),
+            "(x+1)*x-0.5",
+          );
+          await check(
+            wh,
+            elementwise([c.ref], "float64", (v) => (f(v!) > 0 ? f(v!) : -1)),
+            "where",
+          );
+          await check(
+            cl,
+            elementwise([c.ref], "float64", (v) =>
+              Number.isNaN(f(v!)) ? Number.NaN : Math.min(2, Math.max(-1, f(v!))),
+            ),
+            "clip",
+          );
+          await check(
+            ast,
+            elementwise([c.ref], "int32", (v) => (Number.isFinite(f(v!)) ? Math.trunc(f(v!)) : 0)),
+            "astype",
+          );
         }),
         { numRuns: runs },
       );
     });
 
-    test("reductions over random axes, NaN and empty dimensions", { timeout: 120_000 }, async () => {
+    test("reductions over random axes, NaN and empty dimensions", {
+      timeout: 120_000,
+    }, async () => {
       await fc.assert(
         fc.asyncProperty(
           caseArb().chain((c) =>
@@ -321,18 +436,30 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             const empty = axes.some((d) => c.ref.shape[d] === 0);
             const opts = axes.length === nd ? { splitEvery } : { axis: axes, splitEvery };
             if (empty && ["min", "max", "nanmax", "argmin", "argmax"].includes(agg)) {
-              assert.throws(() => (x[agg] as (o: object) => unknown)(opts), { code: "BARN_ARRAY_SHAPE" });
+              assert.throws(() => (x[agg] as (o: object) => unknown)(opts), {
+                code: "BARN_ARRAY_SHAPE",
+              });
               return;
             }
             const r = (x[agg] as (o: object) => ba.Array | ba.Scalar)(opts);
-            const got = r instanceof ba.Scalar ? await r.compute({ client }) : await r.compute({ client });
+            const got =
+              r instanceof ba.Scalar ? await r.compute({ client }) : await r.compute({ client });
             const gotDtype = r instanceof ba.Scalar ? r.dtype : (r as ba.Array).dtype;
             if (agg === "nansum" && !isFloat(c.ref.dtype)) return;
             const want = refReduce(agg, c.ref, axes, gotDtype);
-            if (got instanceof ba.NDArray) await check(got, want, `${agg} over ${axes} of ${c.ref.dtype}${JSON.stringify(c.ref.shape)}`);
+            if (got instanceof ba.NDArray)
+              await check(
+                got,
+                want,
+                `${agg} over ${axes} of ${c.ref.dtype}${JSON.stringify(c.ref.shape)}`,
+              );
             else {
               const w = gotDtype === "bool" ? want.data[0] !== 0 : want.data[0];
-              if (typeof w === "number" && typeof got === "number") assert.ok(sameValues([got], [w], gotDtype === "float32" ? 1e-5 : 1e-9) === undefined, `${agg}: ${got} vs ${w}`);
+              if (typeof w === "number" && typeof got === "number")
+                assert.ok(
+                  sameValues([got], [w], gotDtype === "float32" ? 1e-5 : 1e-9) === undefined,
+                  `${agg}: ${got} vs ${w}`,
+                );
               else assert.equal(got, w, `${agg} of ${c.ref.dtype}${JSON.stringify(c.ref.shape)}`);
             }
           },
@@ -341,7 +468,9 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
       );
     });
 
-    test("slices with steps and negative indices, transpose, take, compress", { timeout: 120_000 }, async () => {
+    test("slices with steps and negative indices, transpose, take, compress", {
+      timeout: 120_000,
+    }, async () => {
       const sliceArb = fc.record({
         start: fc.option(fc.integer({ min: -6, max: 6 })),
         stop: fc.option(fc.integer({ min: -6, max: 6 })),
@@ -352,7 +481,10 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
           caseArb().chain((c) =>
             fc.record({
               c: fc.constant(c),
-              slices: fc.array(sliceArb, { minLength: c.ref.shape.length, maxLength: c.ref.shape.length }),
+              slices: fc.array(sliceArb, {
+                minLength: c.ref.shape.length,
+                maxLength: c.ref.shape.length,
+              }),
               picks: fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 5 }),
               mask: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
             }),
@@ -370,18 +502,35 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             if (c.ref.shape.length > 0 && c.ref.dtype === "float64") {
               const y = await x.T.mul(2).slice("::-1").compute({ client });
               const t = transpose(c.ref);
-              const tw = select(t, t.shape.map((n, d) => (d === 0 ? sliceIndices(n, null, null, -1) : Array.from({ length: n }, (_, i) => i))));
+              const tw = select(
+                t,
+                t.shape.map((n, d) =>
+                  d === 0
+                    ? sliceIndices(n, null, null, -1)
+                    : Array.from({ length: n }, (_, i) => i),
+                ),
+              );
               await check(y, { ...tw, data: tw.data.map((v) => (v as number) * 2) }, "T*2[::-1]");
             }
             const n0 = c.ref.shape[0];
             if (n0 !== undefined && n0 > 0) {
               const idx = picks.map((p) => (p % (2 * n0)) - n0);
-              const per = c.ref.shape.map((n, d) => (d === 0 ? idx.map((i) => (i < 0 ? i + n0 : i)) : Array.from({ length: n }, (_, i) => i)));
+              const per = c.ref.shape.map((n, d) =>
+                d === 0
+                  ? idx.map((i) => (i < 0 ? i + n0 : i))
+                  : Array.from({ length: n }, (_, i) => i),
+              );
               await check(await x.take(idx, 0).compute({ client }), select(c.ref, per), "take");
               const m = mask.slice(0, n0).concat(Array(Math.max(0, n0 - 8)).fill(true));
               const kept = m.flatMap((b, i) => (b ? [i] : []));
-              const perM = c.ref.shape.map((n, d) => (d === 0 ? kept : Array.from({ length: n }, (_, i) => i)));
-              await check(await x.compress(m, 0).compute({ client }), select(c.ref, perM), "compress");
+              const perM = c.ref.shape.map((n, d) =>
+                d === 0 ? kept : Array.from({ length: n }, (_, i) => i),
+              );
+              await check(
+                await x.compress(m, 0).compute({ client }),
+                select(c.ref, perM),
+                "compress",
+              );
             }
           },
         ),
@@ -392,33 +541,63 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
     test("reshape, rechunk, concatenate, stack, cumsum, matmul", { timeout: 120_000 }, async () => {
       await fc.assert(
         fc.asyncProperty(
-          caseArb(["float64", "int32", "int64"], fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 })).chain((c) =>
-            fc.record({ c: fc.constant(c), other: caseArb([c.ref.dtype], fc.constant(c.ref.shape)), rc: fc.integer({ min: 1, max: 3 }) }),
+          caseArb(
+            ["float64", "int32", "int64"],
+            fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+          ).chain((c) =>
+            fc.record({
+              c: fc.constant(c),
+              other: caseArb([c.ref.dtype], fc.constant(c.ref.shape)),
+              rc: fc.integer({ min: 1, max: 3 }),
+            }),
           ),
           async ({ c, other, rc }) => {
             const x = toArray(c);
             const flat = { ...c.ref, shape: [size(c.ref.shape)] };
             await check(await x.reshape([-1]).compute({ client }), flat, "ravel");
             const n = size(c.ref.shape);
-            await check(await x.reshape([1, n, 1]).compute({ client }), { ...c.ref, shape: [1, n, 1] }, "reshape");
+            await check(
+              await x.reshape([1, n, 1]).compute({ client }),
+              { ...c.ref, shape: [1, n, 1] },
+              "reshape",
+            );
             await check(await x.rechunk(rc).compute({ client }), c.ref, "rechunk");
             const y = toArray(other);
             const cat = await ba.concatenate([x, y], 0).compute({ client });
-            await check(cat, { ...c.ref, data: [...c.ref.data, ...other.ref.data], shape: [c.ref.shape[0]! * 2, ...c.ref.shape.slice(1)] }, "concatenate");
+            await check(
+              cat,
+              {
+                ...c.ref,
+                data: [...c.ref.data, ...other.ref.data],
+                shape: [c.ref.shape[0]! * 2, ...c.ref.shape.slice(1)],
+              },
+              "concatenate",
+            );
             const st = await ba.stack([x, y], 0).compute({ client });
-            await check(st, { ...c.ref, data: [...c.ref.data, ...other.ref.data], shape: [2, ...c.ref.shape] }, "stack");
+            await check(
+              st,
+              { ...c.ref, data: [...c.ref.data, ...other.ref.data], shape: [2, ...c.ref.shape] },
+              "stack",
+            );
             // cumsum along the last axis.
             const last = c.ref.shape.length - 1;
             const cs = await x.cumsum(last).compute({ client });
             const csWant = indices(c.ref.shape).map((idx) => {
               let s: number | bigint = cs.dtype === "int64" ? 0n : 0;
               for (let k = 0; k <= idx[last]!; k++) {
-                const v = at(c.ref, idx.map((i, d) => (d === last ? k : i)));
+                const v = at(
+                  c.ref,
+                  idx.map((i, d) => (d === last ? k : i)),
+                );
                 s = typeof s === "bigint" ? s + BigInt(v) : s + num(v);
               }
               return s;
             });
-            await check(cs, { data: store(csWant, cs.dtype), shape: c.ref.shape, dtype: cs.dtype }, "cumsum");
+            await check(
+              cs,
+              { data: store(csWant, cs.dtype), shape: c.ref.shape, dtype: cs.dtype },
+              "cumsum",
+            );
             // matmul of the 2-D view with its transpose.
             const m2 = x.reshape([c.ref.shape[0]!, -1]).astype("float64");
             const mm = await m2.matmul(m2.T).compute({ client });
@@ -428,7 +607,8 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             for (let i = 0; i < r; i++) {
               for (let j = 0; j < r; j++) {
                 let s = 0;
-                for (let p = 0; p < k; p++) s += num(c.ref.data[i * k + p]!) * num(c.ref.data[j * k + p]!);
+                for (let p = 0; p < k; p++)
+                  s += num(c.ref.data[i * k + p]!) * num(c.ref.data[j * k + p]!);
                 mmWant.push(s);
               }
             }
@@ -453,7 +633,9 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             const n1 = await ba.random.normal(shape, { chunks: c, seed }).compute({ client });
             const n2 = await ba.random.normal(shape, { chunks: shape, seed }).compute({ client });
             assert.deepEqual(n1.data, n2.data);
-            const i1 = await ba.random.integers(-3, 5, shape, { chunks: c, seed }).compute({ client });
+            const i1 = await ba.random
+              .integers(-3, 5, shape, { chunks: c, seed })
+              .compute({ client });
             assert.ok(i1.data.every((v) => v >= -3n && v < 5n));
           },
         ),
@@ -467,7 +649,9 @@ suite("sync", () => Client.connect({ scheduler: "sync", setAsDefault: false }), 
 suite("threads", () => Client.connect({ setAsDefault: false }), 8);
 
 describe("array on worker processes", () => {
-  test("fused element-wise work, a reduction, a transpose and random numbers agree with threads", { timeout: 180_000 }, async () => {
+  test("fused element-wise work, a reduction, a transpose and random numbers agree with threads", {
+    timeout: 180_000,
+  }, async () => {
     const procs = await Client.connect({ processes: true, setAsDefault: false });
     const sync = await Client.connect({ scheduler: "sync", setAsDefault: false });
     try {
@@ -481,11 +665,28 @@ describe("array on worker processes", () => {
         x.slice("::-2", "3:-1"),
       ] as ba.Array[];
       for (const a of work) {
-        const [p, s] = await Promise.all([a.compute({ client: procs }), a.compute({ client: sync })]);
+        const [p, s] = await Promise.all([
+          a.compute({ client: procs }),
+          a.compute({ client: sync }),
+        ]);
         assert.deepEqual(p.shape, s.shape);
         assert.deepEqual(p.data, s.data);
+        assert.ok(
+          !Array.from(p.data as ArrayLike<number>).some(Number.isNaN),
+          "no NaN from finite inputs",
+        );
       }
-      assert.equal(await x.std().compute({ client: procs }), await x.std().compute({ client: sync }));
+      // Random chunks made inside the consuming task equal those read from a task of their own.
+      const direct = await x.compute({ client: procs });
+      const doubled = await x.mul(2).compute({ client: procs });
+      assert.deepEqual(
+        doubled.data,
+        direct.data.map((v) => v * 2),
+      );
+      assert.equal(
+        await x.std().compute({ client: procs }),
+        await x.std().compute({ client: sync }),
+      );
     } finally {
       await procs.close();
       await sync.close();

@@ -11,7 +11,12 @@ export interface Ref {
   readonly dtype: DType;
 }
 
-export const CTOR: Record<DType, new (n: number) => { [i: number]: number | bigint; length: number }> = {
+export const CTOR: Record<
+  DType,
+  new (
+    n: number,
+  ) => { [i: number]: number | bigint; length: number }
+> = {
   float64: Float64Array,
   float32: Float32Array,
   int8: Int8Array,
@@ -90,7 +95,12 @@ export function elementwise(
 }
 
 /** Reduce over `axes` with `f` on the list of values of each output position. */
-export function reduce(r: Ref, axes: readonly number[], dtype: DType, f: (xs: (number | bigint)[], pos: number[]) => number | bigint): Ref {
+export function reduce(
+  r: Ref,
+  axes: readonly number[],
+  dtype: DType,
+  f: (xs: (number | bigint)[], pos: number[]) => number | bigint,
+): Ref {
   const outShape = r.shape.filter((_, d) => !axes.includes(d));
   const groups = new Map<string, { xs: (number | bigint)[]; pos: number[] }>();
   for (const o of indices(outShape)) groups.set(o.join(","), { xs: [], pos: [] });
@@ -99,7 +109,9 @@ export function reduce(r: Ref, axes: readonly number[], dtype: DType, f: (xs: (n
     const key = idx.filter((_, d) => !axes.includes(d)).join(",");
     const g = groups.get(key)!;
     g.xs.push(at(r, idx));
-    g.pos.push(axes.length === r.shape.length ? idx.reduce((a, i, d) => a + i * st[d]!, 0) : idx[axes[0]!]!);
+    g.pos.push(
+      axes.length === r.shape.length ? idx.reduce((a, i, d) => a + i * st[d]!, 0) : idx[axes[0]!]!,
+    );
   });
   const vals = [...groups.values()].map((g) => f(g.xs, g.pos));
   return { data: store(vals, dtype), shape: outShape, dtype };
@@ -111,7 +123,12 @@ export function transpose(r: Ref): Ref {
 }
 
 /** Python's slice rules, on one dimension. */
-export function sliceIndices(n: number, start: number | null, stop: number | null, step: number): number[] {
+export function sliceIndices(
+  n: number,
+  start: number | null,
+  stop: number | null,
+  step: number,
+): number[] {
   const out: number[] = [];
   if (step > 0) {
     let a = start === null ? 0 : start < 0 ? Math.max(0, start + n) : Math.min(start, n);
@@ -127,10 +144,23 @@ export function sliceIndices(n: number, start: number | null, stop: number | nul
 
 export function select(r: Ref, perDim: readonly number[][]): Ref {
   const shape = perDim.map((l) => l.length);
-  return { data: indices(shape).map((idx) => at(r, idx.map((i, d) => perDim[d]![i]!))), shape, dtype: r.dtype };
+  return {
+    data: indices(shape).map((idx) =>
+      at(
+        r,
+        idx.map((i, d) => perDim[d]![i]!),
+      ),
+    ),
+    shape,
+    dtype: r.dtype,
+  };
 }
 
-export function sameValues(got: ArrayLike<number | bigint>, want: readonly (number | bigint)[], tol: number): string | undefined {
+export function sameValues(
+  got: ArrayLike<number | bigint>,
+  want: readonly (number | bigint)[],
+  tol: number,
+): string | undefined {
   if (got.length !== want.length) return `length ${got.length} vs ${want.length}`;
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;

@@ -25,11 +25,16 @@ function read(reader: Reader, info: ChunkInfo): Promise<AnyTypedArray> {
 
 function map(
   spec: MapSpec,
-  inputs: AnyTypedArray[],
+  inputs: unknown[],
   inShapes: number[][],
   outShape: number[],
 ): AnyTypedArray {
-  return mapBlock(spec, inputs, inShapes, outShape);
+  const m = materialize(inputs);
+  try {
+    return mapBlock(spec, m.arrays, inShapes, outShape);
+  } finally {
+    m.done();
+  }
 }
 
 function partial(
