@@ -38,14 +38,36 @@ export function kernel(
   setup: string,
   body: string,
   tiled: boolean,
+  row?: RowFold,
 ): Kernel {
-  const key = `${nin}|${ndim}|${nconst}|${tiled ? 1 : 0}|${expr}|${setup}|${body}`;
+  const r = row !== undefined && ndim >= 1 ? row : undefined;
+  const key = `${nin}|${ndim}|${nconst}|${tiled ? 1 : 0}|${expr}|${setup}|${body}|${r === undefined ? "" : `${r.init}|${r.body}|${r.flush}`}`;
   let k = cache.get(key);
   if (k === undefined) {
-    k = compile(nin, ndim, nconst, expr, setup, body, tiled && ndim >= 2);
+    k = compile(
+      nin,
+      ndim,
+      nconst,
+      expr,
+      setup,
+      r === undefined ? body : r.body,
+      tiled && ndim >= 2,
+      r,
+    );
     cache.set(key, k);
   }
   return k;
+}
+
+/**
+ * A fold along the innermost dimension when that dimension is reduced (its output stride is
+ * 0): `init` runs before each run of the innermost loop with the run's slot `p` in scope,
+ * `body` per element (into locals, so the sum stays in a register), `flush` after the run.
+ */
+export interface RowFold {
+  readonly init: string;
+  readonly body: string;
+  readonly flush: string;
 }
 
 function compile(
@@ -56,6 +78,7 @@ function compile(
   setup: string,
   body: string,
   tiled: boolean,
+  row?: RowFold,
 ): Kernel {
   const usePos = body.includes("pos");
   const ins = Array.from({ length: nin }, (_, k) => k);
@@ -89,6 +112,12 @@ function compile(
     return `${alias.join(" ")} const v = ${expr}; ${body}`;
   };
   let code = inner();
+  // The innermost loop, wrapped in a row fold when there is one.
+  const innermost = (d: number, from: string, to: string): string => {
+    const loop = `for (let i${d} = ${from}; i${d} < ${to}; i${d}++) { ${enter(d)} ${code} }`;
+    if (row === undefined) return loop;
+    return `{ const p = ${prev("p", d, "P")}; ${row.init} ${loop} ${row.flush} }`;
+  };
   if (tiled) {
     const a = ndim - 2;
     const b = ndim - 1;
@@ -96,11 +125,12 @@ function compile(
       `for (let t${a} = 0; t${a} < n${a}; t${a} += ${TILE}) { const e${a} = Math.min(n${a}, t${a} + ${TILE});` +
       ` for (let t${b} = 0; t${b} < n${b}; t${b} += ${TILE}) { const e${b} = Math.min(n${b}, t${b} + ${TILE});` +
       ` for (let i${a} = t${a}; i${a} < e${a}; i${a}++) { ${enter(a)}` +
-      ` for (let i${b} = t${b}; i${b} < e${b}; i${b}++) { ${enter(b)} ${code} } } } }`;
+      ` ${innermost(b, `t${b}`, `e${b}`)} } } }`;
     for (let d = ndim - 3; d >= 0; d--)
       code = `for (let i${d} = 0; i${d} < n${d}; i${d}++) { ${enter(d)} ${code} }`;
-  } else {
-    for (let d = ndim - 1; d >= 0; d--)
+  } else if (ndim > 0) {
+    code = innermost(ndim - 1, "0", `n${ndim - 1}`);
+    for (let d = ndim - 2; d >= 0; d--)
       code = `for (let i${d} = 0; i${d} < n${d}; i${d}++) { ${enter(d)} ${code} }`;
   }
   lines.push(code);

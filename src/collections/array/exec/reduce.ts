@@ -10,7 +10,7 @@ import { type AnyTypedArray, alloc, type DType, isFloat } from "../dtype.js";
 import { type AggName, aggDType, isMoment, type ReduceSpec } from "../reduce-spec.js";
 import { sizeOf, stridesOf } from "../shape.js";
 import { allocShared, exprCode, type MapSpec, needsTiles, operandStrides } from "./block.js";
-import { kernel } from "./loops.js";
+import { kernel, type RowFold } from "./loops.js";
 
 /** A partial: the agg's accumulators, each of the partial's size. */
 export type Partial = readonly AnyTypedArray[];
@@ -22,6 +22,25 @@ interface Plan {
   readonly init: (n: number) => AnyTypedArray[];
   readonly setup: string;
   readonly body: string;
+  /** The same fold with the innermost run summed in a local first (when that axis is reduced). */
+  readonly row?: RowFold;
+  /** Counts are not kept per element: every slot counts the chunk's reduced elements. */
+  readonly countAfter?: boolean;
+}
+
+const FLUSH = NEUMAIER.replace(/\bv\b/g, "r");
+
+/**
+ * A compensated sum whose innermost runs are summed plainly in blocks of 64 first (NumPy's
+ * blocked pairwise idea): the block's sum stays in a register, and only blocks meet the
+ * compensated slot, so accuracy stays within a few ulps of the blocks' own rounding.
+ */
+function rowSum(guard: string): RowFold {
+  return {
+    init: "let r = 0; let k = 0;",
+    body: `${guard}{ r += v; if (++k === 64) { ${FLUSH} r = 0; k = 0; } }`,
+    flush: `{ ${FLUSH} }`,
+  };
 }
 
 function fill(a: AnyTypedArray, v: number | bigint): AnyTypedArray {
@@ -45,6 +64,7 @@ function firstPass(agg: AggName, t: DType): Plan {
           init: (n) => [F64(n), F64(n)],
           setup: "const a = A[0], c = A[1];",
           body: `${nan}{ ${NEUMAIER} }`,
+          row: rowSum(nan),
         };
       return big
         ? { init: (n) => [I64(n)], setup: "const a = A[0];", body: "a[p] += v;" }
@@ -93,12 +113,12 @@ function firstPass(agg: AggName, t: DType): Plan {
     case "nanvar":
     case "std":
     case "nanstd": {
-      const guard = agg.startsWith("nan") ? "if (v === v) " : "";
-      return {
-        init: (n) => [F64(n), F64(n), F64(n)],
-        setup: "const a = A[0], c = A[1], m = A[2];",
-        body: `${guard}{ ${NEUMAIER} m[p] += 1; }`,
-      };
+      const init = (n: number) => [F64(n), F64(n), F64(n)];
+      const setup = "const a = A[0], c = A[1], m = A[2];";
+      if (agg.startsWith("nan"))
+        return { init, setup, body: `if (v === v) { ${NEUMAIER} m[p] += 1; }` };
+      // Every slot counts the same number of elements: set once after the loop.
+      return { init, setup, body: `{ ${NEUMAIER} }`, row: rowSum(""), countAfter: true };
     }
     case "argmin":
     case "argmax": {
@@ -174,16 +194,18 @@ export function reduceBlock(
   const code = exprCode(map.expr);
   const tiled = needsTiles(S, inputs.length, ndim);
   const { G, G0 } = positions(spec, place);
-  kernel(inputs.length, ndim, code.consts.length, code.src, first.setup, first.body, tiled)(
-    inputs,
-    S,
-    shape,
-    Q,
-    code.consts,
-    acc,
-    G,
-    G0,
-  );
+  const rowMode = ndim > 0 && Q[ndim - 1] === 0 && shape[ndim - 1]! > 1 ? first.row : undefined;
+  kernel(
+    inputs.length,
+    ndim,
+    code.consts.length,
+    code.src,
+    first.setup,
+    first.body,
+    tiled,
+    rowMode,
+  )(inputs, S, shape, Q, code.consts, acc, G, G0);
+  if (first.countAfter === true) (acc[2] as Float64Array).fill(sizeOf(shape) / n);
   if (spec.agg === "var" || spec.agg === "std" || spec.agg === "nanvar" || spec.agg === "nanstd") {
     const mean = F64(n);
     for (let i = 0; i < n; i++)
@@ -200,6 +222,13 @@ export function reduceBlock(
       "const mu = A[0], s2 = A[1];",
       `${guard}{ const d = v - mu[p]; s2[p] += d * d; }`,
       tiled,
+      rowMode === undefined
+        ? undefined
+        : {
+            init: "let r = 0; const mp = mu[p];",
+            body: `${guard}{ const d = v - mp; r += d * d; }`,
+            flush: "s2[p] += r;",
+          },
     )(inputs, S, shape, Q, code.consts, [mean, m2], G, G0);
     return [acc[2]!, mean, m2];
   }
