@@ -18,6 +18,7 @@ export {
   stack,
   where,
 } from "./collections/array/array.js";
+export { fromArrow, toArrow } from "./collections/array/arrow.js";
 export { AUTO_CHUNK_BYTES, type ChunkSpec, type Chunks } from "./collections/array/chunks.js";
 export {
   arange,

@@ -121,3 +121,25 @@ describe("array API", () => {
     assert.deepEqual([...(await y.mul(y).compute(o())).data], [16, 16]);
   });
 });
+
+describe("array and Arrow", () => {
+  test("1-D vectors both ways; nulls as NaN in floats, refused in integers", {
+    timeout: 60_000,
+  }, async () => {
+    const { makeVector, vectorFromArray, Int32 } = await import("apache-arrow");
+    const o = { scheduler: "sync" } as const;
+    const f = ba.fromArrow(makeVector(new Float64Array([1, 2.5, 3])), { chunks: 2 });
+    assert.equal(f.dtype, "float64");
+    assert.equal(await f.sum().compute(o), 6.5);
+    const back = await ba.toArrow(f.mul(2), o);
+    assert.deepEqual([...back.toArray()], [2, 5, 6]);
+    const big = ba.fromArrow(makeVector(new BigInt64Array([1n, 2n])));
+    assert.equal(await big.sum().compute(o), 3n);
+    const withNull = ba.fromArrow(vectorFromArray([1.5, null, 2]));
+    assert.deepEqual([...(await withNull.compute(o)).data], [1.5, Number.NaN, 2]);
+    assert.throws(() => ba.fromArrow(vectorFromArray([1, null], new Int32())), {
+      code: "BARN_ARRAY_DTYPE",
+    });
+    await assert.rejects(ba.toArrow(ba.zeros([2, 2]), o), { code: "BARN_ARRAY_SHAPE" });
+  });
+});
