@@ -27,7 +27,7 @@ import {
 } from "./reshaping.js";
 import { computePlan, persistPlan, type RunOptions } from "./run.js";
 import { Scalar } from "./scalar.js";
-import { sizeOf } from "./shape.js";
+import { normAxis, sizeOf } from "./shape.js";
 import { compressPlan, type IndexItem, slicePlan, takePlan } from "./slicing.js";
 import { broadcastValues, type Value } from "./view.js";
 
@@ -410,8 +410,7 @@ export class BArray<D extends DType = DType> {
     const x = axis === undefined ? this.ravel() : this;
     const ax = axis === undefined ? 0 : axis;
     const p = x.plan;
-    const a = ax < 0 ? ax + p.shape.length : ax;
-    if (!Number.isInteger(a) || a < 0 || a >= p.shape.length) return x.sum({ axis: ax }) as never;
+    const a = normAxis(`cum${op}`, ax, p.shape.length);
     const dtype = ["float32", "float64"].includes(p.dtype) ? p.dtype : "int64";
     return this.#next({
       kind: "cumulative",

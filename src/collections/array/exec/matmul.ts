@@ -1,7 +1,7 @@
 /**
  * Matrix product of chunks: C[i, j] = sum over p of A_p[i, :] . B_p[:, j], in float64 with the
- * i-k-j loop order (B's and C's rows are read contiguously) over panels of B small enough to
- * stay in cache.
+ * i-k-j loop order (B's and C's rows are read contiguously), four rows of C at a time, over
+ * panels of B small enough to stay in cache.
  */
 import type { AnyTypedArray, DType } from "../dtype.js";
 import { allocShared } from "./block.js";
@@ -31,7 +31,29 @@ export function matmulBlock(
     const k = ks[q]!;
     for (let p0 = 0; p0 < k; p0 += PANEL) {
       const p1 = Math.min(k, p0 + PANEL);
-      for (let i = 0; i < m; i++) {
+      let i = 0;
+      // Four rows of C at a time: each element of B's row is loaded once for four products.
+      for (; i + 4 <= m; i += 4) {
+        const c0 = i * n;
+        const c1 = c0 + n;
+        const c2 = c1 + n;
+        const c3 = c2 + n;
+        for (let p = p0; p < p1; p++) {
+          const x0 = a[i * k + p]!;
+          const x1 = a[(i + 1) * k + p]!;
+          const x2 = a[(i + 2) * k + p]!;
+          const x3 = a[(i + 3) * k + p]!;
+          const bp = p * n;
+          for (let j = 0; j < n; j++) {
+            const y = b[bp + j]!;
+            c[c0 + j] = c[c0 + j]! + x0 * y;
+            c[c1 + j] = c[c1 + j]! + x1 * y;
+            c[c2 + j] = c[c2 + j]! + x2 * y;
+            c[c3 + j] = c[c3 + j]! + x3 * y;
+          }
+        }
+      }
+      for (; i < m; i++) {
         const ci = i * n;
         const ai = i * k;
         for (let p = p0; p < p1; p++) {
