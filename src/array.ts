@@ -12,6 +12,7 @@ export {
   type Block,
   blockwise,
   concatenate,
+  histogram,
   type MapBlocksOptions,
   type Operand,
   type PersistOptions,

@@ -143,3 +143,19 @@ describe("array and Arrow", () => {
     await assert.rejects(ba.toArrow(ba.zeros([2, 2]), o), { code: "BARN_ARRAY_SHAPE" });
   });
 });
+
+describe("array histogram", () => {
+  test("counts equal NumPy's rules: last bin closed, outside values and NaN not counted", {
+    timeout: 60_000,
+  }, async () => {
+    const o = { scheduler: "sync" } as const;
+    const data = new Float64Array([0, 0.5, 1, 1.5, 2, 2.5, 3, Number.NaN, -1, 4]);
+    const x = ba.fromArray(data, [2, 5], { chunks: [1, 3] });
+    const { counts, edges } = ba.histogram(x.mul(1), { bins: 3, range: [0, 3] });
+    assert.deepEqual([...edges], [0, 1, 2, 3]);
+    assert.deepEqual([...(await counts.compute(o)).data], [2n, 2n, 3n]);
+    assert.throws(() => ba.histogram(x, { bins: 0, range: [0, 1] }), {
+      code: "BARN_INVALID_OPTION",
+    });
+  });
+});

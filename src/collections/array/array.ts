@@ -494,6 +494,41 @@ export function where<D extends DType>(
   return new BArray<D>(b.build({ e: "where", c, a: l, b: r, t }, shape, chunks), held);
 }
 
+/**
+ * NumPy's histogram: counts (int64) of the values in `bins` equal bins over `range` (the last
+ * bin includes its right edge), and the bins' edges. `range` is required: finding it would be
+ * a pass of its own (compute min and max first if you need them).
+ */
+export function histogram(
+  x: BArray<DType>,
+  options: { readonly bins?: number; readonly range: readonly [number, number] },
+): { counts: BArray<"int64">; edges: Float64Array } {
+  checkOptionKeys("histogram", options, ["bins", "range"]);
+  const bins = options.bins ?? 10;
+  const [lo, hi] = options.range ?? [Number.NaN, Number.NaN];
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new OptionError(`histogram: bins must be a positive integer, got ${String(bins)}`);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
+    throw new OptionError(
+      `histogram: range must be [lo, hi] with finite lo < hi, got ${JSON.stringify(options.range)}`,
+    );
+  }
+  const edges = Float64Array.from({ length: bins + 1 }, (_, i) =>
+    i === bins ? hi : lo + ((hi - lo) * i) / bins,
+  );
+  const plan: ArrayPlan = {
+    kind: "histogram",
+    input: x.plan,
+    bins,
+    lo,
+    hi,
+    shape: [bins],
+    chunks: [[bins]],
+    dtype: "int64",
+  };
+  return { counts: new BArray<"int64">(plan, x.held), edges };
+}
+
 /** Arrays joined along an existing axis. */
 export function concatenate<D extends DType>(arrays: readonly BArray<D>[], axis = 0): BArray<D> {
   const plan = concatPlan(

@@ -83,6 +83,8 @@ function lowerNode(plan: ArrayPlan, ctx: LowerContext): string[] {
       return lowerMatmul(plan, ctx);
     case "cumulative":
       return lowerCumulative(plan, ctx);
+    case "histogram":
+      return [lowerHistogram(plan, ctx)];
     case "blocks": {
       const inputs = plan.inputs.map((p) => lowerKeys(p, ctx));
       return chunkIndices(plan.chunks).map((idx, f) => {
@@ -423,4 +425,36 @@ function lowerCumulative(plan: ArrayPlan & { kind: "cumulative" }, ctx: LowerCon
     );
   }
   return out;
+}
+
+/** One count per chunk (the element-wise work under it fused in), then the counts added up. */
+function lowerHistogram(plan: ArrayPlan & { kind: "histogram" }, ctx: LowerContext): string {
+  const input = plan.input;
+  const m = asMap(input);
+  const spec: MapSpec = { expr: m.expr, dims: m.operands.map((o) => o.dims) };
+  const shared = add(ctx, "histogram-spec", data(spec));
+  let level = chunkIndices(input.chunks).map((idx) => {
+    const { refs, shapes } = operandInputs(m.operands, idx, ctx);
+    return add(
+      ctx,
+      "histogram-partial",
+      task(
+        arrayOps.histogram,
+        ref(shared),
+        refs,
+        shapes,
+        chunkShape(input.chunks, idx),
+        plan.bins,
+        plan.lo,
+        plan.hi,
+      ),
+    );
+  });
+  do {
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += 8)
+      next.push(add(ctx, "histogram", task(arrayOps.addCounts, level.slice(i, i + 8).map(ref))));
+    level = next;
+  } while (level.length > 1);
+  return level[0]!;
 }

@@ -167,6 +167,40 @@ async function userBlocks(
   return checkChunk(await f(...blocks, info), info, `mapBlocks(${fn.name})`);
 }
 
+/** Counts of one chunk's values (NaN and values outside [lo, hi] are not counted). */
+function histogram(
+  spec: MapSpec,
+  inputs: unknown[],
+  inShapes: number[][],
+  shape: number[],
+  bins: number,
+  lo: number,
+  hi: number,
+): BigInt64Array {
+  const m = materialize(inputs);
+  try {
+    const values = mapBlock(spec, m.arrays, inShapes, shape);
+    const counts = new Float64Array(bins);
+    const width = (hi - lo) / bins;
+    for (let i = 0; i < values.length; i++) {
+      const v = Number(values[i]!);
+      if (!(v >= lo && v <= hi)) continue;
+      const b = v === hi ? bins - 1 : Math.min(bins - 1, Math.floor((v - lo) / width));
+      counts[b] = counts[b]! + 1;
+    }
+    return BigInt64Array.from(counts, (c) => BigInt(c));
+  } finally {
+    m.done();
+  }
+}
+
+function addCounts(parts: BigInt64Array[]): BigInt64Array {
+  const out = parts[0]!.slice();
+  for (let k = 1; k < parts.length; k++)
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! + parts[k]![i]!;
+  return out;
+}
+
 /** barn/array's task functions, shipped to workers by reference. */
 export const arrayOps = tasks(import.meta.url, {
   read,
@@ -184,4 +218,6 @@ export const arrayOps = tasks(import.meta.url, {
   carry,
   withCarry,
   userBlocks,
+  histogram,
+  addCounts,
 });

@@ -114,4 +114,12 @@ export type ArrayPlan =
       readonly kind: "blocks";
       readonly inputs: readonly ArrayPlan[];
       readonly fn: ShippedFn;
+    })
+  /** Counts of the input's values in `bins` equal bins over [lo, hi] (the last bin closed). */
+  | (Common & {
+      readonly kind: "histogram";
+      readonly input: ArrayPlan;
+      readonly bins: number;
+      readonly lo: number;
+      readonly hi: number;
     });
