@@ -159,3 +159,26 @@ describe("array histogram", () => {
     });
   });
 });
+
+describe("array chunk readers (the storage seam)", () => {
+  test("a tasks() reader runs on worker threads, one task per chunk, and feeds fused work", {
+    timeout: 60_000,
+  }, async () => {
+    const { readerOps } = await import("./array-reader-fixture.js");
+    const client = await Client.connect({ setAsDefault: false });
+    try {
+      const x = ba.fromChunkReader(readerOps.fillWithStart, { scale: 2 }, [4, 2], {
+        dtype: "float64",
+        chunks: [1, 2],
+      });
+      assert.deepEqual([...(await x.add(1).compute({ client })).data], [1, 1, 3, 3, 5, 5, 7, 7]);
+      const bad = ba.fromChunkReader(readerOps.fillWithStart, { scale: 1 }, [4, 2], {
+        dtype: "float32",
+        chunks: [1, 2],
+      });
+      await assert.rejects(bad.compute({ client }), /chunk reader returned a float64 array/);
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -59,6 +59,16 @@ function lowerNode(plan: ArrayPlan, ctx: LowerContext): string[] {
     case "source":
       if (plan.reader.r === "blocks")
         return plan.reader.blocks.map((b) => add(ctx, "from-array", data(b)));
+      if (plan.reader.r === "call") {
+        // The reader is the task's function itself, so it ships by its module reference; its
+        // chunk is checked by the task that reads it (ops.ts `checked`).
+        const { fn, arg } = plan.reader;
+        return chunkIndices(plan.chunks).map((idx) => {
+          const info = infoOf(plan, idx);
+          const raw = add(ctx, fn.name || "reader", task(fn, arg, info));
+          return add(ctx, "checked", task(arrayOps.checked, ref(raw), info));
+        });
+      }
       return chunkIndices(plan.chunks).map((idx) =>
         add(ctx, plan.reader.r, task(arrayOps.read, plan.reader, infoOf(plan, idx))),
       );

@@ -201,6 +201,11 @@ function addCounts(parts: BigInt64Array[]): BigInt64Array {
   return out;
 }
 
+/** A storage reader's chunk, checked for its dtype and size. */
+function checked(x: unknown, info: ChunkInfo): AnyTypedArray {
+  return checkChunk(x, info, "chunk reader");
+}
+
 /** barn/array's task functions, shipped to workers by reference. */
 export const arrayOps = tasks(import.meta.url, {
   read,
@@ -220,4 +225,5 @@ export const arrayOps = tasks(import.meta.url, {
   userBlocks,
   histogram,
   addCounts,
+  checked,
 });
