@@ -1,6 +1,7 @@
 /** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...]` */
 import { closeBrowser, dashboardMode } from "./dashboard-watch.js";
 import { runSuite, type Suite } from "./harness.js";
+import { arraySuite } from "./suites/array.js";
 import { bagSuite } from "./suites/bag.js";
 import { clusterSuite } from "./suites/cluster.js";
 import { frameSuite } from "./suites/frame.js";
@@ -11,6 +12,7 @@ const suites: Record<string, Suite> = {
   cluster: clusterSuite,
   frame: frameSuite,
   bag: bagSuite,
+  array: arraySuite,
 };
 
 const argv = process.argv.slice(2);

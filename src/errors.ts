@@ -104,6 +104,18 @@ export const ErrorCodes = {
   BAG_EMPTY: "BARN_BAG_EMPTY",
   /** zip over bags whose partitions hold different numbers of elements. */
   BAG_LENGTH_MISMATCH: "BARN_BAG_LENGTH_MISMATCH",
+  /** barn/array: an unknown dtype, or dtypes NumPy would refuse to mix (a scalar out of range). */
+  ARRAY_DTYPE: "BARN_ARRAY_DTYPE",
+  /** barn/array: shapes that do not broadcast together (the message names both). */
+  ARRAY_BROADCAST: "BARN_ARRAY_BROADCAST",
+  /** barn/array: a chunking that does not tile the shape. */
+  ARRAY_CHUNKS: "BARN_ARRAY_CHUNKS",
+  /** barn/array: an axis out of range for the array's number of dimensions. */
+  ARRAY_AXIS: "BARN_ARRAY_AXIS",
+  /** barn/array: a shape that does not fit (reshape, matmul, concatenate, a bad shape value). */
+  ARRAY_SHAPE: "BARN_ARRAY_SHAPE",
+  /** barn/array: an index or slice out of range, or a mask of the wrong shape. */
+  ARRAY_INDEX: "BARN_ARRAY_INDEX",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,0 +1,56 @@
+/**
+ * `barn/array`: lazy, chunked n-dimensional arrays over typed arrays, NumPy-style, computed
+ * as graphs of per-chunk kernels. `import * as ba from "barn/array"`.
+ */
+import * as random from "./collections/array/random.js";
+
+export {
+  type AllOptions,
+  type AxisOptions,
+  BArray as Array,
+  type Binary,
+  type Block,
+  blockwise,
+  concatenate,
+  histogram,
+  type MapBlocksOptions,
+  type Operand,
+  type PersistOptions,
+  stack,
+  where,
+} from "./collections/array/array.js";
+export { fromArrow, toArrow } from "./collections/array/arrow.js";
+export { AUTO_CHUNK_BYTES, type ChunkSpec, type Chunks } from "./collections/array/chunks.js";
+export {
+  arange,
+  type CreateOptions,
+  type DTypeOf,
+  empty,
+  eye,
+  type FromArrayOptions,
+  fromArray,
+  fromChunkReader,
+  fromDelayed,
+  fromFunction,
+  full,
+  linspace,
+  ones,
+  zeros,
+} from "./collections/array/create.js";
+export type {
+  AnyTypedArray,
+  DType,
+  FloatOf,
+  ScalarOf,
+  SumOf,
+  TypedArrayOf,
+} from "./collections/array/dtype.js";
+export { ArrayErrorCodes } from "./collections/array/errors.js";
+export { NDArray, type Nested } from "./collections/array/ndarray.js";
+export type { ArrayPlan, ChunkInfo } from "./collections/array/plan.js";
+export type { RandomOptions } from "./collections/array/random.js";
+export type { ReduceOptions } from "./collections/array/reductions.js";
+export type { RunOptions } from "./collections/array/run.js";
+export { Scalar } from "./collections/array/scalar.js";
+export type { IndexItem } from "./collections/array/slicing.js";
+export { random };

@@ -1,0 +1,229 @@
+/**
+ * barn/array's task functions, declared with `tasks()` so they ship to workers by module
+ * reference. Chunks are typed arrays (shared memory when large, so moving them between threads
+ * copies nothing); everything else is small plain data. Lowering (lower.ts) refers to these only.
+ */
+import { FunctionCache } from "../../shipping/compile.js";
+import { tasks } from "../../shipping/modules.js";
+import type { ShippedFn } from "../../shipping/ship.js";
+import type { AnyTypedArray, DType } from "./dtype.js";
+import { allocShared as allocLike, type MapSpec, mapBlock } from "./exec/block.js";
+import { assemble, type Piece, sliceBlock, takeBlock } from "./exec/copy.js";
+import { applyCarry, nextCarry, scanBlock, tailOf } from "./exec/cumulative.js";
+import { matmulBlock } from "./exec/matmul.js";
+import { checkChunk, materialize, readChunk } from "./exec/readers.js";
+import { type ChunkPlace, combine, finish, type Partial, reduceBlock } from "./exec/reduce.js";
+import type { ChunkInfo, Reader } from "./plan.js";
+import type { ReduceSpec } from "./reduce-spec.js";
+
+const userFns = new FunctionCache();
+const resolve = async (fn: ShippedFn): Promise<Function> => userFns.resolve(fn);
+
+function read(reader: Reader, info: ChunkInfo): Promise<AnyTypedArray> {
+  return readChunk(reader, info, resolve);
+}
+
+function map(
+  spec: MapSpec,
+  inputs: unknown[],
+  inShapes: number[][],
+  outShape: number[],
+): AnyTypedArray {
+  const m = materialize(inputs);
+  try {
+    return mapBlock(spec, m.arrays, inShapes, outShape);
+  } finally {
+    m.done();
+  }
+}
+
+function partial(
+  spec: MapSpec,
+  r: ReduceSpec,
+  inputs: unknown[],
+  inShapes: number[][],
+  shape: number[],
+  place: ChunkPlace,
+): Partial {
+  const m = materialize(inputs);
+  try {
+    return reduceBlock(spec, r, m.arrays, inShapes, shape, place);
+  } finally {
+    m.done();
+  }
+}
+
+function combinePartials(r: ReduceSpec, parts: Partial[]): Partial {
+  return combine(r, parts);
+}
+
+function finishReduce(r: ReduceSpec, parts: Partial[]): AnyTypedArray {
+  return finish(r, parts.length === 1 ? parts[0]! : combine(r, parts), r.ddof);
+}
+
+function slice(
+  src: AnyTypedArray,
+  srcShape: number[],
+  start: number[],
+  step: number[],
+  outShape: number[],
+  dtype: DType,
+): AnyTypedArray {
+  return sliceBlock(src, srcShape, start, step, outShape, dtype);
+}
+
+function gather(
+  srcs: AnyTypedArray[],
+  pieces: Piece[],
+  outShape: number[],
+  dtype: DType,
+): AnyTypedArray {
+  return assemble(srcs, pieces, outShape, dtype);
+}
+
+function take(
+  srcs: AnyTypedArray[],
+  shapes: number[][],
+  picks: [number, number][],
+  axis: number,
+  outShape: number[],
+  dtype: DType,
+): AnyTypedArray {
+  return takeBlock(srcs, shapes, picks, axis, outShape, dtype);
+}
+
+/** Flat ranges [src, from, to] of C-ordered chunks appended into one chunk (reshape). */
+function flatJoin(
+  srcs: AnyTypedArray[],
+  ranges: [number, number, number][],
+  n: number,
+  dtype: DType,
+): AnyTypedArray {
+  if (ranges.length === 1 && ranges[0]![1] === 0 && ranges[0]![2] === srcs[ranges[0]![0]]!.length)
+    return srcs[ranges[0]![0]]!;
+  const out = allocLike(dtype, n);
+  let at = 0;
+  for (const [s, from, to] of ranges) {
+    (out as { set(a: unknown, at: number): void }).set(srcs[s]!.subarray(from, to), at);
+    at += to - from;
+  }
+  return out;
+}
+
+function matmul(
+  as: AnyTypedArray[],
+  bs: AnyTypedArray[],
+  m: number,
+  ks: number[],
+  n: number,
+  dtype: DType,
+): AnyTypedArray {
+  return matmulBlock(as, bs, m, ks, n, dtype);
+}
+
+function scan(
+  src: AnyTypedArray,
+  shape: number[],
+  axis: number,
+  op: "sum" | "prod",
+  dtype: DType,
+): AnyTypedArray {
+  return scanBlock(src, shape, axis, op, dtype);
+}
+
+function tail(scanned: AnyTypedArray, shape: number[], axis: number, dtype: DType): AnyTypedArray {
+  return tailOf(scanned, shape, axis, dtype);
+}
+
+function carry(
+  prev: AnyTypedArray | null,
+  t: AnyTypedArray,
+  op: "sum" | "prod",
+  dtype: DType,
+): AnyTypedArray {
+  return nextCarry(prev, t, op, dtype);
+}
+
+function withCarry(
+  scanned: AnyTypedArray,
+  c: AnyTypedArray | null,
+  shape: number[],
+  axis: number,
+  op: "sum" | "prod",
+  dtype: DType,
+): AnyTypedArray {
+  return applyCarry(scanned, c, shape, axis, op, dtype);
+}
+
+/** A user's function over the blocks of its inputs (mapBlocks / blockwise). */
+async function userBlocks(
+  fn: ShippedFn,
+  inputs: AnyTypedArray[],
+  shapes: number[][],
+  info: ChunkInfo,
+): Promise<AnyTypedArray> {
+  const f = await resolve(fn);
+  const blocks = inputs.map((data, i) => ({ data, shape: shapes[i]! }));
+  return checkChunk(await f(...blocks, info), info, `mapBlocks(${fn.name})`);
+}
+
+/** Counts of one chunk's values (NaN and values outside [lo, hi] are not counted). */
+function histogram(
+  spec: MapSpec,
+  inputs: unknown[],
+  inShapes: number[][],
+  shape: number[],
+  bins: number,
+  lo: number,
+  hi: number,
+): BigInt64Array {
+  const m = materialize(inputs);
+  try {
+    const values = mapBlock(spec, m.arrays, inShapes, shape);
+    const counts = new Float64Array(bins);
+    const width = (hi - lo) / bins;
+    for (let i = 0; i < values.length; i++) {
+      const v = Number(values[i]!);
+      if (!(v >= lo && v <= hi)) continue;
+      const b = v === hi ? bins - 1 : Math.min(bins - 1, Math.floor((v - lo) / width));
+      counts[b] = counts[b]! + 1;
+    }
+    return BigInt64Array.from(counts, (c) => BigInt(c));
+  } finally {
+    m.done();
+  }
+}
+
+function addCounts(parts: BigInt64Array[]): BigInt64Array {
+  const out = parts[0]!.slice();
+  for (let k = 1; k < parts.length; k++)
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! + parts[k]![i]!;
+  return out;
+}
+
+/** A storage reader's chunk, checked for its dtype and size. */
+function checked(x: unknown, info: ChunkInfo): AnyTypedArray {
+  return checkChunk(x, info, "chunk reader");
+}
+
+/** barn/array's task functions, shipped to workers by reference. */
+export const arrayOps = tasks(import.meta.url, {
+  read,
+  map,
+  partial,
+  combinePartials,
+  finishReduce,
+  slice,
+  gather,
+  take,
+  flatJoin,
+  matmul,
+  scan,
+  tail,
+  carry,
+  withCarry,
+  userBlocks,
+  histogram,
+  addCounts,
+  checked,
+});

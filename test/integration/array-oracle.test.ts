@@ -1,0 +1,695 @@
+/**
+ * barn/array against a plain-JS reference (array-ref.ts): random shapes (empty dimensions
+ * included), random irregular chunkings, dtypes, NaN, broadcasting, negative steps; every
+ * operation computed by Barn and by the reference, on the sync scheduler, a thread cluster
+ * and (a few) on worker processes.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import fc from "fast-check";
+import * as ba from "../../src/array.js";
+import { Client } from "../../src/index.js";
+import {
+  at,
+  CTOR,
+  elementwise,
+  indices,
+  type Ref,
+  reduce,
+  sameValues,
+  select,
+  size,
+  sliceIndices,
+  store,
+  transpose,
+} from "./array-ref.js";
+
+type DType = ba.DType;
+const DTYPES: DType[] = [
+  "float64",
+  "float32",
+  "int32",
+  "int16",
+  "int8",
+  "uint8",
+  "uint16",
+  "uint32",
+  "int64",
+  "bool",
+];
+const FLOATS = [-2.5, -1, 0, 0.5, 1.5, 2, 3.25, Number.NaN];
+
+const isFloat = (d: DType) => d === "float64" || d === "float32";
+
+/** Lengths that add up to n, from a list of wishes. */
+function cut(n: number, wishes: readonly number[]): number[] {
+  if (n === 0) return [0];
+  const out: number[] = [];
+  let sum = 0;
+  for (const w of [...wishes, n]) {
+    if (sum >= n) break;
+    const l = Math.min(w, n - sum);
+    out.push(l);
+    sum += l;
+  }
+  return out;
+}
+
+const shapeArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(0)), {
+  maxLength: 3,
+});
+
+function valuesArb(dtype: DType, n: number): fc.Arbitrary<(number | bigint)[]> {
+  const el: fc.Arbitrary<number | bigint> = isFloat(dtype)
+    ? fc.constantFrom(...FLOATS)
+    : dtype === "bool"
+      ? fc.integer({ min: 0, max: 1 })
+      : dtype === "int64"
+        ? fc.integer({ min: -6, max: 6 }).map(BigInt)
+        : dtype.startsWith("u")
+          ? fc.integer({ min: 0, max: 12 })
+          : fc.integer({ min: -6, max: 6 });
+  return fc.array(el, { minLength: n, maxLength: n }).map((v) => store(v, dtype));
+}
+
+interface Case {
+  ref: Ref;
+  chunks: number[][];
+}
+
+function caseArb(
+  dtypes: readonly DType[] = DTYPES,
+  shape?: fc.Arbitrary<number[]>,
+): fc.Arbitrary<Case> {
+  return fc.tuple(fc.constantFrom(...dtypes), shape ?? shapeArb).chain(([dtype, s]) =>
+    fc
+      .record({
+        values: valuesArb(dtype, size(s)),
+        wishes: fc.array(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 4 }), {
+          minLength: s.length,
+          maxLength: s.length,
+        }),
+      })
+      .map(({ values, wishes }) => ({
+        ref: { data: values, shape: s, dtype },
+        chunks: s.map((n, d) => cut(n, wishes[d]!)),
+      })),
+  );
+}
+
+function toArray(c: Case): ba.Array {
+  const typed = new CTOR[c.ref.dtype](c.ref.data.length);
+  c.ref.data.forEach((v, i) => {
+    typed[i] = v;
+  });
+  return ba.fromArray(typed as unknown as Float64Array, c.ref.shape, {
+    chunks: c.chunks,
+    ...(c.ref.dtype === "bool" ? { dtype: "bool" as const } : {}),
+  }) as ba.Array;
+}
+
+/** A shape that broadcasts against `s`: leading dimensions dropped, some set to 1. */
+function broadcastShapeArb(s: readonly number[]): fc.Arbitrary<number[]> {
+  return fc
+    .tuple(
+      fc.integer({ min: 0, max: s.length }),
+      fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
+    )
+    .map(([drop, ones]) => s.slice(drop).map((n, i) => (ones[i + drop] ? 1 : n)));
+}
+
+async function check(got: ba.NDArray, want: Ref, what: string): Promise<void> {
+  assert.deepEqual([...got.shape], want.shape, `${what}: shape`);
+  const tol = got.dtype === "float32" || want.dtype === "float32" ? 1e-5 : 1e-9;
+  const err = sameValues(got.data as ArrayLike<number | bigint>, want.data, tol);
+  assert.equal(err, undefined, `${what}: ${err}`);
+}
+
+const BINARY = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "maximum",
+  "minimum",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "eq",
+  "ne",
+] as const;
+
+function num(x: number | bigint): number {
+  return typeof x === "bigint" ? Number(x) : x;
+}
+
+function refBinary(
+  op: (typeof BINARY)[number],
+  x: number | bigint,
+  y: number | bigint,
+  big: boolean,
+): number | bigint {
+  if (big && op !== "div") {
+    const a = BigInt(x);
+    const b = BigInt(y);
+    switch (op) {
+      case "add":
+        return a + b;
+      case "sub":
+        return a - b;
+      case "mul":
+        return a * b;
+      case "maximum":
+        return a > b ? a : b;
+      case "minimum":
+        return a < b ? a : b;
+      case "lt":
+        return a < b ? 1 : 0;
+      case "le":
+        return a <= b ? 1 : 0;
+      case "gt":
+        return a > b ? 1 : 0;
+      case "ge":
+        return a >= b ? 1 : 0;
+      case "eq":
+        return a === b ? 1 : 0;
+      case "ne":
+        return a !== b ? 1 : 0;
+    }
+  }
+  const a = num(x);
+  const b = num(y);
+  switch (op) {
+    case "add":
+      return a + b;
+    case "sub":
+      return a - b;
+    case "mul":
+      return a * b;
+    case "div":
+      return a / b;
+    case "maximum":
+      return Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.max(a, b);
+    case "minimum":
+      return Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.min(a, b);
+    case "lt":
+      return a < b ? 1 : 0;
+    case "le":
+      return a <= b ? 1 : 0;
+    case "gt":
+      return a > b ? 1 : 0;
+    case "ge":
+      return a >= b ? 1 : 0;
+    case "eq":
+      return a === b ? 1 : 0;
+    case "ne":
+      return a !== b ? 1 : 0;
+  }
+  return 0;
+}
+
+/** The reference of one reduction. */
+function refReduce(agg: string, r: Ref, axes: number[], dtype: DType): Ref {
+  const nums = (xs: (number | bigint)[]) => xs.map(num);
+  const moments = (xs: number[]) => {
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return { m, v: xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length };
+  };
+  const noNan = (xs: number[]) => xs.filter((x) => !Number.isNaN(x));
+  return reduce(r, axes, dtype, (xs, pos) => {
+    const f = nums(xs);
+    switch (agg) {
+      case "sum":
+        return isFloat(r.dtype)
+          ? f.reduce((a, b) => a + b, 0)
+          : xs.reduce((a: bigint, b) => a + BigInt(b), 0n);
+      case "nansum":
+        return noNan(f).reduce((a, b) => a + b, 0);
+      case "min":
+        return f.some(Number.isNaN) ? Number.NaN : Math.min(...f);
+      case "max":
+        return f.some(Number.isNaN) ? Number.NaN : Math.max(...f);
+      case "nanmax":
+        return noNan(f).length === 0 ? Number.NaN : Math.max(...noNan(f));
+      case "mean":
+        return moments(f).m;
+      case "nanmean":
+        return moments(noNan(f)).m;
+      case "var":
+        return moments(f).v;
+      case "std":
+        return Math.sqrt(moments(f).v);
+      case "argmax": {
+        let best = 0;
+        for (let i = 1; i < f.length; i++) {
+          if (Number.isNaN(f[best]!)) break;
+          if (Number.isNaN(f[i]!) || f[i]! > f[best]!) best = i;
+        }
+        return BigInt(pos[best]!);
+      }
+      case "argmin": {
+        let best = 0;
+        for (let i = 1; i < f.length; i++) {
+          if (Number.isNaN(f[best]!)) break;
+          if (Number.isNaN(f[i]!) || f[i]! < f[best]!) best = i;
+        }
+        return BigInt(pos[best]!);
+      }
+      case "any":
+        return f.some((x) => x !== 0) ? 1 : 0;
+      case "all":
+        return f.every((x) => x !== 0) ? 1 : 0;
+      default:
+        throw new Error(agg);
+    }
+  });
+}
+
+const AGGS = [
+  "sum",
+  "nansum",
+  "min",
+  "max",
+  "nanmax",
+  "mean",
+  "nanmean",
+  "var",
+  "std",
+  "argmin",
+  "argmax",
+  "any",
+  "all",
+] as const;
+
+function suite(name: string, connect: () => Promise<Client>, runs: number) {
+  describe(`array against plain JS (${name})`, () => {
+    let client: Client;
+    before(async () => {
+      client = await connect();
+    });
+    after(async () => {
+      await client.close();
+    });
+
+    test("element-wise binary ops with broadcasting and promotion", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          caseArb().chain((a) =>
+            fc.record({
+              a: fc.constant(a),
+              b: fc
+                .tuple(fc.constantFrom(...DTYPES), broadcastShapeArb(a.ref.shape))
+                .chain(([d, s]) => caseArb([d], fc.constant(s))),
+              op: fc.constantFrom(...BINARY),
+              swap: fc.boolean(),
+            }),
+          ),
+          async ({ a, b, op, swap }) => {
+            const [l, r] = swap ? [b, a] : [a, b];
+            let z: ba.Array;
+            try {
+              z = (toArray(l) as ba.Array<"float64">)[op](toArray(r)) as ba.Array;
+            } catch (e) {
+              // NumPy refuses these too: subtracting booleans.
+              assert.equal((e as { code?: string }).code, "BARN_ARRAY_DTYPE");
+              assert.equal(op, "sub");
+              return;
+            }
+            const got = await z.compute({ client });
+            const big =
+              got.dtype === "int64" ||
+              (["lt", "le", "gt", "ge", "eq", "ne", "maximum", "minimum"].includes(op) &&
+                l.ref.dtype === "int64" &&
+                r.ref.dtype === "int64");
+            const want = elementwise([l.ref, r.ref], got.dtype, (x, y) =>
+              refBinary(op, x!, y!, big),
+            );
+            await check(
+              got,
+              want,
+              `${l.ref.dtype}${JSON.stringify(l.ref.shape)} ${op} ${r.ref.dtype}${JSON.stringify(r.ref.shape)}`,
+            );
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("unary math, scalars, where, clip, astype, fused chains", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(caseArb(["float64", "float32", "int32", "int8", "int64"]), async (c) => {
+          const x = toArray(c) as ba.Array<"float64">;
+          const f = (v: number | bigint) => num(v);
+          const [neg, abs, sq, fl, rd, chain, wh, cl, ast] = await Promise.all([
+            x.neg().compute({ client }),
+            x.abs().compute({ client }),
+            x.sqrt().compute({ client }),
+            x.floor().compute({ client }),
+            x.round().compute({ client }),
+            x.astype("float64").add(1).mul(x.astype("float64")).sub(0.5).compute({ client }),
+            ba.where(x.gt(0), x.astype("float64"), -1).compute({ client }),
+            x.astype("float64").clip(-1, 2).compute({ client }),
+            x.astype("int32").compute({ client }),
+          ]);
+          const d = c.ref.dtype;
+          await check(
+            neg,
+            elementwise([c.ref], d, (v) => (typeof v === "bigint" ? -v : -v!)),
+            "neg",
+          );
+          await check(
+            abs,
+            elementwise([c.ref], d, (v) =>
+              typeof v === "bigint" ? (v < 0n ? -v : v) : Math.abs(v!),
+            ),
+            "abs",
+          );
+          await check(
+            sq,
+            elementwise([c.ref], sq.dtype, (v) => Math.sqrt(f(v!))),
+            "sqrt",
+          );
+          await check(
+            fl,
+            elementwise([c.ref], d, (v) => (typeof v === "bigint" ? v : Math.floor(v!))),
+            "floor",
+          );
+          const rint = (v: number) =>
+            Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v);
+          await check(
+            rd,
+            elementwise([c.ref], d, (v) => (typeof v === "bigint" ? v : rint(v!))),
+            "round",
+          );
+          await check(
+            chain,
+            elementwise([c.ref], "float64", (v) => (f(v!) + 1) * f(v!) - 0.5),
+            "(x+1)*x-0.5",
+          );
+          await check(
+            wh,
+            elementwise([c.ref], "float64", (v) => (f(v!) > 0 ? f(v!) : -1)),
+            "where",
+          );
+          await check(
+            cl,
+            elementwise([c.ref], "float64", (v) =>
+              Number.isNaN(f(v!)) ? Number.NaN : Math.min(2, Math.max(-1, f(v!))),
+            ),
+            "clip",
+          );
+          await check(
+            ast,
+            elementwise([c.ref], "int32", (v) => (Number.isFinite(f(v!)) ? Math.trunc(f(v!)) : 0)),
+            "astype",
+          );
+        }),
+        { numRuns: runs },
+      );
+    });
+
+    test("reductions over random axes, NaN and empty dimensions", {
+      timeout: 120_000,
+    }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          caseArb().chain((c) =>
+            fc.record({
+              c: fc.constant(c),
+              agg: fc.constantFrom(...AGGS),
+              axes: fc.subarray(c.ref.shape.map((_, d) => d)),
+              all: fc.boolean(),
+              splitEvery: fc.integer({ min: 2, max: 4 }),
+            }),
+          ),
+          async ({ c, agg, axes: someAxes, all, splitEvery }) => {
+            const nd = c.ref.shape.length;
+            let axes = all ? c.ref.shape.map((_, d) => d) : someAxes;
+            if ((agg === "argmin" || agg === "argmax") && !all) axes = axes.slice(0, 1);
+            if (axes.length === 0) axes = c.ref.shape.map((_, d) => d);
+            const x = toArray(c) as ba.Array<"float64">;
+            const empty = axes.some((d) => c.ref.shape[d] === 0);
+            const opts = axes.length === nd ? { splitEvery } : { axis: axes, splitEvery };
+            if (empty && ["min", "max", "nanmax", "argmin", "argmax"].includes(agg)) {
+              assert.throws(() => (x[agg] as (o: object) => unknown)(opts), {
+                code: "BARN_ARRAY_SHAPE",
+              });
+              return;
+            }
+            const r = (x[agg] as (o: object) => ba.Array | ba.Scalar)(opts);
+            const got =
+              r instanceof ba.Scalar ? await r.compute({ client }) : await r.compute({ client });
+            const gotDtype = r instanceof ba.Scalar ? r.dtype : (r as ba.Array).dtype;
+            if (agg === "nansum" && !isFloat(c.ref.dtype)) return;
+            const want = refReduce(agg, c.ref, axes, gotDtype);
+            if (got instanceof ba.NDArray)
+              await check(
+                got,
+                want,
+                `${agg} over ${axes} of ${c.ref.dtype}${JSON.stringify(c.ref.shape)}`,
+              );
+            else {
+              const w = gotDtype === "bool" ? want.data[0] !== 0 : want.data[0];
+              if (typeof w === "number" && typeof got === "number")
+                assert.ok(
+                  sameValues([got], [w], gotDtype === "float32" ? 1e-5 : 1e-9) === undefined,
+                  `${agg}: ${got} vs ${w}`,
+                );
+              else assert.equal(got, w, `${agg} of ${c.ref.dtype}${JSON.stringify(c.ref.shape)}`);
+            }
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("slices with steps and negative indices, transpose, take, compress", {
+      timeout: 120_000,
+    }, async () => {
+      const sliceArb = fc.record({
+        start: fc.option(fc.integer({ min: -6, max: 6 })),
+        stop: fc.option(fc.integer({ min: -6, max: 6 })),
+        step: fc.integer({ min: -3, max: 3 }).filter((s) => s !== 0),
+      });
+      await fc.assert(
+        fc.asyncProperty(
+          caseArb().chain((c) =>
+            fc.record({
+              c: fc.constant(c),
+              slices: fc.array(sliceArb, {
+                minLength: c.ref.shape.length,
+                maxLength: c.ref.shape.length,
+              }),
+              picks: fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 5 }),
+              mask: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+            }),
+          ),
+          async ({ c, slices, picks, mask }) => {
+            const x = toArray(c);
+            const sl = x.slice(...slices);
+            const want = select(
+              c.ref,
+              slices.map((s, d) => sliceIndices(c.ref.shape[d]!, s.start, s.stop, s.step)),
+            );
+            await check(await sl.compute({ client }), want, `slice ${JSON.stringify(slices)}`);
+            await check(await x.T.compute({ client }), transpose(c.ref), "T");
+            // A slice of a transpose fused with arithmetic.
+            if (c.ref.shape.length > 0 && c.ref.dtype === "float64") {
+              const y = await x.T.mul(2).slice("::-1").compute({ client });
+              const t = transpose(c.ref);
+              const tw = select(
+                t,
+                t.shape.map((n, d) =>
+                  d === 0
+                    ? sliceIndices(n, null, null, -1)
+                    : Array.from({ length: n }, (_, i) => i),
+                ),
+              );
+              await check(y, { ...tw, data: tw.data.map((v) => (v as number) * 2) }, "T*2[::-1]");
+            }
+            const n0 = c.ref.shape[0];
+            if (n0 !== undefined && n0 > 0) {
+              const idx = picks.map((p) => (p % (2 * n0)) - n0);
+              const per = c.ref.shape.map((n, d) =>
+                d === 0
+                  ? idx.map((i) => (i < 0 ? i + n0 : i))
+                  : Array.from({ length: n }, (_, i) => i),
+              );
+              await check(await x.take(idx, 0).compute({ client }), select(c.ref, per), "take");
+              const m = mask.slice(0, n0).concat(Array(Math.max(0, n0 - 8)).fill(true));
+              const kept = m.flatMap((b, i) => (b ? [i] : []));
+              const perM = c.ref.shape.map((n, d) =>
+                d === 0 ? kept : Array.from({ length: n }, (_, i) => i),
+              );
+              await check(
+                await x.compress(m, 0).compute({ client }),
+                select(c.ref, perM),
+                "compress",
+              );
+            }
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    test("reshape, rechunk, concatenate, stack, cumsum, matmul", { timeout: 120_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          caseArb(
+            ["float64", "int32", "int64"],
+            fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+          ).chain((c) =>
+            fc.record({
+              c: fc.constant(c),
+              other: caseArb([c.ref.dtype], fc.constant(c.ref.shape)),
+              rc: fc.integer({ min: 1, max: 3 }),
+            }),
+          ),
+          async ({ c, other, rc }) => {
+            const x = toArray(c);
+            const flat = { ...c.ref, shape: [size(c.ref.shape)] };
+            await check(await x.reshape([-1]).compute({ client }), flat, "ravel");
+            const n = size(c.ref.shape);
+            await check(
+              await x.reshape([1, n, 1]).compute({ client }),
+              { ...c.ref, shape: [1, n, 1] },
+              "reshape",
+            );
+            await check(await x.rechunk(rc).compute({ client }), c.ref, "rechunk");
+            const y = toArray(other);
+            const cat = await ba.concatenate([x, y], 0).compute({ client });
+            await check(
+              cat,
+              {
+                ...c.ref,
+                data: [...c.ref.data, ...other.ref.data],
+                shape: [c.ref.shape[0]! * 2, ...c.ref.shape.slice(1)],
+              },
+              "concatenate",
+            );
+            const st = await ba.stack([x, y], 0).compute({ client });
+            await check(
+              st,
+              { ...c.ref, data: [...c.ref.data, ...other.ref.data], shape: [2, ...c.ref.shape] },
+              "stack",
+            );
+            // cumsum along the last axis.
+            const last = c.ref.shape.length - 1;
+            const cs = await x.cumsum(last).compute({ client });
+            const csWant = indices(c.ref.shape).map((idx) => {
+              let s: number | bigint = cs.dtype === "int64" ? 0n : 0;
+              for (let k = 0; k <= idx[last]!; k++) {
+                const v = at(
+                  c.ref,
+                  idx.map((i, d) => (d === last ? k : i)),
+                );
+                s = typeof s === "bigint" ? s + BigInt(v) : s + num(v);
+              }
+              return s;
+            });
+            await check(
+              cs,
+              { data: store(csWant, cs.dtype), shape: c.ref.shape, dtype: cs.dtype },
+              "cumsum",
+            );
+            // matmul of the 2-D view with its transpose.
+            const m2 = x.reshape([c.ref.shape[0]!, -1]).astype("float64");
+            const mm = await m2.matmul(m2.T).compute({ client });
+            const r = c.ref.shape[0]!;
+            const k = n / r;
+            const mmWant: number[] = [];
+            for (let i = 0; i < r; i++) {
+              for (let j = 0; j < r; j++) {
+                let s = 0;
+                for (let p = 0; p < k; p++)
+                  s += num(c.ref.data[i * k + p]!) * num(c.ref.data[j * k + p]!);
+                mmWant.push(s);
+              }
+            }
+            await check(mm, { data: mmWant, shape: [r, r], dtype: "float64" }, "matmul");
+          },
+        ),
+        { numRuns: Math.ceil(runs / 2) },
+      );
+    });
+
+    test("random numbers do not depend on the chunking", { timeout: 60_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 3 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 0, max: 2 ** 40 }),
+          async (shape, c, seed) => {
+            const a = await ba.random.random(shape, { chunks: c, seed }).compute({ client });
+            const b = await ba.random.random(shape, { chunks: shape, seed }).compute({ client });
+            assert.deepEqual(a.data, b.data);
+            assert.ok(a.data.every((v) => v >= 0 && v < 1));
+            const n1 = await ba.random.normal(shape, { chunks: c, seed }).compute({ client });
+            const n2 = await ba.random.normal(shape, { chunks: shape, seed }).compute({ client });
+            assert.deepEqual(n1.data, n2.data);
+            const i1 = await ba.random
+              .integers(-3, 5, shape, { chunks: c, seed })
+              .compute({ client });
+            assert.ok(i1.data.every((v) => v >= -3n && v < 5n));
+          },
+        ),
+        { numRuns: Math.ceil(runs / 2) },
+      );
+    });
+  });
+}
+
+suite("sync", () => Client.connect({ scheduler: "sync", setAsDefault: false }), 40);
+suite("threads", () => Client.connect({ setAsDefault: false }), 8);
+
+describe("array on worker processes", () => {
+  test("fused element-wise work, a reduction, a transpose and random numbers agree with threads", {
+    timeout: 180_000,
+  }, async () => {
+    const procs = await Client.connect({ processes: true, setAsDefault: false });
+    const sync = await Client.connect({ scheduler: "sync", setAsDefault: false });
+    try {
+      const x = ba.random.random([30, 20], { chunks: [7, 6], seed: 5 });
+      const y = ba.arange(600, undefined, 1, { chunks: 100 }).reshape([30, 20]).astype("int32");
+      const work = [
+        x.add(y.astype("float64")).mul(2).sum({ axis: 0 }),
+        x.T.matmul(x),
+        x.add(x.T.T).mean({ axis: 1 }),
+        y.cumsum(0),
+        x.slice("::-2", "3:-1"),
+      ] as ba.Array[];
+      for (const a of work) {
+        const [p, s] = await Promise.all([
+          a.compute({ client: procs }),
+          a.compute({ client: sync }),
+        ]);
+        assert.deepEqual(p.shape, s.shape);
+        assert.deepEqual(p.data, s.data);
+        assert.ok(
+          !Array.from(p.data as ArrayLike<number>).some(Number.isNaN),
+          "no NaN from finite inputs",
+        );
+      }
+      // Random chunks made inside the consuming task equal those read from a task of their own.
+      const direct = await x.compute({ client: procs });
+      const doubled = await x.mul(2).compute({ client: procs });
+      assert.deepEqual(
+        doubled.data,
+        direct.data.map((v) => v * 2),
+      );
+      assert.equal(
+        await x.std().compute({ client: procs }),
+        await x.std().compute({ client: sync }),
+      );
+    } finally {
+      await procs.close();
+      await sync.close();
+    }
+  });
+});

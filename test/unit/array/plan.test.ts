@@ -1,0 +1,164 @@
+/**
+ * barn/array's plans and graphs without running anything: fusion (task counts), chunk grids,
+ * dtype promotion, and bad input with stable codes that name the shapes.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as ba from "../../../src/array.js";
+import { graphOf } from "../../../src/collections/array/run.js";
+
+function tasks(a: ba.Array | ba.Scalar): string[] {
+  return [...graphOf(a.plan).graph.keys()].filter((k) => !k.includes("-spec-"));
+}
+
+const named = (keys: string[], part: string) =>
+  keys.filter((k) => new RegExp(`^array-${part}-[0-9a-f]{6}`).test(k)).length;
+
+describe("array fusion", () => {
+  test("(a + b) * c is one map task per chunk over the three inputs", () => {
+    const data = new Float64Array(100);
+    const a = ba.fromArray(data, [10, 10], { chunks: [5, 5] });
+    const b = ba.fromArray(data, [10, 10], { chunks: [5, 5] });
+    const c = ba.fromArray(data, [10, 10], { chunks: [5, 5] });
+    const keys = tasks(a.add(b).mul(c));
+    assert.equal(named(keys, "map"), 4);
+    assert.equal(named(keys, "from-array"), 12);
+    assert.equal(keys.length, 16);
+  });
+
+  test("x.add(x.T).mean({ axis: 0 }).sum(): one partial per chunk, random chunks made inside it", () => {
+    const x = ba.random.random([20, 20], { chunks: [5, 5], seed: 1 });
+    const keys = tasks(x.add(x.T).mean({ axis: 0 }).sum());
+    assert.equal(named(keys, "map"), 0, "x + x.T is never a task of its own");
+    assert.equal(named(keys, "random"), 0, "random chunks are generated inside the partial tasks");
+    assert.equal(named(keys, "mean-partial"), 16);
+    assert.equal(named(keys, "mean"), 4);
+  });
+
+  test("a materialised source read twice (x and x.T) is one task per chunk", () => {
+    const x = ba.fromArray(new Float64Array(16), [4, 4], { chunks: [2, 2] });
+    const keys = tasks(x.add(x.T));
+    assert.equal(named(keys, "from-array"), 4);
+    assert.equal(named(keys, "map"), 4);
+  });
+
+  test("a tree reduction with splitEvery", () => {
+    const x = ba.ones([64], { chunks: 1 });
+    const keys = tasks(x.sum({ splitEvery: 4 }));
+    assert.equal(named(keys, "sum-partial"), 64);
+    assert.equal(named(keys, "sum-combine"), 16 + 4);
+    assert.equal(named(keys, "sum"), 1);
+  });
+});
+
+describe("array properties and grids", () => {
+  test("shape, chunks, dtype, ndim, size, nbytes, numblocks", () => {
+    const x = ba.zeros([10, 7], { chunks: [4, [3, 4]], dtype: "int16" });
+    assert.deepEqual(x.shape, [10, 7]);
+    assert.deepEqual(x.chunks, [
+      [4, 4, 2],
+      [3, 4],
+    ]);
+    assert.equal(x.dtype, "int16");
+    assert.equal(x.ndim, 2);
+    assert.equal(x.size, 70);
+    assert.equal(x.nbytes, 140);
+    assert.deepEqual(x.numblocks, [3, 2]);
+  });
+
+  test('"auto" chunks stay near the target size', () => {
+    const x = ba.zeros([100_000, 1000]);
+    const bytes = x.chunks.reduce((a, c) => a * c[0]!, 8);
+    assert.ok(bytes <= ba.AUTO_CHUNK_BYTES && bytes > ba.AUTO_CHUNK_BYTES / 4, String(bytes));
+    assert.deepEqual(ba.zeros([10, 10]).chunks, [[10], [10]]);
+  });
+
+  test("NumPy's promotion rules", () => {
+    const a = (d: ba.DType) => ba.zeros([2], { dtype: d });
+    assert.equal(a("int8").add(a("uint8")).dtype, "int16");
+    assert.equal(a("int32").add(a("float32")).dtype, "float64");
+    assert.equal(a("int16").add(a("float32")).dtype, "float32");
+    assert.equal(a("uint32").add(a("int32")).dtype, "int64");
+    assert.equal(a("int64").add(a("float64")).dtype, "float64");
+    assert.equal(a("int32").div(2).dtype, "float64");
+    assert.equal(a("float32").mul(2.5).dtype, "float32");
+    assert.equal(a("int8").add(1).dtype, "int8");
+    assert.equal(a("bool").add(1).dtype, "int64");
+    assert.equal(a("int32").lt(1).dtype, "bool");
+    assert.equal(a("int32").sum().dtype, "int64");
+    assert.equal(a("float32").mean().dtype, "float32");
+    assert.equal(a("int8").argmax().dtype, "int64");
+  });
+});
+
+describe("array bad input", () => {
+  test("shapes that do not broadcast name both shapes", () => {
+    const a = ba.zeros([3, 4]);
+    const b = ba.zeros([5]);
+    assert.throws(() => a.add(b), { code: "BARN_ARRAY_BROADCAST", message: /\[3, 4\] and \[5\]/ });
+  });
+
+  test("a chunking that does not tile the shape", () => {
+    assert.throws(() => ba.zeros([10], { chunks: [[3, 3]] }), {
+      code: "BARN_ARRAY_CHUNKS",
+      message: /\[10\].*add up to 6, not 10/,
+    });
+    assert.throws(() => ba.zeros([10, 2], { chunks: [5] }), {
+      code: "BARN_ARRAY_CHUNKS",
+      message: /give 2 entries/,
+    });
+    assert.throws(() => ba.zeros([10], { chunks: 0 }), { code: "BARN_ARRAY_CHUNKS" });
+  });
+
+  test("an axis out of range", () => {
+    const x = ba.zeros([3, 4]);
+    assert.throws(() => x.sum({ axis: 2 }), {
+      code: "BARN_ARRAY_AXIS",
+      message: /axis 2 .* 2 dimensions/,
+    });
+    assert.throws(() => x.sum({ axis: -3 }), { code: "BARN_ARRAY_AXIS" });
+    assert.throws(() => x.cumsum(5), { code: "BARN_ARRAY_AXIS" });
+    assert.throws(() => x.transpose([0, 0]), { code: "BARN_ARRAY_AXIS" });
+  });
+
+  test("mixes NumPy refuses: a scalar out of an integer dtype's range, bool subtraction", () => {
+    assert.throws(() => ba.zeros([2], { dtype: "int8" }).add(300), {
+      code: "BARN_ARRAY_DTYPE",
+      message: /300 is out of range .* int8/,
+    });
+    assert.throws(() => ba.zeros([2], { dtype: "bool" }).sub(ba.zeros([2], { dtype: "bool" })), {
+      code: "BARN_ARRAY_DTYPE",
+    });
+    assert.throws(() => ba.zeros([2], { dtype: "int64" }).pow(-1), { code: "BARN_INVALID_OPTION" });
+    assert.throws(() => ba.zeros([2], { dtype: "complex" as never }), { code: "BARN_ARRAY_DTYPE" });
+  });
+
+  test("shapes that do not fit: reshape, matmul, concatenate, fromArray", () => {
+    assert.throws(() => ba.zeros([3, 4]).reshape([5, 2]), {
+      code: "BARN_ARRAY_SHAPE",
+      message: /\[3, 4\].*\[5, 2\]/,
+    });
+    assert.throws(() => ba.zeros([3, 4]).matmul(ba.zeros([3, 4])), {
+      code: "BARN_ARRAY_SHAPE",
+      message: /\[3, 4\] and \[3, 4\]/,
+    });
+    assert.throws(() => ba.concatenate([ba.zeros([3, 4]), ba.zeros([3, 5])], 0), {
+      code: "BARN_ARRAY_SHAPE",
+    });
+    assert.throws(() => ba.fromArray(new Float64Array(5), [2, 3]), { code: "BARN_ARRAY_SHAPE" });
+    assert.throws(() => ba.zeros([-1]), { code: "BARN_ARRAY_SHAPE" });
+  });
+
+  test("indices out of range, masks of the wrong length, empty reductions without identity", () => {
+    const x = ba.zeros([3, 4]);
+    assert.throws(() => x.slice(3), { code: "BARN_ARRAY_INDEX" });
+    assert.throws(() => x.take([7], 1), { code: "BARN_ARRAY_INDEX" });
+    assert.throws(() => x.compress([true], 0), { code: "BARN_ARRAY_INDEX" });
+    assert.throws(() => x.slice("::0"), { code: "BARN_ARRAY_INDEX" });
+    assert.throws(() => ba.zeros([0, 3]).max(), {
+      code: "BARN_ARRAY_SHAPE",
+      message: /empty axis/,
+    });
+    assert.throws(() => x.sum({ axis: 0, bogus: 1 } as never), { code: "BARN_INVALID_OPTION" });
+  });
+});
