@@ -86,6 +86,16 @@ export const ErrorCodes = {
   IO_UNSUPPORTED: "BARN_IO_UNSUPPORTED",
   /** A file's bytes could not be decoded (a damaged or truncated Parquet file): names the file. */
   IO_CORRUPT: "BARN_IO_CORRUPT",
+  /** No Zarr array at a path (no directory, no `.zarray`/`zarr.json`, or a group): names the path. */
+  ZARR_NOT_FOUND: "BARN_ZARR_NOT_FOUND",
+  /** A Zarr store's metadata or a chunk could not be parsed or decoded: names the file. */
+  ZARR_CORRUPT: "BARN_ZARR_CORRUPT",
+  /** A Zarr store uses a dtype, codec or layout Barn does not read or write: names it and the path. */
+  ZARR_UNSUPPORTED: "BARN_ZARR_UNSUPPORTED",
+  /** A chunk index outside a Zarr array's grid, or chunk data of the wrong dtype, length or shape. */
+  ZARR_CHUNK: "BARN_ZARR_CHUNK",
+  /** createZarrArray found something at the path and `overwrite` was not set (or it is not Zarr). */
+  ZARR_EXISTS: "BARN_ZARR_EXISTS",
   /** An internal invariant was broken: a bug in Barn. The message carries the task's story. */
   INTERNAL: "BARN_INTERNAL",
   /** A bag partition (from fromDelayed, mapPartitions, ...) is not an array. */
