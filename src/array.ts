@@ -53,3 +53,10 @@ export type { RunOptions } from "./collections/array/run.js";
 export { Scalar } from "./collections/array/scalar.js";
 export type { IndexItem } from "./collections/array/slicing.js";
 export { random };
+export { type FromZarrOptions, fromZarr } from "./collections/array/zarr-source.js";
+export type { ToZarrOptions } from "./collections/array/zarr-sink.js";
+export {
+  ZARR_CHUNK_CHANNEL,
+  type ZarrArrayInfo,
+  type ZarrChunkEvent,
+} from "./collections/array/zarr/index.js";
