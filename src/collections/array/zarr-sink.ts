@@ -105,7 +105,10 @@ function gridOf(shape: readonly number[], chunk: readonly number[]): number[][] 
 }
 
 function sameGrid(a: Chunks, b: Chunks): boolean {
-  return a.length === b.length && a.every((l, d) => l.length === b[d]!.length && l.every((n, i) => n === b[d]![i]));
+  return (
+    a.length === b.length &&
+    a.every((l, d) => l.length === b[d]!.length && l.every((n, i) => n === b[d]![i]))
+  );
 }
 
 /** Writes `x` to a Zarr store, one task per chunk; resolves to the array's ZarrArrayInfo. */

@@ -36,7 +36,10 @@ export async function fromZarr<D extends DType = DType>(
   options: FromZarrOptions = {},
 ): Promise<BArray<D>> {
   checkOptionKeys("fromZarr", options, ["path", "chunks"]);
-  const info = await openZarrArray(storePath, options.path === undefined ? {} : { path: options.path });
+  const info = await openZarrArray(
+    storePath,
+    options.path === undefined ? {} : { path: options.path },
+  );
   const x = new BArray<D>({
     kind: "source",
     reader: { r: "zarr", info },
