@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as ba from "../../src/array.js";
+import { graphOf } from "../../src/collections/array/run.js";
 import { readZarrChunk } from "../../src/collections/array/zarr/index.js";
 import { Client } from "../../src/index.js";
 
@@ -146,6 +147,9 @@ describe("array Zarr", () => {
     for (let r = 25; r < 35; r++) for (let c = 72; c < 78; c++) want += BigInt(r * 100 + c);
     assert.equal(value, want);
     assert.deepEqual(files.map((f) => f.slice(store.length)).sort(), ["/c/2/7", "/c/3/7"]);
+    // Lowering makes only those two read tasks, whatever the store's size.
+    const lowered = [...graphOf(s.plan).graph.keys()].filter((k) => k.startsWith("array-zarr-"));
+    assert.equal(lowered.length, 2);
     const whole = await readsDuring(() => y.sum().compute({ client: sync }));
     assert.equal(whole.files.length, 100);
     // Regrouped into 50 x 50 chunks, a slice reads the store chunks under the one 50 x 50
