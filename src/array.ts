@@ -53,4 +53,11 @@ export type { ReduceOptions } from "./collections/array/reductions.js";
 export type { RunOptions } from "./collections/array/run.js";
 export { Scalar } from "./collections/array/scalar.js";
 export type { IndexItem } from "./collections/array/slicing.js";
+export {
+  ZARR_CHUNK_CHANNEL,
+  type ZarrArrayInfo,
+  type ZarrChunkEvent,
+} from "./collections/array/zarr/index.js";
+export type { ToZarrOptions } from "./collections/array/zarr-sink.js";
+export { type FromZarrOptions, fromZarr } from "./collections/array/zarr-source.js";
 export { random };

@@ -30,6 +30,8 @@ import { Scalar } from "./scalar.js";
 import { normAxis, sizeOf } from "./shape.js";
 import { compressPlan, type IndexItem, slicePlan, takePlan } from "./slicing.js";
 import { broadcastValues, type Value } from "./view.js";
+import type { ZarrArrayInfo } from "./zarr/info.js";
+import { type ToZarrOptions, toZarr } from "./zarr-sink.js";
 
 /** What element-wise methods accept besides arrays: plain numbers, bigints and booleans. */
 export type Operand = BArray<DType> | number | bigint | boolean;
@@ -466,6 +468,13 @@ export class BArray<D extends DType = DType> {
       },
       futures,
     );
+  }
+  /**
+   * Writes the array to a Zarr store at `storePath`, one task per chunk (zarr-sink.ts);
+   * resolves to the store's ZarrArrayInfo once every chunk is written.
+   */
+  toZarr(storePath: string, options: ToZarrOptions = {}): Promise<ZarrArrayInfo> {
+    return toZarr(this, storePath, options);
   }
   toString(): string {
     return `barn.BArray<${this.dtype}>(shape=[${this.shape.join(", ")}], chunks=[${this.chunks.map((c) => c.length).join(", ")}] blocks)`;

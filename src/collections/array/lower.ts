@@ -21,11 +21,13 @@ export interface LowerContext {
   readonly graph: Map<string, GraphNode>;
   readonly prefix: string;
   readonly memo: Map<ArrayPlan, string[]>;
+  /** A source's read tasks made so far, by flat chunk index (sourceChunk). */
+  readonly reads: Map<ArrayPlan, Map<number, string>>;
   count: number;
 }
 
 export function newContext(prefix: string): LowerContext {
-  return { graph: new Map(), prefix, memo: new Map(), count: 0 };
+  return { graph: new Map(), prefix, memo: new Map(), reads: new Map(), count: 0 };
 }
 
 function add(ctx: LowerContext, name: string, node: GraphNode): string {
@@ -59,19 +61,7 @@ function lowerNode(plan: ArrayPlan, ctx: LowerContext): string[] {
     case "source":
       if (plan.reader.r === "blocks")
         return plan.reader.blocks.map((b) => add(ctx, "from-array", data(b)));
-      if (plan.reader.r === "call") {
-        // The reader is the task's function itself, so it ships by its module reference; its
-        // chunk is checked by the task that reads it (ops.ts `checked`).
-        const { fn, arg } = plan.reader;
-        return chunkIndices(plan.chunks).map((idx) => {
-          const info = infoOf(plan, idx);
-          const raw = add(ctx, fn.name || "reader", task(fn, arg, info));
-          return add(ctx, "checked", task(arrayOps.checked, ref(raw), info));
-        });
-      }
-      return chunkIndices(plan.chunks).map((idx) =>
-        add(ctx, plan.reader.r, task(arrayOps.read, plan.reader, infoOf(plan, idx))),
-      );
+      return chunkIndices(plan.chunks).map((idx) => sourceChunk(plan, idx, ctx));
     case "keys":
       for (const [k, node] of plan.graph ?? []) ctx.graph.set(k, node as GraphNode);
       return [...plan.keys];
@@ -115,6 +105,50 @@ function lowerNode(plan: ArrayPlan, ctx: LowerContext): string[] {
     default:
       return plan satisfies never;
   }
+}
+
+/** The read task of one chunk of a source, made once per lowering. */
+function sourceChunk(
+  plan: ArrayPlan & { kind: "source" },
+  idx: readonly number[],
+  ctx: LowerContext,
+): string {
+  let made = ctx.reads.get(plan);
+  if (made === undefined) ctx.reads.set(plan, (made = new Map()));
+  const f = flatIndex(plan.chunks, idx);
+  let key = made.get(f);
+  if (key === undefined) {
+    key = readChunk(plan, idx, ctx);
+    made.set(f, key);
+  }
+  return key;
+}
+
+/** The task (or tasks) that read chunk `idx` of a source; the key of the chunk. */
+function readChunk(
+  plan: ArrayPlan & { kind: "source" },
+  idx: readonly number[],
+  ctx: LowerContext,
+): string {
+  const info = infoOf(plan, idx);
+  if (plan.reader.r === "call") {
+    // The reader is the task's function itself, so it ships by its module reference; its
+    // chunk is checked by the task that reads it (ops.ts `checked`).
+    const { fn, arg } = plan.reader;
+    const raw = add(ctx, fn.name || "reader", task(fn, arg, info));
+    return add(ctx, "checked", task(arrayOps.checked, ref(raw), info));
+  }
+  return add(ctx, plan.reader.r, task(arrayOps.read, plan.reader, info));
+}
+
+/**
+ * The key of chunk `idx` of `plan`. A source read per chunk (a Zarr store, a user function)
+ * gets only that chunk's task, so a slice of a large store lowers to the reads it needs.
+ */
+function chunkKey(plan: ArrayPlan, idx: readonly number[], ctx: LowerContext): string {
+  if (plan.kind === "source" && plan.reader.r !== "blocks" && !ctx.memo.has(plan))
+    return sourceChunk(plan, idx, ctx);
+  return lowerKeys(plan, ctx)[flatIndex(plan.chunks, idx)]!;
 }
 
 /** The chunk of operand `op` that output chunk `idx` reads (0 along broadcast dimensions). */
@@ -268,7 +302,6 @@ export function lowerRechunk(input: ArrayPlan, chunks: Chunks, ctx: LowerContext
 /** Each output chunk of a slice comes from exactly one input chunk (slice.ts chose the grid so). */
 function lowerSlice(plan: ArrayPlan & { kind: "slice" }, ctx: LowerContext): string[] {
   const input = plan.input;
-  const keys = lowerKeys(input, ctx);
   const inOff = input.chunks.map(offsets);
   const outOff = plan.chunks.map(offsets);
   return chunkIndices(plan.chunks).map((idx) => {
@@ -286,7 +319,7 @@ function lowerSlice(plan: ArrayPlan & { kind: "slice" }, ctx: LowerContext): str
       "slice",
       task(
         arrayOps.slice,
-        ref(keys[flatIndex(input.chunks, cidx)]!),
+        ref(chunkKey(input, cidx, ctx)),
         chunkShape(input.chunks, cidx),
         start,
         plan.slices.map((s) => s.step),

@@ -13,6 +13,7 @@ import type { AnyTypedArray, DType } from "./dtype.js";
 import type { RandomDist } from "./exec/random.js";
 import type { Expr } from "./expr.js";
 import type { ReduceSpec } from "./reduce-spec.js";
+import type { ZarrArrayInfo } from "./zarr/info.js";
 
 /** How a source makes one chunk (readers.ts). */
 export type Reader =
@@ -31,6 +32,8 @@ export type Reader =
   | { readonly r: "blocks"; readonly blocks: readonly AnyTypedArray[] }
   /** A user function of the chunk's place (fromFunction). */
   | { readonly r: "fn"; readonly fn: ShippedFn }
+  /** A Zarr array's chunk at the same grid index (zarr-source.ts; the grids are the same). */
+  | { readonly r: "zarr"; readonly info: ZarrArrayInfo }
   /**
    * A function declared with `tasks()`, called as `fn(arg, place)` per chunk, returning the
    * chunk's typed array in C order (or a promise of it). Storage layers plug in here.

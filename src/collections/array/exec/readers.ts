@@ -116,6 +116,11 @@ export async function readChunk(
       const f = await resolve(reader.fn);
       return checkChunk(await f(info), info, `fromFunction(${reader.fn.name})`);
     }
+    case "zarr": {
+      // Loaded on first use: workers that never read a store never load zarrita.
+      const { readZarrSource } = await import("./zarr-read.js");
+      return readZarrSource(reader.info, info);
+    }
     case "call":
       return checkChunk(await reader.fn(reader.arg, info), info, reader.fn.name || "reader");
     default:

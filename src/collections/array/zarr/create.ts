@@ -30,7 +30,7 @@ export interface CreateZarrOptions {
   readonly shape: readonly number[];
   readonly chunks: readonly number[];
   readonly dtype: BarnDType;
-  /** Default "zstd". Every one both writes and reads in Node (see docs/array-zarr.md). */
+  /** Default "zstd". Every one both writes and reads in Node (see docs/array.md, "Zarr storage"). */
   readonly compressor?: ZarrCompressor;
   /** Compression level: zstd 1..22 (default 3), gzip 0..9 (1), blosc 0..9 (5). */
   readonly level?: number;

@@ -1,6 +1,6 @@
 /**
  * The Zarr storage layer of barn/array: open, create, and read or write one chunk at a time, with
- * plain-data handles that cross threads and machines. See docs/array-zarr.md.
+ * plain-data handles that cross threads and machines. See docs/array.md, "Zarr storage".
  */
 export { ZARR_COMPRESSORS, type ZarrCompressor } from "./codecs.js";
 export { type CreateZarrOptions, createZarrArray } from "./create.js";
