@@ -43,6 +43,12 @@ export const ErrorCodes = {
    * cycle): the task fails with this code, naming the part.
    */
   RESULT_NOT_SERIALIZABLE: "BARN_RESULT_NOT_SERIALIZABLE",
+  /**
+   * A task's arguments (or data given to scatter) hold something that cannot be copied to a
+   * worker (a function, a symbol, a promise, a cycle): the submit, map, compute or scatter call
+   * throws, naming the part.
+   */
+  ARG_NOT_SERIALIZABLE: "BARN_ARG_NOT_SERIALIZABLE",
   /** A Future was awaited (or passed to a task) after release(): it no longer holds its key. */
   FUTURE_RELEASED: "BARN_FUTURE_RELEASED",
   /** A connection to a scheduler, worker or peer was lost (or the client's link dropped). */

@@ -10,6 +10,7 @@ import { BarnError, CancelledError, ErrorCodes, errorFromData, OptionError } fro
 import type { Graph, Key } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
 import type { Backend, BackendReport, WorkerInfo } from "../protocol/backend.js";
+import { uncopyablePart } from "../protocol/copyable.js";
 import type { WorkerId } from "../protocol/ids.js";
 import { startDashboard } from "./dashboard-start.js";
 import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
@@ -26,7 +27,7 @@ import {
 } from "./options.js";
 import { startProcessBackend } from "./process-backend.js";
 import { RemoteBackend } from "./remote-backend.js";
-import { callSpec, FunctionTable, futuresToRefs, submission } from "./submission.js";
+import { argError, callSpec, FunctionTable, futuresToRefs, submission } from "./submission.js";
 import { SyncBackend } from "./sync-backend.js";
 import { collectFutures, type Gathered, rebuild } from "./walk.js";
 
@@ -173,6 +174,11 @@ export class Client implements FutureOwner {
     const shipped = this.#fns.ship(fn);
     const columns = iterables.map((it) => (Array.isArray(it) ? it : [...it]));
     const n = Math.min(...columns.map((c) => c.length));
+    for (const [j, c] of columns.entries()) {
+      const problem = uncopyablePart(c.length === n ? c : c.slice(0, n));
+      if (problem !== undefined)
+        throw argError(problem, `map's iterable ${j} (its items are the tasks' arguments)`);
+    }
     if (!opts.pure && columns.every(holdsNoFuture)) {
       const keys = new Array<Key>(n);
       const futures = new Array<Future>(n);
@@ -326,6 +332,8 @@ export class Client implements FutureOwner {
     this.#checkOpen();
     const many = Array.isArray(data);
     const values = many ? (data as unknown[]) : [data];
+    const problem = uncopyablePart(values);
+    if (problem !== undefined) throw argError(problem, "the data given to scatter");
     const keys = values.map((v) => this.#newKey("scatter", [v]));
     const futures = keys.map((k) => this.#keys.future(k));
     if (!this.#failIfLost(futures)) {

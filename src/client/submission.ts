@@ -7,6 +7,7 @@ import { BarnError, ErrorCodes } from "../errors.js";
 import { encodeArgs } from "../graph/refs.js";
 import { describeType } from "../graph/shape.js";
 import { TaskRef } from "../graph/spec.js";
+import { uncopyablePart } from "../protocol/copyable.js";
 import type { CallSpec } from "../protocol/run-spec.js";
 import { type ShippedFn, shipFunction } from "../shipping/ship.js";
 import { Future } from "./future.js";
@@ -49,12 +50,13 @@ export class FunctionTable {
 export function replaceHandles(
   args: readonly unknown[],
   toRef: (v: object) => TaskRef | undefined,
+  depth = 0,
 ): readonly unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (typeof a !== "object" || a === null) continue;
-    const r = convert(a, toRef);
+    const r = convert(a, toRef, depth + 1);
     if (r !== a) {
       out ??= args.slice();
       out[i] = r;
@@ -63,17 +65,24 @@ export function replaceHandles(
   return out ?? args;
 }
 
-function convert(v: object, toRef: (v: object) => TaskRef | undefined): unknown {
+/**
+ * Nesting past this depth is taken for a cycle (which no worker could receive anyway): the call
+ * fails with ARG_NOT_SERIALIZABLE instead of overflowing the stack.
+ */
+const MAX_DEPTH = 1000;
+
+function convert(v: object, toRef: (v: object) => TaskRef | undefined, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw argError(`a circular reference (or nesting over ${MAX_DEPTH} deep)`);
   const ref = toRef(v);
   if (ref !== undefined) return ref;
-  if (Array.isArray(v)) return replaceHandles(v, toRef);
+  if (Array.isArray(v)) return replaceHandles(v, toRef, depth);
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return v;
   let out: Record<string, unknown> | undefined;
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k];
     if (typeof x !== "object" || x === null) continue;
-    const r = convert(x, toRef);
+    const r = convert(x, toRef, depth + 1);
     if (r !== x) {
       out ??= { ...(v as Record<string, unknown>) };
       out[k] = r;
@@ -94,9 +103,25 @@ export function futuresToRefs(
   });
 }
 
-/** The run payload of a call: function id and encoded arguments. */
+/**
+ * The run payload of a call: function id and encoded arguments.
+ * @throws BarnError ARG_NOT_SERIALIZABLE when an argument cannot be copied to a worker.
+ */
 export function callSpec(fnId: string, args: readonly unknown[], hasRefs: boolean): CallSpec {
+  const problem = uncopyablePart(args);
+  if (problem !== undefined) throw argError(problem);
   if (!hasRefs) return { f: fnId, a: args };
   const enc = encodeArgs(args);
   return enc.refs === undefined ? { f: fnId, a: enc.args } : { f: fnId, a: enc.args, r: enc.refs };
+}
+
+/**
+ * The error for task arguments or scattered data that cannot reach a worker. Every scheduler
+ * refuses them, the sync one included, so a script that runs inline runs on a cluster too.
+ */
+export function argError(problem: string, what = "a task's arguments"): BarnError {
+  return new BarnError(
+    ErrorCodes.ARG_NOT_SERIALIZABLE,
+    `${what} hold ${problem}, which cannot be copied to a worker; pass data (functions run as tasks: client.submit(fn, x), or call a tasks() function inside the task)`,
+  );
 }

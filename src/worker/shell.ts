@@ -9,6 +9,7 @@ import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
+import { uncopyablePart } from "../protocol/copyable.js";
 import type { WorkerId } from "../protocol/ids.js";
 import { joinKeys, splitKeys, unpackCompute } from "../protocol/ops-codec.js";
 import { ReportBuilder } from "../protocol/report-codec.js";
@@ -22,7 +23,6 @@ import type {
 } from "../protocol/worker-messages.js";
 import { FunctionCache } from "../shipping/compile.js";
 import type { ShippedFn } from "../shipping/ship.js";
-import { uncopyablePart } from "./copyable.js";
 import { type ExecContext, isThenable, runSpec } from "./executor.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
 import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";

@@ -1,7 +1,7 @@
 /** What a task may return: the result check and the Buffer marks that cross threads. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { uncopyablePart } from "../../../src/worker/copyable.js";
+import { uncopyablePart } from "../../../src/protocol/copyable.js";
 import { markBuffers, shareLargeBuffers, unmarkBuffers } from "../../../src/worker/share.js";
 
 test("plain data, binary, dates, maps and shared references are copyable", () => {

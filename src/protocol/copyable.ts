@@ -1,9 +1,12 @@
 /**
- * Whether a task's result can leave the thread that computed it. Results cross threads by
+ * Whether a value can leave the thread it is in: a task's result, and a task's arguments or
+ * scattered data on their way out of the client. Values cross threads by
  * structured clone and machines by msgpack; a function, a symbol, a promise, a weak collection
  * or a cycle survives neither (structured clone throws, msgpack overflows its stack or drops the
- * value). Checked once, when the task finishes, so the task fails with a message naming the part
- * instead of the worker dying later, at the first send, in a loop of recomputations.
+ * value). Results are checked once, when the task finishes, so the task fails with a message
+ * naming the part instead of the worker dying later, at the first send, in a loop of
+ * recomputations; arguments and scattered data when they are submitted, so the call throws
+ * instead of the scheduler failing to send them to a worker.
  */
 
 /**
