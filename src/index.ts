@@ -21,8 +21,15 @@ export {
 } from "./client/delayed.js";
 export { Future, isFuture } from "./client/future.js";
 export type { FutureStatus } from "./client/key-record.js";
+export { LocalCluster, type LocalClusterOptions } from "./client/local-cluster.js";
 export type { ConnectOptions, TaskOptions } from "./client/options.js";
 export type { Gathered } from "./client/walk.js";
+export type {
+  Adaptive,
+  AdaptOptions,
+  ClusterManager,
+  ClusterWorker,
+} from "./deploy/cluster-manager.js";
 export {
   BarnError,
   CancelledError,

@@ -10,7 +10,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBytes } from "../client/options.js";
 import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
-import { isRefusal, WorkerNode } from "../deploy/worker-node.js";
+import { startWorkerGroup, type WorkerGroup } from "../deploy/worker-group.js";
+import { isRefusal } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
 import { BarnError } from "../errors.js";
 import { barnVersion } from "../version.js";
@@ -102,6 +103,7 @@ common(
     .option("--memory-limit <bytes>", "heap limit of the task thread, e.g. 8GiB")
     .option("--resources <list>", "resources this worker offers, e.g. GPU=1,MEM=4e9")
     .option("--name <name>", "worker name (default: host-pid)")
+    .option("--nworkers <n>", "workers in this process, named <name>-0.. (default 1)", intArg, 1)
     .option(
       "--listen-host <host>",
       "interface peers fetch data from (default: the one facing the scheduler)",
@@ -113,10 +115,11 @@ common(
     ),
 ).action(async (address: string, flags: CommonFlags & WorkerFlags) => {
   const log = logger(flags, "worker");
-  let node: WorkerNode | undefined;
+  let node: WorkerGroup | undefined;
   // Watched before connecting: a parent may die while this worker still looks for its scheduler.
   if (flags.exitWithParent) watchParent(log, () => node);
-  node = await WorkerNode.start({
+  if (flags.nworkers < 1) throw new InvalidArgumentError("--nworkers must be at least 1");
+  node = await startWorkerGroup(flags.nworkers, {
     ...securityFrom(flags, log),
     scheduler: address,
     name: flags.name,
@@ -149,6 +152,7 @@ interface SchedulerFlags {
 
 interface WorkerFlags {
   nthreads: number;
+  nworkers: number;
   memoryLimit?: string;
   resources?: string;
   name?: string;
@@ -162,7 +166,7 @@ interface WorkerFlags {
  * the parent exits in any way (SIGKILL included), and then this worker leaves. A worker of
  * `processes: true` must never outlive its client, nor retry forever for its scheduler.
  */
-function watchParent(log: Logger, node: () => WorkerNode | undefined): void {
+function watchParent(log: Logger, node: () => WorkerGroup | undefined): void {
   let gone = false;
   const leave = () => {
     if (gone) return;
