@@ -8,6 +8,8 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBytes } from "../client/options.js";
+import { config } from "../config/load.js";
+import { configuredNumber, configuredString } from "../config/values.js";
 import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
 import { startWorkerGroup, type WorkerGroup } from "../deploy/worker-group.js";
@@ -25,6 +27,14 @@ interface CommonFlags {
   logLevel: string;
 }
 
+// barn.config.json and BARN_* give the flags' defaults; a bad one stops here, said plainly.
+try {
+  config();
+} catch (err) {
+  process.stderr.write(`barn: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+
 const program = new Command("barn")
   .description("Barn: scale TypeScript in, up and out")
   .version(barnVersion());
@@ -40,7 +50,9 @@ function common(cmd: Command): Command {
       "largest frame accepted from an authenticated peer, e.g. 256MiB (default 1GiB)",
     )
     .addOption(
-      new Option("--log-level <level>", "log threshold").choices(LOG_LEVELS).default("info"),
+      new Option("--log-level <level>", "log threshold")
+        .choices(LOG_LEVELS)
+        .default(configuredString("logLevel") ?? "info"),
     );
 }
 
@@ -51,9 +63,14 @@ common(
     .option(
       "--host <host>",
       "interface to listen on (non-loopback needs a token, or --tls-ca with --require-client-cert)",
-      "127.0.0.1",
+      configuredString("scheduler.host") ?? "127.0.0.1",
     )
-    .option("--port <port>", "port to listen on (0: any free port)", intArg, 8786)
+    .option(
+      "--port <port>",
+      "port to listen on (0: any free port)",
+      intArg,
+      configuredNumber("scheduler.port") ?? 8786,
+    )
     .addOption(
       new Option("--protocol <scheme>", "wire protocol")
         .choices(["tcp", "tls", "ws", "wss"])
@@ -67,7 +84,7 @@ common(
       "--heartbeat-timeout <seconds>",
       "declare a silent worker lost after this long",
       numArg,
-      10,
+      configuredNumber("scheduler.heartbeatTimeout") ?? 10,
     )
     .option(
       "--cancel-grace-period <seconds>",
@@ -99,7 +116,12 @@ common(
     .command("worker")
     .description("run a worker that joins the scheduler at <address>")
     .argument("<address>", "the scheduler, e.g. tcp://10.0.0.5:8786")
-    .option("--nthreads <n>", "tasks run at once (async tasks overlap)", intArg, 1)
+    .option(
+      "--nthreads <n>",
+      "tasks run at once (async tasks overlap)",
+      intArg,
+      configuredNumber("threadsPerWorker") ?? 1,
+    )
     .option("--memory-limit <bytes>", "heap limit of the task thread, e.g. 8GiB")
     .option("--resources <list>", "resources this worker offers, e.g. GPU=1,MEM=4e9")
     .option("--name <name>", "worker name (default: host-pid)")

@@ -12,6 +12,7 @@ import type { Graph, Key } from "../graph/spec.js";
 import { tokenize } from "../graph/tokenize.js";
 import type { Backend, BackendReport, WorkerInfo } from "../protocol/backend.js";
 import type { WorkerId } from "../protocol/ids.js";
+import { withConfig } from "./configured.js";
 import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
 import { KeepAlive } from "./keep-alive.js";
@@ -93,8 +94,9 @@ export class Client implements FutureOwner {
       if (b.setAsDefault !== false) defaultClient = client;
       return client;
     }
-    const options = typeof a === "string" ? { ...b, address: a } : { ...a, ...b };
-    validateConnectOptions(options);
+    const given = typeof a === "string" ? { ...b, address: a } : { ...a, ...b };
+    validateConnectOptions(given);
+    const options = withConfig(given);
     const client = new Client(await startBackend(options));
     await client.#backend.ready?.();
     if (options.setAsDefault !== false) defaultClient = client;

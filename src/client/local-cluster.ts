@@ -8,12 +8,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { configuredNumber as configured } from "../config/values.js";
 import { LocalBackend } from "../deploy/local-backend.js";
 import { ProcessLauncher, ThreadLauncher } from "../deploy/local-launchers.js";
 import type { LogBuffer } from "../deploy/log-buffer.js";
 import { ManagedCluster, type ManagedParts } from "../deploy/managed-cluster.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
 import { createLogger } from "../diagnostics/log.js";
+import { withConfig } from "./configured.js";
 import { type ConnectOptions, parseBytes, validateConnectOptions } from "./options.js";
 
 export interface LocalClusterOptions
@@ -28,13 +30,14 @@ export interface LocalClusterOptions
 export class LocalCluster extends ManagedCluster {
   readonly processes: boolean;
 
-  constructor(options: LocalClusterOptions = {}) {
-    validateConnectOptions(options);
+  constructor(given: LocalClusterOptions = {}) {
+    validateConnectOptions(given);
+    const options = withConfig(given);
     const workers = options.workers ?? availableParallelism();
     super((logs) => startLocal(options, logs), {
       workers,
       namePrefix: options.processes ? "proc" : "thread",
-      startTimeoutMs: options.startTimeoutMs,
+      startTimeoutMs: options.startTimeoutMs ?? configured("cluster.startTimeoutMs"),
     });
     this.processes = options.processes === true;
   }

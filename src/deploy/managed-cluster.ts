@@ -4,6 +4,7 @@
  * the pure adaptive-policy.ts), replacing a worker that died, `logs` and `close`. A manager
  * supplies how the scheduler starts and how one worker starts (a WorkerLauncher).
  */
+import { configuredAdapt } from "../config/values.js";
 import { BarnError, ErrorCodes, OptionError } from "../errors.js";
 import type { Backend } from "../protocol/backend.js";
 import type { WorkerId } from "../protocol/ids.js";
@@ -138,7 +139,10 @@ export class ManagedCluster implements ClusterManager, AsyncDisposable {
   }
 
   adapt(options: AdaptOptions = {}): Adaptive {
-    const o = resolveAdaptOptions(options);
+    if (typeof options !== "object" || options === null) resolveAdaptOptions(options);
+    // Configured adapt.* settings (BARN_ADAPT_*, barn.config.json) under the given ones.
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    const o = resolveAdaptOptions({ ...configuredAdapt(), ...given });
     this.#checkOpen();
     this.#adaptive?.stop();
     const loop = new AdaptiveLoop(o.intervalMs, async (state) => {

@@ -4,9 +4,13 @@
  * recomputed: counted in the story), adaptive scaling under a bursty load.
  */
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { Client, LocalCluster, OptionError } from "../../src/index.js";
-import { barn, killAll, startScheduler } from "./cluster-harness.js";
+import { barn, CLI, killAll, startScheduler } from "./cluster-harness.js";
 
 interface Rec {
   readonly from: string;
@@ -196,5 +200,35 @@ test("barn worker --nworkers 3 runs three workers in one process, and all leave 
   } finally {
     sched.kill();
     await killAll();
+  }
+});
+
+test("barn.config.json in the project directory and BARN_* configure Client.connect and the CLI", {
+  timeout: 60_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "barn-config-it-"));
+  try {
+    writeFileSync(join(dir, "barn.config.json"), JSON.stringify({ workers: 3 }));
+    const script = `
+      import { Client } from ${JSON.stringify(new URL("../../src/index.js", import.meta.url).href)};
+      const c = await Client.connect();
+      console.log(JSON.stringify({ workers: c.workers().length }));
+      await c.close();`;
+    const run = (env: Record<string, string>) =>
+      JSON.parse(
+        execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+          cwd: dir,
+          env: { ...process.env, ...env },
+          encoding: "utf8",
+        }),
+      ) as { workers: number };
+    assert.equal(run({}).workers, 3, "the project file");
+    assert.equal(run({ BARN_WORKERS: "2" }).workers, 2, "the environment wins");
+    writeFileSync(join(dir, "barn.config.json"), JSON.stringify({ scheduler: { prot: 1 } }));
+    const bad = spawnSync(process.execPath, [CLI, "scheduler"], { cwd: dir, encoding: "utf8" });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown setting "scheduler\.prot"; did you mean "scheduler\.port"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
