@@ -23,6 +23,7 @@ export { Future, isFuture } from "./client/future.js";
 export type { FutureStatus } from "./client/key-record.js";
 export { LocalCluster, type LocalClusterOptions } from "./client/local-cluster.js";
 export type { ConnectOptions, TaskOptions } from "./client/options.js";
+export { SSHCluster, type SSHClusterOptions, type SSHHost } from "./client/ssh-cluster.js";
 export type { Gathered } from "./client/walk.js";
 export type {
   Adaptive,

@@ -17,9 +17,12 @@ import { isRefusal } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
 import { BarnError } from "../errors.js";
 import { barnVersion } from "../version.js";
+import { readTokenLine } from "./stdin-token.js";
 
 interface CommonFlags {
   tokenFile?: string;
+  tokenStdin?: boolean;
+  exitWithParent?: boolean;
   maxFrameBytes?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -42,6 +45,14 @@ const program = new Command("barn")
 function common(cmd: Command): Command {
   return cmd
     .option("--token-file <file>", "file holding the cluster's shared token (or set BARN_TOKEN)")
+    .option(
+      "--token-stdin",
+      "read the token from the first line of stdin (cluster managers over SSH)",
+    )
+    .option(
+      "--exit-with-parent",
+      "exit when stdin closes: the process that started this one (and holds its stdin) is gone",
+    )
     .option("--tls-cert <file>", "PEM certificate of this end (tls:// and wss://)")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--tls-ca <file>", "PEM CA that the other end's certificate must be signed by")
@@ -93,6 +104,11 @@ common(
     ),
 ).action(async (flags: CommonFlags & SchedulerFlags) => {
   const log = logger(flags, "scheduler");
+  await tokenFromStdin(flags);
+  let running: SchedulerNode | undefined;
+  if (flags.exitWithParent) {
+    watchParent(log, () => (running ? { close: () => running!.close() } : undefined));
+  }
   const security = securityFrom(flags, log);
   const protocol = flags.tlsCert !== undefined && flags.protocol === "tcp" ? "tls" : flags.protocol;
   const host = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
@@ -108,6 +124,7 @@ common(
       : { config: { cancelGracePeriod: flags.cancelGracePeriod } }),
     log,
   });
+  running = node;
   onSignals(log, () => node.close());
 });
 
@@ -130,13 +147,10 @@ common(
       "--listen-host <host>",
       "interface peers fetch data from (default: the one facing the scheduler)",
     )
-    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg)
-    .option(
-      "--exit-with-parent",
-      "exit when stdin closes: the process that started this worker (and holds its stdin) is gone",
-    ),
+    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg),
 ).action(async (address: string, flags: CommonFlags & WorkerFlags) => {
   const log = logger(flags, "worker");
+  await tokenFromStdin(flags);
   let node: WorkerGroup | undefined;
   // Watched before connecting: a parent may die while this worker still looks for its scheduler.
   if (flags.exitWithParent) watchParent(log, () => node);
@@ -180,7 +194,6 @@ interface WorkerFlags {
   name?: string;
   listenHost?: string;
   deathTimeout?: number;
-  exitWithParent?: boolean;
 }
 
 /**
@@ -188,7 +201,10 @@ interface WorkerFlags {
  * the parent exits in any way (SIGKILL included), and then this worker leaves. A worker of
  * `processes: true` must never outlive its client, nor retry forever for its scheduler.
  */
-function watchParent(log: Logger, node: () => WorkerGroup | undefined): void {
+function watchParent(
+  log: Logger,
+  node: () => { close(reason: string): Promise<void> } | undefined,
+): void {
   let gone = false;
   const leave = () => {
     if (gone) return;
@@ -210,6 +226,11 @@ function watchParent(log: Logger, node: () => WorkerGroup | undefined): void {
 function logger(flags: CommonFlags, component: string): Logger {
   const level = isLogLevel(flags.logLevel) ? flags.logLevel : "info";
   return createLogger({ level, component });
+}
+
+/** `--token-stdin`: the first line of stdin becomes BARN_TOKEN for securityFrom. */
+async function tokenFromStdin(flags: CommonFlags): Promise<void> {
+  if (flags.tokenStdin) process.env.BARN_TOKEN = await readTokenLine();
 }
 
 /** Token and TLS material from files and the environment. */
