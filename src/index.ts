@@ -21,6 +21,7 @@ export {
 } from "./client/delayed.js";
 export { Future, isFuture } from "./client/future.js";
 export type { FutureStatus } from "./client/key-record.js";
+export { KubeCluster, type KubeClusterOptions } from "./client/kube-cluster.js";
 export { LocalCluster, type LocalClusterOptions } from "./client/local-cluster.js";
 export type { ConnectOptions, TaskOptions } from "./client/options.js";
 export { SSHCluster, type SSHClusterOptions, type SSHHost } from "./client/ssh-cluster.js";
