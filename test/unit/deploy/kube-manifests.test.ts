@@ -38,7 +38,7 @@ function check(v: unknown, type: string, path: string, out: string[]): void {
   const arr = /^Array<(.+)>$/.exec(type);
   if (arr) {
     if (!Array.isArray(v)) out.push(`${path}: expected an array`);
-    else v.forEach((x, i) => check(x, arr[1]!, `${path}[${i}]`, out));
+    else for (let i = 0; i < v.length; i++) check(v[i], arr[1]!, `${path}[${i}]`, out);
     return;
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
