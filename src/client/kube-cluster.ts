@@ -98,8 +98,11 @@ async function startKube(
   s: KubeSpec,
   logs: LogBuffer,
 ): Promise<ManagedParts> {
-  // Loaded here, not when barn is imported: the client is large and only this manager needs it.
-  const k8s = await import("@kubernetes/client-node");
+  // Loaded here, not when barn is imported: the client is large and only this manager needs
+  // it. Not a literal specifier, so that bundles of task modules importing barn (esbuild
+  // follows literal dynamic imports) do not carry it.
+  const name = "@kubernetes/client-node";
+  const k8s = (await import(name)) as typeof import("@kubernetes/client-node");
   const kc = o.kubeConfig ?? new k8s.KubeConfig();
   if (o.kubeConfig === undefined) kc.loadFromDefault();
   const api = kc.makeApiClient(k8s.CoreV1Api);

@@ -4,7 +4,7 @@
  * command line; the rest of stdin is the lifeline (`--exit-with-parent`): when the channel
  * closes, for whatever reason, the remote process exits. Failures name the host.
  */
-import { type ClientChannel, type ConnectConfig, Client as SSHClient } from "ssh2";
+import type { ClientChannel, ConnectConfig, Client as SSHClient } from "ssh2";
 import { BarnError, ErrorCodes } from "../errors.js";
 
 export interface SSHHostOptions {
@@ -42,8 +42,8 @@ export class SSHConnection {
     this.#client = client;
   }
 
-  static connect(o: SSHHostOptions): Promise<SSHConnection> {
-    const client = new SSHClient();
+  static async connect(o: SSHHostOptions): Promise<SSHConnection> {
+    const client = new (await loadSsh2()).Client();
     const cfg: ConnectConfig = {
       host: o.host,
       port: o.port ?? 22,
@@ -126,6 +126,16 @@ export class SSHConnection {
     this.#closed = true;
     this.#client.end();
   }
+}
+
+/**
+ * ssh2, loaded on first use. The specifier is not a literal on purpose: a task module that
+ * imports barn is bundled for remote workers (shipping/bundle.ts), and esbuild follows literal
+ * imports, dynamic ones too, into ssh2's optional native addon, which it cannot bundle.
+ */
+async function loadSsh2(): Promise<typeof import("ssh2")> {
+  const name = "ssh2";
+  return (await import(name)) as typeof import("ssh2");
 }
 
 /** A POSIX shell word for `s`. */
