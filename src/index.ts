@@ -21,13 +21,22 @@ export {
 } from "./client/delayed.js";
 export { Future, isFuture } from "./client/future.js";
 export type { FutureStatus } from "./client/key-record.js";
+export { KubeCluster, type KubeClusterOptions } from "./client/kube-cluster.js";
+export { LocalCluster, type LocalClusterOptions } from "./client/local-cluster.js";
 export type { ConnectOptions, TaskOptions } from "./client/options.js";
 export {
   type PerformanceReportOptions,
   performanceReport,
 } from "./client/performance-report.js";
 export { type ProgressOptions, type ProgressStream, progress } from "./client/progress.js";
+export { SSHCluster, type SSHClusterOptions, type SSHHost } from "./client/ssh-cluster.js";
 export type { Gathered } from "./client/walk.js";
+export type {
+  Adaptive,
+  AdaptOptions,
+  ClusterManager,
+  ClusterWorker,
+} from "./deploy/cluster-manager.js";
 export {
   CHANNEL_NAMES as diagnosticsChannels,
   type SchedulerBatchEvent,

@@ -8,20 +8,34 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBytes } from "../client/options.js";
+import { config } from "../config/load.js";
+import { configuredNumber, configuredString } from "../config/values.js";
 import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
-import { isRefusal, WorkerNode } from "../deploy/worker-node.js";
+import { startWorkerGroup, type WorkerGroup } from "../deploy/worker-group.js";
+import { isRefusal } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
 import { BarnError } from "../errors.js";
 import { barnVersion } from "../version.js";
+import { readTokenLine } from "./stdin-token.js";
 
 interface CommonFlags {
   tokenFile?: string;
+  tokenStdin?: boolean;
+  exitWithParent?: boolean;
   maxFrameBytes?: string;
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
   logLevel: string;
+}
+
+// barn.config.json and BARN_* give the flags' defaults; a bad one stops here, said plainly.
+try {
+  config();
+} catch (err) {
+  process.stderr.write(`barn: ${(err as Error).message}\n`);
+  process.exit(2);
 }
 
 const program = new Command("barn")
@@ -31,6 +45,14 @@ const program = new Command("barn")
 function common(cmd: Command): Command {
   return cmd
     .option("--token-file <file>", "file holding the cluster's shared token (or set BARN_TOKEN)")
+    .option(
+      "--token-stdin",
+      "read the token from the first line of stdin (cluster managers over SSH)",
+    )
+    .option(
+      "--exit-with-parent",
+      "exit when stdin closes: the process that started this one (and holds its stdin) is gone",
+    )
     .option("--tls-cert <file>", "PEM certificate of this end (tls:// and wss://)")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--tls-ca <file>", "PEM CA that the other end's certificate must be signed by")
@@ -39,7 +61,9 @@ function common(cmd: Command): Command {
       "largest frame accepted from an authenticated peer, e.g. 256MiB (default 1GiB)",
     )
     .addOption(
-      new Option("--log-level <level>", "log threshold").choices(LOG_LEVELS).default("info"),
+      new Option("--log-level <level>", "log threshold")
+        .choices(LOG_LEVELS)
+        .default(configuredString("logLevel") ?? "info"),
     );
 }
 
@@ -50,9 +74,14 @@ common(
     .option(
       "--host <host>",
       "interface to listen on (non-loopback needs a token, or --tls-ca with --require-client-cert)",
-      "127.0.0.1",
+      configuredString("scheduler.host") ?? "127.0.0.1",
     )
-    .option("--port <port>", "port to listen on (0: any free port)", intArg, 8786)
+    .option(
+      "--port <port>",
+      "port to listen on (0: any free port)",
+      intArg,
+      configuredNumber("scheduler.port") ?? 8786,
+    )
     .addOption(
       new Option("--protocol <scheme>", "wire protocol")
         .choices(["tcp", "tls", "ws", "wss"])
@@ -66,7 +95,7 @@ common(
       "--heartbeat-timeout <seconds>",
       "declare a silent worker lost after this long",
       numArg,
-      10,
+      configuredNumber("scheduler.heartbeatTimeout") ?? 10,
     )
     .option(
       "--cancel-grace-period <seconds>",
@@ -87,6 +116,11 @@ common(
     .option("--no-dashboard", "serve no dashboard"),
 ).action(async (flags: CommonFlags & SchedulerFlags) => {
   const log = logger(flags, "scheduler");
+  await tokenFromStdin(flags);
+  let running: SchedulerNode | undefined;
+  if (flags.exitWithParent) {
+    watchParent(log, () => (running ? { close: () => running!.close() } : undefined));
+  }
   const security = securityFrom(flags, log);
   const protocol = flags.tlsCert !== undefined && flags.protocol === "tcp" ? "tls" : flags.protocol;
   const host = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
@@ -105,6 +139,7 @@ common(
       : {}),
     log,
   });
+  running = node;
   onSignals(log, () => node.close());
 });
 
@@ -113,25 +148,29 @@ common(
     .command("worker")
     .description("run a worker that joins the scheduler at <address>")
     .argument("<address>", "the scheduler, e.g. tcp://10.0.0.5:8786")
-    .option("--nthreads <n>", "tasks run at once (async tasks overlap)", intArg, 1)
+    .option(
+      "--nthreads <n>",
+      "tasks run at once (async tasks overlap)",
+      intArg,
+      configuredNumber("threadsPerWorker") ?? 1,
+    )
     .option("--memory-limit <bytes>", "heap limit of the task thread, e.g. 8GiB")
     .option("--resources <list>", "resources this worker offers, e.g. GPU=1,MEM=4e9")
     .option("--name <name>", "worker name (default: host-pid)")
+    .option("--nworkers <n>", "workers in this process, named <name>-0.. (default 1)", intArg, 1)
     .option(
       "--listen-host <host>",
       "interface peers fetch data from (default: the one facing the scheduler)",
     )
-    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg)
-    .option(
-      "--exit-with-parent",
-      "exit when stdin closes: the process that started this worker (and holds its stdin) is gone",
-    ),
+    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg),
 ).action(async (address: string, flags: CommonFlags & WorkerFlags) => {
   const log = logger(flags, "worker");
-  let node: WorkerNode | undefined;
+  await tokenFromStdin(flags);
+  let node: WorkerGroup | undefined;
   // Watched before connecting: a parent may die while this worker still looks for its scheduler.
   if (flags.exitWithParent) watchParent(log, () => node);
-  node = await WorkerNode.start({
+  if (flags.nworkers < 1) throw new InvalidArgumentError("--nworkers must be at least 1");
+  node = await startWorkerGroup(flags.nworkers, {
     ...securityFrom(flags, log),
     scheduler: address,
     name: flags.name,
@@ -167,12 +206,12 @@ interface SchedulerFlags {
 
 interface WorkerFlags {
   nthreads: number;
+  nworkers: number;
   memoryLimit?: string;
   resources?: string;
   name?: string;
   listenHost?: string;
   deathTimeout?: number;
-  exitWithParent?: boolean;
 }
 
 /**
@@ -180,7 +219,10 @@ interface WorkerFlags {
  * the parent exits in any way (SIGKILL included), and then this worker leaves. A worker of
  * `processes: true` must never outlive its client, nor retry forever for its scheduler.
  */
-function watchParent(log: Logger, node: () => WorkerNode | undefined): void {
+function watchParent(
+  log: Logger,
+  node: () => { close(reason: string): Promise<void> } | undefined,
+): void {
   let gone = false;
   const leave = () => {
     if (gone) return;
@@ -202,6 +244,11 @@ function watchParent(log: Logger, node: () => WorkerNode | undefined): void {
 function logger(flags: CommonFlags, component: string): Logger {
   const level = isLogLevel(flags.logLevel) ? flags.logLevel : "info";
   return createLogger({ level, component });
+}
+
+/** `--token-stdin`: the first line of stdin becomes BARN_TOKEN for securityFrom. */
+async function tokenFromStdin(flags: CommonFlags): Promise<void> {
+  if (flags.tokenStdin) process.env.BARN_TOKEN = await readTokenLine();
 }
 
 /** Token and TLS material from files and the environment. */

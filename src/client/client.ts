@@ -5,6 +5,7 @@
  * everything that runs tasks sits behind the Backend seam.
  */
 import { randomBytes } from "node:crypto";
+import { type ClusterManager, isClusterManager } from "../deploy/cluster-manager.js";
 import { LocalBackend } from "../deploy/local-backend.js";
 import { BarnError, CancelledError, ErrorCodes, errorFromData, OptionError } from "../errors.js";
 import type { Graph, Key } from "../graph/spec.js";
@@ -12,6 +13,7 @@ import { tokenize } from "../graph/tokenize.js";
 import type { Backend, BackendReport, WorkerInfo } from "../protocol/backend.js";
 import { uncopyablePart } from "../protocol/copyable.js";
 import type { WorkerId } from "../protocol/ids.js";
+import { withConfig } from "./configured.js";
 import { startDashboard } from "./dashboard-start.js";
 import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
 import { graphSubmissions } from "./graph-submission.js";
@@ -82,9 +84,21 @@ export class Client implements FutureOwner {
     address: string,
     options?: ConnectOptions & { token?: string },
   ): Promise<Client>;
-  static async connect(a: ConnectOptions | string = {}, b: ConnectOptions = {}): Promise<Client> {
-    const options = typeof a === "string" ? { ...b, address: a } : { ...a, ...b };
-    validateConnectOptions(options);
+  /** Connect to a cluster manager's scheduler (LocalCluster, SSHCluster, KubeCluster). */
+  static async connect(cluster: ClusterManager, options?: ConnectOptions): Promise<Client>;
+  static async connect(
+    a: ConnectOptions | string | ClusterManager = {},
+    b: ConnectOptions = {},
+  ): Promise<Client> {
+    if (isClusterManager(a)) {
+      const client = new Client(await a.clientBackend());
+      await client.#backend.ready?.();
+      if (b.setAsDefault !== false) defaultClient = client;
+      return client;
+    }
+    const given = typeof a === "string" ? { ...b, address: a } : { ...a, ...b };
+    validateConnectOptions(given);
+    const options = withConfig(given);
     const client = new Client(await startBackend(options));
     await client.#backend.ready?.();
     if (options.setAsDefault !== false) defaultClient = client;
@@ -411,6 +425,28 @@ export class Client implements FutureOwner {
   /** Workers of the cluster. */
   workers(): WorkerInfo[] {
     return this.#backend.workers();
+  }
+
+  /**
+   * Retire workers gracefully (by id or name): no new task goes to them, the tasks running
+   * there finish, and every result only they hold is copied to another worker before they
+   * leave, so nothing is lost or recomputed. Resolves with the ids retired. A worker of a
+   * cluster manager then stops (its manager does not replace it).
+   */
+  async retireWorkers(workers: readonly string[]): Promise<WorkerId[]> {
+    this.#checkOpen();
+    if (!Array.isArray(workers) || !workers.every((w) => typeof w === "string")) {
+      throw new OptionError(
+        `retireWorkers takes an array of worker ids or names; got ${JSON.stringify(workers)}`,
+      );
+    }
+    const retire = this.#backend.retireWorkers;
+    if (retire === undefined) {
+      throw new OptionError('retireWorkers needs a cluster; scheduler: "sync" has no workers');
+    }
+    const known = this.#backend.workers();
+    const ids = workers.map((w) => known.find((k) => k.id === w || k.name === w)?.id ?? w);
+    return this.#alive.during(retire.call(this.#backend, ids));
   }
 
   /** Every recorded transition of `key` in the scheduler, with its stimulus id. */

@@ -15,6 +15,7 @@ import type {
   BackendReport,
   CallBatch,
   FetchResult,
+  LoadInfo,
   WorkerInfo,
 } from "../protocol/backend.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../protocol/ids.js";
@@ -196,6 +197,14 @@ export class RemoteBackend implements Backend {
 
   async story(key: Key): Promise<unknown[]> {
     return (await this.#request((id) => ({ t: "story", id, key }))) as unknown[];
+  }
+
+  async retireWorkers(ids: readonly WorkerId[]): Promise<WorkerId[]> {
+    return (await this.#request((id) => ({ t: "retire", id, workers: ids }))) as WorkerId[];
+  }
+
+  async load(): Promise<LoadInfo> {
+    return (await this.#request((id) => ({ t: "load", id }))) as LoadInfo;
   }
 
   async close(_client: ClientId): Promise<void> {

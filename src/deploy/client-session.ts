@@ -140,6 +140,13 @@ export class ClientSession {
       case "close-client":
         this.#answer(msg.id, this.#release());
         return;
+      case "retire":
+        checkKeys(msg.workers);
+        this.#answer(msg.id, backend.retireWorkers(msg.workers));
+        return;
+      case "load":
+        this.#answer(msg.id, backend.load());
+        return;
       default:
         throw bad(`unknown message type "${(msg as { t: string }).t}"`);
     }

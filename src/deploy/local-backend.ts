@@ -13,6 +13,7 @@ import type {
   BackendReport,
   CallBatch,
   FetchResult,
+  LoadInfo,
   WorkerInfo,
 } from "../protocol/backend.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../protocol/ids.js";
@@ -21,6 +22,7 @@ import { SchedulerServer, type SchedulerServerOptions } from "../scheduler/serve
 import type { ShippedFn } from "../shipping/ship.js";
 import { markBuffers, unmarkBuffers } from "../worker/share.js";
 import { LocalCluster, type LocalClusterOptions } from "./local-cluster.js";
+import { retireWorkers } from "./retire.js";
 import type { WorkerPool } from "./worker-pool.js";
 
 export class LocalBackend implements Backend {
@@ -210,6 +212,15 @@ export class LocalBackend implements Backend {
 
   async story(key: Key): Promise<unknown[]> {
     return this.server.state.story(key);
+  }
+
+  retireWorkers(ids: readonly WorkerId[]): Promise<WorkerId[]> {
+    return retireWorkers(this.server, this.cluster, ids);
+  }
+
+  async load(): Promise<LoadInfo> {
+    this.server.flush();
+    return this.server.state.load();
   }
 
   async close(client: ClientId): Promise<void> {

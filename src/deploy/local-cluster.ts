@@ -192,6 +192,19 @@ export class LocalCluster {
     });
   }
 
+  /** Stop a retired worker's thread (the scheduler already removed it); no replacement. */
+  async retire(id: WorkerId): Promise<void> {
+    const m = this.#members.get(id);
+    if (m === undefined) return;
+    m.alive = false;
+    this.#members.delete(id);
+    this.#requests.workerGone(id, "retired");
+    for (const other of this.#members.values()) {
+      other.thread.postMessage({ t: "peer-gone", peer: id } satisfies ToWorker);
+    }
+    await m.thread.terminate();
+  }
+
   /** Values of `keys` held by worker `id`, and the keys it did not have. */
   getData(id: WorkerId, keys: readonly Key[]) {
     return this.#requests.getData(id, keys);

@@ -239,6 +239,22 @@ export class RemoteWorkers implements WorkerPool {
     this.onChange?.();
   }
 
+  /**
+   * A retired worker (the scheduler already removed it) is told to close: it says goodbye and
+   * its process exits with code 0, which whoever started it takes as "do not replace".
+   */
+  async retire(id: WorkerId): Promise<void> {
+    const m = this.#members.get(id);
+    if (m === undefined) return;
+    m.alive = false;
+    this.#members.delete(id);
+    this.#requests.workerGone(id, "retired");
+    for (const other of this.#members.values()) send(other.conn, { t: "peer-gone", peer: id });
+    send(m.conn, { t: "close" });
+    this.#log.info("worker retired", { worker: id });
+    this.onChange?.();
+  }
+
   getData(id: WorkerId, keys: readonly Key[]) {
     return this.#requests.getData(id, keys);
   }

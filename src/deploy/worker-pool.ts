@@ -22,5 +22,10 @@ export interface WorkerPool {
   ): Promise<readonly number[]>;
   /** A worker's state machine dump (JSON), for debugging. */
   dumpWorker(id: WorkerId): Promise<unknown>;
+  /**
+   * Stop worker `id` for good, without a replacement: graceful retirement (retire.ts), after
+   * the scheduler removed it. Optional: a pool that cannot stop its workers leaves them be.
+   */
+  retire?(id: WorkerId): Promise<void>;
   close(): Promise<void>;
 }

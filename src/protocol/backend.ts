@@ -135,5 +135,29 @@ export interface Backend {
   /** A JSON dump of the scheduler's state (for debugging), and `story(key)`. */
   dump(): Promise<unknown>;
   story(key: Key): Promise<unknown[]>;
+  /**
+   * Retire workers gracefully: their unique results are copied to other workers first, so
+   * nothing is lost or recomputed. Resolves with the ids retired. Absent on the sync backend.
+   */
+  retireWorkers?(ids: readonly WorkerId[]): Promise<WorkerId[]>;
+  /** Outstanding work and each worker's occupancy (adaptive scaling reads it). */
+  load?(): Promise<LoadInfo>;
   close(client: ClientId): Promise<void>;
+}
+
+/** What adaptive scaling observes of a scheduler (scheduler/load.ts computes it). */
+export interface LoadInfo {
+  /** Tasks waiting, queued, in no-worker or processing. */
+  readonly tasks: number;
+  /** Their expected run time in seconds of one thread (each at its group's mean duration). */
+  readonly seconds: number;
+  readonly workers: readonly {
+    readonly id: WorkerId;
+    readonly name: string;
+    readonly nthreads: number;
+    readonly processing: number;
+    readonly keys: number;
+    readonly nbytes: number;
+    readonly retiring: boolean;
+  }[];
 }

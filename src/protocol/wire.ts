@@ -90,6 +90,10 @@ export type ClientToScheduler =
   | { readonly t: "dump"; readonly id: number }
   | { readonly t: "story"; readonly id: number; readonly key: Key }
   | { readonly t: "close-client"; readonly id: number }
+  /** Retire workers gracefully (deploy/retire.ts); the reply is the ids retired. */
+  | { readonly t: "retire"; readonly id: number; readonly workers: readonly WorkerId[] }
+  /** The scheduler's load (LoadInfo), for adaptive scaling from a cluster manager. */
+  | { readonly t: "load"; readonly id: number }
   /** Liveness: the scheduler answers with a pong (remote-backend.ts). */
   | { readonly t: "ping" };
 

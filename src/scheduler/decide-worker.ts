@@ -43,7 +43,9 @@ export function decideWorker(s: SchedulerCore, ts: TaskState): WorkerState | nul
     // The chain case: one input; its holders are the only candidates (the common path).
     const dep = deps[0]!;
     let best: WorkerState | null = null;
-    for (const ws of dep.whoHas) if (best === null || lessOccupied(ws, best)) best = ws;
+    for (const ws of dep.whoHas) {
+      if (!ws.retiring && (best === null || lessOccupied(ws, best))) best = ws;
+    }
     if (best !== null && dep.fanOut && s.config.fanOutByLoad) return soonestStart(s, ts, dep, best);
     if (best !== null) return best;
   } else if (deps.length > 0) {
@@ -122,7 +124,7 @@ export function fillQueue(s: SchedulerCore): void {
     const est = estimate(s, q.peek()!);
     heap.clear();
     for (const ws of s.workerList) {
-      if (ws.processing.length < saturation(s.config, ws, est)) heap.push(ws);
+      if (!ws.retiring && ws.processing.length < saturation(s.config, ws, est)) heap.push(ws);
     }
     if (heap.size === 0) return;
     for (;;) {

@@ -8,6 +8,7 @@ import {
 import type { SchedulerCore } from "./core.js";
 import { tick } from "./no-worker.js";
 import type { SchedulerEvent } from "./protocol.js";
+import { addReplicas, retireWorkers } from "./retire.js";
 import { balance, stealResponse } from "./steal.js";
 import { checkStopping, taskStopped } from "./stuck.js";
 import { updateGraph } from "./update-graph.js";
@@ -72,6 +73,12 @@ export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
       return;
     case "tick":
       tick(s, ev);
+      return;
+    case "retire-workers":
+      retireWorkers(s, ev);
+      return;
+    case "add-replicas":
+      addReplicas(s, ev);
       return;
     default:
       ev satisfies never;

@@ -33,7 +33,9 @@ export type SchedulerEvent =
   | StealResponse
   | TaskStopped
   | CheckStopping
-  | Tick;
+  | Tick
+  | RetireWorkers
+  | AddReplicas;
 
 /** A client submits tasks; `wanted` are the keys it now holds futures to. */
 export interface UpdateGraph {
@@ -202,6 +204,24 @@ export interface CheckStopping {
 export interface Tick {
   readonly type: "tick";
   readonly stimulusId: string;
+}
+
+/**
+ * Retire these workers gracefully (retire.ts): no new task goes to them; the shell copies the
+ * results only they hold (`SchedulerState.replicationPlan`) and then removes them.
+ */
+export interface RetireWorkers {
+  readonly type: "retire-workers";
+  readonly stimulusId: string;
+  readonly workers: readonly WorkerId[];
+}
+
+/** `worker` now holds copies of these keys (the shell placed them there). */
+export interface AddReplicas {
+  readonly type: "add-replicas";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly keys: readonly { readonly key: Key; readonly nbytes: number }[];
 }
 
 export type SchedulerInstruction =

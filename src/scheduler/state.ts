@@ -13,6 +13,7 @@ import { OptionError } from "../errors.js";
 import { keyGroup } from "../graph/key-group.js";
 import type { Key } from "../graph/spec.js";
 import { SchedulerCore } from "./core.js";
+import { type SchedulerLoad, schedulerLoad } from "./load.js";
 import type { TransitionRecord } from "./log.js";
 import {
   defaultSchedulerConfig,
@@ -22,6 +23,7 @@ import {
   type SchedulerTaskState,
   type WorkerId,
 } from "./protocol.js";
+import { processingOn, type ReplicaMove, replicationPlan } from "./retire.js";
 import { wantsBalance } from "./steal.js";
 import {
   countsOf,
@@ -34,7 +36,9 @@ import {
 import { wantsStopCheck } from "./stuck.js";
 import { validateState } from "./validate.js";
 
+export type { SchedulerLoad } from "./load.js";
 export type { TransitionRecord } from "./log.js";
+export type { ReplicaMove } from "./retire.js";
 export type { TaskInfo, WorkerInfo } from "./story.js";
 
 /** Config overrides; undefined values keep the default. */
@@ -157,6 +161,21 @@ export class SchedulerState {
       states[ts.state] = (states[ts.state] ?? 0) + 1;
     }
     return out;
+  }
+
+  /** The copies to make before the retiring workers can leave without losing data (retire.ts). */
+  replicationPlan(): ReplicaMove[] {
+    return replicationPlan(this.#core);
+  }
+
+  /** Tasks processing on `worker` now (0 for an unknown one). */
+  processingOn(worker: WorkerId): number {
+    return processingOn(this.#core, worker);
+  }
+
+  /** Outstanding work for adaptive scaling (see load.ts). */
+  load(): SchedulerLoad {
+    return schedulerLoad(this.#core);
   }
 
   /** Number of live tasks. */

@@ -154,7 +154,8 @@ function checkState(s: SchedulerCore, ts: TaskState, check: Check): void {
       );
       check(!ws.removed && s.workers.get(ws.id) === ws, `processing on removed worker ${ws.id}`);
       check(ws.processing[ts.slot] === ts, `not at its index in ${ws.id}'s processing`);
-      check(canRun(ws, ts), `processing on ${ws.id}, which may not run it`);
+      // A retiring worker finishes what it was given before it retired.
+      check(ws.retiring || canRun(ws, ts), `processing on ${ws.id}, which may not run it`);
       return;
     }
     case "memory":
@@ -229,7 +230,7 @@ function checkQueue(s: SchedulerCore): void {
   if (top === undefined) return;
   const est = estimate(s, top);
   for (const ws of s.workerList) {
-    if (ws.processing.length < saturation(s.config, ws, est)) {
+    if (!ws.retiring && ws.processing.length < saturation(s.config, ws, est)) {
       throw s.internal(top, `queued while worker ${ws.id} has an open slot`);
     }
   }

@@ -30,6 +30,11 @@ export class WorkerState {
   /** Set when the worker is removed: no instruction is sent to it any more. */
   removed = false;
   /**
+   * Being retired gracefully (retire.ts): no new task is placed here; its unique results are
+   * copied elsewhere before it is removed. Tasks already processing here finish here.
+   */
+  retiring = false;
+  /**
    * Keys freed while processing here, with the time they were freed (seconds), until the
    * worker confirms they stopped (task-stopped, or a late report of the attempt). One older
    * than config cancelGracePeriod gets the worker restarted (stuck.ts).
@@ -57,6 +62,7 @@ export class WorkerState {
 
 /** Can `ws` run `ts`: restrictions (id or name) and resource totals. */
 export function canRun(ws: WorkerState, ts: TaskState): boolean {
+  if (ws.retiring) return false;
   const p = ts.placement;
   if (p === null) return true;
   const r = p.restrictions;

@@ -71,10 +71,7 @@ describe("the dashboard in chromium", { skip }, () => {
         const made = client.with({ workers: [w1!.id] }).submit(function make(): number[] {
           return [1, 2, 3];
         });
-        const total = client.with({ workers: [w2!.id] }).submit(
-          (v: number[]) => v.length,
-          made,
-        );
+        const total = client.with({ workers: [w2!.id] }).submit((v: number[]) => v.length, made);
         assert.equal(await total, 3);
         await page.waitForFunction("(window.__barn.drawnTransfers ?? 0) > 0");
         const view = (await page.evaluate(`({

@@ -1,0 +1,28 @@
+/** Typed reads of single settings (after config/load.ts's precedence). */
+import { config } from "./load.js";
+
+export function configuredNumber(key: string): number | undefined {
+  const v = config().get(key);
+  return typeof v === "number" ? v : undefined;
+}
+
+export function configuredString(key: string): string | undefined {
+  const v = config().get(key);
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The adapt.* settings, as AdaptOptions fields (undefined where unset). */
+export function configuredAdapt(): {
+  minimum?: number;
+  maximum?: number;
+  targetDuration?: number;
+  wait?: number;
+  intervalMs?: number;
+} {
+  const out: Record<string, number> = {};
+  for (const k of ["minimum", "maximum", "targetDuration", "wait", "intervalMs"]) {
+    const v = configuredNumber(`adapt.${k}`);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
