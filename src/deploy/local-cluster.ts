@@ -161,6 +161,10 @@ export class LocalCluster {
       this.#server.onWorkerReport(m.id, msg);
       return;
     }
+    if (msg.t === "memory") {
+      this.#server.onWorkerMemory(m.id, msg);
+      return;
+    }
     if (msg.t === "data" || msg.t === "put-ok" || msg.t === "dump")
       this.#requests.answer(m.id, msg);
   }

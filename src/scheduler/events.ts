@@ -18,6 +18,7 @@ import {
   scatterData,
   taskErred,
   taskFinished,
+  workerPaused,
 } from "./worker-events.js";
 
 export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
@@ -60,6 +61,9 @@ export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
       return;
     case "balance":
       balance(s, ev);
+      return;
+    case "worker-paused":
+      workerPaused(s, ev);
       return;
     case "steal-response":
       stealResponse(s, ev);

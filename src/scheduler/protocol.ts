@@ -33,7 +33,8 @@ export type SchedulerEvent =
   | StealResponse
   | TaskStopped
   | CheckStopping
-  | Tick;
+  | Tick
+  | WorkerPaused;
 
 /** A client submits tasks; `wanted` are the keys it now holds futures to. */
 export interface UpdateGraph {
@@ -182,6 +183,18 @@ export interface TaskStopped {
   readonly stimulusId: string;
   readonly worker: WorkerId;
   readonly keys: readonly Key[];
+}
+
+/**
+ * A worker's memory crossed its pause fraction (`paused`) or fell below it again. A paused
+ * worker gets no queued root task and no new placement while some running worker can take it;
+ * what it already has stays (it starts those once it resumes, or they are stolen).
+ */
+export interface WorkerPaused {
+  readonly type: "worker-paused";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly paused: boolean;
 }
 
 /**

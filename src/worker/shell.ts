@@ -11,6 +11,7 @@ import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../protocol/ids.js";
 import { joinKeys, splitKeys, unpackCompute } from "../protocol/ops-codec.js";
 import { ReportBuilder } from "../protocol/report-codec.js";
+import type { MemorySample, WorkerMemoryInit } from "../protocol/memory.js";
 import type { RunSpec } from "../protocol/run-spec.js";
 import type {
   FromWorker,
@@ -22,11 +23,14 @@ import type {
 import { FunctionCache } from "../shipping/compile.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { uncopyablePart } from "./copyable.js";
+import { MemoryMonitor } from "./memory-monitor.js";
 import { type ExecContext, isThenable, runSpec } from "./executor.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
 import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
 import { sizeof } from "./sizeof.js";
+import { SpillDisk } from "./spill-disk.js";
 import { WorkerState } from "./state.js";
+import { ResultStore } from "./store.js";
 
 /** Longest run of back-to-back tasks before results are flushed and the event loop runs. */
 const SLICE_MS = 4;
@@ -38,7 +42,8 @@ interface PendingFetch {
 
 export class WorkerShell {
   readonly #state: WorkerState;
-  readonly #store = new Map<Key, unknown>();
+  readonly #store: ResultStore;
+  readonly #monitor: MemoryMonitor | undefined;
   readonly #defs = new Map<string, ShippedFn>();
   readonly #ctx: ExecContext;
   readonly #functions = new FunctionCache();
@@ -60,7 +65,17 @@ export class WorkerShell {
       () => performance.now() / 1000,
     );
     this.#toScheduler = toScheduler;
+    const mem: WorkerMemoryInit | undefined = init.memory;
+    this.#store = new ResultStore(mem && new SpillDisk(mem.localDirectory));
     this.#ctx = { fns: this.#functions, defs: this.#defs, get: (k) => this.#store.get(k) };
+    if (mem !== undefined) {
+      this.#monitor = new MemoryMonitor(mem, this.#store, {
+        send: (sample: MemorySample) => this.#toScheduler.postMessage(sample),
+        setPaused: (paused) =>
+          this.#push({ type: "set-paused", stimulusId: this.#nextStim("memory"), paused }),
+      });
+      this.#store.onChange = () => this.#monitor?.check();
+    }
   }
 
   /** A message from the scheduler's thread. */
@@ -75,9 +90,11 @@ export class WorkerShell {
       case "put-data": {
         const nbytes = msg.keys.map((k, i) => {
           const v = unmarkBuffers(msg.values[i]);
-          this.#store.set(k, v);
-          return sizeof(v);
+          const n = sizeof(v);
+          this.#store.set(k, v, n);
+          return n;
         });
+        this.#monitor?.check();
         const keys = msg.keys.map((key, i) => ({ key, nbytes: nbytes[i]! }));
         this.#push({ type: "add-data", stimulusId: `scatter-${msg.id}`, keys });
         this.#toScheduler.postMessage({ t: "put-ok", id: msg.id, nbytes } satisfies FromWorker);
@@ -98,6 +115,7 @@ export class WorkerShell {
         break;
       case "close":
         this.#closed = true;
+        this.#monitor?.stop();
         break;
       default:
         msg satisfies never;
@@ -108,8 +126,10 @@ export class WorkerShell {
   addPeer(peer: WorkerId, port: MessagePortLike & PortEvents): void {
     this.#peers.set(peer, port);
     port.on("message", (m: PeerMessage) => {
-      if (m.t === "get") port.postMessage(this.#dataReply(m.id, splitKeys(m.keys)));
-      else this.#onPeerData(m);
+      if (m.t === "get") {
+        const keys = splitKeys(m.keys);
+        this.#whenLoaded(keys, () => port.postMessage(this.#dataReply(m.id, keys)));
+      } else this.#onPeerData(m);
     });
   }
 
@@ -154,6 +174,31 @@ export class WorkerShell {
    * thread, which would lose every result here and recompute them in a loop.
    */
   #sendData(id: number, keys: readonly Key[]): void {
+    this.#whenLoaded(keys, () => this.#postData(id, keys));
+  }
+
+  /**
+   * Run `then` once every held key of `keys` is in memory (read back from disk if spilled),
+   * keeping them there until it ran. A result that cannot be read back is reported missing
+   * by the reply (the scheduler recomputes it), and said in a warning.
+   */
+  #whenLoaded(keys: readonly Key[], then: () => void): void {
+    const loading = this.#store.pinAndLoad(keys);
+    if (loading === undefined) {
+      then();
+      this.#store.unpin(keys);
+      return;
+    }
+    loading
+      .catch((err: unknown) => process.emitWarning(String((err as Error).message), "BarnWarning"))
+      .then(() => {
+        then();
+        this.#store.unpin(keys);
+        this.#monitor?.check();
+      });
+  }
+
+  #postData(id: number, keys: readonly Key[]): void {
     try {
       this.#toScheduler.postMessage(this.#dataReply(id, keys));
     } catch (err) {
@@ -174,13 +219,13 @@ export class WorkerShell {
     const values: unknown[] = [];
     const missing: Key[] = [];
     for (const k of keys) {
-      if (!this.#store.has(k)) {
+      if (!this.#store.inMemory(k)) {
         missing.push(k);
         continue;
       }
       const v = this.#store.get(k);
       const shared = shareLargeBuffers(v);
-      if (shared !== v) this.#store.set(k, shared);
+      if (shared !== v) this.#store.replace(k, shared);
       values.push(markBuffers(shared));
     }
     return { t: "data", id, values, missing };
@@ -196,8 +241,9 @@ export class WorkerShell {
     for (const k of pending.keys) {
       if (missing.has(k)) continue;
       const v = unmarkBuffers(m.values[i++]);
-      this.#store.set(k, v);
-      nbytes[k] = sizeof(v);
+      const n = sizeof(v);
+      this.#store.set(k, v, n);
+      nbytes[k] = n;
     }
     this.#push({
       type: "gather-dep-success",
@@ -248,13 +294,14 @@ export class WorkerShell {
       if (performance.now() > deadline) break;
     }
     this.#flush();
+    this.#monitor?.afterSlice();
     if (this.#events.length > 0) this.#schedulePump();
   };
 
   #run(ins: WorkerInstruction): void {
     switch (ins.type) {
       case "execute":
-        this.#execute(ins.key, ins.run as RunSpec, ins.stimulusId);
+        this.#executeLoaded(ins.key, ins.run as RunSpec, ins.deps, ins.stimulusId);
         break;
       case "gather-dep":
         this.#gatherDep(ins.peer, ins.keys);
@@ -282,6 +329,37 @@ export class WorkerShell {
     }
   }
 
+  /** Run a task whose inputs may be on disk: read them back first (off this slice). */
+  #executeLoaded(
+    key: Key,
+    spec: RunSpec,
+    deps: readonly { readonly key: Key }[],
+    stim: string,
+  ): void {
+    if (deps.length === 0 || this.#store.spilled === 0) {
+      this.#execute(key, spec, stim);
+      return;
+    }
+    const keys = deps.map((d) => d.key);
+    const loading = this.#store.pinAndLoad(keys);
+    if (loading === undefined) {
+      this.#store.unpin(keys);
+      this.#execute(key, spec, stim);
+      return;
+    }
+    loading.then(
+      () => {
+        this.#execute(key, spec, stim);
+        this.#store.unpin(keys);
+        this.#schedulePump();
+      },
+      (err: unknown) => {
+        this.#store.unpin(keys);
+        this.#push(this.#failure(key, err, stim));
+      },
+    );
+  }
+
   #execute(key: Key, spec: RunSpec, stim: string): void {
     const t0 = performance.now();
     let out: unknown;
@@ -304,9 +382,10 @@ export class WorkerShell {
   #success(key: Key, value: unknown, t0: number, stimulusId: string): WorkerEvent {
     const problem = uncopyablePart(value);
     if (problem !== undefined) return this.#failure(key, notSerializable(key, problem), stimulusId);
-    this.#store.set(key, value);
+    const nbytes = sizeof(value);
+    this.#store.set(key, value, nbytes);
     const duration = (performance.now() - t0) / 1000;
-    return { type: "execute-success", stimulusId, key, nbytes: sizeof(value), duration };
+    return { type: "execute-success", stimulusId, key, nbytes, duration };
   }
 
   #failure(key: Key, err: unknown, stimulusId: string): WorkerEvent {

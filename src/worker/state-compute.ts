@@ -219,6 +219,7 @@ export function addData(w: WorkerCore, ev: WAddData): void {
 
 /** Start ready tasks in priority order while threads (and their resources) are free. */
 export function ensureComputing(w: WorkerCore): void {
+  if (w.paused) return;
   const nthreads = w.config.nthreads;
   while (w.executing < nthreads) {
     const r = liveTop(w.ready);

@@ -24,7 +24,7 @@ import {
 
 /** Start gathers from free peers while fewer than transferConcurrency are in flight. */
 export function ensureCommunicating(w: WorkerCore): void {
-  if (w.stateCounts[FETCH] === 0) return;
+  if (w.stateCounts[FETCH] === 0 || w.paused) return;
   let slots = w.config.transferConcurrency - w.inFlight.size;
   if (slots <= 0) return;
   const tops: WorkerTask[] = [];

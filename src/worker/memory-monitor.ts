@@ -1,0 +1,102 @@
+/**
+ * The shell's side of memory management: measures the worker (memory-meter.ts), asks the pure
+ * policy (memory-policy.ts) what to do, spills through the store, pauses and unpauses the
+ * worker state, and sends the scheduler a MemorySample when something changed. Checked after
+ * every time slice that stored results past the target (cheap: no measurement) and on a timer,
+ * which is what notices that memory fell while the worker is paused.
+ */
+import type { MemorySample, WorkerMemoryInit } from "../protocol/memory.js";
+import { measureMemory } from "./memory-meter.js";
+import { bytesToSpill, shouldPause } from "./memory-policy.js";
+import type { ResultStore } from "./store.js";
+
+/** Milliseconds between measurements. */
+const TICK_MS = 100;
+/** A sample is sent when a figure moved by this much (or a flag changed), at most every tick. */
+const REPORT_STEP = 1 << 20;
+
+export interface MemoryMonitorLinks {
+  send(sample: MemorySample): void;
+  setPaused(paused: boolean): void;
+}
+
+export class MemoryMonitor {
+  readonly #init: WorkerMemoryInit;
+  readonly #store: ResultStore;
+  readonly #links: MemoryMonitorLinks;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #paused = false;
+  #total = 0;
+  /** Managed bytes when `#total` was measured: the estimate between measurements moves with it. */
+  #managedAtMeasure = 0;
+  #sent: MemorySample | undefined;
+
+  constructor(init: WorkerMemoryInit, store: ResultStore, links: MemoryMonitorLinks) {
+    this.#init = init;
+    this.#store = store;
+    this.#links = links;
+    this.#timer = setInterval(() => this.check(), TICK_MS);
+    this.#timer.unref();
+    this.check();
+  }
+
+  /** After a time slice: act only when results stored past the target (no measurement). */
+  afterSlice(): void {
+    const target = this.#init.fractions.target;
+    if (target !== false && this.#store.managed > target * this.#init.limit) this.#act(false);
+  }
+
+  /** Measure, spill, pause or unpause, and report. */
+  check(): void {
+    this.#act(true);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #act(measure: boolean): void {
+    const store = this.#store;
+    if (measure) {
+      this.#total = measureMemory(this.#init.ownProcess);
+      this.#managedAtMeasure = store.managed;
+    }
+    const managed = store.managed;
+    const total = Math.max(managed, this.#total + managed - this.#managedAtMeasure);
+    const reading = { limit: this.#init.limit, managed, total };
+    const f = this.#init.fractions;
+    const spill = bytesToSpill(reading, f) - store.writingBytes;
+    if (spill > 0) store.spill(spill);
+    const paused = shouldPause(reading, f);
+    if (paused !== this.#paused) {
+      this.#paused = paused;
+      this.#links.setPaused(paused);
+    }
+    this.#report(managed, total);
+  }
+
+  #report(managed: number, total: number): void {
+    const sample: MemorySample = {
+      t: "memory",
+      managed,
+      spilled: this.#store.spilled,
+      total,
+      paused: this.#paused,
+      limit: this.#init.limit,
+      spillError: this.#store.spillError?.message,
+    };
+    const last = this.#sent;
+    if (
+      last !== undefined &&
+      last.paused === sample.paused &&
+      last.spillError === sample.spillError &&
+      Math.abs(last.managed - sample.managed) < REPORT_STEP &&
+      Math.abs(last.spilled - sample.spilled) < REPORT_STEP &&
+      Math.abs(last.total - sample.total) < REPORT_STEP
+    ) {
+      return;
+    }
+    this.#sent = sample;
+    this.#links.send(sample);
+  }
+}
