@@ -99,7 +99,14 @@ common(
     .description("run a worker that joins the scheduler at <address>")
     .argument("<address>", "the scheduler, e.g. tcp://10.0.0.5:8786")
     .option("--nthreads <n>", "tasks run at once (async tasks overlap)", intArg, 1)
-    .option("--memory-limit <bytes>", "heap limit of the task thread, e.g. 8GiB")
+    .option(
+      "--memory-limit <bytes>",
+      "the worker's memory, buffers included, e.g. 8GiB: results spill past 60%, it pauses past 80%; also the task thread's heap limit (default: machine memory x min(1, nthreads / cores))",
+    )
+    .option(
+      "--local-directory <dir>",
+      "where results spill (a folder of this worker's own inside, removed on exit; default: the OS temp dir)",
+    )
     .option("--resources <list>", "resources this worker offers, e.g. GPU=1,MEM=4e9")
     .option("--name <name>", "worker name (default: host-pid)")
     .option(
@@ -123,6 +130,7 @@ common(
     nthreads: flags.nthreads,
     memoryLimit:
       flags.memoryLimit === undefined ? undefined : parseBytes("--memory-limit", flags.memoryLimit),
+    localDirectory: flags.localDirectory,
     resources: flags.resources === undefined ? {} : parseResources(flags.resources),
     listenHost: flags.listenHost,
     maxFrameBytes: frameLimit(flags),
@@ -150,6 +158,7 @@ interface SchedulerFlags {
 interface WorkerFlags {
   nthreads: number;
   memoryLimit?: string;
+  localDirectory?: string;
   resources?: string;
   name?: string;
   listenHost?: string;

@@ -20,6 +20,7 @@ export interface ProcessClusterOptions {
   readonly workers?: number | undefined;
   readonly threadsPerWorker?: number | undefined;
   readonly memoryLimit?: number | undefined;
+  readonly localDirectory?: string | undefined;
   readonly resources?: Resources | undefined;
   /** Token the scheduler requires (passed to children in BARN_TOKEN, never on the command line). */
   readonly token?: string | undefined;
@@ -72,6 +73,7 @@ export class ProcessCluster {
     const o = this.#o;
     args.push("--nthreads", String(o.threadsPerWorker ?? 1));
     if (o.memoryLimit !== undefined) args.push("--memory-limit", String(o.memoryLimit));
+    if (o.localDirectory !== undefined) args.push("--local-directory", o.localDirectory);
     const res = Object.entries(o.resources ?? {});
     if (res.length > 0) args.push("--resources", res.map(([k, v]) => `${k}=${v}`).join(","));
     args.push("--log-level", o.logLevel ?? "warn");

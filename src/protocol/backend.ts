@@ -9,6 +9,7 @@ import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import type { ClientId, Resources, TaskSubmission, WorkerId } from "./ids.js";
+import type { WorkerMemory } from "./memory.js";
 
 /** Tell `client` that `key` is in memory on `holders`. */
 export interface KeyInMemory {
@@ -135,5 +136,7 @@ export interface Backend {
   /** A JSON dump of the scheduler's state (for debugging), and `story(key)`. */
   dump(): Promise<unknown>;
   story(key: Key): Promise<unknown[]>;
+  /** Every worker's memory: managed, unmanaged, spilled, paused, limit (protocol/memory.ts). */
+  memoryReport(): Promise<WorkerMemory[]>;
   close(client: ClientId): Promise<void>;
 }

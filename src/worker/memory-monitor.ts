@@ -6,12 +6,14 @@
  * which is what notices that memory fell while the worker is paused.
  */
 import type { MemorySample, WorkerMemoryInit } from "../protocol/memory.js";
-import { measureMemory } from "./memory-meter.js";
+import { collectGarbage, measureMemory } from "./memory-meter.js";
 import { bytesToSpill, shouldPause } from "./memory-policy.js";
 import type { ResultStore } from "./store.js";
 
 /** Milliseconds between measurements. */
 const TICK_MS = 100;
+/** Fewest milliseconds between two forced collections while paused. */
+const GC_EVERY_MS = 1_000;
 /** A sample is sent when a figure moved by this much (or a flag changed), at most every tick. */
 const REPORT_STEP = 1 << 20;
 
@@ -30,6 +32,7 @@ export class MemoryMonitor {
   /** Managed bytes when `#total` was measured: the estimate between measurements moves with it. */
   #managedAtMeasure = 0;
   #sent: MemorySample | undefined;
+  #lastGc = 0;
 
   constructor(init: WorkerMemoryInit, store: ResultStore, links: MemoryMonitorLinks) {
     this.#init = init;
@@ -58,7 +61,7 @@ export class MemoryMonitor {
   #act(measure: boolean): void {
     const store = this.#store;
     if (measure) {
-      this.#total = measureMemory(this.#init.ownProcess);
+      this.#total = measureMemory(this.#init.ownProcess, store.managed);
       this.#managedAtMeasure = store.managed;
     }
     const managed = store.managed;
@@ -67,12 +70,24 @@ export class MemoryMonitor {
     const f = this.#init.fractions;
     const spill = bytesToSpill(reading, f) - store.writingBytes;
     if (spill > 0) store.spill(spill);
-    const paused = shouldPause(reading, f);
+    let paused = shouldPause(reading, f);
+    if (paused && measure && this.#collect()) {
+      this.#total = measureMemory(this.#init.ownProcess, store.managed);
+      paused = shouldPause({ ...reading, total: Math.max(managed, this.#total) }, f);
+    }
     if (paused !== this.#paused) {
       this.#paused = paused;
       this.#links.setPaused(paused);
     }
     this.#report(managed, total);
+  }
+
+  /** A forced collection, at most every GC_EVERY_MS: whether one ran. */
+  #collect(): boolean {
+    const now = Date.now();
+    if (now - this.#lastGc < GC_EVERY_MS) return false;
+    this.#lastGc = now;
+    return collectGarbage();
   }
 
   #report(managed: number, total: number): void {

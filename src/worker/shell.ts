@@ -9,9 +9,9 @@ import { performance } from "node:perf_hooks";
 import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "../protocol/ids.js";
+import type { MemorySample, WorkerMemoryInit } from "../protocol/memory.js";
 import { joinKeys, splitKeys, unpackCompute } from "../protocol/ops-codec.js";
 import { ReportBuilder } from "../protocol/report-codec.js";
-import type { MemorySample, WorkerMemoryInit } from "../protocol/memory.js";
 import type { RunSpec } from "../protocol/run-spec.js";
 import type {
   FromWorker,
@@ -23,8 +23,8 @@ import type {
 import { FunctionCache } from "../shipping/compile.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { uncopyablePart } from "./copyable.js";
-import { MemoryMonitor } from "./memory-monitor.js";
 import { type ExecContext, isThenable, runSpec } from "./executor.js";
+import { MemoryMonitor } from "./memory-monitor.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
 import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
 import { sizeof } from "./sizeof.js";

@@ -105,7 +105,10 @@ export function readLayout(start: Uint8Array): SpillLayout | undefined {
 }
 
 /** Buffer lengths and kinds, from the `9 * count` bytes after the fixed start. */
-export function readTable(table: Uint8Array, count: number): { lengths: number[]; kinds: number[] } {
+export function readTable(
+  table: Uint8Array,
+  count: number,
+): { lengths: number[]; kinds: number[] } {
   const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const lengths: number[] = [];
   const kinds: number[] = [];

@@ -73,7 +73,12 @@ export class ResultStore {
 
   set(key: Key, value: unknown, nbytes: number): void {
     this.delete(key);
-    const e: Entry = { value, nbytes, inMemory: true, file: undefined, writing: false,
+    const e: Entry = {
+      value,
+      nbytes,
+      inMemory: true,
+      file: undefined,
+      writing: false,
       unspillable: false,
       loading: undefined,
     };
@@ -144,14 +149,10 @@ export class ResultStore {
   spill(bytes: number): void {
     const disk = this.#disk;
     if (disk === undefined || this.#now() - this.#failedAt < RETRY_AFTER_MS) return;
-    const victims = chooseSpill(
-      this.#lruSizes(),
-      bytes,
-      (k) => {
-        const e = this.#entries.get(k)!;
-        return e.writing || e.unspillable || this.#pinned.has(k);
-      },
-    );
+    const victims = chooseSpill(this.#lruSizes(), bytes, (k) => {
+      const e = this.#entries.get(k)!;
+      return e.writing || e.unspillable || this.#pinned.has(k);
+    });
     for (const k of victims) {
       const e = this.#entries.get(k)!;
       if (e.file !== undefined) this.#evict(k, e);
