@@ -14,6 +14,9 @@ import type { ResultStore } from "./store.js";
 const TICK_MS = 100;
 /** Fewest milliseconds between two forced collections while paused. */
 const GC_EVERY_MS = 1_000;
+/** Bytes evicted (as a fraction of the limit) that call for a collection, and how often at most. */
+const GC_AFTER_EVICTED = 0.1;
+const GC_EVICTED_MS = 100;
 /** A sample is sent when a figure moved by this much (or a flag changed), at most every tick. */
 const REPORT_STEP = 1 << 20;
 
@@ -71,8 +74,9 @@ export class MemoryMonitor {
     const spill = bytesToSpill(reading, f) - store.writingBytes;
     if (spill > 0) store.spill(spill);
     let paused = shouldPause(reading, f);
-    if (paused && measure && this.#collect()) {
+    if (this.#collectNow(paused)) {
       this.#total = measureMemory(this.#init.ownProcess, store.managed);
+      this.#managedAtMeasure = store.managed;
       paused = shouldPause({ ...reading, total: Math.max(managed, this.#total) }, f);
     }
     if (paused !== this.#paused) {
@@ -82,11 +86,23 @@ export class MemoryMonitor {
     this.#report(managed, total);
   }
 
-  /** A forced collection, at most every GC_EVERY_MS: whether one ran. */
-  #collect(): boolean {
+  /**
+   * Evicted buffers are memory until collected: collect once a tenth of the limit was evicted,
+   * or anything at all while paused (at most every GC_EVICTED_MS), and while paused with
+   * nothing evicted every GC_EVERY_MS. Whether a collection ran.
+   */
+  #collectNow(paused: boolean): boolean {
+    const evicted = this.#store.evictedSinceGc;
+    const due =
+      evicted > GC_AFTER_EVICTED * this.#init.limit || (paused && evicted > 0)
+        ? GC_EVICTED_MS
+        : paused
+          ? GC_EVERY_MS
+          : Infinity;
     const now = Date.now();
-    if (now - this.#lastGc < GC_EVERY_MS) return false;
+    if (now - this.#lastGc < due) return false;
     this.#lastGc = now;
+    this.#store.evictedSinceGc = 0;
     return collectGarbage();
   }
 

@@ -37,6 +37,11 @@ export class ResultStore {
   #managed = 0;
   #spilled = 0;
   #writing = 0;
+  /**
+   * Bytes moved out of memory since the shell last collected garbage: their buffers are free
+   * only once V8 collects them, which it may not do soon on its own.
+   */
+  evictedSinceGc = 0;
   #failedAt = -Infinity;
   /** The last disk failure (its message names the directory), until a write succeeds. */
   spillError: Error | undefined;
@@ -200,6 +205,7 @@ export class ResultStore {
     this.#lru.delete(key);
     this.#managed -= e.nbytes;
     this.#spilled += e.nbytes;
+    this.evictedSinceGc += e.nbytes;
   }
 
   #load(key: Key, e: Entry): Promise<void> {
