@@ -45,7 +45,7 @@ export interface MemorySample {
   readonly total: number;
   readonly paused: boolean;
   readonly limit: number;
-  /** The last spill failure (SPILL_FAILED, naming the directory), until a write succeeds. */
+  /** The last spill failure, "BARN_SPILL_FAILED: ..." naming the directory, until a write succeeds. */
   readonly spillError?: string | undefined;
 }
 

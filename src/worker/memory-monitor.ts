@@ -87,18 +87,20 @@ export class MemoryMonitor {
   }
 
   /**
-   * Evicted buffers are memory until collected: collect once a tenth of the limit was evicted,
-   * or anything at all while paused (at most every GC_EVICTED_MS), and while paused with
+   * Evicted buffers are memory until collected: collect once a tenth of the limit was evicted
+   * (bounded by bytes, not time), or anything at all while paused (at most every GC_EVICTED_MS), and while paused with
    * nothing evicted every GC_EVERY_MS. Whether a collection ran.
    */
   #collectNow(paused: boolean): boolean {
     const evicted = this.#store.evictedSinceGc;
     const due =
-      evicted > GC_AFTER_EVICTED * this.#init.limit || (paused && evicted > 0)
-        ? GC_EVICTED_MS
-        : paused
-          ? GC_EVERY_MS
-          : Infinity;
+      evicted > GC_AFTER_EVICTED * this.#init.limit
+        ? 0
+        : paused && evicted > 0
+          ? GC_EVICTED_MS
+          : paused
+            ? GC_EVERY_MS
+            : Infinity;
     const now = Date.now();
     if (now - this.#lastGc < due) return false;
     this.#lastGc = now;
@@ -114,7 +116,7 @@ export class MemoryMonitor {
       total,
       paused: this.#paused,
       limit: this.#init.limit,
-      spillError: this.#store.spillError?.message,
+      spillError: errorLine(this.#store.spillError),
     };
     const last = this.#sent;
     if (
@@ -130,4 +132,11 @@ export class MemoryMonitor {
     this.#sent = sample;
     this.#links.send(sample);
   }
+}
+
+/** "CODE: message" of a spill failure (the code is what programs match). */
+function errorLine(err: Error | undefined): string | undefined {
+  if (err === undefined) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? `${code}: ${err.message}` : err.message;
 }

@@ -120,7 +120,7 @@ export function readTable(
 /** The value back from its body and its buffers (each an ArrayBuffer of its own). */
 export function decodeSpill(
   body: Uint8Array,
-  buffers: readonly ArrayBuffer[],
+  buffers: readonly (ArrayBuffer | SharedArrayBuffer)[],
   kinds: readonly number[],
 ): unknown {
   decoding = buffers.map((ab, i) => view(kinds[i]!, ab));
@@ -131,11 +131,11 @@ export function decodeSpill(
   }
 }
 
-function view(kind: number, ab: ArrayBuffer): unknown {
+function view(kind: number, ab: ArrayBuffer | SharedArrayBuffer): unknown {
   const Ctor = KINDS[kind];
   if (Ctor === ArrayBuffer || Ctor === undefined) return ab;
-  if (Ctor === Buffer) return Buffer.from(ab);
-  return new (Ctor as new (b: ArrayBuffer) => unknown)(ab);
+  if (Ctor === Buffer) return Buffer.from(ab as ArrayBuffer);
+  return new (Ctor as new (b: ArrayBuffer | SharedArrayBuffer) => unknown)(ab);
 }
 
 function kindOf(v: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): number {

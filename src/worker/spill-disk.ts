@@ -7,6 +7,7 @@
 import { mkdir, open, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BarnError, ErrorCodes } from "../errors.js";
+import { SHARE_THRESHOLD } from "./share.js";
 import { decodeSpill, encodeSpill, readLayout, readTable } from "./spill-codec.js";
 
 export class SpillDisk {
@@ -56,9 +57,14 @@ export class SpillDisk {
       const rest = new Uint8Array(await readExactly(fh, 12, tableBytes + layout.bodyLength));
       const { lengths, kinds } = readTable(rest.subarray(0, tableBytes), layout.count);
       let pos = 12 + tableBytes + layout.bodyLength;
-      const buffers: ArrayBuffer[] = [];
-      for (const n of lengths) {
-        buffers.push(await readExactly(fh, pos, n));
+      const buffers: (ArrayBuffer | SharedArrayBuffer)[] = [];
+      for (let i = 0; i < lengths.length; i++) {
+        const n = lengths[i]!;
+        // Views come back in shared memory, as the store would move them before sending them
+        // to a peer or the client (share.ts): read once, never copied again. An ArrayBuffer
+        // itself stays one.
+        const shared = kinds[i] !== 0 && n >= SHARE_THRESHOLD;
+        buffers.push(await readExactly(fh, pos, n, shared));
         pos += n;
       }
       return decodeSpill(rest.subarray(tableBytes), buffers, kinds);
@@ -95,8 +101,13 @@ async function writeAll(fh: Handle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-async function readExactly(fh: Handle, position: number, length: number): Promise<ArrayBuffer> {
-  const ab = new ArrayBuffer(length);
+async function readExactly(
+  fh: Handle,
+  position: number,
+  length: number,
+  shared = false,
+): Promise<ArrayBuffer> {
+  const ab = (shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length)) as ArrayBuffer;
   const view = new Uint8Array(ab);
   let off = 0;
   while (off < length) {

@@ -113,6 +113,7 @@ test("the store spills least recently used results and reads them back, typed ar
   store.unpin(["nested"]);
   assert.deepEqual(back, nested);
   assert.ok(back.cols[0] instanceof Int32Array && back.cols[0].byteOffset === 0);
+  assert.ok(back.cols[0].buffer instanceof SharedArrayBuffer, "read back into shared memory");
   assert.equal(store.spilled, 0);
   // Read back, it keeps its file: moving it out again needs no write.
   store.get("small");
