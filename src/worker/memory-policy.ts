@@ -35,9 +35,18 @@ export function bytesToSpill(r: MemoryReading, f: MemoryFractions): number {
   return Math.max(0, Math.min(r.managed, want));
 }
 
+/**
+ * Below this share of the limit in results, a worker does not pause: what pausing waits for
+ * (spilling) could not bring it down, and a worker whose own baseline (Node, its heap) sits
+ * above the pause line would wait forever. Its tasks run; the heap limit still stops a runaway.
+ */
+export const PAUSE_MIN_MANAGED = 0.1;
+
 /** Whether the worker should be paused after this reading. */
 export function shouldPause(r: MemoryReading, f: MemoryFractions): boolean {
-  return f.pause !== false && r.total > f.pause * r.limit;
+  return (
+    f.pause !== false && r.total > f.pause * r.limit && r.managed > PAUSE_MIN_MANAGED * r.limit
+  );
 }
 
 /**

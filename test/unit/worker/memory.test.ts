@@ -40,10 +40,12 @@ test("bytesToSpill: managed bytes above the target, or the whole worker above sp
   assert.equal(bytesToSpill({ limit, managed: 900, total: 900 }, { ...F, target: false }), 0);
 });
 
-test("shouldPause: above the pause fraction only", () => {
-  assert.equal(shouldPause({ limit: 1000, managed: 0, total: 800 }, F), false);
-  assert.equal(shouldPause({ limit: 1000, managed: 0, total: 801 }, F), true);
-  assert.equal(shouldPause({ limit: 1000, managed: 0, total: 999 }, { ...F, pause: false }), false);
+test("shouldPause: above the pause fraction, with results worth spilling", () => {
+  assert.equal(shouldPause({ limit: 1000, managed: 500, total: 800 }, F), false);
+  assert.equal(shouldPause({ limit: 1000, managed: 500, total: 801 }, F), true);
+  // A baseline above the line with (almost) no results: pausing could never end.
+  assert.equal(shouldPause({ limit: 1000, managed: 50, total: 900 }, F), false);
+  assert.equal(shouldPause({ limit: 1000, managed: 500, total: 999 }, { ...F, pause: false }), false);
 });
 
 test("chooseSpill: least recently used first, skipping pinned, until the bytes are reached", () => {
