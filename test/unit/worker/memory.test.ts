@@ -45,7 +45,10 @@ test("shouldPause: above the pause fraction, with results worth spilling", () =>
   assert.equal(shouldPause({ limit: 1000, managed: 500, total: 801 }, F), true);
   // A baseline above the line with (almost) no results: pausing could never end.
   assert.equal(shouldPause({ limit: 1000, managed: 50, total: 900 }, F), false);
-  assert.equal(shouldPause({ limit: 1000, managed: 500, total: 999 }, { ...F, pause: false }), false);
+  assert.equal(
+    shouldPause({ limit: 1000, managed: 500, total: 999 }, { ...F, pause: false }),
+    false,
+  );
 });
 
 test("chooseSpill: least recently used first, skipping pinned, until the bytes are reached", () => {
