@@ -245,6 +245,7 @@ export class WorkerShell {
       this.#store.set(k, v, n);
       nbytes[k] = n;
     }
+    this.#monitor?.check(); // a pause these bytes call for goes in ahead of the success
     this.#push({
       type: "gather-dep-success",
       stimulusId: this.#nextStim("gather"),
@@ -384,6 +385,10 @@ export class WorkerShell {
     if (problem !== undefined) return this.#failure(key, notSerializable(key, problem), stimulusId);
     const nbytes = sizeof(value);
     this.#store.set(key, value, nbytes);
+    // Measure now, before the success event goes in: a pause this result calls for must reach
+    // the state machine ahead of the success, or the success starts the next task first and
+    // every pause lets one more result through.
+    this.#monitor?.check();
     const duration = (performance.now() - t0) / 1000;
     return { type: "execute-success", stimulusId, key, nbytes, duration };
   }
