@@ -28,7 +28,12 @@ export interface WComputeTask {
   readonly stimulusId: string;
   readonly key: Key;
   readonly run: unknown;
-  readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
+  /** Inputs: where each can be fetched from, and its size in bytes when known (0 or absent: not). */
+  readonly deps: readonly {
+    readonly key: Key;
+    readonly holders: readonly WorkerId[];
+    readonly nbytes?: number;
+  }[];
   readonly priority: readonly number[];
   readonly resources?: Resources | undefined;
   /**

@@ -67,7 +67,7 @@ function takeBatch(w: WorkerCore, heap: TaskHeap, peer: WorkerId): WorkerTask[] 
     ts.peer = peer;
     transition(w, ts, FLIGHT);
     batch.push(ts);
-    // Sizes are unknown before the first fetch (0), so today the key bound is what limits.
+    // Sizes come from the scheduler (compute-task deps); a size it did not know counts 0.
     bytes += ts.nbytes;
   }
   return batch;
