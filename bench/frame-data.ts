@@ -19,11 +19,22 @@ import { planParquet, readParquetPart, writeParquet } from "../src/io/parquet.js
 import type { Batch, Column } from "../src/kernels/batch.js";
 import { mulberry32 } from "./random.js";
 
+/**
+ * The dataset's shape. "facts" is the one described above. "events" varies everything the
+ * queries do not depend on by name: 10,000 uniform keys `k0000`-`k9999` (text in CSV, where
+ * inference reads them as plain strings; dictionary-encoded in Parquet, as DuckDB and pyarrow
+ * write such a column), 50 categories, integer `y`, about 1% null `x`,
+ * an int64 `id` beyond 2^32, an ISO timestamp with milliseconds and a free-text `note` that the
+ * queries do not read, and the columns in another order (ts, note, key, id, x, cat, y).
+ */
+export type FrameShape = "facts" | "events";
+
 /** Options of `generateFrameData`. */
 export interface FrameDataOptions {
   readonly rows?: number;
   readonly files?: number;
   readonly seed?: number;
+  readonly shape?: FrameShape;
 }
 
 /** Where the generated files are. */
@@ -40,6 +51,9 @@ export interface FrameData {
 
 const VERSION = 1;
 const KEYS = 1000;
+const EVENT_KEYS = 10_000;
+const EVENT_CATS = 50;
+const WORDS = ["alpha", "beta", "gamma", "delta", "omega", "north", "south", "red", "blue", "x"];
 const CATS = 10;
 const REGIONS = 10;
 const ROW_GROUP = 1_000_000;
@@ -53,6 +67,7 @@ export async function generateFrameData(
   const rows = options.rows ?? 10_000_000;
   const files = options.files ?? 20;
   const seed = options.seed ?? 1;
+  const shape = options.shape ?? "facts";
   mkdirSync(dir, { recursive: true });
   const perFile = Math.ceil(rows / files);
   const group = Math.max(1, Math.round(ROW_GROUP / perFile)); // CSV files per Parquet file
@@ -65,7 +80,13 @@ export async function generateFrameData(
   const dimCsv = join(dir, "dim.csv");
   const dimParquet = join(dir, "dim.parquet");
   const manifestPath = join(dir, "manifest.json");
-  const manifest = JSON.stringify({ version: VERSION, rows, files, seed });
+  const manifest = JSON.stringify({
+    version: VERSION,
+    rows,
+    files,
+    seed,
+    ...(shape === "facts" ? {} : { shape }),
+  });
   const all = [...csv, ...parquet, dimCsv, dimParquet];
   const result = { dir, rows, csv, parquet, dimCsv, dimParquet };
   if (
@@ -76,9 +97,11 @@ export async function generateFrameData(
     return { ...result, generated: false };
   }
   const rng = mulberry32(seed);
-  const keys = utf8Column(
-    Array.from({ length: KEYS }, (_, i) => `key${String(i).padStart(4, "0")}`),
+  const nkeys = shape === "facts" ? KEYS : EVENT_KEYS;
+  const keyNames = Array.from({ length: nkeys }, (_, i) =>
+    shape === "facts" ? `key${String(i).padStart(4, "0")}` : `k${String(i).padStart(4, "0")}`,
   );
+  const keys = utf8Column(keyNames);
   const cats = utf8Column(Array.from({ length: CATS }, (_, i) => `cat${i}`));
   const zipf = zipfTable(KEYS);
   for (let p = 0; p < parquet.length; p++) {
@@ -86,7 +109,10 @@ export async function generateFrameData(
     const last = Math.min(files, first + group);
     const start = first * perFile;
     const end = Math.min(rows, last * perFile);
-    const batch = generateRows(rng, start, end - start, keys, cats, zipf);
+    const batch =
+      shape === "facts"
+        ? generateRows(rng, start, end - start, keys, cats, zipf)
+        : generateEvents(rng, start, end - start, keys);
     await writeParquet(batch, parquet[p]!, { rowGroupSize: ROW_GROUP });
     for (let f = first; f < last; f++) {
       const a = f * perFile - start;
@@ -98,18 +124,18 @@ export async function generateFrameData(
     columns: [
       {
         type: "dict",
-        length: KEYS,
-        data: Int32Array.from({ length: KEYS }, (_, i) => i),
+        length: nkeys,
+        data: Int32Array.from({ length: nkeys }, (_, i) => i),
         dictionary: keys,
       },
       {
         type: "dict",
-        length: KEYS,
-        data: Int32Array.from({ length: KEYS }, (_, i) => i % REGIONS),
+        length: nkeys,
+        data: Int32Array.from({ length: nkeys }, (_, i) => i % REGIONS),
         dictionary: utf8Column(Array.from({ length: REGIONS }, (_, i) => `region${i}`)),
       },
     ],
-    length: KEYS,
+    length: nkeys,
   };
   await writeCsv(dim, dimCsv);
   await writeParquet(dim, dimParquet);
@@ -155,16 +181,79 @@ function generateRows(
   };
 }
 
+/** Rows of the "events" shape (see FrameShape). */
+function generateEvents(rng: () => number, start: number, n: number, keys: Column): Batch {
+  const ts: string[] = new Array(n);
+  const note: string[] = new Array(n);
+  const key = new Int32Array(n);
+  const id = new BigInt64Array(n);
+  const x = new Float64Array(n);
+  const xNull: number[] = [];
+  const cat = new Int32Array(n);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const ms = T0 + (start + i) * 250 + Math.floor(rng() * 1000);
+    ts[i] = new Date(ms).toISOString();
+    note[i] =
+      `${WORDS[Math.floor(rng() * WORDS.length)]} ${WORDS[Math.floor(rng() * WORDS.length)]} ${Math.floor(rng() * 1000)}`;
+    key[i] = Math.floor(rng() * keys.length);
+    id[i] = BigInt(start + i) + 2n ** 33n;
+    x[i] = Math.floor(rng() * 1000) / 1000;
+    if (rng() < 0.01) xNull.push(i);
+    cat[i] = Math.floor(rng() * EVENT_CATS);
+    y[i] = Math.floor(rng() * 2001) - 1000;
+  }
+  const xValid = new Uint8Array((n + 7) >> 3).fill(0xff);
+  for (const i of xNull) xValid[i >> 3]! &= ~(1 << (i & 7));
+  const cats = utf8Column(
+    Array.from({ length: EVENT_CATS }, (_, i) => `c${String(i).padStart(2, "0")}`),
+  );
+  const tsCol = utf8Column(ts);
+  return {
+    names: ["ts", "note", "key", "id", "x", "cat", "y"],
+    columns: [
+      tsCol,
+      utf8Column(note),
+      { type: "dict", length: n, data: key, dictionary: keys },
+      { type: "int64", length: n, data: id },
+      { type: "float64", length: n, data: x, valid: xValid },
+      { type: "dict", length: n, data: cat, dictionary: cats },
+      { type: "int32", length: n, data: y },
+    ],
+    length: n,
+  };
+}
+
 function sliceBatch(batch: Batch, a: number, b: number): Batch {
   return {
     names: batch.names,
-    columns: batch.columns.map((c) => ({
-      ...c,
-      length: b - a,
-      data: (c.data as Int32Array).subarray(a, b),
-    })),
+    columns: batch.columns.map((c) => sliceColumn(c, a, b)),
     length: b - a,
   };
+}
+
+function sliceColumn(c: Column, a: number, b: number): Column {
+  const valid = c.valid === undefined ? undefined : bitsOf(c.valid, a, b);
+  if (c.type === "utf8") {
+    const offsets = c.offsets!;
+    const base = offsets[a]!;
+    return {
+      type: "utf8",
+      length: b - a,
+      data: (c.data as Uint8Array).subarray(base, offsets[b]!),
+      offsets: offsets.subarray(a, b + 1).map((o) => o - base),
+      valid,
+    };
+  }
+  return { ...c, length: b - a, data: (c.data as Int32Array).subarray(a, b), valid };
+}
+
+/** Bits [a, b) of a validity bitmap, as a bitmap of their own. */
+function bitsOf(bits: Uint8Array, a: number, b: number): Uint8Array {
+  const out = new Uint8Array((b - a + 7) >> 3);
+  for (let i = a; i < b; i++)
+    if ((bits[i >> 3]! >> (i & 7)) & 1) out[(i - a) >> 3]! |= 1 << ((i - a) & 7);
+  return out;
 }
 
 /** Cumulative Zipf(s = 1) weights over `n` ranks, normalised to 1. */

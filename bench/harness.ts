@@ -3,7 +3,8 @@
  * [--case NAME]`. Each case runs Barn and, where there is one, a peer on the same work in the
  * same run; the reported figure is the median of the repeats. With --json, one JSON object per
  * case per line: suite, case, n, barn_s, tasks_per_s and, with a peer, peer, peer_s, ratio
- * (Barn seconds over peer seconds: below 1 means Barn was faster).
+ * (Barn seconds over peer seconds: below 1 means Barn was faster). Extra figures come from the
+ * first repeat, except seconds (`<name>_s`, a second peer) and their `ratio_<name>`: medians.
  */
 import { cpus, totalmem } from "node:os";
 import { setFlagsFromString } from "node:v8";
@@ -88,6 +89,16 @@ export async function runSuite(
       out.ratio = round(barn_s / peer_s);
     }
     for (const [k, v] of Object.entries(first.extra ?? {})) out[k] = v;
+    // Seconds in extra (a second peer's `<name>_s`) are medians over the repeats too, and
+    // `ratio_<name>` is Barn's median over that median.
+    for (const k of Object.keys(first.extra ?? {})) {
+      if (!k.endsWith("_s")) continue;
+      const xs = runs.map((r) => r.extra?.[k]).filter((x): x is number => typeof x === "number");
+      if (xs.length !== runs.length) continue;
+      out[k] = round(median(xs));
+      const ratio = `ratio_${k.slice(0, -2)}`;
+      if (ratio in out) out[ratio] = round(barn_s / median(xs));
+    }
     out.repeat = opts.repeat;
     out.machine = machineLine();
     if (opts.json) console.log(JSON.stringify(out));

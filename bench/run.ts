@@ -1,5 +1,6 @@
 /** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...]` */
 import { runSuite, type Suite } from "./harness.js";
+import { bagSuite } from "./suites/bag.js";
 import { clusterSuite } from "./suites/cluster.js";
 import { frameSuite } from "./suites/frame.js";
 import { tasksSuite } from "./suites/tasks.js";
@@ -8,6 +9,7 @@ const suites: Record<string, Suite> = {
   tasks: tasksSuite,
   cluster: clusterSuite,
   frame: frameSuite,
+  bag: bagSuite,
 };
 
 const argv = process.argv.slice(2);

@@ -93,6 +93,12 @@ export const ErrorCodes = {
   IO_CORRUPT: "BARN_IO_CORRUPT",
   /** An internal invariant was broken: a bug in Barn. The message carries the task's story. */
   INTERNAL: "BARN_INTERNAL",
+  /** A bag partition (from fromDelayed, mapPartitions, ...) is not an array. */
+  BAG_BAD_PARTITION: "BARN_BAG_BAD_PARTITION",
+  /** A bag aggregation that needs an element (min, max, fold without initial) got none. */
+  BAG_EMPTY: "BARN_BAG_EMPTY",
+  /** zip over bags whose partitions hold different numbers of elements. */
+  BAG_LENGTH_MISMATCH: "BARN_BAG_LENGTH_MISMATCH",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

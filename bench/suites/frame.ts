@@ -3,21 +3,25 @@
  * from CSV and from Parquet, by Barn (barn/frame on the default local cluster) and by DuckDB
  * (the peer, same SQL on the same files) in the same run, and nodejs-polars (a second peer,
  * `polars_s` and `ratio_polars`, where it loads). Barn's answer is checked against DuckDB's: a
- * wrong answer fails the case. The extra figures are from the first repeat, the others medians.
+ * wrong answer fails the case. Every figure is a median of the repeats (polars_s too; see harness.ts).
  *
  * Data: `BARN_BENCH_DIR` (default `os.tmpdir()/barn-frame-bench`)/<rows>, generated once and
- * reused. Rows: `BARN_FRAME_ROWS` (default 10,000,000). `n` is rows, so the harness's
- * tasks_per_s column reads as rows per second here.
+ * reused. Rows: `BARN_FRAME_ROWS` (default 10,000,000). The `-events` cases read a second
+ * dataset of another shape (frame-data.ts `FrameShape`), `BARN_FRAME_EVENTS_ROWS` rows (default
+ * 2,000,000) in `frame-events-<rows>`. `n` is rows, so the harness's tasks_per_s column reads as
+ * rows per second here.
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
-import { type FrameData, generateFrameData } from "../frame-data.js";
+import { type FrameData, type FrameShape, generateFrameData } from "../frame-data.js";
 import type { BenchCase, CaseResult, Suite } from "../harness.js";
+import { foreignCases } from "./frame-foreign.js";
+import { frameJsonCases } from "./frame-json.js";
 
-type Rec = Record<string, unknown>;
+export type Rec = Record<string, unknown>;
 export type Format = "csv" | "parquet";
 
 const rows = Number(process.env.BARN_FRAME_ROWS ?? 10_000_000);
@@ -26,12 +30,28 @@ export function frameBenchDir(): string {
   return join(process.env.BARN_BENCH_DIR ?? join(tmpdir(), "barn-frame-bench"), String(rows));
 }
 const dir = frameBenchDir();
+/** Rows of the "events" dataset: `BARN_FRAME_EVENTS_ROWS` (default 2,000,000, in 10 files). */
+const eventRows = Number(process.env.BARN_FRAME_EVENTS_ROWS ?? 2_000_000);
+const eventsDir = join(
+  process.env.BARN_BENCH_DIR ?? join(tmpdir(), "barn-frame-bench"),
+  `frame-events-${eventRows}`,
+);
 
-let data: Promise<FrameData> | undefined;
-/** The dataset, generated on first use (minutes for 10M rows) and cached on disk. */
-export function dataset(): Promise<FrameData> {
-  data ??= generateFrameData(dir, { rows });
-  return data;
+const data = new Map<FrameShape, Promise<FrameData>>();
+/**
+ * A dataset, generated on first use (minutes for 10M rows) and cached on disk: the "facts" shape
+ * (the default) or the "events" shape (other keys, types, nulls and column order; frame-data.ts).
+ */
+export function dataset(shape: FrameShape = "facts"): Promise<FrameData> {
+  let d = data.get(shape);
+  if (d === undefined) {
+    d =
+      shape === "facts"
+        ? generateFrameData(dir, { rows })
+        : generateFrameData(eventsDir, { rows: eventRows, files: 10, shape });
+    data.set(shape, d);
+  }
+  return d;
 }
 
 /** nodejs-polars' lazy API, as much of it as the queries use (optional; see polars()). */
@@ -116,8 +136,8 @@ function check(name: string, key: string, barn: readonly Rec[], duck: readonly R
 let polarsP: Promise<Polars | undefined> | undefined;
 /** nodejs-polars when it loads here (its native part is a separate package), else undefined. */
 function polars(): Promise<Polars | undefined> {
-  // Not a dependency (its optional native packages break `npm ci`): install it by hand with
-  // `npm i --no-save nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1` to compare.
+  // A dev dependency (nodejs-polars and its linux-x64-gnu native package, pinned); loaded by
+  // name so that a machine without its native package still runs the other figures.
   const name: string = "nodejs-polars";
   polarsP ??= import(name).then(
     (m) => m.default ?? m,
@@ -173,13 +193,14 @@ function seconds(t0: number): number {
   return (performance.now() - t0) / 1000;
 }
 
-function frameCase(query: string, format: Format): BenchCase {
+function frameCase(query: string, format: Format, shape: FrameShape): BenchCase {
   const q = queries[query]!;
+  const name = `${query}-${format}${shape === "facts" ? "" : `-${shape}`}`;
   return {
-    name: `${query}-${format}`,
+    name,
     async run(): Promise<CaseResult> {
-      const d = await dataset();
-      const c = await client(d);
+      const d = await dataset(shape);
+      const c = await client(await dataset());
       const t0 = performance.now();
       const got = (await q.barn(reader(d, format)).toRecords({ client: c })) as Rec[];
       const barn_s = seconds(t0);
@@ -188,7 +209,7 @@ function frameCase(query: string, format: Format): BenchCase {
       const t1 = performance.now();
       const want = (await conn.runAndReadAll(q.sql(facts, dim))).getRowObjectsJS() as Rec[];
       const peer_s = seconds(t1);
-      check(`${query}-${format}`, q.key, got, want);
+      check(name, q.key, got, want);
       const polars_s = await polarsTime(q, d, format);
       const extra: Record<string, number | string> = { groups: got.length };
       if (polars_s !== undefined) {
@@ -200,10 +221,44 @@ function frameCase(query: string, format: Format): BenchCase {
   };
 }
 
-/** The frame suite: groupby, filter-count and join over CSV and over Parquet. */
+/** What cases kept in other files (frame-foreign.ts) share with this suite's. */
+export interface SuiteContext {
+  readonly dir: string;
+  readonly bf: typeof bf;
+  readonly queries: typeof queries;
+  dataset(): Promise<FrameData>;
+  client(): Promise<Client>;
+  duck(): Promise<DuckDBConnection>;
+  check: typeof check;
+  polars(): Promise<Polars | undefined>;
+}
+
+const context: SuiteContext = {
+  dir,
+  bf,
+  queries,
+  dataset,
+  client: async () => client(await dataset()),
+  duck,
+  check,
+  polars,
+};
+
+/**
+ * The frame suite: groupby, filter-count and join over CSV and over Parquet, on the "facts"
+ * dataset and then on the "events" one (`-events` cases: the same queries on data of another
+ * shape, every schema inferred), then Parquet written by DuckDB and Polars
+ * (frame-foreign.ts), then JSON lines (frame-json.ts).
+ */
 export const frameSuite: Suite = {
   name: "frame",
-  cases: (["csv", "parquet"] as const).flatMap((format) =>
-    Object.keys(queries).map((query) => frameCase(query, format)),
-  ),
+  cases: [
+    ...(["facts", "events"] as const).flatMap((shape) =>
+      (["csv", "parquet"] as const).flatMap((format) =>
+        Object.keys(queries).map((query) => frameCase(query, format, shape)),
+      ),
+    ),
+    ...foreignCases(context),
+    ...frameJsonCases,
+  ],
 };

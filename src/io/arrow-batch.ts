@@ -233,3 +233,8 @@ export function tableToBatch(table: A.Table): Batch {
   const bs = tableToBatches(table);
   return bs.length === 0 ? emptyBatch(schemaOfTable(table)) : concatBatches(bs);
 }
+
+/** Whether a value is an apache-arrow Table (of the copy of apache-arrow this thread loaded). */
+export function isArrowTable(x: unknown): x is A.Table {
+  return x instanceof A.Table;
+}

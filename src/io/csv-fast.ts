@@ -12,6 +12,7 @@ import type { Column, DType } from "../kernels/batch.js";
 import { bytesEqual } from "../kernels/strings.js";
 import { utf8Column } from "./columns.js";
 import type { FieldChunk } from "./csv-scan.js";
+import { fit, growTo, NullRows, type NumberArray } from "./growable.js";
 import type { OnBadValue } from "./text-columns.js";
 import { daysFromCivil, isCivilDate, parseAs } from "./text-values.js";
 
@@ -44,34 +45,6 @@ export function columnBuilder(
   if (type === "utf8") return new Utf8Builder(capacity, nulls);
   if (type === "dict") return new DictBuilder(capacity, nulls);
   return new NumberBuilder(type, capacity, nulls, onBad);
-}
-
-/** Rows that are null, kept as a list (usually empty) and turned into a bitmap at the end. */
-class NullRows {
-  rows: number[] = [];
-  bitmap(length: number): Uint8Array | undefined {
-    if (this.rows.length === 0) return undefined;
-    const bits = new Uint8Array((length + 7) >> 3).fill(0xff);
-    if (length & 7) bits[bits.length - 1] = (1 << (length & 7)) - 1;
-    for (const i of this.rows) bits[i >> 3]! &= ~(1 << (i & 7));
-    return bits;
-  }
-}
-
-type NumberArray = Int32Array | Float64Array | BigInt64Array | Uint8Array;
-
-function growTo<T extends NumberArray>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a as never);
-  return b;
-}
-
-/**
- * The first `n` elements of `a`: a view when it uses most of `a`, else a copy, so a capacity
- * estimate far too high does not keep a large buffer alive behind a short column.
- */
-function fit<T extends NumberArray>(a: T, n: number): T {
-  return (n * 2 >= a.length ? a.subarray(0, n) : a.slice(0, n)) as T;
 }
 
 const F64 = 1;
@@ -161,7 +134,7 @@ function isNullField(
 }
 
 /** A plain `[-]digits` int32, or undefined (the caller falls back to the text parser). */
-function intFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
+export function intFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
   let neg = false;
   if (bytes[a] === 45) {
     neg = true;
@@ -187,7 +160,7 @@ const TWO_53 = 2 ** 53;
  * undefined. (A computed m below 2^53 is exact: every step below 2^53 is, and rounding never
  * takes a larger value back below it.)
  */
-function floatFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
+export function floatFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
   let neg = false;
   if (bytes[a] === 45) {
     neg = true;
@@ -225,7 +198,7 @@ function two(bytes: Uint8Array, k: number): number {
 }
 
 /** Canonical `YYYY-MM-DDTHH:MM:SS[.fff][Z]` (T or space) as ms; else undefined. */
-function timestampFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
+export function timestampFromBytes(bytes: Uint8Array, a: number, b: number): number | undefined {
   const len = b - a;
   if (len !== 19 && len !== 20 && len !== 23 && len !== 24) return undefined;
   if (bytes[a + 4] !== 45 || bytes[a + 7] !== 45 || bytes[a + 13] !== 58 || bytes[a + 16] !== 58)

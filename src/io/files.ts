@@ -8,6 +8,35 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import type { AsyncBuffer } from "hyparquet";
 
+/** A file opened for positioned reads of several ranges; `close` it when done. */
+export interface RangeFile {
+  /** Bytes `[start, end)` (shorter at the end of the file), into `into(size)` when given. */
+  read(start: number, end: number, into?: (size: number) => Uint8Array): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `path` for range reads: a reader that takes several ranges of one file (the column
+ * chunks of a Parquet part) opens it once instead of once per range.
+ */
+export async function openRanges(path: string): Promise<RangeFile> {
+  const fh = await open(path, "r");
+  return {
+    async read(start, end, into) {
+      const size = Math.max(0, end - start);
+      const out = into === undefined ? new Uint8Array(size) : into(size);
+      let done = 0;
+      while (done < out.length) {
+        const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === out.length ? out : out.subarray(0, done);
+    },
+    close: () => fh.close(),
+  };
+}
+
 /**
  * Bytes `[start, end)` of a file (shorter at the end of the file), read into `into(size)` when
  * given (a buffer of that many bytes the caller provides), else into a new buffer.
@@ -18,19 +47,11 @@ export async function readRange(
   end: number,
   into?: (size: number) => Uint8Array,
 ): Promise<Uint8Array> {
-  const fh = await open(path, "r");
+  const file = await openRanges(path);
   try {
-    const size = Math.max(0, end - start);
-    const out = into === undefined ? new Uint8Array(size) : into(size);
-    let done = 0;
-    while (done < out.length) {
-      const { bytesRead } = await fh.read(out, done, out.length - done, start + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done === out.length ? out : out.subarray(0, done);
+    return await file.read(start, end, into);
   } finally {
-    await fh.close();
+    await file.close();
   }
 }
 

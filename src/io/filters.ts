@@ -5,10 +5,11 @@
  */
 
 import type { DType, Schema } from "../kernels/batch.js";
+import type { CompareOp } from "../kernels/compare.js";
 import { unknownColumnError } from "./schema.js";
 
-/** The comparison operators a pushed-down predicate can use. */
-export type PredicateOp = "==" | "!=" | "<" | "<=" | ">" | ">=" | "isNull" | "notNull";
+/** The operators a pushed-down predicate can use: the kernels' comparisons, and null tests. */
+export type PredicateOp = CompareOp | "isNull" | "notNull";
 
 /** A value a predicate compares with: numbers for int32/float64, ms or Date for timestamp, days or Date for date. */
 export type PredicateValue = number | bigint | string | boolean | Date | null;
@@ -68,22 +69,22 @@ export function mayMatch(p: Predicate, type: DType, stats: ColumnStats | undefin
     return true;
   }
   if ((typeof v === "string") !== (typeof min === "string")) return true;
-  if (typeof v === "number" && Number.isNaN(v)) return p.op === "!=";
+  if (typeof v === "number" && Number.isNaN(v)) return p.op === "ne";
   // A truncated string max is a prefix of the real max: values above it may share that prefix.
   const maxBelow = (x: typeof v) =>
     max < x && !(stats.maxInexact === true && typeof x === "string" && x.startsWith(max as string));
   switch (p.op) {
-    case "==":
+    case "eq":
       return !(v < min || maxBelow(v));
-    case "!=":
+    case "ne":
       return !(min === v && max === v && stats.maxInexact !== true);
-    case "<":
+    case "lt":
       return min < v;
-    case "<=":
+    case "le":
       return min <= v;
-    case ">":
+    case "gt":
       return !(max <= v) || (stats.maxInexact === true && typeof v === "string");
-    case ">=":
+    case "ge":
       return !maxBelow(v);
   }
 }

@@ -9,11 +9,15 @@ import { BarnError, ErrorCodes } from "../errors.js";
 import type { Batch, Column, DType, Field, Schema } from "../kernels/batch.js";
 import { IoErrorCodes } from "./codes.js";
 import { columnCells, isoDate, isoTimestamp } from "./columns.js";
-import { scanRecords } from "./csv-scan.js";
+import { estimateLines, scanRecords } from "./csv-scan.js";
+import type { Predicate } from "./filters.js";
 import { expandPaths } from "./glob.js";
+import { jsonColumnBuilder } from "./json-columns.js";
+import { compactChunk, scanFilters, splitRows } from "./json-filter.js";
+import { CHUNK_ROWS, scanJsonLines } from "./json-scan.js";
 import { checkSchemaTypes } from "./options.js";
 import { projectSchema, unknownColumnError } from "./schema.js";
-import { columnFromText, takeRows } from "./text-columns.js";
+import { takeRows } from "./text-columns.js";
 import {
   lineNumberer,
   type PartBytes,
@@ -47,6 +51,11 @@ export interface JsonOptions {
   readonly onBadLines?: "error" | "skip" | undefined;
   /** Bytes of the first file sampled for inference (default 1 MiB). */
   readonly sampleBytes?: number | undefined;
+  /**
+   * Filters (an AND) the reader may use to skip building rows that fail them (readJsonPart; a
+   * string column `==` / `!=` a string); rows that pass are not guaranteed to match.
+   */
+  readonly filters?: readonly Predicate[] | undefined;
 }
 
 /** One task's worth of JSON lines: a byte range of one file. Plain data. */
@@ -60,6 +69,9 @@ export interface JsonPlan {
 
 const MiB = 1024 * 1024;
 const decoder = new TextDecoder();
+/** Decodes one line as the reference reader did, a byte order mark at its start dropped. */
+const lineDecoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /**
  * Plans a JSON lines read. Types are inferred from the sample's values: integers -> int32 (int64
@@ -110,69 +122,150 @@ async function readJsonBytes(
   options: JsonOptions,
   { bytes, base, begin, finish }: PartBytes,
 ): Promise<{ batch: Batch; badLines: number }> {
-  const rec = scanRecords(bytes, begin, finish, -1, -1);
   const lineOf = lineNumberer(part, bytes, base, begin);
   const skip = options.onBadLines === "skip";
-  const rows: Record<string, unknown>[] = [];
-  const recOfRow: number[] = [];
-  let badLines = 0;
-  for (let r = 0; r < rec.count; r++) {
-    const text = decoder.decode(bytes.subarray(rec.starts[r]!, rec.ends[r]!));
-    if (text.trim() === "") continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(text);
-    } catch (err) {
-      row = err;
+  const keys = schema.map((f) => encoder.encode(f.name));
+  const capacity = Math.ceil(estimateLines(bytes, begin, finish) * 1.1) + 1024;
+  // Values that are not of their column's type: rows dropped under "skip", else the first one.
+  let bad = new Uint8Array(capacity);
+  let dropped = 0;
+  let badValue: { row: number; column: string; type: DType; text: string } | undefined;
+  const onBadOf = (f: Field) => (row: number, text: string) => {
+    if (skip) {
+      if (bad[row] === 0) dropped++;
+      bad[row] = 1;
+      return true;
     }
-    if (row === null || typeof row !== "object" || Array.isArray(row) || row instanceof Error) {
-      if (skip) {
-        badLines++;
-        continue;
+    badValue ??= { row, column: f.name, type: f.type, text };
+    return false;
+  };
+  const filters = scanFilters(options.filters, schema);
+  // With filters, most rows may never be built: start small and grow.
+  const rowsAtFirst = filters.length > 0 ? (capacity >> 3) + 1024 : capacity;
+  const builders = schema.map((f) => jsonColumnBuilder(f.type, rowsAtFirst, onBadOf(f)));
+  const split = filters.length > 0 ? splitBuffers(schema.length) : undefined;
+  let rows = 0;
+  /** Bad rows among those the filters dropped (counted under "skip", never built). */
+  let filteredBad = 0;
+  let badLine: number | undefined;
+  let lineOfBad = 0;
+  const scan = scanJsonLines(
+    bytes,
+    begin,
+    finish,
+    keys,
+    (chunk) => {
+      let use = chunk;
+      if (split !== undefined) {
+        const kept = splitRows(bytes, chunk, filters, split.keep, split.drop);
+        const nd = chunk.rows - kept;
+        if (nd > 0) {
+          // Rows the filters drop are not built, but their values must still be of their types.
+          const flagged = split.flagged.fill(0, 0, chunk.rows);
+          for (let t = 0; t < builders.length; t++) {
+            const f = schema[t]!;
+            const ok = builders[t]!.check(bytes, chunk, t, split.drop, nd, (i, text) => {
+              if (skip) {
+                if (flagged[i] === 0) filteredBad++;
+                flagged[i] = 1;
+                return true;
+              }
+              badValue = { row: -1, column: f.name, type: f.type, text };
+              lineOfBad = chunk.lines[i]!;
+              return false;
+            });
+            if (!ok) return false;
+          }
+          use = compactChunk(chunk, split.keep, kept, split);
+        }
       }
-      throw new BarnError(
-        IoErrorCodes.JSON_PARSE,
-        `${part.path}:${await lineOf(rec.lines[r]!)}: not a JSON object (${row instanceof Error ? row.message : `got ${JSON.stringify(row)?.slice(0, 40)}`}): fix the line, or pass onBadLines: "skip" to drop such lines and count them`,
-      );
-    }
-    rows.push(row as Record<string, unknown>);
-    recOfRow.push(r);
-  }
-  const bad = new Uint8Array(rows.length);
-  const columns: Column[] = [];
-  for (const f of schema) {
-    const texts: (string | undefined)[] = new Array(rows.length);
-    let firstBad = -1;
-    for (let i = 0; i < rows.length; i++) {
-      const v = rows[i]![f.name];
-      const t = toText(v, f.type);
-      if (t === BAD) {
-        if (skip) bad[i] = 1;
-        else if (firstBad < 0) firstBad = i;
-        texts[i] = undefined;
-      } else texts[i] = t;
-    }
-    const badValue = async (i: number) => {
-      const v = JSON.stringify(rows[i]![f.name]);
-      return new BarnError(
-        IoErrorCodes.JSON_PARSE,
-        `${part.path}:${await lineOf(rec.lines[recOfRow[i]!]!)}: column "${f.name}": cannot read ${v} as ${f.type}: pass schema: { ${JSON.stringify(f.name)}: "utf8" } (or the right type), or onBadLines: "skip"`,
-      );
-    };
-    if (firstBad >= 0) throw await badValue(firstBad);
-    // A string that is not a value of the type (an impossible date, an int64 out of range) is
-    // an error too, or a dropped row under onBadLines: "skip".
-    let unparsed = -1;
-    columns.push(
-      columnFromText(f.type, texts, NO_NULLS, (i) => {
-        bad[i] = 1;
-        if (!skip) unparsed = i;
-        return skip;
-      }),
+      if (bad.length < rows + use.rows) {
+        const more = new Uint8Array(Math.ceil((rows + use.rows) * 1.5));
+        more.set(bad);
+        bad = more;
+      }
+      for (let t = 0; t < builders.length; t++) {
+        if (!builders[t]!.add(bytes, use, t, rows)) {
+          lineOfBad = use.lines[badValue!.row - rows]!;
+          return false;
+        }
+      }
+      rows += use.rows;
+      return true;
+    },
+    (start, end, line) => {
+      // The scanner found no JSON object on this line: what JSON.parse says of it names the
+      // problem (and a line of other Unicode whitespace is blank, as String#trim sees it).
+      const verdict = badLineVerdict(bytes, start, end);
+      if (verdict === "blank") return "blank";
+      if (skip) return "skip";
+      badLine = line;
+      return "stop";
+    },
+  );
+  if (scan.stoppedAt !== undefined && badLine !== undefined) {
+    const { start, end } = scan.stoppedAt;
+    throw new BarnError(
+      IoErrorCodes.JSON_PARSE,
+      `${part.path}:${await lineOf(badLine)}: not a JSON object (${badLineReason(bytes, start, end)}): fix the line, or pass onBadLines: "skip" to drop such lines and count them`,
     );
-    if (unparsed >= 0) throw await badValue(unparsed);
   }
-  return finishBatch(schema, columns, bad, rows.length, badLines);
+  if (badValue !== undefined) {
+    const { column, type, text } = badValue;
+    throw new BarnError(
+      IoErrorCodes.JSON_PARSE,
+      `${part.path}:${await lineOf(lineOfBad)}: column "${column}": cannot read ${text.length > 60 ? `${text.slice(0, 60)}...` : text} as ${type}: pass schema: { ${JSON.stringify(column)}: "utf8" } (or the right type), or onBadLines: "skip"`,
+    );
+  }
+  const columns = builders.map((b) => b.finish(rows));
+  return finishBatch(schema, columns, bad, rows, dropped, scan.badLines + filteredBad);
+}
+
+/** Row lists and a compacted chunk's arrays, for the filters' split of each chunk. */
+function splitBuffers(ncols: number) {
+  return {
+    keep: new Int32Array(CHUNK_ROWS),
+    drop: new Int32Array(CHUNK_ROWS),
+    flagged: new Uint8Array(CHUNK_ROWS),
+    kinds: new Uint8Array(CHUNK_ROWS * ncols),
+    starts: new Int32Array(CHUNK_ROWS * ncols),
+    ends: new Int32Array(CHUNK_ROWS * ncols),
+    lines: new Int32Array(CHUNK_ROWS),
+  };
+}
+
+/**
+ * What the reference reader (JSON.parse per line) makes of a line the scanner refused: blank
+ * (only whitespace as String#trim sees it), or bad. A line JSON.parse reads as an object would
+ * be a bug in the scanner: it is named as such rather than read wrong.
+ */
+function badLineVerdict(bytes: Uint8Array, start: number, end: number): "blank" | "bad" {
+  const text = lineDecoder.decode(bytes.subarray(start, end));
+  if (text.trim() === "") return "blank";
+  let row: unknown;
+  try {
+    row = JSON.parse(text);
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    return "bad";
+  }
+  if (row !== null && typeof row === "object" && !Array.isArray(row)) {
+    throw new BarnError(
+      ErrorCodes.INTERNAL,
+      `the JSON lines scanner refused a line JSON.parse reads as an object (${JSON.stringify(text.slice(0, 80))}): a bug in Barn's JSON reader`,
+    );
+  }
+  return "bad";
+}
+
+/** Why a line is not a JSON object, in JSON.parse's words. */
+function badLineReason(bytes: Uint8Array, start: number, end: number): string {
+  const text = lineDecoder.decode(bytes.subarray(start, end));
+  try {
+    return `got ${JSON.stringify(JSON.parse(text))?.slice(0, 40)}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** Writes a batch as JSON lines: int64 beyond 2^53 as strings, timestamps and dates ISO 8601. */
@@ -196,38 +289,14 @@ export async function writeJson(batch: Batch, path: string): Promise<void> {
 
 /* ---------------------------------------------------------------------------------- */
 
-const NO_NULLS: ReadonlySet<string> = new Set();
-const BAD = Symbol("bad");
-
-/** A JSON value as the text `columnFromText` parses for `type` (undefined for null), or BAD. */
-function toText(v: unknown, type: DType): string | undefined | typeof BAD {
-  if (v === null || v === undefined) return undefined;
-  switch (typeof v) {
-    case "number":
-      return type === "utf8" ||
-        type === "dict" ||
-        type === "bool" ||
-        type === "date" ||
-        type === "timestamp"
-        ? BAD
-        : String(v);
-    case "string":
-      return type === "int32" || type === "float64" || type === "bool" ? BAD : v;
-    case "boolean":
-      return type === "bool" ? (v ? "true" : "false") : BAD;
-    default:
-      return BAD;
-  }
-}
-
 function finishBatch(
   schema: Schema,
   columns: Column[],
   bad: Uint8Array,
   n: number,
+  dropped: number,
   badLines: number,
 ): { batch: Batch; badLines: number } {
-  const dropped = bad.reduce((a, b) => a + b, 0);
   if (dropped === 0)
     return { batch: { names: schema.map((f) => f.name), columns, length: n }, badLines };
   const keep = new Int32Array(n - dropped);
@@ -263,7 +332,8 @@ function inferJsonSchema(files: readonly string[], options: JsonOptions): Schema
     let row: unknown;
     try {
       row = JSON.parse(decoder.decode(bytes.subarray(rec.starts[r]!, rec.ends[r]!)));
-    } catch {
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
       continue; // the last sampled line may be cut short; bad lines are reported when read
     }
     if (row === null || typeof row !== "object" || Array.isArray(row)) continue;

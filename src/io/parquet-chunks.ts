@@ -1,15 +1,18 @@
 /**
  * Decoding flat Parquet column chunks straight into a batch's typed arrays: hyparquet parses the
- * page headers (thrift), decompresses the pages (hyparquet-compressors' codecs) and expands the
- * RLE/bit-packed runs (definition levels, dictionary indices); this file only places the values.
- * Fixed-width PLAIN values are one byte copy into the column's typed array; dictionary-encoded
- * strings stay codes (the chunk's dictionary becomes the column's), so no string is made per row.
+ * page headers (thrift) and decompresses the pages (hyparquet-compressors' codecs: snappy,
+ * zstd, gzip, lz4, brotli); this file reads the levels and indices and places the values.
+ * Fixed-width PLAIN values are one byte copy into the column's typed array; strings become
+ * entry numbers of one string store per column (parquet-strings.ts), so a dictionary-encoded
+ * string column stays codes and no string is made per row.
  *
- * The common shapes take this path: REQUIRED or OPTIONAL flat columns; DATA_PAGE and
- * DATA_PAGE_V2; PLAIN, RLE_DICTIONARY/PLAIN_DICTIONARY, BYTE_STREAM_SPLIT and DELTA_BINARY_PACKED
- * encodings of BOOLEAN (plain), INT32, INT64, FLOAT, DOUBLE and UTF-8 BYTE_ARRAY (dictionary)
- * columns. Anything else (a plain-encoded string page, other delta encodings, decimals, INT96,
- * nested columns) answers false, and the caller reads that column with hyparquet's general
+ * The shapes common writers (DuckDB, Polars, pyarrow, Spark) produce take this path: REQUIRED
+ * or OPTIONAL flat columns; DATA_PAGE and DATA_PAGE_V2; PLAIN, RLE_DICTIONARY/PLAIN_DICTIONARY
+ * (also a dictionary that falls back to plain pages within a chunk), BYTE_STREAM_SPLIT,
+ * DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY encodings of BOOLEAN,
+ * INT32, INT64, INT96 (timestamps), FLOAT, DOUBLE, decimals (INT32, INT64,
+ * FIXED_LEN_BYTE_ARRAY) and BYTE_ARRAY strings. Anything else (nested columns, byte-array
+ * decimals, FLOAT16) answers false, and the caller reads that column with hyparquet's general
  * reader instead.
  */
 
@@ -18,41 +21,52 @@ import { snappyUncompress } from "hyparquet";
 import { parquetHeader } from "hyparquet/src/column.js";
 import { decompressPage } from "hyparquet/src/datapage.js";
 import { deltaBinaryUnpack } from "hyparquet/src/delta.js";
-import { byteStreamSplit, readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
+import { byteStreamSplit } from "hyparquet/src/encoding.js";
 import type { Column, DType } from "../kernels/batch.js";
 import { allocData } from "../kernels/column.js";
 import { giveBack, takeScratch, takeScratchInt32 } from "../kernels/scratch.js";
-import { utf8Column, validFrom } from "./columns.js";
+import { validFrom } from "./columns.js";
 import { unpackIndices } from "./parquet-indices.js";
+import { readLevels } from "./parquet-levels.js";
+import { StringEntries } from "./parquet-strings.js";
+import { isDecimal, plainInto, type ValueTarget } from "./parquet-values.js";
 import { snappyWasm } from "./snappy.js";
 
 /** Where one column chunk's values go: rows [at, at + rows) of `out`. */
-export interface ChunkTarget {
+export interface ChunkTarget extends ValueTarget {
   readonly type: DType;
-  /** Divisor from the file's timestamp unit to milliseconds (timestamp only). */
-  readonly scale: number;
-  readonly data: Int32Array | Float64Array | BigInt64Array | Uint8Array;
   /** One byte per row, 1 for null; made on the first null. */
   nulls: Uint8Array | undefined;
-  /** dict only: the strings of every chunk so far, and their codes. */
-  readonly strings: string[];
-  readonly codeOf: Map<string, number>;
+  /** Whether `data` is scratch memory (for a utf8 target, given back once gathered). */
+  readonly scratch: boolean;
 }
 
 /**
  * A target for a column of `length` rows of `type`. With `scratch`, its values array comes from
  * the scratch pool (uninitialised: decoding writes every row), for a caller that gives the
- * batch's buffers back once it is done with them.
+ * batch's buffers back once it is done with them. String columns (dict and utf8) hold entry
+ * numbers of a string store per row until the column is made.
  */
 export function chunkTarget(
   type: DType,
   length: number,
   scale: number,
   scratch = false,
-): ChunkTarget | undefined {
-  if (type === "utf8") return undefined;
+): ChunkTarget {
+  if (type === "utf8" || type === "dict") {
+    const codes = scratch || type === "utf8" ? takeScratchInt32(length) : new Int32Array(length);
+    const strings = new StringEntries(type === "dict");
+    return {
+      type,
+      scale,
+      data: codes,
+      nulls: undefined,
+      strings,
+      scratch: scratch || type === "utf8",
+    };
+  }
   const data = scratch ? scratchData(type, length) : allocData(type, length);
-  return { type, scale, data, nulls: undefined, strings: [], codeOf: new Map() };
+  return { type, scale, data, nulls: undefined, strings: undefined, scratch };
 }
 
 /** An uninitialised values array of `type` over scratch memory. */
@@ -68,11 +82,18 @@ function scratchData(type: DType, n: number): ChunkTarget["data"] {
 export function targetColumn(t: ChunkTarget, length: number): Column {
   const nulls = t.nulls;
   const valid = nulls === undefined ? undefined : validFrom(length, (i) => nulls[i] === 1);
-  if (nulls !== undefined) giveBack(nulls);
-  if (t.type === "dict") {
-    return { type: "dict", length, data: t.data, dictionary: utf8Column(t.strings), valid };
+  try {
+    if (t.type === "dict")
+      return { type: "dict", length, data: t.data, dictionary: t.strings!.column(), valid };
+    if (t.type === "utf8") {
+      const col = t.strings!.gather(t.data as Int32Array, length, nulls);
+      giveBack(t.data);
+      return { ...col, valid };
+    }
+    return { type: t.type, length, data: t.data, valid };
+  } finally {
+    if (nulls !== undefined) giveBack(nulls);
   }
-  return { type: t.type, length, data: t.data, valid };
 }
 
 /** True when this file's column can take the fast path into a column of `type`. */
@@ -85,18 +106,24 @@ export function fastPathFits(el: SchemaElement, type: DType): boolean {
       return type === "bool";
     case "INT32":
       if (type === "date") return true;
+      if (type === "float64") return isDecimal(el);
       return type === "int32" && (conv === undefined || conv === "INT_32" || logical === "INTEGER");
     case "INT64":
       if (type === "timestamp")
         return (
           logical === "TIMESTAMP" || conv === "TIMESTAMP_MILLIS" || conv === "TIMESTAMP_MICROS"
         );
+      if (type === "float64") return isDecimal(el);
       return type === "int64" && (conv === undefined || conv === "INT_64" || logical === "INTEGER");
+    case "INT96":
+      return type === "timestamp";
     case "FLOAT":
     case "DOUBLE":
       return type === "float64";
+    case "FIXED_LEN_BYTE_ARRAY":
+      return type === "float64" && isDecimal(el);
     case "BYTE_ARRAY":
-      return type === "dict" && conv !== "DECIMAL";
+      return (type === "dict" || type === "utf8") && !isDecimal(el);
     default:
       return false;
   }
@@ -138,11 +165,12 @@ export function decodeChunk(
         dictionary = d;
         continue;
       }
+      if (header.type === "INDEX_PAGE") continue;
       const page = dataPage(body, header, meta, optional, compressors, held);
       if (page === undefined) return false;
       const n = Math.min(page.numValues, end - k);
       if (!placeValues(page, target, dictionary, el, k, n)) return false;
-      if (page.defs !== undefined) spreadNulls(target, page.defs, k, n);
+      if (page.defs !== undefined) spreadNulls(target, page, k, n);
       k += n;
     } finally {
       for (const v of held) giveBack(v);
@@ -198,18 +226,23 @@ function dataPage(
   if (header.type === "DATA_PAGE" && header.data_page_header !== undefined) {
     const h = header.data_page_header;
     const page = decompress(body, header.uncompressed_page_size, meta, compressors, held);
-    const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
     let defs: Uint8Array | undefined;
     let present = h.num_values;
+    let offset = 0;
     if (optional) {
-      if (h.definition_level_encoding !== "RLE") return undefined;
+      // v1 levels start with their byte length.
+      if (h.definition_level_encoding !== "RLE" || page.length < 4) return undefined;
+      const size = new DataView(page.buffer, page.byteOffset, 4).getUint32(0, true);
+      if (4 + size > page.length) return undefined;
       defs = takeScratch(h.num_values);
       held.push(defs);
-      readRleBitPackedHybrid(reader, 1, defs); // v1 levels start with their byte length
-      present = countOnes(defs);
-      if (present === h.num_values) defs = undefined;
+      const levels = readLevels(page, 4, 4 + size, h.num_values, defs);
+      if (levels === undefined) return undefined;
+      present = levels.present;
+      if (levels.all) defs = undefined;
+      offset = 4 + size;
     }
-    const values = page.subarray(reader.offset);
+    const values = page.subarray(offset);
     return { numValues: h.num_values, encoding: h.encoding, values, defs, present };
   }
   if (header.type === "DATA_PAGE_V2" && header.data_page_header_v2 !== undefined) {
@@ -220,8 +253,7 @@ function dataPage(
     if (optional && h.num_nulls > 0) {
       defs = takeScratch(h.num_values);
       held.push(defs);
-      const reader = { view: new DataView(body.buffer, body.byteOffset, levelBytes), offset: 0 };
-      readRleBitPackedHybrid(reader, 1, defs, levelBytes);
+      if (readLevels(body, 0, levelBytes, h.num_values, defs) === undefined) return undefined;
     }
     const rest = body.subarray(levelBytes);
     const size = header.uncompressed_page_size - levelBytes;
@@ -245,20 +277,28 @@ function placeValues(
   n: number,
 ): boolean {
   const count = Math.min(page.present, n);
-  if (page.encoding === "PLAIN") {
-    if (target.type === "dict") return false;
-    return plainInto(page.values, 0, count, el, target, k);
+  switch (page.encoding) {
+    case "PLAIN":
+      return plainInto(page.values, 0, count, el, target, k);
+    case "BYTE_STREAM_SPLIT":
+    case "DELTA_BINARY_PACKED": {
+      if (target.strings !== undefined) return false;
+      const plain = unsplit(page, el, count);
+      return plain !== undefined && plainInto(plain, 0, count, el, target, k);
+    }
+    case "DELTA_LENGTH_BYTE_ARRAY":
+    case "DELTA_BYTE_ARRAY":
+      return target.strings !== undefined && deltaStringsInto(page, target, k, count);
+    case "RLE_DICTIONARY":
+    case "PLAIN_DICTIONARY":
+      break;
+    default:
+      return false;
   }
-  if (page.encoding === "BYTE_STREAM_SPLIT" || page.encoding === "DELTA_BINARY_PACKED") {
-    const plain = unsplit(page, el, count);
-    return plain !== undefined && plainInto(plain, 0, count, el, target, k);
-  }
-  if (page.encoding !== "RLE_DICTIONARY" && page.encoding !== "PLAIN_DICTIONARY") return false;
-  if (page.values.length === 0) return false;
-  if (dictionary === undefined) return false;
+  if (page.values.length === 0 || dictionary === undefined) return false;
   const width = page.values[0]!;
   const runs = page.values.subarray(1);
-  if (target.type === "dict")
+  if (target.strings !== undefined)
     return unpackIndices(
       runs,
       width,
@@ -303,6 +343,53 @@ function unsplit(page: DataPageView, el: SchemaElement, count: number): Uint8Arr
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+/**
+ * DELTA_LENGTH_BYTE_ARRAY (delta-packed lengths, then the bytes) and DELTA_BYTE_ARRAY (each
+ * value a prefix of the one before and a suffix) string pages, as entries of the target's
+ * strings. A value of a DELTA_BYTE_ARRAY page is put together in scratch memory first.
+ */
+function deltaStringsInto(
+  page: DataPageView,
+  target: ChunkTarget,
+  k: number,
+  count: number,
+): boolean {
+  const v = page.values;
+  const reader = { view: new DataView(v.buffer, v.byteOffset, v.byteLength), offset: 0 };
+  const out = target.data as Int32Array;
+  const strings = target.strings!;
+  if (count === 0) return true;
+  const prefixes = page.encoding === "DELTA_BYTE_ARRAY" ? new Int32Array(count) : undefined;
+  if (prefixes !== undefined) deltaBinaryUnpack(reader, count, prefixes);
+  const lengths = new Int32Array(count);
+  deltaBinaryUnpack(reader, count, lengths);
+  let off = reader.offset;
+  if (prefixes === undefined) {
+    for (let i = 0; i < count; i++) {
+      const len = lengths[i]!;
+      if (len < 0 || off + len > v.length) return false;
+      out[k + i] = strings.add(v, off, len);
+      off += len;
+    }
+    return true;
+  }
+  let value = new Uint8Array(64);
+  for (let i = 0; i < count; i++) {
+    const pre = prefixes[i]!;
+    const len = lengths[i]!;
+    if (pre < 0 || len < 0 || off + len > v.length || (i === 0 && pre > 0)) return false;
+    if (pre + len > value.length) {
+      const grown = new Uint8Array(Math.max(pre + len, value.length * 2));
+      grown.set(value);
+      value = grown;
+    }
+    value.set(v.subarray(off, off + len), pre);
+    out[k + i] = strings.add(value, 0, pre + len);
+    off += len;
+  }
+  return true;
+}
+
 function gatherInto(
   out: Int32Array | Float64Array | BigInt64Array | Uint8Array,
   dict: Int32Array | Float64Array | BigInt64Array,
@@ -323,9 +410,8 @@ function gatherInto(
 }
 
 /**
- * A dictionary page: for strings, a map from the chunk's dictionary index to the column's code
- * (strings are added to the target's list on first sight); for numbers, the values converted to
- * the target's type.
+ * A dictionary page: for strings, a map from the chunk's dictionary index to the entry of the
+ * target's strings; for numbers, the values converted to the target's type.
  */
 function readDictionary(
   page: Uint8Array,
@@ -333,116 +419,24 @@ function readDictionary(
   el: SchemaElement,
   target: ChunkTarget,
 ): Int32Array | Float64Array | BigInt64Array | undefined {
-  if (target.type === "dict") {
-    if (el.type !== "BYTE_ARRAY") return undefined;
-    const map = new Int32Array(n);
-    const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
-    let off = 0;
-    for (let i = 0; i < n; i++) {
-      if (off + 4 > page.length) return undefined;
-      const len = view.getUint32(off, true);
-      off += 4;
-      const s = decoder.decode(page.subarray(off, off + len));
-      off += len;
-      let code = target.codeOf.get(s);
-      if (code === undefined) {
-        code = target.strings.length;
-        target.codeOf.set(s, code);
-        target.strings.push(s);
-      }
-      map[i] = code;
-    }
-    return map;
-  }
   if (target.type === "bool") return undefined;
-  const probe = chunkTarget(target.type, n, target.scale);
-  if (probe === undefined || !plainInto(page, 0, n, el, probe, 0)) return undefined;
+  const map = target.strings !== undefined ? new Int32Array(n) : undefined;
+  const probe =
+    map === undefined ? chunkTarget(target.type, n, target.scale) : { ...target, data: map };
+  if (!plainInto(page, 0, n, el, probe, 0)) return undefined;
   return probe.data as Int32Array | Float64Array | BigInt64Array;
-}
-
-const decoder = new TextDecoder();
-
-/** `count` PLAIN values of the column's physical type from `bytes[off..]` to rows k.. of `out`. */
-function plainInto(
-  bytes: Uint8Array,
-  off: number,
-  count: number,
-  el: SchemaElement,
-  target: ChunkTarget,
-  k: number,
-): boolean {
-  const out = target.data;
-  const width = el.type === "INT32" || el.type === "FLOAT" ? 4 : el.type === "BOOLEAN" ? 0 : 8;
-  if (width > 0 && off + count * width > bytes.length) return false;
-  switch (el.type) {
-    case "DOUBLE":
-    case "INT64":
-      if (target.type === "timestamp") {
-        timestampsInto(bytes, off, count, target.scale, out as Float64Array, k);
-        return true;
-      }
-      copyBytes(bytes, off, count * 8, out, k * 8);
-      return true;
-    case "INT32":
-      copyBytes(bytes, off, count * 4, out, k * 4);
-      return true;
-    case "FLOAT": {
-      const f = new Float32Array(count);
-      copyBytes(bytes, off, count * 4, f, 0);
-      (out as Float64Array).set(f, k);
-      return true;
-    }
-    case "BOOLEAN": {
-      if (off + Math.ceil(count / 8) > bytes.length) return false;
-      const o = out as Uint8Array;
-      for (let i = 0; i < count; i++) o[k + i] = (bytes[off + (i >> 3)]! >> (i & 7)) & 1;
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-/** Little-endian bytes into a typed array's memory (the machines Barn runs on are little-endian). */
-function copyBytes(
-  src: Uint8Array,
-  off: number,
-  n: number,
-  out: ArrayBufferView,
-  outByte: number,
-): void {
-  new Uint8Array(out.buffer, out.byteOffset + outByte, n).set(src.subarray(off, off + n));
-}
-
-/**
- * INT64 timestamps in the file's unit (little-endian bytes) to float64 milliseconds, from the
- * two 32-bit halves (no BigInt per value).
- */
-export function timestampsInto(
-  bytes: Uint8Array,
-  off: number,
-  count: number,
-  scale: number,
-  out: Float64Array,
-  k: number,
-): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + off, count * 8);
-  for (let i = 0; i < count; i++) {
-    const lo = view.getUint32(i * 8, true);
-    const hi = view.getInt32(i * 8 + 4, true);
-    out[k + i] = (hi * 4294967296 + lo) / scale;
-  }
 }
 
 /**
  * Moves the `present` values written compactly at rows [k, ...) to the rows whose definition
  * level is 1, from the end backwards (in place), and marks the others null.
  */
-function spreadNulls(target: ChunkTarget, defs: Uint8Array, k: number, n: number): void {
+function spreadNulls(target: ChunkTarget, page: DataPageView, k: number, n: number): void {
+  const defs = page.defs!;
   target.nulls ??= takeScratch(target.data.length).fill(0);
   const nulls = target.nulls;
   const out = target.data;
-  let src = k + countOnes(defs.subarray(0, n)) - 1;
+  let src = k + (n === page.numValues ? page.present : countOnes(defs.subarray(0, n))) - 1;
   for (let i = n - 1; i >= 0; i--) {
     if (defs[i] === 1) {
       out[k + i] = out[src--]!;

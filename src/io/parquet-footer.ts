@@ -3,12 +3,13 @@
  * stay numbers in a batch's units (ms, days) instead of Date objects.
  */
 
+import { statSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { AsyncBuffer, FileMetaData, ParquetParsers } from "hyparquet";
 import { parquetMetadata, parquetMetadataAsync } from "hyparquet";
 import { BarnError } from "../errors.js";
 import { IoErrorCodes } from "./codes.js";
-import { fileAsyncBuffer, fileSizeSync, readRangeSync } from "./files.js";
+import { fileAsyncBuffer, readRangeSync } from "./files.js";
 
 /** Parsers that keep hyparquet's timestamps and dates as numbers in a batch's units. */
 export const parsers: Partial<ParquetParsers> = {
@@ -25,7 +26,18 @@ function footerOf(file: AsyncBuffer): Promise<FileMetaData> {
 
 /** Footers parsed in this thread, by file version (size, mtime, path); oldest dropped first. */
 const parsed = new Map<string, Promise<FileMetaData>>();
-const PARSED_FILES = 64;
+/** The same footers once parsed, for the synchronous planner on the client. */
+const settled = new Map<string, FileMetaData>();
+const PARSED_FILES = 256;
+
+function versionKey(path: string, st: { size: number; mtimeMs: number }): string {
+  return `${st.size}:${st.mtimeMs}:${path}`;
+}
+
+function remember<T>(map: Map<string, T>, key: string, value: T): void {
+  map.set(key, value);
+  if (map.size > PARSED_FILES) map.delete(map.keys().next().value!);
+}
 
 /**
  * The file at `path` and its footer, parsed once per version of the file in this thread: every
@@ -38,13 +50,16 @@ export async function fileAndFooter(
 ): Promise<{ readonly file: AsyncBuffer; readonly footer: FileMetaData }> {
   const st = await stat(path);
   const file = await fileAsyncBuffer(path, st.size);
-  const key = `${st.size}:${st.mtimeMs}:${path}`;
+  const key = versionKey(path, st);
   let footer = parsed.get(key);
   if (footer === undefined) {
-    footer = footerOf(file);
-    parsed.set(key, footer);
-    footer.catch(() => parsed.delete(key)); // a failed read is not remembered
-    if (parsed.size > PARSED_FILES) parsed.delete(parsed.keys().next().value!);
+    const known = settled.get(key);
+    footer = known !== undefined ? Promise.resolve(known) : footerOf(file);
+    remember(parsed, key, footer);
+    footer.then(
+      (f) => remember(settled, key, f),
+      () => parsed.delete(key), // a failed read is not remembered
+    );
   }
   return { file, footer: await footer };
 }
@@ -89,16 +104,29 @@ function footerError(path: string, err: unknown): BarnError {
       );
 }
 
-/** The footer of the Parquet file at `path`, read synchronously (two positioned reads). */
+/**
+ * The footer of the Parquet file at `path`, read synchronously (two positioned reads), or the
+ * one parsed before for this version of the file (same size and mtime): the client plans every
+ * query over the same files again, and parsing 20 footers took longer than some queries.
+ */
 export function readFooterSync(path: string): FileMetaData {
   try {
-    const size = fileSizeSync(path);
-    const tail = readRangeSync(path, Math.max(0, size - 8), size);
-    if (tail.length < 8) throw new Error(`the file has ${size} bytes, fewer than a footer needs`);
-    const length = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
-    const footer = readRangeSync(path, Math.max(0, size - 8 - length), size);
-    return parquetMetadata(footer, { parsers });
+    const st = statSync(path);
+    const key = versionKey(path, st);
+    const known = settled.get(key);
+    if (known !== undefined) return known;
+    const footer = readFooterBytesSync(path, st.size);
+    remember(settled, key, footer);
+    return footer;
   } catch (err) {
     throw footerError(path, err);
   }
+}
+
+function readFooterBytesSync(path: string, size: number): FileMetaData {
+  const tail = readRangeSync(path, Math.max(0, size - 8), size);
+  if (tail.length < 8) throw new Error(`the file has ${size} bytes, fewer than a footer needs`);
+  const length = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
+  const footer = readRangeSync(path, Math.max(0, size - 8 - length), size);
+  return parquetMetadata(footer, { parsers });
 }

@@ -14,16 +14,11 @@ import type { Batch, Column, Field } from "../kernels/batch.js";
 import { giveBack, takeScratch } from "../kernels/scratch.js";
 import { IoErrorCodes } from "./codes.js";
 import { utf8Column, validFrom } from "./columns.js";
-import { readRange } from "./files.js";
+import { openRanges, type RangeFile } from "./files.js";
 import type { ParquetPart } from "./parquet.js";
-import {
-  chunkTarget,
-  decodeChunk,
-  fastPathFits,
-  targetColumn,
-  timestampsInto,
-} from "./parquet-chunks.js";
+import { chunkTarget, decodeChunk, fastPathFits, targetColumn } from "./parquet-chunks.js";
 import { fileAndFooter, parsers } from "./parquet-footer.js";
+import { int64sInto, isDecimal } from "./parquet-values.js";
 import { projectSchema } from "./schema.js";
 
 /**
@@ -47,13 +42,20 @@ export async function readParquetPart(
   const schema = projectSchema(part.schema, columns);
   const { file, footer } = await fileAndFooter(part.path);
   const length = part.rowEnd - part.rowStart;
-  const fast = await Promise.all(
-    schema.map((f) =>
-      options.general
-        ? undefined
-        : readFastColumn(part.path, footer, part.rowGroups, f, length, options.scratch),
-    ),
-  );
+  let fast: (Column | undefined)[] = schema.map(() => undefined);
+  if (!options.general) {
+    // One open file for every column chunk of the part.
+    const ranges = await openRanges(part.path);
+    try {
+      fast = await Promise.all(
+        schema.map((f) =>
+          readFastColumn(ranges, footer, part.rowGroups, f, length, options.scratch),
+        ),
+      );
+    } finally {
+      await ranges.close();
+    }
+  }
   const slow = schema.filter((_, i) => fast[i] === undefined);
   let read: Column[] | undefined;
   try {
@@ -79,7 +81,7 @@ export async function readParquetPart(
  * (then the general reader reads it, and reports what is wrong with a damaged file).
  */
 export async function readFastColumn(
-  path: string,
+  file: RangeFile,
   footer: FileMetaData,
   rowGroups: readonly number[],
   field: Field,
@@ -88,8 +90,7 @@ export async function readFastColumn(
 ): Promise<Column | undefined> {
   const el = footer.schema.find((e, i) => i > 0 && e.name === field.name);
   if (el === undefined || !fastPathFits(el, field.type)) return undefined;
-  const target = chunkTarget(field.type, length, toMilliseconds(timestampUnit(el)), scratch);
-  if (target === undefined) return undefined;
+  const target = chunkTarget(field.type, length, divisorOf(el), scratch);
   let at = 0;
   for (const g of rowGroups) {
     const rg = footer.row_groups[g]!;
@@ -101,7 +102,7 @@ export async function readFastColumn(
     const end = start + Number(md.total_compressed_size);
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await readRange(path, start, end, takeScratch);
+      bytes = await file.read(start, end, takeScratch);
       if (!decodeChunk(bytes, md, el, target, at, rows, compressors)) return undefined;
     } catch {
       return undefined;
@@ -191,6 +192,15 @@ function timestampUnit(el: SchemaElement): "MILLIS" | "MICROS" | "NANOS" | undef
   return undefined;
 }
 
+/** What a stored number is divided by: 10^scale for a decimal, else timestampUnit's divisor. */
+function divisorOf(el: SchemaElement): number {
+  if (isDecimal(el)) {
+    const logical = el.logical_type;
+    return 10 ** (el.scale ?? (logical?.type === "DECIMAL" ? logical.scale : 0));
+  }
+  return toMilliseconds(timestampUnit(el));
+}
+
 /** The divisor from a timestamp unit to milliseconds (1 for none). */
 function toMilliseconds(unit: "MILLIS" | "MICROS" | "NANOS" | undefined): number {
   return unit === undefined || unit === "MILLIS" ? 1 : unit === "MICROS" ? 1e3 : 1e6;
@@ -230,7 +240,7 @@ function buildColumn(
     }
     if (type === "timestamp" && p instanceof BigInt64Array) {
       const raw = new Uint8Array(p.buffer, p.byteOffset, p.byteLength);
-      timestampsInto(raw, 0, p.length, scale, data as Float64Array, k);
+      int64sInto(raw, 0, p.length, scale, data as Float64Array, k);
       k += p.length;
       continue;
     }

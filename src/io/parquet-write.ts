@@ -19,7 +19,8 @@ export interface ParquetWriteOptions {
 
 /**
  * Writes a batch as one Parquet file: int32 -> INT32, float64 -> DOUBLE, int64 -> INT64, bool ->
- * BOOLEAN, utf8/dict -> BYTE_ARRAY (UTF8; dictionary-encoded when that halves the size),
+ * BOOLEAN, utf8/dict -> BYTE_ARRAY (UTF8; dictionary-encoded when the column has few distinct
+ * values, see `fewDistinctStrings`, else when hyparquet-writer finds that halves the size),
  * timestamp -> INT64 TIMESTAMP(MILLIS, UTC; fractions of a millisecond are rounded), date ->
  * INT32 DATE. Columns with a validity bitmap are OPTIONAL, others REQUIRED.
  */
@@ -32,7 +33,11 @@ export async function writeParquet(
   const columnData = batch.names.map((name, i) => {
     const col = batch.columns[i]!;
     schema.push(schemaElement(name, col));
-    return { name, data: writeValues(col) };
+    const data = writeValues(col);
+    const isString = col.type === "utf8" || col.type === "dict";
+    return isString && fewDistinctStrings(data as readonly unknown[])
+      ? { name, data, encoding: "RLE_DICTIONARY" as const }
+      : { name, data };
   });
   parquetWriteFile({
     filename: path,
@@ -41,6 +46,31 @@ export async function writeParquet(
     codec: options.codec ?? "SNAPPY",
     rowGroupSize: options.rowGroupSize ?? 1_000_000,
   });
+}
+
+/** Dictionary bytes above which a string column stays PLAIN (pyarrow's default page limit). */
+const maxDictionaryBytes = 1 << 20;
+
+/**
+ * Whether a string column should be dictionary-encoded, as DuckDB, Polars, pyarrow and Spark do by
+ * default: its distinct values fit in 1 MiB and repeat (at most half as many as the rows). Barn
+ * decides this itself because hyparquet-writer's automatic choice judges from a 1,000-value sample,
+ * which sees mostly distinct values in e.g. 10,000 keys over a million rows and so writes PLAIN;
+ * readers then get a utf8 column and hash key bytes per row instead of working on codes. The whole
+ * column's dictionary bounds every row group's, so forcing RLE_DICTIONARY stays under the limit.
+ */
+export function fewDistinctStrings(cells: readonly unknown[]): boolean {
+  const maxDistinct = cells.length / 2;
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const cell of cells) {
+    if (typeof cell !== "string" || seen.has(cell)) continue;
+    seen.add(cell);
+    // UTF-16 length bounds UTF-8 bytes within 3x; the 4-byte length prefix is per entry.
+    bytes += cell.length + 4;
+    if (seen.size > maxDistinct || bytes > maxDictionaryBytes) return false;
+  }
+  return seen.size > 0;
 }
 
 function schemaElement(name: string, col: Column): WriteElement {

@@ -25,8 +25,14 @@ export interface ParquetPlanOptions {
   readonly columns?: readonly string[] | undefined;
   /** Predicates (ANDed) used to skip row groups whose statistics prove no row matches. */
   readonly filters?: readonly Predicate[] | undefined;
-  /** Consecutive row groups per part (default 1). */
+  /** Consecutive row groups per part (default 1, unless `blocksize` is given). */
   readonly rowGroupsPerPartition?: number | undefined;
+  /**
+   * Instead of a fixed count: consecutive row groups of a file join one part while their
+   * uncompressed bytes (the footer's row group sizes) stay within this many; a larger row group
+   * is a part of its own. Ignored when `rowGroupsPerPartition` is given.
+   */
+  readonly blocksize?: number | undefined;
 }
 
 /** One task's worth of a Parquet file: a run of consecutive row groups. Plain data. */
@@ -55,7 +61,7 @@ export async function planParquet(
   paths: string | readonly string[],
   options: ParquetPlanOptions = {},
 ): Promise<ParquetPlan> {
-  const per = checkPerPartition(options);
+  const per = groupingOf(options);
   const files = expandPaths(paths, PARQUET_EXTENSIONS);
   return planFromFooters(files, await Promise.all(files.map((f) => readFooter(f))), per, options);
 }
@@ -65,12 +71,23 @@ export function planParquetSync(
   paths: string | readonly string[],
   options: ParquetPlanOptions = {},
 ): ParquetPlan {
-  const per = checkPerPartition(options);
+  const per = groupingOf(options);
   const files = expandPaths(paths, PARQUET_EXTENSIONS);
   return planFromFooters(files, files.map(readFooterSync), per, options);
 }
 
-function checkPerPartition(options: ParquetPlanOptions): number {
+/** How row groups are grouped into parts: a fixed count, or up to a number of bytes. */
+type Grouping = { readonly per: number; readonly bytes: number };
+
+function groupingOf(options: ParquetPlanOptions): Grouping {
+  const bytes = options.rowGroupsPerPartition === undefined ? options.blocksize : undefined;
+  if (bytes !== undefined && !(typeof bytes === "number" && bytes > 0)) {
+    throw new BarnError(
+      ErrorCodes.INVALID_OPTION,
+      `blocksize must be a positive number of bytes, got ${String(bytes)}`,
+    );
+  }
+  if (bytes !== undefined) return { per: Number.POSITIVE_INFINITY, bytes };
   const per = options.rowGroupsPerPartition ?? 1;
   if (!Number.isInteger(per) || per < 1) {
     throw new BarnError(
@@ -78,7 +95,7 @@ function checkPerPartition(options: ParquetPlanOptions): number {
       `rowGroupsPerPartition must be a positive integer, got ${String(per)}`,
     );
   }
-  return per;
+  return { per, bytes: Number.POSITIVE_INFINITY };
 }
 
 /** Whether row group `g` of a file may hold rows matching every predicate (by its statistics). */
@@ -97,10 +114,10 @@ export function rowGroupMayMatch(
 function planFromFooters(
   files: readonly string[],
   metas: readonly FileMetaData[],
-  per: number,
+  { per, bytes }: Grouping,
   options: ParquetPlanOptions,
 ): ParquetPlan {
-  const full = schemaFromMetadata(files[0]!, metas[0]!);
+  const full = schemaFromMetadata(files[0]!, metas[0]!, metas);
   const schema = projectSchema(full, options.columns);
   const filters = options.filters ?? [];
   checkPredicates(filters, full);
@@ -111,6 +128,7 @@ function planFromFooters(
     checkSameColumns(path, schemaFromMetadata(path, meta), full);
     let run: number[] = [];
     let starts: number[] = [];
+    let runBytes = 0;
     let rowStart = 0;
     const flush = () => {
       if (run.length === 0) return;
@@ -124,6 +142,7 @@ function planFromFooters(
       });
       run = [];
       starts = [];
+      runBytes = 0;
     };
     meta.row_groups.forEach((rg, g) => {
       const keep = rowGroupMayMatch(meta, g, filters, full);
@@ -131,8 +150,11 @@ function planFromFooters(
         pruned++;
         flush();
       } else {
+        const size = rowGroupBytes(rg);
+        if (run.length > 0 && runBytes + size > bytes) flush();
         run.push(g);
         starts.push(rowStart);
+        runBytes += size;
         if (run.length === per) flush();
       }
       rowStart += Number(rg.num_rows);
@@ -142,10 +164,24 @@ function planFromFooters(
   return { schema, parts, prunedRowGroups: pruned };
 }
 
+/**
+ * A row group's uncompressed bytes: the footer's total, or (a writer that leaves it 0) the sum
+ * of its column chunks' sizes.
+ */
+function rowGroupBytes(rg: FileMetaData["row_groups"][number]): number {
+  const total = Number(rg.total_byte_size);
+  if (total > 0) return total;
+  return rg.columns.reduce((n, c) => n + Number(c.meta_data?.total_uncompressed_size ?? 0), 0);
+}
+
 /* ------------------------------------- planning ------------------------------------- */
 
 /** The batch schema of a file: one field per top-level column. */
-function schemaFromMetadata(path: string, meta: FileMetaData): Schema {
+function schemaFromMetadata(
+  path: string,
+  meta: FileMetaData,
+  metas: readonly FileMetaData[] = [meta],
+): Schema {
   const elements = meta.schema;
   const fields: Field[] = [];
   for (let i = 1; i < elements.length; i++) {
@@ -158,7 +194,7 @@ function schemaFromMetadata(path: string, meta: FileMetaData): Schema {
     }
     fields.push({
       name: el.name,
-      type: dtypeOf(el, isDictionaryEncoded(meta, el.name)),
+      type: dtypeOf(el, isDictionaryEncoded(metas, el.name)),
       nullable: el.repetition_type !== "REQUIRED",
     });
   }
@@ -179,7 +215,7 @@ function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
         (logical?.type === "INTEGER" && !logical.isSigned && logical.bitWidth === 32)
       )
         return "float64";
-      if (conv === "DECIMAL") return "float64";
+      if (conv === "DECIMAL" || logical?.type === "DECIMAL") return "float64";
       return "int32";
     case "INT64":
       if (
@@ -188,7 +224,7 @@ function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
         conv === "TIMESTAMP_MICROS"
       )
         return "timestamp";
-      if (conv === "DECIMAL" || conv === "UINT_64") return "float64";
+      if (conv === "DECIMAL" || logical?.type === "DECIMAL" || conv === "UINT_64") return "float64";
       if (logical?.type === "INTEGER" && logical.bitWidth <= 32)
         return logical.isSigned || logical.bitWidth < 32 ? "int32" : "float64";
       return "int64";
@@ -198,10 +234,11 @@ function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
     case "DOUBLE":
       return "float64";
     case "FIXED_LEN_BYTE_ARRAY":
-      if (conv === "DECIMAL" || logical?.type === "FLOAT16") return "float64";
+      if (conv === "DECIMAL" || logical?.type === "DECIMAL" || logical?.type === "FLOAT16")
+        return "float64";
       break;
     case "BYTE_ARRAY":
-      if (conv === "DECIMAL") return "float64";
+      if (conv === "DECIMAL" || logical?.type === "DECIMAL") return "float64";
       return dictionary ? "dict" : "utf8";
     default:
       break;
@@ -212,23 +249,25 @@ function dtypeOf(el: SchemaElement, dictionary: boolean): DType {
   );
 }
 
-/** True when every chunk of the column in the file is dictionary-encoded (no plain fallback). */
-function isDictionaryEncoded(meta: FileMetaData, name: string): boolean {
-  if (meta.row_groups.length === 0) return false;
-  return meta.row_groups.every((rg) => {
-    const md = rg.columns.find((c) => c.meta_data?.path_in_schema[0] === name)?.meta_data;
-    if (md === undefined || md.dictionary_page_offset === undefined) return false;
-    const stats = md.encoding_stats;
-    if (stats !== undefined) {
-      return stats.every(
-        (s) =>
-          (s.page_type !== "DATA_PAGE" && s.page_type !== "DATA_PAGE_V2") ||
-          s.encoding === "RLE_DICTIONARY" ||
-          s.encoding === "PLAIN_DICTIONARY",
-      );
-    }
-    return !md.encodings.includes("PLAIN") || md.encodings.includes("PLAIN_DICTIONARY");
-  });
+/**
+ * True when the files' chunks of the column are dictionary-encoded: every chunk of every file
+ * with rows has a dictionary. A chunk whose dictionary overflowed into plain pages counts too
+ * (its plain values join the column's dictionary as they are read), and so does a chunk whose
+ * dictionary page a writer lists as PLAIN (Polars, pyarrow): the encodings list cannot tell
+ * that apart from plain data pages, but a dictionary encoding in it can only be the data pages'.
+ */
+function isDictionaryEncoded(metas: readonly FileMetaData[], name: string): boolean {
+  let groups = 0;
+  const all = metas.every((meta) =>
+    meta.row_groups.every((rg) => {
+      groups++;
+      const md = rg.columns.find((c) => c.meta_data?.path_in_schema[0] === name)?.meta_data;
+      if (md === undefined) return false;
+      if (Number(rg.num_rows) === 0) return true;
+      return md.encodings.some((e) => e === "RLE_DICTIONARY" || e === "PLAIN_DICTIONARY");
+    }),
+  );
+  return all && groups > 0;
 }
 
 function checkSameColumns(path: string, schema: Schema, first: Schema): void {

@@ -12,6 +12,7 @@ import { concatBatches, concatColumns, takeBatch, takeColumn } from "./column.js
 import { groupIds } from "./group-ids.js";
 import { int64Sums, normalise, sumInt64By } from "./int64.js";
 import { hashPieces } from "./partition.js";
+import { quantileRows, quantileValues } from "./quantile.js";
 import {
   argExtremeBy,
   argFirstBy,
@@ -37,7 +38,9 @@ export type AggFn =
   | "std"
   | "var"
   | "first"
-  | "last";
+  | "last"
+  | "median"
+  | "quantile";
 
 /** Every aggregation function, for validation. */
 export const AGG_FNS: readonly AggFn[] = [
@@ -52,13 +55,22 @@ export const AGG_FNS: readonly AggFn[] = [
   "var",
   "first",
   "last",
+  "median",
+  "quantile",
 ];
+
+/** Whether `fn` keeps its values' rows to the end (quantile.ts) instead of a mergeable state. */
+export function keepsRows(fn: AggFn): boolean {
+  return fn === "median" || fn === "quantile";
+}
 
 /** One aggregation: `fn` over `column` (null for size) named `output`. */
 export interface AggSpec {
   readonly fn: AggFn;
   readonly column: string | null;
   readonly output: string;
+  /** quantile only: the quantile in [0, 1] (median is 0.5). */
+  readonly q?: number | undefined;
 }
 
 /** The combinable state of a grouped aggregation: one row per group. */
@@ -67,7 +79,10 @@ export interface PartialAgg {
   readonly keys: Batch;
   /** Per spec, its state columns (aligned with `keys`). */
   readonly states: readonly (readonly Column[])[];
-  /** Per spec, for nunique: the distinct (keys..., value) rows seen; null otherwise. */
+  /**
+   * Per spec, for nunique: the distinct (keys..., value) rows seen; for median and quantile:
+   * every non-null (keys..., value) row seen; null otherwise.
+   */
   readonly distinct: readonly (Batch | null)[];
 }
 
@@ -103,7 +118,13 @@ export function partialAggregate(
     const distinct: (Batch | null)[] = [];
     for (const [i, s] of specs.entries()) {
       const c = s.column === null ? undefined : col(batch, s.column);
-      distinct.push(s.fn === "nunique" ? nuniqueRows(batch, keyNames, c!) : null);
+      distinct.push(
+        s.fn === "nunique"
+          ? nuniqueRows(batch, keyNames, c!)
+          : keepsRows(s.fn)
+            ? quantileRows(batch, keyNames, c!)
+            : null,
+      );
       states.push(paired[i] ?? rowStates(s.fn, g.ids, g.count, batch.length, c));
     }
     return { keys, states, distinct };
@@ -185,6 +206,8 @@ function rowStates(
       return [f64(m.count), f64(m.mean), f64(m.m2)];
     }
     case "nunique":
+    case "median":
+    case "quantile":
       return [];
     default:
       return fn satisfies never;
@@ -207,9 +230,8 @@ export function combinePartials(
       concatColumns(parts.map((p) => p.states[i]![j]!)),
     );
     states.push(combineStates(s.fn, g.ids, g.count, cols));
-    distinct.push(
-      s.fn === "nunique" ? distinctRows(concatBatches(parts.map((p) => p.distinct[i]!))) : null,
-    );
+    const rows = () => concatBatches(parts.map((p) => p.distinct[i]!));
+    distinct.push(s.fn === "nunique" ? distinctRows(rows()) : keepsRows(s.fn) ? rows() : null);
   });
   return { keys, states, distinct };
 }
@@ -239,6 +261,8 @@ function combineStates(fn: AggFn, ids: Int32Array, groups: number, cols: Column[
       return [f64(m.count), f64(m.mean), f64(m.m2)];
     }
     case "nunique":
+    case "median":
+    case "quantile":
       return [];
     default:
       return fn satisfies never;
@@ -312,6 +336,10 @@ function finalColumn(
     }
     case "nunique":
       return nuniqueCounts(p.keys, p.distinct[i]!);
+    case "median":
+      return quantileValues(p.keys, p.distinct[i]!, 0.5);
+    case "quantile":
+      return quantileValues(p.keys, p.distinct[i]!, spec.q!);
     default:
       return fn satisfies never;
   }

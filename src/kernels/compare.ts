@@ -18,8 +18,25 @@ import {
 import { numbersOf } from "./numeric.js";
 import { bytesCompare, encodeUtf8 } from "./strings.js";
 
-/** A comparison operator. */
+/**
+ * A comparison operator: the one vocabulary of every layer above (expressions, pushed-down
+ * filters, the IO readers' predicates); only explain() renders them as symbols.
+ */
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+
+const FLIPPED: Readonly<Record<CompareOp, CompareOp>> = {
+  eq: "eq",
+  ne: "ne",
+  lt: "gt",
+  le: "ge",
+  gt: "lt",
+  ge: "le",
+};
+
+/** The operator with its operands swapped: `a op b` is `b flipCompare(op) a`. */
+export function flipCompare(op: CompareOp): CompareOp {
+  return FLIPPED[op];
+}
 
 /** A literal on the right-hand side of a kernel. */
 export type Scalar = number | string | boolean | bigint | null;

@@ -149,14 +149,7 @@ function selectCompare(
   n: number,
   sel: Int32Array,
 ): number {
-  if (valid !== undefined) {
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      sel[k] = i;
-      k += +holds(op, x[i]!, v) & (valid[i >> 3]! >> (i & 7));
-    }
-    return k;
-  }
+  if (valid !== undefined) return selectCompareValid(op, x, v, valid, n, sel);
   let k = 0;
   switch (op) {
     case "eq":
@@ -193,6 +186,61 @@ function selectCompare(
       for (let i = 0; i < n; i++) {
         sel[k] = i;
         k += +(x[i]! >= v);
+      }
+      return k;
+    default:
+      return op satisfies never;
+  }
+}
+
+/**
+ * selectCompare over a column with nulls: one loop per operator (a call per row to pick the
+ * operator cost as much as the comparison), the row's validity bit and'ed in.
+ */
+function selectCompareValid(
+  op: CompareOp,
+  x: ArrayLike<number>,
+  v: number,
+  valid: Uint8Array,
+  n: number,
+  sel: Int32Array,
+): number {
+  let k = 0;
+  switch (op) {
+    case "eq":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i] === v) & (valid[i >> 3]! >> (i & 7));
+      }
+      return k;
+    case "ne":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i] !== v) & (valid[i >> 3]! >> (i & 7));
+      }
+      return k;
+    case "lt":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i]! < v) & (valid[i >> 3]! >> (i & 7));
+      }
+      return k;
+    case "le":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i]! <= v) & (valid[i >> 3]! >> (i & 7));
+      }
+      return k;
+    case "gt":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i]! > v) & (valid[i >> 3]! >> (i & 7));
+      }
+      return k;
+    case "ge":
+      for (let i = 0; i < n; i++) {
+        sel[k] = i;
+        k += +(x[i]! >= v) & (valid[i >> 3]! >> (i & 7));
       }
       return k;
     default:

@@ -21,7 +21,8 @@ export type StringTransform =
   | "upper"
   | { readonly op: "strip" | "lstrip" | "rstrip"; readonly chars: string | null }
   | { readonly op: "replace"; readonly pattern: string; readonly replacement: string }
-  | { readonly op: "slice"; readonly start: number; readonly length: number | null };
+  | { readonly op: "slice"; readonly start: number; readonly length: number | null }
+  | { readonly op: "splitPart"; readonly sep: string; readonly index: number };
 
 function matchAt(data: Uint8Array, at: number, pat: Uint8Array): boolean {
   for (let k = 0; k < pat.length; k++) if (data[at + k] !== pat[k]) return false;
@@ -86,6 +87,16 @@ function stripChars(s: string, chars: string, start: boolean, end: boolean): str
   return cs.slice(a, b).join("");
 }
 
+/**
+ * DuckDB's split_part: part `index` (from 1; negative counts from the end) of `s` split at
+ * every `sep` (an empty `sep` splits into characters), or "" when there is no such part.
+ */
+function splitPart(s: string, sep: string, index: number): string {
+  const parts = sep === "" ? Array.from(s) : s.split(sep);
+  const at = index > 0 ? index - 1 : index < 0 ? parts.length + index : -1;
+  return at >= 0 && at < parts.length ? parts[at]! : "";
+}
+
 /** The function a transform applies to one string. */
 function transformOf(t: StringTransform): (s: string) => string {
   if (t === "lower") return (s) => s.toLowerCase();
@@ -108,6 +119,10 @@ function transformOf(t: StringTransform): (s: string) => string {
     case "slice": {
       const { start, length } = t;
       return (s) => sliceChars(s, start, length);
+    }
+    case "splitPart": {
+      const { sep, index } = t;
+      return (s) => splitPart(s, sep, index);
     }
     default:
       return t satisfies never;

@@ -332,7 +332,7 @@ describe("bad options get the right code and message", () => {
     assert.throws(() => bf.readParquet(csv, bad({ column: ["a"] })), near("columns"));
     assert.throws(() => bf.fromRecords([], bad({ npartition: 2 })), near("npartitions"));
     assert.throws(() => df.sortValues("id", bad({ ascendng: false })), near("ascending"));
-    assert.throws(() => df.merge(df, bad({ on: "id", hows: "left" })), near("how"));
+    assert.throws(() => df.merge(df, bad<{ on: "id" }>({ on: "id", hows: "left" })), near("how"));
     assert.throws(() => df.groupby("s").agg({ id: "sum" }, bad({ splitout: 2 })), near("splitOut"));
     await assert.rejects(df.toRecords(bad({ schedular: "sync" })), near("scheduler"));
     await assert.rejects(df.compute(bad({ clients: undefined })), near("client"));

@@ -179,7 +179,10 @@ describe("barn/frame readers against DuckDB on the same files", { timeout: 120_0
   test("projection and predicate pushdown reach the readers (explain, row groups skipped)", async () => {
     const path = join(dir, "barn-written");
     await bf.fromRecords(rows).toParquet(path, { rowGroupSize: 50, scheduler: "sync" });
-    const df = bf.readParquet(path);
+    // By default the small row groups share one partition (up to blocksize bytes).
+    assert.equal(bf.readParquet(path).npartitions, 1, "the row groups of 50 share a partition");
+    assert.equal(bf.readParquet(path, { blocksize: 1 }).npartitions, 8, "a row group each");
+    const df = bf.readParquet(path, { rowGroupsPerPartition: 1 });
     assert.equal(df.npartitions, 8, "one partition per row group of 50");
     const q = df.filter(bf.col("id").ge(380)).select("id", "x");
     const plan = q.explain();
@@ -204,6 +207,70 @@ describe("barn/frame readers against DuckDB on the same files", { timeout: 120_0
     assert.deepEqual(
       out.map((r) => r.id),
       rows.filter((r) => r.id >= 380).map((r) => r.id),
+    );
+  });
+
+  test("toParquet dictionary-encodes repeating string columns; DuckDB and joins with utf8 agree", async () => {
+    // 10,000 keys over 40,000 rows: hyparquet-writer's own 1,000-value sample sees them as
+    // nearly distinct and wrote PLAIN, so readers got utf8 and hashed bytes per row.
+    const n = 40_000;
+    const recs = Array.from({ length: n }, (_, i) => ({
+      i,
+      key: `k${String((i * 7919) % 10_000).padStart(4, "0")}`,
+      tag: i % 13 === 0 ? null : `t${i % 50}`,
+      uniq: `u${i}`,
+    }));
+    const path = join(dir, "barn-dict");
+    await bf.fromRecords(recs).toParquet(path, { scheduler: "sync" });
+    const meta = await query(
+      c,
+      `SELECT path_in_schema AS col, encodings FROM parquet_metadata('${path}/*.parquet')`,
+    );
+    const encodings = (name: string) =>
+      meta.filter((m) => m.col === name).map((m) => String(m.encodings));
+    assert.ok(encodings("key").length > 0);
+    for (const e of [...encodings("key"), ...encodings("tag")]) assert.match(e, /DICTIONARY/);
+    for (const e of encodings("uniq")) assert.doesNotMatch(e, /DICTIONARY/, "distinct: PLAIN");
+    const back = bf.readParquet(path);
+    const types = Object.fromEntries(back.schema.map((f) => [f.name, f.type]));
+    assert.deepEqual(types, { i: "int32", key: "dict", tag: "dict", uniq: "utf8" });
+    assertSameRows(
+      await back.toRecords({ scheduler: "sync" }),
+      await query(c, `SELECT * FROM read_parquet('${path}/*.parquet')`),
+      "DuckDB reads Barn's dictionary pages",
+    );
+    // A dict key (Parquet) joined with a utf8 key (records), and concatenated with utf8.
+    const dim = Array.from({ length: 300 }, (_, j) => ({
+      key: `k${String(j * 31).padStart(4, "0")}`,
+      w: j,
+    }));
+    const joined = await back
+      .join(bf.fromRecords(dim), { on: "key" })
+      .groupby("key")
+      .agg({ n: ["i", "count"], w: ["w", "max"] })
+      .toRecords({ scheduler: "sync" });
+    const byKey = new Map(dim.map((d) => [d.key, d.w]));
+    const want = new Map<string, number>();
+    for (const r of recs) if (byKey.has(r.key)) want.set(r.key, (want.get(r.key) ?? 0) + 1);
+    assert.equal(joined.length, want.size);
+    for (const r of joined) {
+      assert.equal(r.n, want.get(r.key as string), `count of ${r.key}`);
+      assert.equal(r.w, byKey.get(r.key as string));
+    }
+    const mixed = await bf
+      .concat([back.select("key"), bf.fromRecords<Record<string, unknown>>([{ key: "zz" }])])
+      .toRecords({ scheduler: "sync" });
+    assert.equal(mixed.length, n + 1);
+    assert.equal(mixed.at(-1)?.key, "zz");
+    // Row groups whose values are all null get an empty dictionary; both readers take them.
+    const sparse = Array.from({ length: 300 }, (_, i) => ({ i, s: i < 100 ? null : `v${i % 5}` }));
+    const sparsePath = join(dir, "barn-dict-nulls");
+    await bf.fromRecords(sparse).toParquet(sparsePath, { rowGroupSize: 50, scheduler: "sync" });
+    assert.deepEqual(await bf.readParquet(sparsePath).toRecords({ scheduler: "sync" }), sparse);
+    assertSameRows(
+      sparse,
+      await query(c, `SELECT * FROM read_parquet('${sparsePath}/*.parquet')`),
+      "DuckDB reads all-null dictionary chunks",
     );
   });
 

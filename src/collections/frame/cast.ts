@@ -11,6 +11,7 @@ import type { Column, DType } from "../../kernels/batch.js";
 import { isValid } from "../../kernels/bitmap.js";
 import { allocData } from "../../kernels/column.js";
 import { dictToUtf8, utf8Column } from "../../kernels/strings.js";
+import { formatColumn } from "./cast-string.js";
 
 const DAY_MS = 86_400_000;
 const MIN64 = -(2n ** 63n);
@@ -21,6 +22,7 @@ export function castColumn(col: Column, to: DType): Column {
   if (col.type === to) return col;
   if (col.type === "dict") return castColumn(dictToUtf8(col), to);
   if (col.type === "utf8") return fromStrings(col, to);
+  if (to === "utf8") return formatColumn(col);
   const n = col.length;
   const out = allocData(to, n);
   for (let i = 0; i < n; i++) {

@@ -11,17 +11,34 @@ import { checkOptionKeys } from "../../io/options.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch, sliceBatch } from "../../kernels/column.js";
 import { shipFunction } from "../../shipping/ship.js";
+import type { AggOutputs, AggSpecOf } from "./agg-types.js";
 import { batchesToTable, tableToBatch } from "./arrow.js";
 import { describeFrame } from "./describe.js";
 import { fieldOf } from "./errors.js";
 import { col as colExpr, Expr, type Literal, lit } from "./expr.js";
+import type { ColV } from "./expr-values.js";
 import { GroupBy } from "./groupby.js";
+import type { Merged, MergeOptionsFor } from "./merge-types.js";
 import { explainPlan, optimize } from "./optimize/index.js";
+import { explainPhysical } from "./physical/explain.js";
+import { physicalPlan } from "./physical/planner.js";
 import type { Plan } from "./plan.js";
+import { quantileFrame, wholeFrameAgg } from "./quantile.js";
 import { batchToRecords } from "./records.js";
+import { type MeltOptions, meltPlan, type PivotOptions, pivotPlan } from "./reshape.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
-import type { Dropped, Names, Picked, Renamed, Row, Simplify } from "./types.js";
+import type {
+  Dropped,
+  Filled,
+  Names,
+  Picked,
+  Renamed,
+  Row,
+  Simplify,
+  WithColumns,
+} from "./types.js";
 import * as verbs from "./verbs.js";
+import { type WindowEntry, type WindowOptions, windowPlan } from "./window.js";
 import {
   type ToCsvOptions,
   type ToJsonOptions,
@@ -36,6 +53,12 @@ export interface MapPartitionsOptions {
   readonly schema?: Schema | undefined;
   /** Give the function an apache-arrow Table (and take one back) instead of a Batch. */
   readonly arrow?: boolean | undefined;
+}
+
+/** Options of explain(). */
+export interface ExplainOptions {
+  /** Show the physical plan (the tasks that run) instead of the optimised logical plan. */
+  readonly physical?: boolean | undefined;
 }
 
 /** Options of persist(). */
@@ -84,7 +107,7 @@ export class DataFrame<S extends Row = Row> {
   }
 
   /** The column `name` as an expression (typed by this frame's columns). */
-  col<K extends Names<S>>(name: K): Expr<K> {
+  col<K extends Names<S>>(name: K): Expr<K, ColV<K>> {
     return colExpr(name);
   }
   /** Keep only these columns, in this order. */
@@ -109,19 +132,22 @@ export class DataFrame<S extends Row = Row> {
   filter(predicate: Expr<Names<S>>): DataFrame<S> {
     return this.#next(verbs.filter(this.plan, predicate.node));
   }
-  /** Add or replace columns: `{ z: col("x").add(col("y")) }`. Expressions read the input's columns. */
-  withColumns<E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
+  /**
+   * Add or replace columns: `{ z: col("x").add(col("y")) }`. Expressions read the input's
+   * columns; on a typed frame each new column is typed by what its expression computes.
+   */
+  withColumns<const E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
     exprs: E,
-  ): DataFrame<Simplify<Omit<S, keyof E> & { [K in keyof E]: unknown }>> {
+  ): DataFrame<WithColumns<S, E>> {
     const pairs = Object.entries(exprs).map(
       ([n, e]) => [n, (e instanceof Expr ? e : lit(e as Literal)).node] as const,
     );
     return this.#next(verbs.withColumns(this.plan, pairs));
   }
   /** Same as withColumns (pandas' name). */
-  assign<E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
+  assign<const E extends Readonly<Record<string, Expr<Names<S>> | Literal>>>(
     exprs: E,
-  ): DataFrame<Simplify<Omit<S, keyof E> & { [K in keyof E]: unknown }>> {
+  ): DataFrame<WithColumns<S, E>> {
     return this.withColumns(exprs);
   }
   /** Group by one or more key columns; follow with `.agg({...})`. */
@@ -131,11 +157,15 @@ export class DataFrame<S extends Row = Row> {
     for (const k of ks) fieldOf(this.plan.schema, k, "groupby");
     return new GroupBy<S, K>(this.plan, ks, (p) => this.#next(p));
   }
-  /** Join with another frame (inner by default; broadcast when one side is small, else hash shuffle). */
-  merge<R extends Row>(
+  /**
+   * Join with another frame (inner by default; broadcast when one side is small, else hash
+   * shuffle). On typed frames the keys must be columns of their side, and the result's row type
+   * follows the output columns (merge-types.ts).
+   */
+  merge<R extends Row, const O extends MergeOptionsFor<S, R>>(
     right: DataFrame<R>,
-    options: verbs.MergeOptions,
-  ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
+    options: O,
+  ): DataFrame<Merged<S, R, O>> {
     checkOptionKeys("merge", options, verbs.MERGE_KEYS);
     return new DataFrame(verbs.join(this.plan, right.plan, options), [
       ...this.#held,
@@ -143,10 +173,10 @@ export class DataFrame<S extends Row = Row> {
     ]);
   }
   /** Same as merge. */
-  join<R extends Row>(
+  join<R extends Row, const O extends MergeOptionsFor<S, R>>(
     right: DataFrame<R>,
-    options: verbs.MergeOptions,
-  ): DataFrame<Simplify<S & Omit<R, keyof S>>> {
+    options: O,
+  ): DataFrame<Merged<S, R, O>> {
     return this.merge(right, options);
   }
   /**
@@ -224,8 +254,13 @@ export class DataFrame<S extends Row = Row> {
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     return this.#next(verbs.sample(this.plan, size, seed));
   }
-  /** Nulls of the named columns replaced by the given values (pandas' fillna with a dict). */
-  fillNull(values: { readonly [K in Names<S>]?: Literal }): DataFrame<S> {
+  /**
+   * Nulls of the named columns replaced by the given values (pandas' fillna with a dict). On a
+   * typed frame a column filled with a non-null value is no longer typed as nullable.
+   */
+  fillNull<const V extends { readonly [K in keyof V]: K extends Names<S> ? Literal : never }>(
+    values: V,
+  ): DataFrame<Filled<S, V>> {
     const exprs = Object.entries(values).map(
       ([n, v]) => [n, colExpr(n).fillNull(v as Literal).node] as const,
     );
@@ -236,9 +271,7 @@ export class DataFrame<S extends Row = Row> {
   dropNulls(subset?: readonly Names<S>[]): DataFrame<S> {
     const names = subset ?? (this.columns as readonly Names<S>[]);
     if (names.length === 0) return this;
-    const pred = names
-      .map((n) => colExpr(n).notNull())
-      .reduce((a, b) => a.and(b)) as unknown as Expr<Names<S>>;
+    const pred = names.map((n): Expr<Names<S>> => colExpr(n).notNull()).reduce((a, b) => a.and(b));
     return this.filter(pred);
   }
   /**
@@ -261,6 +294,55 @@ export class DataFrame<S extends Row = Row> {
       [{ fn: "size", column: null, output: "count" }],
     );
     return this.#next(verbs.sort(counted, ["count", column], [false, true]));
+  }
+  /**
+   * Aggregate the whole frame into one row, with the same spec as `groupby(...).agg` (SQL's
+   * aggregates without GROUP BY): `df.agg({ x: "median", p90: ["x", "quantile", 0.9] })`.
+   */
+  agg<const A extends AggSpecOf<S, A>>(spec: A): DataFrame<AggOutputs<S, A>> {
+    return this.#next(wholeFrameAgg(this.plan, spec as Readonly<Record<string, verbs.AggEntry>>));
+  }
+  /**
+   * The q-quantile (0 to 1, linear interpolation: pandas' default, DuckDB's quantile_cont) of
+   * each of `columns` (default: every numeric column), as a one-row frame of float64 columns.
+   */
+  quantile<K extends Names<S>>(
+    q: number,
+    columns?: readonly K[],
+  ): DataFrame<{ [C in K]: number | null }> {
+    return this.#next(quantileFrame(this.plan, q, columns));
+  }
+  /** The median of each of `columns` (default: every numeric column): quantile(0.5). */
+  median<K extends Names<S>>(columns?: readonly K[]): DataFrame<{ [C in K]: number | null }> {
+    return this.quantile(0.5, columns);
+  }
+  /**
+   * Columns computed over the rows in the order of `orderBy`, within each `partitionBy` group
+   * (default: the whole frame): running sums, maxima, minima and row numbers, shifted values
+   * (lag/lead), ranks of the order key, rolling sums and means. The result holds every input
+   * row, sorted by (partitionBy, orderBy).
+   * `df.window({ total: { fn: "cumsum", column: "x" } }, { orderBy: "t" })`.
+   */
+  window<const W extends Readonly<Record<string, WindowEntry>>>(
+    outputs: W,
+    options: WindowOptions,
+  ): DataFrame<Simplify<S & { [K in keyof W]: unknown }>> {
+    return this.#next(windowPlan(this.plan, outputs, options));
+  }
+  /**
+   * Columns unpivoted into rows (pandas' melt, DuckDB's UNPIVOT INCLUDE NULLS): per value
+   * column and row, the `idVars`, the column's name (`varName`) and its value (`valueName`).
+   */
+  melt(options: MeltOptions = {}): DataFrame<Row> {
+    return this.#next(meltPlan(this.plan, options));
+  }
+  /**
+   * A spreadsheet-style pivot (pandas' pivot_table, DuckDB's PIVOT): one row per `index`
+   * value, one column per listed value of `columns`, cells aggregated from `values`.
+   */
+  pivotTable(options: PivotOptions, aggOptions: verbs.AggOptions = {}): DataFrame<Row> {
+    checkOptionKeys("pivotTable", aggOptions, ["splitOut", "splitEvery"]);
+    return this.#next(pivotPlan(this.plan, options, aggOptions));
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {
@@ -353,9 +435,14 @@ export class DataFrame<S extends Row = Row> {
   async toJson(dir: string, options: ToJsonOptions = {}): Promise<WriteResult> {
     return writeFrame(this.plan, dir, "json", options);
   }
-  /** The optimised plan as an indented tree. */
-  explain(): string {
-    return explainPlan(optimize(this.plan));
+  /**
+   * The optimised logical plan as an indented tree; with `{ physical: true }`, the physical
+   * plan: the tasks that run (fused reads and steps), join strategies and shuffle kinds.
+   */
+  explain(options: ExplainOptions = {}): string {
+    checkOptionKeys("explain", options, ["physical"]);
+    const plan = optimize(this.plan);
+    return options.physical === true ? explainPhysical(physicalPlan(plan)) : explainPlan(plan);
   }
   /** The futures of persisted partitions this frame keeps alive. @internal */
   get held(): readonly Future[] {

@@ -13,7 +13,7 @@ import {
   projectBatch,
   takeColumn,
 } from "../../kernels/column.js";
-import { type CompareOp, compare, type Scalar } from "../../kernels/compare.js";
+import { compare, flipCompare, type Scalar } from "../../kernels/compare.js";
 import { datePart } from "../../kernels/dates.js";
 import { and, isNull, not, notNull, or } from "../../kernels/logic.js";
 import { isOrderedNumberType, toFloat64 } from "../../kernels/numeric.js";
@@ -27,15 +27,6 @@ import { commonType, literalType } from "./expr-types.js";
 
 /** A column, or a scalar that stands for a column of one repeated value. */
 type Value = Column | { readonly scalar: Scalar; readonly ts: boolean };
-
-const FLIP: Record<CompareOp, CompareOp> = {
-  eq: "eq",
-  ne: "ne",
-  lt: "gt",
-  le: "ge",
-  gt: "lt",
-  ge: "le",
-};
 
 function isColumn(v: Value): v is Column {
   return (v as Column).type !== undefined;
@@ -99,7 +90,7 @@ function evalValue(node: ExprNode, batch: Batch): Value {
       const l = evalValue(node.left, batch);
       const r = evalValue(node.right, batch);
       if (isColumn(l)) return compare(node.op, l, isColumn(r) ? r : scalarFor(l, r));
-      if (isColumn(r)) return compare(FLIP[node.op], r, scalarFor(r, l));
+      if (isColumn(r)) return compare(flipCompare(node.op), r, scalarFor(r, l));
       return compare(node.op, asColumn(l, n), r.scalar);
     }
     case "arith": {
@@ -228,7 +219,7 @@ export function filterRows(
     if (r !== undefined && left.e === "lit" && isOrderedNumberType(r.type)) {
       const v = scalarFor(r, { scalar: left.value, ts: left.ts === true });
       if (typeof v === "number" || typeof v === "bigint")
-        return filterCompare(out, FLIP[predicate.op], r, v, scratch);
+        return filterCompare(out, flipCompare(predicate.op), r, v, scratch);
     }
   }
   return filterBatch(out, evalColumn(predicate, batch), scratch);

@@ -107,7 +107,7 @@ export function typeOf(node: ExprNode, schema: Schema, where: string): ExprType 
           `${where}: ${exprToString(node)}`,
           describeSide(node.arg, t),
           node.to,
-          "cast between int32, int64, float64 and bool, from strings to any type, or between date and timestamp",
+          "cast between int32, int64, float64 and bool, from strings to any type, from any type to utf8, or between date and timestamp",
         );
       }
       return node.to;
@@ -153,6 +153,8 @@ const CAST_NUMERIC: ReadonlySet<ExprType> = new Set(["int32", "int64", "float64"
 /** Whether a value of type `from` can be cast to `to` (cast.ts does it). */
 function castable(from: ExprType, to: DType): boolean {
   if (from === "null" || from === to) return true;
+  // Every type has a text form (cast-string.ts).
+  if (to === "utf8") return true;
   if (STRING.has(from)) return to !== "dict";
   if (CAST_NUMERIC.has(from)) return CAST_NUMERIC.has(to);
   return TEMPORAL.has(from) && TEMPORAL.has(to);

@@ -3,27 +3,15 @@
  * partial per partition, a tree of combines (`splitEvery` at a time, like dask's split_every),
  * and a finalize; with `splitOut: n` the partials are hash-partitioned into n outputs.
  */
+
+import { OptionError } from "../../errors.js";
 import { checkOptionKeys } from "../../io/options.js";
-import type { AggFn } from "../../kernels/aggregate.js";
+import type { AggOutputs, AggSpecOf } from "./agg-types.js";
 import type { DataFrame } from "./dataframe.js";
 import type { Plan } from "./plan.js";
 import type { Names, Row, Simplify } from "./types.js";
 import { type AggEntry, type AggOptions, aggSpecs, groupAgg } from "./verbs.js";
-
-/**
- * What `agg` takes: per column, a function name or a list; or a named output `[column, fn]`.
- * Keys are not limited to column names (named outputs), so a wrong column is caught when the
- * query is built.
- */
-export type AggSpecOf<_S> = Readonly<Record<string, AggEntry>>;
-
-/**
- * The output columns of an `agg` spec: `{ x: ["min", "max"] }` gives x_min and x_max, every
- * other entry its key. Values are typed `unknown` (they depend on the function and column).
- */
-export type AggOutputs<A> = {
-  [O in keyof A & string as A[O] extends readonly AggFn[] ? `${O}_${A[O][number]}` : O]: unknown;
-};
+import { type WindowEntry, type WindowOptions, windowPlan } from "./window.js";
 
 const AGG_KEYS: readonly string[] = ["splitOut", "splitEvery"];
 
@@ -44,14 +32,34 @@ export class GroupBy<S extends Row, K extends Names<S>> {
    * Aggregate: `{ x: "mean" }` (output named x), `{ x: ["min", "max"] }` (x_min, x_max),
    * `{ meanX: ["x", "mean"] }` (named output). Functions: sum, mean, min, max, count (non-null),
    * size (rows), nunique, std, var (ddof 1), first, last (first/last non-null, in order).
+   * On a typed frame, keys and `[column, fn]` columns must be the frame's (a named output or
+   * "size" may take any name), sum/mean/std/var only numeric or bool columns, and the output
+   * row is typed (agg-types.ts).
    */
-  agg<const A extends AggSpecOf<S>>(
+  agg<const A extends AggSpecOf<S, A>>(
     spec: A,
     options: AggOptions = {},
-  ): DataFrame<Simplify<Pick<S, K> & AggOutputs<A>>> {
+  ): DataFrame<Simplify<Pick<S, K> & AggOutputs<S, A>>> {
     checkOptionKeys("agg", options, AGG_KEYS);
     const specs = aggSpecs(this.#plan.schema, spec as Readonly<Record<string, AggEntry>>);
     return this.#make(groupAgg(this.#plan, this.#keys, specs, options)) as never;
+  }
+
+  /**
+   * Window columns within each group, in the order of `orderBy` (dask's
+   * `groupby(k).cumsum()`, Polars' `.over(k, order_by=t)`): `df.window(outputs, { orderBy,
+   * partitionBy: keys })`. Every row is kept; rows come out sorted by (keys, orderBy).
+   */
+  window<const W extends Readonly<Record<string, WindowEntry>>>(
+    outputs: W,
+    options: Omit<WindowOptions, "partitionBy">,
+  ): DataFrame<Simplify<S & { [O in keyof W]: unknown }>> {
+    if (typeof options === "object" && options !== null && "partitionBy" in options) {
+      throw new OptionError("groupby(...).window: the groups are the partitions; drop partitionBy");
+    }
+    return this.#make(
+      windowPlan(this.#plan, outputs, { ...options, partitionBy: this.#keys }),
+    ) as never;
   }
 
   /** The number of rows per group, as column `size`. */

@@ -3,7 +3,6 @@
  * reference. Each takes and returns plain data (batches, partial aggregation states, arrays of
  * them), so results cross threads unchanged. Lowering (lower*.ts) refers to these only.
  */
-import * as A from "apache-arrow";
 import { BarnError } from "../../errors.js";
 import {
   type AggSpec,
@@ -31,7 +30,6 @@ import { argsort, rangePieces } from "../../kernels/sort.js";
 import { FunctionCache } from "../../shipping/compile.js";
 import { tasks } from "../../shipping/modules.js";
 import type { ShippedFn } from "../../shipping/ship.js";
-import { batchesToTable, tableToBatch } from "./arrow.js";
 import { FrameErrorCodes, overflowToBarn } from "./errors.js";
 import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
@@ -232,6 +230,16 @@ function splitRows(batch: Batch, k: number): Batch[] {
 
 const userFns = new FunctionCache();
 
+let arrowModule: Promise<typeof import("./arrow.js")> | undefined;
+/**
+ * barn/frame's Arrow conversions, loaded by the first task that needs them: apache-arrow takes
+ * every worker thread a few hundred milliseconds to compile, and most queries never use it.
+ */
+function arrowConversions(): Promise<typeof import("./arrow.js")> {
+  arrowModule ??= import("./arrow.js");
+  return arrowModule;
+}
+
 /** A user's mapPartitions function over a batch (or an arrow Table), checked on return. */
 async function applyUser(
   fn: ShippedFn,
@@ -240,10 +248,13 @@ async function applyUser(
   batch: Batch,
 ): Promise<Batch> {
   const f = await userFns.resolve(fn);
-  const input = arrow ? batchesToTable([batch], schema) : batch;
+  const input = arrow ? (await arrowConversions()).batchesToTable([batch], schema) : batch;
   const out: unknown = await f(input);
-  if (out instanceof A.Table) return tableToBatch(out);
   if (isBatch(out)) return out;
+  if (typeof out === "object" && out !== null) {
+    const { tableToBatch, isArrowTable } = await arrowConversions();
+    if (isArrowTable(out)) return tableToBatch(out);
+  }
   throw new BarnError(
     FrameErrorCodes.BAD_PARTITION,
     `mapPartitions(${fn.name}) returned ${out === null ? "null" : typeof out} instead of ${arrow ? "an apache-arrow Table" : "a Batch"}. ` +

@@ -1,10 +1,12 @@
 /**
  * A fused chain of row-wise steps over one batch: filter (selection vector, then one gather),
- * project, withColumns, rename. This is what one blockwise task runs per partition.
+ * project, withColumns, rename, and broadcast joins with a small side. This is what one fused
+ * task runs per partition (a blockwise task, or the steps under a partial aggregation).
  */
 import type { Batch, Column } from "../../kernels/batch.js";
 import { projectBatch } from "../../kernels/column.js";
 import { evalColumn, filterRows } from "./eval.js";
+import { joinBatches } from "./join-exec.js";
 import type { RowOp } from "./plan.js";
 
 function withColumns(batch: Batch, exprs: RowOp & { op: "with" }): Batch {
@@ -31,8 +33,11 @@ function rename(batch: Batch, mapping: readonly (readonly [string, string])[]): 
   };
 }
 
-/** `ops` applied to `batch` in order. */
-export function runOps(batch: Batch, ops: readonly RowOp[]): Batch {
+/**
+ * `ops` applied to `batch` in order. With `scratch`, joins gather into scratch memory, for a
+ * caller that gives their output back (scan-aggregate.ts).
+ */
+export function runOps(batch: Batch, ops: readonly RowOp[], scratch = false): Batch {
   let b = batch;
   for (const op of ops) {
     switch (op.op) {
@@ -47,6 +52,9 @@ export function runOps(batch: Batch, ops: readonly RowOp[]): Batch {
         break;
       case "rename":
         b = rename(b, op.mapping);
+        break;
+      case "join":
+        b = joinBatches(b, op.right, op.leftOn, op.rightOn, op.how, op.suffix, scratch);
         break;
       default:
         op satisfies never;

@@ -5,10 +5,11 @@
  * partition count, so nothing needs to be recomputed while building.
  */
 import type { AggSpec } from "../../kernels/aggregate.js";
-import type { Schema } from "../../kernels/batch.js";
+import type { Batch, Schema } from "../../kernels/batch.js";
 import type { CompareOp, Scalar } from "../../kernels/compare.js";
 import type { JoinHow } from "../../kernels/join.js";
 import type { ExprNode } from "./expr.js";
+import type { WindowNode } from "./window.js";
 
 /** A simple comparison a reader may use to skip data (row groups, files). */
 export interface SourceFilter {
@@ -17,12 +18,31 @@ export interface SourceFilter {
   readonly value: Scalar;
 }
 
-/** A row-wise step of a fused pipeline. */
-export type RowOp =
+/**
+ * A broadcast join run inside a task: the rows so far joined with the whole small side `right`
+ * (inner or left joins, the small side on the right).
+ */
+export interface JoinOp<R> {
+  readonly op: "join";
+  readonly right: R;
+  readonly leftOn: readonly string[];
+  readonly rightOn: readonly string[];
+  readonly how: JoinHow;
+  readonly suffix: string;
+}
+
+/**
+ * A row-wise step fused into a task: the one type of every fused chain (blockwise nodes, the
+ * physical plan's fused tasks, what pipeline.ts runs). `R` is a join's small side: `never` in
+ * the logical plan (fusion makes no joins), a physical node in the physical plan, and the
+ * concatenated Batch when the task runs (lowering puts a graph reference to it there).
+ */
+export type RowOp<R = Batch> =
   | { readonly op: "filter"; readonly predicate: ExprNode }
   | { readonly op: "project"; readonly columns: readonly string[] }
   | { readonly op: "with"; readonly exprs: readonly (readonly [string, ExprNode])[] }
-  | { readonly op: "rename"; readonly mapping: readonly (readonly [string, string])[] };
+  | { readonly op: "rename"; readonly mapping: readonly (readonly [string, string])[] }
+  | JoinOp<R>;
 
 interface Base {
   /** The output columns. */
@@ -63,7 +83,11 @@ export type Plan =
       readonly input: Plan;
       readonly mapping: readonly (readonly [string, string])[];
     })
-  | (Base & { readonly kind: "blockwise"; readonly input: Plan; readonly ops: readonly RowOp[] })
+  | (Base & {
+      readonly kind: "blockwise";
+      readonly input: Plan;
+      readonly ops: readonly RowOp<never>[];
+    })
   | (Base & {
       readonly kind: "groupAgg";
       readonly input: Plan;
@@ -84,6 +108,8 @@ export type Plan =
       /** Added to right columns whose names clash with left ones. */
       readonly suffix: string;
       readonly strategy: "broadcast-right" | "broadcast-left" | "hash";
+      /** Why the strategy was chosen, in words. */
+      readonly why: string;
     })
   | (Base & {
       readonly kind: "sort";
@@ -117,7 +143,8 @@ export type Plan =
       /** `n` rows in all (one partition), or `frac` of each partition's rows. */
       readonly size: { readonly n: number } | { readonly frac: number };
       readonly seed: number;
-    });
+    })
+  | WindowNode;
 
 /** The inputs of a node. */
 export function inputsOf(p: Plan): readonly Plan[] {
@@ -156,4 +183,25 @@ export function isRowWise(p: Plan): boolean {
     p.kind === "rename" ||
     p.kind === "blockwise"
   );
+}
+
+/**
+ * The row-wise steps a node stands for (one for filter, project, withColumns and rename; a
+ * blockwise node's fused steps), or undefined when it is not row-wise.
+ */
+export function rowOpsOf(p: Plan): readonly RowOp<never>[] | undefined {
+  switch (p.kind) {
+    case "filter":
+      return [{ op: "filter", predicate: p.predicate }];
+    case "project":
+      return [{ op: "project", columns: p.columns }];
+    case "withColumns":
+      return [{ op: "with", exprs: p.exprs }];
+    case "rename":
+      return [{ op: "rename", mapping: p.mapping }];
+    case "blockwise":
+      return p.ops;
+    default:
+      return undefined;
+  }
 }

@@ -14,14 +14,24 @@ import { projectSchema } from "../../io/schema.js";
 import { sourceFrame } from "./create.js";
 import type { DataFrame } from "./dataframe.js";
 import type { CsvSourcePart, JsonSourcePart } from "./readers.js";
+import type { ReadRow, Row } from "./types.js";
 import "./readers.js";
 
 /** Options of readParquet. */
 export interface ReadParquetOptions {
   /** Only these columns (in this order); the optimiser narrows further to what a query uses. */
   readonly columns?: readonly string[] | undefined;
-  /** Consecutive row groups per partition (default 1: one partition per row group). */
+  /**
+   * Consecutive row groups per partition. By default a file's consecutive row groups share a
+   * partition up to `blocksize` uncompressed bytes.
+   */
   readonly rowGroupsPerPartition?: number | undefined;
+  /**
+   * Target uncompressed bytes per partition (default 64 MiB) when `rowGroupsPerPartition` is not
+   * given: files written with small row groups (DuckDB's 122,880 rows) become fewer, larger
+   * partitions; a row group larger than this is a partition of its own.
+   */
+  readonly blocksize?: number | undefined;
 }
 
 /** Options of readCsv. */
@@ -64,7 +74,7 @@ export interface ReadJsonOptions {
 }
 
 const OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
-  readParquet: ["columns", "rowGroupsPerPartition"],
+  readParquet: ["columns", "rowGroupsPerPartition", "blocksize"],
   readCsv: [
     "blocksize",
     "schema",
@@ -97,17 +107,30 @@ function checkBadLines(fn: string, v: unknown): void {
   }
 }
 
+/** readParquet's default target bytes per partition. */
+const PARQUET_BLOCKSIZE = 64 * 2 ** 20;
+
 /**
- * A frame over Parquet files (a path, a directory, a glob, or an array of them): one partition
- * per row group (or per `rowGroupsPerPartition` of them). Footers are read now; row groups are
+ * A frame over Parquet files (a path, a directory, a glob, or an array of them): a file's
+ * consecutive row groups share a partition up to `blocksize` uncompressed bytes (or
+ * `rowGroupsPerPartition` of them share one). Footers are read now; row groups are
  * read by tasks, which skip those whose statistics rule out a pushed-down filter.
+ * The frame is typed by `T` when given, else by a literal `columns` list (values `unknown`), else
+ * untyped.
  */
+export function readParquet<
+  T extends Row = Row,
+  const O extends ReadParquetOptions = ReadParquetOptions,
+>(paths: string | readonly string[], options?: O): DataFrame<ReadRow<T, O>>;
 export function readParquet(
   paths: string | readonly string[],
   options: ReadParquetOptions = {},
 ): DataFrame {
   checkOptions("readParquet", options);
-  const plan = planParquetSync(paths, { rowGroupsPerPartition: options.rowGroupsPerPartition });
+  const plan = planParquetSync(paths, {
+    rowGroupsPerPartition: options.rowGroupsPerPartition,
+    blocksize: options.blocksize ?? PARQUET_BLOCKSIZE,
+  });
   const schema = projectSchema(plan.schema, options.columns);
   const rows = plan.parts.reduce((n, p) => n + (p.rowEnd - p.rowStart), 0);
   const frame = sourceFrame({ reader: "parquet", parts: plan.parts, schema: plan.schema, rows });
@@ -117,8 +140,13 @@ export function readParquet(
 /**
  * A frame over CSV files: the schema is inferred from a sample of the first file (override
  * with `schema`), and each file is split into byte ranges of about `blocksize` at line
- * boundaries (gzip files are one partition each).
+ * boundaries (gzip files are one partition each). The frame is typed by `T` when given, else
+ * from the `schema` and `columns` options (`ReadRow`), else untyped.
  */
+export function readCsv<T extends Row = Row, const O extends ReadCsvOptions = ReadCsvOptions>(
+  paths: string | readonly string[],
+  options?: O,
+): DataFrame<ReadRow<T, O>>;
 export function readCsv(
   paths: string | readonly string[],
   options: ReadCsvOptions = {},
@@ -144,8 +172,13 @@ export function readCsv(
 /**
  * A frame over JSON lines files (one object per line): columns are the keys seen in a sample
  * of the first file, types inferred (override with `schema`); files are split into byte ranges
- * at line boundaries.
+ * at line boundaries. The frame is typed by `T` when given, else from the `schema` and
+ * `columns` options (`ReadRow`), else untyped.
  */
+export function readJson<T extends Row = Row, const O extends ReadJsonOptions = ReadJsonOptions>(
+  paths: string | readonly string[],
+  options?: O,
+): DataFrame<ReadRow<T, O>>;
 export function readJson(
   paths: string | readonly string[],
   options: ReadJsonOptions = {},

@@ -7,18 +7,16 @@
  */
 import type { FileMetaData } from "hyparquet";
 import { type CsvOptions, type CsvPart, readCsvPart } from "../../io/csv.js";
-import type { Predicate, PredicateOp } from "../../io/filters.js";
+import type { Predicate } from "../../io/filters.js";
 import { type JsonOptions, type JsonPart, readJsonPart } from "../../io/json.js";
-import { type ParquetPart, readParquetPart, rowGroupMayMatch } from "../../io/parquet.js";
-import { readFooter } from "../../io/parquet-footer.js";
+import type { ParquetPart } from "../../io/parquet.js";
 import { projectSchema } from "../../io/schema.js";
 import type { AggSpec, PartialAgg } from "../../kernels/aggregate.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
 import { concatBatches, emptyBatch } from "../../kernels/column.js";
-import type { CompareOp } from "../../kernels/compare.js";
 import { tasks } from "../../shipping/modules.js";
-import type { SourceFilter } from "./plan.js";
-import { aggregateOwned, type ScanStep } from "./scan-aggregate.js";
+import type { RowOp, SourceFilter } from "./plan.js";
+import { aggregateOwned } from "./scan-aggregate.js";
 import { registerReader } from "./sources.js";
 
 /** The read-time options of a text part (what readCsvPart / readJsonPart take). */
@@ -41,18 +39,19 @@ export interface JsonSourcePart {
   readonly options: Pick<JsonOptions, "onBadLines">;
 }
 
-const OPS: Record<CompareOp, PredicateOp> = {
-  eq: "==",
-  ne: "!=",
-  lt: "<",
-  le: "<=",
-  gt: ">",
-  ge: ">=",
-};
-
-/** The frame's pushed-down filters as the IO layer's predicates. */
-export function toPredicates(filters: readonly SourceFilter[]): Predicate[] {
-  return filters.map((f) => ({ column: f.column, op: OPS[f.op], value: f.value }));
+let parquetModules:
+  | Promise<[typeof import("../../io/parquet.js"), typeof import("../../io/parquet-footer.js")]>
+  | undefined;
+/**
+ * The Parquet reader, loaded by the first Parquet task: hyparquet, its codecs and writer take a
+ * worker thread a while to compile, and a CSV or JSON query never needs them.
+ */
+function parquetIo() {
+  parquetModules ??= Promise.all([
+    import("../../io/parquet.js"),
+    import("../../io/parquet-footer.js"),
+  ]);
+  return parquetModules;
 }
 
 /** Row groups of `part` that statistics cannot rule out, as runs of consecutive row groups. */
@@ -60,6 +59,7 @@ function keptRuns(
   part: ParquetPart,
   meta: FileMetaData,
   preds: readonly Predicate[],
+  rowGroupMayMatch: typeof import("../../io/parquet.js").rowGroupMayMatch,
 ): ParquetPart[] {
   const starts: number[] = [];
   let row = 0;
@@ -100,8 +100,9 @@ async function readParquetSource(
   options: { readonly scratch?: boolean } = {},
 ): Promise<Batch> {
   const cols = columns ?? undefined;
+  const [{ readParquetPart, rowGroupMayMatch }, { readFooter }] = await parquetIo();
   if (filters.length === 0) return readParquetPart(part, cols, options);
-  const runs = keptRuns(part, await readFooter(part.path), toPredicates(filters));
+  const runs = keptRuns(part, await readFooter(part.path), filters, rowGroupMayMatch);
   if (runs.length === 0) return emptyBatch(projectSchema(part.schema, cols));
   if (runs.length === 1) return readParquetPart(runs[0]!, cols, options);
   return concatBatches(await Promise.all(runs.map((r) => readParquetPart(r, cols))));
@@ -128,13 +129,20 @@ async function readCsvSource(
   return batch;
 }
 
-/** Reads one JSON lines part with the planned schema, projected. */
+/**
+ * Reads one JSON lines part with the planned schema, projected. The filters let the scan skip
+ * building rows that fail them (the frame applies them again).
+ */
 async function readJsonSource(
   source: JsonSourcePart,
   columns: readonly string[] | null,
+  filters: readonly SourceFilter[] = [],
 ): Promise<Batch> {
   const schema = projectSchema(source.schema, columns ?? undefined);
-  const { batch, badLines } = await readJsonPart(source.part, schema, source.options);
+  const { batch, badLines } = await readJsonPart(source.part, schema, {
+    ...source.options,
+    filters,
+  });
   warnBadLines("readJson", source.part, badLines);
   return batch;
 }
@@ -159,7 +167,7 @@ async function aggregateParquetSource(
   part: ParquetPart,
   columns: readonly string[] | null,
   filters: readonly SourceFilter[],
-  steps: readonly ScanStep[],
+  steps: readonly RowOp[],
   keys: readonly string[],
   aggs: readonly AggSpec[],
 ): Promise<PartialAgg> {

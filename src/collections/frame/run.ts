@@ -12,6 +12,7 @@ import type { Batch } from "../../kernels/batch.js";
 import { lower, newContext } from "./lower.js";
 import { frameOps } from "./ops.js";
 import { optimize } from "./optimize/index.js";
+import { physicalPlan } from "./physical/planner.js";
 import type { Plan } from "./plan.js";
 
 /** Where to run a frame's computation. */
@@ -28,10 +29,10 @@ export const RUN_KEYS: readonly string[] = ["client", "scheduler"];
 let counter = 0;
 const tag = randomBytes(3).toString("hex");
 
-/** A lowered plan: its graph and one key per partition. */
+/** A lowered plan (optimised, planned physically, lowered): its graph and one key per partition. */
 export function graphOfPlan(plan: Plan) {
   const ctx = newContext(`${tag}${(counter++).toString(36)}`);
-  const keys = lower(optimize(plan), ctx);
+  const keys = lower(physicalPlan(optimize(plan)), ctx);
   return { graph: ctx.graph, keys };
 }
 

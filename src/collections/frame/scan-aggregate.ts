@@ -11,57 +11,26 @@
  */
 import { type AggSpec, type PartialAgg, partialAggregate } from "../../kernels/aggregate.js";
 import type { Batch, Column } from "../../kernels/batch.js";
-import type { JoinHow } from "../../kernels/join.js";
 import { giveBack } from "../../kernels/scratch.js";
 import { filterRows } from "./eval.js";
-import { joinBatches } from "./join-exec.js";
 import { runOps } from "./pipeline.js";
 import type { RowOp } from "./plan.js";
 
-/** A broadcast join in the task: the rows so far joined with the whole (small) right side. */
-export interface JoinStep {
-  readonly op: "join";
-  /** The right side, concatenated (a graph reference, resolved before the task runs). */
-  readonly right: Batch;
-  readonly leftOn: readonly string[];
-  readonly rightOn: readonly string[];
-  readonly how: JoinHow;
-  readonly suffix: string;
-}
-
-/** What runs between reading a partition and aggregating it, in order. */
-export type ScanStep = RowOp | JoinStep;
-
-/** `steps`, then the partial aggregation of `aggs` by `keys`. */
+/** `steps` (row-wise steps and broadcast joins), then the partial aggregation of `aggs` by `keys`. */
 export function aggregateRows(
   batch: Batch,
-  steps: readonly ScanStep[],
+  steps: readonly RowOp[],
   keys: readonly string[],
   aggs: readonly AggSpec[],
 ): PartialAgg {
   const lastJoin = steps.findLastIndex((s) => s.op === "join");
-  if (lastJoin < 0) return aggregateRowOps(batch, steps as RowOp[], keys, aggs);
+  if (lastJoin < 0) return aggregateRowOps(batch, steps, keys, aggs);
   // The joins gather into scratch memory; what the last one made goes back afterwards (the
   // columns it kept from `batch` are the caller's).
-  const joined = runSteps(batch, steps.slice(0, lastJoin + 1));
-  const partial = aggregateRowOps(joined, steps.slice(lastJoin + 1) as RowOp[], keys, aggs);
+  const joined = runOps(batch, steps.slice(0, lastJoin + 1), true);
+  const partial = aggregateRowOps(joined, steps.slice(lastJoin + 1), keys, aggs);
   giveBackUnheld(joined, partial, batch);
   return partial;
-}
-
-/** Row-wise steps and joins in order. */
-function runSteps(batch: Batch, steps: readonly ScanStep[]): Batch {
-  let b = batch;
-  let ops: RowOp[] = [];
-  for (const s of steps) {
-    if (s.op !== "join") {
-      ops.push(s);
-      continue;
-    }
-    b = joinBatches(runOps(b, ops), s.right, s.leftOn, s.rightOn, s.how, s.suffix, true);
-    ops = [];
-  }
-  return runOps(b, ops);
 }
 
 function aggregateRowOps(
@@ -91,7 +60,7 @@ function aggregateRowOps(
  */
 export function aggregateOwned(
   owned: Batch,
-  steps: readonly ScanStep[],
+  steps: readonly RowOp[],
   keys: readonly string[],
   aggs: readonly AggSpec[],
 ): PartialAgg {

@@ -18,9 +18,10 @@ export interface Reader {
   readonly usesFilters?: boolean | undefined;
   /**
    * Optional: reads one part and makes its partial aggregation in the same task, `(part,
-   * columns, filters, rowOps, keys, aggs) => PartialAgg | Promise<PartialAgg>` (a `tasks()`
-   * function). A groupby over the source uses it instead of `read` + aggregate, so the reader
-   * may recycle what it read (scan-aggregate.ts `aggregateOwned`).
+   * columns, filters, steps: RowOp[], keys, aggs) => PartialAgg | Promise<PartialAgg>` (a
+   * `tasks()` function; the steps may hold broadcast joins). A groupby over the source uses it
+   * instead of `read` + aggregate (the physical plan's `scanAggregate` node), so the reader may
+   * recycle what it read (scan-aggregate.ts `aggregateOwned`).
    */
   readonly aggregate?: Function | undefined;
 }

@@ -91,7 +91,11 @@ export type AggEntry =
   | AggFn
   | readonly AggFn[]
   | readonly [string, AggFn]
-  | { readonly column: string; readonly fn: AggFn };
+  | { readonly column: string; readonly fn: AggFn; readonly q?: number | undefined }
+  | QuantileEntry;
+
+/** A quantile of the key's column (`["quantile", 0.9]`) or of a named one (`["x", "quantile", 0.9]`). */
+export type QuantileEntry = readonly ["quantile", number] | readonly [string, "quantile", number];
 
 function checkFn(fn: unknown, where: string): AggFn {
   if (!AGG_FNS.includes(fn as AggFn)) {
@@ -106,7 +110,9 @@ function checkFn(fn: unknown, where: string): AggFn {
 export function aggSpecs(schema: Schema, spec: Readonly<Record<string, AggEntry>>): AggSpec[] {
   const out: AggSpec[] = [];
   for (const [key, v] of Object.entries(spec)) {
-    if (typeof v === "string") out.push({ fn: checkFn(v, "agg"), column: key, output: key });
+    const quantile = quantileSpec(key, v);
+    if (quantile !== undefined) out.push(quantile);
+    else if (typeof v === "string") out.push({ fn: checkFn(v, "agg"), column: key, output: key });
     else if (
       Array.isArray(v) &&
       v.length === 2 &&
@@ -117,11 +123,23 @@ export function aggSpecs(schema: Schema, spec: Readonly<Record<string, AggEntry>
     } else if (Array.isArray(v)) {
       for (const fn of v) out.push({ fn: checkFn(fn, "agg"), column: key, output: `${key}_${fn}` });
     } else if (typeof v === "object" && v !== null) {
-      const o = v as { column: string; fn: AggFn };
-      out.push({ fn: checkFn(o.fn, "agg"), column: o.column, output: key });
+      const o = v as { column: string; fn: AggFn; q?: number };
+      const fn = checkFn(o.fn, "agg");
+      out.push(
+        fn === "quantile"
+          ? { fn, column: o.column, output: key, q: checkQ(o.q, key) }
+          : { fn, column: o.column, output: key },
+      );
     } else {
       throw new OptionError(
         `agg: entry ${JSON.stringify(key)} must be a function name, a list of them, or [column, fn]`,
+      );
+    }
+  }
+  for (const s of out) {
+    if (s.fn === "quantile" && s.q === undefined) {
+      throw new OptionError(
+        `agg: quantile for ${JSON.stringify(s.output)} needs its q: write ["quantile", 0.9], [column, "quantile", 0.9] or { column, fn: "quantile", q: 0.9 }`,
       );
     }
   }
@@ -135,7 +153,33 @@ export function aggSpecs(schema: Schema, spec: Readonly<Record<string, AggEntry>
   );
 }
 
-const NUMERIC_AGGS: ReadonlySet<AggFn> = new Set(["sum", "mean", "std", "var"]);
+/** The quantile AggSpec of a `["quantile", q]` or `[column, "quantile", q]` entry, if it is one. */
+function quantileSpec(key: string, v: unknown): AggSpec | undefined {
+  if (!Array.isArray(v)) return undefined;
+  if (v.length === 2 && v[0] === "quantile")
+    return { fn: "quantile", column: key, output: key, q: checkQ(v[1], key) };
+  if (v.length === 3 && typeof v[0] === "string" && v[1] === "quantile")
+    return { fn: "quantile", column: v[0], output: key, q: checkQ(v[2], key) };
+  return undefined;
+}
+
+function checkQ(q: unknown, key: string): number {
+  if (typeof q !== "number" || !(q >= 0 && q <= 1)) {
+    throw new OptionError(
+      `agg: the quantile for ${JSON.stringify(key)} must be a number from 0 to 1, got ${String(q)}`,
+    );
+  }
+  return q;
+}
+
+const NUMERIC_AGGS: ReadonlySet<AggFn> = new Set([
+  "sum",
+  "mean",
+  "std",
+  "var",
+  "median",
+  "quantile",
+]);
 
 function aggField(schema: Schema, s: AggSpec): Field {
   if (s.fn === "size" || s.fn === "count" || s.fn === "nunique")
@@ -335,6 +379,7 @@ export function join(left: Plan, right: Plan, o: MergeOptions): Plan {
     else if ((how === "inner" || how === "right") && (o.broadcast === true || isSmall(left)))
       strategy = "broadcast-left";
   }
+  const why = joinWhy(strategy, how, o.broadcast, left, right, small);
   const npartitions =
     strategy === "broadcast-right"
       ? left.npartitions
@@ -344,7 +389,40 @@ export function join(left: Plan, right: Plan, o: MergeOptions): Plan {
             o.npartitions ?? Math.max(left.npartitions, right.npartitions),
             "npartitions",
           );
-  return { kind: "join", left, right, how, leftOn, rightOn, suffix, strategy, schema, npartitions };
+  return {
+    kind: "join",
+    left,
+    right,
+    how,
+    leftOn,
+    rightOn,
+    suffix,
+    strategy,
+    why,
+    schema,
+    npartitions,
+  };
+}
+
+/** Why a join got its strategy, in words (explain({ physical: true }) shows it). */
+function joinWhy(
+  strategy: "broadcast-right" | "broadcast-left" | "hash",
+  how: JoinHow,
+  broadcast: boolean | undefined,
+  left: Plan,
+  right: Plan,
+  small: number,
+): string {
+  if (strategy === "hash") {
+    if (broadcast === false) return "broadcast: false was given";
+    if (how === "outer") return "an outer join keeps unmatched rows of both sides";
+    return `no side it may broadcast (${how === "left" ? "the right" : how === "right" ? "the left" : "either"}) is one partition or known to hold at most ${small} rows`;
+  }
+  const side = strategy === "broadcast-right" ? right : left;
+  const name = strategy === "broadcast-right" ? "the right side" : "the left side";
+  if (broadcast === true) return "broadcast: true was given";
+  if (side.npartitions === 1) return `${name} is one partition`;
+  return `${name} holds at most ${rowsBound(side)} rows (broadcastRows ${small})`;
 }
 
 /** Sort by `by` (range partitions from sampled quantiles, then a sort within each). */

@@ -76,9 +76,9 @@ describe("errors when the query is built", () => {
   test("bad options are OptionErrors that name the option", () => {
     expectCode(() => df.repartition(0), "BARN_INVALID_OPTION", "repartition");
     expectCode(
-      () => df.groupby("id").agg({ score: "median" as never }),
+      () => df.groupby("id").agg({ score: "mode" as never }),
       "BARN_INVALID_OPTION",
-      "median",
+      "mode",
     );
     expectCode(() => df.merge(df, {}), "BARN_INVALID_OPTION", "on");
     expectCode(

@@ -1,7 +1,8 @@
 // The page-level pieces of the Parquet fast path, each against an independent implementation:
 // the snappy decoder against hyparquet's JavaScript decoder on blocks that hyparquet-writer's
 // compressor made, and the dictionary-index unpacker against hyparquet's RLE/bit-packed reader
-// on runs that hyparquet-writer's encoder wrote.
+// on runs that hyparquet-writer's encoder wrote, the definition-level reader the same way, and
+// the string store against plain JavaScript strings.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -10,7 +11,10 @@ import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import { ByteWriter } from "hyparquet-writer/src/bytewriter.js";
 import { writeRleBitPackedHybrid } from "hyparquet-writer/src/encoding.js";
 import { snappyCompress } from "hyparquet-writer/src/snappy.js";
+import { utf8At, utf8Strings } from "../../../src/io/columns.js";
 import { unpackIndices } from "../../../src/io/parquet-indices.js";
+import { readLevels } from "../../../src/io/parquet-levels.js";
+import { StringEntries } from "../../../src/io/parquet-strings.js";
 import { snappyWasm } from "../../../src/io/snappy.js";
 
 /** Bytes that compress in places: random literals, repeats at random distances, runs. */
@@ -143,5 +147,69 @@ test("dictionary indices: width 0, an index past the dictionary, and runs that e
   assert.deepEqual(
     Array.from(got),
     Array.from(group, (v) => 100 + v),
+  );
+});
+
+test("definition levels: readLevels reads what hyparquet-writer encoded and counts the values", () => {
+  const levelsArb = fc.array(
+    fc.oneof(
+      fc.record({ v: fc.integer({ min: 0, max: 1 }), n: fc.integer({ min: 1, max: 40 }) }),
+      fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 20 }),
+    ),
+    { minLength: 1, maxLength: 12 },
+  );
+  fc.assert(
+    fc.property(levelsArb, (pieces) => {
+      const values = pieces.flatMap((p) => (Array.isArray(p) ? p : Array(p.n).fill(p.v)));
+      const writer = new ByteWriter();
+      writeRleBitPackedHybrid(writer, values, 1);
+      const runs = new Uint8Array(writer.getBuffer());
+      const out = new Uint8Array(values.length);
+      const got = readLevels(runs, 0, runs.length, values.length, out);
+      assert.ok(got !== undefined);
+      const present = values.filter((v) => v === 1).length;
+      assert.equal(got.present, present);
+      assert.equal(got.all, present === values.length);
+      if (!got.all) assert.deepEqual(Array.from(out), values);
+    }),
+    { numRuns: 300 },
+  );
+  // One RLE run of 1s covering the page: recognised without expanding it.
+  const writer = new ByteWriter();
+  writeRleBitPackedHybrid(writer, Array(1000).fill(1), 1);
+  const runs = new Uint8Array(writer.getBuffer());
+  const untouched = new Uint8Array(1000).fill(7);
+  assert.deepEqual(readLevels(runs, 0, runs.length, 1000, untouched), { present: 1000, all: true });
+  assert.equal(untouched[0], 7);
+  // Runs that end early are damage, not zeros.
+  assert.equal(readLevels(runs, 0, 1, 1000, untouched), undefined);
+});
+
+test("string entries: merging stores each byte string once, across rehashes; appending keeps every one", () => {
+  const enc = new TextEncoder();
+  fc.assert(
+    fc.property(
+      fc.array(fc.string({ unit: "grapheme", maxLength: 5 }), { maxLength: 3000 }),
+      (strs) => {
+        const merged = new StringEntries(true);
+        const appended = new StringEntries(false);
+        const codes = new Int32Array(strs.length);
+        const all = new Int32Array(strs.length);
+        strs.forEach((s, i) => {
+          const b = enc.encode(`_${s}`);
+          codes[i] = merged.add(b, 1, b.length - 1);
+          all[i] = appended.add(b, 1, b.length - 1);
+        });
+        const dict = merged.column();
+        assert.equal(dict.length, new Set(strs).size);
+        assert.deepEqual(
+          Array.from(codes, (c) => utf8At(dict, c)),
+          strs,
+        );
+        assert.equal(appended.count, strs.length);
+        assert.deepEqual(utf8Strings(appended.gather(all, strs.length, undefined)), strs);
+      },
+    ),
+    { numRuns: 30 },
   );
 });

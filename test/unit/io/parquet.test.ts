@@ -3,16 +3,20 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
+import { compressors } from "hyparquet-compressors";
 import type { BarnError } from "../../../src/errors.js";
 import { batchFromRecords } from "../../../src/io/arrow.js";
 import { columnCells } from "../../../src/io/columns.js";
+import { openRanges } from "../../../src/io/files.js";
 import {
   type ParquetPlan,
   planParquet,
+  planParquetSync,
   readParquetPart,
   writeParquet,
 } from "../../../src/io/parquet.js";
-import { readFooter } from "../../../src/io/parquet-footer.js";
+import { chunkTarget, decodeChunk, targetColumn } from "../../../src/io/parquet-chunks.js";
+import { readFooter, readFooterSync } from "../../../src/io/parquet-footer.js";
 import { readFastColumn } from "../../../src/io/parquet-read.js";
 import { batchArb, cellsOf, duckColumns, tempDir, typesOf } from "./helpers.js";
 
@@ -106,21 +110,21 @@ test("pruning by statistics skips row groups and never drops a matching row", {
     m: i % 3 === 0 ? null : i * 0.5,
   }));
   await writeParquet(batchFromRecords(records), path, { rowGroupSize: 20 });
-  const ops = ["==", "!=", "<", "<=", ">", ">=", "isNull", "notNull"] as const;
+  const ops = ["eq", "ne", "lt", "le", "gt", "ge", "isNull", "notNull"] as const;
   const holds = (v: unknown, op: (typeof ops)[number], c: number | string): boolean => {
     if (op === "isNull") return v === null;
     if (op === "notNull") return v !== null;
     if (v === null) return false;
     const x = v as number | string;
-    return op === "=="
+    return op === "eq"
       ? x === c
-      : op === "!="
+      : op === "ne"
         ? x !== c
-        : op === "<"
+        : op === "lt"
           ? x < c
-          : op === "<="
+          : op === "le"
             ? x <= c
-            : op === ">"
+            : op === "gt"
               ? x > c
               : x >= c;
   };
@@ -150,13 +154,13 @@ test("pruning by statistics skips row groups and never drops a matching row", {
     ),
     { numRuns: 150 },
   );
-  const eq = await planParquet(path, { filters: [{ column: "x", op: "==", value: 45 }] });
+  const eq = await planParquet(path, { filters: [{ column: "x", op: "eq", value: 45 }] });
   assert.equal(eq.parts.length, 1);
   assert.equal(eq.prunedRowGroups, 9);
   const range = await planParquet(path, {
     filters: [
-      { column: "x", op: ">=", value: 150 },
-      { column: "s", op: "<", value: "k009" },
+      { column: "x", op: "ge", value: 150 },
+      { column: "s", op: "lt", value: "k009" },
     ],
   });
   assert.deepEqual(
@@ -174,7 +178,7 @@ test("unknown columns in columns or filters fail at planning, naming the column 
       e.code === "BARN_UNKNOWN_COLUMN" && /"nope".*a, b/.test(e.message),
   );
   await assert.rejects(
-    planParquet(path, { filters: [{ column: "zz", op: "==", value: 1 }] }),
+    planParquet(path, { filters: [{ column: "zz", op: "eq", value: 1 }] }),
     /unknown column "zz" in filters/,
   );
 });
@@ -311,10 +315,12 @@ for (const options of [
     const plan = await planParquet(path, { rowGroupsPerPartition: 3 });
     const footer = await readFooter(path);
     const p = plan.parts[0]!;
+    const file = await openRanges(path);
     for (const f of plan.schema) {
-      const col = await readFastColumn(path, footer, p.rowGroups, f, p.rowEnd - p.rowStart);
+      const col = await readFastColumn(file, footer, p.rowGroups, f, p.rowEnd - p.rowStart);
       assert.ok(col !== undefined, `${f.name} (${f.type}) took the fast path`);
     }
+    await file.close();
   });
 }
 
@@ -331,4 +337,62 @@ test("a damaged column chunk fails with BARN_IO_CORRUPT naming the file and colu
     (e: BarnError) =>
       e.code === "BARN_IO_CORRUPT" && e.message.includes(path) && e.message.includes('"a"'),
   );
+});
+
+test("a chunk whose dictionary falls back to plain pages reads as one dict column (and as utf8)", {
+  timeout: 30_000,
+}, async () => {
+  // No writer here falls back mid-chunk on demand, so the chunk is put together from two
+  // DuckDB chunks of the same column: a dictionary page and its data pages, then plain pages.
+  const dir = tempDir();
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const conn = await (await DuckDBInstance.create(":memory:")).connect();
+  const low = `SELECT CASE WHEN r % 7 = 0 THEN NULL ELSE 'k' || (r % 5) END AS s FROM range(3000) t(r)`;
+  const high = `SELECT CASE WHEN r % 9 = 0 THEN NULL WHEN r % 4 = 0 THEN 'k' || (r % 5) ELSE 'u' || r END AS s FROM range(4000) t(r)`;
+  const a = join(dir, "dict.parquet");
+  const b = join(dir, "plain.parquet");
+  await conn.run(`COPY (${low}) TO '${a}' (FORMAT parquet, COMPRESSION snappy)`);
+  await conn.run(`COPY (${high}) TO '${b}' (FORMAT parquet, COMPRESSION snappy)`);
+  const chunkOf = async (path: string) => {
+    const footer = await readFooter(path);
+    const md = footer.row_groups[0]!.columns[0]!.meta_data!;
+    const start = Number(md.dictionary_page_offset ?? md.data_page_offset);
+    const bytes = readFileSync(path).subarray(start, start + Number(md.total_compressed_size));
+    return { footer, md, bytes };
+  };
+  const first = await chunkOf(a);
+  const second = await chunkOf(b);
+  assert.ok(
+    first.md.encodings.includes("PLAIN_DICTIONARY") ||
+      first.md.encodings.includes("RLE_DICTIONARY"),
+  );
+  assert.equal(second.md.dictionary_page_offset, undefined, "the second chunk is plain");
+  const bytes = new Uint8Array(first.bytes.length + second.bytes.length);
+  bytes.set(first.bytes);
+  bytes.set(second.bytes, first.bytes.length);
+  const want = [
+    ...(await duckColumns(`read_parquet('${a}')`, { s: "utf8" })).s!,
+    ...(await duckColumns(`read_parquet('${b}')`, { s: "utf8" })).s!,
+  ];
+  const el = first.footer.schema[1]!;
+  for (const type of ["dict", "utf8"] as const) {
+    const target = chunkTarget(type, want.length, 1);
+    assert.ok(decodeChunk(bytes, first.md, el, target, 0, want.length, compressors), type);
+    const col = targetColumn(target, want.length);
+    assert.equal(col.type, type);
+    assert.deepEqual(columnCells(col), want, type);
+    if (type === "dict")
+      assert.equal(col.dictionary!.length, new Set(want.filter((s) => s !== null)).size);
+  }
+});
+
+test("the synchronous planner parses a file's footer once per version of the file", async () => {
+  const path = join(tempDir(), "plan-cache.parquet");
+  await writeParquet(batchFromRecords([{ a: 1 }, { a: 2 }]), path);
+  const first = readFooterSync(path);
+  assert.equal(readFooterSync(path), first, "the same file version: the parsed footer again");
+  assert.equal(planParquetSync(path).parts[0]!.rowEnd, 2);
+  await writeParquet(batchFromRecords([{ a: 1 }, { a: 2 }, { a: 3 }]), path);
+  assert.notEqual(readFooterSync(path), first, "a rewritten file is parsed anew");
+  assert.equal(planParquetSync(path).parts[0]!.rowEnd, 3);
 });

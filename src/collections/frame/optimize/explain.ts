@@ -2,16 +2,23 @@
  * `explain()`: the plan as an indented tree, one node a line, with what the optimiser decided
  * (columns read, filters pushed, fused steps, join strategy, partitions).
  */
-import { exprToString } from "../expr.js";
+import type { AggSpec } from "../../../kernels/aggregate.js";
+import { exprToString, opSymbol } from "../expr.js";
 import { inputsOf, type Plan, type RowOp, type SourceFilter } from "../plan.js";
+import { windowLine } from "../window.js";
 
-const OPS = { eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=" } as const;
-
-function filterText(f: SourceFilter): string {
-  return `${f.column} ${OPS[f.op]} ${typeof f.value === "string" ? JSON.stringify(f.value) : String(f.value)}`;
+/** A pushed-down filter as it reads: `x > 0.5`. */
+export function filterText(f: SourceFilter): string {
+  return `${f.column} ${opSymbol(f.op)} ${exprToString({ e: "lit", value: f.value })}`;
 }
 
-function stepText(s: RowOp): string {
+/** Aggregations as they read: `sum(x) as x, size(*) as n`. */
+export function aggsText(aggs: readonly AggSpec[]): string {
+  return aggs.map((a) => `${a.fn}(${a.column ?? "*"}) as ${a.output}`).join(", ");
+}
+
+/** A fused row-wise step as it reads. */
+export function stepText(s: RowOp<unknown>): string {
   switch (s.op) {
     case "filter":
       return `filter ${exprToString(s.predicate)}`;
@@ -21,6 +28,8 @@ function stepText(s: RowOp): string {
       return `with ${s.exprs.map(([n, e]) => `${n} = ${exprToString(e)}`).join(", ")}`;
     case "rename":
       return `rename ${s.mapping.map(([a, b]) => `${a} -> ${b}`).join(", ")}`;
+    case "join":
+      return `broadcast-join ${s.how} on [${s.leftOn.join(", ")}] = [${s.rightOn.join(", ")}]`;
     default:
       return s satisfies never;
   }
@@ -47,7 +56,7 @@ function line(p: Plan): string {
     case "rename":
       return `${stepText({ op: "rename", mapping: p.mapping })}  ${parts}`;
     case "groupAgg":
-      return `groupby [${p.keys.join(", ")}] agg ${p.aggs.map((a) => `${a.fn}(${a.column ?? "*"}) as ${a.output}`).join(", ")}  ${parts}  splitEvery=${p.splitEvery}`;
+      return `groupby [${p.keys.join(", ")}] agg ${aggsText(p.aggs)}  ${parts}  splitEvery=${p.splitEvery}`;
     case "join":
       return `join ${p.how} on [${p.leftOn.join(", ")}] = [${p.rightOn.join(", ")}]  strategy=${p.strategy}  ${parts}`;
     case "sort":
@@ -64,6 +73,8 @@ function line(p: Plan): string {
       return `head ${p.n}  ${parts}`;
     case "sample":
       return `sample ${"n" in p.size ? `n=${p.size.n}` : `frac=${p.size.frac}`} seed=${p.seed}  ${parts}`;
+    case "window":
+      return windowLine(p);
     default:
       return p satisfies never;
   }

@@ -3,23 +3,11 @@
  * `blockwise` node holding their steps in order, which lowers to ONE task per partition. The
  * graph's linear fusion then merges that task with the read below it.
  */
-import { inputsOf, type Plan, type RowOp, withInputs } from "../plan.js";
+import { inputsOf, type Plan, type RowOp, rowOpsOf, withInputs } from "../plan.js";
 
-function asRowOp(p: Plan): RowOp | undefined {
-  switch (p.kind) {
-    case "filter":
-      return { op: "filter", predicate: p.predicate };
-    case "project":
-      return { op: "project", columns: p.columns };
-    case "withColumns":
-      return { op: "with", exprs: p.exprs };
-    case "rename":
-      return { op: "rename", mapping: p.mapping };
-    case "blockwise":
-      return undefined;
-    default:
-      return undefined;
-  }
+/** The one step of a row-wise node not yet fused (a blockwise node ends a chain). */
+function asRowOp(p: Plan): RowOp<never> | undefined {
+  return p.kind === "blockwise" ? undefined : rowOpsOf(p)?.[0];
 }
 
 /** `plan` with its row-wise chains fused into blockwise nodes. */
@@ -29,7 +17,7 @@ export function fuseBlockwise(plan: Plan): Plan {
     const inputs = inputsOf(plan);
     return inputs.length === 0 ? plan : withInputs(plan, inputs.map(fuseBlockwise));
   }
-  const steps: RowOp[] = [];
+  const steps: RowOp<never>[] = [];
   let p: Plan = plan;
   for (let op = asRowOp(p); op !== undefined; op = asRowOp(p)) {
     steps.push(op);

@@ -5,18 +5,9 @@
  * them to skip row groups or files. The filter itself stays: readers may prune coarsely, and
  * the frame's answer must not depend on how well they do.
  */
-import type { CompareOp } from "../../../kernels/compare.js";
+import { flipCompare } from "../../../kernels/compare.js";
 import type { ExprNode } from "../expr.js";
 import { inputsOf, type Plan, type SourceFilter, withInputs } from "../plan.js";
-
-const FLIP: Record<CompareOp, CompareOp> = {
-  eq: "eq",
-  ne: "ne",
-  lt: "gt",
-  le: "ge",
-  gt: "lt",
-  ge: "le",
-};
 
 /** The `column op literal` conjuncts of a predicate (other conjuncts are skipped). */
 export function simpleConjuncts(node: ExprNode, out: SourceFilter[] = []): SourceFilter[] {
@@ -28,7 +19,7 @@ export function simpleConjuncts(node: ExprNode, out: SourceFilter[] = []): Sourc
     if (l.e === "col" && r.e === "lit" && r.value !== null && !r.ts)
       out.push({ column: l.name, op: node.op, value: r.value });
     else if (r.e === "col" && l.e === "lit" && l.value !== null && !l.ts)
-      out.push({ column: r.name, op: FLIP[node.op], value: l.value });
+      out.push({ column: r.name, op: flipCompare(node.op), value: l.value });
   }
   return out;
 }

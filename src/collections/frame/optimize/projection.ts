@@ -7,6 +7,7 @@ import type { Field, Schema } from "../../../kernels/batch.js";
 import { columnsOf } from "../expr.js";
 import { joinSchema } from "../join-exec.js";
 import type { Plan } from "../plan.js";
+import { windowInputNeed, withWindowInput } from "../window.js";
 
 /** Columns a parent needs; null means all of them. */
 type Need = ReadonlySet<string> | null;
@@ -142,6 +143,8 @@ export function pushProjections(plan: Plan, need: Need = null): Plan {
     }
     case "mapPartitions":
       return { ...plan, input: pushProjections(plan.input, null) };
+    case "window":
+      return withWindowInput(plan, pushProjections(plan.input, windowInputNeed(plan, need)), need);
     default:
       return plan satisfies never;
   }
