@@ -15,6 +15,7 @@ import type { SchedulerToWorker, WorkerToScheduler } from "../protocol/wire.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import { connect, listen } from "../transport/index.js";
 import type { Connection, Listener, SecurityOptions } from "../transport/types.js";
+import { bytesOf, largeBytes, MainGarbage, transferList } from "./main-buffers.js";
 import { isOutOfMemory, outOfMemoryReason } from "./out-of-memory.js";
 import { PeerBridge } from "./peer-bridge.js";
 import {
@@ -81,6 +82,7 @@ export class WorkerNode {
   /** The task thread's spill folder (a fresh one per thread). */
   #dir: string | undefined;
   #bridge: PeerBridge | undefined;
+  readonly #garbage = new MainGarbage();
   #id: WorkerId | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #lastHeard = 0;
@@ -251,7 +253,12 @@ export class WorkerNode {
     return new Promise((resolve, reject) => {
       thread.on("message", (msg: FromWorker) => {
         if (msg.t === "ready") resolve();
-        else this.#conn?.send(msg satisfies WorkerToScheduler);
+        else {
+          const conn = this.#conn;
+          conn?.send(msg satisfies WorkerToScheduler);
+          if (conn !== undefined && msg.t === "data")
+            this.#garbage.sent(largeBytes(msg.values), conn);
+        }
       });
       let died: string | undefined;
       thread.on("error", (err) => {
@@ -303,6 +310,14 @@ export class WorkerNode {
       case "restart":
         this.#restart(msg.reason);
         return;
+      case "put-data": {
+        // Scattered values move to the task thread rather than being copied (main-buffers.ts).
+        const moved = transferList(msg.values);
+        const n = bytesOf(moved);
+        this.#thread?.postMessage(msg satisfies ToWorker, moved);
+        this.#garbage.received(n);
+        return;
+      }
       default:
         this.#thread?.postMessage(msg satisfies ToWorker);
     }

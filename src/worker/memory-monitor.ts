@@ -61,6 +61,15 @@ export class MemoryMonitor {
     clearInterval(this.#timer);
   }
 
+  /**
+   * Bytes this worker can take before it reaches its limit, measured now (spilling and a
+   * collection run first when due, so waiting on this makes progress).
+   */
+  headroom(): number {
+    this.#act(true);
+    return this.#init.limit - Math.max(this.#store.managed, this.#total);
+  }
+
   #act(measure: boolean): void {
     const store = this.#store;
     if (measure) {

@@ -32,6 +32,14 @@ import { SpillDisk } from "./spill-disk.js";
 import { WorkerState } from "./state.js";
 import { ResultStore } from "./store.js";
 
+/**
+ * Longest a reply that reads spilled results waits for room under the memory limit, ms: past
+ * it the reply goes anyway (a peer waiting for ever is worse than a worker briefly over).
+ */
+const SERVE_WAIT_MS = 10_000;
+/** Milliseconds between two looks at the room while a reply waits. */
+const SERVE_POLL_MS = 25;
+
 /** Longest run of back-to-back tasks before results are flushed and the event loop runs. */
 const SLICE_MS = 4;
 
@@ -50,6 +58,8 @@ export class WorkerShell {
   readonly #toScheduler: MessagePortLike;
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
+  /** Replies that read spilled results, one after another (see #whenLoaded). */
+  #serving: Promise<void> = Promise.resolve();
   #events: WorkerEvent[] = [];
   /** What this time slice will report to the scheduler. */
   readonly #report = new ReportBuilder();
@@ -128,7 +138,7 @@ export class WorkerShell {
     port.on("message", (m: PeerMessage) => {
       if (m.t === "get") {
         const keys = splitKeys(m.keys);
-        this.#whenLoaded(keys, () => port.postMessage(this.#dataReply(m.id, keys)));
+        this.#whenLoaded(keys, (read) => port.postMessage(this.#dataReply(m.id, keys, read)));
       } else this.#onPeerData(m);
     });
   }
@@ -174,33 +184,64 @@ export class WorkerShell {
    * thread, which would lose every result here and recompute them in a loop.
    */
   #sendData(id: number, keys: readonly Key[]): void {
-    this.#whenLoaded(keys, () => this.#postData(id, keys));
+    this.#whenLoaded(keys, (read) => this.#postData(id, keys, read));
   }
 
   /**
-   * Run `then` once every held key of `keys` is in memory (read back from disk if spilled),
-   * keeping them there until it ran. A result that cannot be read back is reported missing
-   * by the reply (the scheduler recomputes it), and said in a warning.
+   * Run `then` with the values of `keys` to send: results in memory as they are, spilled ones
+   * read from disk for this reply only (store.readSpilled: serving a peer or a client does not
+   * grow this worker's memory past the reply itself). A result that cannot be read back is
+   * reported missing by the reply (the scheduler recomputes it), and said in a warning.
    */
-  #whenLoaded(keys: readonly Key[], then: () => void): void {
-    const loading = this.#store.pinAndLoad(keys);
-    if (loading === undefined) {
-      then();
-      this.#store.unpin(keys);
+  #whenLoaded(keys: readonly Key[], then: (read: ReadonlyMap<Key, unknown>) => void): void {
+    const bytes = this.#store.spilledBytesOf(keys);
+    if (bytes === 0) {
+      then(new Map());
       return;
     }
-    loading
-      .catch((err: unknown) => process.emitWarning(String((err as Error).message), "BarnWarning"))
-      .then(() => {
-        then();
-        this.#store.unpin(keys);
+    // One such reply at a time, each once the worker has room for what it reads (or after
+    // SERVE_WAIT_MS): a holder serving several peers at once, or while full, would otherwise
+    // hold every read-back value on top of its limit.
+    this.#serving = this.#serving
+      .then(async () => {
+        await this.#roomFor(bytes);
+        then(await this.#readSpilled(keys));
         this.#monitor?.check();
+      })
+      .catch((err: unknown) => {
+        // Never leave the chain rejected: every later reply would wait on it.
+        process.emitWarning(String((err as Error)?.message ?? err), "BarnWarning");
       });
   }
 
-  #postData(id: number, keys: readonly Key[]): void {
+  async #roomFor(bytes: number): Promise<void> {
+    const monitor = this.#monitor;
+    if (monitor === undefined) return;
+    const until = Date.now() + SERVE_WAIT_MS;
+    while (monitor.headroom() < bytes && Date.now() < until && !this.#closed) {
+      await new Promise((r) => setTimeout(r, SERVE_POLL_MS));
+    }
+  }
+
+  /** The spilled results among `keys`, read back for one reply (not kept in memory). */
+  async #readSpilled(keys: readonly Key[]): Promise<Map<Key, unknown>> {
+    const read = new Map<Key, unknown>();
+    for (const k of keys) {
+      const r = this.#store.readSpilled(k);
+      if (r === undefined) continue;
+      try {
+        const got = await r;
+        if (got !== undefined) read.set(k, got.value);
+      } catch (err) {
+        if (this.#store.has(k)) process.emitWarning(String((err as Error).message), "BarnWarning");
+      }
+    }
+    return read;
+  }
+
+  #postData(id: number, keys: readonly Key[], read: ReadonlyMap<Key, unknown>): void {
     try {
-      this.#toScheduler.postMessage(this.#dataReply(id, keys));
+      this.#toScheduler.postMessage(this.#dataReply(id, keys, read));
     } catch (err) {
       // Only a value structured clone refuses is the task's fault; anything else is ours.
       if (!(err instanceof Error && err.name === "DataCloneError")) throw err;
@@ -215,10 +256,19 @@ export class WorkerShell {
     }
   }
 
-  #dataReply(id: number, keys: readonly Key[]): FromWorker & PeerMessage {
+  /** The reply to a fetch: values in memory (moved into shared memory once), or `read` from disk. */
+  #dataReply(
+    id: number,
+    keys: readonly Key[],
+    read: ReadonlyMap<Key, unknown>,
+  ): FromWorker & PeerMessage {
     const values: unknown[] = [];
     const missing: Key[] = [];
     for (const k of keys) {
+      if (read.has(k)) {
+        values.push(markBuffers(read.get(k)));
+        continue;
+      }
       if (!this.#store.inMemory(k)) {
         missing.push(k);
         continue;

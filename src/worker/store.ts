@@ -106,10 +106,46 @@ export class ResultStore {
     return this.#lru.has(key);
   }
 
-  /** Swap a result's value for an equal one (its shared-memory copy) of the same size. */
+  /**
+   * Swap a result's value for an equal one (its shared-memory copy) of the same size. The old
+   * value's buffers are garbage now: counted as evicted, so the shell collects them soon.
+   */
   replace(key: Key, value: unknown): void {
     const e = this.#entries.get(key);
-    if (e?.inMemory) e.value = value;
+    if (!e?.inMemory || e.value === value) return;
+    e.value = value;
+    this.evictedSinceGc += e.nbytes;
+  }
+
+  /** Bytes of the results among `keys` that are on disk only. */
+  spilledBytesOf(keys: readonly Key[]): number {
+    let n = 0;
+    for (const k of keys) {
+      const e = this.#entries.get(k);
+      if (e !== undefined && !e.inMemory) n += e.nbytes;
+    }
+    return n;
+  }
+
+  /**
+   * A spilled result read from its file for one use (a reply to a peer or a client), without
+   * bringing it back into memory: serving a peer must not grow the holder, which may be paused
+   * or past its target. Undefined when `key` is not held on disk (absent or in memory).
+   * Resolves undefined when the result was released meanwhile; rejects with SPILL_FAILED when
+   * the file cannot be read.
+   */
+  readSpilled(key: Key): Promise<{ value: unknown } | undefined> | undefined {
+    const e = this.#entries.get(key);
+    if (e === undefined || e.inMemory || e.file === undefined) return undefined;
+    const held = () => this.#entries.get(key) === e;
+    if (e.loading !== undefined) {
+      return e.loading.then(() => (held() ? { value: e.value } : undefined));
+    }
+    return this.#disk!.read(e.file).then((value) => {
+      // Garbage once sent: counted as evicted, so the shell collects it soon.
+      this.evictedSinceGc += e.nbytes;
+      return held() ? { value } : undefined;
+    });
   }
 
   delete(key: Key): void {
