@@ -6,13 +6,16 @@
  * shut down cleanly on SIGINT / SIGTERM.
  */
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBytes } from "../client/options.js";
+import { Nanny } from "../deploy/nanny.js";
 import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
+import { defaultProcessMemoryLimit } from "../deploy/worker-memory.js";
 import { isRefusal, WorkerNode } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
-import { BarnError } from "../errors.js";
+import { BarnError, ErrorCodes } from "../errors.js";
 import { barnVersion } from "../version.js";
 
 interface CommonFlags {
@@ -117,9 +120,17 @@ common(
     .option(
       "--exit-with-parent",
       "exit when stdin closes: the process that started this worker (and holds its stdin) is gone",
+    )
+    .option(
+      "--no-nanny",
+      "run the worker in this process, with no nanny (by default a nanny process restarts it past 95% of its memory limit or when it crashes)",
     ),
 ).action(async (address: string, flags: CommonFlags & WorkerFlags) => {
   const log = logger(flags, "worker");
+  if (flags.nanny !== false) {
+    runNanny(flags, log);
+    return;
+  }
   let node: WorkerNode | undefined;
   // Watched before connecting: a parent may die while this worker still looks for its scheduler.
   if (flags.exitWithParent) watchParent(log, () => node);
@@ -141,10 +152,49 @@ common(
   onSignals(log, () => node.close("signal"));
   node.done.then(
     () => process.exit(0),
-    // Refused by a scheduler it reconnected to: the same status 2 as a refusal at start.
-    (err: unknown) => process.exit(isRefusal(err) ? 2 : 1),
+    // Refused by a scheduler it reconnected to: the same status 2 as a refusal at start; no
+    // scheduler within --death-timeout: 3. A nanny restarts neither (deploy/nanny.ts).
+    (err: unknown) =>
+      process.exit(
+        isRefusal(err) ? 2 : (err as { code?: unknown }).code === ErrorCodes.CONNECT_FAILED ? 3 : 1,
+      ),
   );
 });
+
+/**
+ * `barn worker` without --no-nanny: this process becomes the worker's nanny. It runs the same
+ * command with --no-nanny as a child, restarts it past 95% of its memory limit or when it dies,
+ * forwards SIGTERM/SIGINT, and exits with the worker's final status.
+ */
+function runNanny(flags: CommonFlags & WorkerFlags, log: Logger): void {
+  const nthreads = flags.nthreads;
+  const limit =
+    flags.memoryLimit === undefined
+      ? defaultProcessMemoryLimit(nthreads)
+      : parseBytes("--memory-limit", flags.memoryLimit);
+  const args = [...process.execArgv, ...process.argv.slice(1), "--no-nanny"];
+  // The worker watches its stdin pipe from this process, so it never outlives its nanny.
+  if (!flags.exitWithParent) args.push("--exit-with-parent");
+  const nanny = new Nanny({
+    command: process.execPath,
+    args,
+    name: flags.name ?? `${hostname()}-${process.pid}`,
+    memoryLimit: limit,
+    log: log.child("nanny"),
+  }).start();
+  if (flags.exitWithParent) {
+    const leave = () => void nanny.stop().finally(() => process.exit(0));
+    process.stdin.on("end", leave);
+    process.stdin.on("close", leave);
+    process.stdin.on("error", leave);
+    process.stdin.resume();
+  }
+  onSignals(log, () => nanny.stop());
+  // The nanny holds its worker unref'd (a client's cluster must not keep its script alive);
+  // this process exists only to keep it, so it stays up until the nanny is done.
+  setInterval(() => {}, 60_000);
+  void nanny.done.then((code) => process.exit(code));
+}
 
 interface SchedulerFlags {
   host: string;
@@ -164,6 +214,7 @@ interface WorkerFlags {
   listenHost?: string;
   deathTimeout?: number;
   exitWithParent?: boolean;
+  nanny?: boolean;
 }
 
 /**

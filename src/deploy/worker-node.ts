@@ -349,7 +349,7 @@ export class WorkerNode {
     conn?.close("restarting");
     this.#connectLoop().catch((err: Error) => {
       this.#log.error("giving up", { reason: err.message });
-      void this.close(err.message, 1, isRefusal(err) ? (err as BarnError) : undefined);
+      void this.close(err.message, 1, isFinal(err) ? (err as BarnError) : undefined);
     });
   }
 
@@ -363,7 +363,7 @@ export class WorkerNode {
       this.#log.error("giving up", { reason: err.message });
       // A refusal (token, version) ends `done` with that error, so the CLI exits 2 as it does
       // when refused at start; anything else is a worker lost (exit 1).
-      void this.close(err.message, 1, isRefusal(err) ? (err as BarnError) : undefined);
+      void this.close(err.message, 1, isFinal(err) ? (err as BarnError) : undefined);
     });
   }
 
@@ -402,6 +402,14 @@ export class WorkerNode {
     if (exitCode === 0) this.#finish();
     else this.#finish(cause ?? new BarnError(ErrorCodes.WORKER_LOST, reason));
   }
+}
+
+/**
+ * The worker stopped for a reason a restart cannot fix: refused, or no scheduler within its
+ * death timeout (a nanny does not start it again).
+ */
+function isFinal(err: unknown): boolean {
+  return isRefusal(err) || (err as { code?: unknown } | null)?.code === ErrorCodes.CONNECT_FAILED;
 }
 
 /** The scheduler refused this worker (wrong token, other version): retrying cannot help. */
