@@ -38,6 +38,13 @@ export interface NannyOptions {
   readonly onStart?: ((child: ChildProcess) => void) | undefined;
 }
 
+/**
+ * Below this limit the nanny does not restart for memory: a fresh worker process (Node, Barn,
+ * its task thread) is already ~60-80 MiB, so 95% of a smaller limit would restart it in a loop.
+ * The task thread's heap limit still stops a runaway (docs/cluster.md).
+ */
+export const MIN_LIMIT_FOR_RESTARTS = 128 * 2 ** 20;
+
 /** Restarts wait this long at first, doubling up to MAX_BACKOFF_MS while they keep failing. */
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 10_000;
@@ -157,6 +164,19 @@ export class Nanny {
     const terminate = o.terminate ?? TERMINATE_FRACTION;
     const pid = child.pid;
     if (terminate === false || pid === undefined || !canReadRss(pid)) return;
+    if (o.memoryLimit < MIN_LIMIT_FOR_RESTARTS) {
+      if (this.#restarts === 0) {
+        o.log.info(
+          "memory limit too small for restarts on memory; the nanny restarts crashes only",
+          {
+            name: o.name,
+            memoryLimit: o.memoryLimit,
+            minimum: MIN_LIMIT_FOR_RESTARTS,
+          },
+        );
+      }
+      return;
+    }
     const line = terminate * o.memoryLimit;
     this.#timer = setInterval(() => {
       const rss = residentBytes(pid);
