@@ -123,7 +123,7 @@ common(
     )
     .option(
       "--no-nanny",
-      "run the worker in this process, with no nanny (by default a nanny process restarts it past 95% of its memory limit or when it crashes)",
+      "run the worker in this process, with no nanny (by default a nanny process restarts it past 125% of its memory limit or when it crashes)",
     ),
 ).action(async (address: string, flags: CommonFlags & WorkerFlags) => {
   const log = logger(flags, "worker");
@@ -163,7 +163,7 @@ common(
 
 /**
  * `barn worker` without --no-nanny: this process becomes the worker's nanny. It runs the same
- * command with --no-nanny as a child, restarts it past 95% of its memory limit or when it dies,
+ * command with --no-nanny as a child, restarts it past 125% of its memory limit or when it dies,
  * forwards SIGTERM/SIGINT, and exits with the worker's final status.
  */
 function runNanny(flags: CommonFlags & WorkerFlags, log: Logger): void {

@@ -1,7 +1,7 @@
 /**
  * Local worker processes: `Client.connect({ processes: true })` runs a SchedulerNode in the
  * client's process on loopback and starts `barn worker` child processes against it, each kept
- * by a Nanny in this process (nanny.ts): a child past 95% of its memory limit is restarted, and
+ * by a Nanny in this process (nanny.ts): a child past 125% of its memory limit is restarted, and
  * one that dies is replaced (the scheduler has already rescheduled its work).
  */
 import { availableParallelism } from "node:os";

@@ -1,5 +1,5 @@
 /**
- * The nanny (issue 11): a worker process past 95% of its memory limit is restarted, its task
+ * The nanny (issue 11): a worker process past 125% of its memory limit is restarted, its task
  * runs again elsewhere (here: on the restarted worker), and a task that always allocates past
  * the limit ends with KilledWorker after the allowed retries; the cluster keeps working. Also
  * `barn worker` runs under a nanny by default: killing the worker process gets it started again.
@@ -52,12 +52,12 @@ describe("the nanny", { concurrency: false }, () => {
       const cluster = processClusters.get(c.backend as LocalBackend)!;
       const first = cluster.pids()[0];
       const marker = join(dir, "once");
-      assert.equal(await c.submit(hog, 400, marker).result(), "second attempt");
+      assert.equal(await c.submit(hog, 600, marker).result(), "second attempt");
       assert.ok(existsSync(marker));
       assert.ok(cluster.restarts >= 1, "the worker was restarted");
       assert.notEqual(cluster.pids()[0], first, "a new worker process");
       await assert.rejects(
-        c.submit(hog, 400, null).result(),
+        c.submit(hog, 600, null).result(),
         (e: unknown) => e instanceof BarnError && e.code === ErrorCodes.KILLED_WORKER,
       );
       // The scheduler may hear of the last death before this process sees the child exit.
