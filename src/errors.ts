@@ -72,6 +72,11 @@ export const ErrorCodes = {
   INSECURE_BIND: "BARN_INSECURE_BIND",
   /** A worker left the cluster (died, was killed or cut off) while it was needed. */
   WORKER_LOST: "BARN_WORKER_LOST",
+  /**
+   * A worker could not write results to (or read them back from) its local directory (full,
+   * read-only, not a directory): the message names the directory. Nothing stored is lost.
+   */
+  SPILL_FAILED: "BARN_SPILL_FAILED",
   /** A malformed CSV row: the message names the file, line and column, and the fixes. */
   CSV_PARSE: "BARN_CSV_PARSE",
   /** A malformed JSON lines row: the message names the file, line and column. */

@@ -72,5 +72,6 @@ export {
   TaskRef,
   task,
 } from "./graph/spec.js";
+export type { WorkerMemory } from "./protocol/memory.js";
 export type { Resources, SchedulerConfig } from "./scheduler/protocol.js";
 export { tasks } from "./shipping/modules.js";

@@ -6,16 +6,19 @@
  * shut down cleanly on SIGINT / SIGTERM.
  */
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBytes } from "../client/options.js";
 import { config } from "../config/load.js";
 import { configuredNumber, configuredString } from "../config/values.js";
+import { Nanny } from "../deploy/nanny.js";
 import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
 import { startWorkerGroup, type WorkerGroup } from "../deploy/worker-group.js";
+import { defaultProcessMemoryLimit } from "../deploy/worker-memory.js";
 import { isRefusal } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
-import { BarnError } from "../errors.js";
+import { BarnError, ErrorCodes } from "../errors.js";
 import { barnVersion } from "../version.js";
 import { readTokenLine } from "./stdin-token.js";
 
@@ -154,7 +157,14 @@ common(
       intArg,
       configuredNumber("threadsPerWorker") ?? 1,
     )
-    .option("--memory-limit <bytes>", "heap limit of the task thread, e.g. 8GiB")
+    .option(
+      "--memory-limit <bytes>",
+      "each worker's memory, buffers included, e.g. 8GiB: results spill past 60%, it pauses past 80%; also the task thread's heap limit (default: machine memory x min(1, nthreads / cores))",
+    )
+    .option(
+      "--local-directory <dir>",
+      "where results spill (a folder of this worker's own inside, removed on exit; default: the OS temp dir)",
+    )
     .option("--resources <list>", "resources this worker offers, e.g. GPU=1,MEM=4e9")
     .option("--name <name>", "worker name (default: host-pid)")
     .option("--nworkers <n>", "workers in this process, named <name>-0.. (default 1)", intArg, 1)
@@ -162,10 +172,18 @@ common(
       "--listen-host <host>",
       "interface peers fetch data from (default: the one facing the scheduler)",
     )
-    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg),
+    .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg)
+    .option(
+      "--no-nanny",
+      "run the workers in this process, with no nanny (by default a nanny process restarts the process past 125% of its memory limit or when it crashes)",
+    ),
 ).action(async (address: string, flags: CommonFlags & WorkerFlags) => {
   const log = logger(flags, "worker");
   await tokenFromStdin(flags);
+  if (flags.nanny !== false) {
+    runNanny(flags, log);
+    return;
+  }
   let node: WorkerGroup | undefined;
   // Watched before connecting: a parent may die while this worker still looks for its scheduler.
   if (flags.exitWithParent) watchParent(log, () => node);
@@ -177,6 +195,7 @@ common(
     nthreads: flags.nthreads,
     memoryLimit:
       flags.memoryLimit === undefined ? undefined : parseBytes("--memory-limit", flags.memoryLimit),
+    localDirectory: flags.localDirectory,
     resources: flags.resources === undefined ? {} : parseResources(flags.resources),
     listenHost: flags.listenHost,
     maxFrameBytes: frameLimit(flags),
@@ -187,10 +206,57 @@ common(
   onSignals(log, () => node.close("signal"));
   node.done.then(
     () => process.exit(0),
-    // Refused by a scheduler it reconnected to: the same status 2 as a refusal at start.
-    (err: unknown) => process.exit(isRefusal(err) ? 2 : 1),
+    // Refused by a scheduler it reconnected to: the same status 2 as a refusal at start; no
+    // scheduler within --death-timeout: 3. A nanny restarts neither (deploy/nanny.ts).
+    (err: unknown) =>
+      process.exit(
+        isRefusal(err) ? 2 : (err as { code?: unknown }).code === ErrorCodes.CONNECT_FAILED ? 3 : 1,
+      ),
   );
 });
+
+/**
+ * `barn worker` without --no-nanny: this process becomes the worker's nanny. It runs the same
+ * command with --no-nanny as a child, restarts it past 125% of its memory limit or when it dies,
+ * forwards SIGTERM/SIGINT, and exits with the worker's final status.
+ */
+function runNanny(flags: CommonFlags & WorkerFlags, log: Logger): void {
+  const nthreads = flags.nthreads;
+  const limit =
+    flags.memoryLimit === undefined
+      ? defaultProcessMemoryLimit(nthreads)
+      : parseBytes("--memory-limit", flags.memoryLimit);
+  const args = [...process.execArgv, ...process.argv.slice(1), "--no-nanny"];
+  // The worker watches its stdin pipe from this process, so it never outlives its nanny.
+  if (!flags.exitWithParent) args.push("--exit-with-parent");
+  // A token read from stdin (--token-stdin, as SSHCluster sends it) goes to each worker process
+  // the same way, as the first line on its stdin pipe: never in its environment or arguments.
+  const token = flags.tokenStdin ? process.env.BARN_TOKEN : undefined;
+  const env = { ...process.env };
+  if (token !== undefined) delete env.BARN_TOKEN;
+  const nanny = new Nanny({
+    command: process.execPath,
+    args,
+    env,
+    stdinFirstLine: token,
+    name: flags.name ?? `${hostname()}-${process.pid}`,
+    // One process holds --nworkers workers, each with the limit.
+    memoryLimit: limit * flags.nworkers,
+    log: log.child("nanny"),
+  }).start();
+  if (flags.exitWithParent) {
+    const leave = () => void nanny.stop().finally(() => process.exit(0));
+    process.stdin.on("end", leave);
+    process.stdin.on("close", leave);
+    process.stdin.on("error", leave);
+    process.stdin.resume();
+  }
+  onSignals(log, () => nanny.stop());
+  // The nanny holds its worker unref'd (a client's cluster must not keep its script alive);
+  // this process exists only to keep it, so it stays up until the nanny is done.
+  setInterval(() => {}, 60_000);
+  void nanny.done.then((code) => process.exit(code));
+}
 
 interface SchedulerFlags {
   host: string;
@@ -208,10 +274,12 @@ interface WorkerFlags {
   nthreads: number;
   nworkers: number;
   memoryLimit?: string;
+  localDirectory?: string;
   resources?: string;
   name?: string;
   listenHost?: string;
   deathTimeout?: number;
+  nanny?: boolean;
 }
 
 /**

@@ -13,6 +13,7 @@ import { tokenize } from "../graph/tokenize.js";
 import type { Backend, BackendReport, WorkerInfo } from "../protocol/backend.js";
 import { uncopyablePart } from "../protocol/copyable.js";
 import type { WorkerId } from "../protocol/ids.js";
+import type { WorkerMemory } from "../protocol/memory.js";
 import { withConfig } from "./configured.js";
 import { startDashboard } from "./dashboard-start.js";
 import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
@@ -454,6 +455,16 @@ export class Client implements FutureOwner {
     return this.#backend.story(key);
   }
 
+  /**
+   * Every worker's memory now, from the samples workers send when it changes: bytes of results
+   * in memory (`managed`), the rest of the worker's memory (`unmanaged`), results moved to disk
+   * (`spilled`), whether it is `paused`, its `limit`, and the last `spillError` if spilling
+   * failed. On the sync scheduler: one line for this thread, with no limit (docs/memory.md).
+   */
+  memoryReport(): Promise<WorkerMemory[]> {
+    return this.#backend.memoryReport();
+  }
+
   /** A JSON-serialisable dump of the scheduler's state. */
   dumpState(): Promise<unknown> {
     return this.#backend.dump();
@@ -568,6 +579,7 @@ async function startBackend(options: ConnectOptions & { address?: string }): Pro
     workers: options.workers,
     threadsPerWorker: options.threadsPerWorker,
     memoryLimit,
+    localDirectory: options.localDirectory,
     resources: options.resources,
     config: options.schedulerConfig,
   };

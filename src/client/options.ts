@@ -18,8 +18,18 @@ export interface ConnectOptions {
   readonly workers?: number | undefined;
   /** Tasks one worker runs at once (async tasks overlap). Default 1. */
   readonly threadsPerWorker?: number | undefined;
-  /** Heap limit per worker, as bytes or a string such as "4GiB" or "512MB". */
+  /**
+   * Memory per worker, buffers included, as bytes or a string such as "4GiB" or "512MB":
+   * results spill to disk past 60% of it and the worker pauses past 80% (docs/memory.md); it
+   * is also each worker thread's heap limit. Default: the machine's memory divided among the
+   * workers (and no heap limit).
+   */
   readonly memoryLimit?: number | string | undefined;
+  /**
+   * Where workers spill results: each worker gets a folder of its own inside, removed when it
+   * exits. Default: the OS temp directory.
+   */
+  readonly localDirectory?: string | undefined;
   /** Resources every local worker declares, e.g. { GPU: 1 }. */
   readonly resources?: Resources | undefined;
   /**
@@ -168,6 +178,14 @@ export function validateConnectOptions(o: ConnectOptions): void {
     throw new OptionError('processes: true and scheduler: "sync" contradict each other; pick one');
   }
   if (o.memoryLimit !== undefined) parseBytes("memoryLimit", o.memoryLimit);
+  if (
+    o.localDirectory !== undefined &&
+    (typeof o.localDirectory !== "string" || o.localDirectory === "")
+  ) {
+    throw new OptionError(
+      `localDirectory must be a non-empty string (a directory path), got ${JSON.stringify(o.localDirectory)}`,
+    );
+  }
   resourcesOk("resources", o.resources);
 }
 

@@ -15,6 +15,7 @@ export interface ProcessBackendOptions {
   readonly workers?: number | undefined;
   readonly threadsPerWorker?: number | undefined;
   readonly memoryLimit?: number | undefined;
+  readonly localDirectory?: string | undefined;
   readonly resources?: Resources | undefined;
   readonly config?: Partial<SchedulerConfig> | undefined;
   /** How long to wait for the workers to join. Default 30 s. */
@@ -37,6 +38,7 @@ export async function startProcessBackend(o: ProcessBackendOptions): Promise<Loc
     workers: o.workers,
     threadsPerWorker: o.threadsPerWorker,
     memoryLimit: o.memoryLimit,
+    localDirectory: o.localDirectory,
     resources: o.resources,
     token,
     log,

@@ -19,6 +19,7 @@ import type {
   WorkerInfo,
 } from "../protocol/backend.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../protocol/ids.js";
+import type { WorkerMemory } from "../protocol/memory.js";
 import type {
   BundleData,
   ClientToScheduler,
@@ -193,6 +194,10 @@ export class RemoteBackend implements Backend {
 
   dump(): Promise<unknown> {
     return this.#request((id) => ({ t: "dump", id }));
+  }
+
+  async memoryReport(): Promise<WorkerMemory[]> {
+    return (await this.#request((id) => ({ t: "memory", id }))) as WorkerMemory[];
   }
 
   async story(key: Key): Promise<unknown[]> {

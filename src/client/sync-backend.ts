@@ -18,6 +18,7 @@ import type {
   WorkerInfo,
 } from "../protocol/backend.js";
 import type { ClientId, TaskSubmission } from "../protocol/ids.js";
+import type { WorkerMemory } from "../protocol/memory.js";
 import type { RunSpec } from "../protocol/run-spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { type ExecContext, isThenable, runSpec } from "../worker/executor.js";
@@ -355,6 +356,28 @@ export class SyncBackend implements Backend {
       erred: this.#errors.size,
       running: this.#running.size,
     };
+  }
+
+  /**
+   * The sync scheduler's one "worker" is this thread: managed is the measured size of the
+   * results it holds, unmanaged the rest of the process (RSS minus managed). It has no limit
+   * (0), never spills and never pauses.
+   */
+  async memoryReport(): Promise<WorkerMemory[]> {
+    let managed = 0;
+    for (const v of this.#store.values()) managed += sizeof(v);
+    const rss = process.memoryUsage.rss();
+    return [
+      {
+        worker: WORKER,
+        name: WORKER,
+        managed,
+        unmanaged: Math.max(0, rss - managed),
+        spilled: 0,
+        paused: false,
+        limit: 0,
+      },
+    ];
   }
 
   async story(): Promise<unknown[]> {

@@ -134,6 +134,9 @@ export class ClientSession {
       case "dump":
         this.#answer(msg.id, backend.dump());
         return;
+      case "memory":
+        this.#answer(msg.id, backend.memoryReport());
+        return;
       case "story":
         this.#answer(msg.id, backend.story(msg.key));
         return;

@@ -17,6 +17,7 @@ import type {
   WorkerInfo,
 } from "../protocol/backend.js";
 import type { ClientId, TaskSubmission, WorkerId } from "../protocol/ids.js";
+import type { WorkerMemory } from "../protocol/memory.js";
 import { submission } from "../protocol/submission.js";
 import { SchedulerServer, type SchedulerServerOptions } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
@@ -208,6 +209,11 @@ export class LocalBackend implements Backend {
   async dump(): Promise<unknown> {
     this.server.flush();
     return this.server.state.dump();
+  }
+
+  async memoryReport(): Promise<WorkerMemory[]> {
+    this.server.flush();
+    return this.server.memoryReport();
   }
 
   async story(key: Key): Promise<unknown[]> {

@@ -13,6 +13,13 @@ import type { WorkerId } from "../protocol/ids.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import type { SchedulerServer } from "../scheduler/server.js";
 import { isOutOfMemory, outOfMemoryReason } from "./out-of-memory.js";
+import {
+  defaultMemoryLimit,
+  heapLimits,
+  memoryInit,
+  removeWorkerDirectory,
+  workerDirectory,
+} from "./worker-memory.js";
 import { WorkerRequests } from "./worker-requests.js";
 import { startWorkerThread } from "./worker-thread.js";
 
@@ -21,8 +28,14 @@ export interface LocalClusterOptions {
   readonly workers?: number | undefined;
   /** Concurrent tasks per worker (async tasks overlap; sync tasks run one at a time). */
   readonly threadsPerWorker?: number | undefined;
-  /** Heap limit per worker thread, bytes. */
+  /**
+   * Memory per worker thread, bytes, buffers included: results spill past 60% of it, the worker
+   * pauses past 80%, and it is the thread's heap limit. Default: the machine's memory divided
+   * among the workers (then no heap limit is set).
+   */
   readonly memoryLimit?: number | undefined;
+  /** Where workers spill: each gets a folder of its own inside. Default: the OS temp dir. */
+  readonly localDirectory?: string | undefined;
   /** Resources every worker declares, e.g. { GPU: 1 }. */
   readonly resources?: Readonly<Record<string, number>> | undefined;
 }
@@ -31,6 +44,8 @@ interface Member {
   readonly id: WorkerId;
   readonly name: string;
   readonly thread: Worker;
+  /** Its spill folder, removed when it goes. */
+  readonly dir: string;
   alive: boolean;
 }
 
@@ -43,6 +58,7 @@ export class LocalCluster {
     readonly workers: number;
     readonly threadsPerWorker: number;
     readonly memoryLimit: number | undefined;
+    readonly localDirectory: string | undefined;
     readonly resources: Readonly<Record<string, number>>;
   };
   readonly #requests = new WorkerRequests((id, msg) => {
@@ -61,6 +77,7 @@ export class LocalCluster {
       workers: options.workers ?? availableParallelism(),
       threadsPerWorker: options.threadsPerWorker ?? 1,
       memoryLimit: options.memoryLimit,
+      localDirectory: options.localDirectory,
       resources: options.resources ?? {},
     };
   }
@@ -90,18 +107,21 @@ export class LocalCluster {
   #spawn(): Promise<Member> {
     const n = this.#nextWorker++;
     const id = `local-w${n}`;
+    const limit = this.#options.memoryLimit;
+    const dir = workerDirectory(this.#options.localDirectory, id);
     const init: WorkerInit = {
       id,
       name: id,
       nthreads: this.#options.threadsPerWorker,
       resources: this.#options.resources,
+      memory: memoryInit(limit ?? defaultMemoryLimit(this.#options.workers), dir, false),
     };
-    const limit = this.#options.memoryLimit;
+    const resourceLimits = heapLimits(limit);
     const thread = startWorkerThread(THREAD_MAIN, {
       workerData: init,
-      ...(limit ? { resourceLimits: { maxOldGenerationSizeMb: Math.ceil(limit / 2 ** 20) } } : {}),
+      ...(resourceLimits ? { resourceLimits } : {}),
     });
-    const member: Member = { id, name: id, thread, alive: true };
+    const member: Member = { id, name: id, thread, dir, alive: true };
     return new Promise((resolve, reject) => {
       let ready = false;
       thread.on("message", (msg: FromWorker) => {
@@ -161,6 +181,10 @@ export class LocalCluster {
       this.#server.onWorkerReport(m.id, msg);
       return;
     }
+    if (msg.t === "memory") {
+      this.#server.onWorkerMemory(m.id, msg);
+      return;
+    }
     if (msg.t === "data" || msg.t === "put-ok" || msg.t === "dump")
       this.#requests.answer(m.id, msg);
   }
@@ -178,6 +202,8 @@ export class LocalCluster {
     if (!m.alive) return;
     m.alive = false;
     this.#members.delete(m.id);
+    // After the thread is gone: a write in flight must not recreate the folder.
+    void m.thread.terminate().then(() => removeWorkerDirectory(m.dir));
     this.#requests.workerGone(m.id, reason);
     if (this.#closing) return;
     for (const other of this.#members.values()) {
@@ -222,7 +248,9 @@ export class LocalCluster {
 
   async close(): Promise<void> {
     this.#closing = true;
-    const exits = [...this.#members.values()].map((m) => m.thread.terminate());
+    const exits = [...this.#members.values()].map((m) =>
+      m.thread.terminate().then(() => removeWorkerDirectory(m.dir)),
+    );
     await Promise.allSettled(exits);
     this.#members.clear();
   }

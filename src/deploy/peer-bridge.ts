@@ -16,6 +16,7 @@ import type { PeerEnvelope } from "../protocol/wire.js";
 import type { PeerMessage, ToWorker } from "../protocol/worker-messages.js";
 import { connect } from "../transport/index.js";
 import type { Connection, SecurityOptions } from "../transport/types.js";
+import { bytesOf, largeBytes, MainGarbage, transferList } from "./main-buffers.js";
 
 interface Peer {
   readonly id: WorkerId;
@@ -43,6 +44,7 @@ export class PeerBridge {
   readonly #log: Logger;
   readonly #fetchTimeoutMs: number;
   readonly #peers = new Map<WorkerId, Peer>();
+  readonly #garbage = new MainGarbage();
   #closed = false;
 
   constructor(
@@ -122,7 +124,12 @@ export class PeerBridge {
         clearTimeout(get.timer);
         peer.pending.delete(env.m.id);
       }
-      peer.port.postMessage(env.m);
+      // Values move to the task thread, not copied: a copy left here would be garbage this
+      // thread may not collect for a long time (main-buffers.ts).
+      const tl = env.m.t === "data" ? transferList(env.m.values) : [];
+      const n = bytesOf(tl); // read before the transfer empties them
+      peer.port.postMessage(env.m, tl);
+      this.#garbage.received(n);
     });
     conn.onClose((err) => {
       peer.conns.delete(conn);
@@ -141,16 +148,21 @@ export class PeerBridge {
     }
     const open = first(peer.conns);
     if (open !== undefined) {
-      open.send({ t: "peer", m } satisfies PeerEnvelope);
+      this.#send(open, m);
       return;
     }
     this.#dial(peer).then(
-      (conn) => conn.send({ t: "peer", m } satisfies PeerEnvelope),
+      (conn) => this.#send(conn, m),
       (err: Error) => {
         this.#log.warn("cannot reach peer", { peer: peer.id, reason: err.message });
         this.#failPending(peer);
       },
     );
+  }
+
+  #send(conn: Connection, m: PeerMessage): void {
+    conn.send({ t: "peer", m } satisfies PeerEnvelope);
+    if (m.t === "data") this.#garbage.sent(largeBytes(m.values), conn);
   }
 
   #dial(peer: Peer): Promise<Connection> {

@@ -1,14 +1,16 @@
 /**
  * Local worker processes: `Client.connect({ processes: true })` runs a SchedulerNode in the
- * client's process on loopback and starts `barn worker` child processes against it. A child
- * that dies is replaced (the scheduler has already rescheduled its work), like a nanny would.
+ * client's process on loopback and starts `barn worker` child processes against it, each kept
+ * by a Nanny in this process (nanny.ts): a child past 125% of its memory limit is restarted, and
+ * one that dies is replaced (the scheduler has already rescheduled its work).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../diagnostics/log.js";
 import type { Resources } from "../protocol/ids.js";
 import { childProcessExecArgv } from "./exec-argv.js";
+import { Nanny } from "./nanny.js";
+import { defaultProcessMemoryLimit } from "./worker-memory.js";
 
 /** Seconds a child keeps trying to reach its (local) scheduler before it exits. */
 const CHILD_DEATH_TIMEOUT_S = 30;
@@ -20,6 +22,7 @@ export interface ProcessClusterOptions {
   readonly workers?: number | undefined;
   readonly threadsPerWorker?: number | undefined;
   readonly memoryLimit?: number | undefined;
+  readonly localDirectory?: string | undefined;
   readonly resources?: Resources | undefined;
   /** Token the scheduler requires (passed to children in BARN_TOKEN, never on the command line). */
   readonly token?: string | undefined;
@@ -30,9 +33,7 @@ export interface ProcessClusterOptions {
 export class ProcessCluster {
   readonly #address: string;
   readonly #o: ProcessClusterOptions;
-  readonly #children = new Set<ChildProcess>();
-  #next = 0;
-  #closing = false;
+  readonly #nannies: Nanny[] = [];
 
   private constructor(address: string, options: ProcessClusterOptions) {
     this.#address = address;
@@ -43,22 +44,26 @@ export class ProcessCluster {
   static start(address: string, options: ProcessClusterOptions): ProcessCluster {
     const c = new ProcessCluster(address, options);
     const n = options.workers ?? availableParallelism();
-    for (let i = 0; i < n; i++) c.#spawn();
+    for (let i = 0; i < n; i++) c.#nannies.push(c.#nanny(`proc-w${i}`).start());
     return c;
   }
 
   /** Worker processes running now. */
   get size(): number {
-    return this.#children.size;
+    return this.#nannies.filter((n) => n.pid !== undefined).length;
   }
 
   /** Process ids of the running workers (tests kill them). */
   pids(): number[] {
-    return [...this.#children].map((c) => c.pid ?? -1);
+    return this.#nannies.map((n) => n.pid ?? -1);
   }
 
-  #spawn(): void {
-    const name = `proc-w${this.#next++}`;
+  /** How many times workers were started again (past their memory limit, or after dying). */
+  get restarts(): number {
+    return this.#nannies.reduce((s, n) => s + n.restarts, 0);
+  }
+
+  #nanny(name: string): Nanny {
     // The parent's loader flags (`--import tsx`, `--conditions`) so the child imports task
     // modules as the parent does; entry-point flags (`-e`, `--test`) are dropped.
     const args = [
@@ -68,10 +73,13 @@ export class ProcessCluster {
       this.#address,
       "--name",
       name,
+      "--no-nanny", // this process is its nanny
     ];
     const o = this.#o;
-    args.push("--nthreads", String(o.threadsPerWorker ?? 1));
+    const nthreads = o.threadsPerWorker ?? 1;
+    args.push("--nthreads", String(nthreads));
     if (o.memoryLimit !== undefined) args.push("--memory-limit", String(o.memoryLimit));
+    if (o.localDirectory !== undefined) args.push("--local-directory", o.localDirectory);
     const res = Object.entries(o.resources ?? {});
     if (res.length > 0) args.push("--resources", res.map(([k, v]) => `${k}=${v}`).join(","));
     args.push("--log-level", o.logLevel ?? "warn");
@@ -81,44 +89,18 @@ export class ProcessCluster {
     const env = { ...process.env };
     if (o.token !== undefined) env.BARN_TOKEN = o.token;
     else delete env.BARN_TOKEN;
-    const child = spawn(process.execPath, args, { env, stdio: ["pipe", "inherit", "inherit"] });
-    // The pipe is only a lifeline: nothing is written, and it must not keep this process alive.
-    // Nor must the child itself: a script that forgets `client.close()` exits after its last
-    // line (its client's KeepAlive holds it while a Future is awaited), and the child follows.
-    child.stdin?.on("error", () => {});
-    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    child.unref();
-    this.#children.add(child);
-    child.on("exit", (code, signal) => {
-      this.#children.delete(child);
-      if (this.#closing) return;
-      o.log.warn("worker process exited; starting another", {
-        name,
-        code,
-        signal,
-        // The kernel's OOM killer sends SIGKILL: the likeliest cause when nobody else did.
-        ...(signal === "SIGKILL" ? { hint: "killed: out of memory? (the OS OOM killer)" } : {}),
-      });
-      this.#spawn();
+    return new Nanny({
+      command: process.execPath,
+      args,
+      env,
+      name,
+      memoryLimit: o.memoryLimit ?? defaultProcessMemoryLimit(nthreads),
+      log: o.log,
     });
   }
 
   /** Stop every child: SIGTERM, then SIGKILL after a grace period. */
   async close(graceMs = 3_000): Promise<void> {
-    this.#closing = true;
-    const exits = [...this.#children].map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const t = setTimeout(() => c.kill("SIGKILL"), graceMs);
-          c.once("exit", () => {
-            clearTimeout(t);
-            resolve();
-          });
-          c.kill("SIGTERM");
-        }),
-    );
-    await Promise.all(exits);
-    this.#children.clear();
+    await Promise.all(this.#nannies.map((n) => n.stop(graceMs)));
   }
 }

@@ -175,6 +175,9 @@ export class RemoteWorkers implements WorkerPool {
       case "report":
         this.#server.onWorkerReport(m.id, msg);
         return;
+      case "memory":
+        this.#server.onWorkerMemory(m.id, msg);
+        return;
       case "data":
       case "put-ok":
       case "dump":

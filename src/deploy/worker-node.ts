@@ -15,8 +15,16 @@ import type { SchedulerToWorker, WorkerToScheduler } from "../protocol/wire.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import { connect, listen } from "../transport/index.js";
 import type { Connection, Listener, SecurityOptions } from "../transport/types.js";
+import { bytesOf, largeBytes, MainGarbage, transferList } from "./main-buffers.js";
 import { isOutOfMemory, outOfMemoryReason } from "./out-of-memory.js";
 import { PeerBridge } from "./peer-bridge.js";
+import {
+  defaultProcessMemoryLimit,
+  heapLimits,
+  memoryInit,
+  removeWorkerDirectory,
+  workerDirectory,
+} from "./worker-memory.js";
 import { startWorkerThread } from "./worker-thread.js";
 
 export interface WorkerNodeOptions extends SecurityOptions {
@@ -26,8 +34,14 @@ export interface WorkerNodeOptions extends SecurityOptions {
   readonly name?: string | undefined;
   /** Tasks run at once (async tasks overlap). Default 1. */
   readonly nthreads?: number | undefined;
-  /** Heap limit of the task thread, bytes. */
+  /**
+   * The worker's memory, bytes, buffers included (results spill past 60% of it, it pauses past
+   * 80%; also the task thread's heap limit). Default: the machine's memory x min(1, nthreads /
+   * cores), with no heap limit.
+   */
   readonly memoryLimit?: number | undefined;
+  /** Where results spill: a folder of its own inside, removed on exit. Default: the OS temp dir. */
+  readonly localDirectory?: string | undefined;
   readonly resources?: Resources | undefined;
   /** Host to listen on for peers. Default: the local address of the scheduler connection. */
   readonly listenHost?: string | undefined;
@@ -65,11 +79,16 @@ export class WorkerNode {
   #conn: Connection | undefined;
   #listener: Listener | undefined;
   #thread: Worker | undefined;
+  /** The task thread's spill folder (a fresh one per thread). */
+  #dir: string | undefined;
   #bridge: PeerBridge | undefined;
+  readonly #garbage = new MainGarbage();
   #id: WorkerId | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #lastHeard = 0;
   #closing = false;
+  /** Settles when the last task thread is gone and its spill folder removed. */
+  #cleanup: Promise<unknown> = Promise.resolve();
   #done: Promise<void>;
   #finish!: (err?: Error) => void;
 
@@ -213,23 +232,33 @@ export class WorkerNode {
   }
 
   #startThread(id: WorkerId): Promise<void> {
+    const limit = this.#o.memoryLimit;
+    const nthreads = this.#o.nthreads ?? 1;
+    const dir = workerDirectory(this.#o.localDirectory, this.#name);
+    this.#dir = dir;
     const init: WorkerInit = {
       id,
       name: this.#name,
-      nthreads: this.#o.nthreads ?? 1,
+      nthreads,
       resources: { ...(this.#o.resources ?? {}) },
+      memory: memoryInit(limit ?? defaultProcessMemoryLimit(nthreads), dir, true),
     };
-    const limit = this.#o.memoryLimit;
+    const resourceLimits = heapLimits(limit);
     const thread = startWorkerThread(THREAD_MAIN, {
       workerData: init,
-      ...(limit ? { resourceLimits: { maxOldGenerationSizeMb: Math.ceil(limit / 2 ** 20) } } : {}),
+      ...(resourceLimits ? { resourceLimits } : {}),
     });
     this.#thread = thread;
     this.#bridge = new PeerBridge(id, thread, this.#o, this.#log.child("peers"));
     return new Promise((resolve, reject) => {
       thread.on("message", (msg: FromWorker) => {
         if (msg.t === "ready") resolve();
-        else this.#conn?.send(msg satisfies WorkerToScheduler);
+        else {
+          const conn = this.#conn;
+          conn?.send(msg satisfies WorkerToScheduler);
+          if (conn !== undefined && msg.t === "data")
+            this.#garbage.sent(largeBytes(msg.values), conn);
+        }
       });
       let died: string | undefined;
       thread.on("error", (err) => {
@@ -281,6 +310,14 @@ export class WorkerNode {
       case "restart":
         this.#restart(msg.reason);
         return;
+      case "put-data": {
+        // Scattered values move to the task thread rather than being copied (main-buffers.ts).
+        const moved = transferList(msg.values);
+        const n = bytesOf(moved);
+        this.#thread?.postMessage(msg satisfies ToWorker, moved);
+        this.#garbage.received(n);
+        return;
+      }
       default:
         this.#thread?.postMessage(msg satisfies ToWorker);
     }
@@ -312,7 +349,7 @@ export class WorkerNode {
     conn?.close("restarting");
     this.#connectLoop().catch((err: Error) => {
       this.#log.error("giving up", { reason: err.message });
-      void this.close(err.message, 1, isRefusal(err) ? (err as BarnError) : undefined);
+      void this.close(err.message, 1, isFinal(err) ? (err as BarnError) : undefined);
     });
   }
 
@@ -326,7 +363,7 @@ export class WorkerNode {
       this.#log.error("giving up", { reason: err.message });
       // A refusal (token, version) ends `done` with that error, so the CLI exits 2 as it does
       // when refused at start; anything else is a worker lost (exit 1).
-      void this.close(err.message, 1, isRefusal(err) ? (err as BarnError) : undefined);
+      void this.close(err.message, 1, isFinal(err) ? (err as BarnError) : undefined);
     });
   }
 
@@ -337,8 +374,11 @@ export class WorkerNode {
     this.#bridge?.close();
     this.#bridge = undefined;
     const t = this.#thread;
+    const dir = this.#dir;
     this.#thread = undefined;
-    void t?.terminate();
+    this.#dir = undefined;
+    const gone = t?.terminate() ?? Promise.resolve(0);
+    this.#cleanup = gone.then(() => (dir === undefined ? undefined : removeWorkerDirectory(dir)));
   }
 
   /** Leave the cluster (telling the scheduler) and stop. */
@@ -357,10 +397,19 @@ export class WorkerNode {
     }
     this.#teardown();
     await this.#listener?.close();
+    await this.#cleanup;
     this.#log.info("worker closed", { reason });
     if (exitCode === 0) this.#finish();
     else this.#finish(cause ?? new BarnError(ErrorCodes.WORKER_LOST, reason));
   }
+}
+
+/**
+ * The worker stopped for a reason a restart cannot fix: refused, or no scheduler within its
+ * death timeout (a nanny does not start it again).
+ */
+function isFinal(err: unknown): boolean {
+  return isRefusal(err) || (err as { code?: unknown } | null)?.code === ErrorCodes.CONNECT_FAILED;
 }
 
 /** The scheduler refused this worker (wrong token, other version): retrying cannot help. */

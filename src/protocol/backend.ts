@@ -9,6 +9,7 @@ import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import type { ClientId, Resources, TaskSubmission, WorkerId } from "./ids.js";
+import type { WorkerMemory } from "./memory.js";
 
 /** Tell `client` that `key` is in memory on `holders`. */
 export interface KeyInMemory {
@@ -142,6 +143,8 @@ export interface Backend {
   retireWorkers?(ids: readonly WorkerId[]): Promise<WorkerId[]>;
   /** Outstanding work and each worker's occupancy (adaptive scaling reads it). */
   load?(): Promise<LoadInfo>;
+  /** Every worker's memory: managed, unmanaged, spilled, paused, limit (protocol/memory.ts). */
+  memoryReport(): Promise<WorkerMemory[]>;
   close(client: ClientId): Promise<void>;
 }
 

@@ -26,8 +26,15 @@ const PRIORITY_LENGTH = 3;
 export interface ComputeOp {
   readonly key: Key;
   readonly run: unknown;
-  /** Where every input can be fetched from. */
-  readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
+  /**
+   * Where every input can be fetched from, and its size in bytes when the scheduler knows it
+   * (0 or absent: not known yet). Sizes bound the worker's fetch batches.
+   */
+  readonly deps: readonly {
+    readonly key: Key;
+    readonly holders: readonly WorkerId[];
+    readonly nbytes?: number;
+  }[];
   /** Lower runs first on the worker: [-userPriority, generation, order]. */
   readonly priority: readonly number[];
   readonly resources?: Resources | undefined;
@@ -64,6 +71,8 @@ export interface PackedCompute {
   readonly depKeys: string;
   readonly holderCount: Int32Array;
   readonly holders: Int32Array;
+  /** Size in bytes of each dependency (0: unknown). */
+  readonly depBytes: Float64Array;
   readonly workerIds: WorkerId[];
   /** Top-level ref slots per task: the argument position and which of its dependencies. */
   readonly refCount: Int32Array;
@@ -107,6 +116,7 @@ export function packCompute(ops: readonly ComputeOp[]): PackedCompute {
   const depKeys: Key[] = [];
   const holderCount = new Ints();
   const holders = new Ints();
+  const depBytes: number[] = [];
   const workerIds: WorkerId[] = [];
   const workerIndex = new Map<WorkerId, number>();
   const refCount = new Int32Array(n);
@@ -124,6 +134,7 @@ export function packCompute(ops: readonly ComputeOp[]): PackedCompute {
     depCount[i] = op.deps.length;
     for (const d of op.deps) {
       depKeys.push(d.key);
+      depBytes.push(d.nbytes ?? 0);
       holderCount.push(d.holders.length);
       for (const w of d.holders) {
         let wi = workerIndex.get(w);
@@ -170,6 +181,7 @@ export function packCompute(ops: readonly ComputeOp[]): PackedCompute {
     depKeys: joinKeys(depKeys),
     holderCount: holderCount.done(),
     holders: holders.done(),
+    depBytes: Float64Array.from(depBytes),
     workerIds,
     refCount,
     refArg: refArg.done(),
@@ -232,6 +244,7 @@ export function packedTransfer(p: PackedCompute): ArrayBuffer[] {
     p.depCount,
     p.holderCount,
     p.holders,
+    p.depBytes,
     p.refCount,
     p.refArg,
     p.refDep,
@@ -244,7 +257,11 @@ export function packedTransfer(p: PackedCompute): ArrayBuffer[] {
 export interface UnpackedTask {
   readonly key: Key;
   readonly run: RunSpec;
-  readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
+  readonly deps: readonly {
+    readonly key: Key;
+    readonly holders: readonly WorkerId[];
+    readonly nbytes?: number;
+  }[];
   readonly priority: readonly number[];
   readonly resources: Resources | undefined;
   readonly runId: number;
@@ -267,11 +284,16 @@ export function unpackCompute(p: PackedCompute, each: (t: UnpackedTask) => void)
     const firstDep = dk;
     let deps: UnpackedTask["deps"] = NO_DEPS;
     if (p.depCount[i]! > 0) {
-      const list: { key: Key; holders: WorkerId[] }[] = [];
+      const list: { key: Key; holders: WorkerId[]; nbytes?: number }[] = [];
       for (let j = 0; j < p.depCount[i]!; j++, dk++) {
         const hs: WorkerId[] = [];
         for (let k = 0; k < p.holderCount[dk]!; k++) hs.push(p.workerIds[p.holders[h++]!]!);
-        list.push({ key: depKeys[dk]!, holders: hs });
+        const nbytes = p.depBytes[dk]!;
+        list.push(
+          nbytes > 0
+            ? { key: depKeys[dk]!, holders: hs, nbytes }
+            : { key: depKeys[dk]!, holders: hs },
+        );
       }
       deps = list;
     }

@@ -88,6 +88,8 @@ export type ClientToScheduler =
       readonly workers?: readonly WorkerId[] | undefined;
     }
   | { readonly t: "dump"; readonly id: number }
+  /** Every worker's memory (client.memoryReport()). */
+  | { readonly t: "memory"; readonly id: number }
   | { readonly t: "story"; readonly id: number; readonly key: Key }
   | { readonly t: "close-client"; readonly id: number }
   /** Retire workers gracefully (deploy/retire.ts); the reply is the ids retired. */

@@ -8,6 +8,7 @@ import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import type { Resources, WorkerId } from "./ids.js";
+import type { MemorySample, WorkerMemoryInit } from "./memory.js";
 import type { PackedCompute } from "./ops-codec.js";
 
 /** Data a worker thread is started with (`workerData`). */
@@ -16,6 +17,8 @@ export interface WorkerInit {
   readonly name: string;
   readonly nthreads: number;
   readonly resources: Resources;
+  /** Memory accounting and spilling; absent: no limit, nothing spills (the sync executor). */
+  readonly memory?: WorkerMemoryInit | undefined;
 }
 
 export type ToWorker =
@@ -81,6 +84,7 @@ export type FromWorker =
     }
   | { readonly t: "put-ok"; readonly id: number; readonly nbytes: readonly number[] }
   | { readonly t: "dump"; readonly id: number; readonly state: unknown }
+  | MemorySample
   | { readonly t: "ready" };
 
 /** A worker's resources at one moment, sent with its reports (diagnostics). */

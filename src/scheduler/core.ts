@@ -40,7 +40,11 @@ import { transitionFn } from "./transitions.js";
 import { validateState } from "./validate.js";
 import type { WorkerState } from "./worker-state.js";
 
-const NO_DEPS: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[] = [];
+const NO_DEPS: readonly {
+  readonly key: Key;
+  readonly holders: readonly WorkerId[];
+  readonly nbytes?: number;
+}[] = [];
 
 export class SchedulerCore {
   readonly config: SchedulerConfig;
@@ -238,13 +242,14 @@ export class SchedulerCore {
     this.#flushFree(ws);
     let deps = NO_DEPS;
     if (ts.deps.length > 0) {
-      const list: { key: Key; holders: readonly WorkerId[] }[] = [];
+      const list: { key: Key; holders: readonly WorkerId[]; nbytes?: number }[] = [];
       // A dep still processing (speculative assignment) is processing on this very worker.
       for (const d of ts.deps) {
-        list.push({
-          key: d.key,
-          holders: d.processingOn === null ? holderIds(d) : d.processingOn.ids,
-        });
+        const holders = d.processingOn === null ? holderIds(d) : d.processingOn.ids;
+        // The size, where known, bounds the worker's fetch batches (state-fetch.ts).
+        list.push(
+          d.nbytes > 0 ? { key: d.key, holders, nbytes: d.nbytes } : { key: d.key, holders },
+        );
       }
       deps = list;
     }

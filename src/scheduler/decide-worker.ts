@@ -44,7 +44,7 @@ export function decideWorker(s: SchedulerCore, ts: TaskState): WorkerState | nul
     const dep = deps[0]!;
     let best: WorkerState | null = null;
     for (const ws of dep.whoHas) {
-      if (!ws.retiring && (best === null || lessOccupied(ws, best))) best = ws;
+      if (!ws.retiring && !ws.paused && (best === null || lessOccupied(ws, best))) best = ws;
     }
     if (best !== null && dep.fanOut && s.config.fanOutByLoad) return soonestStart(s, ts, dep, best);
     if (best !== null) return best;
@@ -52,9 +52,20 @@ export function decideWorker(s: SchedulerCore, ts: TaskState): WorkerState | nul
     const best = byLocality(s, ts);
     if (best !== null) return best;
   }
+  return leastOccupied(s, ts, false) ?? leastOccupied(s, ts, true);
+}
+
+/**
+ * The least occupied worker that can run `ts`, among running ones (`orPaused` false) or all.
+ * Every worker paused: the task still gets one (it starts when that worker resumes) rather
+ * than waiting in no-worker, which would warn that no worker can ever run it.
+ */
+function leastOccupied(s: SchedulerCore, ts: TaskState, orPaused: boolean): WorkerState | null {
   let best: WorkerState | null = null;
   for (const ws of s.workerList) {
-    if (canRun(ws, ts) && (best === null || lessOccupied(ws, best))) best = ws;
+    if ((orPaused || !ws.paused) && canRun(ws, ts) && (best === null || lessOccupied(ws, best))) {
+      best = ws;
+    }
   }
   return best;
 }
@@ -77,7 +88,7 @@ function soonestStart(
   let best = holder;
   let bestStart = start(holder);
   for (const ws of s.workerList) {
-    if (ws === best || !canRun(ws, ts)) continue;
+    if (ws === best || ws.paused || !canRun(ws, ts)) continue;
     const t = start(ws);
     if (t < bestStart) {
       best = ws;
@@ -102,7 +113,7 @@ function byLocality(s: SchedulerCore, ts: TaskState): WorkerState | null {
   let best: WorkerState | null = null;
   for (const dep of ts.deps) {
     for (const ws of dep.whoHas) {
-      if (ws === best || !canRun(ws, ts)) continue;
+      if (ws === best || ws.paused || !canRun(ws, ts)) continue;
       if (best === null || ws.acc > best.acc || (ws.acc === best.acc && lessOccupied(ws, best))) {
         best = ws;
       }
@@ -124,7 +135,8 @@ export function fillQueue(s: SchedulerCore): void {
     const est = estimate(s, q.peek()!);
     heap.clear();
     for (const ws of s.workerList) {
-      if (!ws.retiring && ws.processing.length < saturation(s.config, ws, est)) heap.push(ws);
+      if (!ws.retiring && !ws.paused && ws.processing.length < saturation(s.config, ws, est))
+        heap.push(ws);
     }
     if (heap.size === 0) return;
     for (;;) {

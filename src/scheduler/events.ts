@@ -19,6 +19,7 @@ import {
   scatterData,
   taskErred,
   taskFinished,
+  workerPaused,
 } from "./worker-events.js";
 
 export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
@@ -61,6 +62,9 @@ export function handleEvent(s: SchedulerCore, ev: SchedulerEvent): void {
       return;
     case "balance":
       balance(s, ev);
+      return;
+    case "worker-paused":
+      workerPaused(s, ev);
       return;
     case "steal-response":
       stealResponse(s, ev);

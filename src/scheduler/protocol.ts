@@ -35,7 +35,8 @@ export type SchedulerEvent =
   | CheckStopping
   | Tick
   | RetireWorkers
-  | AddReplicas;
+  | AddReplicas
+  | WorkerPaused;
 
 /** A client submits tasks; `wanted` are the keys it now holds futures to. */
 export interface UpdateGraph {
@@ -184,6 +185,18 @@ export interface TaskStopped {
   readonly stimulusId: string;
   readonly worker: WorkerId;
   readonly keys: readonly Key[];
+}
+
+/**
+ * A worker's memory crossed its pause fraction (`paused`) or fell below it again. A paused
+ * worker gets no queued root task and no new placement while some running worker can take it;
+ * what it already has stays (it starts those once it resumes, or they are stolen).
+ */
+export interface WorkerPaused {
+  readonly type: "worker-paused";
+  readonly stimulusId: string;
+  readonly worker: WorkerId;
+  readonly paused: boolean;
 }
 
 /**

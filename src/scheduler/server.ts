@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { ClientReport } from "../protocol/backend.js";
+import type { MemorySample, WorkerMemory } from "../protocol/memory.js";
 import { joinKeys, packCompute, packedTransfer } from "../protocol/ops-codec.js";
 import {
   type ReportDiagnosticsVisitor,
@@ -43,6 +44,8 @@ interface LinkState {
   free: Key[];
   /** Keys to ask the worker to give up (work stealing). */
   steal: Key[];
+  /** The worker's last memory sample (none yet: it has no limit, or has not measured). */
+  memory: MemorySample | undefined;
 }
 
 export interface SchedulerServerOptions {
@@ -179,6 +182,7 @@ export class SchedulerServer {
       compute: [],
       free: [],
       steal: [],
+      memory: undefined,
     });
     this.enqueue({
       type: "add-worker",
@@ -302,6 +306,42 @@ export class SchedulerServer {
       },
     };
     readReportDiagnostics(msg, visitor);
+  }
+
+  /**
+   * A worker's memory sample: kept for memoryReport(), and a change of its paused flag becomes
+   * a worker-paused event (placement avoids paused workers).
+   */
+  onWorkerMemory(worker: WorkerId, sample: MemorySample): void {
+    const ls = this.#links.get(worker);
+    if (ls === undefined) return;
+    const was = ls.memory?.paused ?? false;
+    ls.memory = sample;
+    if (sample.paused !== was) {
+      this.enqueue({
+        type: "worker-paused",
+        stimulusId: this.stimulus(`memory-${worker}`),
+        worker,
+        paused: sample.paused,
+      });
+    }
+  }
+
+  /** Every worker's memory, from the samples it last sent (zeros before its first). */
+  memoryReport(): WorkerMemory[] {
+    return this.state.workers().map((w) => {
+      const m = this.#links.get(w.id)?.memory;
+      return {
+        worker: w.id,
+        name: w.name,
+        managed: m?.managed ?? 0,
+        unmanaged: m === undefined ? 0 : Math.max(0, m.total - m.managed),
+        spilled: m?.spilled ?? 0,
+        paused: m?.paused ?? false,
+        limit: m?.limit ?? 0,
+        ...(m?.spillError === undefined ? {} : { spillError: m.spillError }),
+      };
+    });
   }
 
   enqueue(event: SchedulerEvent): void {

@@ -57,7 +57,7 @@ export function wantsBalance(s: SchedulerCore): boolean {
   let busy = false;
   for (const ws of s.workerList) {
     const n = ws.processing.length;
-    if (n < ws.nthreads) idle = true;
+    if (n < ws.nthreads && !ws.paused) idle = true;
     else if (n > ws.nthreads) busy = true;
   }
   return idle && busy;
@@ -141,7 +141,7 @@ function runsLater(a: TaskState, b: TaskState): number {
 export function balance(s: SchedulerCore, _ev: Balance): void {
   if (!s.config.workStealing || !wantsBalance(s)) return;
   const occ = occupancies(s);
-  const thieves = s.workerList.filter((ws) => ws.processing.length < ws.nthreads);
+  const thieves = s.workerList.filter((ws) => !ws.paused && ws.processing.length < ws.nthreads);
   const victims = s.workerList.filter((ws) => ws.processing.length > ws.nthreads);
   victims.sort((a, b) => occ.get(b)! - occ.get(a)!);
   for (const victim of victims) {

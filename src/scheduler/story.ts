@@ -25,6 +25,8 @@ export interface WorkerInfo {
   /** Results it holds, and their total size. */
   readonly keys: number;
   readonly nbytes: number;
+  /** Paused for memory (worker-paused). */
+  readonly paused: boolean;
 }
 
 export function workerInfo(ws: WorkerState): WorkerInfo {
@@ -36,6 +38,7 @@ export function workerInfo(ws: WorkerState): WorkerInfo {
     processing: ws.processing.length,
     keys: heldCount(ws),
     nbytes: ws.nbytes,
+    paused: ws.paused,
   };
 }
 

@@ -230,7 +230,7 @@ function checkQueue(s: SchedulerCore): void {
   if (top === undefined) return;
   const est = estimate(s, top);
   for (const ws of s.workerList) {
-    if (!ws.retiring && ws.processing.length < saturation(s.config, ws, est)) {
+    if (!ws.retiring && !ws.paused && ws.processing.length < saturation(s.config, ws, est)) {
       throw s.internal(top, `queued while worker ${ws.id} has an open slot`);
     }
   }

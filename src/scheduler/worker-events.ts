@@ -8,6 +8,7 @@ import type {
   ScatterData,
   TaskErred,
   TaskFinished,
+  WorkerPaused,
 } from "./protocol.js";
 import { hasSpeculatedDependents, offerDependents, onlyWorker } from "./speculate.js";
 import { dropStealsFrom } from "./steal.js";
@@ -30,6 +31,14 @@ export function addWorker(s: SchedulerCore, ev: AddWorker): void {
   s.workerList.push(ws);
   for (const ts of [...s.noWorker.keys()]) s.transition(ts, "processing", ws);
   s.markQueueDirty();
+}
+
+/** A worker paused for memory, or resumed: placement skips it while paused (decide-worker). */
+export function workerPaused(s: SchedulerCore, ev: WorkerPaused): void {
+  const ws = s.workers.get(ev.worker);
+  if (ws === undefined || ws.paused === ev.paused) return;
+  ws.paused = ev.paused;
+  if (!ev.paused) s.markQueueDirty(); // its open slots take queued root tasks again
 }
 
 /**

@@ -27,6 +27,11 @@ export class WorkerState {
   speculative = 0;
   /** Sum of `nbytes` of the results held here. */
   nbytes = 0;
+  /**
+   * Memory above the worker's pause fraction (worker-paused): it gets no queued root task, and
+   * no placement while a running worker can take the task.
+   */
+  paused = false;
   /** Set when the worker is removed: no instruction is sent to it any more. */
   removed = false;
   /**

@@ -16,7 +16,8 @@ export type WorkerEvent =
   | GatherDepFailure
   | ExecuteSuccess
   | ExecuteFailure
-  | WStealRequest;
+  | WStealRequest
+  | WSetPaused;
 
 /**
  * The scheduler asks for `key` to be computed. (ComputeTask without the `worker` field.) A dep
@@ -27,7 +28,12 @@ export interface WComputeTask {
   readonly stimulusId: string;
   readonly key: Key;
   readonly run: unknown;
-  readonly deps: readonly { readonly key: Key; readonly holders: readonly WorkerId[] }[];
+  /** Inputs: where each can be fetched from, and its size in bytes when known (0 or absent: not). */
+  readonly deps: readonly {
+    readonly key: Key;
+    readonly holders: readonly WorkerId[];
+    readonly nbytes?: number;
+  }[];
   readonly priority: readonly number[];
   readonly resources?: Resources | undefined;
   /**
@@ -98,6 +104,16 @@ export interface WStealRequest {
   readonly keys: readonly Key[];
 }
 
+/**
+ * The worker's memory crossed its pause fraction (paused) or fell below it again. A paused
+ * worker starts no task and fetches no input; what runs finishes, and it still serves data.
+ */
+export interface WSetPaused {
+  readonly type: "set-paused";
+  readonly stimulusId: string;
+  readonly paused: boolean;
+}
+
 export type WorkerInstruction =
   | Execute
   | GatherDep
@@ -113,6 +129,8 @@ export interface Execute {
   readonly type: "execute";
   readonly key: Key;
   readonly run: unknown;
+  /** Its inputs (all in the store): the shell reads spilled ones back before running it. */
+  readonly deps: readonly { readonly key: Key }[];
   readonly stimulusId: string;
 }
 

@@ -11,6 +11,7 @@ import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import { uncopyablePart } from "../protocol/copyable.js";
 import type { WorkerId } from "../protocol/ids.js";
+import type { MemorySample, WorkerMemoryInit } from "../protocol/memory.js";
 import { joinKeys, splitKeys, unpackCompute } from "../protocol/ops-codec.js";
 import { ReportBuilder } from "../protocol/report-codec.js";
 import type { RunSpec } from "../protocol/run-spec.js";
@@ -24,10 +25,21 @@ import type {
 import { FunctionCache } from "../shipping/compile.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { type ExecContext, isThenable, runSpec } from "./executor.js";
+import { MemoryMonitor } from "./memory-monitor.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
 import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
 import { sizeof } from "./sizeof.js";
+import { SpillDisk } from "./spill-disk.js";
 import { WorkerState } from "./state.js";
+import { ResultStore } from "./store.js";
+
+/**
+ * Longest a reply that reads spilled results waits for room under the memory limit, ms: past
+ * it the reply goes anyway (a peer waiting for ever is worse than a worker briefly over).
+ */
+const SERVE_WAIT_MS = 10_000;
+/** Milliseconds between two looks at the room while a reply waits. */
+const SERVE_POLL_MS = 25;
 
 /** Longest run of back-to-back tasks before results are flushed and the event loop runs. */
 const SLICE_MS = 4;
@@ -44,13 +56,16 @@ interface PendingFetch {
 
 export class WorkerShell {
   readonly #state: WorkerState;
-  readonly #store = new Map<Key, unknown>();
+  readonly #store: ResultStore;
+  readonly #monitor: MemoryMonitor | undefined;
   readonly #defs = new Map<string, ShippedFn>();
   readonly #ctx: ExecContext;
   readonly #functions = new FunctionCache();
   readonly #toScheduler: MessagePortLike;
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
+  /** Replies that read spilled results, one after another (see #whenLoaded). */
+  #serving: Promise<void> = Promise.resolve();
   #events: WorkerEvent[] = [];
   /** What this time slice will report to the scheduler. */
   readonly #report = new ReportBuilder();
@@ -69,9 +84,19 @@ export class WorkerShell {
       () => performance.now() / 1000,
     );
     this.#toScheduler = toScheduler;
+    const mem: WorkerMemoryInit | undefined = init.memory;
+    this.#store = new ResultStore(mem && new SpillDisk(mem.localDirectory));
     this.#ctx = { fns: this.#functions, defs: this.#defs, get: (k) => this.#store.get(k) };
     this.#sampler = setInterval(this.#sample, SAMPLE_MS);
     this.#sampler.unref();
+    if (mem !== undefined) {
+      this.#monitor = new MemoryMonitor(mem, this.#store, {
+        send: (sample: MemorySample) => this.#toScheduler.postMessage(sample),
+        setPaused: (paused) =>
+          this.#push({ type: "set-paused", stimulusId: this.#nextStim("memory"), paused }),
+      });
+      this.#store.onChange = () => this.#monitor?.check();
+    }
   }
 
   /**
@@ -102,9 +127,11 @@ export class WorkerShell {
       case "put-data": {
         const nbytes = msg.keys.map((k, i) => {
           const v = unmarkBuffers(msg.values[i]);
-          this.#store.set(k, v);
-          return sizeof(v);
+          const n = sizeof(v);
+          this.#store.set(k, v, n);
+          return n;
         });
+        this.#monitor?.check();
         const keys = msg.keys.map((key, i) => ({ key, nbytes: nbytes[i]! }));
         this.#push({ type: "add-data", stimulusId: `scatter-${msg.id}`, keys });
         this.#toScheduler.postMessage({ t: "put-ok", id: msg.id, nbytes } satisfies FromWorker);
@@ -126,6 +153,7 @@ export class WorkerShell {
       case "close":
         this.#closed = true;
         clearInterval(this.#sampler);
+        this.#monitor?.stop();
         break;
       default:
         msg satisfies never;
@@ -136,8 +164,10 @@ export class WorkerShell {
   addPeer(peer: WorkerId, port: MessagePortLike & PortEvents): void {
     this.#peers.set(peer, port);
     port.on("message", (m: PeerMessage) => {
-      if (m.t === "get") port.postMessage(this.#dataReply(m.id, splitKeys(m.keys)));
-      else this.#onPeerData(m);
+      if (m.t === "get") {
+        const keys = splitKeys(m.keys);
+        this.#whenLoaded(keys, (read) => port.postMessage(this.#dataReply(m.id, keys, read)));
+      } else this.#onPeerData(m);
     });
   }
 
@@ -182,8 +212,64 @@ export class WorkerShell {
    * thread, which would lose every result here and recompute them in a loop.
    */
   #sendData(id: number, keys: readonly Key[]): void {
+    this.#whenLoaded(keys, (read) => this.#postData(id, keys, read));
+  }
+
+  /**
+   * Run `then` with the values of `keys` to send: results in memory as they are, spilled ones
+   * read from disk for this reply only (store.readSpilled: serving a peer or a client does not
+   * grow this worker's memory past the reply itself). A result that cannot be read back is
+   * reported missing by the reply (the scheduler recomputes it), and said in a warning.
+   */
+  #whenLoaded(keys: readonly Key[], then: (read: ReadonlyMap<Key, unknown>) => void): void {
+    const bytes = this.#store.spilledBytesOf(keys);
+    if (bytes === 0) {
+      then(new Map());
+      return;
+    }
+    // One such reply at a time, each once the worker has room for what it reads (or after
+    // SERVE_WAIT_MS): a holder serving several peers at once, or while full, would otherwise
+    // hold every read-back value on top of its limit.
+    this.#serving = this.#serving
+      .then(async () => {
+        await this.#roomFor(bytes);
+        then(await this.#readSpilled(keys));
+        this.#monitor?.check();
+      })
+      .catch((err: unknown) => {
+        // Never leave the chain rejected: every later reply would wait on it.
+        process.emitWarning(String((err as Error)?.message ?? err), "BarnWarning");
+      });
+  }
+
+  async #roomFor(bytes: number): Promise<void> {
+    const monitor = this.#monitor;
+    if (monitor === undefined) return;
+    const until = Date.now() + SERVE_WAIT_MS;
+    while (monitor.headroom() < bytes && Date.now() < until && !this.#closed) {
+      await new Promise((r) => setTimeout(r, SERVE_POLL_MS));
+    }
+  }
+
+  /** The spilled results among `keys`, read back for one reply (not kept in memory). */
+  async #readSpilled(keys: readonly Key[]): Promise<Map<Key, unknown>> {
+    const read = new Map<Key, unknown>();
+    for (const k of keys) {
+      const r = this.#store.readSpilled(k);
+      if (r === undefined) continue;
+      try {
+        const got = await r;
+        if (got !== undefined) read.set(k, got.value);
+      } catch (err) {
+        if (this.#store.has(k)) process.emitWarning(String((err as Error).message), "BarnWarning");
+      }
+    }
+    return read;
+  }
+
+  #postData(id: number, keys: readonly Key[], read: ReadonlyMap<Key, unknown>): void {
     try {
-      this.#toScheduler.postMessage(this.#dataReply(id, keys));
+      this.#toScheduler.postMessage(this.#dataReply(id, keys, read));
     } catch (err) {
       // Only a value structured clone refuses is the task's fault; anything else is ours.
       if (!(err instanceof Error && err.name === "DataCloneError")) throw err;
@@ -198,17 +284,26 @@ export class WorkerShell {
     }
   }
 
-  #dataReply(id: number, keys: readonly Key[]): FromWorker & PeerMessage {
+  /** The reply to a fetch: values in memory (moved into shared memory once), or `read` from disk. */
+  #dataReply(
+    id: number,
+    keys: readonly Key[],
+    read: ReadonlyMap<Key, unknown>,
+  ): FromWorker & PeerMessage {
     const values: unknown[] = [];
     const missing: Key[] = [];
     for (const k of keys) {
-      if (!this.#store.has(k)) {
+      if (read.has(k)) {
+        values.push(markBuffers(read.get(k)));
+        continue;
+      }
+      if (!this.#store.inMemory(k)) {
         missing.push(k);
         continue;
       }
       const v = this.#store.get(k);
       const shared = shareLargeBuffers(v);
-      if (shared !== v) this.#store.set(k, shared);
+      if (shared !== v) this.#store.replace(k, shared);
       values.push(markBuffers(shared));
     }
     return { t: "data", id, values, missing };
@@ -224,10 +319,12 @@ export class WorkerShell {
     for (const k of pending.keys) {
       if (missing.has(k)) continue;
       const v = unmarkBuffers(m.values[i++]);
-      this.#store.set(k, v);
-      nbytes[k] = sizeof(v);
+      const n = sizeof(v);
+      this.#store.set(k, v, n);
+      nbytes[k] = n;
     }
     this.#reportTransfer(pending, nbytes);
+    this.#monitor?.check(); // a pause these bytes call for goes in ahead of the success
     this.#push({
       type: "gather-dep-success",
       stimulusId: this.#nextStim("gather"),
@@ -288,13 +385,14 @@ export class WorkerShell {
       if (performance.now() > deadline) break;
     }
     this.#flush();
+    this.#monitor?.afterSlice();
     if (this.#events.length > 0) this.#schedulePump();
   };
 
   #run(ins: WorkerInstruction): void {
     switch (ins.type) {
       case "execute":
-        this.#execute(ins.key, ins.run as RunSpec, ins.stimulusId);
+        this.#executeLoaded(ins.key, ins.run as RunSpec, ins.deps, ins.stimulusId);
         break;
       case "gather-dep":
         this.#gatherDep(ins.peer, ins.keys);
@@ -330,6 +428,37 @@ export class WorkerShell {
     }
   }
 
+  /** Run a task whose inputs may be on disk: read them back first (off this slice). */
+  #executeLoaded(
+    key: Key,
+    spec: RunSpec,
+    deps: readonly { readonly key: Key }[],
+    stim: string,
+  ): void {
+    if (deps.length === 0 || this.#store.spilled === 0) {
+      this.#execute(key, spec, stim);
+      return;
+    }
+    const keys = deps.map((d) => d.key);
+    const loading = this.#store.pinAndLoad(keys);
+    if (loading === undefined) {
+      this.#store.unpin(keys);
+      this.#execute(key, spec, stim);
+      return;
+    }
+    loading.then(
+      () => {
+        this.#execute(key, spec, stim);
+        this.#store.unpin(keys);
+        this.#schedulePump();
+      },
+      (err: unknown) => {
+        this.#store.unpin(keys);
+        this.#push(this.#failure(key, err, stim));
+      },
+    );
+  }
+
   #execute(key: Key, spec: RunSpec, stim: string): void {
     const t0 = performance.now();
     let out: unknown;
@@ -352,9 +481,14 @@ export class WorkerShell {
   #success(key: Key, value: unknown, t0: number, stimulusId: string): WorkerEvent {
     const problem = uncopyablePart(value);
     if (problem !== undefined) return this.#failure(key, notSerializable(key, problem), stimulusId);
-    this.#store.set(key, value);
+    const nbytes = sizeof(value);
+    this.#store.set(key, value, nbytes);
+    // Measure now, before the success event goes in: a pause this result calls for must reach
+    // the state machine ahead of the success, or the success starts the next task first and
+    // every pause lets one more result through.
+    this.#monitor?.check();
     const duration = (performance.now() - t0) / 1000;
-    return { type: "execute-success", stimulusId, key, nbytes: sizeof(value), duration };
+    return { type: "execute-success", stimulusId, key, nbytes, duration };
   }
 
   #failure(key: Key, err: unknown, stimulusId: string): WorkerEvent {

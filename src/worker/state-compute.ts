@@ -81,15 +81,26 @@ export function startCompute(w: WorkerCore, ts: WorkerTask, ev: WComputeTask): v
   ts.spec = ev;
   ts.priority = ev.priority;
   ts.resources = nonEmpty(ev.resources);
-  for (const dep of ev.deps) linkInput(w, ts, dep.key, dep.holders);
+  for (const dep of ev.deps) linkInput(w, ts, dep.key, dep.holders, dep.nbytes ?? 0);
   transition(w, ts, ts.waitingFor === 0 ? READY : WAITING);
 }
 
-function linkInput(w: WorkerCore, ts: WorkerTask, key: string, holders: readonly WorkerId[]): void {
+function linkInput(
+  w: WorkerCore,
+  ts: WorkerTask,
+  key: string,
+  holders: readonly WorkerId[],
+  nbytes: number,
+): void {
   let d = w.tasks.get(key);
+  // The scheduler's size bounds the fetch batch this input joins (fetch batches stop at
+  // transferBatchBytes): without it a batch of large inputs is bounded only by its key count,
+  // and its holder reads them all back from disk at once to answer.
+  if (d !== undefined && d.nbytes === 0) d.nbytes = nbytes;
   if (d === undefined) {
     d = new WorkerTask(key, ts.priority, w.seq++);
     w.tasks.set(key, d);
+    d.nbytes = nbytes;
     d.holders = usable(w, holders);
     if (d.holders.length < holders.length) {
       for (const h of holders) if (w.badPeers.has(h)) addFailed(d, h);
@@ -219,6 +230,7 @@ export function addData(w: WorkerCore, ev: WAddData): void {
 
 /** Start ready tasks in priority order while threads (and their resources) are free. */
 export function ensureComputing(w: WorkerCore): void {
+  if (w.paused) return;
   const nthreads = w.config.nthreads;
   while (w.executing < nthreads) {
     const r = liveTop(w.ready);

@@ -32,6 +32,8 @@ export class WorkerCore {
   readonly freeResources: Record<string, number>;
   /** Tasks holding a thread: executing plus cancelled (still running). At most nthreads. */
   executing = 0;
+  /** Memory above the pause fraction: no task starts and no input is fetched while set. */
+  paused = false;
   /** Instructions of the handle() call in progress. */
   out: WorkerInstruction[] = [];
   /** Stimulus id of the event being handled; recorded with every transition. */

@@ -24,7 +24,7 @@ import {
 
 /** Start gathers from free peers while fewer than transferConcurrency are in flight. */
 export function ensureCommunicating(w: WorkerCore): void {
-  if (w.stateCounts[FETCH] === 0) return;
+  if (w.stateCounts[FETCH] === 0 || w.paused) return;
   let slots = w.config.transferConcurrency - w.inFlight.size;
   if (slots <= 0) return;
   const tops: WorkerTask[] = [];
@@ -67,7 +67,7 @@ function takeBatch(w: WorkerCore, heap: TaskHeap, peer: WorkerId): WorkerTask[] 
     ts.peer = peer;
     transition(w, ts, FLIGHT);
     batch.push(ts);
-    // Sizes are unknown before the first fetch (0), so today the key bound is what limits.
+    // Sizes come from the scheduler (compute-task deps); a size it did not know counts 0.
     bytes += ts.nbytes;
   }
   return batch;

@@ -71,7 +71,13 @@ function toReady(w: WorkerCore, ts: WorkerTask): void {
 
 function readyExecuting(w: WorkerCore, ts: WorkerTask): void {
   holdThread(w, ts);
-  w.out.push({ type: "execute", key: ts.key, run: ts.spec?.run, stimulusId: w.stim });
+  w.out.push({
+    type: "execute",
+    key: ts.key,
+    run: ts.spec?.run,
+    deps: ts.dependencies,
+    stimulusId: w.stim,
+  });
 }
 
 function executingMemory(w: WorkerCore, ts: WorkerTask): void {

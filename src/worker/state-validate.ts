@@ -130,12 +130,12 @@ function checkQueues(w: WorkerCore, running: number): void {
     }
   }
   if (seen.size !== w.stateCounts[FLIGHT]) fail(w, "", "every flight task is in a gather");
-  if (running < nthreads) {
+  if (running < nthreads && !w.paused) {
     for (const ts of w.ready.items) {
       if (ts.s === READY) fail(w, ts.key, "no ready task waits while a thread is free");
     }
   }
-  if (w.inFlight.size < transferConcurrency) {
+  if (w.inFlight.size < transferConcurrency && !w.paused) {
     for (const ts of w.tasks.values()) {
       if (ts.s !== FETCH) continue;
       for (const h of ts.holders) {

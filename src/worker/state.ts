@@ -90,6 +90,9 @@ export class WorkerState {
         case "steal-request":
           stealRequest(w, ev);
           break;
+        case "set-paused":
+          w.paused = ev.paused;
+          break;
         default:
           ev satisfies never;
       }
@@ -114,6 +117,11 @@ export class WorkerState {
   /** Tasks holding a thread: executing, plus cancelled ones whose function is still running. */
   get executingCount(): number {
     return this.#w.executing;
+  }
+
+  /** Whether memory paused this worker (set-paused). */
+  get paused(): boolean {
+    return this.#w.paused;
   }
 
   /** The state of `key` here ("released" when unknown). */
@@ -158,6 +166,7 @@ export class WorkerState {
       id: w.id,
       config: w.config,
       executing: w.executing,
+      paused: w.paused,
       freeResources: { ...w.freeResources },
       counts: this.counts(),
       inFlight,
@@ -172,6 +181,7 @@ export interface WorkerStateDump {
   id: WorkerId;
   config: WorkerConfig;
   executing: number;
+  paused: boolean;
   freeResources: Record<string, number>;
   counts: Record<WorkerTaskState, number>;
   inFlight: Record<WorkerId, Key[]>;

@@ -116,13 +116,23 @@ export async function startScheduler(
 }
 
 /** A worker joined to `address`; resolves once it registered. */
+/** Pass in startWorker's `extra` to run the worker under its nanny (`barn worker`'s default). */
+export const WITH_NANNY = "<with-nanny>";
+
 export async function startWorker(
   address: string,
   extra: readonly string[] = [],
   env: Record<string, string | undefined> = {},
   wrap: readonly string[] = [],
 ): Promise<Proc> {
-  const proc = barn(["worker", address, "--log-level", "info", ...extra], env, wrap);
+  // Tests kill and watch the worker process itself: no nanny between, unless asked for.
+  const nanny = extra.includes(WITH_NANNY);
+  const args = extra.filter((a) => a !== WITH_NANNY);
+  const proc = barn(
+    ["worker", address, "--log-level", "info", ...args, ...(nanny ? [] : ["--no-nanny"])],
+    env,
+    wrap,
+  );
   await proc.waitFor((r) => r.msg === "registered with scheduler");
   return proc;
 }

@@ -161,7 +161,7 @@ test("scatter: keys become memory on the worker, wanted by the client, usable as
   assert.equal(s.workers().find((w) => w.id === "b")?.nbytes, 4096);
   const ct = computes(s.handle([graph([task("use", ["data"])], ["use"])]))[0];
   assert.equal(ct?.worker, "b");
-  assert.deepEqual(ct?.deps, [{ key: "data", holders: ["b"] }]);
+  assert.deepEqual(ct?.deps, [{ key: "data", holders: ["b"], nbytes: 4096 }]);
   s.handle([finished("b", "use")]);
   assert.deepEqual(freed(s.handle([release(["data"])])), ["data@b"]);
   assert.equal(s.taskState("data"), "released"); // lineage of use

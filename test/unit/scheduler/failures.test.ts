@@ -216,7 +216,7 @@ test("missing-data with another holder left: the dependent gets the current hold
   assert.deepEqual(freed(out), ["x@a", "y@c"]);
   const ct = computes(out)[0];
   assert.equal(ct?.key, "y");
-  assert.deepEqual(ct?.deps, [{ key: "x", holders: ["b"] }]);
+  assert.deepEqual(ct?.deps, [{ key: "x", holders: ["b"], nbytes: 8 }]);
 });
 
 test("stale messages: a finish from a worker the task was moved away from is freed there", () => {

@@ -105,7 +105,7 @@ test("a restricted dependent goes to an allowed worker even if its input is else
   assert.equal(s.task("x")?.processingOn, "a");
   const ct = computes(s.handle([finished("a", "x", 1_000_000)]))[0];
   assert.equal(ct?.worker, "b");
-  assert.deepEqual(ct?.deps, [{ key: "x", holders: ["a"] }]);
+  assert.deepEqual(ct?.deps, [{ key: "x", holders: ["a"], nbytes: 1_000_000 }]);
 });
 
 test("a restricted task whose only worker leaves goes back to no-worker", () => {
@@ -147,7 +147,7 @@ test("a worker that joins again under the same id starts empty: its old work is 
   const out = s.handle([worker("a", 2)]);
   // x (lost with the old incarnation) is recomputed; y waits for it there (speculatively)
   assert.deepEqual(placed(out), ["x@a", "y@a"]);
-  assert.deepEqual(computes(out)[1]?.deps, [{ key: "x", holders: ["a"] }]);
+  assert.deepEqual(computes(out)[1]?.deps, [{ key: "x", holders: ["a"], nbytes: 8 }]);
   assert.equal(s.taskState("y"), "processing");
   assert.equal(s.workers()[0]?.nthreads, 2);
   assert.equal(s.task("y")?.deaths, 0);

@@ -93,6 +93,7 @@ test("queries: counts, workers, whoHas, task, dump (JSON)", () => {
       processing: 1,
       keys: 1,
       nbytes: 100,
+      paused: false,
     },
   ]);
   assert.equal(s.counts().processing, 1);

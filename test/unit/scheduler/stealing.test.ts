@@ -110,7 +110,7 @@ test("stolen: the task moves to the thief with a new runId; the victim is not to
   again.handle([balance()]);
   const ct = computes(again.handle([answer("a", "t5", true)]))[0];
   assert.equal(ct?.worker, "b");
-  assert.deepEqual(ct?.deps, [{ key: "x", holders: ["a"] }]);
+  assert.deepEqual(ct?.deps, [{ key: "x", holders: ["a"], nbytes: 100 }]);
   // b's result is taken; a late result from a (the old attempt) is ignored and freed there
   const late = again.handle([finished("a", "t5", 8, 0.05, "late", firstRunId.get("t5"))]);
   assert.deepEqual(freed(late), ["t5@a"]);

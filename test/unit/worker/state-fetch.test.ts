@@ -26,6 +26,18 @@ test("batches follow task priority and respect transferBatchKeys and transferCon
   assert.deepEqual(run(ws, ok("soon")), ["finished soon", "release u", "execute late"]);
 });
 
+test("the scheduler's input sizes bound a batch by transferBatchBytes (large spilled inputs are not fetched all at once)", () => {
+  const ws = worker({ transferConcurrency: 1 }); // default transferBatchBytes: 50 MB
+  const big = 32 * 2 ** 20;
+  const deps = ["a", "b", "c", "d", "e"].map((key) => ({ key, holders: ["p1"], nbytes: big }));
+  const out = run(ws, { ...ct("t"), deps });
+  // Without the sizes every input counts 0 bytes and one batch asks p1 for all five at once.
+  assert.deepEqual(out, ["gather p1 a,b"]);
+  assert.deepEqual(run(ws, got("p1", ["a", "b"])), ["gather p1 c,d"]);
+  assert.deepEqual(run(ws, got("p1", ["c", "d"])), ["gather p1 e"]);
+  assert.deepEqual(run(ws, got("p1", ["e"])), ["execute t"]);
+});
+
 test("a key with several holders is batched with the other keys of a free holder", () => {
   const ws = worker();
   const out = run(ws, ct("t", { deps: { a: ["p1"], b: ["p2", "p1"] } }));
