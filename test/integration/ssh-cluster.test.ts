@@ -217,7 +217,8 @@ describe("SSHCluster over OpenSSH in two network namespaces", {
       );
       // The token came over the channel's stdin: not on a command line, not in the environment.
       const procs = barnIn(ns("a"));
-      assert.equal(procs.length, 2, "scheduler and one worker on A");
+      // barn worker runs under a nanny (a process of its own that restarts it): 3 processes.
+      assert.equal(procs.length, 3, "the scheduler, and one worker with its nanny, on A");
       for (const pid of procs) {
         const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
         assert.ok(argv.includes("--token-stdin"));
