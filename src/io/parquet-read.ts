@@ -6,7 +6,7 @@
  * plan gave it, with one monomorphic loop per kind.
  */
 
-import type { AsyncBuffer, FileMetaData, SchemaElement } from "hyparquet";
+import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement } from "hyparquet";
 import { parquetRead } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { BarnError } from "../errors.js";
@@ -91,7 +91,7 @@ export async function readFastColumn(
   const el = footer.schema.find((e, i) => i > 0 && e.name === field.name);
   if (el === undefined || !fastPathFits(el, field.type)) return undefined;
   const target = chunkTarget(field.type, length, divisorOf(el), scratch);
-  const ranges: { start: number; end: number; rows: number }[] = [];
+  const ranges: { md: ColumnMetaData; start: number; end: number; rows: number }[] = [];
   for (const g of rowGroups) {
     const rg = footer.row_groups[g]!;
     const md = rg.columns.find((c) => c.meta_data?.path_in_schema[0] === field.name)?.meta_data;
@@ -99,6 +99,7 @@ export async function readFastColumn(
     const dict = md.dictionary_page_offset;
     const start = Number(dict !== undefined && dict > 0n ? dict : md.data_page_offset);
     ranges.push({
+      md,
       start,
       end: start + Number(md.total_compressed_size),
       rows: Number(rg.num_rows),
@@ -111,13 +112,11 @@ export async function readFastColumn(
   for (let i = 0; i < ranges.length; i++) {
     const got = await next!;
     next = i + 1 < ranges.length ? read(i + 1) : undefined;
+    const { md, rows } = ranges[i]!;
     try {
-      const md = footer.row_groups[rowGroups[i]!]!.columns.find(
-        (c) => c.meta_data?.path_in_schema[0] === field.name,
-      )!.meta_data!;
       if (
         got.bytes === undefined ||
-        !decodeChunk(got.bytes, md, el, target, at, ranges[i]!.rows, compressors)
+        !decodeChunk(got.bytes, md, el, target, at, rows, compressors)
       ) {
         await release(next);
         return undefined;
@@ -128,7 +127,7 @@ export async function readFastColumn(
     } finally {
       if (got.bytes !== undefined) giveBack(got.bytes);
     }
-    at += ranges[i]!.rows;
+    at += rows;
   }
   return at === length ? targetColumn(target, length) : undefined;
 }
