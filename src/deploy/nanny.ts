@@ -214,7 +214,12 @@ export function residentBytes(pid: number): number | undefined {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m === null ? undefined : Number(m[1]) * 1024;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // The process is gone (ENOENT, ESRCH), /proc is not ours to read (EACCES) or not there (no
+    // Linux): no reading. Anything else is a bug and goes through.
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === "ENOENT" || code === "ESRCH" || code === "EACCES" || code === "EPERM")
+      return undefined;
+    throw err;
   }
 }
