@@ -15,23 +15,28 @@ import { uncopyablePart } from "../protocol/copyable.js";
 import type { WorkerId } from "../protocol/ids.js";
 import type { WorkerMemory } from "../protocol/memory.js";
 import { withConfig } from "./configured.js";
-import { startDashboard } from "./dashboard-start.js";
 import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
+import { MAX_FETCH_ATTEMPTS, pause, unreachable, waitAll } from "./gather-rounds.js";
 import { graphSubmissions } from "./graph-submission.js";
 import { KeepAlive } from "./keep-alive.js";
 import type { KeyRecord } from "./key-record.js";
 import { KeyRegistry } from "./key-registry.js";
 import {
   type ConnectOptions,
-  parseBytes,
   type TaskOptions,
   validateConnectOptions,
   validateTaskOptions,
 } from "./options.js";
-import { startProcessBackend } from "./process-backend.js";
-import { RemoteBackend } from "./remote-backend.js";
-import { argError, callSpec, FunctionTable, futuresToRefs, submission } from "./submission.js";
-import { SyncBackend } from "./sync-backend.js";
+import { startBackend } from "./start-backend.js";
+import {
+  argError,
+  callSpec,
+  checkCopyable,
+  FunctionTable,
+  futuresToRefs,
+  holdsNoFuture,
+  submission,
+} from "./submission.js";
 import { collectFutures, type Gathered, rebuild } from "./walk.js";
 
 /** Arguments of a task: each may be given as a value or as a Future of that value. */
@@ -189,11 +194,7 @@ export class Client implements FutureOwner {
     const shipped = this.#fns.ship(fn);
     const columns = iterables.map((it) => (Array.isArray(it) ? it : [...it]));
     const n = Math.min(...columns.map((c) => c.length));
-    for (const [j, c] of columns.entries()) {
-      const problem = uncopyablePart(c.length === n ? c : c.slice(0, n));
-      if (problem !== undefined)
-        throw argError(problem, `map's iterable ${j} (its items are the tasks' arguments)`);
-    }
+    checkCopyable(columns, n);
     if (!opts.pure && columns.every(holdsNoFuture)) {
       const keys = new Array<Key>(n);
       const futures = new Array<Future>(n);
@@ -561,35 +562,6 @@ export class Client implements FutureOwner {
   }
 }
 
-/** The backend the options ask for: sync, threads, processes, or a remote scheduler. */
-async function startBackend(options: ConnectOptions & { address?: string }): Promise<Backend> {
-  if (options.address !== undefined) {
-    return RemoteBackend.connect(options.address, {
-      token: options.token ?? process.env.BARN_TOKEN,
-      tls: options.tls,
-      timeoutMs: options.timeoutMs,
-      heartbeatTimeoutMs: options.heartbeatTimeoutMs,
-      maxFrameBytes: options.maxFrameBytes,
-    });
-  }
-  if (options.scheduler === "sync") return new SyncBackend();
-  const memoryLimit =
-    options.memoryLimit === undefined ? undefined : parseBytes("memoryLimit", options.memoryLimit);
-  const common = {
-    workers: options.workers,
-    threadsPerWorker: options.threadsPerWorker,
-    memoryLimit,
-    localDirectory: options.localDirectory,
-    resources: options.resources,
-    config: options.schedulerConfig,
-  };
-  const backend = options.processes
-    ? await startProcessBackend(common)
-    : await LocalBackend.start(common);
-  await startDashboard(backend, options.dashboard);
-  return backend;
-}
-
 export interface GatherOptions {
   /** Release the gathered futures once their values are here (or the gather failed). */
   readonly release?: boolean | undefined;
@@ -602,27 +574,6 @@ export interface ScatterOptions {
   readonly broadcast?: boolean | undefined;
 }
 
-/**
- * Fetch rounds one gather makes for keys no holder has, before it gives up. A key lost with a
- * worker is recomputed and reported again in between, so a few rounds suffice; the bound turns
- * a fault that keeps a key unreachable into an error instead of a loop.
- */
-const MAX_FETCH_ATTEMPTS = 20;
-
-/** A short wait before fetching again a key the scheduler still lists as held. */
-function pause(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** attempt)));
-}
-
-function unreachable(records: readonly KeyRecord[], attempts: number): BarnError {
-  const key = records[0]!.key;
-  return new BarnError(
-    ErrorCodes.WORKER_LOST,
-    `could not fetch ${records.length} result(s) (first: ${key}) after ${attempts} tries: their holders keep losing them; check the workers' logs (client.story(key) shows what happened)`,
-    { key },
-  );
-}
-
 /** The calls of a Client made with per-task options (see Client.with). */
 export interface TaskSubmitter {
   submit<A extends readonly unknown[], R>(
@@ -633,25 +584,4 @@ export interface TaskSubmitter {
     fn: (...args: A) => R,
     ...iterables: MapIterables<A>
   ): Future<Awaited<R>>[];
-}
-
-/** True when no element is (or holds) a Future: typeof checks for the usual primitives. */
-function holdsNoFuture(column: readonly unknown[]): boolean {
-  for (const v of column) {
-    if (typeof v === "object" && v !== null && futuresToRefs([v], () => {})[0] !== v) return false;
-  }
-  return true;
-}
-
-/** Resolves once every record is done; one promise for the whole set. */
-function waitAll(records: readonly KeyRecord[]): Promise<void> | undefined {
-  let pending = 0;
-  for (const r of records) if (!r.done) pending++;
-  if (pending === 0) return undefined;
-  return new Promise((resolve) => {
-    const one = () => {
-      if (--pending === 0) resolve();
-    };
-    for (const r of records) if (!r.done) r.onDone(one);
-  });
 }

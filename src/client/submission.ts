@@ -125,3 +125,23 @@ export function argError(problem: string, what = "a task's arguments"): BarnErro
     `${what} hold ${problem}, which cannot be copied to a worker; pass data (functions run as tasks: client.submit(fn, x), or call a tasks() function inside the task)`,
   );
 }
+
+/**
+ * Checks the columns of a map (each item is a task's argument), the first `n` items of each.
+ * @throws BarnError ARG_NOT_SERIALIZABLE naming the iterable and the item.
+ */
+export function checkCopyable(columns: readonly (readonly unknown[])[], n: number): void {
+  for (const [j, c] of columns.entries()) {
+    const problem = uncopyablePart(c.length === n ? c : c.slice(0, n));
+    if (problem !== undefined)
+      throw argError(problem, `map's iterable ${j} (its items are the tasks' arguments)`);
+  }
+}
+
+/** True when no element is (or holds) a Future: typeof checks for the usual primitives. */
+export function holdsNoFuture(column: readonly unknown[]): boolean {
+  for (const v of column) {
+    if (typeof v === "object" && v !== null && futuresToRefs([v], () => {})[0] !== v) return false;
+  }
+  return true;
+}
