@@ -4,52 +4,20 @@
  * the caller with BARN_ZARR_UNSUPPORTED; this file only answers "which one, if any".
  */
 
-/** The element types barn/array holds. `bool` is a Uint8Array of 0 and 1. */
-export type BarnDType =
-  | "float64"
-  | "float32"
-  | "int8"
-  | "int16"
-  | "int32"
-  | "uint8"
-  | "uint16"
-  | "uint32"
-  | "int64"
-  | "bool";
+import { alloc, DTYPES, type DType, dtypeOfTyped, itemsize, type TypedArrayMap } from "../dtype.js";
+
+/** The element types barn/array holds (its DType). `bool` is a Uint8Array of 0 and 1. */
+export type BarnDType = DType;
 
 /** The typed array holding each dtype's elements (C order). */
-export interface ZarrTypedArrayMap {
-  float64: Float64Array;
-  float32: Float32Array;
-  int8: Int8Array;
-  int16: Int16Array;
-  int32: Int32Array;
-  uint8: Uint8Array;
-  uint16: Uint16Array;
-  uint32: Uint32Array;
-  int64: BigInt64Array;
-  bool: Uint8Array;
-}
+export type ZarrTypedArrayMap = TypedArrayMap;
 
 export type ZarrTypedArray = ZarrTypedArrayMap[BarnDType];
 
 /** A fill value as barn/array holds it: bigint for int64, boolean for bool, number otherwise. */
 export type ZarrScalar = number | bigint | boolean;
 
-const CTORS = {
-  float64: Float64Array,
-  float32: Float32Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  bool: Uint8Array,
-} as const;
-
-export const BARN_DTYPES: readonly BarnDType[] = Object.keys(CTORS) as BarnDType[];
+export const BARN_DTYPES: readonly BarnDType[] = DTYPES;
 
 /** v2 type code (after the byte-order character) of each dtype. */
 const V2_CODES: Record<BarnDType, string> = {
@@ -88,17 +56,18 @@ export function dtypeFromV3(s: unknown): BarnDType | undefined {
 
 /** A fresh zeroed typed array of `n` elements. */
 export function allocate<D extends BarnDType>(d: D, n: number): ZarrTypedArrayMap[D] {
-  return new CTORS[d](n) as ZarrTypedArrayMap[D];
+  return alloc(d, n);
 }
 
 /** Whether `data` is the typed array that holds dtype `d` (bool: a Uint8Array). */
 export function holdsDtype(d: BarnDType, data: unknown): data is ZarrTypedArray {
-  return data instanceof CTORS[d];
+  const t = dtypeOfTyped(data);
+  return t === d || (d === "bool" && t === "uint8");
 }
 
 /** Bytes per element. */
 export function itemSize(d: BarnDType): number {
-  return CTORS[d].BYTES_PER_ELEMENT;
+  return itemsize(d);
 }
 
 /** The name of a typed array's class, for error messages. */
