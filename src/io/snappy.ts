@@ -115,11 +115,15 @@ function viewer(wasm: SnappyExports): SnappyView {
  * random doubles of most numeric columns (in literals of up to 64 KiB, with a few short copies
  * where definition levels repeat). Such a block is decoded here, its literals copied with the
  * engine's memcpy, instead of by the wasm module, which needs the input copied into its memory
- * first and then copies runs with its own slower memcpy (about a tenth of a worker's time on
- * DuckDB's files). Anything that does not add up goes to the module, which says what is wrong.
+ * first and then copies runs with its own slower memcpy (the frame bench's
+ * groupby-parquet-duckdb case shows the difference). Anything that does not add up goes to the
+ * module, which says what is wrong.
  */
 const BARELY = 0.9;
-/** Past this many elements, the JavaScript path keeps going only while they average LARGE_ELEMENT bytes. */
+/**
+ * Past this many elements, the JavaScript path keeps going only while they average
+ * LARGE_ELEMENT bytes.
+ */
 const FEW_ELEMENTS = 32;
 const LARGE_ELEMENT = 4096;
 
@@ -162,7 +166,8 @@ function decodeMostlyLiterals(input: Uint8Array, out: Uint8Array): boolean {
   const end = input.length;
   while (pos < end) {
     // Many short elements (a writer that emits small literals between copies) are the module's
-    // job: a call per element here cost 4x the whole decode on such pages.
+    // job: a call per element here made Barn's own files several times slower to read (the
+    // frame bench's groupby-parquet case shows it).
     if (++elements > FEW_ELEMENTS && at < elements * LARGE_ELEMENT) return false;
     const tag = input[pos]!;
     const kind = tag & 3;
