@@ -10,7 +10,7 @@ import { hostname } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBytes } from "../client/options.js";
 import { config } from "../config/load.js";
-import { configuredNumber, configuredString } from "../config/values.js";
+import { configuredBytes, configuredNumber, configuredString } from "../config/values.js";
 import { Nanny } from "../deploy/nanny.js";
 import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
@@ -160,6 +160,7 @@ common(
     .option(
       "--memory-limit <bytes>",
       "each worker's memory, buffers included, e.g. 8GiB: results spill past 60%, it pauses past 80%; also the task thread's heap limit (default: machine memory x min(1, nthreads / cores))",
+      configuredBytes("memoryLimit"),
     )
     .option(
       "--local-directory <dir>",

@@ -41,8 +41,8 @@ export const CONFIG_SCHEMA: readonly ConfigEntry[] = [
     key: "memoryLimit",
     type: "bytes",
     default: undefined,
-    usedBy: "Client.connect, LocalCluster",
-    doc: 'Heap limit per worker, bytes or a size such as "4GiB" (default: Node\'s).',
+    usedBy: "Client.connect, LocalCluster, barn worker --memory-limit",
+    doc: 'Memory per worker, buffers included, bytes or a size such as "4GiB": results spill past 60%, the worker pauses past 80% (default: the machine\'s memory shared among the workers).',
   },
   {
     key: "processes",

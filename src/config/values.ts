@@ -11,6 +11,12 @@ export function configuredString(key: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+/** A size setting as the CLI's flags take it: "4GiB" as written, a number of bytes as digits. */
+export function configuredBytes(key: string): string | undefined {
+  const v = config().get(key);
+  return typeof v === "number" ? String(v) : typeof v === "string" ? v : undefined;
+}
+
 /** The adapt.* settings, as AdaptOptions fields (undefined where unset). */
 export function configuredAdapt(): {
   minimum?: number;

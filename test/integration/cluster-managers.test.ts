@@ -224,6 +224,14 @@ test("barn.config.json in the project directory and BARN_* configure Client.conn
       ) as { workers: number };
     assert.equal(run({}).workers, 3, "the project file");
     assert.equal(run({ BARN_WORKERS: "2" }).workers, 2, "the environment wins");
+    // `barn worker`'s --memory-limit defaults to the memoryLimit setting (its help shows it).
+    const help = spawnSync(process.execPath, [CLI, "worker", "--help"], {
+      cwd: dir,
+      env: { ...process.env, BARN_MEMORY_LIMIT: "300MiB" },
+      encoding: "utf8",
+    });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout.replace(/\s+/g, " "), /--memory-limit <bytes>.*\(default: "300MiB"\)/);
     writeFileSync(join(dir, "barn.config.json"), JSON.stringify({ scheduler: { prot: 1 } }));
     const bad = spawnSync(process.execPath, [CLI, "scheduler"], { cwd: dir, encoding: "utf8" });
     assert.equal(bad.status, 2);
