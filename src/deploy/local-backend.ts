@@ -1,6 +1,6 @@
 /**
  * A scheduler in this process: a SchedulerServer around the pure SchedulerState, driving a
- * pool of workers. The embedded default is a LocalCluster of worker threads; with
+ * pool of workers. The embedded default is a ThreadCluster of worker threads; with
  * `processes: true` the pool is worker processes over loopback, and `barn scheduler` serves
  * remote clients through one of these per scheduler (deploy/client-session.ts).
  */
@@ -22,7 +22,7 @@ import { submission } from "../protocol/submission.js";
 import { SchedulerServer, type SchedulerServerOptions } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { markBuffers, unmarkBuffers } from "../worker/share.js";
-import { LocalCluster, type LocalClusterOptions } from "./local-cluster.js";
+import { ThreadCluster, type ThreadClusterOptions } from "./thread-cluster.js";
 import { retireWorkers } from "./retire.js";
 import type { WorkerPool } from "./worker-pool.js";
 
@@ -55,10 +55,10 @@ export class LocalBackend implements Backend {
   }
 
   static async start(
-    options: LocalClusterOptions & SchedulerServerOptions = {},
+    options: ThreadClusterOptions & SchedulerServerOptions = {},
   ): Promise<LocalBackend> {
     const server = new SchedulerServer(options);
-    const cluster = await LocalCluster.start(server, options);
+    const cluster = await ThreadCluster.start(server, options);
     server.flush();
     return new LocalBackend(server, cluster);
   }

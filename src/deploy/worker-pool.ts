@@ -1,6 +1,6 @@
 /**
  * What a scheduler in this process needs of the workers it drives, whatever they are: threads
- * of this process (LocalCluster) or processes on this or other machines (RemoteWorkers).
+ * of this process (ThreadCluster) or processes on this or other machines (RemoteWorkers).
  * Task traffic goes through the SchedulerServer's worker links; this is the rest: direct data
  * requests for gather and scatter, and debugging dumps.
  */

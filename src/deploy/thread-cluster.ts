@@ -23,7 +23,7 @@ import {
 import { WorkerRequests } from "./worker-requests.js";
 import { startWorkerThread } from "./worker-thread.js";
 
-export interface LocalClusterOptions {
+export interface ThreadClusterOptions {
   /** Worker threads. Default: one per core (os.availableParallelism()). */
   readonly workers?: number | undefined;
   /** Concurrent tasks per worker (async tasks overlap; sync tasks run one at a time). */
@@ -51,7 +51,7 @@ interface Member {
 
 const THREAD_MAIN = new URL("../worker/thread-main.js", import.meta.url);
 
-export class LocalCluster {
+export class ThreadCluster {
   readonly #server: SchedulerServer;
   readonly #members = new Map<WorkerId, Member>();
   readonly #options: {
@@ -71,7 +71,7 @@ export class LocalCluster {
   /** Called when a worker thread died unexpectedly (after the scheduler was told). */
   onWorkerDied: ((id: WorkerId, reason: string) => void) | undefined;
 
-  private constructor(server: SchedulerServer, options: LocalClusterOptions) {
+  private constructor(server: SchedulerServer, options: ThreadClusterOptions) {
     this.#server = server;
     this.#options = {
       workers: options.workers ?? availableParallelism(),
@@ -82,8 +82,8 @@ export class LocalCluster {
     };
   }
 
-  static async start(server: SchedulerServer, options: LocalClusterOptions = {}) {
-    const cluster = new LocalCluster(server, options);
+  static async start(server: SchedulerServer, options: ThreadClusterOptions = {}) {
+    const cluster = new ThreadCluster(server, options);
     server.onRestartWorker = (id, reason) => cluster.#restart(id, reason);
     const started: Promise<Member>[] = [];
     for (let i = 0; i < cluster.#options.workers; i++) started.push(cluster.#spawn());
