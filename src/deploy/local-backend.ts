@@ -22,8 +22,8 @@ import { submission } from "../protocol/submission.js";
 import { SchedulerServer, type SchedulerServerOptions } from "../scheduler/server.js";
 import type { ShippedFn } from "../shipping/ship.js";
 import { markBuffers, unmarkBuffers } from "../worker/share.js";
-import { ThreadCluster, type ThreadClusterOptions } from "./thread-cluster.js";
 import { retireWorkers } from "./retire.js";
+import { ThreadCluster, type ThreadClusterOptions } from "./thread-cluster.js";
 import type { WorkerPool } from "./worker-pool.js";
 
 export class LocalBackend implements Backend {
