@@ -27,6 +27,7 @@ import {
   validateConnectOptions,
   validateTaskOptions,
 } from "./options.js";
+import { RemoteBackend } from "./remote-backend.js";
 import { startBackend } from "./start-backend.js";
 import {
   argError,
@@ -125,12 +126,14 @@ export class Client implements FutureOwner {
 
   /**
    * The address of the dashboard of this client's local cluster (e.g.
-   * "http://127.0.0.1:8787/"); undefined when it serves none (`dashboard: false`, the sync
-   * scheduler, a remote scheduler: see `barn scheduler --dashboard-port`).
+   * "http://127.0.0.1:8787/"), or of the remote scheduler's (`barn scheduler
+   * --dashboard-port`); undefined when there is none (`dashboard: false`, `--no-dashboard`,
+   * the sync scheduler).
    */
   get dashboardLink(): string | undefined {
     const b = this.#backend;
-    return b instanceof LocalBackend ? b.dashboard?.link : undefined;
+    if (b instanceof LocalBackend) return b.dashboard?.link;
+    return b instanceof RemoteBackend ? b.dashboardLink : undefined;
   }
 
   /** The backend (scheduler + workers) this client drives. @internal */

@@ -54,6 +54,7 @@ export class RemoteBackend implements Backend {
   /** Keys the scheduler says are still held somewhere though a fetch missed them. */
   readonly #stillHeld = new Set<Key>();
   #workers: WorkerInfo[] = [];
+  #dashboardLink: string | undefined;
   /** Settles with the first workers list (the scheduler's answer to `open`). */
   readonly #ready: Promise<void>;
   #gotWorkers: (() => void) | undefined;
@@ -86,6 +87,11 @@ export class RemoteBackend implements Backend {
       this.#onMessage(m as SchedulerToClient);
     });
     conn.onClose((err) => this.#onClose(err));
+  }
+
+  /** The scheduler's dashboard, as this client reaches it; undefined when it serves none. */
+  get dashboardLink(): string | undefined {
+    return this.#dashboardLink;
   }
 
   static async connect(address: string, options: RemoteOptions = {}): Promise<RemoteBackend> {
@@ -294,6 +300,9 @@ export class RemoteBackend implements Backend {
         return;
       case "pong":
         return;
+      case "dashboard":
+        this.#dashboardLink = dashboardLink(this.#address, msg.host, msg.port);
+        return;
       case "reply": {
         const r = this.#requests.get(msg.id);
         this.#requests.delete(msg.id);
@@ -326,4 +335,22 @@ export class RemoteBackend implements Backend {
 
 function needsBundles(fns: readonly ShippedFn[]): boolean {
   return fns.some((f) => f.kind === "module");
+}
+
+/**
+ * The dashboard's address seen from this client: the host this client reached the scheduler
+ * at when the dashboard listens on every interface, else the interface it listens on.
+ */
+export function dashboardLink(schedulerAddress: string, host: string, port: number): string {
+  let h = host;
+  if (host === "0.0.0.0" || host === "::") {
+    try {
+      h = new URL(schedulerAddress).hostname;
+    } catch (err) {
+      // An address that is no URL: the wildcard is the best this end can say.
+      if (!(err instanceof TypeError)) throw err;
+    }
+  }
+  const bracketed = h.includes(":") && !h.startsWith("[") ? `[${h}]` : h;
+  return `http://${bracketed}:${port}/`;
 }

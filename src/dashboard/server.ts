@@ -123,6 +123,11 @@ export class DashboardServer {
     );
   }
 
+  /** The interface it listens on (e.g. "127.0.0.1", or "0.0.0.0" for every one). */
+  get host(): string {
+    return this.#host;
+  }
+
   get port(): number {
     return this.#port;
   }

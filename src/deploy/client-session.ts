@@ -25,6 +25,8 @@ export interface SessionHost {
   /** Remember bundled module code so workers (also later ones) get it with the functions. */
   addBundles(bundles: readonly BundleData[]): void;
   workerList(): { id: string; name: string; nthreads: number }[];
+  /** The dashboard's interface and port, when the scheduler serves one. */
+  dashboard(): { host: string; port: number } | undefined;
 }
 
 export class ClientSession {
@@ -83,6 +85,9 @@ export class ClientSession {
         this.#send({ t: "reports", reports: reports }),
       );
       this.#host.log.info("client connected", { client: msg.client, remote: this.#conn.remote });
+      // Before the workers list: the client is ready once that arrives, dashboard link known.
+      const dashboard = this.#host.dashboard();
+      if (dashboard !== undefined) this.#send({ t: "dashboard", ...dashboard });
       this.sendWorkers();
       return;
     }

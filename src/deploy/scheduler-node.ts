@@ -69,6 +69,7 @@ export class SchedulerNode {
       addBundles: (bundles: readonly BundleData[]) => this.server.registerBundles(bundles),
       workerList: () =>
         this.workers.list().map((w) => ({ id: w.id, name: w.name, nthreads: w.nthreads })),
+      dashboard: () => this.dashboard && { host: this.dashboard.host, port: this.dashboard.port },
     };
   }
 

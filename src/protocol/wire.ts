@@ -102,6 +102,8 @@ export type ClientToScheduler =
 /** Scheduler -> remote client. */
 export type SchedulerToClient =
   | { readonly t: "pong" }
+  /** Where the scheduler's dashboard listens, sent once after "open" when it serves one. */
+  | { readonly t: "dashboard"; readonly host: string; readonly port: number }
   | { readonly t: "reports"; readonly reports: readonly unknown[] }
   | {
       readonly t: "workers";

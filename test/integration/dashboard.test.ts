@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
+import { dashboardLink } from "../../src/client/remote-backend.js";
 import { DashboardServer } from "../../src/dashboard/server.js";
 import { SchedulerNode } from "../../src/deploy/scheduler-node.js";
 import { createLogger } from "../../src/diagnostics/log.js";
@@ -69,6 +70,13 @@ describe("dashboard security", () => {
     try {
       const link = node.dashboard!.link;
       assert.ok(!link.includes(TOKEN), "the token is not in the link");
+      // A remote client learns the link from the scheduler, as a local cluster's client does.
+      const remote = await Client.connect(node.address, { token: TOKEN, setAsDefault: false });
+      try {
+        assert.equal(remote.dashboardLink, link);
+      } finally {
+        await remote.close();
+      }
       const page = await http(link);
       assert.equal(page.status, 303);
       assert.equal(page.headers.location, "/login");
@@ -185,4 +193,10 @@ describe("dashboard ports and the client", () => {
       await client.close();
     }
   });
+});
+
+test("a remote dashboard on every interface is linked at the host the client reached", () => {
+  assert.equal(dashboardLink("tcp://10.0.0.5:8786", "0.0.0.0", 8787), "http://10.0.0.5:8787/");
+  assert.equal(dashboardLink("tls://[fd00::1]:8786", "::", 8787), "http://[fd00::1]:8787/");
+  assert.equal(dashboardLink("tcp://10.0.0.5:8786", "127.0.0.1", 9000), "http://127.0.0.1:9000/");
 });
