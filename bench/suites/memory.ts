@@ -33,6 +33,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  renameSync,
   rmSync,
   writeFileSync,
   writeSync,
@@ -94,8 +95,7 @@ function files(): Promise<string[]> {
          TO '${path}.tmp' (FORMAT parquet, ROW_GROUP_SIZE 1000000)`,
       );
       // Renamed once complete, so an interrupted generation is redone, not reused.
-      writeFileSync(path, readFileSync(`${path}.tmp`));
-      rmSync(`${path}.tmp`);
+      renameSync(`${path}.tmp`, path);
     }
     return out;
   })();
