@@ -119,7 +119,8 @@ function diskReadSpeed(): Promise<{ mb_s: number; cached: boolean }> {
     const gib = Number(process.env.BARN_MEMORY_BENCH_DISK_GIB ?? 2);
     const path = join(root, "memory-disk-probe.bin");
     const block = Buffer.alloc(16 * MiB, 0x5a);
-    for (let i = 0; i < block.length; i += 4096) block.writeUInt32LE(Math.imul(i, 0x9e3779b1) >>> 0, i);
+    for (let i = 0; i < block.length; i += 4096)
+      block.writeUInt32LE(Math.imul(i, 0x9e3779b1) >>> 0, i);
     const fd = openSync(path, "w");
     for (let i = 0; i < gib * 64; i++) writeSync(fd, block);
     fsyncSync(fd);
