@@ -5,6 +5,7 @@ import { arraySuite } from "./suites/array.js";
 import { bagSuite } from "./suites/bag.js";
 import { clusterSuite } from "./suites/cluster.js";
 import { frameSuite } from "./suites/frame.js";
+import { memorySuite } from "./suites/memory.js";
 import { tasksSuite } from "./suites/tasks.js";
 
 const suites: Record<string, Suite> = {
@@ -13,6 +14,7 @@ const suites: Record<string, Suite> = {
   frame: frameSuite,
   bag: bagSuite,
   array: arraySuite,
+  memory: memorySuite,
 };
 
 const argv = process.argv.slice(2);

@@ -19,6 +19,12 @@ const GC_AFTER_EVICTED = 0.1;
 const GC_EVICTED_MS = 100;
 /** A sample is sent when a figure moved by this much (or a flag changed), at most every tick. */
 const REPORT_STEP = 1 << 20;
+/**
+ * Results stored since the last measurement that call for a new one (afterStore): below it, and
+ * while the last reading called for nothing, storing a result costs a subtraction. Small
+ * results (most tasks') thus measure once a MiB, and the timer measures ten times a second.
+ */
+const MEASURE_STEP = 1 << 20;
 
 export interface MemoryMonitorLinks {
   send(sample: MemorySample): void;
@@ -36,6 +42,8 @@ export class MemoryMonitor {
   #managedAtMeasure = 0;
   #sent: MemorySample | undefined;
   #lastGc = 0;
+  /** The last reading called for nothing: not paused, nothing to spill or collect. */
+  #quiet = false;
 
   constructor(init: WorkerMemoryInit, store: ResultStore, links: MemoryMonitorLinks) {
     this.#init = init;
@@ -50,6 +58,16 @@ export class MemoryMonitor {
   afterSlice(): void {
     const target = this.#init.fractions.target;
     if (target !== false && this.#store.managed > target * this.#init.limit) this.#act(false);
+  }
+
+  /**
+   * After results were stored (a task's, a fetch's, a scatter's), before the state machine hears
+   * of them, so a pause they call for goes in first. Measures only when they add up to
+   * MEASURE_STEP since the last measurement or the last reading was not quiet.
+   */
+  afterStore(): void {
+    if (this.#quiet && this.#store.managed - this.#managedAtMeasure < MEASURE_STEP) return;
+    this.#act(true);
   }
 
   /** Measure, spill, pause or unpause, and report. */
@@ -92,6 +110,7 @@ export class MemoryMonitor {
       this.#paused = paused;
       this.#links.setPaused(paused);
     }
+    this.#quiet = measure && !paused && spill <= 0 && store.writingBytes === 0;
     this.#report(managed, total);
   }
 

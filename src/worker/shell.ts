@@ -131,7 +131,7 @@ export class WorkerShell {
           this.#store.set(k, v, n);
           return n;
         });
-        this.#monitor?.check();
+        this.#monitor?.afterStore();
         const keys = msg.keys.map((key, i) => ({ key, nbytes: nbytes[i]! }));
         this.#push({ type: "add-data", stimulusId: `scatter-${msg.id}`, keys });
         this.#toScheduler.postMessage({ t: "put-ok", id: msg.id, nbytes } satisfies FromWorker);
@@ -324,7 +324,7 @@ export class WorkerShell {
       nbytes[k] = n;
     }
     this.#reportTransfer(pending, nbytes);
-    this.#monitor?.check(); // a pause these bytes call for goes in ahead of the success
+    this.#monitor?.afterStore(); // a pause these bytes call for goes in ahead of the success
     this.#push({
       type: "gather-dep-success",
       stimulusId: this.#nextStim("gather"),
@@ -483,10 +483,10 @@ export class WorkerShell {
     if (problem !== undefined) return this.#failure(key, notSerializable(key, problem), stimulusId);
     const nbytes = sizeof(value);
     this.#store.set(key, value, nbytes);
-    // Measure now, before the success event goes in: a pause this result calls for must reach
-    // the state machine ahead of the success, or the success starts the next task first and
-    // every pause lets one more result through.
-    this.#monitor?.check();
+    // Measure now (when the stored bytes call for it), before the success event goes in: a
+    // pause this result calls for must reach the state machine ahead of the success, or the
+    // success starts the next task first and every pause lets one more result through.
+    this.#monitor?.afterStore();
     const duration = (performance.now() - t0) / 1000;
     return { type: "execute-success", stimulusId, key, nbytes, duration };
   }

@@ -1,7 +1,8 @@
 /**
  * A worker's results, in memory or on disk. Each has its measured size (sizeof when stored).
- * Results in memory are kept in least-recently-used order (a Map's insertion order: using a
- * result moves it to the end); `spill(bytes)` moves the oldest to the local directory, and
+ * Each use stamps the result with a counter (storing and reading a result cost one Map
+ * operation: this is on every task's path); `spill(bytes)` orders the results in memory by
+ * their stamps, only then, and moves the least recently used to the local directory, and
  * `load(keys)` brings results back before a task or a peer needs them. A result read back keeps
  * its file, so moving it out again costs no write. A failed write keeps the value in memory
  * (nothing is lost) and is remembered as `spillError`; spilling pauses for a while after one.
@@ -21,6 +22,8 @@ interface Entry {
   /** msgpackr could not encode it: it stays in memory. */
   unspillable: boolean;
   loading: Promise<void> | undefined;
+  /** The store's use counter when it was last stored or used: lower is less recently used. */
+  used: number;
 }
 
 /** How long spilling rests after a failed write, ms (a full disk does not free itself at once). */
@@ -28,8 +31,8 @@ const RETRY_AFTER_MS = 2_000;
 
 export class ResultStore {
   readonly #entries = new Map<Key, Entry>();
-  /** Entries in memory, least recently used first. */
-  readonly #lru = new Map<Key, Entry>();
+  /** Stamps uses (Entry.used). */
+  #uses = 0;
   /** Keys a task or a reply is about to use: not spilled until released. */
   readonly #pinned = new Map<Key, number>();
   readonly #disk: SpillDisk | undefined;
@@ -86,24 +89,23 @@ export class ResultStore {
       writing: false,
       unspillable: false,
       loading: undefined,
+      used: ++this.#uses,
     };
     this.#entries.set(key, e);
-    this.#lru.set(key, e);
     this.#managed += nbytes;
   }
 
   /** The value of a result in memory (marking it used); undefined when absent or on disk. */
   get(key: Key): unknown {
-    const e = this.#lru.get(key);
-    if (e === undefined) return undefined;
-    this.#lru.delete(key);
-    this.#lru.set(key, e);
+    const e = this.#entries.get(key);
+    if (e === undefined || !e.inMemory) return undefined;
+    e.used = ++this.#uses;
     return e.value;
   }
 
   /** Whether `key` is held and in memory now. */
   inMemory(key: Key): boolean {
-    return this.#lru.has(key);
+    return this.#entries.get(key)?.inMemory === true;
   }
 
   /**
@@ -153,7 +155,6 @@ export class ResultStore {
     if (e === undefined) return;
     this.#entries.delete(key);
     if (e.inMemory) {
-      this.#lru.delete(key);
       this.#managed -= e.nbytes;
     } else {
       this.#spilled -= e.nbytes;
@@ -196,13 +197,17 @@ export class ResultStore {
     });
     for (const k of victims) {
       const e = this.#entries.get(k)!;
-      if (e.file !== undefined) this.#evict(k, e);
+      if (e.file !== undefined) this.#evict(e);
       else this.#write(disk, k, e);
     }
   }
 
-  *#lruSizes(): Iterable<readonly [Key, number]> {
-    for (const [k, e] of this.#lru) yield [k, e.nbytes];
+  /** Results in memory, least recently used first (sorted here: spilling is the rare path). */
+  #lruSizes(): (readonly [Key, number])[] {
+    const held: [Key, Entry][] = [];
+    for (const kv of this.#entries) if (kv[1].inMemory) held.push(kv);
+    held.sort((a, b) => a[1].used - b[1].used);
+    return held.map(([k, e]) => [k, e.nbytes] as const);
   }
 
   #write(disk: SpillDisk, key: Key, e: Entry): void {
@@ -218,7 +223,7 @@ export class ResultStore {
           return;
         }
         e.file = file;
-        if (e.inMemory && !this.#pinned.has(key)) this.#evict(key, e);
+        if (e.inMemory && !this.#pinned.has(key)) this.#evict(e);
         this.onChange?.();
       },
       (err: unknown) => {
@@ -235,10 +240,9 @@ export class ResultStore {
     );
   }
 
-  #evict(key: Key, e: Entry): void {
+  #evict(e: Entry): void {
     e.inMemory = false;
     e.value = undefined;
-    this.#lru.delete(key);
     this.#managed -= e.nbytes;
     this.#spilled += e.nbytes;
     this.evictedSinceGc += e.nbytes;
@@ -251,7 +255,7 @@ export class ResultStore {
         if (this.#entries.get(key) !== e || e.inMemory) return;
         e.value = value;
         e.inMemory = true;
-        this.#lru.set(key, e);
+        e.used = ++this.#uses;
         this.#spilled -= e.nbytes;
         this.#managed += e.nbytes;
         this.onChange?.();

@@ -10,7 +10,8 @@
  * runs the acceptance's 40 arrays. The margin is 64 MiB per worker: one array in flight.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -79,6 +80,56 @@ async function persistAndSum(c: Client, n: number, measure: () => void) {
   return report;
 }
 
+/**
+ * A worker of 160 MiB whose spill directory `dir` cannot take its results is given 128 MiB of
+ * them, past its target: the write fails with SPILL_FAILED naming `dir` (memoryReport), nothing
+ * spills or is lost (the worker serves every array), and the scheduler, a task on those arrays
+ * and a second client keep working.
+ */
+async function unwritableSpill(dir: string): Promise<void> {
+  const ENV = { BARN_TOKEN: "memory-test-token-5b2c9e" };
+  const s = await startScheduler([], ENV);
+  await startWorker(
+    s.address,
+    ["--memory-limit", "160MiB", "--local-directory", dir, "--name", "full"],
+    ENV,
+  );
+  await startWorker(s.address, ["--name", "other"], ENV);
+  const a = await Client.connect(s.address, { token: ENV.BARN_TOKEN, setAsDefault: false });
+  const b = await Client.connect(s.address, { token: ENV.BARN_TOKEN, setAsDefault: false });
+  try {
+    await until(() => a.workers().length === 2, 20_000, "two workers");
+    const full = a.workers().find((w) => w.name === "full")!.id;
+    const values = [1, 2, 3, 4].map((i) => new Float64Array(SMALL_FLOATS).fill(i));
+    const futures = a.scatter(values, { workers: [full] }) as Future[];
+    let line: Awaited<ReturnType<Client["memoryReport"]>>[number] | undefined;
+    await until(
+      () => {
+        void a.memoryReport().then((r) => (line = r.find((w) => w.worker === full)));
+        return line?.spillError !== undefined;
+      },
+      30_000,
+      "a spill error in the memory report",
+    );
+    assert.ok(line!.spillError!.startsWith(ErrorCodes.SPILL_FAILED), line!.spillError);
+    assert.ok(line!.spillError!.includes(dir), line!.spillError);
+    assert.equal(line!.spilled, 0);
+    // Nothing stored is lost: the worker serves what it has.
+    const back = (await a.gather(futures)) as Float64Array[];
+    assert.deepEqual(
+      back.map((v) => v[0]),
+      [1, 2, 3, 4],
+    );
+    // The scheduler and another client keep working.
+    assert.equal(await b.submit((x: number) => x + 1, 41).result(), 42);
+    assert.equal(await a.submit(sumOf, futures[0] as Future<Float64Array>).result(), SMALL_FLOATS);
+  } finally {
+    await a.close();
+    await b.close();
+    await killAll();
+  }
+}
+
 describe("spilling to disk", { concurrency: false }, () => {
   test("processes: 2 workers x 256 MiB persist 20 x 64 MiB and sum it; each worker's peak RSS stays under its limit + 64 MiB", {
     timeout: 300_000,
@@ -144,54 +195,31 @@ describe("spilling to disk", { concurrency: false }, () => {
     }
   });
 
-  test("a spill directory that cannot be written: SPILL_FAILED names it, the worker keeps serving, the scheduler and other clients keep working", {
+  test("a spill directory that is a file: SPILL_FAILED names it, the worker keeps serving, the scheduler and other clients keep working", {
     timeout: 120_000,
   }, async () => {
     const file = join(tempDir(), "a-file-not-a-directory");
     writeFileSync(file, "x");
-    const ENV = { BARN_TOKEN: "memory-test-token-5b2c9e" };
-    const s = await startScheduler([], ENV);
-    await startWorker(
-      s.address,
-      ["--memory-limit", "160MiB", "--local-directory", file, "--name", "full"],
-      ENV,
-    );
-    await startWorker(s.address, ["--name", "other"], ENV);
-    const a = await Client.connect(s.address, { token: ENV.BARN_TOKEN, setAsDefault: false });
-    const b = await Client.connect(s.address, { token: ENV.BARN_TOKEN, setAsDefault: false });
+    await unwritableSpill(file);
+  });
+
+  test("a full spill directory (a 1 MiB tmpfs): SPILL_FAILED names it, nothing stored is lost, the scheduler and other clients keep working", {
+    timeout: 120_000,
+  }, async (t) => {
+    const dir = join(tempDir(), "tiny-tmpfs");
+    mkdirSync(dir);
     try {
-      await until(() => a.workers().length === 2, 20_000, "two workers");
-      const full = a.workers().find((w) => w.name === "full")!.id;
-      const values = [1, 2, 3, 4].map((i) => new Float64Array(SMALL_FLOATS).fill(i));
-      const futures = a.scatter(values, { workers: [full] }) as Future[];
-      let line: Awaited<ReturnType<Client["memoryReport"]>>[number] | undefined;
-      await until(
-        () => {
-          void a.memoryReport().then((r) => (line = r.find((w) => w.worker === full)));
-          return line?.spillError !== undefined;
-        },
-        30_000,
-        "a spill error in the memory report",
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir], { stdio: "pipe" });
+    } catch (err) {
+      t.skip(
+        `mounting a 1 MiB tmpfs needs root and mount(8): ${(err as Error).message.split("\n")[0]}`,
       );
-      assert.ok(line!.spillError!.startsWith(ErrorCodes.SPILL_FAILED), line!.spillError);
-      assert.ok(line!.spillError!.includes(file), line!.spillError);
-      assert.equal(line!.spilled, 0);
-      // Nothing stored is lost: the worker serves what it has.
-      const back = (await a.gather(futures)) as Float64Array[];
-      assert.deepEqual(
-        back.map((v) => v[0]),
-        [1, 2, 3, 4],
-      );
-      // The scheduler and another client keep working.
-      assert.equal(await b.submit((x: number) => x + 1, 41).result(), 42);
-      assert.equal(
-        await a.submit(sumOf, futures[0] as Future<Float64Array>).result(),
-        SMALL_FLOATS,
-      );
+      return;
+    }
+    try {
+      await unwritableSpill(dir);
     } finally {
-      await a.close();
-      await b.close();
-      await killAll();
+      execFileSync("umount", ["-l", dir]);
     }
   });
 });

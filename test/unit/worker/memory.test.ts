@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ErrorCodes } from "../../../src/errors.js";
+import { MemoryMonitor } from "../../../src/worker/memory-monitor.js";
 import {
   bytesToSpill,
   chooseSpill,
@@ -143,4 +144,27 @@ test("a spill directory that cannot be made: SPILL_FAILED names it, the value st
   assert.match(store.spillError!.message, /not-a-dir/);
   assert.equal(store.inMemory("a"), true);
   assert.equal(store.get("a"), v);
+});
+
+test("afterStore: a result that takes the worker past the pause line pauses it before the call returns", () => {
+  const MiB = 2 ** 20;
+  const store = new ResultStore(undefined);
+  const calls: boolean[] = [];
+  const init = { limit: 8 * MiB, localDirectory: "/nonexistent", ownProcess: false, fractions: F };
+  const monitor = new MemoryMonitor(init, store, { send() {}, setPaused: (p) => calls.push(p) });
+  try {
+    // Small results first: no pause (below a MiB stored, storing measures nothing).
+    store.set("small", "x", 100);
+    monitor.afterStore();
+    assert.deepEqual(calls, []);
+    // 7 MiB of results on an 8 MiB worker: past 80% whatever its heap.
+    store.set("big", new Uint8Array(8), 7 * MiB);
+    monitor.afterStore();
+    assert.deepEqual(calls, [true], "paused at once, ahead of the success the shell sends next");
+    store.delete("big");
+    monitor.check();
+    assert.deepEqual(calls, [true, false], "resumed once the result is gone");
+  } finally {
+    monitor.stop();
+  }
 });
