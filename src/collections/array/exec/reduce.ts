@@ -59,16 +59,17 @@ function firstPass(agg: AggName, t: DType): Plan {
   switch (agg) {
     case "sum":
     case "nansum":
-      if (float)
+      // Integers below int64 take the compensated float path too: a float64 running sum of
+      // integers rounds past 2^53, but Neumaier's two accumulators hold the sum exactly (the
+      // error of each addition is an exact integer), and finishFirst adds them as bigints.
+      if (!big)
         return {
           init: (n) => [F64(n), F64(n)],
           setup: "const a = A[0], c = A[1];",
           body: `${nan}{ ${NEUMAIER} }`,
           row: rowSum(nan),
         };
-      return big
-        ? { init: (n) => [I64(n)], setup: "const a = A[0];", body: "a[p] += v;" }
-        : { init: (n) => [F64(n)], setup: "const a = A[0];", body: "a[p] += v;" };
+      return { init: (n) => [I64(n)], setup: "const a = A[0];", body: "a[p] += v;" };
     case "prod":
     case "nanprod":
       if (float)
@@ -189,7 +190,7 @@ export function reduceBlock(
   const t = map.expr.t;
   const first = firstPass(spec.agg, t);
   const acc = first.init(n);
-  if (sizeOf(shape) === 0) return finishFirst(spec.agg, acc);
+  if (sizeOf(shape) === 0) return finishFirst(spec.agg, acc, t);
   const S = operandStrides(map.dims, inShapes, ndim);
   const code = exprCode(map.expr);
   const tiled = needsTiles(S, inputs.length, ndim);
@@ -232,14 +233,19 @@ export function reduceBlock(
     )(inputs, S, shape, Q, code.consts, [mean, m2], G, G0);
     return [acc[2]!, mean, m2];
   }
-  return finishFirst(spec.agg, acc);
+  return finishFirst(spec.agg, acc, t);
 }
 
-/** Integer sums accumulated as exact numbers become int64; compensations fold in. */
-function finishFirst(agg: AggName, acc: AnyTypedArray[]): Partial {
-  if ((agg === "sum" || agg === "nansum") && acc.length === 1 && acc[0] instanceof Float64Array) {
-    const out = I64(acc[0].length);
-    for (let i = 0; i < out.length; i++) out[i] = BigInt(acc[0][i]!);
+/**
+ * Integer sums (a float sum and its exact compensation) become int64: the two added as
+ * bigints, wrapped to 64 bits as NumPy's int64 accumulator wraps.
+ */
+function finishFirst(agg: AggName, acc: AnyTypedArray[], t: DType): Partial {
+  if ((agg === "sum" || agg === "nansum") && !isFloat(t) && acc[0] instanceof Float64Array) {
+    const a = acc[0];
+    const c = acc[1] as Float64Array;
+    const out = I64(a.length);
+    for (let i = 0; i < out.length; i++) out[i] = BigInt.asIntN(64, BigInt(a[i]!) + BigInt(c[i]!));
     return [out];
   }
   if (isMoment(agg) && !(agg.includes("var") || agg.includes("std"))) return acc;
