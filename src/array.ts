@@ -49,6 +49,7 @@ export type { ReduceOptions } from "./collections/array/reductions.js";
 export type { RunOptions } from "./collections/array/run.js";
 export { Scalar } from "./collections/array/scalar.js";
 export type { IndexItem } from "./collections/array/slicing.js";
+export { type TensordotAxes, tensordot } from "./collections/array/tensordot.js";
 export {
   ZARR_CHUNK_CHANNEL,
   type ZarrArrayInfo,

@@ -26,6 +26,7 @@ import {
 } from "./reshaping.js";
 import { computePlan, persistPlan, type RunOptions } from "./run.js";
 import { Scalar } from "./scalar.js";
+import { select } from "./select.js";
 import { normAxis, sizeOf } from "./shape.js";
 import { compressPlan, type IndexItem, slicePlan, takePlan } from "./slicing.js";
 import { broadcastValues, type Value } from "./view.js";
@@ -365,6 +366,15 @@ export class BArray<D extends DType = DType> {
   compress(mask: ArrayLike<unknown> | NDArray<"bool">, axis = 0): BArray<D> {
     const m = mask instanceof NDArray ? mask.data : mask;
     return this.#next(compressPlan(this.plan, m, axis));
+  }
+  /**
+   * NumPy's `x[mask]` for a lazy bool `mask` of x's shape: the elements where it is true, as a
+   * 1-D array in C order. Async: the mask's true values are counted now, so the result's chunk
+   * sizes are known (select.ts); the selection itself stays lazy.
+   */
+  select(mask: BArray<"bool">, options: RunOptions = {}): Promise<BArray<D>> {
+    checkOptionKeys("select", options, ["client", "scheduler"]);
+    return select(this, mask, options);
   }
   reshape(...shape: number[] | [readonly number[]]): BArray<D> {
     const s = (Array.isArray(shape[0]) ? shape[0] : shape) as number[];

@@ -13,6 +13,7 @@ import { applyCarry, nextCarry, scanBlock, tailOf } from "./exec/cumulative.js";
 import { matmulBlock } from "./exec/matmul.js";
 import { checkChunk, materialize, readChunk } from "./exec/readers.js";
 import { type ChunkPlace, combine, finish, type Partial, reduceBlock } from "./exec/reduce.js";
+import { countTrue, selectBlock } from "./exec/select.js";
 import type { ChunkInfo, Reader } from "./plan.js";
 import type { ReduceSpec } from "./reduce-spec.js";
 
@@ -226,4 +227,6 @@ export const arrayOps = tasks(import.meta.url, {
   histogram,
   addCounts,
   checked,
+  countTrue,
+  selectBlock,
 });
