@@ -41,6 +41,7 @@ export type {
   TypedArrayOf,
 } from "./collections/array/dtype.js";
 export { ArrayErrorCodes } from "./collections/array/errors.js";
+export { fromFrame } from "./collections/array/from-frame.js";
 export { blockwise, concatenate, histogram, stack, where } from "./collections/array/functions.js";
 export { NDArray, type Nested } from "./collections/array/ndarray.js";
 export type { ArrayPlan, ChunkInfo } from "./collections/array/plan.js";

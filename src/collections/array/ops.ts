@@ -10,6 +10,7 @@ import type { AnyTypedArray, DType } from "./dtype.js";
 import { allocShared as allocLike, type MapSpec, mapBlock } from "./exec/block.js";
 import { assemble, type Piece, sliceBlock, takeBlock } from "./exec/copy.js";
 import { applyCarry, nextCarry, scanBlock, tailOf } from "./exec/cumulative.js";
+import { frameChunk, rowCount } from "./exec/frame-chunk.js";
 import { matmulBlock } from "./exec/matmul.js";
 import { checkChunk, materialize, readChunk } from "./exec/readers.js";
 import { type ChunkPlace, combine, finish, type Partial, reduceBlock } from "./exec/reduce.js";
@@ -229,4 +230,6 @@ export const arrayOps = tasks(import.meta.url, {
   checked,
   countTrue,
   selectBlock,
+  frameChunk,
+  rowCount,
 });
