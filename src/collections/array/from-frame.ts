@@ -13,6 +13,7 @@ import { checkOptionKeys } from "../../io/options.js";
 import type { DataFrame } from "../frame/dataframe.js";
 import { fieldOf } from "../frame/errors.js";
 import { graphOfPlan, withClient } from "../frame/run.js";
+import type { Names, Row } from "../frame/types.js";
 import { BArray } from "./array.js";
 import { alloc, type DType, promote } from "./dtype.js";
 import { ArrayErrorCodes } from "./errors.js";
@@ -50,20 +51,20 @@ function dtypeOf(df: DataFrame, names: readonly string[]): DType {
  * The columns of `df` as a lazy array: `fromFrame(df, "x")` is 1-D, `fromFrame(df, ["x", "y"])`
  * is rows x 2, in the frame's row order, one chunk per non-empty partition.
  */
-export async function fromFrame<D extends DType = DType>(
-  df: DataFrame,
-  columns: string | readonly string[],
+export async function fromFrame<S extends Row>(
+  df: DataFrame<S>,
+  columns: Names<S> | readonly Names<S>[],
   options: RunOptions = {},
-): Promise<BArray<D>> {
+): Promise<BArray> {
   checkOptionKeys("fromFrame", options, ["client", "scheduler"]);
   if (typeof df?.plan !== "object" || typeof df.select !== "function")
     throw new OptionError("fromFrame(df, columns): df must be a barn/frame DataFrame");
-  const names = typeof columns === "string" ? [columns] : [...columns];
+  const names: string[] = typeof columns === "string" ? [columns] : [...(columns as string[])];
   if (names.length === 0 || names.some((n) => typeof n !== "string"))
     throw new OptionError("fromFrame(df, columns): give a column name or a non-empty list of them");
-  const dtype = dtypeOf(df, names);
+  const dtype = dtypeOf(df as unknown as DataFrame, names);
   const picked = df.select(...(names as never[]));
-  const lengths = await rowCounts(picked, options);
+  const lengths = await rowCounts(picked as unknown as DataFrame, options);
   const { graph, keys: parts } = graphOfPlan(picked.plan);
   const g = new Map(graph);
   const keys: string[] = [];
@@ -83,7 +84,7 @@ export async function fromFrame<D extends DType = DType>(
   }
   const rows = lens.reduce((a, b) => a + b, 0);
   const one = typeof columns === "string";
-  return new BArray<D>(
+  return new BArray(
     {
       kind: "keys",
       keys,

@@ -38,10 +38,13 @@ export async function select<D extends DType>(
       `select: a mask of shape ${fmt(mask.shape)} for an array of shape ${fmt(x.shape)}; it must have the array's shape`,
     );
   }
-  const m = rechunkTo(mask.plan, x.chunks);
+  // Both flattened first (as dask does), so chunks are ranges of the C order and the chunks'
+  // selections, appended, are in C order. A 1-D array is its own ravel.
+  const flat = x.ravel();
+  const m = rechunkTo(mask.ravel().plan, flat.chunks);
   const counts = await countChunks(m, options);
   const ctx = context();
-  const xs = lowerKeys(x.plan, ctx);
+  const xs = lowerKeys(flat.plan, ctx);
   const ms = lowerKeys(m, ctx);
   const keys: string[] = [];
   const lens: number[] = [];
