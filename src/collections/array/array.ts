@@ -5,12 +5,13 @@
  */
 import type { Client } from "../../client/client.js";
 import type { Future } from "../../client/future.js";
-import { OptionError } from "../../errors.js";
+import { BarnError } from "../../errors.js";
 import { checkOptionKeys } from "../../io/options.js";
 import { shipUserFn } from "../bag/fns.js";
 import type { ChunkSpec, Chunks } from "./chunks.js";
 import { normalizeChunks } from "./chunks.js";
 import { checkDType, type DType, type FloatOf, itemsize, type SumOf } from "./dtype.js";
+import { ArrayErrorCodes } from "./errors.js";
 import { type BinaryOp, binaryDType, type Expr, type UnaryOp, unaryDType } from "./expr.js";
 import { matmulPlan } from "./linalg.js";
 import { NDArray } from "./ndarray.js";
@@ -156,7 +157,8 @@ export class BArray<D extends DType = DType> {
   }
   pow<O extends Operand>(o: O): BArray<Binary<D, O>> {
     if (typeof o === "number" && o < 0 && !["float32", "float64"].includes(this.dtype)) {
-      throw new OptionError(
+      throw new BarnError(
+        ArrayErrorCodes.DTYPE,
         `pow: integers to negative integer powers are not allowed (NumPy's rule). Fix: x.astype("float64").pow(${o})`,
       );
     }
@@ -372,7 +374,7 @@ export class BArray<D extends DType = DType> {
    * 1-D array in C order. Async: the mask's true values are counted now, so the result's chunk
    * sizes are known (select.ts); the selection itself stays lazy.
    */
-  select(mask: BArray<"bool">, options: RunOptions = {}): Promise<BArray<D>> {
+  async select(mask: BArray<"bool">, options: RunOptions = {}): Promise<BArray<D>> {
     checkOptionKeys("select", options, ["client", "scheduler"]);
     return select(this, mask, options);
   }
