@@ -96,6 +96,14 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
               : ba.tensordot(x, y, n);
             const want = refTensordot(a.ref, b.ref, ca, cb, got.dtype);
             await check(await got.compute({ client }), want, `tensordot axes=${n}`);
+            // dot: a's last axis against b's second-to-last (or only) one, when they fit.
+            const nb = b.ref.shape.length;
+            const db = nb >= 2 ? nb - 2 : nb - 1;
+            if (na >= 1 && nb >= 1 && a.ref.shape[na - 1] === b.ref.shape[db]) {
+              const d = x.dot(y);
+              const dw = refTensordot(a.ref, b.ref, [na - 1], [db], d.dtype);
+              await check(await d.compute({ client }), dw, "dot");
+            }
           },
         ),
         { numRuns: runs },

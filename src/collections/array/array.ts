@@ -30,6 +30,7 @@ import { Scalar } from "./scalar.js";
 import { select } from "./select.js";
 import { normAxis, sizeOf } from "./shape.js";
 import { compressPlan, type IndexItem, slicePlan, takePlan } from "./slicing.js";
+import { tensordot } from "./tensordot.js";
 import { broadcastValues, type Value } from "./view.js";
 import type { ZarrArrayInfo } from "./zarr/info.js";
 import { type ToZarrOptions, toZarr } from "./zarr-sink.js";
@@ -408,9 +409,13 @@ export class BArray<D extends DType = DType> {
     if (other.ndim === 1) out = out.squeeze(-1);
     return out;
   }
-  /** dot: matmul for 1-D and 2-D arrays. */
+  /**
+   * NumPy's dot: matmul for 1-D and 2-D arrays; beyond, the sum over a's last axis and b's
+   * second-to-last (its only one when 1-D), as tensordot.
+   */
   dot(other: BArray<DType>): BArray<DType> {
-    return this.matmul(other);
+    if (this.ndim <= 2 && other.ndim <= 2) return this.matmul(other);
+    return tensordot(this, other, [[-1], [other.ndim >= 2 ? -2 : -1]]);
   }
   /** Running sum along an axis (default: over the flattened array). Integers accumulate in int64. */
   cumsum(axis?: number): BArray<SumOf<D>> {

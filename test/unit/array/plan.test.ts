@@ -162,8 +162,7 @@ describe("array bad input", () => {
     const a = ba.zeros([2, 3, 4]);
     assert.throws(() => ba.tensordot(a, ba.zeros([3, 5])), {
       code: "BARN_ARRAY_SHAPE",
-      message:
-        /\[2, 3, 4\] and \[3, 5\].*axis 2 of a has 4 elements, axis 1 of b has 5/,
+      message: /\[2, 3, 4\] and \[3, 5\].*axis 2 of a has 4 elements, axis 1 of b has 5/,
     });
     assert.throws(() => ba.tensordot(a, ba.zeros([3]), 4), { code: "BARN_ARRAY_AXIS" });
     assert.throws(() => ba.tensordot(a, ba.zeros([4, 4]), [[3], [0]]), {
