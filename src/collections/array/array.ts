@@ -335,6 +335,17 @@ export class BArray<D extends DType = DType> {
   argmax(options: ReduceOptions = {}): unknown {
     return this.#reduce("argmax", options);
   }
+  /** argmin ignoring NaN (an all-NaN slice is an error when computed, as in NumPy). */
+  nanargmin(options?: AllOptions): Scalar<"int64">;
+  nanargmin(options: AxisOptions): BArray<"int64">;
+  nanargmin(options: ReduceOptions = {}): unknown {
+    return this.#reduce("nanargmin", options);
+  }
+  nanargmax(options?: AllOptions): Scalar<"int64">;
+  nanargmax(options: AxisOptions): BArray<"int64">;
+  nanargmax(options: ReduceOptions = {}): unknown {
+    return this.#reduce("nanargmax", options);
+  }
   any(options?: AllOptions): Scalar<"bool">;
   any(options: AxisOptions): BArray<"bool">;
   any(options: ReduceOptions = {}): unknown {

@@ -6,6 +6,7 @@
  * var/std are two passes per chunk (mean, then squared deviations) combined by Chan's formula.
  * argmin/argmax keep the smallest position among ties, so the loop order does not matter.
  */
+import { BarnError, ErrorCodes } from "../../../errors.js";
 import { type AnyTypedArray, alloc, type DType, isFloat } from "../dtype.js";
 import { type AggName, aggDType, isMoment, type ReduceSpec } from "../reduce-spec.js";
 import { sizeOf, stridesOf } from "../shape.js";
@@ -120,6 +121,17 @@ function firstPass(agg: AggName, t: DType): Plan {
         return { init, setup, body: `if (v === v) { ${NEUMAIER} m[p] += 1; }` };
       // Every slot counts the same number of elements: set once after the loop.
       return { init, setup, body: `{ ${NEUMAIER} }`, row: rowSum(""), countAfter: true };
+    }
+    case "nanargmin":
+    case "nanargmax": {
+      // NaN skipped: a slot that sees only NaN keeps position -1 (finish refuses it).
+      if (!float) return firstPass(agg === "nanargmin" ? "argmin" : "argmax", t);
+      const lt = agg === "nanargmin" ? "<" : ">";
+      return {
+        init: (n) => [F64(n), fill(F64(n), -1)],
+        setup: "const a = A[0], b = A[1];",
+        body: `if (v === v) { const cur = a[p]; if (b[p] < 0 || v ${lt} cur || (v === cur && pos < b[p])) { a[p] = v; b[p] = pos; } }`,
+      };
     }
     case "argmin":
     case "argmax": {
@@ -344,13 +356,15 @@ function combineSlot(agg: AggName, o: AnyTypedArray[], q: Partial, i: number): v
       return;
     }
     case "argmin":
-    case "argmax": {
+    case "argmax":
+    case "nanargmin":
+    case "nanargmax": {
       const pb = q[1]![i] as number;
       if (pb < 0) return;
       const pa = o[1]![i] as number;
       const va = o[0]![i] as number | bigint;
       const vb = q[0]![i] as number | bigint;
-      const lt = agg === "argmin" ? vb < va : vb > va;
+      const lt = agg.endsWith("argmin") ? vb < va : vb > va;
       const nan = isNaNv(vb) && (!isNaNv(va) || pb < pa);
       const aNan = isNaNv(va);
       if (pa < 0 || (!aNan && (lt || (vb === va && pb < pa))) || nan) {
@@ -407,6 +421,18 @@ export function finish(spec: ReduceSpec, part: Partial, ddof: number): AnyTypedA
       case "argmax":
         o[i] = BigInt(part[1]![i] as number);
         break;
+      case "nanargmin":
+      case "nanargmax": {
+        const at = part[1]![i] as number;
+        if (at < 0) {
+          throw new BarnError(
+            ErrorCodes.ARRAY_SHAPE,
+            `${agg}: an all-NaN slice has no position (NumPy refuses it too). Fix: fill the NaN first (where(x.isnan(), fill, x)), or use ${agg.slice(3)}, which gives the first NaN`,
+          );
+        }
+        o[i] = BigInt(at);
+        break;
+      }
       default:
         o[i] = part[0]![i]!;
     }
