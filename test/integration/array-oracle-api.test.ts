@@ -110,38 +110,44 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
       );
     });
 
-    test("select: lazy bool masks of any chunking pick elements in C order", {
+    test("select: lazy bool masks of all or the leading dimensions, any chunking, in C order", {
       timeout: 120_000,
     }, async () => {
       await fc.assert(
         fc.asyncProperty(
-          caseArb().chain((c) =>
-            fc.record({
-              c: fc.constant(c),
-              mask: fc.array(fc.boolean(), {
-                minLength: size(c.ref.shape),
-                maxLength: size(c.ref.shape),
+          caseArb(
+            undefined,
+            fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }),
+          ).chain((c) =>
+            fc.integer({ min: 1, max: c.ref.shape.length }).chain((k) =>
+              fc.record({
+                c: fc.constant(c),
+                k: fc.constant(k),
+                mask: fc.array(fc.boolean(), {
+                  minLength: size(c.ref.shape.slice(0, k)),
+                  maxLength: size(c.ref.shape.slice(0, k)),
+                }),
+                wishes: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }),
               }),
-              wishes: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }),
-            }),
+            ),
           ),
-          async ({ c, mask, wishes }) => {
+          async ({ c, k, mask, wishes }) => {
             const x = toArray(c);
-            const m = ba.fromArray(Uint8Array.from(mask, Number), c.ref.shape, {
+            const mshape = c.ref.shape.slice(0, k);
+            const m = ba.fromArray(Uint8Array.from(mask, Number), mshape, {
               dtype: "bool",
-              chunks: c.ref.shape.map((n) => cut(n, wishes)),
+              chunks: mshape.map((n) => cut(n, wishes)),
             });
             const y = await x.select(m, { client });
-            const data = c.ref.data.filter((_, i) => mask[i]);
-            assert.equal(y.ndim, 1);
-            assert.equal(
-              y.chunks[0]!.reduce((s, l) => s + l, 0),
-              data.length,
-            );
+            const rest = c.ref.shape.slice(k);
+            const row = size(rest);
+            const data = c.ref.data.filter((_, i) => mask[Math.floor(i / row)]);
+            const shape = [mask.filter(Boolean).length, ...rest];
+            assert.deepEqual(y.shape, shape);
             await check(
               await y.compute({ client }),
-              { data, shape: [data.length], dtype: c.ref.dtype },
-              "select",
+              { data, shape, dtype: c.ref.dtype },
+              `select k=${k}`,
             );
             // A mask computed from the array itself, then work on the selection.
             if (isFloat(c.ref.dtype)) {

@@ -382,9 +382,10 @@ export class BArray<D extends DType = DType> {
     return this.#next(compressPlan(this.plan, m, axis));
   }
   /**
-   * NumPy's `x[mask]` for a lazy bool `mask` of x's shape: the elements where it is true, as a
-   * 1-D array in C order. Async: the mask's true values are counted now, so the result's chunk
-   * sizes are known (select.ts); the selection itself stays lazy.
+   * NumPy's `x[mask]` for a lazy bool `mask` of x's shape (the elements where it is true, as
+   * a 1-D array in C order) or of its first dimensions (the sub-arrays under it). Async: the
+   * mask's true values are counted now, so the result's chunk sizes are known (select.ts); the
+   * selection itself stays lazy.
    */
   async select(mask: BArray<"bool">, options: RunOptions = {}): Promise<BArray<D>> {
     checkOptionKeys("select", options, ["client", "scheduler"]);

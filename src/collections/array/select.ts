@@ -12,15 +12,19 @@ import { BarnError } from "../../errors.js";
 import { data, ref, task } from "../../graph/spec.js";
 import { withClient } from "../frame/run.js";
 import { BArray } from "./array.js";
+import { chunkIndices, chunkShape, flatIndex } from "./chunks.js";
 import { alloc, type DType } from "./dtype.js";
 import { ArrayErrorCodes } from "./errors.js";
 import { add, lowerKeys } from "./lower.js";
 import { arrayOps } from "./ops.js";
 import { context, type RunOptions } from "./run.js";
-import { fmt } from "./shape.js";
+import { fmt, sizeOf } from "./shape.js";
 import { rechunkTo } from "./view.js";
 
-/** x's elements where `mask` (a bool array of x's shape) is true, as a 1-D array in C order. */
+/**
+ * NumPy's `x[mask]`: `mask` a bool array of x's leading dimensions (all of them: the elements,
+ * a 1-D array in C order; the first k: the sub-arrays under them, stacked along one axis).
+ */
 export async function select<D extends DType>(
   x: BArray<D>,
   mask: BArray<"bool">,
@@ -32,35 +36,47 @@ export async function select<D extends DType>(
       `select: the mask must be a bool array, got ${mask instanceof BArray ? mask.dtype : typeof mask}. Fix: compare (x.gt(0)) or astype("bool"); take(indices) picks by position`,
     );
   }
-  if (mask.ndim !== x.ndim || mask.shape.some((n, d) => n !== x.shape[d])) {
+  const k = mask.ndim;
+  if (k === 0 || k > x.ndim || mask.shape.some((n, d) => n !== x.shape[d])) {
     throw new BarnError(
       ArrayErrorCodes.INDEX,
-      `select: a mask of shape ${fmt(mask.shape)} for an array of shape ${fmt(x.shape)}; it must have the array's shape`,
+      `select: a mask of shape ${fmt(mask.shape)} for an array of shape ${fmt(x.shape)}; it must have the array's shape, or that of its first dimensions`,
     );
   }
-  // Both flattened first (as dask does), so chunks are ranges of the C order and the chunks'
-  // selections, appended, are in C order. A 1-D array is its own ravel.
-  const flat = x.ravel();
-  const m = rechunkTo(mask.ravel().plan, flat.chunks);
+  // The masked dimensions flattened into one (as dask does), so its chunks are ranges of the
+  // C order and the chunks' selections, appended, keep that order.
+  const rest = x.shape.slice(k);
+  const flat = k === 1 ? (x as BArray<DType>) : x.reshape([-1, ...rest]);
+  const m = rechunkTo((k === 1 ? mask : mask.ravel()).plan, [flat.chunks[0]!]);
   const counts = await countChunks(m, options);
   const ctx = context();
   const xs = lowerKeys(flat.plan, ctx);
   const ms = lowerKeys(m, ctx);
-  const keys: string[] = [];
-  const lens: number[] = [];
-  counts.forEach((n, i) => {
-    if (n === 0) return;
-    keys.push(add(ctx, "select", task(arrayOps.selectBlock, ref(xs[i]!), ref(ms[i]!), n, x.dtype)));
-    lens.push(n);
+  const restChunks = flat.chunks.slice(1);
+  const lens = counts.filter((n) => n > 0);
+  const chunks = [lens.length === 0 ? [0] : lens, ...restChunks];
+  const rows = counts.flatMap((n, i) => (n > 0 ? [i] : []));
+  const keys = chunkIndices(chunks).map((idx) => {
+    const shape = chunkShape(chunks, idx);
+    if (lens.length === 0) return add(ctx, "select-empty", data(alloc(x.dtype, sizeOf(shape))));
+    const i = rows[idx[0]!]!;
+    const src = xs[flatIndex(flat.chunks, [i, ...idx.slice(1)])]!;
+    const row = sizeOf(shape.slice(1));
+    return add(
+      ctx,
+      "select",
+      task(arrayOps.selectBlock, ref(src), ref(ms[i]!), counts[i]!, row, x.dtype),
+    );
   });
-  if (keys.length === 0) {
-    // Nothing selected: one empty chunk, as an empty grid has.
-    keys.push(add(ctx, "select-empty", data(alloc(x.dtype, 0))));
-    lens.push(0);
-  }
-  const total = lens.reduce((a, b) => a + b, 0);
   return new BArray<D>(
-    { kind: "keys", keys, graph: ctx.graph, shape: [total], chunks: [lens], dtype: x.dtype },
+    {
+      kind: "keys",
+      keys,
+      graph: ctx.graph,
+      shape: [lens.reduce((a, b) => a + b, 0), ...rest],
+      chunks,
+      dtype: x.dtype,
+    },
     [...x.held, ...mask.held],
   );
 }

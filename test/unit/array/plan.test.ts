@@ -192,7 +192,8 @@ describe("array bad input", () => {
     });
     await assert.rejects(x.select(ba.zeros([4, 3]).gt(0)), {
       code: "BARN_ARRAY_INDEX",
-      message: /mask of shape \[4, 3\] for an array of shape \[3, 4\]/,
+      message:
+        /mask of shape \[4, 3\] for an array of shape \[3, 4\]; it must have the array's shape, or that of its first/,
     });
     await assert.rejects(x.select(x.gt(0), { bogus: 1 } as never), {
       code: "BARN_INVALID_OPTION",

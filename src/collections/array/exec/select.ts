@@ -14,20 +14,32 @@ export function countTrue(mask: Uint8Array): number {
   return n;
 }
 
-/** `src`'s elements where `mask` is true, in order: `n` of them (the count made before). */
+/**
+ * `src`'s rows (runs of `row` elements, C order) where `mask` is true, in order: `n` of them
+ * (the count made before). With `row` 1, the elements.
+ */
 export function selectBlock(
   src: AnyTypedArray,
   mask: Uint8Array,
   n: number,
+  row: number,
   dtype: DType,
 ): AnyTypedArray {
-  const out = allocShared(dtype, n) as { [i: number]: number | bigint; length: number };
+  const out = allocShared(dtype, n * row) as AnyTypedArray & {
+    [i: number]: number | bigint;
+    set(a: ArrayLike<number | bigint>, at: number): void;
+  };
   let at = 0;
-  for (let i = 0; i < mask.length && at < n; i++) if (mask[i] !== 0) out[at++] = src[i]!;
+  for (let i = 0; i < mask.length && at < n; i++) {
+    if (mask[i] === 0) continue;
+    if (row === 1) out[at] = src[i]!;
+    else out.set(src.subarray(i * row, (i + 1) * row) as ArrayLike<number>, at * row);
+    at++;
+  }
   if (at !== n)
     throw new BarnError(
       ArrayErrorCodes.INDEX,
       `select: a mask chunk is true at ${at} places where counting it found ${n}: the mask changed between the two passes. Fix: make it deterministic, or persist() it first`,
     );
-  return out as AnyTypedArray;
+  return out;
 }
