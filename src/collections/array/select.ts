@@ -46,7 +46,7 @@ export async function select<D extends DType>(
   // The masked dimensions flattened into one (as dask does), so its chunks are ranges of the
   // C order and the chunks' selections, appended, keep that order.
   const rest = x.shape.slice(k);
-  const flat = k === 1 ? (x as BArray<DType>) : x.reshape([-1, ...rest]);
+  const flat = k === 1 ? (x as BArray<DType>) : x.reshape([sizeOf(mask.shape), ...rest]);
   const m = rechunkTo((k === 1 ? mask : mask.ravel()).plan, [flat.chunks[0]!]);
   const counts = await countChunks(m, options);
   const ctx = context();
