@@ -10,14 +10,9 @@ export {
   BArray as Array,
   type Binary,
   type Block,
-  blockwise,
-  concatenate,
-  histogram,
   type MapBlocksOptions,
   type Operand,
   type PersistOptions,
-  stack,
-  where,
 } from "./collections/array/array.js";
 export { fromArrow, toArrow } from "./collections/array/arrow.js";
 export { AUTO_CHUNK_BYTES, type ChunkSpec, type Chunks } from "./collections/array/chunks.js";
@@ -46,6 +41,8 @@ export type {
   TypedArrayOf,
 } from "./collections/array/dtype.js";
 export { ArrayErrorCodes } from "./collections/array/errors.js";
+export { fromFrame } from "./collections/array/from-frame.js";
+export { blockwise, concatenate, histogram, stack, where } from "./collections/array/functions.js";
 export { NDArray, type Nested } from "./collections/array/ndarray.js";
 export type { ArrayPlan, ChunkInfo } from "./collections/array/plan.js";
 export type { RandomOptions } from "./collections/array/random.js";
@@ -53,6 +50,7 @@ export type { ReduceOptions } from "./collections/array/reductions.js";
 export type { RunOptions } from "./collections/array/run.js";
 export { Scalar } from "./collections/array/scalar.js";
 export type { IndexItem } from "./collections/array/slicing.js";
+export { type TensordotAxes, tensordot } from "./collections/array/tensordot.js";
 export {
   ZARR_CHUNK_CHANNEL,
   type ZarrArrayInfo,

@@ -120,6 +120,38 @@ describe("array API", () => {
     assert.deepEqual([...(await y.add(100).compute(o())).data], [-56, 0]);
     assert.deepEqual([...(await y.mul(y).compute(o())).data], [16, 16]);
   });
+
+  test("integer sums are exact past 2^53 within one chunk, then wrap in int64", {
+    timeout: 60_000,
+  }, async () => {
+    // 2^22 uint32 values near 2^32 sum to about 2^54: a float64 running sum rounds there.
+    const n = 2 ** 22;
+    const data = new Uint32Array(n);
+    let want = 0n;
+    for (let i = 0; i < n; i++) {
+      data[i] = 4_294_967_295 - (i % 7919);
+      want += BigInt(data[i]!);
+    }
+    const s = { scheduler: "sync" } as const;
+    const x = ba.fromArray(data, [n], { chunks: [n] });
+    assert.equal(await x.sum().compute(s), want);
+    assert.equal(await x.nansum().compute(s), want);
+    assert.equal(
+      (
+        await x
+          .reshape([2, n / 2])
+          .sum({ axis: 1 })
+          .compute(s)
+      ).data.reduce((a, b) => a + b, 0n),
+      want,
+    );
+    const i32 = ba.fromArray(new Int32Array(data.buffer), [n], { chunks: [n] });
+    let want32 = 0n;
+    for (const v of new Int32Array(data.buffer)) want32 += BigInt(v);
+    assert.equal(await i32.sum().compute(s), want32);
+    const c = await x.cumsum().compute(s);
+    assert.equal(c.data[n - 1], want);
+  });
 });
 
 describe("array and Arrow", () => {

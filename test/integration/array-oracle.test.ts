@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import * as ba from "../../src/array.js";
+import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
+import { broadcastShapeArb, caseArb, check, DTYPES, isFloat, toArray } from "./array-cases.js";
 import {
   at,
-  CTOR,
   elementwise,
   indices,
   type Ref,
-  reduce,
   sameValues,
   select,
   size,
@@ -23,264 +23,7 @@ import {
   store,
   transpose,
 } from "./array-ref.js";
-
-type DType = ba.DType;
-const DTYPES: DType[] = [
-  "float64",
-  "float32",
-  "int32",
-  "int16",
-  "int8",
-  "uint8",
-  "uint16",
-  "uint32",
-  "int64",
-  "bool",
-];
-const FLOATS = [-2.5, -1, 0, 0.5, 1.5, 2, 3.25, Number.NaN];
-
-const isFloat = (d: DType) => d === "float64" || d === "float32";
-
-/** Lengths that add up to n, from a list of wishes. */
-function cut(n: number, wishes: readonly number[]): number[] {
-  if (n === 0) return [0];
-  const out: number[] = [];
-  let sum = 0;
-  for (const w of [...wishes, n]) {
-    if (sum >= n) break;
-    const l = Math.min(w, n - sum);
-    out.push(l);
-    sum += l;
-  }
-  return out;
-}
-
-const shapeArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(0)), {
-  maxLength: 3,
-});
-
-function valuesArb(dtype: DType, n: number): fc.Arbitrary<(number | bigint)[]> {
-  const el: fc.Arbitrary<number | bigint> = isFloat(dtype)
-    ? fc.constantFrom(...FLOATS)
-    : dtype === "bool"
-      ? fc.integer({ min: 0, max: 1 })
-      : dtype === "int64"
-        ? fc.integer({ min: -6, max: 6 }).map(BigInt)
-        : dtype.startsWith("u")
-          ? fc.integer({ min: 0, max: 12 })
-          : fc.integer({ min: -6, max: 6 });
-  return fc.array(el, { minLength: n, maxLength: n }).map((v) => store(v, dtype));
-}
-
-interface Case {
-  ref: Ref;
-  chunks: number[][];
-}
-
-function caseArb(
-  dtypes: readonly DType[] = DTYPES,
-  shape?: fc.Arbitrary<number[]>,
-): fc.Arbitrary<Case> {
-  return fc.tuple(fc.constantFrom(...dtypes), shape ?? shapeArb).chain(([dtype, s]) =>
-    fc
-      .record({
-        values: valuesArb(dtype, size(s)),
-        wishes: fc.array(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 4 }), {
-          minLength: s.length,
-          maxLength: s.length,
-        }),
-      })
-      .map(({ values, wishes }) => ({
-        ref: { data: values, shape: s, dtype },
-        chunks: s.map((n, d) => cut(n, wishes[d]!)),
-      })),
-  );
-}
-
-function toArray(c: Case): ba.Array {
-  const typed = new CTOR[c.ref.dtype](c.ref.data.length);
-  c.ref.data.forEach((v, i) => {
-    typed[i] = v;
-  });
-  return ba.fromArray(typed as unknown as Float64Array, c.ref.shape, {
-    chunks: c.chunks,
-    ...(c.ref.dtype === "bool" ? { dtype: "bool" as const } : {}),
-  }) as ba.Array;
-}
-
-/** A shape that broadcasts against `s`: leading dimensions dropped, some set to 1. */
-function broadcastShapeArb(s: readonly number[]): fc.Arbitrary<number[]> {
-  return fc
-    .tuple(
-      fc.integer({ min: 0, max: s.length }),
-      fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
-    )
-    .map(([drop, ones]) => s.slice(drop).map((n, i) => (ones[i + drop] ? 1 : n)));
-}
-
-async function check(got: ba.NDArray, want: Ref, what: string): Promise<void> {
-  assert.deepEqual([...got.shape], want.shape, `${what}: shape`);
-  const tol = got.dtype === "float32" || want.dtype === "float32" ? 1e-5 : 1e-9;
-  const err = sameValues(got.data as ArrayLike<number | bigint>, want.data, tol);
-  assert.equal(err, undefined, `${what}: ${err}`);
-}
-
-const BINARY = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "maximum",
-  "minimum",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "eq",
-  "ne",
-] as const;
-
-function num(x: number | bigint): number {
-  return typeof x === "bigint" ? Number(x) : x;
-}
-
-function refBinary(
-  op: (typeof BINARY)[number],
-  x: number | bigint,
-  y: number | bigint,
-  big: boolean,
-): number | bigint {
-  if (big && op !== "div") {
-    const a = BigInt(x);
-    const b = BigInt(y);
-    switch (op) {
-      case "add":
-        return a + b;
-      case "sub":
-        return a - b;
-      case "mul":
-        return a * b;
-      case "maximum":
-        return a > b ? a : b;
-      case "minimum":
-        return a < b ? a : b;
-      case "lt":
-        return a < b ? 1 : 0;
-      case "le":
-        return a <= b ? 1 : 0;
-      case "gt":
-        return a > b ? 1 : 0;
-      case "ge":
-        return a >= b ? 1 : 0;
-      case "eq":
-        return a === b ? 1 : 0;
-      case "ne":
-        return a !== b ? 1 : 0;
-    }
-  }
-  const a = num(x);
-  const b = num(y);
-  switch (op) {
-    case "add":
-      return a + b;
-    case "sub":
-      return a - b;
-    case "mul":
-      return a * b;
-    case "div":
-      return a / b;
-    case "maximum":
-      return Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.max(a, b);
-    case "minimum":
-      return Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.min(a, b);
-    case "lt":
-      return a < b ? 1 : 0;
-    case "le":
-      return a <= b ? 1 : 0;
-    case "gt":
-      return a > b ? 1 : 0;
-    case "ge":
-      return a >= b ? 1 : 0;
-    case "eq":
-      return a === b ? 1 : 0;
-    case "ne":
-      return a !== b ? 1 : 0;
-  }
-  return 0;
-}
-
-/** The reference of one reduction. */
-function refReduce(agg: string, r: Ref, axes: number[], dtype: DType): Ref {
-  const nums = (xs: (number | bigint)[]) => xs.map(num);
-  const moments = (xs: number[]) => {
-    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-    return { m, v: xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length };
-  };
-  const noNan = (xs: number[]) => xs.filter((x) => !Number.isNaN(x));
-  return reduce(r, axes, dtype, (xs, pos) => {
-    const f = nums(xs);
-    switch (agg) {
-      case "sum":
-        return isFloat(r.dtype)
-          ? f.reduce((a, b) => a + b, 0)
-          : xs.reduce((a: bigint, b) => a + BigInt(b), 0n);
-      case "nansum":
-        return noNan(f).reduce((a, b) => a + b, 0);
-      case "min":
-        return f.some(Number.isNaN) ? Number.NaN : Math.min(...f);
-      case "max":
-        return f.some(Number.isNaN) ? Number.NaN : Math.max(...f);
-      case "nanmax":
-        return noNan(f).length === 0 ? Number.NaN : Math.max(...noNan(f));
-      case "mean":
-        return moments(f).m;
-      case "nanmean":
-        return moments(noNan(f)).m;
-      case "var":
-        return moments(f).v;
-      case "std":
-        return Math.sqrt(moments(f).v);
-      case "argmax": {
-        let best = 0;
-        for (let i = 1; i < f.length; i++) {
-          if (Number.isNaN(f[best]!)) break;
-          if (Number.isNaN(f[i]!) || f[i]! > f[best]!) best = i;
-        }
-        return BigInt(pos[best]!);
-      }
-      case "argmin": {
-        let best = 0;
-        for (let i = 1; i < f.length; i++) {
-          if (Number.isNaN(f[best]!)) break;
-          if (Number.isNaN(f[i]!) || f[i]! < f[best]!) best = i;
-        }
-        return BigInt(pos[best]!);
-      }
-      case "any":
-        return f.some((x) => x !== 0) ? 1 : 0;
-      case "all":
-        return f.every((x) => x !== 0) ? 1 : 0;
-      default:
-        throw new Error(agg);
-    }
-  });
-}
-
-const AGGS = [
-  "sum",
-  "nansum",
-  "min",
-  "max",
-  "nanmax",
-  "mean",
-  "nanmean",
-  "var",
-  "std",
-  "argmin",
-  "argmax",
-  "any",
-  "all",
-] as const;
+import { AGGS, AllNaN, BINARY, num, refBinary, refReduce } from "./array-ref-ops.js";
 
 function suite(name: string, connect: () => Promise<Client>, runs: number) {
   describe(`array against plain JS (${name})`, () => {
@@ -430,23 +173,33 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
           async ({ c, agg, axes: someAxes, all, splitEvery }) => {
             const nd = c.ref.shape.length;
             let axes = all ? c.ref.shape.map((_, d) => d) : someAxes;
-            if ((agg === "argmin" || agg === "argmax") && !all) axes = axes.slice(0, 1);
+            if (agg.includes("arg") && !all) axes = axes.slice(0, 1);
             if (axes.length === 0) axes = c.ref.shape.map((_, d) => d);
             const x = toArray(c) as ba.Array<"float64">;
             const empty = axes.some((d) => c.ref.shape[d] === 0);
             const opts = axes.length === nd ? { splitEvery } : { axis: axes, splitEvery };
-            if (empty && ["min", "max", "nanmax", "argmin", "argmax"].includes(agg)) {
+            if (empty && (agg.includes("min") || agg.includes("max"))) {
               assert.throws(() => (x[agg] as (o: object) => unknown)(opts), {
                 code: "BARN_ARRAY_SHAPE",
               });
               return;
             }
             const r = (x[agg] as (o: object) => ba.Array | ba.Scalar)(opts);
+            const gotDtype = r instanceof ba.Scalar ? r.dtype : (r as ba.Array).dtype;
+            let want: Ref;
+            try {
+              want = refReduce(agg, c.ref, axes, gotDtype);
+            } catch (e) {
+              if (!(e instanceof AllNaN)) throw e;
+              await assert.rejects(r.compute({ client }) as Promise<unknown>, {
+                code: "BARN_ARRAY_SHAPE",
+                message: /all-NaN slice/,
+              });
+              return;
+            }
             const got =
               r instanceof ba.Scalar ? await r.compute({ client }) : await r.compute({ client });
-            const gotDtype = r instanceof ba.Scalar ? r.dtype : (r as ba.Array).dtype;
             if (agg === "nansum" && !isFloat(c.ref.dtype)) return;
-            const want = refReduce(agg, c.ref, axes, gotDtype);
             if (got instanceof ba.NDArray)
               await check(
                 got,
@@ -464,7 +217,7 @@ function suite(name: string, connect: () => Promise<Client>, runs: number) {
             }
           },
         ),
-        { numRuns: runs },
+        { numRuns: runs * 3 },
       );
     });
 
@@ -663,7 +416,28 @@ describe("array on worker processes", () => {
         x.add(x.T.T).mean({ axis: 1 }),
         y.cumsum(0),
         x.slice("::-2", "3:-1"),
+        ba.tensordot(x.reshape([30, 4, 5]), x.reshape([30, 4, 5]), [
+          [0, 2],
+          [0, 2],
+        ]),
+        // uint32 sums past 2^53 are exact; int64 products wrap.
+        ba.full([4, 1000], 4_000_000_000, { dtype: "uint32", chunks: [3, 700] }).sum({ axis: 1 }),
+        y
+          .astype("int64")
+          .add(2 ** 40)
+          .prod({ axis: 0 }),
       ] as ba.Array[];
+      // Lazy masks and frames: sizes counted on the cluster, the rest lazy.
+      const frame = bf.fromRecords(
+        Array.from({ length: 50 }, (_, i) => ({ i, f: i / 4 })),
+        { npartitions: 4 },
+      );
+      for (const c of [procs, sync]) {
+        work.push(await x.select(x.gt(0.5), { client: c }));
+        work.push(
+          await ba.fromFrame(frame.filter(frame.col("i").gt(7)), ["i", "f"], { client: c }),
+        );
+      }
       for (const a of work) {
         const [p, s] = await Promise.all([
           a.compute({ client: procs }),

@@ -5,12 +5,13 @@
  */
 import type { Client } from "../../client/client.js";
 import type { Future } from "../../client/future.js";
-import { OptionError } from "../../errors.js";
+import { BarnError } from "../../errors.js";
 import { checkOptionKeys } from "../../io/options.js";
 import { shipUserFn } from "../bag/fns.js";
 import type { ChunkSpec, Chunks } from "./chunks.js";
 import { normalizeChunks } from "./chunks.js";
 import { checkDType, type DType, type FloatOf, itemsize, type SumOf } from "./dtype.js";
+import { ArrayErrorCodes } from "./errors.js";
 import { type BinaryOp, binaryDType, type Expr, type UnaryOp, unaryDType } from "./expr.js";
 import { matmulPlan } from "./linalg.js";
 import { NDArray } from "./ndarray.js";
@@ -18,7 +19,6 @@ import type { ArrayPlan, ChunkInfo } from "./plan.js";
 import type { AggName } from "./reduce-spec.js";
 import { type ReduceOptions, reducePlan } from "./reductions.js";
 import {
-  concatPlan,
   expandDimsPlan,
   rechunkPlan,
   reshapePlan,
@@ -27,8 +27,10 @@ import {
 } from "./reshaping.js";
 import { computePlan, persistPlan, type RunOptions } from "./run.js";
 import { Scalar } from "./scalar.js";
+import { select } from "./select.js";
 import { normAxis, sizeOf } from "./shape.js";
 import { compressPlan, type IndexItem, slicePlan, takePlan } from "./slicing.js";
+import { tensordot } from "./tensordot.js";
 import { broadcastValues, type Value } from "./view.js";
 import type { ZarrArrayInfo } from "./zarr/info.js";
 import { type ToZarrOptions, toZarr } from "./zarr-sink.js";
@@ -156,7 +158,8 @@ export class BArray<D extends DType = DType> {
   }
   pow<O extends Operand>(o: O): BArray<Binary<D, O>> {
     if (typeof o === "number" && o < 0 && !["float32", "float64"].includes(this.dtype)) {
-      throw new OptionError(
+      throw new BarnError(
+        ArrayErrorCodes.DTYPE,
         `pow: integers to negative integer powers are not allowed (NumPy's rule). Fix: x.astype("float64").pow(${o})`,
       );
     }
@@ -332,6 +335,17 @@ export class BArray<D extends DType = DType> {
   argmax(options: ReduceOptions = {}): unknown {
     return this.#reduce("argmax", options);
   }
+  /** argmin ignoring NaN (an all-NaN slice is an error when computed, as in NumPy). */
+  nanargmin(options?: AllOptions): Scalar<"int64">;
+  nanargmin(options: AxisOptions): BArray<"int64">;
+  nanargmin(options: ReduceOptions = {}): unknown {
+    return this.#reduce("nanargmin", options);
+  }
+  nanargmax(options?: AllOptions): Scalar<"int64">;
+  nanargmax(options: AxisOptions): BArray<"int64">;
+  nanargmax(options: ReduceOptions = {}): unknown {
+    return this.#reduce("nanargmax", options);
+  }
   any(options?: AllOptions): Scalar<"bool">;
   any(options: AxisOptions): BArray<"bool">;
   any(options: ReduceOptions = {}): unknown {
@@ -367,6 +381,16 @@ export class BArray<D extends DType = DType> {
     const m = mask instanceof NDArray ? mask.data : mask;
     return this.#next(compressPlan(this.plan, m, axis));
   }
+  /**
+   * NumPy's `x[mask]` for a lazy bool `mask` of x's shape (the elements where it is true, as
+   * a 1-D array in C order) or of its first dimensions (the sub-arrays under it). Async: the
+   * mask's true values are counted now, so the result's chunk sizes are known (select.ts); the
+   * selection itself stays lazy.
+   */
+  async select(mask: BArray<"bool">, options: RunOptions = {}): Promise<BArray<D>> {
+    checkOptionKeys("select", options, ["client", "scheduler"]);
+    return select(this, mask, options);
+  }
   reshape(...shape: number[] | [readonly number[]]): BArray<D> {
     const s = (Array.isArray(shape[0]) ? shape[0] : shape) as number[];
     return this.#next(reshapePlan(this.plan, s));
@@ -397,9 +421,13 @@ export class BArray<D extends DType = DType> {
     if (other.ndim === 1) out = out.squeeze(-1);
     return out;
   }
-  /** dot: matmul for 1-D and 2-D arrays. */
+  /**
+   * NumPy's dot: matmul for 1-D and 2-D arrays; beyond, the sum over a's last axis and b's
+   * second-to-last (its only one when 1-D), as tensordot.
+   */
   dot(other: BArray<DType>): BArray<DType> {
-    return this.matmul(other);
+    if (this.ndim <= 2 && other.ndim <= 2) return this.matmul(other);
+    return tensordot(this, other, [[-1], [other.ndim >= 2 ? -2 : -1]]);
   }
   /** Running sum along an axis (default: over the flattened array). Integers accumulate in int64. */
   cumsum(axis?: number): BArray<SumOf<D>> {
@@ -486,79 +514,6 @@ export function castPlan(p: ArrayPlan, dtype: DType): ArrayPlan {
   return new BArray(p).astype(dtype).plan;
 }
 
-/** Element-wise choice: x where cond is true, else y (broadcast together). */
-export function where<D extends DType>(
-  cond: Operand,
-  x: BArray<D> | number,
-  y: BArray<D> | number,
-): BArray<D> {
-  const { b, leaves, shape, chunks } = broadcastValues("where", [
-    planOf(cond),
-    planOf(x),
-    planOf(y),
-  ]);
-  const [c, l, r] = leaves as [Expr, Expr, Expr];
-  const t = binaryDType("add", l.t === "bool" && r.t === "bool" ? "bool" : l.t, r.t);
-  const held = [cond, x, y].flatMap((v) => (v instanceof BArray ? v.held : []));
-  return new BArray<D>(b.build({ e: "where", c, a: l, b: r, t }, shape, chunks), held);
-}
-
-/**
- * NumPy's histogram: counts (int64) of the values in `bins` equal bins over `range` (the last
- * bin includes its right edge), and the bins' edges. `range` is required: finding it would be
- * a pass of its own (compute min and max first if you need them).
- */
-export function histogram(
-  x: BArray<DType>,
-  options: { readonly bins?: number; readonly range: readonly [number, number] },
-): { counts: BArray<"int64">; edges: Float64Array } {
-  checkOptionKeys("histogram", options, ["bins", "range"]);
-  const bins = options.bins ?? 10;
-  const [lo, hi] = options.range ?? [Number.NaN, Number.NaN];
-  if (!Number.isInteger(bins) || bins < 1)
-    throw new OptionError(`histogram: bins must be a positive integer, got ${String(bins)}`);
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
-    throw new OptionError(
-      `histogram: range must be [lo, hi] with finite lo < hi, got ${JSON.stringify(options.range)}`,
-    );
-  }
-  const edges = Float64Array.from({ length: bins + 1 }, (_, i) =>
-    i === bins ? hi : lo + ((hi - lo) * i) / bins,
-  );
-  const plan: ArrayPlan = {
-    kind: "histogram",
-    input: x.plan,
-    bins,
-    lo,
-    hi,
-    shape: [bins],
-    chunks: [[bins]],
-    dtype: "int64",
-  };
-  return { counts: new BArray<"int64">(plan, x.held), edges };
-}
-
-/** Arrays joined along an existing axis. */
-export function concatenate<D extends DType>(arrays: readonly BArray<D>[], axis = 0): BArray<D> {
-  const plan = concatPlan(
-    arrays.map((a) => a.plan),
-    axis,
-    castPlan,
-  );
-  return new BArray<D>(
-    plan,
-    arrays.flatMap((a) => a.held),
-  );
-}
-
-/** Arrays of one shape stacked along a new axis. */
-export function stack<D extends DType>(arrays: readonly BArray<D>[], axis = 0): BArray<D> {
-  return concatenate(
-    arrays.map((a) => a.expandDims(axis)),
-    axis,
-  );
-}
-
 /** Chunks checked against a shape (used by the creation functions). */
 export function chunksFor(
   where: string,
@@ -567,34 +522,4 @@ export function chunksFor(
   dtype: DType,
 ): number[][] {
   return normalizeChunks(where, shape, chunks, dtype);
-}
-
-/** A function of several arrays' blocks (same shape; rechunked to the first's grid). */
-export function blockwise<E extends DType>(
-  fn: (...args: unknown[]) => unknown,
-  arrays: readonly BArray<DType>[],
-  options: { readonly dtype: E },
-): BArray<E> {
-  if (arrays.length === 0) throw new OptionError("blockwise: give at least one array");
-  const first = arrays[0]!;
-  const plans = arrays.map((a) => {
-    if (a.shape.length !== first.ndim || a.shape.some((n, d) => n !== first.shape[d])) {
-      throw new OptionError(
-        `blockwise: every array must have shape [${first.shape.join(", ")}]; got [${a.shape.join(", ")}]`,
-      );
-    }
-    return a.rechunk(first.chunks as number[][]).plan;
-  });
-  const dtype = checkDType("blockwise", options.dtype);
-  return new BArray<E>(
-    {
-      kind: "blocks",
-      inputs: plans,
-      fn: shipUserFn("blockwise", fn),
-      shape: first.shape,
-      chunks: first.chunks,
-      dtype,
-    },
-    arrays.flatMap((a) => a.held),
-  );
 }

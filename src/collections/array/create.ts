@@ -139,11 +139,21 @@ export interface FromArrayOptions {
 }
 
 /** A typed array in memory (C order) as a chunked array: each chunk is copied into the graph. */
+export function fromArray(
+  data: Uint8Array,
+  shape: number | readonly number[] | undefined,
+  options: FromArrayOptions & { readonly dtype: "bool" },
+): BArray<"bool">;
+export function fromArray<T extends AnyTypedArray>(
+  data: T,
+  shape?: number | readonly number[],
+  options?: FromArrayOptions,
+): BArray<DTypeOf<T>>;
 export function fromArray<T extends AnyTypedArray>(
   data: T,
   shape?: number | readonly number[],
   options: FromArrayOptions = {},
-): BArray<DTypeOf<T>> {
+): BArray<DType> {
   checkOptionKeys("fromArray", options, ["chunks", "dtype"]);
   let dtype = dtypeOfTyped(data);
   if (dtype === undefined)

@@ -173,6 +173,13 @@ export function intRange(d: DType): [number, number] {
 export function scalarDType(where: string, value: number | bigint | boolean, d: DType): DType {
   if (typeof value === "boolean") return d;
   if (typeof value === "bigint") {
+    // A bigint is an int64 scalar: one past int64's range would wrap, which NumPy refuses.
+    if (value < -(2n ** 63n) || value >= 2n ** 63n) {
+      throw new BarnError(
+        ErrorCodes.ARRAY_DTYPE,
+        `${where}: the bigint ${value} is out of int64's range (NumPy refuses it too). Fix: use a number (a float64 scalar) or a smaller value`,
+      );
+    }
     if (isFloat(d)) return d;
     return "int64";
   }

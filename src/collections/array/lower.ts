@@ -30,7 +30,8 @@ export function newContext(prefix: string): LowerContext {
   return { graph: new Map(), prefix, memo: new Map(), reads: new Map(), count: 0 };
 }
 
-function add(ctx: LowerContext, name: string, node: GraphNode): string {
+/** A node added to the graph under a fresh key; its key. */
+export function add(ctx: LowerContext, name: string, node: GraphNode): string {
   const key = `array-${name}-${ctx.prefix}-${(ctx.count++).toString(36)}`;
   ctx.graph.set(key, node);
   return key;

@@ -10,9 +10,11 @@ import type { AnyTypedArray, DType } from "./dtype.js";
 import { allocShared as allocLike, type MapSpec, mapBlock } from "./exec/block.js";
 import { assemble, type Piece, sliceBlock, takeBlock } from "./exec/copy.js";
 import { applyCarry, nextCarry, scanBlock, tailOf } from "./exec/cumulative.js";
+import { frameChunk, rowCount } from "./exec/frame-chunk.js";
 import { matmulBlock } from "./exec/matmul.js";
 import { checkChunk, materialize, readChunk } from "./exec/readers.js";
 import { type ChunkPlace, combine, finish, type Partial, reduceBlock } from "./exec/reduce.js";
+import { countTrue, selectBlock } from "./exec/select.js";
 import type { ChunkInfo, Reader } from "./plan.js";
 import type { ReduceSpec } from "./reduce-spec.js";
 
@@ -226,4 +228,8 @@ export const arrayOps = tasks(import.meta.url, {
   histogram,
   addCounts,
   checked,
+  countTrue,
+  selectBlock,
+  frameChunk,
+  rowCount,
 });

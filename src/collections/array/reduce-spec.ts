@@ -18,6 +18,8 @@ export type AggName =
   | "nanstd"
   | "argmin"
   | "argmax"
+  | "nanargmin"
+  | "nanargmax"
   | "any"
   | "all";
 
@@ -52,6 +54,8 @@ export function aggDType(agg: AggName, d: DType): DType {
       return floatOf(d);
     case "argmin":
     case "argmax":
+    case "nanargmin":
+    case "nanargmax":
       return "int64";
     case "any":
     case "all":
@@ -68,6 +72,8 @@ export function needsElements(agg: AggName): boolean {
     agg === "max" ||
     agg === "argmin" ||
     agg === "argmax" ||
+    agg === "nanargmin" ||
+    agg === "nanargmax" ||
     agg === "nanmin" ||
     agg === "nanmax"
   );

@@ -26,7 +26,7 @@ export function reducePlan(agg: AggName, input: ArrayPlan, options: ReduceOption
       );
   }
   const axes = normAxes(where, options.axis, input.shape.length);
-  if ((agg === "argmin" || agg === "argmax") && options.axis !== undefined && axes.length !== 1) {
+  if (agg.includes("arg") && options.axis !== undefined && axes.length !== 1) {
     throw new BarnError(
       ArrayErrorCodes.AXIS,
       `${where}: give one axis or none (NumPy's rule), got ${JSON.stringify(options.axis)}`,

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as ba from "../../../src/array.js";
 import { graphOf } from "../../../src/collections/array/run.js";
+import * as bf from "../../../src/frame.js";
 
 function tasks(a: ba.Array | ba.Scalar): string[] {
   return [...graphOf(a.plan).graph.keys()].filter((k) => !k.includes("-spec-"));
@@ -129,7 +130,15 @@ describe("array bad input", () => {
     assert.throws(() => ba.zeros([2], { dtype: "bool" }).sub(ba.zeros([2], { dtype: "bool" })), {
       code: "BARN_ARRAY_DTYPE",
     });
-    assert.throws(() => ba.zeros([2], { dtype: "int64" }).pow(-1), { code: "BARN_INVALID_OPTION" });
+    assert.throws(() => ba.zeros([2], { dtype: "int64" }).pow(-1), {
+      code: "BARN_ARRAY_DTYPE",
+      message: /negative integer powers/,
+    });
+    assert.throws(() => ba.zeros([2], { dtype: "int64" }).add(2n ** 63n), {
+      code: "BARN_ARRAY_DTYPE",
+      message: /9223372036854775808 is out of int64's range/,
+    });
+    assert.throws(() => ba.zeros([2]).mul(-(2n ** 70n)), { code: "BARN_ARRAY_DTYPE" });
     assert.throws(() => ba.zeros([2], { dtype: "complex" as never }), { code: "BARN_ARRAY_DTYPE" });
   });
 
@@ -147,6 +156,59 @@ describe("array bad input", () => {
     });
     assert.throws(() => ba.fromArray(new Float64Array(5), [2, 3]), { code: "BARN_ARRAY_SHAPE" });
     assert.throws(() => ba.zeros([-1]), { code: "BARN_ARRAY_SHAPE" });
+  });
+
+  test("tensordot: axes out of range or repeated, contracted lengths that differ", () => {
+    const a = ba.zeros([2, 3, 4]);
+    assert.throws(() => ba.tensordot(a, ba.zeros([3, 5])), {
+      code: "BARN_ARRAY_SHAPE",
+      message: /\[2, 3, 4\] and \[3, 5\].*axis 2 of a has 4 elements, axis 1 of b has 5/,
+    });
+    assert.throws(() => ba.tensordot(a, ba.zeros([3]), 4), { code: "BARN_ARRAY_AXIS" });
+    assert.throws(() => ba.tensordot(a, ba.zeros([4, 4]), [[3], [0]]), {
+      code: "BARN_ARRAY_AXIS",
+    });
+    assert.throws(
+      () =>
+        ba.tensordot(a, ba.zeros([4, 4]), [
+          [2, 2],
+          [0, 1],
+        ]),
+      {
+        code: "BARN_ARRAY_AXIS",
+        message: /repeated/,
+      },
+    );
+    assert.throws(() => ba.tensordot(a, ba.zeros([4]), [[2, 1], [0]]), {
+      code: "BARN_ARRAY_AXIS",
+    });
+  });
+
+  test("select: a mask that is not bool, or not of the array's shape", async () => {
+    const x = ba.zeros([3, 4]);
+    await assert.rejects(x.select(ba.zeros([3, 4]) as never), {
+      code: "BARN_ARRAY_DTYPE",
+      message: /must be a bool array, got float64/,
+    });
+    await assert.rejects(x.select(ba.zeros([4, 3]).gt(0)), {
+      code: "BARN_ARRAY_INDEX",
+      message:
+        /mask of shape \[4, 3\] for an array of shape \[3, 4\]; it must have the array's shape, or that of its first/,
+    });
+    await assert.rejects(x.select(x.gt(0), { bogus: 1 } as never), {
+      code: "BARN_INVALID_OPTION",
+    });
+  });
+
+  test("fromFrame: non-numeric or unknown columns, and things that are not frames", async () => {
+    const df = bf.fromRecords([{ a: 1, s: "x" }]);
+    await assert.rejects(ba.fromFrame(df, "s"), {
+      code: "BARN_ARRAY_DTYPE",
+      message: /column "s" is utf8/,
+    });
+    await assert.rejects(ba.fromFrame(df, "zz" as never), { code: "BARN_UNKNOWN_COLUMN" });
+    await assert.rejects(ba.fromFrame({} as never, "a"), { code: "BARN_INVALID_OPTION" });
+    await assert.rejects(ba.fromFrame(df, []), { code: "BARN_INVALID_OPTION" });
   });
 
   test("indices out of range, masks of the wrong length, empty reductions without identity", () => {

@@ -6,6 +6,7 @@
  * var/std are two passes per chunk (mean, then squared deviations) combined by Chan's formula.
  * argmin/argmax keep the smallest position among ties, so the loop order does not matter.
  */
+import { BarnError, ErrorCodes } from "../../../errors.js";
 import { type AnyTypedArray, alloc, type DType, isFloat } from "../dtype.js";
 import { type AggName, aggDType, isMoment, type ReduceSpec } from "../reduce-spec.js";
 import { sizeOf, stridesOf } from "../shape.js";
@@ -59,16 +60,17 @@ function firstPass(agg: AggName, t: DType): Plan {
   switch (agg) {
     case "sum":
     case "nansum":
-      if (float)
+      // Integers below int64 take the compensated float path too: a float64 running sum of
+      // integers rounds past 2^53, but Neumaier's two accumulators hold the sum exactly (the
+      // error of each addition is an exact integer), and finishFirst adds them as bigints.
+      if (!big)
         return {
           init: (n) => [F64(n), F64(n)],
           setup: "const a = A[0], c = A[1];",
           body: `${nan}{ ${NEUMAIER} }`,
           row: rowSum(nan),
         };
-      return big
-        ? { init: (n) => [I64(n)], setup: "const a = A[0];", body: "a[p] += v;" }
-        : { init: (n) => [F64(n)], setup: "const a = A[0];", body: "a[p] += v;" };
+      return { init: (n) => [I64(n)], setup: "const a = A[0];", body: "a[p] += v;" };
     case "prod":
     case "nanprod":
       if (float)
@@ -119,6 +121,17 @@ function firstPass(agg: AggName, t: DType): Plan {
         return { init, setup, body: `if (v === v) { ${NEUMAIER} m[p] += 1; }` };
       // Every slot counts the same number of elements: set once after the loop.
       return { init, setup, body: `{ ${NEUMAIER} }`, row: rowSum(""), countAfter: true };
+    }
+    case "nanargmin":
+    case "nanargmax": {
+      // NaN skipped: a slot that sees only NaN keeps position -1 (finish refuses it).
+      if (!float) return firstPass(agg === "nanargmin" ? "argmin" : "argmax", t);
+      const lt = agg === "nanargmin" ? "<" : ">";
+      return {
+        init: (n) => [F64(n), fill(F64(n), -1)],
+        setup: "const a = A[0], b = A[1];",
+        body: `if (v === v) { const cur = a[p]; if (b[p] < 0 || v ${lt} cur || (v === cur && pos < b[p])) { a[p] = v; b[p] = pos; } }`,
+      };
     }
     case "argmin":
     case "argmax": {
@@ -189,7 +202,7 @@ export function reduceBlock(
   const t = map.expr.t;
   const first = firstPass(spec.agg, t);
   const acc = first.init(n);
-  if (sizeOf(shape) === 0) return finishFirst(spec.agg, acc);
+  if (sizeOf(shape) === 0) return finishFirst(spec.agg, acc, t);
   const S = operandStrides(map.dims, inShapes, ndim);
   const code = exprCode(map.expr);
   const tiled = needsTiles(S, inputs.length, ndim);
@@ -232,14 +245,19 @@ export function reduceBlock(
     )(inputs, S, shape, Q, code.consts, [mean, m2], G, G0);
     return [acc[2]!, mean, m2];
   }
-  return finishFirst(spec.agg, acc);
+  return finishFirst(spec.agg, acc, t);
 }
 
-/** Integer sums accumulated as exact numbers become int64; compensations fold in. */
-function finishFirst(agg: AggName, acc: AnyTypedArray[]): Partial {
-  if ((agg === "sum" || agg === "nansum") && acc.length === 1 && acc[0] instanceof Float64Array) {
-    const out = I64(acc[0].length);
-    for (let i = 0; i < out.length; i++) out[i] = BigInt(acc[0][i]!);
+/**
+ * Integer sums (a float sum and its exact compensation) become int64: the two added as
+ * bigints, wrapped to 64 bits as NumPy's int64 accumulator wraps.
+ */
+function finishFirst(agg: AggName, acc: AnyTypedArray[], t: DType): Partial {
+  if ((agg === "sum" || agg === "nansum") && !isFloat(t) && acc[0] instanceof Float64Array) {
+    const a = acc[0];
+    const c = acc[1] as Float64Array;
+    const out = I64(a.length);
+    for (let i = 0; i < out.length; i++) out[i] = BigInt.asIntN(64, BigInt(a[i]!) + BigInt(c[i]!));
     return [out];
   }
   if (isMoment(agg) && !(agg.includes("var") || agg.includes("std"))) return acc;
@@ -338,13 +356,15 @@ function combineSlot(agg: AggName, o: AnyTypedArray[], q: Partial, i: number): v
       return;
     }
     case "argmin":
-    case "argmax": {
+    case "argmax":
+    case "nanargmin":
+    case "nanargmax": {
       const pb = q[1]![i] as number;
       if (pb < 0) return;
       const pa = o[1]![i] as number;
       const va = o[0]![i] as number | bigint;
       const vb = q[0]![i] as number | bigint;
-      const lt = agg === "argmin" ? vb < va : vb > va;
+      const lt = agg.endsWith("argmin") ? vb < va : vb > va;
       const nan = isNaNv(vb) && (!isNaNv(va) || pb < pa);
       const aNan = isNaNv(va);
       if (pa < 0 || (!aNan && (lt || (vb === va && pb < pa))) || nan) {
@@ -401,6 +421,18 @@ export function finish(spec: ReduceSpec, part: Partial, ddof: number): AnyTypedA
       case "argmax":
         o[i] = BigInt(part[1]![i] as number);
         break;
+      case "nanargmin":
+      case "nanargmax": {
+        const at = part[1]![i] as number;
+        if (at < 0) {
+          throw new BarnError(
+            ErrorCodes.ARRAY_SHAPE,
+            `${agg}: an all-NaN slice has no position (NumPy refuses it too). Fix: fill the NaN first (where(x.isnan(), fill, x)), or use ${agg.slice(3)}, which gives the first NaN`,
+          );
+        }
+        o[i] = BigInt(at);
+        break;
+      }
       default:
         o[i] = part[0]![i]!;
     }
