@@ -1,0 +1,46 @@
+/**
+ * Sampled CPU profiles as plain data, below the worker and the scheduler: the call tree one
+ * task group's samples make (built on the worker, merged by the scheduler's recorder), and the
+ * switch the scheduler sends to turn a worker's profiler on or off.
+ */
+
+/** One function in a call tree: its callers are the path from the root. Times in ms. */
+export interface CallTree {
+  /** The function's name; "(anonymous)", "(root)" or "(other)" (nodes past the size cap). */
+  readonly name: string;
+  /** Its script (a file: URL or a path; "" for native and V8's own frames). */
+  readonly file: string;
+  /** 1-based line of the function's start (0: unknown). */
+  readonly line: number;
+  /** Time sampled in this function itself, ms. */
+  self: number;
+  /** Time sampled in it and everything it called, ms. */
+  total: number;
+  children: CallTree[];
+}
+
+/** One task group's profile: its call tree and the samples in it. */
+export interface GroupProfile {
+  readonly group: string;
+  readonly tree: CallTree;
+  readonly samples: number;
+}
+
+/** What a worker sends after each profiling period (with its next report). */
+export interface ProfileChunk {
+  /** Epoch ms at the end of the period, the worker's clock. */
+  readonly time: number;
+  /** Length of the period, ms. */
+  readonly ms: number;
+  readonly groups: readonly GroupProfile[];
+}
+
+/** How a worker profiles; sent as `{ t: "profile", settings }` (null: off). */
+export interface ProfileSettings {
+  /** Sampling interval, microseconds. Default 1000. */
+  readonly intervalUs: number;
+  /** How often the profile is cut and sent, ms. Default 2000. */
+  readonly periodMs: number;
+}
+
+export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { intervalUs: 1000, periodMs: 2000 };
