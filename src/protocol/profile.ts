@@ -3,6 +3,7 @@
  * task group's samples make (built on the worker, merged by the scheduler's recorder), and the
  * switch the scheduler sends to turn a worker's profiler on or off.
  */
+import { OptionError } from "../errors.js";
 
 /** One function in a call tree: its callers are the path from the root. Times in ms. */
 export interface CallTree {
@@ -44,3 +45,32 @@ export interface ProfileSettings {
 }
 
 export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { intervalUs: 1000, periodMs: 2000 };
+
+/** What users pass: true, false, or `{ intervalUs, periodMs }` (the rest from the defaults). */
+export type ProfileOption =
+  | boolean
+  | { readonly intervalUs?: number | undefined; readonly periodMs?: number | undefined };
+
+/** The settings a `profile` option asks for (null: off), or an OptionError naming the option. */
+export function profileSettings(
+  option: string,
+  v: ProfileOption | undefined,
+): ProfileSettings | null {
+  if (v === undefined || v === false) return null;
+  if (v === true) return DEFAULT_PROFILE_SETTINGS;
+  const ok =
+    typeof v === "object" &&
+    v !== null &&
+    Object.keys(v).every((k) => k === "intervalUs" || k === "periodMs") &&
+    (v.intervalUs === undefined || (Number.isFinite(v.intervalUs) && v.intervalUs >= 50)) &&
+    (v.periodMs === undefined || (Number.isFinite(v.periodMs) && v.periodMs >= 100));
+  if (!ok) {
+    throw new OptionError(
+      `${option} must be true, false or { intervalUs, periodMs } (intervalUs: the sampling interval, at least 50 µs; periodMs: how often profiles are sent, at least 100 ms); got ${JSON.stringify(v)}`,
+    );
+  }
+  return {
+    intervalUs: v.intervalUs ?? DEFAULT_PROFILE_SETTINGS.intervalUs,
+    periodMs: v.periodMs ?? DEFAULT_PROFILE_SETTINGS.periodMs,
+  };
+}
