@@ -182,6 +182,42 @@ export function topFunctions(tree: CallTree, limit = 20): TopFunction[] {
     .slice(0, limit);
 }
 
+/**
+ * The tree with the frames `skip` names taken out of the top: each path's first frame not
+ * skipped becomes a child of the root (merged with equal ones), and time sampled in skipped
+ * frames themselves goes to one child named `skippedName`. A worker drops its shell's frames
+ * (the event loop, the slice pump, the executor) this way, so a group's tree starts at the
+ * task's own function.
+ */
+export function hoist(
+  tree: CallTree,
+  skip: (t: CallTree) => boolean,
+  skippedName: string,
+): CallTree {
+  const root: CallTree = { ...emptyTree(), self: tree.self, total: tree.total };
+  let skipped = 0;
+  const visit = (n: CallTree) => {
+    for (const c of n.children) {
+      if (skip(c)) {
+        skipped += c.self;
+        visit(c);
+      } else mergeInto(root, { ...emptyTree(), children: [c] });
+    }
+  };
+  visit(tree);
+  if (skipped > 0) {
+    root.children.push({
+      name: skippedName,
+      file: "",
+      line: 0,
+      self: skipped,
+      total: skipped,
+      children: [],
+    });
+  }
+  return root;
+}
+
 /** "name (file:line)" with the file shortened to its last two path parts. */
 export function frameLabel(t: { name: string; file: string; line: number }): string {
   if (t.file === "") return t.name;

@@ -6,9 +6,10 @@
  * Off, none exists: the shell's cost is one undefined check per task.
  */
 import { performance } from "node:perf_hooks";
+import { hoist } from "../diagnostics/call-tree.js";
 import { CpuProfiler } from "../diagnostics/cpu-profiler.js";
 import { groupProfiles, TaskIntervals } from "../diagnostics/profile-attribute.js";
-import type { ProfileChunk, ProfileSettings } from "../protocol/profile.js";
+import type { CallTree, ProfileChunk, ProfileSettings } from "../protocol/profile.js";
 import type { RunSpec } from "../protocol/run-spec.js";
 import type { ShippedFn } from "../shipping/ship.js";
 
@@ -92,9 +93,20 @@ export class TaskProfiler {
     const now = performance.now();
     const ms = now - this.#cutAt;
     this.#cutAt = now;
-    const groups = groupProfiles(profile, intervals, offsetMs, MAX_NODES_PER_PERIOD);
+    const groups = groupProfiles(profile, intervals, offsetMs, MAX_NODES_PER_PERIOD).map((g) => ({
+      ...g,
+      tree: hoist(g.tree, isShellFrame, "(barn worker)"),
+    }));
     if (groups.length > 0) this.#send({ time: performance.timeOrigin + now, ms, groups });
   }
+}
+
+/** Barn's worker folder (this file's), as profile frames name scripts: file: URLs. */
+const WORKER_DIR = new URL(".", import.meta.url).href;
+
+/** Node's own frames and the worker's (shell, executor, state machine): above every task. */
+function isShellFrame(t: CallTree): boolean {
+  return t.file.startsWith("node:") || t.file.startsWith(WORKER_DIR);
 }
 
 /**

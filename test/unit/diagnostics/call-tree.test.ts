@@ -9,6 +9,7 @@ import {
   capTree,
   countNodes,
   emptyTree,
+  hoist,
   mergeInto,
   type ProfileNodeLike,
   topFunctions,
@@ -161,4 +162,46 @@ test("intervals hand over and start empty", () => {
   const taken = iv.take();
   assert.equal(taken.length, 1);
   assert.equal(iv.length, 0);
+});
+
+test("hoisting drops the worker's frames above the task's function", () => {
+  const leaf = (name: string, file: string, ms: number): CallTree => ({
+    name,
+    file,
+    line: 1,
+    self: ms,
+    total: ms,
+    children: [],
+  });
+  const shell = (name: string, kids: CallTree[], self = 0): CallTree => ({
+    name,
+    file: "file:///x/dist/worker/shell.js",
+    line: 1,
+    self,
+    total: self + kids.reduce((a, k) => a + k.total, 0),
+    children: kids,
+  });
+  const tree: CallTree = {
+    ...emptyTree(),
+    total: 10,
+    children: [
+      shell(
+        "#pump",
+        [
+          shell("#execute", [leaf("work", "file:///app/t.js", 6)]),
+          leaf("work", "file:///app/t.js", 3),
+        ],
+        1,
+      ),
+    ],
+  };
+  const h = hoist(tree, (t) => t.file.endsWith("/worker/shell.js"), "(barn worker)");
+  assert.equal(h.total, 10);
+  assert.deepEqual(
+    h.children.map((c) => [c.name, c.total]),
+    [
+      ["work", 9],
+      ["(barn worker)", 1],
+    ],
+  );
 });
