@@ -26,7 +26,7 @@ export interface GraphView {
 
 export function layoutGraph(tasks: readonly GraphTask[]): GraphView {
   const index = new Map<string, number>();
-  tasks.forEach((t, i) => index.set(t.key, i));
+  for (let i = 0; i < tasks.length; i++) index.set(tasks[i]!.key, i);
   const depth = new Int32Array(tasks.length).fill(-1);
   // Iterative depth-first search: a long chain must not overflow the stack.
   for (let start = 0; start < tasks.length; start++) {
