@@ -183,35 +183,46 @@ export function topFunctions(tree: CallTree, limit = 20): TopFunction[] {
 }
 
 /**
- * The tree with the frames `skip` names taken out of the top: each path's first frame not
- * skipped becomes a child of the root (merged with equal ones), and time sampled in skipped
- * frames themselves goes to one child named `skippedName`. A worker drops its shell's frames
- * (the event loop, the slice pump, the executor) this way, so a group's tree starts at the
- * task's own function.
+ * The tree re-rooted at the task functions: on each path, the first frame below a run of
+ * `isRunner` frames (the code that calls a task's function: the executor, the sync
+ * scheduler's loop) becomes a child of the root, merged with equal ones; the frames above it
+ * and the runners are dropped, their own time going to one child named `droppedName`. Paths
+ * with no runner (the garbage collector, an async task's later turns) stay as they are.
  */
-export function hoist(
+export function hoistTasks(
   tree: CallTree,
-  skip: (t: CallTree) => boolean,
-  skippedName: string,
+  isRunner: (t: CallTree) => boolean,
+  droppedName: string,
 ): CallTree {
   const root: CallTree = { ...emptyTree(), self: tree.self, total: tree.total };
-  let skipped = 0;
-  const visit = (n: CallTree) => {
+  const holds = new Map<CallTree, boolean>();
+  const hasRunner = (n: CallTree): boolean => {
+    let v = holds.get(n);
+    if (v === undefined) holds.set(n, (v = isRunner(n) || n.children.some(hasRunner)));
+    return v;
+  };
+  let dropped = 0;
+  const lift = (n: CallTree) => mergeInto(root, { ...emptyTree(), children: [n] });
+  const visit = (n: CallTree, belowRunner: boolean) => {
     for (const c of n.children) {
-      if (skip(c)) {
-        skipped += c.self;
-        visit(c);
-      } else mergeInto(root, { ...emptyTree(), children: [c] });
+      if (isRunner(c)) {
+        dropped += c.self;
+        visit(c, true);
+      } else if (belowRunner || !hasRunner(c)) lift(c);
+      else {
+        dropped += c.self;
+        visit(c, false);
+      }
     }
   };
-  visit(tree);
-  if (skipped > 0) {
+  visit(tree, false);
+  if (dropped > 0) {
     root.children.push({
-      name: skippedName,
+      name: droppedName,
       file: "",
       line: 0,
-      self: skipped,
-      total: skipped,
+      self: dropped,
+      total: dropped,
       children: [],
     });
   }

@@ -69,6 +69,7 @@ export function attributeSamples(
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   if (samples.length === 0 || intervals.length === 0) return out;
+  intervals = sortedByStart(intervals);
   let t = profile.startTime;
   let j = 0;
   for (let i = 0; i < samples.length; i++) {
@@ -86,6 +87,20 @@ export function attributeSamples(
     g.weights.set(node, (g.weights.get(node) ?? 0) + ms);
     g.samples++;
   }
+  return out;
+}
+
+/**
+ * The intervals in the order they started: a task recorded inside another's interval (the
+ * sync scheduler retries a failed call inside its map's loop) is recorded before it.
+ */
+function sortedByStart(iv: TaskIntervals): TaskIntervals {
+  let sorted = true;
+  for (let i = 1; i < iv.length && sorted; i++) sorted = iv.starts[i - 1]! <= iv.starts[i]!;
+  if (sorted) return iv;
+  const order = iv.starts.map((_, i) => i).sort((a, b) => iv.starts[a]! - iv.starts[b]!);
+  const out = new TaskIntervals();
+  for (const i of order) out.record(iv.groups[i]!, iv.starts[i]!, iv.stops[i]!);
   return out;
 }
 

@@ -6,7 +6,7 @@
  * Off, none exists: the shell's cost is one undefined check per task.
  */
 import { performance } from "node:perf_hooks";
-import { hoist } from "../diagnostics/call-tree.js";
+import { hoistTasks } from "../diagnostics/call-tree.js";
 import { CpuProfiler } from "../diagnostics/cpu-profiler.js";
 import { groupProfiles, TaskIntervals } from "../diagnostics/profile-attribute.js";
 import type { CallTree, ProfileChunk, ProfileSettings } from "../protocol/profile.js";
@@ -95,18 +95,18 @@ export class TaskProfiler {
     this.#cutAt = now;
     const groups = groupProfiles(profile, intervals, offsetMs, MAX_NODES_PER_PERIOD).map((g) => ({
       ...g,
-      tree: hoist(g.tree, isShellFrame, "(barn worker)"),
+      tree: hoistTasks(g.tree, isRunnerFrame, "(barn worker)"),
     }));
     if (groups.length > 0) this.#send({ time: performance.timeOrigin + now, ms, groups });
   }
 }
 
-/** Barn's worker folder (this file's), as profile frames name scripts: file: URLs. */
-const WORKER_DIR = new URL(".", import.meta.url).href;
+/** The executor's script, as profile frames name it (a file: URL; .ts under tsx). */
+const EXECUTOR = new URL(`./executor${import.meta.url.slice(-3)}`, import.meta.url).href;
 
-/** Node's own frames and the worker's (shell, executor, state machine): above every task. */
-function isShellFrame(t: CallTree): boolean {
-  return t.file.startsWith("node:") || t.file.startsWith(WORKER_DIR);
+/** Frames that call a task's function: the tree starts below them (hoistTasks). */
+function isRunnerFrame(t: CallTree): boolean {
+  return t.file === EXECUTOR;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   capTree,
   countNodes,
   emptyTree,
-  hoist,
+  hoistTasks,
   mergeInto,
   type ProfileNodeLike,
   topFunctions,
@@ -164,44 +164,48 @@ test("intervals hand over and start empty", () => {
   assert.equal(iv.length, 0);
 });
 
-test("hoisting drops the worker's frames above the task's function", () => {
-  const leaf = (name: string, file: string, ms: number): CallTree => ({
+test("hoisting re-roots each path at the first frame below the runner", () => {
+  const leaf = (name: string, ms: number): CallTree => ({
     name,
-    file,
+    file: "file:///app/t.js",
     line: 1,
     self: ms,
     total: ms,
     children: [],
   });
-  const shell = (name: string, kids: CallTree[], self = 0): CallTree => ({
+  const at = (name: string, file: string, kids: CallTree[], self = 0): CallTree => ({
     name,
-    file: "file:///x/dist/worker/shell.js",
+    file,
     line: 1,
     self,
     total: self + kids.reduce((a, k) => a + k.total, 0),
     children: kids,
   });
+  const EXEC = "file:///x/worker/executor.js";
   const tree: CallTree = {
     ...emptyTree(),
-    total: 10,
+    total: 13,
     children: [
-      shell(
+      at(
         "#pump",
+        "file:///x/worker/shell.js",
         [
-          shell("#execute", [leaf("work", "file:///app/t.js", 6)]),
-          leaf("work", "file:///app/t.js", 3),
+          at("runSpec", EXEC, [at("call", EXEC, [leaf("work", 6)], 1)]),
+          at("runSpec", EXEC, [at("call", EXEC, [leaf("work", 3)])]),
         ],
         1,
       ),
+      leaf("(garbage collector)", 2),
     ],
   };
-  const h = hoist(tree, (t) => t.file.endsWith("/worker/shell.js"), "(barn worker)");
-  assert.equal(h.total, 10);
+  const h = hoistTasks(tree, (t) => t.file === EXEC, "(barn worker)");
+  assert.equal(h.total, 13);
   assert.deepEqual(
     h.children.map((c) => [c.name, c.total]),
     [
       ["work", 9],
-      ["(barn worker)", 1],
+      ["(garbage collector)", 2],
+      ["(barn worker)", 2],
     ],
   );
 });
