@@ -1,6 +1,7 @@
 /**
  * The graph view's layout, pure: live tasks placed in layers by topological depth (a task sits
- * one layer right of its deepest dependency), ordered inside a layer by group then key, so the
+ * one layer right of its deepest dependency), ordered inside a layer by the mean row of their
+ * dependencies (the barycenter heuristic: fewer crossing edges), then group and key, so the
  * page only draws. Dependencies no longer live (released results) do not count.
  */
 import type { GraphTask } from "../scheduler/state.js";
@@ -54,11 +55,14 @@ export function layoutGraph(tasks: readonly GraphTask[]): GraphView {
   for (let i = 0; i < tasks.length; i++) (byLayer[depth[i]!] ??= []).push(i);
   const row = new Int32Array(tasks.length);
   let rows = 0;
+  const weight = new Float64Array(tasks.length);
   for (const layer of byLayer) {
     if (layer === undefined) continue;
+    for (const i of layer) weight[i] = meanDepRow(tasks[i]!, index, row);
     layer.sort((a, b) => {
       const ta = tasks[a]!;
       const tb = tasks[b]!;
+      if (weight[a] !== weight[b]) return weight[a]! - weight[b]!;
       return ta.group < tb.group ? -1 : ta.group > tb.group ? 1 : ta.key < tb.key ? -1 : 1;
     });
     layer.forEach((i, r) => {
@@ -81,4 +85,17 @@ export function layoutGraph(tasks: readonly GraphTask[]): GraphView {
     }
   });
   return { nodes, edges, layers: byLayer.length, rows };
+}
+
+/** The mean row of a task's live dependencies (already placed: they sit in earlier layers). */
+function meanDepRow(t: GraphTask, index: ReadonlyMap<string, number>, row: Int32Array): number {
+  let sum = 0;
+  let n = 0;
+  for (const dep of t.deps) {
+    const j = index.get(dep);
+    if (j === undefined) continue;
+    sum += row[j]!;
+    n++;
+  }
+  return n === 0 ? 0 : sum / n;
 }
