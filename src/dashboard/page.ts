@@ -50,7 +50,7 @@ async function pollViews(){
   setTimeout(pollViews,1500);
 }
 $('prof-group').onchange=drawProfile;
-$('prof-toggle').onclick=async()=>{S.profileVersion=-1;applyProfile(await (await fetch('/api/profile',{method:'POST',body:S.profiling?'off':'on'})).json())};
+$('prof-toggle').onclick=async()=>{S.profileVersion=-1;applyProfile(await (await fetch('/api/profile',{method:'POST',headers:{'x-barn':'1'},body:S.profiling?'off':'on'})).json())};
 window.addEventListener('resize',()=>{drawProfile();if(S.graph)drawGraph($('graph'),S.graph)});
 pollViews();
 `;

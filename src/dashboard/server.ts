@@ -213,7 +213,14 @@ export class DashboardServer {
       }
       case "/api/profile": {
         this.recorder.start();
-        if (req.method === "POST") await this.#toggleProfiler(req);
+        if (req.method === "POST") {
+          // A custom header: a page of another origin cannot send it without a CORS
+          // preflight, which this server never grants (a loopback dashboard has no token).
+          if (req.headers["x-barn"] !== "1") {
+            return send(res, 403, "text/plain", "the profiler switch needs the X-Barn: 1 header\n");
+          }
+          await this.#toggleProfiler(req);
+        }
         const since = Number(url.searchParams.get("v") ?? -1);
         const view = profileView(this.#scheduler, this.recorder, since);
         return send(res, 200, "application/json", JSON.stringify(view));
