@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- tasks --dashboard`: every Barn client of the suite serves its dashboard,
- * profiles its workers (`profile: true`: a sample every 1 ms, call trees every 2 s) and a
+ * profiles its workers (`profile: true`: a sample every 10 ms, call trees every 2 s) and a
  * headless chromium watches it for the whole case (the page live, the recorder on, the profile
  * and graph views polled), to measure what watching costs. Without the switch the suite runs
  * with `dashboard: false` and the profiler off.

@@ -120,7 +120,7 @@ common(
     .option("--no-dashboard", "serve no dashboard")
     .option(
       "--profile [intervalUs]",
-      "profile every worker's task thread (CPU samples per task group, for the dashboard's profile view); optional sampling interval in microseconds (default 1000)",
+      "profile every worker's task thread (CPU samples per task group, for the dashboard's profile view); optional sampling interval in microseconds (default 10000)",
     ),
 ).action(async (flags: CommonFlags & SchedulerFlags) => {
   const log = logger(flags, "scheduler");
@@ -182,7 +182,7 @@ common(
     .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg)
     .option(
       "--profile [intervalUs]",
-      "profile the task thread from the start (CPU samples per task group, sent to the scheduler's dashboard); optional sampling interval in microseconds (default 1000)",
+      "profile the task thread from the start (CPU samples per task group, sent to the scheduler's dashboard); optional sampling interval in microseconds (default 10000)",
     )
     .option(
       "--no-nanny",

@@ -76,7 +76,7 @@ export interface ConnectOptions {
   readonly dashboard?: boolean | { readonly port?: number; readonly host?: string } | undefined;
   /**
    * Sample every worker's task thread with V8's CPU profiler and merge the samples per task
-   * group (the dashboard's profile view, performance reports): `true` (every 1 ms, sent every
+   * group (the dashboard's profile view, performance reports): `true` (every 10 ms, sent every
    * 2 s) or `{ intervalUs, periodMs }`. Local clusters only (`barn worker --profile` on
    * remote ones). Default off. See docs/diagnostics.md.
    */

@@ -19,7 +19,7 @@ export interface PerformanceReportOptions {
   readonly title?: string | undefined;
   /**
    * Profile the workers' task threads meanwhile (a flame graph per task group in the report),
-   * as Dask's report does: true (the default: every 1 ms unless the cluster already profiles
+   * as Dask's report does: true (the default: every 10 ms unless the cluster already profiles
    * with its own settings), false, or `{ intervalUs, periodMs }`.
    */
   readonly profile?: ProfileOption | undefined;

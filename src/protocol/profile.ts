@@ -38,13 +38,16 @@ export interface ProfileChunk {
 
 /** How a worker profiles; sent as `{ t: "profile", settings }` (null: off). */
 export interface ProfileSettings {
-  /** Sampling interval, microseconds. Default 1000. */
+  /**
+   * Sampling interval, microseconds. Default 10,000 (10 ms, as Dask's workers sample): cheap
+   * enough to leave on; a long run gathers plenty of samples.
+   */
   readonly intervalUs: number;
   /** How often the profile is cut and sent, ms. Default 2000. */
   readonly periodMs: number;
 }
 
-export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { intervalUs: 1000, periodMs: 2000 };
+export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = { intervalUs: 10_000, periodMs: 2000 };
 
 /** What users pass: true, false, or `{ intervalUs, periodMs }` (the rest from the defaults). */
 export type ProfileOption =

@@ -175,7 +175,7 @@ describe("dashboard ports and the client", () => {
       assert.equal(JSON.parse((await http(url)).body).profiling, null);
       const on = await http(url, { method: "POST", headers: { "x-barn": "1" }, body: "on" });
       assert.equal(on.status, 200);
-      assert.deepEqual(JSON.parse(on.body).profiling, { intervalUs: 1000, periodMs: 2000 });
+      assert.deepEqual(JSON.parse(on.body).profiling, { intervalUs: 10_000, periodMs: 2000 });
       const off = await http(url, { method: "POST", headers: { "x-barn": "1" }, body: "off" });
       assert.equal(JSON.parse(off.body).profiling, null);
       const graph = JSON.parse((await http(`${client.dashboardLink}api/graph`)).body);
