@@ -1,7 +1,9 @@
 /**
- * `npm run bench -- tasks --dashboard`: every Barn client of the suite serves its dashboard
- * and a headless chromium watches it for the whole case (the page live, the recorder on), to
- * measure what watching costs. Without the switch the suite runs with `dashboard: false`.
+ * `npm run bench -- tasks --dashboard`: every Barn client of the suite serves its dashboard,
+ * profiles its workers (`profile: true`: a sample every 10 ms, call trees every 2 s) and a
+ * headless chromium watches it for the whole case (the page live, the recorder on, the profile
+ * and graph views polled), to measure what watching costs. Without the switch the suite runs
+ * with `dashboard: false` and the profiler off.
  */
 import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
@@ -24,6 +26,11 @@ async function launch(): Promise<Browser> {
 /** Client.connect's dashboard option for the current mode. */
 export function dashboardOption(): { port: number } | false {
   return dashboardMode.on ? { port: 0 } : false;
+}
+
+/** Client.connect's profile option for the current mode. */
+export function profileOption(): boolean {
+  return dashboardMode.on;
 }
 
 /** Opens the client's dashboard in the browser (in --dashboard mode); returns the closer. */

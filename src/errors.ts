@@ -107,6 +107,8 @@ export const ErrorCodes = {
   ZARR_CHUNK: "BARN_ZARR_CHUNK",
   /** createZarrArray found something at the path and `overwrite` was not set (or it is not Zarr). */
   ZARR_EXISTS: "BARN_ZARR_EXISTS",
+  /** The CPU profiler could not attach to a thread (node:inspector refused): names why. */
+  PROFILER_FAILED: "BARN_PROFILER_FAILED",
   /** An internal invariant was broken: a bug in Barn. The message carries the task's story. */
   INTERNAL: "BARN_INTERNAL",
   /** A bag partition (from fromDelayed, mapPartitions, ...) is not an array. */

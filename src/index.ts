@@ -28,6 +28,7 @@ export {
   type PerformanceReportOptions,
   performanceReport,
 } from "./client/performance-report.js";
+export type { ProfileOptions, ProfileResult } from "./client/profile.js";
 export { type ProgressOptions, type ProgressStream, progress } from "./client/progress.js";
 export { SSHCluster, type SSHClusterOptions, type SSHHost } from "./client/ssh-cluster.js";
 export type { Gathered } from "./client/walk.js";
@@ -37,8 +38,10 @@ export type {
   ClusterManager,
   ClusterWorker,
 } from "./deploy/cluster-manager.js";
+export type { TopFunction } from "./diagnostics/call-tree.js";
 export {
   CHANNEL_NAMES as diagnosticsChannels,
+  type ProfileEvent,
   type SchedulerBatchEvent,
   type TaskErredEvent,
   type TaskFinishedEvent,
@@ -73,5 +76,11 @@ export {
   task,
 } from "./graph/spec.js";
 export type { WorkerMemory } from "./protocol/memory.js";
+export type {
+  CallTree,
+  GroupProfile,
+  ProfileOption,
+  ProfileSettings,
+} from "./protocol/profile.js";
 export type { Resources, SchedulerConfig } from "./scheduler/protocol.js";
 export { tasks } from "./shipping/modules.js";

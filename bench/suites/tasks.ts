@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { Client, type Future } from "../../src/index.js";
 import { SchedulerState } from "../../src/scheduler/state.js";
-import { dashboardOption, watch } from "../dashboard-watch.js";
+import { dashboardOption, profileOption, watch } from "../dashboard-watch.js";
 import { type CaseResult, collectGarbage, type Suite } from "../harness.js";
 
 const PEER_FILE = new URL("../piscina-task.js", import.meta.url).href;
@@ -29,6 +29,7 @@ async function withClient<T>(
     scheduler,
     setAsDefault: false,
     dashboard: dashboardOption(),
+    profile: profileOption(),
   });
   const unwatch = await watch(client);
   try {

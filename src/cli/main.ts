@@ -19,6 +19,7 @@ import { defaultProcessMemoryLimit } from "../deploy/worker-memory.js";
 import { isRefusal } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
+import { DEFAULT_PROFILE_SETTINGS, type ProfileSettings } from "../protocol/profile.js";
 import { barnVersion } from "../version.js";
 import { readTokenLine } from "./stdin-token.js";
 
@@ -116,7 +117,11 @@ common(
       "interface the dashboard listens on (non-loopback needs a token)",
       "127.0.0.1",
     )
-    .option("--no-dashboard", "serve no dashboard"),
+    .option("--no-dashboard", "serve no dashboard")
+    .option(
+      "--profile [intervalUs]",
+      "profile every worker's task thread (CPU samples per task group, for the dashboard's profile view); optional sampling interval in microseconds (default 10000)",
+    ),
 ).action(async (flags: CommonFlags & SchedulerFlags) => {
   const log = logger(flags, "scheduler");
   await tokenFromStdin(flags);
@@ -142,6 +147,8 @@ common(
       : {}),
     log,
   });
+  const profile = profileFlag(flags.profile);
+  if (profile !== null) node.server.setProfiling(profile);
   running = node;
   onSignals(log, () => node.close());
 });
@@ -175,6 +182,10 @@ common(
     )
     .option("--death-timeout <seconds>", "exit when no scheduler answers for this long", numArg)
     .option(
+      "--profile [intervalUs]",
+      "profile the task thread from the start (CPU samples per task group, sent to the scheduler's dashboard); optional sampling interval in microseconds (default 10000)",
+    )
+    .option(
       "--no-nanny",
       "run the workers in this process, with no nanny (by default a nanny process restarts the process past 125% of its memory limit or when it crashes)",
     ),
@@ -202,6 +213,7 @@ common(
     maxFrameBytes: frameLimit(flags),
     deathTimeoutMs: flags.deathTimeout === undefined ? undefined : flags.deathTimeout * 1000,
     schedulerInParent: flags.exitWithParent === true,
+    profile: profileFlag(flags.profile) ?? undefined,
     log,
   });
   onSignals(log, () => node.close("signal"));
@@ -269,6 +281,7 @@ interface SchedulerFlags {
   dashboard: boolean;
   dashboardPort: number;
   dashboardHost: string;
+  profile?: boolean | string;
 }
 
 interface WorkerFlags {
@@ -281,6 +294,20 @@ interface WorkerFlags {
   listenHost?: string;
   deathTimeout?: number;
   nanny?: boolean;
+  profile?: boolean | string;
+}
+
+/** `--profile` (true) or `--profile 500` (a sampling interval, µs): the profiler's settings. */
+function profileFlag(v: boolean | string | undefined): ProfileSettings | null {
+  if (v === undefined || v === false) return null;
+  if (v === true) return DEFAULT_PROFILE_SETTINGS;
+  const intervalUs = Number(v);
+  if (!Number.isFinite(intervalUs) || intervalUs < 50) {
+    throw new InvalidArgumentError(
+      `--profile takes a sampling interval in microseconds (at least 50); got ${v}`,
+    );
+  }
+  return { ...DEFAULT_PROFILE_SETTINGS, intervalUs };
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   validateConnectOptions,
   validateTaskOptions,
 } from "./options.js";
+import { type ProfileOptions, type ProfileResult, profileInline } from "./profile.js";
 import { RemoteBackend } from "./remote-backend.js";
 import { startBackend } from "./start-backend.js";
 import {
@@ -38,6 +39,7 @@ import {
   holdsNoFuture,
   submission,
 } from "./submission.js";
+import type { SyncBackend } from "./sync-backend.js";
 import { collectFutures, type Gathered, rebuild } from "./walk.js";
 
 /** Arguments of a task: each may be given as a value or as a Future of that value. */
@@ -470,6 +472,30 @@ export class Client implements FutureOwner {
   }
 
   /** A JSON-serialisable dump of the scheduler's state. */
+  /**
+   * Profile a small sample inline: `fn(sample, c)` runs with `c`, a client on the sync
+   * scheduler (also the default client meanwhile), under V8's CPU profiler; the result holds
+   * fn's value and the CPU time per task group (call trees, top functions, `toText()`).
+   * See docs/diagnostics.md.
+   */
+  profile<S, T>(
+    fn: (sample: S, client: Client) => T | Promise<T>,
+    options: ProfileOptions<S> = {},
+  ): Promise<ProfileResult<Awaited<T>>> {
+    return profileInline(fn, options, async () => {
+      const before = defaultClient;
+      const client = await Client.connect({ scheduler: "sync" });
+      return {
+        client,
+        backend: client.#backend as SyncBackend,
+        close: async () => {
+          await client.close();
+          if (before !== undefined && !before.#closed) defaultClient = before;
+        },
+      };
+    });
+  }
+
   dumpState(): Promise<unknown> {
     return this.#backend.dump();
   }

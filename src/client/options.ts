@@ -6,6 +6,7 @@ import { checkDashboardBind } from "../dashboard/auth.js";
 import { ErrorCodes, GraphError, OptionError } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { Resources } from "../protocol/ids.js";
+import { type ProfileOption, profileSettings } from "../protocol/profile.js";
 import type { SchedulerConfig } from "../scheduler/protocol.js";
 
 export interface ConnectOptions {
@@ -73,6 +74,13 @@ export interface ConnectOptions {
    * cluster has no token). See docs/diagnostics.md.
    */
   readonly dashboard?: boolean | { readonly port?: number; readonly host?: string } | undefined;
+  /**
+   * Sample every worker's task thread with V8's CPU profiler and merge the samples per task
+   * group (the dashboard's profile view, performance reports): `true` (every 10 ms, sent every
+   * 2 s) or `{ intervalUs, periodMs }`. Local clusters only (`barn worker --profile` on
+   * remote ones). Default off. See docs/diagnostics.md.
+   */
+  readonly profile?: ProfileOption | undefined;
   /** Make this client the one `delayed(...).compute()` uses. Default true. */
   readonly setAsDefault?: boolean | undefined;
 }
@@ -171,6 +179,7 @@ export function validateConnectOptions(o: ConnectOptions): void {
     }
   }
   validateDashboard(o.dashboard);
+  profileSettings("profile", o.profile);
   if (o.token !== undefined && (typeof o.token !== "string" || o.token === "")) {
     throw new OptionError("token must be a non-empty string (the one the scheduler was given)");
   }

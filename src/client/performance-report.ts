@@ -9,6 +9,7 @@ import { Recorder } from "../dashboard/recorder.js";
 import { reportData, reportHtml } from "../dashboard/report-html.js";
 import { LocalBackend } from "../deploy/local-backend.js";
 import { OptionError } from "../errors.js";
+import { type ProfileOption, profileSettings } from "../protocol/profile.js";
 import { Client } from "./client.js";
 
 export interface PerformanceReportOptions {
@@ -16,6 +17,12 @@ export interface PerformanceReportOptions {
   readonly client?: Client | undefined;
   /** The page's title. Default "Barn performance report". */
   readonly title?: string | undefined;
+  /**
+   * Profile the workers' task threads meanwhile (a flame graph per task group in the report),
+   * as Dask's report does: true (the default: every 10 ms unless the cluster already profiles
+   * with its own settings), false, or `{ intervalUs, periodMs }`.
+   */
+  readonly profile?: ProfileOption | undefined;
 }
 
 /** Runs `fn`, writes the report of what ran meanwhile to `file`, and returns fn's result. */
@@ -37,11 +44,22 @@ export async function performanceReport<T>(
       `performanceReport records a scheduler in this process: connect with Client.connect() or Client.connect({ processes: true }) first${client === undefined ? "" : ` (this client's scheduler is ${client.scheduler})`}`,
     );
   }
-  const recorder = new Recorder(backend.server.id, { tasks: 1_000_000 });
+  const wanted = profileSettings("profile", options.profile ?? true);
+  const server = backend.server;
+  const before = server.profiling;
+  const recorder = new Recorder(server.id, { tasks: 1_000_000 });
   recorder.start();
+  if (wanted !== null && (before === null || options.profile !== undefined)) {
+    server.setProfiling(wanted);
+  }
   try {
     return await fn();
   } finally {
+    // Turning the profiler off (or back to what it was) sends each worker's last period.
+    if (server.profiling !== before) {
+      server.setProfiling(before);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     // Reports of the last tasks may still be on their way; results the caller awaited are in.
     recorder.stop();
     const title = options.title ?? "Barn performance report";

@@ -4,6 +4,7 @@
  */
 import { LocalBackend } from "../deploy/local-backend.js";
 import type { Backend } from "../protocol/backend.js";
+import { profileSettings } from "../protocol/profile.js";
 import { startDashboard } from "./dashboard-start.js";
 import { type ConnectOptions, parseBytes } from "./options.js";
 import { startProcessBackend } from "./process-backend.js";
@@ -37,6 +38,8 @@ export async function startBackend(
   const backend = options.processes
     ? await startProcessBackend(common)
     : await LocalBackend.start(common);
+  const profile = profileSettings("profile", options.profile);
+  if (profile !== null) backend.server.setProfiling(profile);
   await startDashboard(backend, options.dashboard);
   return backend;
 }

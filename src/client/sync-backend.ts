@@ -8,7 +8,10 @@
  * no per-key ownership: a result lives in `#values` until the client releases its key. The hot
  * path of a map of tiny tasks is one call and one Map insert per task.
  */
+
+import type { TaskIntervals } from "../diagnostics/profile-attribute.js";
 import { BarnError, ErrorCodes, type ErrorData, errorToData } from "../errors.js";
+import { keyGroup } from "../graph/key-group.js";
 import type { Key } from "../graph/spec.js";
 import type {
   Backend,
@@ -56,6 +59,11 @@ export class SyncBackend implements Backend {
   #client: ClientId | undefined;
   #onReports: (r: BackendReport[]) => void = () => {};
   #stim = 0;
+  /**
+   * Set by client.profile while it profiles: when each task ran, and of which group (the
+   * synchronous part; a map's loop is one interval). Undefined otherwise: no clock reads.
+   */
+  taskIntervals: TaskIntervals | undefined;
 
   constructor() {
     this.#ctx = {
@@ -141,6 +149,8 @@ export class SyncBackend implements Backend {
     const c0 = columns[0]!;
     const values = new Array<unknown>(keys.length);
     let failed: Key[] | undefined;
+    const intervals = this.taskIntervals;
+    const t0 = intervals === undefined ? 0 : performance.now();
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       // Map keys are fresh (never submitted before): no lookup needed.
@@ -164,6 +174,7 @@ export class SyncBackend implements Backend {
         (failed ??= []).push(key);
       } else values[i] = out;
     }
+    intervals?.record(batch.fn.name, t0, performance.now());
     // Only now: slow paths above may index the store, and must not see a half-filled batch.
     this.#batches.push({ keys, values });
     const reports: BackendReport[] = [];
@@ -209,13 +220,17 @@ export class SyncBackend implements Backend {
 
   #attempt(t: TaskSubmission, retries: number, stimulusId: string): void {
     let out: unknown;
+    const intervals = this.taskIntervals;
+    const t0 = intervals === undefined ? 0 : performance.now();
     try {
       out = runSpec(t.run as RunSpec, this.#ctx);
     } catch (err) {
+      intervals?.record(t.group ?? keyGroup(t.key), t0, performance.now());
       if (retries > 0) this.#attempt(t, retries - 1, stimulusId);
       else this.#errors.set(t.key, errorToData(err, t.key, WORKER));
       return;
     }
+    intervals?.record(t.group ?? keyGroup(t.key), t0, performance.now());
     if (isThenable(out)) this.#settleAsync(t, out, retries, stimulusId);
     else this.#store.set(t.key, out);
   }

@@ -2,8 +2,11 @@
  * The dashboard page: one HTML document with its CSS and script inline (no framework, no
  * network beyond its own WebSocket), shipped as a string so `npm run build` carries it in
  * dist. It keeps its own history (task stream, memory over time) from the updates it gets;
- * `window.__barn` exposes what it received, for tests and for curious users.
+ * `window.__barn` exposes what it received, for tests and for curious users. The profile and
+ * graph views are polled apart (views.ts) and drawn by flame-script.ts and graph-script.ts.
  */
+import { FLAME_SCRIPT } from "./flame-script.js";
+import { GRAPH_SCRIPT } from "./graph-script.js";
 
 const STYLE = `
 body{font:13px system-ui,sans-serif;margin:0;background:#fafafa;color:#222}
@@ -22,6 +25,34 @@ table{border-collapse:collapse;width:100%}td,th{padding:2px 6px;text-align:right
 td:first-child,th:first-child{text-align:left}
 pre{font-size:11px;overflow:auto;max-height:160px;background:#f4f4f4;padding:4px}
 #status{margin-left:auto;font-size:12px}
+.bar-tools{display:flex;gap:10px;align-items:center;margin-bottom:6px}
+`;
+
+/** The profile and graph views: polled every 1.5 s (they can be large), drawn on demand. */
+const VIEWS_SCRIPT = `
+S.profileVersion=-1;S.profile=null;S.flameFrames=0;S.graphNodes=0;S.graph=null;S.profiling=null;
+function applyProfile(p){
+  S.profiling=p.profiling;$('prof-toggle').textContent=p.profiling?'Turn the profiler off':'Turn the profiler on';
+  $('prof-state').textContent=p.profiling?'on: a sample every '+(p.profiling.intervalUs/1000)+' ms on every worker thread':'off';
+  if(p.unchanged)return;S.profileVersion=p.version;S.profile=p.groups;
+  const sel=$('prof-group');const cur=sel.value;
+  sel.innerHTML=p.groups.map(g=>'<option value="'+esc(g.group)+'">'+esc(g.group)+' ('+g.samples+' samples)</option>').join('');
+  if(cur&&p.groups.some(g=>g.group===cur))sel.value=cur;drawProfile();
+}
+function drawProfile(){
+  const list=S.profile||[];const g=list.find(x=>x.group===$('prof-group').value)||list[0];
+  if(!g){S.flameFrames=0;$('flame').style.height='0px';$('prof-empty').style.display='';return}
+  $('prof-empty').style.display='none';S.flameGroup=g.group;S.flameFrames=drawFlame($('flame'),g.tree);
+}
+async function pollViews(){
+  try{applyProfile(await (await fetch('/api/profile?v='+S.profileVersion)).json());
+    S.graph=await (await fetch('/api/graph')).json();S.graphNodes=drawGraph($('graph'),S.graph)}catch(e){}
+  setTimeout(pollViews,1500);
+}
+$('prof-group').onchange=drawProfile;
+$('prof-toggle').onclick=async()=>{S.profileVersion=-1;applyProfile(await (await fetch('/api/profile',{method:'POST',headers:{'x-barn':'1'},body:S.profiling?'off':'on'})).json())};
+window.addEventListener('resize',()=>{drawProfile();if(S.graph)drawGraph($('graph'),S.graph)});
+pollViews();
 `;
 
 const SCRIPT = `
@@ -104,7 +135,12 @@ export const DASHBOARD_HTML = `<!doctype html>
 <section><h2>Worker memory</h2><canvas id="memory"></canvas></section>
 <section class="wide"><h2>Workers</h2><table id="workers"></table></section>
 <section class="wide"><h2>Erred tasks</h2><div id="erred"></div></section>
-</main><script>${SCRIPT}</script></body></html>`;
+<section class="wide"><h2>Task graph (live tasks by depth, coloured by state)</h2><canvas id="graph"></canvas></section>
+<section class="wide"><h2>Profile (CPU time of task execution, merged per task group)</h2>
+<div class="bar-tools"><select id="prof-group"></select><button id="prof-toggle">Turn the profiler on</button><span id="prof-state"></span></div>
+<p id="prof-empty"><i>no samples yet: turn the profiler on (or connect with profile: true, barn scheduler --profile) and run some tasks</i></p>
+<canvas id="flame"></canvas></section>
+</main><script>${SCRIPT}${FLAME_SCRIPT}${GRAPH_SCRIPT}${VIEWS_SCRIPT}</script></body></html>`;
 
 /** The login page of a dashboard with a token; `note` says why it is shown again. */
 export function loginPage(note: string): string {

@@ -4,13 +4,16 @@
  * and running totals per task group. It subscribes only while someone watches (`start()` /
  * `stop()`), so an unwatched scheduler publishes nothing (channels.ts: hasSubscribers).
  */
+import { capTree, countNodes, emptyTree, mergeInto } from "../diagnostics/call-tree.js";
 import {
+  type ProfileEvent,
   subscribe,
   type TaskErredEvent,
   type TaskFinishedEvent,
   type TransferEvent,
   type WorkerSampleEvent,
 } from "../diagnostics/channels.js";
+import type { CallTree } from "../protocol/profile.js";
 
 /** One task in the stream: worker, group, start and stop (epoch ms), result bytes. */
 export interface StreamEntry {
@@ -37,6 +40,17 @@ export interface RecorderLimits {
   readonly tasks?: number | undefined;
   /** Samples kept per worker. Default 600 (10 minutes at one a second). */
   readonly samples?: number | undefined;
+  /** Nodes kept per task group's call tree (the rest fold into "(other)"). Default 2,000. */
+  readonly profileNodes?: number | undefined;
+}
+
+/** Task groups with a call tree of their own; later ones share "(other groups)". */
+const MAX_PROFILE_GROUPS = 100;
+
+/** One task group's merged profile. */
+export interface ProfileTotals {
+  tree: CallTree;
+  samples: number;
 }
 
 export class Recorder {
@@ -50,6 +64,11 @@ export class Recorder {
   readonly erred: TaskErredEvent[] = [];
   readonly samples = new Map<string, WorkerSampleEvent[]>();
   readonly groups = new Map<string, GroupTotals>();
+  /** Every worker's profiling periods merged per task group (bounded: see RecorderLimits). */
+  readonly profiles = new Map<string, ProfileTotals>();
+  /** Bumped by every profile period received (a page asks again only when it moved). */
+  profileVersion = 0;
+  readonly #maxProfileNodes: number;
   /** Epoch ms when recording started. */
   startedAt = 0;
   #offs: (() => void)[] = [];
@@ -58,6 +77,7 @@ export class Recorder {
     this.#scheduler = scheduler;
     this.#maxTasks = limits.tasks ?? 50_000;
     this.#maxSamples = limits.samples ?? 600;
+    this.#maxProfileNodes = limits.profileNodes ?? 2_000;
   }
 
   get recording(): boolean {
@@ -78,6 +98,7 @@ export class Recorder {
       subscribe("taskErred", (e) => mine(e) && this.#erred(e)),
       subscribe("transfer", (e) => mine(e) && this.#transfer(e)),
       subscribe("workerSample", (e) => mine(e) && this.#sample(e)),
+      subscribe("profile", (e) => mine(e) && this.#profile(e)),
     ];
   }
 
@@ -126,6 +147,24 @@ export class Recorder {
   #transfer(e: TransferEvent): void {
     this.transfers.push(e);
     if (this.transfers.length > 10_000) this.transfers.splice(0, 2_000);
+  }
+
+  #profile(e: ProfileEvent): void {
+    for (const g of e.groups) {
+      const name =
+        this.profiles.has(g.group) || this.profiles.size < MAX_PROFILE_GROUPS
+          ? g.group
+          : "(other groups)";
+      let p = this.profiles.get(name);
+      if (p === undefined) this.profiles.set(name, (p = { tree: emptyTree(), samples: 0 }));
+      mergeInto(p.tree, g.tree);
+      p.samples += g.samples;
+      // Cap with some slack, so a tree near its cap is not re-capped on every period.
+      if (countNodes(p.tree) > this.#maxProfileNodes * 1.5) {
+        p.tree = capTree(p.tree, this.#maxProfileNodes);
+      }
+    }
+    this.profileVersion++;
   }
 
   #sample(e: WorkerSampleEvent): void {

@@ -1,7 +1,8 @@
 /**
  * The dashboard: an HTTP + WebSocket server next to a scheduler (node:http and ws). `/` is one
  * page (page.ts) that opens `/ws` and redraws from an update every half second; `/metrics` is
- * Prometheus text; `/api/update` and `/api/story` serve the same data as JSON. Reads only the
+ * Prometheus text; `/api/update` and `/api/story` serve the same data as JSON; `/api/profile`
+ * (POST "on"/"off": the profiler switch) and `/api/graph` the two views the page polls. Reads only the
  * scheduler's public queries and the diagnostics channels (through a Recorder that records
  * while at least one page is open, or always with `record: true`).
  */
@@ -10,12 +11,14 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
+import { DEFAULT_PROFILE_SETTINGS } from "../protocol/profile.js";
 import type { SchedulerServer } from "../scheduler/server.js";
 import { authorized, COOKIE, checkDashboardBind, sessionValue, tokenMatches } from "./auth.js";
 import { prometheusText } from "./metrics.js";
 import { DASHBOARD_HTML, loginPage } from "./page.js";
 import { Recorder } from "./recorder.js";
 import { buildUpdate } from "./snapshot.js";
+import { graphView, profileView } from "./views.js";
 
 export interface DashboardOptions {
   /** Default 127.0.0.1. A non-loopback host needs `token`. */
@@ -213,6 +216,22 @@ export class DashboardServer {
         const u = buildUpdate(this.#scheduler, this.recorder, cursor);
         return send(res, 200, "application/json", JSON.stringify(u));
       }
+      case "/api/profile": {
+        this.recorder.start();
+        if (req.method === "POST") {
+          // A custom header: a page of another origin cannot send it without a CORS
+          // preflight, which this server never grants (a loopback dashboard has no token).
+          if (req.headers["x-barn"] !== "1") {
+            return send(res, 403, "text/plain", "the profiler switch needs the X-Barn: 1 header\n");
+          }
+          await this.#toggleProfiler(req);
+        }
+        const since = Number(url.searchParams.get("v") ?? -1);
+        const view = profileView(this.#scheduler, this.recorder, since);
+        return send(res, 200, "application/json", JSON.stringify(view));
+      }
+      case "/api/graph":
+        return send(res, 200, "application/json", JSON.stringify(graphView(this.#scheduler)));
       case "/api/story": {
         const key = url.searchParams.get("key") ?? "";
         const story = this.#scheduler.state.story(key);
@@ -221,6 +240,14 @@ export class DashboardServer {
       default:
         return send(res, 404, "text/plain", "not found\n");
     }
+  }
+
+  /** The page's profiler switch: a POST with body "on" or "off". */
+  async #toggleProfiler(req: IncomingMessage): Promise<void> {
+    const body = (await readBody(req, 64)).trim();
+    if (body !== "on" && body !== "off") return;
+    const now = this.#scheduler.profiling;
+    this.#scheduler.setProfiling(body === "on" ? (now ?? DEFAULT_PROFILE_SETTINGS) : null);
   }
 
   async #login(req: IncomingMessage, res: ServerResponse): Promise<void> {

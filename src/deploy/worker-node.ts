@@ -11,6 +11,7 @@ import type { Worker } from "node:worker_threads";
 import { type Logger, silentLogger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
 import type { Resources, WorkerId } from "../protocol/ids.js";
+import type { ProfileSettings } from "../protocol/profile.js";
 import type { SchedulerToWorker, WorkerToScheduler } from "../protocol/wire.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../protocol/worker-messages.js";
 import { connect, listen } from "../transport/index.js";
@@ -60,6 +61,8 @@ export interface WorkerNodeOptions extends SecurityOptions {
    */
   readonly schedulerInParent?: boolean | undefined;
   readonly log?: Logger | undefined;
+  /** Profile the task thread from the start (`barn worker --profile`; protocol/profile.ts). */
+  readonly profile?: ProfileSettings | undefined;
 }
 
 /** Errors that retrying cannot fix: refusals, and a configuration the bind policy refuses. */
@@ -242,6 +245,7 @@ export class WorkerNode {
       nthreads,
       resources: { ...(this.#o.resources ?? {}) },
       memory: memoryInit(limit ?? defaultProcessMemoryLimit(nthreads), dir, true),
+      ...(this.#o.profile === undefined ? {} : { profile: this.#o.profile }),
     };
     const resourceLimits = heapLimits(limit);
     const thread = startWorkerThread(THREAD_MAIN, {

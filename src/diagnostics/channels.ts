@@ -11,6 +11,7 @@
  */
 import diagnosticsChannel from "node:diagnostics_channel";
 import type { ErrorData } from "../errors.js";
+import type { GroupProfile } from "../protocol/profile.js";
 
 /** A task that finished on a worker. Times are epoch milliseconds on the worker's clock. */
 export interface TaskFinishedEvent {
@@ -74,6 +75,17 @@ export interface WorkerSampleEvent {
   readonly cpu: number;
 }
 
+/** One profiling period of one worker's task thread: a call tree per task group that ran. */
+export interface ProfileEvent {
+  readonly scheduler: string;
+  readonly worker: string;
+  /** Epoch ms at the period's end, the worker's clock. */
+  readonly time: number;
+  /** The period's length, ms. */
+  readonly ms: number;
+  readonly groups: readonly GroupProfile[];
+}
+
 /** One step of the scheduler's state machine (every event of one event-loop turn). */
 export interface SchedulerBatchEvent {
   readonly scheduler: string;
@@ -92,6 +104,7 @@ export const CHANNEL_NAMES = {
   workerRemoved: "barn:worker:removed",
   workerSample: "barn:worker:sample",
   schedulerBatch: "barn:scheduler:batch",
+  profile: "barn:profile",
 } as const;
 
 export const channels = {
@@ -102,6 +115,7 @@ export const channels = {
   workerRemoved: diagnosticsChannel.channel(CHANNEL_NAMES.workerRemoved),
   workerSample: diagnosticsChannel.channel(CHANNEL_NAMES.workerSample),
   schedulerBatch: diagnosticsChannel.channel(CHANNEL_NAMES.schedulerBatch),
+  profile: diagnosticsChannel.channel(CHANNEL_NAMES.profile),
 } as const;
 
 /** Typed subscription; returns the function that unsubscribes. */
@@ -124,6 +138,7 @@ export interface ChannelEvents {
   workerRemoved: WorkerEvent;
   workerSample: WorkerSampleEvent;
   schedulerBatch: SchedulerBatchEvent;
+  profile: ProfileEvent;
 }
 
 /**

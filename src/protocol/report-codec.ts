@@ -8,6 +8,7 @@ import type { ErrorData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
 import type { WorkerId } from "./ids.js";
 import { joinKeys, splitKeys } from "./ops-codec.js";
+import type { ProfileChunk } from "./profile.js";
 import type { FromWorker, WorkerSample } from "./worker-messages.js";
 
 export type WorkerReport = Extract<FromWorker, { t: "report" }>;
@@ -31,6 +32,7 @@ export interface ReportDiagnosticsVisitor {
   finished(key: Key, nbytes: number, duration: number, stop: number | undefined): void;
   transfer(peer: WorkerId, keys: number, nbytes: number, start: number, stop: number): void;
   sample(sample: WorkerSample): void;
+  profile(chunk: ProfileChunk): void;
 }
 
 /** The run id of a task no compute-task named (the worker state's default). */
@@ -46,6 +48,7 @@ export class ReportBuilder {
   #stops: number[] = [];
   #transfers: (WorkerId | number)[] = [];
   #sample: WorkerSample | undefined;
+  #profile: ProfileChunk | undefined;
 
   /** `runId` as the worker state keeps it: NO_RUN_ID (-1) when no compute-task named one. */
   finished(key: Key, nbytes: number, duration: number, runId: number, stop: number): void {
@@ -61,6 +64,11 @@ export class ReportBuilder {
   /** The thread's resources now; sent with the next report (or alone, by `take(true)`). */
   sample(sample: WorkerSample): void {
     this.#sample = sample;
+  }
+
+  /** A profiling period's call trees; sent with the next report. */
+  profile(chunk: ProfileChunk): void {
+    this.#profile = chunk;
   }
 
   erred(key: Key, error: ErrorData, runId: number): void {
@@ -83,6 +91,7 @@ export class ReportBuilder {
   take(): WorkerReport | undefined {
     if (
       this.#sample === undefined &&
+      this.#profile === undefined &&
       this.#transfers.length === 0 &&
       this.#finished.length === 0 &&
       this.#erred.length === 0 &&
@@ -102,7 +111,9 @@ export class ReportBuilder {
       ...(this.#stops.length > 0 ? { stops: this.#stops } : {}),
       ...(this.#transfers.length > 0 ? { transfers: this.#transfers } : {}),
       ...(this.#sample !== undefined ? { sample: this.#sample } : {}),
+      ...(this.#profile !== undefined ? { profile: this.#profile } : {}),
     };
+    this.#profile = undefined;
     this.#stops = [];
     this.#transfers = [];
     this.#sample = undefined;
@@ -155,4 +166,5 @@ export function readReportDiagnostics(msg: WorkerReport, v: ReportDiagnosticsVis
     }
   }
   if (msg.sample !== undefined) v.sample(msg.sample);
+  if (msg.profile !== undefined) v.profile(msg.profile);
 }

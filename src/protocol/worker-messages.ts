@@ -10,6 +10,7 @@ import type { ShippedFn } from "../shipping/ship.js";
 import type { Resources, WorkerId } from "./ids.js";
 import type { MemorySample, WorkerMemoryInit } from "./memory.js";
 import type { PackedCompute } from "./ops-codec.js";
+import type { ProfileChunk, ProfileSettings } from "./profile.js";
 
 /** Data a worker thread is started with (`workerData`). */
 export interface WorkerInit {
@@ -19,6 +20,8 @@ export interface WorkerInit {
   readonly resources: Resources;
   /** Memory accounting and spilling; absent: no limit, nothing spills (the sync executor). */
   readonly memory?: WorkerMemoryInit | undefined;
+  /** Profile task execution from the start (`barn worker --profile`); see protocol/profile.ts. */
+  readonly profile?: ProfileSettings | undefined;
 }
 
 export type ToWorker =
@@ -49,6 +52,8 @@ export type ToWorker =
   | { readonly t: "peer"; readonly peer: WorkerId; readonly port: MessagePortLike }
   | { readonly t: "peer-gone"; readonly peer: WorkerId }
   | { readonly t: "dump"; readonly id: number }
+  /** Turn the task thread's CPU profiler on (settings) or off (null). */
+  | { readonly t: "profile"; readonly settings: ProfileSettings | null }
   | { readonly t: "close" };
 
 export type FromWorker =
@@ -73,6 +78,8 @@ export type FromWorker =
       readonly transfers?: readonly (WorkerId | number)[] | undefined;
       /** The task thread's resources, about twice a second (see report-codec.ts WorkerSample). */
       readonly sample?: WorkerSample | undefined;
+      /** Per task group call trees of the last profiling period (profiling on only). */
+      readonly profile?: ProfileChunk | undefined;
     }
   | {
       readonly t: "data";

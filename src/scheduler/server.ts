@@ -12,6 +12,7 @@ import type { Key } from "../graph/spec.js";
 import type { ClientReport } from "../protocol/backend.js";
 import type { MemorySample, WorkerMemory } from "../protocol/memory.js";
 import { joinKeys, packCompute, packedTransfer } from "../protocol/ops-codec.js";
+import type { ProfileSettings } from "../protocol/profile.js";
 import {
   type ReportDiagnosticsVisitor,
   readReport,
@@ -85,6 +86,8 @@ export class SchedulerServer {
   /** Ticks while tasks wait in no-worker with noWorkerTimeout on (unref'd); null when off. */
   #tickTimer: ReturnType<typeof setInterval> | null = null;
   readonly #log: Logger;
+  /** Workers' CPU profiler settings (null: off); new workers get them when they join. */
+  #profile: ProfileSettings | null = null;
 
   constructor(options: SchedulerServerOptions = {}) {
     this.#log = options.log ?? createLogger({ level: "warn", component: "barn.scheduler" });
@@ -170,6 +173,20 @@ export class SchedulerServer {
     for (const b of bundles) this.#bundles.set(b.hash, b.code);
   }
 
+  /** The workers' CPU profiler settings now (null: off). */
+  get profiling(): ProfileSettings | null {
+    return this.#profile;
+  }
+
+  /**
+   * Turn every worker's task profiler on (settings) or off (null), and new workers' as they
+   * join; their call trees come back on the `profile` diagnostics channel.
+   */
+  setProfiling(settings: ProfileSettings | null): void {
+    this.#profile = settings;
+    for (const ls of this.#links.values()) ls.link.post({ t: "profile", settings });
+  }
+
   addWorker(
     id: WorkerId,
     link: WorkerLink,
@@ -184,6 +201,7 @@ export class SchedulerServer {
       steal: [],
       memory: undefined,
     });
+    if (this.#profile !== null) link.post({ t: "profile", settings: this.#profile });
     this.enqueue({
       type: "add-worker",
       stimulusId: this.stimulus("add-worker"),
@@ -279,7 +297,8 @@ export class SchedulerServer {
     const finished = channels.taskFinished.hasSubscribers;
     const transfer = t !== undefined && channels.transfer.hasSubscribers;
     const sample = msg.sample !== undefined && channels.workerSample.hasSubscribers;
-    if (!finished && !transfer && !sample) return;
+    const profile = msg.profile !== undefined && channels.profile.hasSubscribers;
+    if (!finished && !transfer && !sample && !profile) return;
     const scheduler = this.id;
     const now = Date.now();
     const visitor: ReportDiagnosticsVisitor = {
@@ -303,6 +322,9 @@ export class SchedulerServer {
       },
       sample: (s) => {
         if (sample) channels.workerSample.publish({ scheduler, worker, ...s });
+      },
+      profile: (p) => {
+        if (profile) channels.profile.publish({ scheduler, worker, ...p });
       },
     };
     readReportDiagnostics(msg, visitor);

@@ -178,10 +178,36 @@ export class SchedulerState {
     return schedulerLoad(this.#core);
   }
 
+  /**
+   * Every live task with its group, state and dependencies, for drawing a small graph; undefined
+   * when there are more than `limit` (O(tasks): for a poll every second or so).
+   */
+  taskGraph(limit: number): GraphTask[] | undefined {
+    if (this.#core.tasks.size > limit) return undefined;
+    const out: GraphTask[] = [];
+    for (const ts of this.#core.tasks.values()) {
+      out.push({
+        key: ts.key,
+        group: ts.group.name,
+        state: ts.state,
+        deps: ts.deps.map((d) => d.key),
+      });
+    }
+    return out;
+  }
+
   /** Number of live tasks. */
   get size(): number {
     return this.#core.tasks.size;
   }
+}
+
+/** One task in `taskGraph()`. */
+export interface GraphTask {
+  readonly key: Key;
+  readonly group: string;
+  readonly state: SchedulerTaskState;
+  readonly deps: readonly Key[];
 }
 
 /** One task group in `groupCounts()`. */

@@ -13,6 +13,7 @@ import { uncopyablePart } from "../protocol/copyable.js";
 import type { WorkerId } from "../protocol/ids.js";
 import type { MemorySample, WorkerMemoryInit } from "../protocol/memory.js";
 import { joinKeys, splitKeys, unpackCompute } from "../protocol/ops-codec.js";
+import type { ProfileSettings } from "../protocol/profile.js";
 import { ReportBuilder } from "../protocol/report-codec.js";
 import type { RunSpec } from "../protocol/run-spec.js";
 import type {
@@ -32,6 +33,7 @@ import { sizeof } from "./sizeof.js";
 import { SpillDisk } from "./spill-disk.js";
 import { WorkerState } from "./state.js";
 import { ResultStore } from "./store.js";
+import { TaskProfiler } from "./task-profiler.js";
 
 /**
  * Longest a reply that reads spilled results waits for room under the memory limit, ms: past
@@ -76,6 +78,8 @@ export class WorkerShell {
   /** The resource sampler (unref'd: it never keeps the thread alive); cleared on close. */
   #sampler: ReturnType<typeof setInterval> | undefined;
   #elu: EventLoopUtilization = performance.eventLoopUtilization();
+  /** The CPU profiler while profiling is on (protocol/profile.ts); undefined when off. */
+  #profiler: TaskProfiler | undefined;
 
   constructor(init: WorkerInit, toScheduler: MessagePortLike) {
     this.#state = new WorkerState(
@@ -97,6 +101,23 @@ export class WorkerShell {
       });
       this.#store.onChange = () => this.#monitor?.check();
     }
+    if (init.profile !== undefined) this.#setProfile(init.profile);
+  }
+
+  /** Profiling on with `settings`, or off (null); its periods go out with the reports. */
+  #setProfile(settings: ProfileSettings | null): void {
+    this.#profiler?.stop();
+    this.#profiler = undefined;
+    if (settings === null) return;
+    this.#profiler = new TaskProfiler(
+      settings,
+      (chunk) => {
+        this.#report.profile(chunk);
+        if (!this.#pumpScheduled) this.#flush();
+      },
+      (message) => process.emitWarning(message, "BarnWarning"),
+    );
+    this.#profiler.start();
   }
 
   /**
@@ -150,8 +171,12 @@ export class WorkerShell {
           state: this.#state.dump(),
         } satisfies FromWorker);
         break;
+      case "profile":
+        this.#setProfile(msg.settings);
+        break;
       case "close":
         this.#closed = true;
+        this.#setProfile(null);
         clearInterval(this.#sampler);
         this.#monitor?.stop();
         break;
@@ -467,6 +492,9 @@ export class WorkerShell {
     } catch (err) {
       this.#events.push(this.#failure(key, err, stim));
       return;
+    } finally {
+      // The synchronous part only: an async task's later turns are not attributed to it.
+      this.#profiler?.record(spec, this.#defs, t0, performance.now());
     }
     if (!isThenable(out)) {
       this.#events.push(this.#success(key, out, t0, stim));

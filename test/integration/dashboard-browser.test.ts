@@ -2,7 +2,9 @@
  * The dashboard in a real browser: Debian's chromium, headless, driven by playwright-core,
  * opens the page of a thread cluster and of a process cluster while a computation runs, and
  * checks that the task stream, the progress bars and the memory chart receive data; then opens
- * a performance report offline and finds the task counts the diagnostics channels recorded.
+ * a performance report offline and finds the task counts the diagnostics channels recorded
+ * and a flame graph. The profile view, switched on from the page, draws a flame graph of a
+ * CPU-heavy task group; the graph view draws a small computation's tasks.
  * Screenshots go to test-artifacts/. Skipped, saying why, only where chromium is not installed.
  *
  * Code that runs in the page is written as strings: the tests compile without the DOM types.
@@ -25,6 +27,14 @@ const skip = existsSync(CHROMIUM)
 async function sleepy(x: number): Promise<number> {
   await new Promise((r) => setTimeout(r, 8));
   return x;
+}
+
+/** A CPU-heavy task: the profiler's samples land in it. */
+function burnCpu(ms: number): number {
+  const end = Date.now() + ms;
+  let x = 0;
+  while (Date.now() < end) x += Math.sqrt(x + 1);
+  return x > 0 ? ms : 0;
 }
 
 describe("the dashboard in chromium", { skip }, () => {
@@ -92,6 +102,63 @@ describe("the dashboard in chromium", { skip }, () => {
     });
   }
 
+  test("the profile view draws a flame graph and the graph view draws the tasks", {
+    timeout: 90_000,
+  }, async () => {
+    const client = await Client.connect({
+      workers: 2,
+      dashboard: { port: 0 },
+      setAsDefault: false,
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    page.setDefaultTimeout(30_000);
+    try {
+      await page.goto(client.dashboardLink!);
+      await page.waitForFunction("window.__barn.updates > 0 && window.__barn.profileVersion >= 0");
+      // The page's switch turns every worker's profiler on.
+      await page.click("#prof-toggle");
+      await page.waitForFunction("window.__barn.profiling !== null");
+      // A small computation: 24 CPU-heavy tasks and a sum over them, held (so it stays live).
+      const parts = client.map(
+        burnCpu,
+        Array.from({ length: 24 }, () => 60),
+      );
+      const total = client.submit((...xs: number[]) => xs.reduce((a, b) => a + b, 0), ...parts);
+      assert.equal(await total, 24 * 60);
+      await page.waitForFunction(
+        `(window.__barn.profile ?? []).some((g) => g.group === "burnCpu")`,
+        undefined,
+        { timeout: 30_000 },
+      );
+      await page.selectOption("#prof-group", "burnCpu");
+      await page.waitForFunction(
+        `window.__barn.flameGroup === "burnCpu" && window.__barn.flameFrames > 2`,
+      );
+      const flame = (await page.evaluate(`(() => {
+        const g = window.__barn.profile.find((p) => p.group === "burnCpu");
+        const names = [];
+        (function walk(n) { names.push(n.name); n.children.forEach(walk); })(g.tree);
+        return { frames: window.__barn.flameFrames, names, ms: g.tree.total };
+      })()`)) as { frames: number; names: string[]; ms: number };
+      assert.ok(flame.names.includes("burnCpu"), `burnCpu in the tree: ${flame.names.join(", ")}`);
+      assert.ok(flame.ms > 200, `${flame.ms} ms sampled`);
+      // The graph view: the 25 live tasks, drawn as nodes.
+      await page.waitForFunction("(window.__barn.graphNodes ?? 0) >= 25");
+      const graph = (await page.evaluate(
+        "({ nodes: window.__barn.graph.nodes.length, edges: window.__barn.graph.edges.length, layers: window.__barn.graph.layers })",
+      )) as { nodes: number; edges: number; layers: number };
+      assert.deepEqual(graph, { nodes: 25, edges: 24, layers: 2 });
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-profile.png"), fullPage: true });
+      // And off again from the page.
+      await page.click("#prof-toggle");
+      await page.waitForFunction("window.__barn.profiling === null");
+      assert.equal(parts.length, 24);
+    } finally {
+      await page.close();
+      await client.close();
+    }
+  });
+
   test("a performance report opens offline with the recorded task counts", {
     timeout: 90_000,
   }, async () => {
@@ -111,6 +178,7 @@ describe("the dashboard in chromium", { skip }, () => {
               Array.from({ length: 120 }, (_, i) => i),
             ),
           );
+          await client.gather(client.map(burnCpu, [80, 80, 80, 80, 80, 80]));
           const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
           return client.submit(sum, client.scatter(xs) as never);
         },
@@ -135,6 +203,11 @@ describe("the dashboard in chromium", { skip }, () => {
       )) as Record<string, number>;
       assert.deepEqual(rows, Object.fromEntries(counted), "the report's counts are the channels'");
       assert.equal(rows.sleepy, 120);
+      const profiled = (await page.evaluate(
+        "({ frames: window.__report.flameFrames, groups: window.__report.profile.map((p) => p.group) })",
+      )) as { frames: number; groups: string[] };
+      assert.ok(profiled.groups.includes("burnCpu"), `profiled: ${profiled.groups.join(", ")}`);
+      assert.ok(profiled.frames > 2, `${profiled.frames} flame frames drawn`);
       assert.ok(
         requests.every((u) => u.startsWith("file:")),
         `no network: ${requests.join(" ")}`,

@@ -167,6 +167,32 @@ describe("dashboard ports and the client", () => {
     await assert.rejects(http(a.dashboardLink!), /ECONNREFUSED/, "closed with its client");
   });
 
+  test("the profiler switch: POST /api/profile with X-Barn: 1 only", {
+    timeout: 30_000,
+  }, async () => {
+    const client = await Client.connect({
+      workers: 1,
+      dashboard: { port: 0 },
+      setAsDefault: false,
+    });
+    try {
+      const url = `${client.dashboardLink}api/profile`;
+      // A form or a plain cross-origin fetch cannot add the header: refused, nothing changes.
+      const forged = await http(url, { method: "POST", body: "on" });
+      assert.equal(forged.status, 403);
+      assert.equal(JSON.parse((await http(url)).body).profiling, null);
+      const on = await http(url, { method: "POST", headers: { "x-barn": "1" }, body: "on" });
+      assert.equal(on.status, 200);
+      assert.deepEqual(JSON.parse(on.body).profiling, { intervalUs: 10_000, periodMs: 2000 });
+      const off = await http(url, { method: "POST", headers: { "x-barn": "1" }, body: "off" });
+      assert.equal(JSON.parse(off.body).profiling, null);
+      const graph = JSON.parse((await http(`${client.dashboardLink}api/graph`)).body);
+      assert.deepEqual(graph.nodes, [], "no live tasks");
+    } finally {
+      await client.close();
+    }
+  });
+
   test("/metrics: tasks by state, workers, transfers, event-loop lag", {
     timeout: 30_000,
   }, async () => {

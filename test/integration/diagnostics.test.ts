@@ -30,6 +30,7 @@ function recorder() {
     workerRemoved: [],
     workerSample: [],
     schedulerBatch: [],
+    profile: [],
   };
   const offs = (Object.keys(seen) as (keyof ChannelEvents)[]).map((name) =>
     subscribe(name, (e) => (seen[name] as unknown[]).push(e)),

@@ -46,17 +46,31 @@ test("a report's diagnostics (stop times, peer fetches, a sample) read back", ()
   b.transfer("w2", 3, 4096, 100, 110);
   const sample = { time: 2000, heap: 1e6, rss: 0, cpu: 0.5 };
   b.sample(sample);
+  const chunk = {
+    time: 3000,
+    ms: 2000,
+    groups: [
+      {
+        group: "inc",
+        samples: 1,
+        tree: { name: "(root)", file: "", line: 0, self: 0, total: 1, children: [] },
+      },
+    ],
+  };
+  b.profile(chunk);
   const msg = structuredClone(b.take()!);
   const seen: unknown[] = [];
   readReportDiagnostics(msg, {
     finished: (...a) => seen.push(["finished", ...a]),
     transfer: (...a) => seen.push(["transfer", ...a]),
     sample: (s) => seen.push(["sample", s]),
+    profile: (p) => seen.push(["profile", p]),
   });
   assert.deepEqual(seen, [
     ["finished", "a", 8, 0.5, 1500],
     ["transfer", "w2", 3, 4096, 100, 110],
     ["sample", sample],
+    ["profile", chunk],
   ]);
   b.sample(sample);
   const alone = b.take();
