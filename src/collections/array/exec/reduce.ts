@@ -249,6 +249,8 @@ export function reduceBlock(
   const bySlab = inputs.map((x, k) => isInline(x) && along[k]! >= 0);
   const fixed = materialize(inputs.map((x, k) => (bySlab[k] ? null : x)));
   let acc: AnyTypedArray[] | undefined;
+  // The accumulators of the second slab on are reused (fresh ones cost more than the fold).
+  let reuse: AnyTypedArray[] | undefined;
   try {
     for (let r0 = 0; r0 < shape[0]!; r0 += slab) {
       const rows = Math.min(slab, shape[0]! - r0);
@@ -262,8 +264,24 @@ export function reduceBlock(
       );
       try {
         const first = inputs.map((_, k) => (bySlab[k] ? 0 : r0));
-        const part = reduceRows(map, spec, m.arrays, shapes, first, shape, place, r0, rows, plain);
+        const part = reduceRows(
+          map,
+          spec,
+          m.arrays,
+          shapes,
+          first,
+          shape,
+          place,
+          r0,
+          rows,
+          plain,
+          acc === undefined
+            ? undefined
+            : (reuse ??= firstPass(spec.agg, map.expr.t).init(acc[0]!.length)),
+        );
         if (acc === undefined) acc = [...part];
+        else if (part.length === 2 || (part.length === 3 && !/var|std/.test(spec.agg)))
+          mergeSums(acc, part);
         else for (let i = 0; i < acc[0]!.length; i++) combineSlot(spec.agg, acc, part, i);
       } finally {
         m.done();
@@ -273,6 +291,20 @@ export function reduceBlock(
     fixed.done();
   }
   return acc!;
+}
+
+/** Compensated sums (and counts, when there are three arrays) of `part` added into `acc`. */
+function mergeSums(acc: AnyTypedArray[], part: Partial): void {
+  const a = acc[0] as Float64Array;
+  const c = acc[1] as Float64Array;
+  const pa = part[0] as Float64Array;
+  const pc = part[1] as Float64Array;
+  for (let i = 0; i < a.length; i++) addComp(a, c, i, pa[i]!, pc[i]!);
+  if (acc.length === 3) {
+    const m = acc[2] as Float64Array;
+    const pm = part[2] as Float64Array;
+    for (let i = 0; i < m.length; i++) m[i] = m[i]! + pm[i]!;
+  }
 }
 
 /** Rows [r0, r0 + rows) along dimension `j` of an inline chunk, as an inline chunk. */
@@ -292,7 +324,8 @@ function slabOf(x: InlineChunk, j: number, r0: number, rows: number): InlineChun
  * The partial of rows [r0, r0 + rows) along the chunk's first axis (all of it for a 0-d
  * chunk). Operand k's data for those rows starts at its row `firstRow[k]` along that axis (r0
  * for a whole chunk, 0 for one made a slab at a time). `plain`: sum each slot without
- * compensation (the caller keeps slabs short).
+ * compensation (the caller keeps slabs short). `into`: zero-filled float64 accumulators to
+ * reuse (sum, mean and var families only, whose first pass starts from zeros).
  */
 function reduceRows(
   map: MapSpec,
@@ -305,6 +338,7 @@ function reduceRows(
   r0: number,
   rows: number,
   plain: boolean,
+  into?: AnyTypedArray[],
 ): Partial {
   const ndim = chunkShape.length;
   const shape = ndim === 0 ? chunkShape : [rows, ...chunkShape.slice(1)];
@@ -312,7 +346,12 @@ function reduceRows(
   const n = sizeOf(pshape);
   const t = map.expr.t;
   const first = firstPass(spec.agg, t);
-  const acc = first.init(n);
+  let acc: AnyTypedArray[];
+  if (into === undefined) acc = first.init(n);
+  else {
+    for (const x of into) (x as Float64Array).fill(0);
+    acc = into;
+  }
   if (sizeOf(shape) === 0) return finishFirst(spec.agg, acc);
   const S = operandStrides(map.dims, inShapes, ndim);
   const B = inputs.map((_, k) => (ndim === 0 ? 0 : firstRow[k]! * S[k * ndim]!));
