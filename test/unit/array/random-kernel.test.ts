@@ -6,9 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { uniformRange } from "../../../src/collections/array/exec/random.js";
+import { randomChunk, uniformRange } from "../../../src/collections/array/exec/random.js";
 import {
   fillJS,
+  fillRowsUniform,
   fillUniform,
   GAMMA,
   keyOf,
@@ -53,6 +54,41 @@ describe("random kernels", () => {
         }
       }
     }
+  });
+
+  test("runs of a box (one kernel call per MiB) equal the runs made one by one", () => {
+    const key = keyOf(5);
+    for (const [rows, len, stride] of [
+      [0, 5, 10],
+      [1, 1, 1],
+      [7, 1, 3],
+      [5, 3, 1000],
+      [300, 1000, 20_000],
+      [3, 5, 5],
+      [2, 131_073, 200_000],
+    ] as const) {
+      const got = new Float64Array(rows * len + 2).fill(-1);
+      const want = new Float64Array(rows * len + 2).fill(-1);
+      fillRowsUniform(got, 1, 77, stride, rows, len, key);
+      for (let r = 0; r < rows; r++) fillJS(want, 1 + r * len, len, stateAt(key, 77 + r * stride));
+      assert.deepEqual(got, want, `rows ${rows} len ${len} stride ${stride}`);
+    }
+  });
+
+  test("a 3-d chunk's values are its elements' global numbers' values", () => {
+    const arrayShape = [4, 9, 11];
+    const shape = [2, 5, 3];
+    const start = [1, 3, 7];
+    const out = new Float64Array(2 * 5 * 3);
+    randomChunk({ dist: "random" }, 3, shape, start, arrayShape, out);
+    const key = keyOf(3);
+    let i = 0;
+    for (let a = 0; a < 2; a++)
+      for (let b = 0; b < 5; b++)
+        for (let c = 0; c < 3; c++) {
+          const g = (start[0]! + a) * 99 + (start[1]! + b) * 11 + start[2]! + c;
+          assert.equal(out[i++], reference(key, g));
+        }
   });
 
   test("a range split anywhere gives the same values", () => {

@@ -39,6 +39,9 @@ const M2 = 0x94d049bb133111ebn;
 const MASK = (1n << 64n) - 1n;
 /** Doubles per call: the output stays in the wasm memory's first 32 KiB (L1-resident). */
 export const WASM_BLOCK = 4096;
+/** Doubles per fillRows call (1 MiB), and the memory: that plus room for a run's overrun. */
+export const WASM_BOX = 131072;
+const PAGES = 17;
 /** Elements per loop turn: a call makes its count rounded up to a multiple of this. */
 const UNROLL = 4;
 
@@ -60,12 +63,19 @@ export function stateAt(key: bigint, g: number): bigint {
   return (key + BigInt(g) * GAMMA) & MASK;
 }
 
-/** stack [z] -> [(z ^ z >>> shift) * mul] (no multiply when `mul` is undefined); local 4 is z. */
-function mixStep(shift: number, mul: bigint | undefined): number[] {
+/** Local indices of the pointer, mixed value and state in a function's body. */
+interface Locals {
+  readonly p: number;
+  readonly z: number;
+  readonly s: number;
+}
+
+/** stack [z] -> [(z ^ z >>> shift) * mul] (no multiply when `mul` is undefined). */
+function mixStep(L: Locals, shift: number, mul: bigint | undefined): number[] {
   // biome-ignore format: one instruction per line of the listing
   const out = [
-    op.localTee, 4,
-    op.localGet, 4, op.i64Const, ...sleb(BigInt(shift)), op.i64ShrU,
+    op.localTee, L.z,
+    op.localGet, L.z, op.i64Const, ...sleb(BigInt(shift)), op.i64ShrU,
     op.i64Xor,
   ];
   if (mul !== undefined) out.push(op.i64Const, ...sleb(mul), op.i64Mul);
@@ -73,14 +83,14 @@ function mixStep(shift: number, mul: bigint | undefined): number[] {
 }
 
 /** One element: f64.store at p + 8 * u of the next state's mixed top 53 bits times 2^-53. */
-function element(u: number): number[] {
+function element(L: Locals, u: number): number[] {
   // biome-ignore format: one instruction per line of the listing
   return [
-    op.localGet, 2,
-    op.localGet, 5, op.i64Const, ...sleb(GAMMA), op.i64Add, op.localTee, 5,
-    ...mixStep(30, M1),
-    ...mixStep(27, M2),
-    ...mixStep(31, undefined),
+    op.localGet, L.p,
+    op.localGet, L.s, op.i64Const, ...sleb(GAMMA), op.i64Add, op.localTee, L.s,
+    ...mixStep(L, 30, M1),
+    ...mixStep(L, 27, M2),
+    ...mixStep(L, 31, undefined),
     op.i64Const, 11, op.i64ShrU,
     op.f64ConvertI64S,
     op.f64Const, ...f64bytes(2 ** -53),
@@ -89,25 +99,28 @@ function element(u: number): number[] {
   ];
 }
 
-/**
- * fill(n, g): the state for element g from the key, then the loop, four elements per turn
- * (about 20% faster than one: less loop overhead). Locals: 0 n, 1 g, 2 p, 3 end, 4 z, 5 s.
- */
-function fillBody(): number[] {
+/** s = key + trunc(g) * GAMMA, for the double in local `g`. */
+function stateFrom(g: number, s: number): number[] {
+  // biome-ignore format: one instruction per line of the listing
+  return [
+    op.globalGet, 0,
+    op.localGet, g, op.i64TruncF64U, op.i64Const, ...sleb(GAMMA), op.i64Mul,
+    op.i64Add, op.localSet, s,
+  ];
+}
+
+/** Elements from p up to `end` (rounded up to a multiple of UNROLL), four per turn. */
+function run(L: Locals, end: number): number[] {
   // biome-ignore format: one instruction per line of the listing
   const body = [
-    op.globalGet, 0,
-    op.localGet, 1, op.i64TruncF64U, op.i64Const, ...sleb(GAMMA), op.i64Mul,
-    op.i64Add, op.localSet, 5,
-    op.localGet, 0, op.i32Const, 3, op.i32Shl, op.localSet, 3,
     op.block, op.void,
     op.loop, op.void,
-    op.localGet, 2, op.localGet, 3, op.i32GeU, op.brIf, 1,
+    op.localGet, L.p, op.localGet, end, op.i32GeU, op.brIf, 1,
   ];
-  for (let u = 0; u < UNROLL; u++) body.push(...element(u));
+  for (let u = 0; u < UNROLL; u++) body.push(...element(L, u));
   // biome-ignore format: one instruction per line of the listing
   body.push(
-    op.localGet, 2, op.i32Const, ...sleb(BigInt(8 * UNROLL)), op.i32Add, op.localSet, 2,
+    op.localGet, L.p, op.i32Const, ...sleb(BigInt(8 * UNROLL)), op.i32Add, op.localSet, L.p,
     op.br, 0,
     op.end,
     op.end,
@@ -115,10 +128,48 @@ function fillBody(): number[] {
   return body;
 }
 
+/**
+ * fill(n, g): elements [g, g + n) at 0 (four per turn: about 20% faster than one, less loop
+ * overhead). Locals: 0 n, 1 g, 2 p, 3 end, 4 z, 5 s.
+ */
+function fillBody(): number[] {
+  const L = { p: 2, z: 4, s: 5 };
+  // biome-ignore format: one instruction per line of the listing
+  return [
+    ...stateFrom(1, L.s),
+    op.localGet, 0, op.i32Const, 3, op.i32Shl, op.localSet, 3,
+    ...run(L, 3),
+  ];
+}
+
+/**
+ * fillRows(rows, len, g, stride): `rows` runs of `len` elements, run r from element
+ * g + r * stride, one after another at 0 (a run's rounding-up overrun is overwritten by the
+ * next run). Locals: 0 rows, 1 len, 2 g, 3 stride, 4 p, 5 end, 6 z, 7 s, 8 r.
+ */
+function fillRowsBody(): number[] {
+  const L = { p: 4, z: 6, s: 7 };
+  // biome-ignore format: one instruction per line of the listing
+  return [
+    op.block, op.void,
+    op.loop, op.void,
+    op.localGet, 8, op.localGet, 0, op.i32GeU, op.brIf, 1,
+    ...stateFrom(2, L.s),
+    op.localGet, L.p, op.localGet, 1, op.i32Const, 3, op.i32Shl, op.i32Add, op.localSet, 5,
+    ...run(L, 5),
+    op.localGet, 5, op.localSet, L.p,
+    op.localGet, 2, op.localGet, 3, op.f64Add, op.localSet, 2,
+    op.localGet, 8, op.i32Const, 1, op.i32Add, op.localSet, 8,
+    op.br, 0,
+    op.end,
+    op.end,
+  ];
+}
+
 /** The module's bytes (exported for the test that checks them against the JS reference). */
 export function randomModuleBytes(): Uint8Array {
   return encodeModule(
-    1,
+    PAGES,
     [
       {
         name: "setKey",
@@ -134,6 +185,13 @@ export function randomModuleBytes(): Uint8Array {
         locals: [I32, I32, I64, I64],
         body: fillBody(),
       },
+      {
+        name: "fillRows",
+        params: [I32, I32, F64, F64],
+        results: [],
+        locals: [I32, I32, I64, I64, I32],
+        body: fillRowsBody(),
+      },
     ],
     [I64],
   );
@@ -143,7 +201,10 @@ interface WasmFill {
   readonly setKey: (k: bigint) => void;
   /** Elements [g, g + n) of the key last set, rounded up to a multiple of 4, at view[0..]. */
   readonly fill: (n: number, g: number) => void;
+  /** `rows` runs of `len` elements, run r from element g + r * stride, at box[0..]. */
+  readonly fillRows: (rows: number, len: number, g: number, stride: number) => void;
   readonly view: Float64Array;
+  readonly box: Float64Array;
   key: bigint;
 }
 
@@ -159,7 +220,9 @@ export function wasmFill(): WasmFill | null {
       : {
           setKey: m.exports.setKey as (k: bigint) => void,
           fill: m.exports.fill as (n: number, g: number) => void,
+          fillRows: m.exports.fillRows as (r: number, l: number, g: number, s: number) => void,
           view: new Float64Array(m.buffer, 0, WASM_BLOCK),
+          box: new Float64Array(m.buffer, 0, WASM_BOX),
           key: -1n,
         };
   return wasm;
@@ -240,5 +303,36 @@ export function fillUniform(
     else if (n >= SMALL) out.set(view.subarray(0, n), o);
     else for (let i = 0; i < n; i++) out[o + i] = view[i]!;
     done += n;
+  }
+}
+
+/**
+ * `rows` runs of `len` uniforms, run r from element g0 + r * stride, written one after another
+ * into out[at ..]: a box of a chunk (rows of a 2-d block, or a slab's columns) in one call per
+ * MiB rather than one per run.
+ */
+export function fillRowsUniform(
+  out: Float64Array,
+  at: number,
+  g0: number,
+  stride: number,
+  rows: number,
+  len: number,
+  key: bigint,
+): void {
+  const w = wasmFill();
+  if (w === null || len > WASM_BOX) {
+    for (let r = 0; r < rows; r++) fillUniform(out, at + r * len, g0 + r * stride, len, key);
+    return;
+  }
+  if (w.key !== key) {
+    w.setKey(key);
+    w.key = key;
+  }
+  const per = Math.floor(WASM_BOX / len);
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const n = Math.min(per, rows - r0);
+    w.fillRows(n, len, g0 + r0 * stride, stride);
+    out.set(n * len === WASM_BOX ? w.box : w.box.subarray(0, n * len), at + r0 * len);
   }
 }

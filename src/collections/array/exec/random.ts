@@ -6,7 +6,7 @@
  * WebAssembly (exec/random-wasm.ts, with a 32-bit JS fallback giving the same values). Normals
  * pair elements (2m, 2m + 1) by Box-Muller.
  */
-import { fillUniform, keyOf } from "./random-wasm.js";
+import { fillRowsUniform, fillUniform, keyOf } from "./random-wasm.js";
 
 export type RandomDist =
   | { readonly dist: "random" }
@@ -83,6 +83,10 @@ export function randomChunk(
     gst[i] = acc;
     acc *= arrayShape[i]!;
   }
+  if (d.dist === "random" && out instanceof Float64Array && nd >= 2 && out.length > 0) {
+    uniformPlanes(seed, shape, start, gst, out);
+    return;
+  }
   const tmp = out instanceof Float64Array && d.dist === "random" ? out : new Float64Array(L);
   const idx = new Array<number>(Math.max(0, nd - 1)).fill(0);
   for (let r = 0; r < rows; r++) {
@@ -99,6 +103,34 @@ export function randomChunk(
       } else for (let j = 0; j < L; j++) out[base + j] = tmp[j]!;
     }
     for (let k = nd - 2; k >= 0; k--) {
+      if (++idx[k]! < shape[k]!) break;
+      idx[k] = 0;
+    }
+  }
+}
+
+/**
+ * Uniforms for a chunk of 2 or more dimensions: each plane over the last two dimensions is
+ * `rows` runs of `L` elements, `arrayShape[last]` apart, made by one kernel call per MiB.
+ */
+function uniformPlanes(
+  seed: number,
+  shape: readonly number[],
+  start: readonly number[],
+  gst: readonly number[],
+  out: Float64Array,
+): void {
+  const nd = shape.length;
+  const L = shape[nd - 1]!;
+  const rows = shape[nd - 2]!;
+  const plane = rows * L;
+  const key = keyFor(seed);
+  const idx = new Array<number>(nd - 2).fill(0);
+  for (let at = 0; at < out.length; at += plane) {
+    let g = start[nd - 1]! + start[nd - 2]! * gst[nd - 2]!;
+    for (let k = 0; k < nd - 2; k++) g += (start[k]! + idx[k]!) * gst[k]!;
+    fillRowsUniform(out, at, g, gst[nd - 2]!, rows, L, key);
+    for (let k = nd - 3; k >= 0; k--) {
       if (++idx[k]! < shape[k]!) break;
       idx[k] = 0;
     }
