@@ -47,12 +47,7 @@ function partial(
   shape: number[],
   place: ChunkPlace,
 ): Partial {
-  const m = materialize(inputs);
-  try {
-    return reduceBlock(spec, r, m.arrays, inShapes, shape, place);
-  } finally {
-    m.done();
-  }
+  return reduceBlock(spec, r, inputs, inShapes, shape, place);
 }
 
 function combinePartials(r: ReduceSpec, parts: Partial[]): Partial {

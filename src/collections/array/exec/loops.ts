@@ -41,7 +41,7 @@ export function kernel(
   row?: RowFold,
 ): Kernel {
   const r = row !== undefined && ndim >= 1 ? row : undefined;
-  const key = `${nin}|${ndim}|${nconst}|${tiled ? 1 : 0}|${expr}|${setup}|${body}|${r === undefined ? "" : `${r.init}|${r.body}|${r.flush}`}`;
+  const key = `${nin}|${ndim}|${nconst}|${tiled ? 1 : 0}|${expr}|${setup}|${body}|${r === undefined ? "" : `${r.init}|${r.body}|${r.turn ?? ""}|${r.flush}`}`;
   let k = cache.get(key);
   if (k === undefined) {
     k = compile(
@@ -63,12 +63,20 @@ export function kernel(
  * A fold along the innermost dimension when that dimension is reduced (its output stride is
  * 0): `init` runs before each run of the innermost loop with the run's slot `p` in scope,
  * `body` per element (into locals, so the sum stays in a register), `flush` after the run.
+ * When `body` contains `#`, the loop runs LANES elements per turn with `#` replaced by the
+ * element's lane (0..LANES-1), so a sum keeps LANES independent accumulators (one add's
+ * latency, not its throughput, bounds a single-accumulator loop: about 4x slower); `turn`
+ * runs after each full turn, and the leftover elements use lane 0.
  */
 export interface RowFold {
   readonly init: string;
   readonly body: string;
+  readonly turn?: string;
   readonly flush: string;
 }
+
+/** Accumulators of a laned row fold. */
+export const LANES = 4;
 
 function compile(
   nin: number,
@@ -114,9 +122,17 @@ function compile(
   let code = inner();
   // The innermost loop, wrapped in a row fold when there is one.
   const innermost = (d: number, from: string, to: string): string => {
-    const loop = `for (let i${d} = ${from}; i${d} < ${to}; i${d}++) { ${enter(d)} ${code} }`;
+    const loop = `for (let i${d} = ${from}; i${d} < ${to}; i${d}++) { ${enter(d)} ${code.replaceAll("#", "0")} }`;
     if (row === undefined) return loop;
-    return `{ const p = ${prev("p", d, "P")}; ${row.init} ${loop} ${row.flush} }`;
+    if (!row.body.includes("#"))
+      return `{ const p = ${prev("p", d, "P")}; ${row.init} ${loop} ${row.flush} }`;
+    const lanes = Array.from(
+      { length: LANES },
+      (_, l) => `{ const i${d} = j${d} + ${l}; ${enter(d)} ${code.replaceAll("#", String(l))} }`,
+    ).join(" ");
+    const turns = `for (; j${d} + ${LANES} <= ${to}; j${d} += ${LANES}) { ${lanes} ${row.turn ?? ""} }`;
+    const tail = `for (let i${d} = j${d}; i${d} < ${to}; i${d}++) { ${enter(d)} ${code.replaceAll("#", "0")} }`;
+    return `{ const p = ${prev("p", d, "P")}; ${row.init} let j${d} = ${from}; ${turns} ${tail} ${row.flush} }`;
   };
   if (tiled) {
     const a = ndim - 2;

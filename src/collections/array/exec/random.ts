@@ -1,27 +1,27 @@
 /**
  * Counter-based random numbers: element n of an array seeded s is a function of (s, n) only, so
- * a chunk is the same on any worker, in any order, under any chunking. Elements come in
- * globally aligned blocks of 64: block b's generator (xoshiro128**) is seeded by hashing
- * (s, b) with murmur3's finaliser, and element n is draw n mod 64 of block n / 64. Doubles take
- * 53 bits from two 32-bit draws (NumPy's construction); normals pair elements (2m, 2m + 1) by
- * Box-Muller, so a pair never straddles a block.
+ * a chunk is the same on any worker, in any order, under any chunking. Element n is splitmix64's
+ * output for the state key(s) + (n + 1) * GAMMA (a Weyl sequence through a 64-bit mix), its top
+ * 53 bits scaled to [0, 1) as NumPy does; the kernel is a few i64 operations per double in
+ * WebAssembly (exec/random-wasm.ts, with a 32-bit JS fallback giving the same values). Normals
+ * pair elements (2m, 2m + 1) by Box-Muller.
  */
+import { fillRowsUniform, fillUniform, keyOf } from "./random-wasm.js";
 
 export type RandomDist =
   | { readonly dist: "random" }
   | { readonly dist: "normal"; readonly mean: number; readonly std: number }
   | { readonly dist: "integers"; readonly low: number; readonly high: number };
 
-const BLOCK = 64;
+let lastSeed = -1;
+let lastKey = 0n;
 
-function fmix(h0: number): number {
-  let h = h0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+function keyFor(seed: number): bigint {
+  if (seed !== lastSeed) {
+    lastKey = keyOf(seed);
+    lastSeed = seed;
+  }
+  return lastKey;
 }
 
 /**
@@ -35,47 +35,7 @@ export function uniformRange(
   len: number,
   seed: number,
 ): void {
-  const seedLo = seed >>> 0;
-  const seedHi = Math.floor(seed / 4294967296) >>> 0;
-  const k0 = fmix(seedLo ^ 0x6a09e667);
-  const k1 = fmix((seedHi + 0xbb67ae85) ^ k0);
-  let w = at;
-  const end = g + len;
-  let n = g;
-  while (n < end) {
-    const b = Math.floor(n / BLOCK);
-    const bLo = b >>> 0;
-    const bHi = Math.floor(b / 4294967296) >>> 0;
-    let s0 = fmix(bLo ^ k0);
-    let s1 = fmix((s0 + bHi) ^ k1);
-    let s2 = fmix((s1 + 0x3c6ef372) ^ k0);
-    let s3 = fmix((s2 ^ 0xa54ff53a) + k1) | 1;
-    const first = n - b * BLOCK;
-    const last = Math.min(BLOCK, end - b * BLOCK);
-    for (let j = 0; j < last; j++) {
-      // Two xoshiro128** draws per element.
-      let r = Math.imul(s1, 5);
-      const x = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
-      let t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      r = Math.imul(s1, 5);
-      const y = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
-      t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      if (j >= first) out[w++] = ((x >>> 5) * 67108864 + (y >>> 6)) / 9007199254740992;
-    }
-    n = b * BLOCK + last;
-  }
+  if (len > 0) fillUniform(out, at, g, len, keyFor(seed));
 }
 
 /** Standard normals for elements [g, g + len) (pairs by Box-Muller on the pair's uniforms). */
@@ -123,6 +83,10 @@ export function randomChunk(
     gst[i] = acc;
     acc *= arrayShape[i]!;
   }
+  if (d.dist === "random" && out instanceof Float64Array && nd >= 2 && out.length > 0) {
+    uniformPlanes(seed, shape, start, gst, out);
+    return;
+  }
   const tmp = out instanceof Float64Array && d.dist === "random" ? out : new Float64Array(L);
   const idx = new Array<number>(Math.max(0, nd - 1)).fill(0);
   for (let r = 0; r < rows; r++) {
@@ -139,6 +103,34 @@ export function randomChunk(
       } else for (let j = 0; j < L; j++) out[base + j] = tmp[j]!;
     }
     for (let k = nd - 2; k >= 0; k--) {
+      if (++idx[k]! < shape[k]!) break;
+      idx[k] = 0;
+    }
+  }
+}
+
+/**
+ * Uniforms for a chunk of 2 or more dimensions: each plane over the last two dimensions is
+ * `rows` runs of `L` elements, `arrayShape[last]` apart, made by one kernel call per MiB.
+ */
+function uniformPlanes(
+  seed: number,
+  shape: readonly number[],
+  start: readonly number[],
+  gst: readonly number[],
+  out: Float64Array,
+): void {
+  const nd = shape.length;
+  const L = shape[nd - 1]!;
+  const rows = shape[nd - 2]!;
+  const plane = rows * L;
+  const key = keyFor(seed);
+  const idx = new Array<number>(nd - 2).fill(0);
+  for (let at = 0; at < out.length; at += plane) {
+    let g = start[nd - 1]! + start[nd - 2]! * gst[nd - 2]!;
+    for (let k = 0; k < nd - 2; k++) g += (start[k]! + idx[k]!) * gst[k]!;
+    fillRowsUniform(out, at, g, gst[nd - 2]!, rows, L, key);
+    for (let k = nd - 3; k >= 0; k--) {
       if (++idx[k]! < shape[k]!) break;
       idx[k] = 0;
     }

@@ -11,7 +11,8 @@ import { type AnyTypedArray, alloc, type DType, isFloat } from "../dtype.js";
 import { type AggName, aggDType, isMoment, type ReduceSpec } from "../reduce-spec.js";
 import { sizeOf, stridesOf } from "../shape.js";
 import { allocShared, exprCode, type MapSpec, needsTiles, operandStrides } from "./block.js";
-import { kernel, type RowFold } from "./loops.js";
+import { kernel, LANES, type RowFold } from "./loops.js";
+import { type InlineChunk, isInline, materialize } from "./readers.js";
 
 /** A partial: the agg's accumulators, each of the partial's size. */
 export type Partial = readonly AnyTypedArray[];
@@ -33,14 +34,16 @@ const FLUSH = NEUMAIER.replace(/\bv\b/g, "r");
 
 /**
  * A compensated sum whose innermost runs are summed plainly in blocks of 64 first (NumPy's
- * blocked pairwise idea): the block's sum stays in a register, and only blocks meet the
- * compensated slot, so accuracy stays within a few ulps of the blocks' own rounding.
+ * blocked pairwise idea), in LANES (4) accumulators that take turns, so the adds do not wait
+ * on each other: a block's sum stays in registers, and only blocks meet the compensated slot,
+ * so accuracy stays within a few ulps of the blocks' own rounding.
  */
 function rowSum(guard: string): RowFold {
   return {
-    init: "let r = 0; let k = 0;",
-    body: `${guard}{ r += v; if (++k === 64) { ${FLUSH} r = 0; k = 0; } }`,
-    flush: `{ ${FLUSH} }`,
+    init: "let r0 = 0, r1 = 0, r2 = 0, r3 = 0; let k = 0;",
+    body: `${guard}r# += v;`,
+    turn: `if (++k === ${64 / LANES}) { const r = (r0 + r1) + (r2 + r3); ${FLUSH} r0 = 0; r1 = 0; r2 = 0; r3 = 0; k = 0; }`,
+    flush: `{ const r = (r0 + r1) + (r2 + r3); ${FLUSH} }`,
   };
 }
 
@@ -187,26 +190,189 @@ function positions(spec: ReduceSpec, place: ChunkPlace): { G: number[]; G0: numb
   return { G, G0 };
 }
 
-/** One chunk's partial of the reduction of `map`'s values. */
+/**
+ * Rows of a slab when the chunk is reduced slab by slab along its first axis (0: in one go).
+ * Two cases, both needing axis 0 reduced so that every slab's partial has the chunk's slots:
+ * - the innermost axis is kept (column sums, `x.mean({ axis: 0 })`): each slot is summed
+ *   plainly over at most 64 elements of a slab and slabs meet compensated, which costs far
+ *   less than a compensated add per element and keeps the accuracy of 64-element blocks;
+ * - var/std over rows: both passes run over a slab of about 256 KiB per operand, so the second
+ *   reads from cache, and slabs merge by Chan's formula.
+ */
+function slabRows(
+  spec: ReduceSpec,
+  t: DType,
+  shape: readonly number[],
+  Q: readonly number[],
+): number {
+  const ndim = shape.length;
+  if (ndim < 2 || !spec.axes.includes(0) || sizeOf(shape) === 0) return 0;
+  const rowLen = sizeOf(shape) / shape[0]!;
+  if (Q[ndim - 1] !== 0) {
+    if (!PLAIN_IN_SLABS.has(spec.agg) || !isFloat(t)) return 0;
+    const perSlot = spec.axes.reduce((acc, d) => (d === 0 ? acc : acc * shape[d]!), 1);
+    return perSlot > 64 ? 0 : Math.floor(64 / perSlot);
+  }
+  if (!isMoment(spec.agg) || !/var|std/.test(spec.agg)) return 0;
+  return Math.max(1, Math.floor(32768 / rowLen));
+}
+
+const PLAIN_IN_SLABS = new Set<AggName>([
+  "sum",
+  "nansum",
+  "mean",
+  "nanmean",
+  "var",
+  "nanvar",
+  "std",
+  "nanstd",
+]);
+
+/**
+ * One chunk's partial of the reduction of `map`'s values. `inputs` are chunks or inline chunks
+ * (readers.ts): when the chunk goes slab by slab, an inline operand whose rows follow the
+ * chunk's first axis is generated one slab at a time into a small warm buffer, so a random
+ * chunk is never written out whole and read back from memory.
+ */
 export function reduceBlock(
   map: MapSpec,
   spec: ReduceSpec,
-  inputs: readonly AnyTypedArray[],
+  inputs: readonly unknown[],
   inShapes: readonly (readonly number[])[],
   shape: readonly number[],
   place: ChunkPlace,
 ): Partial {
-  const ndim = shape.length;
+  const { Q } = partialLayout(shape, spec.axes);
+  const slab = slabRows(spec, map.expr.t, shape, Q);
+  const zero = inputs.map(() => 0);
+  if (slab === 0 || slab >= shape[0]!) {
+    const m = materialize(inputs);
+    try {
+      return reduceRows(map, spec, m.arrays, inShapes, zero, shape, place, 0, shape[0] ?? 1, false);
+    } finally {
+      m.done();
+    }
+  }
+  const plain = Q[shape.length - 1] !== 0;
+  // For each operand, its dimension that runs along the chunk's first axis (-1: none).
+  const along = map.dims.map((d, k) => {
+    const j = d.indexOf(0);
+    return j >= 0 && inShapes[k]![j]! > 1 ? j : -1;
+  });
+  const bySlab = inputs.map((x, k) => isInline(x) && along[k]! >= 0);
+  const fixed = materialize(inputs.map((x, k) => (bySlab[k] ? null : x)));
+  let acc: AnyTypedArray[] | undefined;
+  // The accumulators of the second slab on are reused (fresh ones cost more than the fold).
+  let reuse: AnyTypedArray[] | undefined;
+  try {
+    for (let r0 = 0; r0 < shape[0]!; r0 += slab) {
+      const rows = Math.min(slab, shape[0]! - r0);
+      const shapes = inShapes.map((sh, k) =>
+        bySlab[k] ? sh.map((n, j) => (j === along[k] ? rows : n)) : sh,
+      );
+      const m = materialize(
+        inputs.map((x, k) =>
+          bySlab[k] ? slabOf(x as InlineChunk, along[k]!, r0, rows) : fixed.arrays[k],
+        ),
+      );
+      try {
+        const first = inputs.map((_, k) => (bySlab[k] ? 0 : r0));
+        const part = reduceRows(
+          map,
+          spec,
+          m.arrays,
+          shapes,
+          first,
+          shape,
+          place,
+          r0,
+          rows,
+          plain,
+          acc === undefined
+            ? undefined
+            : (reuse ??= firstPass(spec.agg, map.expr.t).init(acc[0]!.length)),
+        );
+        if (acc === undefined) acc = [...part];
+        else if (part.length === 2 || (part.length === 3 && !/var|std/.test(spec.agg)))
+          mergeSums(acc, part);
+        else for (let i = 0; i < acc[0]!.length; i++) combineSlot(spec.agg, acc, part, i);
+      } finally {
+        m.done();
+      }
+    }
+  } finally {
+    fixed.done();
+  }
+  return acc!;
+}
+
+/** Compensated sums (and counts, when there are three arrays) of `part` added into `acc`. */
+function mergeSums(acc: AnyTypedArray[], part: Partial): void {
+  const a = acc[0] as Float64Array;
+  const c = acc[1] as Float64Array;
+  const pa = part[0] as Float64Array;
+  const pc = part[1] as Float64Array;
+  for (let i = 0; i < a.length; i++) addComp(a, c, i, pa[i]!, pc[i]!);
+  if (acc.length === 3) {
+    const m = acc[2] as Float64Array;
+    const pm = part[2] as Float64Array;
+    for (let i = 0; i < m.length; i++) m[i] = m[i]! + pm[i]!;
+  }
+}
+
+/** Rows [r0, r0 + rows) along dimension `j` of an inline chunk, as an inline chunk. */
+function slabOf(x: InlineChunk, j: number, r0: number, rows: number): InlineChunk {
+  const info = x.info;
+  return {
+    inline: x.inline,
+    info: {
+      ...info,
+      shape: info.shape.map((n, d) => (d === j ? rows : n)),
+      start: info.start.map((s, d) => (d === j ? s + r0 : s)),
+    },
+  };
+}
+
+/**
+ * The partial of rows [r0, r0 + rows) along the chunk's first axis (all of it for a 0-d
+ * chunk). Operand k's data for those rows starts at its row `firstRow[k]` along that axis (r0
+ * for a whole chunk, 0 for one made a slab at a time). `plain`: sum each slot without
+ * compensation (the caller keeps slabs short). `into`: zero-filled float64 accumulators to
+ * reuse (sum, mean and var families only, whose first pass starts from zeros).
+ */
+function reduceRows(
+  map: MapSpec,
+  spec: ReduceSpec,
+  inputs: readonly AnyTypedArray[],
+  inShapes: readonly (readonly number[])[],
+  firstRow: readonly number[],
+  chunkShape: readonly number[],
+  place: ChunkPlace,
+  r0: number,
+  rows: number,
+  plain: boolean,
+  into?: AnyTypedArray[],
+): Partial {
+  const ndim = chunkShape.length;
+  const shape = ndim === 0 ? chunkShape : [rows, ...chunkShape.slice(1)];
   const { pshape, Q } = partialLayout(shape, spec.axes);
   const n = sizeOf(pshape);
   const t = map.expr.t;
   const first = firstPass(spec.agg, t);
-  const acc = first.init(n);
+  let acc: AnyTypedArray[];
+  if (into === undefined) acc = first.init(n);
+  else {
+    for (const x of into) (x as Float64Array).fill(0);
+    acc = into;
+  }
   if (sizeOf(shape) === 0) return finishFirst(spec.agg, acc, t);
   const S = operandStrides(map.dims, inShapes, ndim);
+  const B = inputs.map((_, k) => (ndim === 0 ? 0 : firstRow[k]! * S[k * ndim]!));
   const code = exprCode(map.expr);
   const tiled = needsTiles(S, inputs.length, ndim);
-  const { G, G0 } = positions(spec, place);
+  const pos = positions(spec, place);
+  const G = pos.G;
+  const G0 = pos.G0 + (ndim === 0 ? 0 : r0 * G[0]!);
   const rowMode = ndim > 0 && Q[ndim - 1] === 0 && shape[ndim - 1]! > 1 ? first.row : undefined;
   kernel(
     inputs.length,
@@ -214,10 +380,10 @@ export function reduceBlock(
     code.consts.length,
     code.src,
     first.setup,
-    first.body,
+    plain ? first.body.replace(NEUMAIER, "a[p] += v;") : first.body,
     tiled,
     rowMode,
-  )(inputs, S, shape, Q, code.consts, acc, G, G0);
+  )(inputs, S, shape, Q, code.consts, acc, G, G0, B, 0);
   if (first.countAfter === true) (acc[2] as Float64Array).fill(sizeOf(shape) / n);
   if (spec.agg === "var" || spec.agg === "std" || spec.agg === "nanvar" || spec.agg === "nanstd") {
     const mean = F64(n);
@@ -238,11 +404,11 @@ export function reduceBlock(
       rowMode === undefined
         ? undefined
         : {
-            init: "let r = 0; const mp = mu[p];",
-            body: `${guard}{ const d = v - mp; r += d * d; }`,
-            flush: "s2[p] += r;",
+            init: "let r0 = 0, r1 = 0, r2 = 0, r3 = 0; const mp = mu[p];",
+            body: `${guard}{ const d = v - mp; r# += d * d; }`,
+            flush: "s2[p] += (r0 + r1) + (r2 + r3);",
           },
-    )(inputs, S, shape, Q, code.consts, [mean, m2], G, G0);
+    )(inputs, S, shape, Q, code.consts, [mean, m2], G, G0, B, 0);
     return [acc[2]!, mean, m2];
   }
   return finishFirst(spec.agg, acc, t);

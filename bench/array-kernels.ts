@@ -1,0 +1,82 @@
+/**
+ * barn/array's kernels on one thread, timed in CPU time (process.cpuUsage), so a machine loaded
+ * by other work inflates them less than wall time (it still shares caches and cores): not a
+ * test; run `node dist/bench/array-kernels.js` after `npm run build`. Prints one JSON line per
+ * measurement, the median of 5 runs:
+ * - `uniform`: ns per double of the random generator, into a 4096-double block and into a
+ *   2000 x 2000 chunk of a 20000-wide array (the chunk includes writing 32 MB);
+ * - `partial-a` / `partial-b`: ms of CPU for one partial task of the array bench's cases (a)
+ *   x.add(x.T).mean({ axis: 0 }) and (b) x.std(), on a 2000 x 2000 chunk off the diagonal,
+ *   taken from the real graph (random generation included);
+ * - `matmul`: GFLOP/s of the matmul kernel on n x n blocks (500 and 1000).
+ */
+import * as ba from "../src/array.js";
+import { matmulBlock } from "../src/collections/array/exec/matmul.js";
+import { randomChunk } from "../src/collections/array/exec/random.js";
+import { keyOf, wasmFill } from "../src/collections/array/exec/random-wasm.js";
+import { graphOf } from "../src/collections/array/run.js";
+import { TaskRef } from "../src/graph/spec.js";
+
+function cpuMs(f: () => unknown): number {
+  const a = process.cpuUsage();
+  f();
+  const b = process.cpuUsage(a);
+  return (b.user + b.system) / 1000;
+}
+
+function median(f: () => unknown, runs = 5): number {
+  f();
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) t.push(cpuMs(f));
+  t.sort((x, y) => x - y);
+  return t[runs >> 1]!;
+}
+
+function out(o: Record<string, unknown>): void {
+  console.log(JSON.stringify(o));
+}
+
+const w = wasmFill();
+if (w !== null) {
+  const k = keyOf(1);
+  w.setKey(k);
+  w.key = k;
+  const ms = median(() => {
+    for (let i = 0; i < 1000; i++) w.fill(4096, i * 4096);
+  });
+  out({ kernel: "uniform", into: "4096-double block", ns_per_double: (ms * 1e6) / 4096e3 });
+}
+const chunk = new Float64Array(2000 * 2000);
+const ms = median(() =>
+  randomChunk({ dist: "random" }, 1, [2000, 2000], [2000, 4000], [20000, 20000], chunk),
+);
+out({ kernel: "uniform", into: "2000 x 2000 chunk", ns_per_double: (ms * 1e6) / 4e6 });
+
+/** A partial task of `a`'s graph (the second found: off the diagonal for case (a)). */
+function partialTask(a: ba.Array | ba.Scalar, name: string): () => unknown {
+  const g = graphOf(a.plan).graph;
+  const resolve = (v: unknown): unknown => {
+    if (v instanceof TaskRef) {
+      const node = g.get(v.key);
+      return node?.kind === "data" ? node.value : v;
+    }
+    return Array.isArray(v) ? v.map(resolve) : v;
+  };
+  const found = [...g].filter(([k, n]) => n.kind === "task" && k.includes(name));
+  const node = found[1]![1] as unknown as { fn: Function; args: unknown[] };
+  const args = node.args.map(resolve);
+  return () => node.fn(...args);
+}
+const x = ba.random.random([20000, 20000], { chunks: [2000, 2000], seed: 1 });
+out({
+  kernel: "partial-a",
+  case: "x.add(x.T).mean({ axis: 0 })",
+  ms: median(partialTask(x.add(x.T).mean({ axis: 0 }), "mean-partial")),
+});
+out({ kernel: "partial-b", case: "x.std()", ms: median(partialTask(x.std(), "std-partial")) });
+
+for (const n of [500, 1000]) {
+  const a = new Float64Array(n * n).map((_, i) => (i % 17) / 17);
+  const t = median(() => matmulBlock([a], [a], n, [n], n, "float64"), 3);
+  out({ kernel: "matmul", n, gflop_per_s: (2 * n ** 3) / t / 1e6 });
+}
