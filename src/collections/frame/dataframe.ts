@@ -188,15 +188,18 @@ export class DataFrame<S extends Row = Row> {
     options: {
       ascending?: boolean | readonly boolean[];
       nullsPosition?: verbs.NullsPosition | readonly verbs.NullsPosition[];
+      /** "p2p" or "tasks" (see MergeOptions.shuffle). Default: P2P from 32 partitions. */
+      shuffle?: verbs.ShuffleOption;
     } = {},
   ): DataFrame<S> {
-    checkOptionKeys("sortValues", options, ["ascending", "nullsPosition"]);
+    checkOptionKeys("sortValues", options, ["ascending", "nullsPosition", "shuffle"]);
     return this.#next(
       verbs.sort(
         this.plan,
         typeof by === "string" ? [by] : by,
         options.ascending ?? true,
         options.nullsPosition ?? "last",
+        options.shuffle,
       ),
     );
   }
