@@ -42,6 +42,9 @@ export class ShuffleService implements ShuffleAccess {
   /** This worker's manifests by task key, so a release deletes the file. */
   readonly #mine = new Map<Key, string>();
   #nextId = 1;
+  /** Outside a worker nothing releases manifests: a file goes once each piece was read. */
+  readonly #deleteWhenRead: boolean;
+  readonly #reads = new Map<string, number>();
   /** Reads served to peers, one after another (each holds its bytes until sent). */
   #serving: Promise<void> = Promise.resolve();
 
@@ -49,8 +52,10 @@ export class ShuffleService implements ShuffleAccess {
     worker: WorkerId,
     files: ShuffleFiles,
     portOf: (peer: WorkerId) => MessagePortLike | undefined,
+    deleteWhenRead = false,
   ) {
     this.worker = worker;
+    this.#deleteWhenRead = deleteWhenRead;
     this.#files = files;
     this.#portOf = portOf;
   }
@@ -74,7 +79,18 @@ export class ShuffleService implements ShuffleAccess {
         }
       }),
     );
+    if (this.#deleteWhenRead) for (const m of manifests) this.#countRead(m);
     return out;
+  }
+
+  #countRead(m: ShuffleManifest): void {
+    const n = (this.#reads.get(m.file) ?? 0) + 1;
+    if (n < m.offsets.length - 1) {
+      this.#reads.set(m.file, n);
+      return;
+    }
+    this.#reads.delete(m.file);
+    void this.#files.remove(m.file);
   }
 
   /** A task's result: if it is a manifest of this worker, remember its file for the release. */

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { resetConfig } from "../../../src/config/load.js";
 import { optimize } from "../../../src/collections/frame/optimize/index.js";
 import type { PhysicalNode } from "../../../src/collections/frame/physical/nodes.js";
 import { P2P_MIN_PARTITIONS, physicalPlan } from "../../../src/collections/frame/physical/planner.js";
@@ -50,6 +51,21 @@ test("left to the planner: tasks for few partitions, P2P from P2P_MIN_PARTITIONS
   const m = frame(half).merge(frame(half), { on: "k", broadcast: false });
   assert.deepEqual(methods(m), ["p2p", "p2p"]);
   assert.match(m.explain({ physical: true }), new RegExp(`p2p: ${P2P_MIN_PARTITIONS} input partitions`));
+});
+
+test("the frame.shuffle setting (BARN_FRAME_SHUFFLE) is the default; an option overrides it", () => {
+  process.env.BARN_FRAME_SHUFFLE = "p2p";
+  resetConfig();
+  try {
+    assert.deepEqual(methods(frame(4).sortValues("v")), ["p2p"]);
+    assert.deepEqual(methods(frame(4).setIndex("v")), ["p2p"]);
+    assert.deepEqual(methods(frame(4).merge(frame(3), { on: "k", broadcast: false })), ["p2p", "p2p"]);
+    assert.deepEqual(methods(frame(4).sortValues("v", { shuffle: "tasks" })), ["tasks"]);
+  } finally {
+    delete process.env.BARN_FRAME_SHUFFLE;
+    resetConfig();
+  }
+  assert.deepEqual(methods(frame(4).sortValues("v")), ["tasks"]);
 });
 
 test("a bad shuffle option is an OptionError naming the choices", () => {
