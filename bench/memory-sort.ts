@@ -65,7 +65,10 @@ export async function runSortP2P(o: SortP2POptions = {}): Promise<CaseResult> {
     const watch = (async () => {
       while (watching) {
         const report = await client.memoryReport().catch(() => []);
-        spilled = Math.max(spilled, report.reduce((s, w) => s + w.spilled, 0));
+        spilled = Math.max(
+          spilled,
+          report.reduce((s, w) => s + w.spilled, 0),
+        );
         await new Promise((r) => setTimeout(r, 500));
       }
     })();

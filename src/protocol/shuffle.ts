@@ -42,9 +42,7 @@ export function isWorkerBound(key: Key): boolean {
 }
 
 export function isShuffleManifest(v: unknown): v is ShuffleManifest {
-  return (
-    typeof v === "object" && v !== null && (v as { barnShuffle?: unknown }).barnShuffle === 1
-  );
+  return typeof v === "object" && v !== null && (v as { barnShuffle?: unknown }).barnShuffle === 1;
 }
 
 /** Which pieces of output `j` to read from which worker, in manifest order within each. */

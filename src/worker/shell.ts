@@ -5,9 +5,10 @@
  * go to the scheduler in one message and the event loop gets a turn, so free-keys, peer fetches
  * and data requests are answered promptly even during a long run of tiny tasks.
  */
-import { type EventLoopUtilization, performance } from "node:perf_hooks";
+
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { BarnError, ErrorCodes, errorToData } from "../errors.js";
 import type { Key } from "../graph/spec.js";
@@ -93,7 +94,10 @@ export class WorkerShell {
     const mem: WorkerMemoryInit | undefined = init.memory;
     this.#store = new ResultStore(mem && new SpillDisk(mem.localDirectory));
     // The shuffle's files live in the worker's local directory, removed with it on exit.
-    const shuffleDir = join(mem?.localDirectory ?? join(tmpdir(), `barn-${process.pid}`), "shuffle");
+    const shuffleDir = join(
+      mem?.localDirectory ?? join(tmpdir(), `barn-${process.pid}`),
+      "shuffle",
+    );
     this.#shuffle = new ShuffleService(init.id, new ShuffleFiles(shuffleDir, init.id), (p) =>
       this.#peers.get(p),
     );

@@ -100,7 +100,9 @@ describe("P2P shuffle on a thread cluster", { concurrency: false }, () => {
     await client.close();
   });
 
-  test("merge through p2p equals the task shuffle and DuckDB (every how)", { timeout: 120_000 }, async () => {
+  test("merge through p2p equals the task shuffle and DuckDB (every how)", {
+    timeout: 120_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         sideArb(lArb),
@@ -171,7 +173,9 @@ describe("P2P shuffle on a thread cluster", { concurrency: false }, () => {
   });
 });
 
-test("a shuffle directory that cannot be written is SHUFFLE_FAILED naming it", { timeout: 60_000 }, async () => {
+test("a shuffle directory that cannot be written is SHUFFLE_FAILED naming it", {
+  timeout: 60_000,
+}, async () => {
   // A regular file where the local directory should be: no folder can be made under it (root
   // ignores a read-only mode, not this).
   const blocker = join(tempDir(), "not-a-dir");

@@ -211,7 +211,13 @@ export class DataFrame<S extends Row = Row> {
    */
   setIndex(column: Names<S>, options: { shuffle?: verbs.ShuffleOption } = {}): DataFrame<S> {
     checkOptionKeys("setIndex", options, ["shuffle"]);
-    const plan = verbs.sort(this.plan, [column], true, "last", options.shuffle ?? configuredShuffle());
+    const plan = verbs.sort(
+      this.plan,
+      [column],
+      true,
+      "last",
+      options.shuffle ?? configuredShuffle(),
+    );
     return new DataFrame<S>(plan, this.#held, column);
   }
   /**

@@ -8,8 +8,8 @@
 
 import { data, type GraphNode, type Key, ref, task } from "../../graph/spec.js";
 import type { AggSpec } from "../../kernels/aggregate.js";
-import { shipFunction } from "../../shipping/ship.js";
 import { TRANSFER_KEY_PREFIX } from "../../protocol/shuffle.js";
+import { shipFunction } from "../../shipping/ship.js";
 import { frameOps as ops } from "./ops.js";
 import { p2pOps } from "./p2p-ops.js";
 import type {

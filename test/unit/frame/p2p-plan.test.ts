@@ -6,11 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { resetConfig } from "../../../src/config/load.js";
 import { optimize } from "../../../src/collections/frame/optimize/index.js";
 import type { PhysicalNode } from "../../../src/collections/frame/physical/nodes.js";
-import { P2P_MIN_PARTITIONS, physicalPlan } from "../../../src/collections/frame/physical/planner.js";
+import {
+  P2P_MIN_PARTITIONS,
+  physicalPlan,
+} from "../../../src/collections/frame/physical/planner.js";
 import { graphOfPlan } from "../../../src/collections/frame/run.js";
+import { resetConfig } from "../../../src/config/load.js";
 import * as bf from "../../../src/frame.js";
 import { ErrorCodes } from "../../../src/index.js";
 import { isWorkerBound } from "../../../src/protocol/shuffle.js";
@@ -50,7 +53,10 @@ test("left to the planner: tasks for few partitions, P2P from P2P_MIN_PARTITIONS
   const half = P2P_MIN_PARTITIONS / 2;
   const m = frame(half).merge(frame(half), { on: "k", broadcast: false });
   assert.deepEqual(methods(m), ["p2p", "p2p"]);
-  assert.match(m.explain({ physical: true }), new RegExp(`p2p: ${P2P_MIN_PARTITIONS} input partitions`));
+  assert.match(
+    m.explain({ physical: true }),
+    new RegExp(`p2p: ${P2P_MIN_PARTITIONS} input partitions`),
+  );
 });
 
 test("the frame.shuffle setting (BARN_FRAME_SHUFFLE) is the default; an option overrides it", () => {
@@ -59,7 +65,10 @@ test("the frame.shuffle setting (BARN_FRAME_SHUFFLE) is the default; an option o
   try {
     assert.deepEqual(methods(frame(4).sortValues("v")), ["p2p"]);
     assert.deepEqual(methods(frame(4).setIndex("v")), ["p2p"]);
-    assert.deepEqual(methods(frame(4).merge(frame(3), { on: "k", broadcast: false })), ["p2p", "p2p"]);
+    assert.deepEqual(methods(frame(4).merge(frame(3), { on: "k", broadcast: false })), [
+      "p2p",
+      "p2p",
+    ]);
     assert.deepEqual(methods(frame(4).sortValues("v", { shuffle: "tasks" })), ["tasks"]);
   } finally {
     delete process.env.BARN_FRAME_SHUFFLE;

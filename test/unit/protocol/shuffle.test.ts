@@ -44,12 +44,18 @@ test("piece j of every manifest is read once, grouped by holder, each back at it
             assert.equal(ms[index]!.worker, w);
             assert.equal(read.file, `f${index}`);
             assert.equal(read.length, specs[index]!.lengths[j]);
-            assert.equal(read.offset, specs[index]!.lengths.slice(0, j).reduce((a, b) => a + b, 0));
+            assert.equal(
+              read.offset,
+              specs[index]!.lengths.slice(0, j).reduce((a, b) => a + b, 0),
+            );
             assert.ok(!seen.has(index));
             seen.add(index);
           }
           const order = list.map((l) => l.index);
-          assert.deepEqual(order, [...order].sort((a, b) => a - b));
+          assert.deepEqual(
+            order,
+            [...order].sort((a, b) => a - b),
+          );
         }
         assert.equal(seen.size, ms.length);
       },

@@ -30,7 +30,14 @@ function lostInput(w: string, key: string, runId: number | undefined): Scheduler
     message: "a P2P shuffle could not read its pieces from worker a",
     key,
   };
-  return { type: "task-erred", stimulusId: `erred-${key}-${Math.random()}`, worker: w, key, error, runId };
+  return {
+    type: "task-erred",
+    stimulusId: `erred-${key}-${Math.random()}`,
+    worker: w,
+    key,
+    error,
+    runId,
+  };
 }
 
 function shuffleGraph(): SchedulerEvent {

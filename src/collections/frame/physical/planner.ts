@@ -44,7 +44,6 @@ function shuffleChoice(given: ShuffleMethod | undefined, inputs: number): Shuffl
     : { method: "tasks", methodWhy: `${inputs} input partitions (P2P from ${P2P_MIN_PARTITIONS})` };
 }
 
-
 /** The physical plan of an (optimised) logical plan. A node reached twice is planned once. */
 export function physicalPlan(plan: Plan): PhysicalNode {
   const memo = new Map<Plan, PhysicalNode>();
@@ -263,7 +262,8 @@ function planWindow(p: WindowNode, go: Go): PhysicalNode {
   if (partitionBy.length > 0) {
     const local = go(p.input);
     const n = local.npartitions;
-    const input = n > 1 ? hashShuffle(local, partitionBy, [], n, shuffleChoice(undefined, n)) : local;
+    const input =
+      n > 1 ? hashShuffle(local, partitionBy, [], n, shuffleChoice(undefined, n)) : local;
     const why =
       n > 1
         ? `per group: hash-shuffled by [${partitionBy.join(", ")}], each partition sorted and computed`
