@@ -147,7 +147,11 @@ export class ShuffleService implements ShuffleAccess {
     this.#pending.delete(m.id);
     clearTimeout(p.timer);
     if (m.error === undefined) p.resolve([...m.chunks]);
-    else p.reject(lost(p.peer, m.error));
+    else {
+      // A link that failed with the holder, or a file gone with its restart: as peerGone.
+      const err = lost(p.peer, m.error);
+      setTimeout(() => p.reject(err), LOST_GRACE_MS).unref();
+    }
   }
 
   #serve(port: MessagePortLike, id: number, reads: readonly PieceRead[]): void {

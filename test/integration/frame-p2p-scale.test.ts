@@ -15,7 +15,7 @@
  * per data set, so it checks the process path (peer links, disks, RSS) rather than the scale.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -91,7 +91,7 @@ describe("P2P shuffle on the process cluster", { concurrency: false }, () => {
   });
 
   test(`2 workers x 256 MiB: merge and sortValues of ${ROWS} rows through p2p equal DuckDB; peak RSS under the limit + 64 MiB`, {
-    timeout: FULL ? 1_200_000 : 240_000,
+    timeout: FULL ? 2_400_000 : 240_000,
   }, async () => {
     const c = await Client.connect({
       processes: true,
@@ -151,56 +151,78 @@ describe("P2P shuffle on the process cluster", { concurrency: false }, () => {
     }
   });
 
-  test("a worker killed in the middle of a P2P sort: the result is still right", {
-    timeout: 240_000,
-  }, async () => {
-    const local = tempDir();
-    const c = await Client.connect({
-      processes: true,
-      workers: 3,
-      localDirectory: local,
-      setAsDefault: false,
+  for (const phase of ["transfers", "outputs"] as const) {
+    test(`a worker killed during the ${phase} of a P2P sort: the result is still right`, {
+      timeout: 240_000,
+    }, async () => {
+      const local = tempDir();
+      const c = await Client.connect({
+        processes: true,
+        workers: 3,
+        localDirectory: local,
+        setAsDefault: false,
+      });
+      const cluster = processClusters.get(c.backend as LocalBackend)!;
+      try {
+        await killMidShuffle(c, cluster, local, phase);
+      } finally {
+        await c.close();
+      }
     });
-    const cluster = processClusters.get(c.backend as LocalBackend)!;
-    try {
-      const victim = cluster.pids()[1]!;
-      // Slow transfers (each partition waits 100 ms first), so the kill lands mid-shuffle.
-      const df = bf
-        .readParquet(small, { blocksize: 2 * MiB })
-        .mapPartitions((p) => {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-          return p;
-        })
-        .sortValues("k", { shuffle: "p2p" });
-      const outDir = join(data, "killed");
-      const done = df.toParquet(outDir, { client: c });
-      // Kill the victim once the shuffle has written pieces (it holds some of them by then).
-      const deadline = Date.now() + 60_000;
-      const { readdirSync } = await import("node:fs");
-      const pieces = () =>
-        readdirSync(local, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".bsh"))
-          .length;
-      while (pieces() < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(pieces() >= 6, "the shuffle started");
-      process.kill(victim, "SIGKILL");
-      await done;
-      assert.notEqual(cluster.pids()[1], victim, "the victim was replaced");
-      const out = `read_parquet('${outDir}/*.parquet', filename = true, file_row_number = true)`;
-      assert.equal(await one(db, `SELECT count(*) FROM ${out}`), SMALL_ROWS);
-      assert.equal(
-        await differing(db, `SELECT k, id FROM ${out}`, `SELECT k, id FROM '${small}'`),
-        0,
-      );
-      assert.equal(
-        await one(
-          db,
-          `SELECT count(*) FROM (SELECT k, lag(k) OVER (ORDER BY filename, file_row_number) AS prev
-             FROM ${out}) WHERE prev > k`,
-        ),
-        0,
-      );
-    } finally {
-      await c.close();
-    }
-  });
+  }
+
+  /**
+   * Sort with slow transfers and slow output tasks (each waits 100 ms, 300 ms), and kill a
+   * worker once pieces are written ("transfers") or once the first output is written
+   * ("outputs": the other workers then hold copies of the victim's manifests, which name its
+   * files, and are reading from it).
+   */
+  async function killMidShuffle(
+    c: Client,
+    cluster: { pids(): number[] },
+    local: string,
+    phase: "transfers" | "outputs",
+  ): Promise<void> {
+    const victim = cluster.pids()[1]!;
+    const df = bf
+      .readParquet(small, { blocksize: 2 * MiB })
+      .mapPartitions((p) => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        return p;
+      })
+      .sortValues("k", { shuffle: "p2p" })
+      .mapPartitions((p) => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+        return p;
+      });
+    const outDir = join(data, `killed-${phase}`);
+    const done = df.toParquet(outDir, { client: c });
+    const count = (dir: string, ext: string) =>
+      existsSync(dir)
+        ? readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(ext))
+            .length
+        : 0;
+    const ready = () =>
+      phase === "transfers" ? count(local, ".bsh") >= 6 : count(outDir, ".parquet") >= 1;
+    const deadline = Date.now() + 120_000;
+    while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(ready(), `the ${phase} started`);
+    process.kill(victim, "SIGKILL");
+    await done;
+    assert.notEqual(cluster.pids()[1], victim, "the victim was replaced");
+    const out = `read_parquet('${outDir}/*.parquet', filename = true, file_row_number = true)`;
+    assert.equal(await one(db, `SELECT count(*) FROM ${out}`), SMALL_ROWS);
+    assert.equal(
+      await differing(db, `SELECT k, id FROM ${out}`, `SELECT k, id FROM '${small}'`),
+      0,
+    );
+    assert.equal(
+      await one(
+        db,
+        `SELECT count(*) FROM (SELECT k, lag(k) OVER (ORDER BY filename, file_row_number) AS prev
+           FROM ${out}) WHERE prev > k`,
+      ),
+      0,
+    );
+  }
 });
