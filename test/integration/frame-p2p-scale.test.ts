@@ -8,9 +8,10 @@
  * Results are never gathered here: Barn writes them to Parquet and DuckDB compares them with
  * its own answer (EXCEPT ALL both ways, counts, and the sort order over the written files).
  *
- * Sizes: BARN_P2P_FULL=1 runs the acceptance's sizes (two workers of 256 MiB; data sets of
- * 15M rows, about 560 MiB in memory each, over 1 GiB in all: each larger than the 512 MiB the
- * workers have together; several minutes on a 2-core machine). The default is scaled to fit
+ * Sizes: BARN_P2P_FULL=1 runs the acceptance's sizes (two workers of 256 MiB; a left data set
+ * of 15M rows of 36 bytes, about 515 MiB in memory, and a right one of 15M rows of about 42
+ * bytes, about 600 MiB: each larger than the 512 MiB the workers have together; tens of
+ * minutes on a shared 2-core machine). The default is scaled to fit
  * npm test on a shared 2-core CI machine: the same workers and checks, 1.5M rows (about 55 MiB)
  * per data set, so it checks the process path (peer links, disks, RSS) rather than the scale.
  */
@@ -32,7 +33,7 @@ const ROWS = FULL ? 15_000_000 : 1_500_000;
 /** Rows of the kill test's input. */
 const SMALL_ROWS = 1_500_000;
 /** Distinct join keys (the right side has one row per key). */
-const KEYS = FULL ? 4_000_000 : 400_000;
+const KEYS = FULL ? 15_000_000 : 400_000;
 const LIMIT = 256 * MiB;
 /** A worker's peak may pass its limit by one partition in flight and the pieces it splits into. */
 const MARGIN = 64 * MiB;
@@ -81,7 +82,8 @@ describe("P2P shuffle on the process cluster", { concurrency: false }, () => {
        TO '${left}' (FORMAT PARQUET, ROW_GROUP_SIZE 131072)`,
     );
     await db.run(
-      `COPY (SELECT i::BIGINT AS k, (i % 97)::INTEGER AS w, 'r' || (i % 13)::VARCHAR AS t
+      `COPY (SELECT i::BIGINT AS k, (i % 97)::INTEGER AS w,
+              'r-' || lpad((i % 1000000)::VARCHAR, 24, '0') AS t
             FROM range(${KEYS}) t(i))
        TO '${right}' (FORMAT PARQUET, ROW_GROUP_SIZE 131072)`,
     );
