@@ -77,6 +77,17 @@ export const ErrorCodes = {
    * read-only, not a directory): the message names the directory. Nothing stored is lost.
    */
   SPILL_FAILED: "BARN_SPILL_FAILED",
+  /**
+   * A P2P shuffle could not write its pieces to (or read them from) a worker's shuffle
+   * directory (full, read-only): the message names the directory.
+   */
+  SHUFFLE_FAILED: "BARN_SHUFFLE_FAILED",
+  /**
+   * A P2P shuffle's output task could not reach the pieces another worker held (that worker
+   * left, or restarted): the scheduler recomputes the lost worker's pieces and runs the task
+   * again (never a user-visible error unless it keeps happening past allowedFailures).
+   */
+  SHUFFLE_INPUT_LOST: "BARN_SHUFFLE_INPUT_LOST",
   /** A malformed CSV row: the message names the file, line and column, and the fixes. */
   CSV_PARSE: "BARN_CSV_PARSE",
   /** A malformed JSON lines row: the message names the file, line and column. */

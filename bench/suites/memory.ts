@@ -17,9 +17,8 @@
  * so is the datasets'). `groupby-10x` adds `ratio_to_fits`, its rows/s over groupby-fits' from the
  * same run (target: at least 0.5).
  *
- * `sort-5x` (opt-in: `--case sort-5x`) is the hook for issue 11's P2P sort of a dataset 5x the
- * limit: it runs `sortValues` as it is today (the task-based shuffle) and is to be switched to
- * the P2P shuffle when that lands.
+ * `sort-p2p-5x` (opt-in: `--case sort-p2p-5x`) sorts a dataset 5x the total limit through the
+ * P2P shuffle (bench/memory-sort.ts: its own data, checked by DuckDB).
  *
  * Data: DuckDB writes the frame suite's columns (id, key: 1,000 strings, cat: 10, x, y, ts),
  * 4M rows a file, under `BARN_BENCH_DIR` (default os.tmpdir()/barn-frame-bench)/memory-<rows>,
@@ -47,6 +46,7 @@ import type { LocalBackend } from "../../src/deploy/local-backend.js";
 import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
 import type { BenchCase, CaseResult, Suite } from "../harness.js";
+import { sortP2PCase } from "../memory-sort.js";
 import { queries, type Rec } from "./frame.js";
 
 const MiB = 2 ** 20;
@@ -62,7 +62,6 @@ const TOTAL = WORKERS * LIMIT;
 /** Files of the dataset 10x the total limit; the one that fits is its first two (0.73x). */
 const FILES_10X = Math.ceil((10 * TOTAL) / ROW_BYTES / FILE_ROWS);
 const FILES_FIT = Math.max(1, Math.floor((0.75 * TOTAL) / ROW_BYTES / FILE_ROWS));
-const FILES_5X = Math.ceil((5 * TOTAL) / ROW_BYTES / FILE_ROWS);
 const root = process.env.BARN_BENCH_DIR ?? join(tmpdir(), "barn-frame-bench");
 const dir = join(root, `memory-${FILES_10X * FILE_ROWS}`);
 
@@ -256,25 +255,11 @@ function groupbyCase(name: string, nfiles: number): BenchCase {
   };
 }
 
-/** To be switched to the P2P shuffle (issue 11, item 5): today's task-based sortValues. */
+/** The P2P sort of a dataset 5x the workers' total limit (bench/memory-sort.ts): opt-in, long. */
 const sortCase: BenchCase = {
-  name: "sort-5x",
+  ...sortP2PCase({ workers: WORKERS, memoryLimit: LIMIT, factor: 5 }),
+  name: "sort-p2p-5x",
   optIn: true,
-  async run(): Promise<CaseResult> {
-    const paths = (await files()).slice(0, FILES_5X);
-    const rows = FILES_5X * FILE_ROWS;
-    const out = join(dir, "sorted");
-    rmSync(out, { recursive: true, force: true });
-    const { s, extra } = await measured((c) =>
-      bf.readParquet(paths).sortValues("x").toParquet(out, { client: c }),
-    );
-    rmSync(out, { recursive: true, force: true });
-    return {
-      n: rows,
-      barn_s: s,
-      extra: { ...extra, shuffle: 0, dataset_x_limit: (rows * ROW_BYTES) / TOTAL },
-    };
-  },
 };
 
 export const memorySuite: Suite = {

@@ -138,6 +138,14 @@ export const CONFIG_SCHEMA: readonly ConfigEntry[] = [
     usedBy: "cluster.adapt()",
     doc: "Milliseconds between adaptive decisions.",
   },
+  {
+    key: "frame.shuffle",
+    type: "string",
+    default: "auto",
+    usedBy: "barn/frame merge, sortValues, setIndex",
+    doc: "Default shuffle of hash joins and sorts: auto (P2P from 32 input partitions), p2p or tasks.",
+    choices: ["auto", "p2p", "tasks"],
+  },
 ];
 
 /** "scheduler.heartbeatTimeout" -> "BARN_SCHEDULER_HEARTBEAT_TIMEOUT". */

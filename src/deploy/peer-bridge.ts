@@ -27,6 +27,8 @@ interface Peer {
   dialling: Promise<Connection> | undefined;
   /** Our fetches from this peer not answered yet: request id -> joined keys and deadline timer. */
   readonly pending: Map<number, PendingGet>;
+  /** Our P2P shuffle reads from this peer not answered yet (the thread times them out). */
+  readonly shuffleReads: Set<number>;
 }
 
 interface PendingGet {
@@ -76,6 +78,7 @@ export class PeerBridge {
       conns: new Set(),
       dialling: undefined,
       pending: new Map(),
+      shuffleReads: new Set(),
     };
     this.#peers.set(id, peer);
     this.#thread.postMessage({ t: "peer", peer: id, port: port1 } satisfies ToWorker, [port1]);
@@ -123,10 +126,17 @@ export class PeerBridge {
         if (get === undefined) return; // answered already (timed out): the thread moved on
         clearTimeout(get.timer);
         peer.pending.delete(env.m.id);
+      } else if (env.m.t === "shuffle-data") {
+        if (!peer.shuffleReads.delete(env.m.id)) return; // answered already (link failed)
       }
       // Values move to the task thread, not copied: a copy left here would be garbage this
       // thread may not collect for a long time (main-buffers.ts).
-      const tl = env.m.t === "data" ? transferList(env.m.values) : [];
+      const tl =
+        env.m.t === "data"
+          ? transferList(env.m.values)
+          : env.m.t === "shuffle-data"
+            ? transferList(env.m.chunks)
+            : [];
       const n = bytesOf(tl); // read before the transfer empties them
       peer.port.postMessage(env.m, tl);
       this.#garbage.received(n);
@@ -145,6 +155,8 @@ export class PeerBridge {
       const timer = setTimeout(() => this.#timedOut(peer, m.id), this.#fetchTimeoutMs);
       timer.unref();
       peer.pending.set(m.id, { keys: m.keys, timer });
+    } else if (m.t === "shuffle-get") {
+      peer.shuffleReads.add(m.id);
     }
     const open = first(peer.conns);
     if (open !== undefined) {
@@ -163,6 +175,7 @@ export class PeerBridge {
   #send(conn: Connection, m: PeerMessage): void {
     conn.send({ t: "peer", m } satisfies PeerEnvelope);
     if (m.t === "data") this.#garbage.sent(largeBytes(m.values), conn);
+    else if (m.t === "shuffle-data") this.#garbage.sent(largeBytes(m.chunks), conn);
   }
 
   #dial(peer: Peer): Promise<Connection> {
@@ -209,6 +222,11 @@ export class PeerBridge {
       peer.port.postMessage(reply);
     }
     peer.pending.clear();
+    for (const id of peer.shuffleReads) {
+      const reply: PeerMessage = { t: "shuffle-data", id, chunks: [], error: "the link failed" };
+      peer.port.postMessage(reply);
+    }
+    peer.shuffleReads.clear();
   }
 }
 

@@ -11,6 +11,7 @@ import type { Resources, WorkerId } from "./ids.js";
 import type { MemorySample, WorkerMemoryInit } from "./memory.js";
 import type { PackedCompute } from "./ops-codec.js";
 import type { ProfileChunk, ProfileSettings } from "./profile.js";
+import type { PieceRead } from "./shuffle.js";
 
 /** Data a worker thread is started with (`workerData`). */
 export interface WorkerInit {
@@ -115,6 +116,15 @@ export type PeerMessage =
       readonly id: number;
       readonly values: readonly unknown[];
       readonly missing: readonly Key[];
+    }
+  /** P2P shuffle: read these byte ranges of the holder's shuffle files (protocol/shuffle.ts). */
+  | { readonly t: "shuffle-get"; readonly id: number; readonly reads: readonly PieceRead[] }
+  /** The ranges' bytes in order, or why they cannot be read (a file gone, a disk error). */
+  | {
+      readonly t: "shuffle-data";
+      readonly id: number;
+      readonly chunks: readonly Uint8Array[];
+      readonly error?: string | undefined;
     };
 
 /** The part of node:worker_threads' MessagePort this module needs (keeps it free of node:*). */

@@ -1,4 +1,6 @@
 /** Events from (or about) workers: joining, leaving, results, errors, lost copies, scatter. */
+import { ErrorCodes } from "../errors.js";
+import { isWorkerBound } from "../protocol/shuffle.js";
 import { addHold } from "./client-events.js";
 import type { SchedulerCore } from "./core.js";
 import type {
@@ -62,9 +64,14 @@ export function removeWorker(s: SchedulerCore, ev: RemoveWorker): void {
   const mayHaveRun = processing.map((ts) => ts.waitingOn === 0);
   // Every who-has is updated before any task is placed again, so no compute-task names it.
   const lost: TaskState[] = [];
-  for (const ts of [...ws.held, ...ws.replicas]) {
+  const primaries = ws.held.length;
+  const holding = [...ws.held, ...ws.replicas];
+  for (let i = 0; i < holding.length; i++) {
+    const ts = holding[i]!;
     removeHolder(ts, ws);
-    if (ts.whoHas.length === 0) lost.push(ts);
+    // A result bound to the worker that computed it (a P2P shuffle's manifest, which names
+    // files on it) is lost with that worker even where copies remain: they point at nothing.
+    if (ts.whoHas.length === 0 || (i < primaries && isWorkerBound(ts.key))) lost.push(ts);
     else offerDependents(s, ts);
   }
   for (const ts of lost) s.transition(ts, "released", null);
@@ -128,7 +135,11 @@ export function taskErred(s: SchedulerCore, ev: TaskErred): void {
     stale(s, ts, ws, ev.key);
     return;
   }
-  if (ts.retries > 0) {
+  if (ev.error.code === ErrorCodes.SHUFFLE_INPUT_LOST && ++ts.deaths <= s.config.allowedFailures) {
+    // A P2P shuffle's output task found a holder gone: removeWorker dropped that holder's
+    // manifests, so the task waits for them to be recomputed (Dask's Reschedule).
+    s.transition(ts, "waiting", null);
+  } else if (ts.retries > 0) {
     ts.retries--;
     const stay = hasSpeculatedDependents(ts, ws);
     s.transition(ts, "waiting", null);

@@ -5,6 +5,9 @@
  * go to the scheduler in one message and the event loop gets a turn, so free-keys, peer fetches
  * and data requests are answered promptly even during a long run of tiny tasks.
  */
+
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { BarnError, ErrorCodes, errorToData } from "../errors.js";
@@ -29,6 +32,9 @@ import { type ExecContext, isThenable, runSpec } from "./executor.js";
 import { MemoryMonitor } from "./memory-monitor.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
 import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
+import { installShuffle } from "./shuffle-context.js";
+import { ShuffleFiles } from "./shuffle-files.js";
+import { ShuffleService } from "./shuffle-service.js";
 import { sizeof } from "./sizeof.js";
 import { SpillDisk } from "./spill-disk.js";
 import { WorkerState } from "./state.js";
@@ -66,6 +72,7 @@ export class WorkerShell {
   readonly #toScheduler: MessagePortLike;
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
+  readonly #shuffle: ShuffleService;
   /** Replies that read spilled results, one after another (see #whenLoaded). */
   #serving: Promise<void> = Promise.resolve();
   #events: WorkerEvent[] = [];
@@ -90,6 +97,15 @@ export class WorkerShell {
     this.#toScheduler = toScheduler;
     const mem: WorkerMemoryInit | undefined = init.memory;
     this.#store = new ResultStore(mem && new SpillDisk(mem.localDirectory));
+    // The shuffle's files live in the worker's local directory, removed with it on exit.
+    const shuffleDir = join(
+      mem?.localDirectory ?? join(tmpdir(), `barn-${process.pid}`),
+      "shuffle",
+    );
+    this.#shuffle = new ShuffleService(init.id, new ShuffleFiles(shuffleDir, init.id), (p) =>
+      this.#peers.get(p),
+    );
+    installShuffle(this.#shuffle);
     this.#ctx = { fns: this.#functions, defs: this.#defs, get: (k) => this.#store.get(k) };
     this.#sampler = setInterval(this.#sample, SAMPLE_MS);
     this.#sampler.unref();
@@ -192,7 +208,8 @@ export class WorkerShell {
       if (m.t === "get") {
         const keys = splitKeys(m.keys);
         this.#whenLoaded(keys, (read) => port.postMessage(this.#dataReply(m.id, keys, read)));
-      } else this.#onPeerData(m);
+      } else if (m.t === "data") this.#onPeerData(m);
+      else this.#shuffle.onPeerMessage(port, m);
     });
   }
 
@@ -372,6 +389,7 @@ export class WorkerShell {
 
   #peerGone(peer: WorkerId): void {
     this.#peers.delete(peer);
+    this.#shuffle.peerGone(peer);
     for (const [id, f] of this.#fetches) {
       if (f.peer !== peer) continue;
       this.#fetches.delete(id);
@@ -424,6 +442,7 @@ export class WorkerShell {
         break;
       case "release-data":
         this.#store.delete(ins.key);
+        this.#shuffle.release(ins.key);
         break;
       case "send-task-finished":
         // Stop time for the task stream: the worker state emits this right after the task
@@ -511,6 +530,7 @@ export class WorkerShell {
     if (problem !== undefined) return this.#failure(key, notSerializable(key, problem), stimulusId);
     const nbytes = sizeof(value);
     this.#store.set(key, value, nbytes);
+    this.#shuffle.track(key, value);
     // Measure now (when the stored bytes call for it), before the success event goes in: a
     // pause this result calls for must reach the state machine ahead of the success, or the
     // success starts the next task first and every pause lets one more result through.

@@ -6,6 +6,7 @@
 import type * as A from "apache-arrow";
 import type { Client } from "../../client/client.js";
 import type { Future } from "../../client/future.js";
+import { configuredString } from "../../config/values.js";
 import { OptionError } from "../../errors.js";
 import { checkOptionKeys } from "../../io/options.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
@@ -167,7 +168,8 @@ export class DataFrame<S extends Row = Row> {
     options: O,
   ): DataFrame<Merged<S, R, O>> {
     checkOptionKeys("merge", options, verbs.MERGE_KEYS);
-    return new DataFrame(verbs.join(this.plan, right.plan, options), [
+    const shuffle = options.shuffle ?? configuredShuffle();
+    return new DataFrame(verbs.join(this.plan, right.plan, { ...options, shuffle }), [
       ...this.#held,
       ...right.#held,
     ]);
@@ -188,21 +190,35 @@ export class DataFrame<S extends Row = Row> {
     options: {
       ascending?: boolean | readonly boolean[];
       nullsPosition?: verbs.NullsPosition | readonly verbs.NullsPosition[];
+      /** "p2p" or "tasks" (see MergeOptions.shuffle). Default: P2P from 32 partitions. */
+      shuffle?: verbs.ShuffleOption;
     } = {},
   ): DataFrame<S> {
-    checkOptionKeys("sortValues", options, ["ascending", "nullsPosition"]);
+    checkOptionKeys("sortValues", options, ["ascending", "nullsPosition", "shuffle"]);
     return this.#next(
       verbs.sort(
         this.plan,
         typeof by === "string" ? [by] : by,
         options.ascending ?? true,
         options.nullsPosition ?? "last",
+        options.shuffle ?? configuredShuffle(),
       ),
     );
   }
-  /** Sort by `column` so partitions hold ordered ranges of it; persist() then knows the divisions. */
-  setIndex(column: Names<S>): DataFrame<S> {
-    return new DataFrame<S>(verbs.sort(this.plan, [column], true), this.#held, column);
+  /**
+   * Sort by `column` so partitions hold ordered ranges of it; persist() then knows the divisions.
+   * `shuffle` as sortValues'.
+   */
+  setIndex(column: Names<S>, options: { shuffle?: verbs.ShuffleOption } = {}): DataFrame<S> {
+    checkOptionKeys("setIndex", options, ["shuffle"]);
+    const plan = verbs.sort(
+      this.plan,
+      [column],
+      true,
+      "last",
+      options.shuffle ?? configuredShuffle(),
+    );
+    return new DataFrame<S>(plan, this.#held, column);
   }
   /**
    * Drop rows that repeat another row in the `subset` columns (default all), keeping the first
@@ -473,4 +489,10 @@ function inferSchema(fn: Function, arrow: boolean, input: Schema): Schema {
     );
   }
   return b.names.map((name, j) => ({ name, type: b.columns[j]!.type, nullable: true }));
+}
+
+/** The frame.shuffle setting as a verb's shuffle option (undefined: the planner chooses). */
+function configuredShuffle(): verbs.ShuffleOption | undefined {
+  const v = configuredString("frame.shuffle");
+  return v === "p2p" || v === "tasks" ? v : undefined;
 }

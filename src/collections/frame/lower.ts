@@ -8,8 +8,10 @@
 
 import { data, type GraphNode, type Key, ref, task } from "../../graph/spec.js";
 import type { AggSpec } from "../../kernels/aggregate.js";
+import { TRANSFER_KEY_PREFIX } from "../../protocol/shuffle.js";
 import { shipFunction } from "../../shipping/ship.js";
 import { frameOps as ops } from "./ops.js";
+import { p2pOps } from "./p2p-ops.js";
 import type {
   BroadcastJoinNode,
   HashShuffleNode,
@@ -182,9 +184,35 @@ function lowerScan(node: ScanNode, ctx: LowerContext): Key[] {
   });
 }
 
+/**
+ * A P2P shuffle's two layers: a transfer task per input (its key bound to its worker: the
+ * manifest names files there; protocol/shuffle.ts), then an output task per partition that
+ * reads piece j of every manifest. O(n + m) tasks; the pieces never become task results.
+ */
+function p2pLayers(
+  inputs: readonly Key[],
+  n: number,
+  ctx: LowerContext,
+  transfer: (k: Key, shuffle: string, part: number) => GraphNode,
+): Key[] {
+  const shuffle = name(ctx, "shuffle");
+  const base = `${TRANSFER_KEY_PREFIX}${shuffle}`;
+  const manifests = inputs.map((k, i) => add(ctx, `${base}-${i}`, transfer(k, shuffle, i)));
+  const refs = manifests.map(ref);
+  const out = name(ctx, "p2p-unpack");
+  return Array.from({ length: n }, (_, j) =>
+    add(ctx, `${out}-${j}`, task(p2pOps.p2pUnpack, refs, j)),
+  );
+}
+
 /** Map side and reduce side of a hash shuffle into `npartitions` by `keys`. */
 function lowerHashShuffle(node: HashShuffleNode, ctx: LowerContext): Key[] {
   const { keys, asFloat, npartitions: n } = node;
+  if (node.method === "p2p") {
+    return p2pLayers(lower(node.input, ctx), n, ctx, (k, shuffle, part) =>
+      task(p2pOps.p2pHashTransfer, ref(k), keys, n, asFloat, shuffle, part),
+    );
+  }
   const splits = each(lower(node.input, ctx), "hash-split", ctx, (k) =>
     task(ops.hashSplit, ref(k), keys, n, asFloat),
   );
@@ -281,6 +309,21 @@ function lowerRangeShuffle(node: RangeShuffleNode, ctx: LowerContext): Key[] {
     name(ctx, "sort-bounds"),
     task(ops.boundaries, samples.map(ref), by, ascending, n, nullsFirst),
   );
+  if (node.method === "p2p") {
+    return p2pLayers(inputs, n, ctx, (k, shuffle, part) =>
+      task(
+        p2pOps.p2pRangeTransfer,
+        ref(k),
+        ref(bounds),
+        by,
+        ascending,
+        n,
+        nullsFirst,
+        shuffle,
+        part,
+      ),
+    );
+  }
   const splits = each(inputs, "range-split", ctx, (k) =>
     task(ops.rangeSplit, ref(k), ref(bounds), by, ascending, n, nullsFirst),
   );

@@ -81,7 +81,7 @@ function aggSplit(p: PartialAgg, n: number): PartialAgg[] {
  * A batch split into `n` by the hash of `keys` (shuffle, map side). `asFloat` marks keys to
  * hash as float64, so an int32 key meets a float64 key of the other join side.
  */
-function hashSplit(
+export function hashSplit(
   batch: Batch,
   keys: readonly string[],
   n: number,
@@ -174,7 +174,7 @@ function boundaries(
 }
 
 /** A partition split into `n` key ranges by the boundary rows. */
-function rangeSplit(
+export function rangeSplit(
   batch: Batch,
   bounds: Batch,
   by: readonly string[],

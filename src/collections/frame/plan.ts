@@ -110,6 +110,8 @@ export type Plan =
       readonly strategy: "broadcast-right" | "broadcast-left" | "hash";
       /** Why the strategy was chosen, in words. */
       readonly why: string;
+      /** The shuffle of a hash join, when the user chose it (else the planner does). */
+      readonly shuffle?: "p2p" | "tasks" | undefined;
     })
   | (Base & {
       readonly kind: "sort";
@@ -118,6 +120,8 @@ export type Plan =
       readonly ascending: readonly boolean[];
       /** Per key: nulls before the values (else after), in either direction. */
       readonly nullsFirst: readonly boolean[];
+      /** The range shuffle's method, when the user chose it (else the planner does). */
+      readonly shuffle?: "p2p" | "tasks" | undefined;
     })
   | (Base & {
       readonly kind: "dropDuplicates";

@@ -315,6 +315,21 @@ export interface MergeOptions {
   readonly broadcast?: boolean | undefined;
   /** Row count under which a side counts as small. Default 100,000. */
   readonly broadcastRows?: number | undefined;
+  /**
+   * How a hash join shuffles: "p2p" (through the workers' disks and peer links, memory
+   * bounded whatever the size) or "tasks" (pieces as task results). Default: P2P from 32 input
+   * partitions (docs/memory.md).
+   */
+  readonly shuffle?: ShuffleOption | undefined;
+}
+
+/** The shuffle a verb may be told to use. */
+export type ShuffleOption = "p2p" | "tasks";
+
+/** `shuffle` checked: undefined (the planner chooses), "p2p" or "tasks". */
+export function shuffleOption(verb: string, v: unknown): ShuffleOption | undefined {
+  if (v === undefined || v === "p2p" || v === "tasks") return v;
+  throw new OptionError(`${verb}: shuffle must be "p2p" or "tasks", got ${JSON.stringify(v)}`);
 }
 
 /** The keys of MergeOptions, for checkOptionKeys. */
@@ -327,6 +342,7 @@ export const MERGE_KEYS: readonly string[] = [
   "npartitions",
   "broadcast",
   "broadcastRows",
+  "shuffle",
 ];
 
 const list = (x: string | readonly string[] | undefined): readonly string[] | undefined =>
@@ -367,6 +383,7 @@ export function join(left: Plan, right: Plan, o: MergeOptions): Plan {
       );
     }
   });
+  const shuffle = shuffleOption("merge", o.shuffle);
   const suffix = o.suffix ?? "_right";
   const schema = joinSchema(left.schema, right.schema, leftOn, rightOn, how, suffix);
   const small = o.broadcastRows ?? 100_000;
@@ -401,6 +418,7 @@ export function join(left: Plan, right: Plan, o: MergeOptions): Plan {
     why,
     schema,
     npartitions,
+    ...(shuffle === undefined ? {} : { shuffle }),
   };
 }
 
@@ -431,6 +449,7 @@ export function sort(
   by: readonly string[],
   ascending: boolean | readonly boolean[],
   nullsPosition: NullsPosition | readonly NullsPosition[] = "last",
+  shuffle?: ShuffleOption,
 ): Plan {
   if (by.length === 0) throw new OptionError("sortValues: give at least one column");
   checkColumns(input.schema, by, "sortValues");
@@ -452,6 +471,7 @@ export function sort(
     nullsFirst: pos.map((p) => p === "first"),
     schema: input.schema,
     npartitions: input.npartitions,
+    ...(shuffle === undefined ? {} : { shuffle: shuffleOption("sortValues", shuffle) }),
   };
 }
 

@@ -257,9 +257,15 @@ describe("physical planning", () => {
       .sortValues("id")
       .explain({ physical: true });
     assert.match(hash, /sort partitions by \[id asc\]/);
-    assert.match(hash, /shuffle=range \(tasks, boundaries from 64 sampled keys per partition\)/);
+    assert.match(
+      hash,
+      /shuffle=range \(tasks: 4 input partitions \(P2P from 32\); boundaries from 64 sampled keys per partition\)/,
+    );
     assert.match(hash, /join inner on \[k\] = \[k\] +strategy=hash-shuffle +partitions=4/);
-    assert.match(hash, /shuffle=hash \(tasks\) by \[k\] +partitions=4/);
+    assert.match(
+      hash,
+      /shuffle=hash \(tasks: 6 input partitions \(P2P from 32\)\) by \[k\] +partitions=4/,
+    );
     const small = big.merge(bf.fromRecords(dimRows), { on: "k" }).explain({ physical: true });
     assert.match(small, /strategy=broadcast +broadcast=right .*the right side is one partition/);
     const rows = big.filter(bf.col("x").lt(0.3)).select("id").explain({ physical: true });

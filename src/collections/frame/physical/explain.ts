@@ -76,11 +76,11 @@ function line(p: PhysicalNode): string {
     case "broadcastJoin":
       return `join ${p.how} on [${p.leftOn.join(", ")}] = [${p.rightOn.join(", ")}]  strategy=broadcast  broadcast=${p.broadcast}  ${parts}  (${p.why})`;
     case "hashShuffle":
-      return `shuffle=hash (tasks) by [${p.keys.join(", ")}]  ${parts}`;
+      return `shuffle=hash (${p.method}: ${p.methodWhy}) by [${p.keys.join(", ")}]  ${parts}`;
     case "shuffleJoin":
       return `join ${p.how} on [${p.leftOn.join(", ")}] = [${p.rightOn.join(", ")}]  strategy=hash-shuffle  ${parts}  (${p.why})`;
     case "rangeShuffle":
-      return `shuffle=range (tasks, boundaries from ${p.samples} sampled keys per partition) by [${keysText(p)}]  ${parts}`;
+      return `shuffle=range (${p.method}: ${p.methodWhy}; boundaries from ${p.samples} sampled keys per partition) by [${keysText(p)}]  ${parts}`;
     case "sortPartitions":
       return `sort partitions by [${keysText(p)}]  ${parts}  (${p.why})`;
     case "repartition": {

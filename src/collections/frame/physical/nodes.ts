@@ -121,10 +121,24 @@ export interface BroadcastJoinNode extends Base {
 }
 
 /**
- * A task shuffle by key hash: every input partition splits into `npartitions` pieces, output
+ * How a shuffle moves its pieces: as task results ("tasks": every split partition is a result
+ * until all outputs have picked their piece) or through the workers' disks and peer links
+ * ("p2p": a transfer task per input partition writes its pieces to its worker's shuffle
+ * directory, an output task per partition reads piece j of every one; docs/memory.md).
+ */
+export type ShuffleMethod = "tasks" | "p2p";
+
+/** The method a shuffle uses and why it was chosen. */
+export interface ShuffleChoice {
+  readonly method: ShuffleMethod;
+  readonly methodWhy: string;
+}
+
+/**
+ * A shuffle by key hash: every input partition splits into `npartitions` pieces, output
  * j concatenates piece j of all (no rows are ever sent twice; one task per piece pick).
  */
-export interface HashShuffleNode extends Base {
+export interface HashShuffleNode extends Base, ShuffleChoice {
   readonly kind: "hashShuffle";
   readonly input: PhysicalNode;
   readonly keys: readonly string[];
@@ -156,7 +170,7 @@ export interface SortKeys {
  * boundaries at their quantiles, every partition splits by them and output j concatenates
  * piece j of all. Output j holds only keys between boundaries j-1 and j.
  */
-export interface RangeShuffleNode extends Base, SortKeys {
+export interface RangeShuffleNode extends Base, SortKeys, ShuffleChoice {
   readonly kind: "rangeShuffle";
   readonly input: PhysicalNode;
   readonly samples: number;

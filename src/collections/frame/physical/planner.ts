@@ -22,10 +22,27 @@ import type {
   PhysicalNode,
   ScanAggregateNode,
   ScanNode,
+  ShuffleChoice,
+  ShuffleMethod,
 } from "./nodes.js";
 
 /** How many keys each partition contributes to a range shuffle's boundaries. */
 const SORT_SAMPLES = 64;
+
+/**
+ * Input partitions (both sides of a join together) from which a shuffle the user left to the
+ * planner goes P2P: the task shuffle keeps every split partition as a result until each output
+ * has picked its piece (the whole data set at once, read back m times once it spills).
+ */
+export const P2P_MIN_PARTITIONS = 32;
+
+/** The method of a shuffle of `inputs` partitions: the user's, else by size. */
+function shuffleChoice(given: ShuffleMethod | undefined, inputs: number): ShuffleChoice {
+  if (given !== undefined) return { method: given, methodWhy: `shuffle: "${given}" was given` };
+  return inputs >= P2P_MIN_PARTITIONS
+    ? { method: "p2p", methodWhy: `${inputs} input partitions (P2P from ${P2P_MIN_PARTITIONS})` }
+    : { method: "tasks", methodWhy: `${inputs} input partitions (P2P from ${P2P_MIN_PARTITIONS})` };
+}
 
 /** The physical plan of an (optimised) logical plan. A node reached twice is planned once. */
 export function physicalPlan(plan: Plan): PhysicalNode {
@@ -73,7 +90,8 @@ function planNode(p: Plan, go: Go): PhysicalNode {
       if (local.npartitions === 1) return local;
       // The shuffle keeps the rows' order (pieces are appended in partition order), so "last"
       // is still the last after it.
-      return dedupe(hashShuffle(local, subset, [], local.npartitions));
+      const choice = shuffleChoice(undefined, local.npartitions);
+      return dedupe(hashShuffle(local, subset, [], local.npartitions, choice));
     }
     case "repartition":
       return { kind: "repartition", input: go(p.input), npartitions: p.npartitions };
@@ -121,8 +139,9 @@ function hashShuffle(
   keys: readonly string[],
   asFloat: readonly boolean[],
   npartitions: number,
+  choice: ShuffleChoice,
 ): HashShuffleNode {
-  return { kind: "hashShuffle", input, keys, asFloat, npartitions };
+  return { kind: "hashShuffle", input, keys, asFloat, npartitions, ...choice };
 }
 
 function broadcastOf(input: PhysicalNode): BroadcastNode {
@@ -224,10 +243,11 @@ function planJoin(p: Plan & { kind: "join" }, go: Go): PhysicalNode {
     const b = typeOf(p.right, rightOn[k]!);
     return a !== b && (isInt(a) || isInt(b));
   });
+  const choice = shuffleChoice(p.shuffle, left.npartitions + right.npartitions);
   return {
     kind: "shuffleJoin",
-    left: hashShuffle(left, leftOn, asFloat, npartitions),
-    right: hashShuffle(right, rightOn, asFloat, npartitions),
+    left: hashShuffle(left, leftOn, asFloat, npartitions, choice),
+    right: hashShuffle(right, rightOn, asFloat, npartitions, choice),
     ...join,
   };
 }
@@ -242,7 +262,8 @@ function planWindow(p: WindowNode, go: Go): PhysicalNode {
   if (partitionBy.length > 0) {
     const local = go(p.input);
     const n = local.npartitions;
-    const input = n > 1 ? hashShuffle(local, partitionBy, [], n) : local;
+    const input =
+      n > 1 ? hashShuffle(local, partitionBy, [], n, shuffleChoice(undefined, n)) : local;
     const why =
       n > 1
         ? `per group: hash-shuffled by [${partitionBy.join(", ")}], each partition sorted and computed`
@@ -266,7 +287,13 @@ function planSort(p: Plan & { kind: "sort" }, go: Go): PhysicalNode {
     return { kind: "sortPartitions", input, ...keys, why: "one partition: sorted as is" };
   return {
     kind: "sortPartitions",
-    input: { kind: "rangeShuffle", input, samples: SORT_SAMPLES, ...keys },
+    input: {
+      kind: "rangeShuffle",
+      input,
+      samples: SORT_SAMPLES,
+      ...keys,
+      ...shuffleChoice(p.shuffle, n),
+    },
     ...keys,
     why: `${n} partitions: range-partitioned by sampled boundaries, then each sorted`,
   };
