@@ -28,9 +28,12 @@ export function dashboardOption(): { port: number } | false {
   return dashboardMode.on ? { port: 0 } : false;
 }
 
-/** Client.connect's profile option for the current mode. */
+/**
+ * Client.connect's profile option for the current mode (`BARN_BENCH_PROFILE=0` keeps the
+ * profiler off under --dashboard, to tell the two costs apart).
+ */
 export function profileOption(): boolean {
-  return dashboardMode.on;
+  return dashboardMode.on && process.env.BARN_BENCH_PROFILE !== "0";
 }
 
 /** Opens the client's dashboard in the browser (in --dashboard mode); returns the closer. */
