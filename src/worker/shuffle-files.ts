@@ -85,10 +85,21 @@ export class ShuffleFiles {
     return out;
   }
 
-  /** Remove one file (its manifest was released); a file already gone is fine. */
+  /**
+   * Remove one file (its manifest was released); a file already gone is fine (`force`). Any
+   * other failure is a warning, not an error: nothing waits on it, and the file still goes with
+   * the worker's local directory on exit.
+   */
   async remove(file: string): Promise<void> {
     if (!isSafeShuffleFile(file)) return;
-    await rm(join(this.dir, file), { force: true }).catch(() => {});
+    try {
+      await rm(join(this.dir, file), { force: true });
+    } catch (err) {
+      process.emitWarning(
+        `could not remove the shuffle file ${file} in ${this.dir}: ${(err as Error).message}; it is removed with the worker's local directory on exit`,
+        "BarnWarning",
+      );
+    }
   }
 
   #failed(what: string, err: unknown): BarnError {
