@@ -471,7 +471,6 @@ export class Client implements FutureOwner {
     return this.#backend.memoryReport();
   }
 
-  /** A JSON-serialisable dump of the scheduler's state. */
   /**
    * Profile a small sample inline: `fn(sample, c)` runs with `c`, a client on the sync
    * scheduler (also the default client meanwhile), under V8's CPU profiler; the result holds
@@ -496,6 +495,7 @@ export class Client implements FutureOwner {
     });
   }
 
+  /** A JSON-serialisable dump of the scheduler's state. */
   dumpState(): Promise<unknown> {
     return this.#backend.dump();
   }
