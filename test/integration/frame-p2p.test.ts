@@ -6,7 +6,7 @@
  * SHUFFLE_FAILED naming it.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -159,20 +159,38 @@ describe("P2P shuffle on a thread cluster", { concurrency: false }, () => {
   });
 
   test("the shuffle files go when the result is released", { timeout: 60_000 }, async () => {
-    const rows = Array.from({ length: 5000 }, (_, i) => ({ k: i % 101, v: i }));
-    const df = bf.fromRecords(rows, { npartitions: 8 }).sortValues("v", { shuffle: "p2p" });
-    // Only this computation's files (a loaded machine once left two of an earlier merge's).
+    const sorted = (n: number) =>
+      bf
+        .fromRecords(
+          Array.from({ length: n }, (_, i) => ({ k: i % 101, v: i })),
+          { npartitions: 8 },
+        )
+        .sortValues("v", { shuffle: "p2p" });
+    // A first shuffle makes every worker's shuffle folder, so the watch below sees into them.
+    assert.equal((await sorted(100).toRecords({ client })).length, 100);
+    // Files appear and go within one computation (a fast machine releases the manifests before
+    // persist resolves), so they are seen as the OS reports them, not by listing afterwards.
+    // Only this computation's: a loaded machine once left two of an earlier merge's.
     const earlier = new Set(shuffleFiles(local));
-    const mine = () => shuffleFiles(local).filter((f) => !earlier.has(f));
-    const persisted = await df.persist({ client });
-    assert.ok(mine().length > 0, "the transfers wrote files");
-    assert.equal((await persisted.toRecords({ client })).length, 5000);
-    // The manifests were released once the outputs were computed; their files follow.
-    const deadline = Date.now() + 20_000;
-    while (mine().length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
+    const seen = new Set<string>();
+    const watcher = watch(local, { recursive: true }, (_event, name) => {
+      if (typeof name === "string" && name.endsWith(".bsh") && !earlier.has(name)) seen.add(name);
+    });
+    try {
+      const persisted = await sorted(5000).persist({ client });
+      for (const f of shuffleFiles(local)) if (!earlier.has(f)) seen.add(f);
+      assert.ok(seen.size > 0, "the transfers wrote files");
+      assert.equal((await persisted.toRecords({ client })).length, 5000);
+      // The manifests were released once the outputs were computed; their files follow.
+      const left = () => [...seen].filter((f) => existsSync(join(local, f)));
+      const deadline = Date.now() + 20_000;
+      while (left().length > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(left(), []);
+    } finally {
+      watcher.close();
     }
-    assert.deepEqual(mine(), []);
   });
 });
 
