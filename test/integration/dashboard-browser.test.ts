@@ -207,7 +207,8 @@ describe("the dashboard in chromium", { skip }, () => {
         "({ frames: window.__report.flameFrames, groups: window.__report.profile.map((p) => p.group) })",
       )) as { frames: number; groups: string[] };
       assert.ok(profiled.groups.includes("burnCpu"), `profiled: ${profiled.groups.join(", ")}`);
-      assert.ok(profiled.frames > 2, `${profiled.frames} flame frames drawn`);
+      // At least the group's root and its function (a short burn may sample no deeper frame).
+      assert.ok(profiled.frames >= 2, `${profiled.frames} flame frames drawn`);
       assert.ok(
         requests.every((u) => u.startsWith("file:")),
         `no network: ${requests.join(" ")}`,
