@@ -16,9 +16,8 @@ import {
   type PieceRead,
   type ShuffleManifest,
 } from "../protocol/shuffle.js";
+import { type Handle, readExactly, writeEncoded } from "./file-io.js";
 import { decodeSpill, encodeSpill, readLayout, readTable } from "./spill-codec.js";
-
-type Handle = Awaited<ReturnType<typeof open>>;
 
 export class ShuffleFiles {
   readonly dir: string;
@@ -51,8 +50,7 @@ export class ShuffleFiles {
       // One piece encoded at a time: its buffers are the input's own slices, not copies.
       for (const piece of pieces) {
         const enc = encodeSpill(piece);
-        await writeAll(fh, enc.head);
-        for (const b of enc.buffers) await writeAll(fh, b);
+        await writeEncoded(fh, enc);
         lengths.push(enc.bytes);
       }
       await fh.close();
@@ -75,7 +73,7 @@ export class ShuffleFiles {
       let fh: Handle | undefined;
       try {
         fh = await open(join(this.dir, r.file), "r");
-        out.push(await readExactly(fh, r.offset, r.length));
+        out.push(new Uint8Array(await readExactly(fh, r.offset, r.length)));
       } catch (err) {
         throw this.#failed("read from", err);
       } finally {
@@ -132,23 +130,4 @@ export function decodePiece(bytes: Uint8Array): unknown {
     pos += n;
   }
   return decodeSpill(bytes.subarray(bodyStart, bodyStart + layout.bodyLength), buffers, kinds);
-}
-
-async function writeAll(fh: Handle, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.byteLength) {
-    const { bytesWritten } = await fh.write(bytes, off, bytes.byteLength - off);
-    off += bytesWritten;
-  }
-}
-
-async function readExactly(fh: Handle, position: number, length: number): Promise<Uint8Array> {
-  const view = new Uint8Array(length);
-  let off = 0;
-  while (off < length) {
-    const { bytesRead } = await fh.read(view, off, length - off, position + off);
-    if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + off}`);
-    off += bytesRead;
-  }
-  return view;
 }

@@ -155,22 +155,34 @@ export class ShuffleService implements ShuffleAccess {
   }
 
   #serve(port: MessagePortLike, id: number, reads: readonly PieceRead[]): void {
-    this.#serving = this.#serving.then(async () => {
-      let reply: PeerMessage;
-      let transfer: ArrayBuffer[] = [];
-      try {
-        const chunks = await this.#files.read(reads);
-        reply = { t: "shuffle-data", id, chunks };
-        transfer = chunks.map((c) => c.buffer as ArrayBuffer);
-      } catch (err) {
-        reply = { t: "shuffle-data", id, chunks: [], error: (err as Error).message };
-      }
-      try {
-        port.postMessage(reply, transfer);
-      } catch {
-        // The link closed meanwhile: the reader's own timeout or peer-gone answers it.
-      }
-    });
+    // One reply after another; a failure of one is reported and never stalls the next.
+    this.#serving = this.#serving
+      .then(() => this.#reply(port, id, reads))
+      .catch((err: unknown) =>
+        process.emitWarning(
+          `a P2P shuffle reply to request ${id} failed: ${(err as Error).message}`,
+          "BarnWarning",
+        ),
+      );
+  }
+
+  async #reply(port: MessagePortLike, id: number, reads: readonly PieceRead[]): Promise<void> {
+    let reply: PeerMessage;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      const chunks = await this.#files.read(reads);
+      reply = { t: "shuffle-data", id, chunks };
+      transfer = chunks.map((c) => c.buffer as ArrayBuffer);
+    } catch (err) {
+      reply = { t: "shuffle-data", id, chunks: [], error: (err as Error).message };
+    }
+    try {
+      port.postMessage(reply, transfer);
+    } catch (err) {
+      // Bytes that cannot be moved (DataCloneError): the reader gets why instead of waiting.
+      if (!(err instanceof Error && err.name === "DataCloneError")) throw err;
+      port.postMessage({ t: "shuffle-data", id, chunks: [], error: err.message });
+    }
   }
 }
 

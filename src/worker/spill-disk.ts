@@ -7,6 +7,7 @@
 import { mkdir, open, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BarnError, ErrorCodes } from "../errors.js";
+import { type Handle, readExactly, writeEncoded } from "./file-io.js";
 import { SHARE_THRESHOLD } from "./share.js";
 import { decodeSpill, encodeSpill, readLayout, readTable } from "./spill-codec.js";
 
@@ -30,11 +31,10 @@ export class SpillDisk {
       this.#made = undefined;
       throw this.#failed("create", err);
     }
-    let fh: Awaited<ReturnType<typeof open>> | undefined;
+    let fh: Handle | undefined;
     try {
       fh = await open(file, "w");
-      await writeAll(fh, enc.head);
-      for (const b of enc.buffers) await writeAll(fh, b);
+      await writeEncoded(fh, enc);
       await fh.close();
       fh = undefined;
       return file;
@@ -47,7 +47,7 @@ export class SpillDisk {
 
   /** Read a file written by `write` back into a value. Throws SPILL_FAILED. */
   async read(file: string): Promise<unknown> {
-    let fh: Awaited<ReturnType<typeof open>> | undefined;
+    let fh: Handle | undefined;
     try {
       fh = await open(file, "r");
       const start = await readExactly(fh, 0, 12);
@@ -89,31 +89,4 @@ export class SpillDisk {
       { cause: err },
     );
   }
-}
-
-type Handle = Awaited<ReturnType<typeof open>>;
-
-async function writeAll(fh: Handle, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.byteLength) {
-    const { bytesWritten } = await fh.write(bytes, off, bytes.byteLength - off);
-    off += bytesWritten;
-  }
-}
-
-async function readExactly(
-  fh: Handle,
-  position: number,
-  length: number,
-  shared = false,
-): Promise<ArrayBuffer> {
-  const ab = (shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length)) as ArrayBuffer;
-  const view = new Uint8Array(ab);
-  let off = 0;
-  while (off < length) {
-    const { bytesRead } = await fh.read(view, off, length - off, position + off);
-    if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + off}`);
-    off += bytesRead;
-  }
-  return ab;
 }
