@@ -14,6 +14,13 @@ import type { Backend, BackendReport, WorkerInfo } from "../protocol/backend.js"
 import { uncopyablePart } from "../protocol/copyable.js";
 import type { WorkerId } from "../protocol/ids.js";
 import type { WorkerMemory } from "../protocol/memory.js";
+import type {
+  GatherOptions,
+  MapIterables,
+  ScatterOptions,
+  TaskArgs,
+  TaskSubmitter,
+} from "./call-types.js";
 import { withConfig } from "./configured.js";
 import { Future, type FutureOwner, keepAlive, recordOf, releasedError } from "./future.js";
 import { MAX_FETCH_ATTEMPTS, pause, unreachable, waitAll } from "./gather-rounds.js";
@@ -42,13 +49,13 @@ import {
 import type { SyncBackend } from "./sync-backend.js";
 import { collectFutures, type Gathered, rebuild } from "./walk.js";
 
-/** Arguments of a task: each may be given as a value or as a Future of that value. */
-export type TaskArgs<A extends readonly unknown[]> = { [K in keyof A]: A[K] | Future<A[K]> };
-
-/** Iterables of arguments for `map`, one per parameter. */
-export type MapIterables<A extends readonly unknown[]> = {
-  [K in keyof A]: Iterable<A[K] | Future<A[K]>>;
-};
+export type {
+  GatherOptions,
+  MapIterables,
+  ScatterOptions,
+  TaskArgs,
+  TaskSubmitter,
+} from "./call-types.js";
 
 let defaultClient: Client | undefined;
 
@@ -589,28 +596,4 @@ export class Client implements FutureOwner {
       }
     }
   }
-}
-
-export interface GatherOptions {
-  /** Release the gathered futures once their values are here (or the gather failed). */
-  readonly release?: boolean | undefined;
-}
-
-export interface ScatterOptions {
-  /** Place the data on these workers (round robin), not on any. */
-  readonly workers?: readonly WorkerId[] | undefined;
-  /** Place every value on every worker. */
-  readonly broadcast?: boolean | undefined;
-}
-
-/** The calls of a Client made with per-task options (see Client.with). */
-export interface TaskSubmitter {
-  submit<A extends readonly unknown[], R>(
-    fn: (...args: A) => R,
-    ...args: TaskArgs<A>
-  ): Future<Awaited<R>>;
-  map<A extends readonly unknown[], R>(
-    fn: (...args: A) => R,
-    ...iterables: MapIterables<A>
-  ): Future<Awaited<R>>[];
 }
