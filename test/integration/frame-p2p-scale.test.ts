@@ -15,8 +15,9 @@
  * npm test on a shared 2-core CI machine: the same workers and checks, 1.5M rows (about 55 MiB)
  * per data set, so it checks the process path (peer links, disks, RSS) rather than the scale.
  */
+
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -26,6 +27,7 @@ import type { LocalBackend } from "../../src/deploy/local-backend.js";
 import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
 import { duck, query } from "../unit/frame/helpers.js";
+import { peakRss } from "./proc-memory.js";
 
 const MiB = 2 ** 20;
 const FULL = process.env.BARN_P2P_FULL === "1";
@@ -49,11 +51,6 @@ const tempDir = () => {
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function peakRss(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m![1]) * 1024;
-}
 
 const one = async (db: DuckDBConnection, sql: string): Promise<number> =>
   Number(Object.values((await query(db, sql))[0]!)[0]);

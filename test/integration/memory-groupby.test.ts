@@ -14,8 +14,9 @@
  * stated margin; and the peak over the full dataset is no more than a little above the peak
  * over the half (memory does not grow with the data).
  */
+
 import assert from "node:assert/strict";
-import { linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -25,6 +26,7 @@ import type { LocalBackend } from "../../src/deploy/local-backend.js";
 import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
 import { duck } from "../unit/frame/helpers.js";
+import { peakRss, resetPeak } from "./proc-memory.js";
 
 const MiB = 2 ** 20;
 const LIMIT = 256 * MiB;
@@ -40,17 +42,6 @@ const PILED = 16 * MiB;
 const FILE_ROWS = 1_900_000;
 const BASE_FILES = 4;
 const ROW_BYTES = 4 + 7 * 8;
-
-/** The peak resident set of a process (VmHWM), bytes. */
-function peakRss(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m![1]) * 1024;
-}
-
-/** Start a process's peak afresh (writing 5 to clear_refs resets VmHWM to the current RSS). */
-function resetPeak(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, "5");
-}
 
 const AGGS = { a: "sum", b: "mean", c: "max", d: "min", e: "sum", f: "mean", g: "count" } as const;
 const SQL_AGGS =

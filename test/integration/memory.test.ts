@@ -9,6 +9,7 @@
  * arrays are as large as in the acceptance, which is what tests the margin). BARN_MEMORY_FULL=1
  * runs the acceptance's 40 arrays. The margin is 64 MiB per worker: one array in flight.
  */
+
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { processClusters } from "../../src/client/process-backend.js";
 import type { LocalBackend } from "../../src/deploy/local-backend.js";
 import { Client, ErrorCodes, type Future, wait } from "../../src/index.js";
 import { killAll, startScheduler, startWorker, until } from "./cluster-harness.js";
+import { peakRss, resetPeak } from "./proc-memory.js";
 
 const MiB = 2 ** 20;
 const ARRAY_FLOATS = 8 * MiB; // 64 MiB of float64
@@ -40,12 +42,6 @@ function tempDir(): string {
 /** This process's resident set now, from the OS (VmRSS), bytes. */
 function currentRss(): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-  return Number(m![1]) * 1024;
-}
-
-/** The peak resident set of a process, from the OS (VmHWM), bytes. */
-function peakRss(pid: number | "self"): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(m![1]) * 1024;
 }
 
@@ -175,7 +171,7 @@ describe("spilling to disk", { concurrency: false }, () => {
     // not the workers': the bound is on what the cluster added. The peak starts afresh here
     // (writing 5 to clear_refs resets VmHWM), so the test above does not count.
     const baseline = currentRss();
-    writeFileSync("/proc/self/clear_refs", "5");
+    resetPeak("self");
     const c = await Client.connect({
       workers: 2,
       memoryLimit: "256MiB",
