@@ -15,7 +15,7 @@ import { Nanny } from "../deploy/nanny.js";
 import type { SecurityOptions } from "../deploy/scheduler-node.js";
 import { SchedulerNode } from "../deploy/scheduler-node.js";
 import { startWorkerGroup, type WorkerGroup } from "../deploy/worker-group.js";
-import { defaultProcessMemoryLimit } from "../deploy/worker-memory.js";
+import { defaultProcessMemoryLimit, processHeapFlags } from "../deploy/worker-memory.js";
 import { isRefusal } from "../deploy/worker-node.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../diagnostics/log.js";
 import { BarnError, ErrorCodes } from "../errors.js";
@@ -235,11 +235,15 @@ common(
  */
 function runNanny(flags: CommonFlags & WorkerFlags, log: Logger): void {
   const nthreads = flags.nthreads;
-  const limit =
-    flags.memoryLimit === undefined
-      ? defaultProcessMemoryLimit(nthreads)
-      : parseBytes("--memory-limit", flags.memoryLimit);
-  const args = [...process.execArgv, ...process.argv.slice(1), "--no-nanny"];
+  const explicit =
+    flags.memoryLimit === undefined ? undefined : parseBytes("--memory-limit", flags.memoryLimit);
+  const limit = explicit ?? defaultProcessMemoryLimit(nthreads);
+  const args = [
+    ...processHeapFlags(explicit),
+    ...process.execArgv,
+    ...process.argv.slice(1),
+    "--no-nanny",
+  ];
   // The worker watches its stdin pipe from this process, so it never outlives its nanny.
   if (!flags.exitWithParent) args.push("--exit-with-parent");
   // A token read from stdin (--token-stdin, as SSHCluster sends it) goes to each worker process

@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Logger } from "../diagnostics/log.js";
+import { workerProcessEnv } from "./worker-env.js";
 
 /** The worker's exit codes that say restarting cannot help (see cli/main.ts). */
 export const FINAL_EXIT_CODES: ReadonlySet<number> = new Set([2, 3]);
@@ -120,7 +121,7 @@ export class Nanny {
   #spawn(): void {
     const o = this.#o;
     const child = spawn(o.command, [...o.args], {
-      env: o.env ?? process.env,
+      env: workerProcessEnv(o.env ?? process.env),
       stdio: ["pipe", "inherit", "inherit"],
     });
     // The pipe is the worker's lifeline (--exit-with-parent): it closes when this process ends

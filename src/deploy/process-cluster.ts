@@ -10,7 +10,7 @@ import type { Logger } from "../diagnostics/log.js";
 import type { Resources } from "../protocol/ids.js";
 import { childProcessExecArgv } from "./exec-argv.js";
 import { Nanny } from "./nanny.js";
-import { defaultProcessMemoryLimit } from "./worker-memory.js";
+import { defaultProcessMemoryLimit, processHeapFlags } from "./worker-memory.js";
 
 /** Seconds a child keeps trying to reach its (local) scheduler before it exits. */
 const CHILD_DEATH_TIMEOUT_S = 30;
@@ -67,6 +67,7 @@ export class ProcessCluster {
     // The parent's loader flags (`--import tsx`, `--conditions`) so the child imports task
     // modules as the parent does; entry-point flags (`-e`, `--test`) are dropped.
     const args = [
+      ...processHeapFlags(this.#o.memoryLimit),
       ...childProcessExecArgv(process.execArgv),
       CLI_MAIN,
       "worker",

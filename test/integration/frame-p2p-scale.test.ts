@@ -59,13 +59,6 @@ const one = async (db: DuckDBConnection, sql: string): Promise<number> =>
 const differing = (db: DuckDBConnection, a: string, b: string) =>
   one(db, `SELECT count(*) FROM ((${a} EXCEPT ALL ${b}) UNION ALL (${b} EXCEPT ALL ${a}))`);
 
-// Node 22+ workers use more memory outside the store (a larger baseline and heap) than these
-// 256 MiB bounds leave room for: on Node 24.22 the nanny restarted workers past 320 MiB and the
-// bound failed. Measured on Node 20 only until the limits account for it (issue 11's notes).
-const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
-const TIGHT_MEMORY_SKIP =
-  NODE_MAJOR >= 22 ? "256 MiB workers do not fit Node 22+'s baseline yet (issue 11)" : false;
-
 describe("P2P shuffle on the process cluster", { concurrency: false }, () => {
   let db: DuckDBConnection;
   let data: string;
@@ -98,7 +91,6 @@ describe("P2P shuffle on the process cluster", { concurrency: false }, () => {
 
   test(`2 workers x 256 MiB: merge and sortValues of ${ROWS} rows through p2p equal DuckDB; peak RSS under the limit + 64 MiB`, {
     timeout: FULL ? 2_400_000 : 240_000,
-    skip: TIGHT_MEMORY_SKIP,
   }, async () => {
     const c = await Client.connect({
       processes: true,

@@ -66,16 +66,8 @@ function sameAnswer(barn: readonly Rec[], duckRows: readonly Rec[]): void {
   }
 }
 
-// Node 22+ workers use more memory outside the store (a larger baseline and heap) than these
-// 256 MiB bounds leave room for: on Node 24.22 the nanny restarted workers past 320 MiB and the
-// bound failed. Measured on Node 20 only until the limits account for it (issue 11's notes).
-const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
-const TIGHT_MEMORY_SKIP =
-  NODE_MAJOR >= 22 ? "256 MiB workers do not fit Node 22+'s baseline yet (issue 11)" : false;
-
 describe("a groupby over Parquet larger than memory", {
   concurrency: false,
-  skip: TIGHT_MEMORY_SKIP,
 }, () => {
   let dir: string;
   let conn: DuckDBConnection;

@@ -129,12 +129,6 @@ async function unwritableSpill(dir: string): Promise<void> {
 describe("spilling to disk", { concurrency: false }, () => {
   test("processes: 2 workers x 256 MiB persist 20 x 64 MiB and sum it; each worker's peak RSS stays under its limit + 64 MiB", {
     timeout: 300_000,
-    // On Node 24.22 a worker went past the nanny's 1.25 x limit and was restarted (its /proc
-    // entry gone): Node 22+'s baseline does not fit 256 MiB workers yet (issue 11's notes).
-    skip:
-      Number(process.versions.node.split(".")[0]) >= 22
-        ? "256 MiB workers do not fit Node 22+'s baseline yet (issue 11)"
-        : false,
   }, async () => {
     const c = await Client.connect({
       processes: true,
@@ -145,6 +139,15 @@ describe("spilling to disk", { concurrency: false }, () => {
     });
     try {
       const pids = processClusters.get(c.backend as LocalBackend)!.pids();
+      // The nanny starts each worker with glibc's thresholds fixed (worker-env.ts): without
+      // them, Node 24's workers kept freed buffers and stood paused at their limit.
+      for (const p of pids) {
+        assert.ok(
+          readFileSync(`/proc/${p}/environ`, "utf8")
+            .split("\0")
+            .includes("MALLOC_MMAP_THRESHOLD_=131072"),
+        );
+      }
       const peaks: number[] = [];
       const report = await persistAndSum(c, ARRAYS, () =>
         peaks.push(...pids.map((p) => peakRss(p))),
