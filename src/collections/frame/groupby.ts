@@ -13,7 +13,7 @@ import type { Names, Row, Simplify } from "./types.js";
 import { type AggEntry, type AggOptions, aggSpecs, groupAgg } from "./verbs.js";
 import { type WindowEntry, type WindowOptions, windowPlan } from "./window.js";
 
-const AGG_KEYS: readonly string[] = ["splitOut", "splitEvery"];
+const AGG_KEYS: readonly string[] = ["splitOut", "splitEvery", "shuffle"];
 
 /** A grouped frame, waiting for its aggregations. */
 export class GroupBy<S extends Row, K extends Names<S>> {

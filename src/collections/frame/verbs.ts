@@ -15,6 +15,9 @@ import { type ExprNode, exprToString } from "./expr.js";
 import { checkPredicate, columnTypeOf } from "./expr-types.js";
 import { joinKeyType, joinSchema } from "./join-exec.js";
 import type { Plan } from "./plan.js";
+import { chosenShuffle, type ShuffleOption, shuffleOption } from "./shuffle-option.js";
+
+export { type ShuffleOption, shuffleOption };
 
 function checkColumns(schema: Schema, names: readonly string[], where: string): void {
   for (const n of names) fieldOf(schema, n, where);
@@ -211,6 +214,12 @@ export interface AggOptions {
   readonly splitOut?: number | undefined;
   /** How many partials each combine task merges (the tree's fan-in). Default 8. */
   readonly splitEvery?: number | undefined;
+  /**
+   * How a split-out aggregation moves its partial states: "p2p" (through the workers' disks
+   * and peer links) or "tasks" (pieces as task results). Default: the frame.shuffle setting,
+   * else P2P from 32 input partitions (docs/memory.md). Ignored when splitOut is 1.
+   */
+  readonly shuffle?: ShuffleOption | undefined;
 }
 
 /** Group by `keys` and aggregate. */
@@ -233,6 +242,7 @@ export function groupAgg(
   const splitOut = positiveInt(options.splitOut ?? autoSplitOut(input, keys), "splitOut");
   const splitEvery = Math.max(2, positiveInt(options.splitEvery ?? 8, "splitEvery"));
   const schema = [...keys.map((k) => fieldOf(input.schema, k, "groupby")), ...fields];
+  const shuffle = chosenShuffle("agg", options.shuffle);
   return {
     kind: "groupAgg",
     input,
@@ -242,6 +252,7 @@ export function groupAgg(
     splitEvery,
     schema,
     npartitions: splitOut,
+    ...(shuffle === undefined ? {} : { shuffle }),
   };
 }
 
@@ -321,15 +332,6 @@ export interface MergeOptions {
    * partitions (docs/memory.md).
    */
   readonly shuffle?: ShuffleOption | undefined;
-}
-
-/** The shuffle a verb may be told to use. */
-export type ShuffleOption = "p2p" | "tasks";
-
-/** `shuffle` checked: undefined (the planner chooses), "p2p" or "tasks". */
-export function shuffleOption(verb: string, v: unknown): ShuffleOption | undefined {
-  if (v === undefined || v === "p2p" || v === "tasks") return v;
-  throw new OptionError(`${verb}: shuffle must be "p2p" or "tasks", got ${JSON.stringify(v)}`);
 }
 
 /** The keys of MergeOptions, for checkOptionKeys. */
@@ -509,6 +511,30 @@ export function repartition(input: Plan, n: number): Plan {
     input,
     schema: input.schema,
     npartitions: positiveInt(n, "repartition(n)"),
+  };
+}
+
+/**
+ * The same rows in `n` partitions by the hash of `on` (dask's `shuffle(on)`): rows with equal
+ * `on` values (nulls included) land in one partition, in their input order.
+ */
+export function shuffleOn(
+  input: Plan,
+  on: readonly string[],
+  n: number,
+  shuffle: unknown,
+  verb = "shuffle",
+): Plan {
+  if (on.length === 0) throw new OptionError(`${verb}: give at least one column to shuffle on`);
+  checkColumns(input.schema, on, verb);
+  const method = chosenShuffle(verb, shuffle);
+  return {
+    kind: "repartition",
+    input,
+    on,
+    schema: input.schema,
+    npartitions: positiveInt(n, `${verb}: npartitions`),
+    ...(method === undefined ? {} : { shuffle: method }),
   };
 }
 
