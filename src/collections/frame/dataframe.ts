@@ -25,6 +25,7 @@ import { physicalPlan } from "./physical/planner.js";
 import type { Plan } from "./plan.js";
 import { quantileFrame, wholeFrameAgg } from "./quantile.js";
 import { batchToRecords } from "./records.js";
+import { repartition, shuffleOn } from "./repartition.js";
 import { type MeltOptions, meltPlan, type PivotOptions, pivotPlan } from "./reshape.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
 import { configuredShuffle } from "./shuffle-option.js";
@@ -400,10 +401,10 @@ export class DataFrame<S extends Row = Row> {
           "repartition: shuffle applies to a repartition by key; give { on: column(s) } too",
         );
       }
-      return this.#next(verbs.repartition(this.plan, n));
+      return this.#next(repartition(this.plan, n));
     }
     const on = typeof options.on === "string" ? [options.on] : options.on;
-    return this.#next(verbs.shuffleOn(this.plan, on, n, options.shuffle, "repartition"));
+    return this.#next(shuffleOn(this.plan, on, n, options.shuffle, "repartition"));
   }
   /**
    * Hash-partition the rows by `on` (dask's `shuffle(on)`): rows with equal values of `on`
@@ -417,7 +418,7 @@ export class DataFrame<S extends Row = Row> {
     checkOptionKeys("shuffle", options, ["npartitions", "shuffle"]);
     const cols = typeof on === "string" ? [on] : on;
     const n = options.npartitions ?? this.plan.npartitions;
-    return this.#next(verbs.shuffleOn(this.plan, cols, n, options.shuffle));
+    return this.#next(shuffleOn(this.plan, cols, n, options.shuffle));
   }
   /** A lazy frame of the first `n` rows (one partition). */
   limit(n: number): DataFrame<S> {

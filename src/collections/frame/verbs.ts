@@ -19,11 +19,13 @@ import { chosenShuffle, type ShuffleOption, shuffleOption } from "./shuffle-opti
 
 export { type ShuffleOption, shuffleOption };
 
-function checkColumns(schema: Schema, names: readonly string[], where: string): void {
+/** Every name is a column of `schema`, else the error naming it (fieldOf). */
+export function checkColumns(schema: Schema, names: readonly string[], where: string): void {
   for (const n of names) fieldOf(schema, n, where);
 }
 
-function positiveInt(v: unknown, what: string): number {
+/** `v` as an integer >= 1, else an OptionError naming `what`. */
+export function positiveInt(v: unknown, what: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
     throw new OptionError(`${what} must be a positive integer, got ${String(v)}`);
   }
@@ -501,40 +503,6 @@ export function dropDuplicates(
     subset: s,
     schema: input.schema,
     npartitions: input.npartitions,
-  };
-}
-
-/** The same rows in `n` partitions. */
-export function repartition(input: Plan, n: number): Plan {
-  return {
-    kind: "repartition",
-    input,
-    schema: input.schema,
-    npartitions: positiveInt(n, "repartition(n)"),
-  };
-}
-
-/**
- * The same rows in `n` partitions by the hash of `on` (dask's `shuffle(on)`): rows with equal
- * `on` values (nulls included) land in one partition, in their input order.
- */
-export function shuffleOn(
-  input: Plan,
-  on: readonly string[],
-  n: number,
-  shuffle: unknown,
-  verb = "shuffle",
-): Plan {
-  if (on.length === 0) throw new OptionError(`${verb}: give at least one column to shuffle on`);
-  checkColumns(input.schema, on, verb);
-  const method = chosenShuffle(verb, shuffle);
-  return {
-    kind: "repartition",
-    input,
-    on,
-    schema: input.schema,
-    npartitions: positiveInt(n, `${verb}: npartitions`),
-    ...(method === undefined ? {} : { shuffle: method }),
   };
 }
 
