@@ -219,3 +219,23 @@ test("P2P repartition by key and splitOut lower to n transfers and m output task
   assert.equal(tasks.transfers, 0);
   assert.ok(tasks.splits >= n, "the task shuffle splits every partial");
 });
+
+test("on a typed frame, shuffle(on) and repartition by key keep the row type and check `on`", async () => {
+  type T = { k: number; v: number };
+  const typed = bf.fromRecords<T>(rows, { npartitions: 3 });
+  const s: bf.DataFrame<T> = typed.shuffle("k", { npartitions: 2 });
+  const r: bf.DataFrame<T> = typed.repartition(2, { on: ["k", "v"] });
+  // @ts-expect-error "kk" is not a column
+  assert.throws(() => typed.shuffle("kk"), /kk/);
+  // @ts-expect-error nor in a repartition's `on`
+  assert.throws(() => typed.repartition(2, { on: ["kk"] }), /kk/);
+  const sync = { scheduler: "sync" } as const;
+  for (const df of [s, r]) {
+    const got = await df.toRecords(sync);
+    assert.equal(got.length, rows.length);
+    assert.deepEqual(
+      got.map((x) => x.v).sort((a, b) => a - b),
+      rows.map((x) => x.v),
+    );
+  }
+});
