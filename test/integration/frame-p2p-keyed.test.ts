@@ -4,17 +4,20 @@
  * shuffle's exactly (same rows, same order, same partition), every key lives in one partition,
  * and the rows (or groups) equal DuckDB's, on random rows with null keys, empty partitions,
  * int64 keys at the edges (near 2^63 - 1 and -2^63), empty-string keys, 0 and 1 rows. Left to
- * the planner, 32 partitions go P2P; one case runs on the process cluster.
+ * the planner, 32 partitions go P2P; one case runs on the process cluster, and there a worker
+ * killed during a split-out groupby's transfers leaves the result right.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
+import { processClusters } from "../../src/client/process-backend.js";
 import { batchToRecords } from "../../src/collections/frame/records.js";
 import { computeBatches } from "../../src/collections/frame/run.js";
+import type { LocalBackend } from "../../src/deploy/local-backend.js";
 import * as bf from "../../src/frame.js";
 import { Client } from "../../src/index.js";
 import type { Schema } from "../../src/kernels/batch.js";
@@ -302,6 +305,55 @@ test("process cluster: shuffle(on) and groupby splitOut through p2p equal DuckDB
       (m) => df.groupby(["k", "s"]).agg(AGG as never, { splitOut: 3, shuffle: m }),
       ["k", "s"],
     );
+  } finally {
+    await c.close();
+  }
+});
+
+test("process cluster: a worker killed during a P2P split-out groupby's transfers, the result is still right", {
+  timeout: 240_000,
+}, async () => {
+  const local = tempDir();
+  const c = await Client.connect({
+    processes: true,
+    workers: 3,
+    localDirectory: local,
+    setAsDefault: false,
+  });
+  const cluster = processClusters.get(c.backend as LocalBackend)!;
+  const db = await duck();
+  try {
+    const rows: Row[] = Array.from({ length: 30_000 }, (_, i) => ({
+      k: i % 11 === 0 ? null : i % 4 === 0 ? KEYS[i % KEYS.length]! : BigInt(i % 2003),
+      s: i % 19 === 0 ? null : `s${i % 7}`,
+      v: i % 9 === 0 ? null : (i % 101) / 4,
+    }));
+    // Slow partitions (150 ms each), so the kill lands while transfers are still being written.
+    const grouped = frame(rows, 24)
+      .mapPartitions((p) => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+        return p;
+      })
+      .groupby(["k", "s"])
+      .agg(AGG as never, { splitOut: 4, shuffle: "p2p" });
+    const victim = cluster.pids()[1]!;
+    const done = grouped.toRecords({ client: c });
+    const files = () =>
+      existsSync(local)
+        ? readdirSync(local, { recursive: true, encoding: "utf8" }).filter((f) =>
+            f.endsWith(".bsh"),
+          ).length
+        : 0;
+    const deadline = Date.now() + 120_000;
+    while (files() < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(files() >= 4, "the transfers started");
+    process.kill(victim, "SIGKILL");
+    const got = await done;
+    assert.notEqual(cluster.pids()[1], victim, "the victim was replaced");
+    const cols = ["k", "s", ...AGG_COLS];
+    await load(db, "t", DUCK_COLUMNS, rows);
+    const want = await query(db, `SELECT k, s, ${AGG_SQL} FROM t GROUP BY k, s`);
+    assert.deepEqual(canon(got, cols), canon(want, cols));
   } finally {
     await c.close();
   }
