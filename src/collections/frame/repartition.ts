@@ -36,7 +36,7 @@ export function shuffleOn(
     input,
     on,
     schema: input.schema,
-    npartitions: positiveInt(n, `${verb}: npartitions`),
+    npartitions: positiveInt(n, verb === "shuffle" ? "shuffle: npartitions" : `${verb}(n)`),
     ...(method === undefined ? {} : { shuffle: method }),
   };
 }

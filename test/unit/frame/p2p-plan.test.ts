@@ -191,6 +191,7 @@ test("bad repartition-by-key and splitOut options are OptionErrors that name the
   assert.throws(() => frame(2).repartition(2, { shuffle: "p2p" }), isOption(/give \{ on: column/));
   assert.throws(() => frame(2).shuffle([]), isOption(/at least one column/));
   assert.throws(() => frame(2).shuffle("k", { npartitions: 0 }), isOption(/npartitions/));
+  assert.throws(() => frame(2).repartition(0, { on: "k" }), isOption(/repartition\(n\)/));
   assert.throws(() => frame(2).shuffle("nope" as never), /nope/);
   assert.throws(() => frame(2).repartition(2, { on: "k", by: "k" } as never), /by/);
 });
