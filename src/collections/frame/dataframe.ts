@@ -6,6 +6,7 @@
 import type * as A from "apache-arrow";
 import type { Client } from "../../client/client.js";
 import type { Future } from "../../client/future.js";
+import { configuredFrameShuffle as configuredShuffle } from "../../config/values.js";
 import { OptionError } from "../../errors.js";
 import { checkOptionKeys } from "../../io/options.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
@@ -28,7 +29,6 @@ import { batchToRecords } from "./records.js";
 import { repartition, shuffleOn } from "./repartition.js";
 import { type MeltOptions, meltPlan, type PivotOptions, pivotPlan } from "./reshape.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
-import { configuredShuffle } from "./shuffle-option.js";
 import type {
   Dropped,
   Filled,
@@ -359,7 +359,8 @@ export class DataFrame<S extends Row = Row> {
    */
   pivotTable(options: PivotOptions, aggOptions: verbs.AggOptions = {}): DataFrame<Row> {
     checkOptionKeys("pivotTable", aggOptions, ["splitOut", "splitEvery", "shuffle"]);
-    return this.#next(pivotPlan(this.plan, options, aggOptions));
+    const shuffle = aggOptions.shuffle ?? configuredShuffle();
+    return this.#next(pivotPlan(this.plan, options, { ...aggOptions, shuffle }));
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {
@@ -404,7 +405,8 @@ export class DataFrame<S extends Row = Row> {
       return this.#next(repartition(this.plan, n));
     }
     const on = typeof options.on === "string" ? [options.on] : options.on;
-    return this.#next(shuffleOn(this.plan, on, n, options.shuffle, "repartition"));
+    const shuffle = options.shuffle ?? configuredShuffle();
+    return this.#next(shuffleOn(this.plan, on, n, shuffle, "repartition"));
   }
   /**
    * Hash-partition the rows by `on` (dask's `shuffle(on)`): rows with equal values of `on`
@@ -418,7 +420,8 @@ export class DataFrame<S extends Row = Row> {
     checkOptionKeys("shuffle", options, ["npartitions", "shuffle"]);
     const cols = typeof on === "string" ? [on] : on;
     const n = options.npartitions ?? this.plan.npartitions;
-    return this.#next(shuffleOn(this.plan, cols, n, options.shuffle));
+    const shuffle = options.shuffle ?? configuredShuffle();
+    return this.#next(shuffleOn(this.plan, cols, n, shuffle));
   }
   /** A lazy frame of the first `n` rows (one partition). */
   limit(n: number): DataFrame<S> {

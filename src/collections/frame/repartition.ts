@@ -4,7 +4,7 @@
  */
 import { OptionError } from "../../errors.js";
 import type { Plan } from "./plan.js";
-import { chosenShuffle } from "./shuffle-option.js";
+import { shuffleOption } from "./shuffle-option.js";
 import { checkColumns, positiveInt } from "./verbs.js";
 
 /** The same rows in `n` partitions. */
@@ -30,7 +30,7 @@ export function shuffleOn(
 ): Plan {
   if (on.length === 0) throw new OptionError(`${verb}: give at least one column to shuffle on`);
   checkColumns(input.schema, on, verb);
-  const method = chosenShuffle(verb, shuffle);
+  const method = shuffleOption(verb, shuffle);
   return {
     kind: "repartition",
     input,

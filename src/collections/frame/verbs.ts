@@ -15,7 +15,7 @@ import { type ExprNode, exprToString } from "./expr.js";
 import { checkPredicate, columnTypeOf } from "./expr-types.js";
 import { joinKeyType, joinSchema } from "./join-exec.js";
 import type { Plan } from "./plan.js";
-import { chosenShuffle, type ShuffleOption, shuffleOption } from "./shuffle-option.js";
+import { type ShuffleOption, shuffleOption } from "./shuffle-option.js";
 
 export { type ShuffleOption, shuffleOption };
 
@@ -218,8 +218,9 @@ export interface AggOptions {
   readonly splitEvery?: number | undefined;
   /**
    * How a split-out aggregation moves its partial states: "p2p" (through the workers' disks
-   * and peer links) or "tasks" (pieces as task results). Default: the frame.shuffle setting,
-   * else P2P from 32 input partitions (docs/memory.md). Ignored when splitOut is 1.
+   * and peer links) or "tasks" (pieces as task results). Default: the frame.shuffle setting
+   * (put by the facade), else P2P from 32 input partitions (docs/memory.md). Ignored when
+   * splitOut is 1.
    */
   readonly shuffle?: ShuffleOption | undefined;
 }
@@ -244,7 +245,7 @@ export function groupAgg(
   const splitOut = positiveInt(options.splitOut ?? autoSplitOut(input, keys), "splitOut");
   const splitEvery = Math.max(2, positiveInt(options.splitEvery ?? 8, "splitEvery"));
   const schema = [...keys.map((k) => fieldOf(input.schema, k, "groupby")), ...fields];
-  const shuffle = chosenShuffle("agg", options.shuffle);
+  const shuffle = shuffleOption("agg", options.shuffle);
   return {
     kind: "groupAgg",
     input,
