@@ -142,8 +142,8 @@ export const CONFIG_SCHEMA: readonly ConfigEntry[] = [
     key: "frame.shuffle",
     type: "string",
     default: "auto",
-    usedBy: "barn/frame merge, sortValues, setIndex",
-    doc: "Default shuffle of hash joins and sorts: auto (P2P from 32 input partitions), p2p or tasks.",
+    usedBy: "barn/frame merge, sortValues, setIndex, shuffle, repartition by key, groupby splitOut",
+    doc: "Default shuffle of hash joins, sorts, repartitions by key and split-out aggregations: auto (P2P from 32 input partitions), p2p or tasks.",
     choices: ["auto", "p2p", "tasks"],
   },
 ];

@@ -32,3 +32,9 @@ export function configuredAdapt(): {
   }
   return out;
 }
+
+/** The frame.shuffle setting as a frame verb's `shuffle` option (undefined: "auto"). */
+export function configuredFrameShuffle(): "p2p" | "tasks" | undefined {
+  const v = configuredString("frame.shuffle");
+  return v === "p2p" || v === "tasks" ? v : undefined;
+}

@@ -6,7 +6,7 @@
 import type * as A from "apache-arrow";
 import type { Client } from "../../client/client.js";
 import type { Future } from "../../client/future.js";
-import { configuredString } from "../../config/values.js";
+import { configuredFrameShuffle as configuredShuffle } from "../../config/values.js";
 import { OptionError } from "../../errors.js";
 import { checkOptionKeys } from "../../io/options.js";
 import type { Batch, Schema } from "../../kernels/batch.js";
@@ -26,6 +26,7 @@ import { physicalPlan } from "./physical/planner.js";
 import type { Plan } from "./plan.js";
 import { quantileFrame, wholeFrameAgg } from "./quantile.js";
 import { batchToRecords } from "./records.js";
+import { repartition, shuffleOn } from "./repartition.js";
 import { type MeltOptions, meltPlan, type PivotOptions, pivotPlan } from "./reshape.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
 import type {
@@ -357,8 +358,9 @@ export class DataFrame<S extends Row = Row> {
    * value, one column per listed value of `columns`, cells aggregated from `values`.
    */
   pivotTable(options: PivotOptions, aggOptions: verbs.AggOptions = {}): DataFrame<Row> {
-    checkOptionKeys("pivotTable", aggOptions, ["splitOut", "splitEvery"]);
-    return this.#next(pivotPlan(this.plan, options, aggOptions));
+    checkOptionKeys("pivotTable", aggOptions, ["splitOut", "splitEvery", "shuffle"]);
+    const shuffle = aggOptions.shuffle ?? configuredShuffle();
+    return this.#next(pivotPlan(this.plan, options, { ...aggOptions, shuffle }));
   }
   /** Summary statistics of the numeric columns (count, mean, std, min, quartiles, max) as an arrow Table. */
   async describe(options: RunOptions = {}): Promise<A.Table> {
@@ -388,9 +390,38 @@ export class DataFrame<S extends Row = Row> {
     const schema = options.schema ?? inferSchema(fn, arrow, this.plan.schema);
     return this.#next(verbs.mapPartitions(this.plan, fn, arrow, schema));
   }
-  /** The same rows in `n` partitions. */
-  repartition(n: number): DataFrame<S> {
-    return this.#next(verbs.repartition(this.plan, n));
+  /**
+   * The same rows in `n` partitions: neighbours concatenated or split by row count, or with
+   * `{ on }` hash-partitioned by those columns (as `shuffle(on, { npartitions: n })`).
+   */
+  repartition(n: number, options: ShuffleOnOptions<S> = {}): DataFrame<S> {
+    checkOptionKeys("repartition", options, ["on", "shuffle"]);
+    if (options.on === undefined) {
+      if (options.shuffle !== undefined) {
+        throw new OptionError(
+          "repartition: shuffle applies to a repartition by key; give { on: column(s) } too",
+        );
+      }
+      return this.#next(repartition(this.plan, n));
+    }
+    const on = typeof options.on === "string" ? [options.on] : options.on;
+    const shuffle = options.shuffle ?? configuredShuffle();
+    return this.#next(shuffleOn(this.plan, on, n, shuffle, "repartition"));
+  }
+  /**
+   * Hash-partition the rows by `on` (dask's `shuffle(on)`): rows with equal values of `on`
+   * (nulls alike) end up in one partition, in their input order. `npartitions` defaults to the
+   * frame's; `shuffle` as sortValues'.
+   */
+  shuffle(
+    on: Names<S> | readonly Names<S>[],
+    options: { npartitions?: number; shuffle?: verbs.ShuffleOption } = {},
+  ): DataFrame<S> {
+    checkOptionKeys("shuffle", options, ["npartitions", "shuffle"]);
+    const cols = typeof on === "string" ? [on] : on;
+    const n = options.npartitions ?? this.plan.npartitions;
+    const shuffle = options.shuffle ?? configuredShuffle();
+    return this.#next(shuffleOn(this.plan, cols, n, shuffle));
   }
   /** A lazy frame of the first `n` rows (one partition). */
   limit(n: number): DataFrame<S> {
@@ -491,8 +522,10 @@ function inferSchema(fn: Function, arrow: boolean, input: Schema): Schema {
   return b.names.map((name, j) => ({ name, type: b.columns[j]!.type, nullable: true }));
 }
 
-/** The frame.shuffle setting as a verb's shuffle option (undefined: the planner chooses). */
-function configuredShuffle(): verbs.ShuffleOption | undefined {
-  const v = configuredString("frame.shuffle");
-  return v === "p2p" || v === "tasks" ? v : undefined;
+/** Options of a repartition by key. */
+export interface ShuffleOnOptions<S extends Row> {
+  /** Hash-partition by these columns (rows with equal values in one partition). */
+  readonly on?: Names<S> | readonly Names<S>[] | undefined;
+  /** "p2p" or "tasks" (see MergeOptions.shuffle). Default: P2P from 32 partitions. */
+  readonly shuffle?: verbs.ShuffleOption | undefined;
 }

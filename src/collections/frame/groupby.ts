@@ -4,6 +4,7 @@
  * and a finalize; with `splitOut: n` the partials are hash-partitioned into n outputs.
  */
 
+import { configuredFrameShuffle } from "../../config/values.js";
 import { OptionError } from "../../errors.js";
 import { checkOptionKeys } from "../../io/options.js";
 import type { AggOutputs, AggSpecOf } from "./agg-types.js";
@@ -13,7 +14,7 @@ import type { Names, Row, Simplify } from "./types.js";
 import { type AggEntry, type AggOptions, aggSpecs, groupAgg } from "./verbs.js";
 import { type WindowEntry, type WindowOptions, windowPlan } from "./window.js";
 
-const AGG_KEYS: readonly string[] = ["splitOut", "splitEvery"];
+const AGG_KEYS: readonly string[] = ["splitOut", "splitEvery", "shuffle"];
 
 /** A grouped frame, waiting for its aggregations. */
 export class GroupBy<S extends Row, K extends Names<S>> {
@@ -42,7 +43,7 @@ export class GroupBy<S extends Row, K extends Names<S>> {
   ): DataFrame<Simplify<Pick<S, K> & AggOutputs<S, A>>> {
     checkOptionKeys("agg", options, AGG_KEYS);
     const specs = aggSpecs(this.#plan.schema, spec as Readonly<Record<string, AggEntry>>);
-    return this.#make(groupAgg(this.#plan, this.#keys, specs, options)) as never;
+    return this.#make(groupAgg(this.#plan, this.#keys, specs, withShuffle(options))) as never;
   }
 
   /**
@@ -66,7 +67,17 @@ export class GroupBy<S extends Row, K extends Names<S>> {
   size(options: AggOptions = {}): DataFrame<Simplify<Pick<S, K> & { size: number }>> {
     checkOptionKeys("size", options, AGG_KEYS);
     return this.#make(
-      groupAgg(this.#plan, this.#keys, [{ fn: "size", column: null, output: "size" }], options),
+      groupAgg(
+        this.#plan,
+        this.#keys,
+        [{ fn: "size", column: null, output: "size" }],
+        withShuffle(options),
+      ),
     ) as never;
   }
+}
+
+/** The options with the frame.shuffle setting as the split-out shuffle's default. */
+function withShuffle(options: AggOptions): AggOptions {
+  return { ...options, shuffle: options.shuffle ?? configuredFrameShuffle() };
 }

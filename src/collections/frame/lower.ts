@@ -194,15 +194,15 @@ function p2pLayers(
   n: number,
   ctx: LowerContext,
   transfer: (k: Key, shuffle: string, part: number) => GraphNode,
+  unpack: (manifests: readonly unknown[], j: number) => GraphNode = (refs, j) =>
+    task(p2pOps.p2pUnpack, refs, j),
 ): Key[] {
   const shuffle = name(ctx, "shuffle");
   const base = `${TRANSFER_KEY_PREFIX}${shuffle}`;
   const manifests = inputs.map((k, i) => add(ctx, `${base}-${i}`, transfer(k, shuffle, i)));
   const refs = manifests.map(ref);
   const out = name(ctx, "p2p-unpack");
-  return Array.from({ length: n }, (_, j) =>
-    add(ctx, `${out}-${j}`, task(p2pOps.p2pUnpack, refs, j)),
-  );
+  return Array.from({ length: n }, (_, j) => add(ctx, `${out}-${j}`, unpack(refs, j)));
 }
 
 /** Map side and reduce side of a hash shuffle into `npartitions` by `keys`. */
@@ -268,6 +268,15 @@ function lowerScanAggregate(node: ScanAggregateNode, ctx: LowerContext): Key[] {
 function lowerSplitAggregate(node: SplitAggregateNode, ctx: LowerContext): Key[] {
   const { aggs, splitEvery, npartitions: splitOut } = node;
   const partials = lower(node.input, ctx);
+  if (node.method === "p2p") {
+    return p2pLayers(
+      partials,
+      splitOut,
+      ctx,
+      (k, shuffle, part) => task(p2pOps.p2pAggTransfer, ref(k), splitOut, shuffle, part),
+      (refs, j) => task(p2pOps.p2pAggUnpack, refs, j, aggs, splitEvery),
+    );
+  }
   const splits = each(partials, "agg-split", ctx, (k) => task(ops.aggSplit, ref(k), splitOut));
   const out: Key[] = [];
   for (let j = 0; j < splitOut; j++) {

@@ -97,6 +97,8 @@ export type Plan =
       readonly splitOut: number;
       /** How many partials each combine step merges. */
       readonly splitEvery: number;
+      /** The split-out shuffle's method, when the user chose it (else the planner does). */
+      readonly shuffle?: "p2p" | "tasks" | undefined;
     })
   | (Base & {
       readonly kind: "join";
@@ -130,7 +132,14 @@ export type Plan =
       /** Which of the repeated rows stays: the first or the last in row order. */
       readonly keep: "first" | "last";
     })
-  | (Base & { readonly kind: "repartition"; readonly input: Plan })
+  | (Base & {
+      readonly kind: "repartition";
+      readonly input: Plan;
+      /** Hash-partitioned by these columns when given (shuffle(on)); else by row count. */
+      readonly on?: readonly string[] | undefined;
+      /** The hash shuffle's method, when the user chose it (else the planner does). */
+      readonly shuffle?: "p2p" | "tasks" | undefined;
+    })
   | (Base & { readonly kind: "concat"; readonly inputs: readonly Plan[] })
   | (Base & {
       readonly kind: "mapPartitions";

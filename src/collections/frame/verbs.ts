@@ -15,12 +15,17 @@ import { type ExprNode, exprToString } from "./expr.js";
 import { checkPredicate, columnTypeOf } from "./expr-types.js";
 import { joinKeyType, joinSchema } from "./join-exec.js";
 import type { Plan } from "./plan.js";
+import { type ShuffleOption, shuffleOption } from "./shuffle-option.js";
 
-function checkColumns(schema: Schema, names: readonly string[], where: string): void {
+export { type ShuffleOption, shuffleOption };
+
+/** Every name is a column of `schema`, else the error naming it (fieldOf). */
+export function checkColumns(schema: Schema, names: readonly string[], where: string): void {
   for (const n of names) fieldOf(schema, n, where);
 }
 
-function positiveInt(v: unknown, what: string): number {
+/** `v` as an integer >= 1, else an OptionError naming `what`. */
+export function positiveInt(v: unknown, what: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
     throw new OptionError(`${what} must be a positive integer, got ${String(v)}`);
   }
@@ -211,6 +216,13 @@ export interface AggOptions {
   readonly splitOut?: number | undefined;
   /** How many partials each combine task merges (the tree's fan-in). Default 8. */
   readonly splitEvery?: number | undefined;
+  /**
+   * How a split-out aggregation moves its partial states: "p2p" (through the workers' disks
+   * and peer links) or "tasks" (pieces as task results). Default: the frame.shuffle setting
+   * (put by the facade), else P2P from 32 input partitions (docs/memory.md). Ignored when
+   * splitOut is 1.
+   */
+  readonly shuffle?: ShuffleOption | undefined;
 }
 
 /** Group by `keys` and aggregate. */
@@ -233,6 +245,7 @@ export function groupAgg(
   const splitOut = positiveInt(options.splitOut ?? autoSplitOut(input, keys), "splitOut");
   const splitEvery = Math.max(2, positiveInt(options.splitEvery ?? 8, "splitEvery"));
   const schema = [...keys.map((k) => fieldOf(input.schema, k, "groupby")), ...fields];
+  const shuffle = shuffleOption("agg", options.shuffle);
   return {
     kind: "groupAgg",
     input,
@@ -242,6 +255,7 @@ export function groupAgg(
     splitEvery,
     schema,
     npartitions: splitOut,
+    ...(shuffle === undefined ? {} : { shuffle }),
   };
 }
 
@@ -321,15 +335,6 @@ export interface MergeOptions {
    * partitions (docs/memory.md).
    */
   readonly shuffle?: ShuffleOption | undefined;
-}
-
-/** The shuffle a verb may be told to use. */
-export type ShuffleOption = "p2p" | "tasks";
-
-/** `shuffle` checked: undefined (the planner chooses), "p2p" or "tasks". */
-export function shuffleOption(verb: string, v: unknown): ShuffleOption | undefined {
-  if (v === undefined || v === "p2p" || v === "tasks") return v;
-  throw new OptionError(`${verb}: shuffle must be "p2p" or "tasks", got ${JSON.stringify(v)}`);
 }
 
 /** The keys of MergeOptions, for checkOptionKeys. */
@@ -499,16 +504,6 @@ export function dropDuplicates(
     subset: s,
     schema: input.schema,
     npartitions: input.npartitions,
-  };
-}
-
-/** The same rows in `n` partitions. */
-export function repartition(input: Plan, n: number): Plan {
-  return {
-    kind: "repartition",
-    input,
-    schema: input.schema,
-    npartitions: positiveInt(n, "repartition(n)"),
   };
 }
 

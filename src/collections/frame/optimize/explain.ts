@@ -64,7 +64,7 @@ function line(p: Plan): string {
     case "dropDuplicates":
       return `dropDuplicates [${p.subset.join(", ")}]${p.keep === "last" ? " keep=last" : ""}  ${parts}`;
     case "repartition":
-      return `repartition  ${parts}`;
+      return `repartition${p.on === undefined ? "" : ` on [${p.on.join(", ")}]`}  ${parts}`;
     case "concat":
       return `concat  ${parts}`;
     case "mapPartitions":

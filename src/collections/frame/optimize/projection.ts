@@ -131,7 +131,10 @@ export function pushProjections(plan: Plan, need: Need = null): Plan {
       const input = pushProjections(plan.input, union(need, plan.subset));
       return { ...plan, input, schema: input.schema };
     }
-    case "repartition":
+    case "repartition": {
+      const input = pushProjections(plan.input, union(need, plan.on ?? []));
+      return { ...plan, input, schema: input.schema };
+    }
     case "sample":
     case "head": {
       const input = pushProjections(plan.input, need);

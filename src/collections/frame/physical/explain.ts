@@ -67,7 +67,7 @@ function line(p: PhysicalNode): string {
       return `tree-reduce aggregate  splitEvery=${p.splitEvery}  levels=${depth}  ${parts}  (${p.why})`;
     }
     case "splitAggregate":
-      return `split-out aggregate  shuffle=hash (tasks, of partial states)  splitEvery=${p.splitEvery}  ${parts}  (${p.why})`;
+      return `split-out aggregate  shuffle=hash (${p.method}: ${p.methodWhy}; of partial states)  splitEvery=${p.splitEvery}  ${parts}  (${p.why})`;
     case "broadcast": {
       const n = p.input.npartitions;
       const what = n === 1 ? "its one partition" : `${n} partitions concatenated into one`;

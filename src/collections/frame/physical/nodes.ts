@@ -89,10 +89,11 @@ export interface TreeAggregateNode extends Base {
 }
 
 /**
- * split_out: each partial split into `npartitions` pieces by key hash (a task shuffle of the
- * partial states); piece j of every partial is tree-combined and finalized into output j.
+ * split_out: each partial split into `npartitions` pieces by key hash (a shuffle of the
+ * partial states, as tasks or P2P); piece j of every partial is tree-combined and finalized
+ * into output j.
  */
-export interface SplitAggregateNode extends Base {
+export interface SplitAggregateNode extends Base, ShuffleChoice {
   readonly kind: "splitAggregate";
   readonly input: PhysicalNode;
   readonly aggs: readonly AggSpec[];

@@ -93,8 +93,12 @@ function planNode(p: Plan, go: Go): PhysicalNode {
       const choice = shuffleChoice(undefined, local.npartitions);
       return dedupe(hashShuffle(local, subset, [], local.npartitions, choice));
     }
-    case "repartition":
-      return { kind: "repartition", input: go(p.input), npartitions: p.npartitions };
+    case "repartition": {
+      const input = go(p.input);
+      if (p.on === undefined) return { kind: "repartition", input, npartitions: p.npartitions };
+      const choice = shuffleChoice(p.shuffle, input.npartitions);
+      return hashShuffle(input, p.on, [], p.npartitions, choice);
+    }
     case "concat":
       return { kind: "concat", inputs: p.inputs.map(go), npartitions: p.npartitions };
     case "mapPartitions":
@@ -156,7 +160,8 @@ function planAggregate(p: Plan & { kind: "groupAgg" }, go: Go): PhysicalNode {
     return { kind: "treeAggregate", input, aggs, splitEvery, why, npartitions: 1 };
   }
   const why = `splitOut is ${splitOut}: partials hash-partitioned by key into ${splitOut} outputs`;
-  return { kind: "splitAggregate", input, aggs, splitEvery, why, npartitions: splitOut };
+  const choice = shuffleChoice(p.shuffle, input.npartitions);
+  return { kind: "splitAggregate", input, aggs, splitEvery, why, npartitions: splitOut, ...choice };
 }
 
 /**
