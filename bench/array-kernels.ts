@@ -8,10 +8,11 @@
  * - `partial-a` / `partial-b`: ms of CPU for one partial task of the array bench's cases (a)
  *   x.add(x.T).mean({ axis: 0 }) and (b) x.std(), on a 2000 x 2000 chunk off the diagonal,
  *   taken from the real graph (random generation included);
- * - `matmul`: GFLOP/s of the matmul kernel on n x n blocks (500 and 1000).
+ * - `matmul`: GFLOP/s of the matmul kernels on n x n blocks (500 and 1000): WebAssembly SIMD in
+ *   float64 and float32, and the plain-JS fallback (float64).
  */
 import * as ba from "../src/array.js";
-import { matmulBlock } from "../src/collections/array/exec/matmul.js";
+import { matmulBlock, useJsMatmul } from "../src/collections/array/exec/matmul.js";
 import { randomChunk } from "../src/collections/array/exec/random.js";
 import { keyOf, wasmFill } from "../src/collections/array/exec/random-wasm.js";
 import { graphOf } from "../src/collections/array/run.js";
@@ -75,8 +76,17 @@ out({
 });
 out({ kernel: "partial-b", case: "x.std()", ms: median(partialTask(x.std(), "std-partial")) });
 
-for (const n of [500, 1000]) {
-  const a = new Float64Array(n * n).map((_, i) => (i % 17) / 17);
-  const t = median(() => matmulBlock([a], [a], n, [n], n, "float64"), 3);
-  out({ kernel: "matmul", n, gflop_per_s: (2 * n ** 3) / t / 1e6 });
+for (const [kernel, dtype] of [
+  ["wasm-simd", "float64"],
+  ["wasm-simd", "float32"],
+  ["js", "float64"],
+] as const) {
+  useJsMatmul(kernel === "js");
+  for (const n of [500, 1000]) {
+    const a64 = new Float64Array(n * n).map((_, i) => (i % 17) / 17);
+    const a = dtype === "float64" ? a64 : Float32Array.from(a64);
+    const t = median(() => matmulBlock([a], [a], n, [n], n, dtype), 3);
+    out({ kernel: "matmul", impl: kernel, dtype, n, gflop_per_s: (2 * n ** 3) / t / 1e6 });
+  }
 }
+useJsMatmul(false);

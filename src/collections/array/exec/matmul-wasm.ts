@@ -123,7 +123,7 @@ function kernel(name: string, s: KernelShape) {
 }
 
 /** The module's bytes: `gemm64` and `gemm32` over one memory of `pages` pages. */
-export function matmulModuleBytes(pages: number, f64 = F64_SHAPE, f32 = F32_SHAPE): Uint8Array {
+export function matmulModuleBytes(pages = PAGES, f64 = F64_SHAPE, f32 = F32_SHAPE): Uint8Array {
   return encodeModule(pages, [kernel("gemm64", f64), kernel("gemm32", f32)]);
 }
 
@@ -152,7 +152,7 @@ const CP = BP + KC * NC * 8;
 /** The memory, fixed: packed A, packed B and the C strip, 5.25 MiB per thread that multiplies. */
 const PAGES = (CP + C_BYTES) / 65536;
 
-interface MatmulWasm {
+export interface MatmulWasm {
   readonly gemm64: GemmFn;
   readonly gemm32: GemmFn;
   readonly buffer: ArrayBuffer;
@@ -178,7 +178,16 @@ export function matmulWasm(): MatmulWasm | null {
 type Floats = Float64Array | Float32Array;
 
 /** Rows ic .. ic + mc of A (_ x k), columns p0 .. p0 + kc, in MR-row tiles; pad rows are 0. */
-function packA(a: Floats, k: number, ic: number, mc: number, p0: number, kc: number, mr: number, ap: Floats) {
+function packA(
+  a: Floats,
+  k: number,
+  ic: number,
+  mc: number,
+  p0: number,
+  kc: number,
+  mr: number,
+  ap: Floats,
+) {
   const mcp = Math.ceil(mc / mr) * mr;
   for (let i = 0; i < mcp; i++) {
     const ib = (i / mr) | 0;
@@ -193,7 +202,16 @@ function packA(a: Floats, k: number, ic: number, mc: number, p0: number, kc: num
 }
 
 /** Columns j0 .. j0 + nc of B (k x n), rows p0 .. p0 + kc, in NR-column strips; pads are 0. */
-function packB(b: Floats, n: number, j0: number, nc: number, p0: number, kc: number, nr: number, bp: Floats) {
+function packB(
+  b: Floats,
+  n: number,
+  j0: number,
+  nc: number,
+  p0: number,
+  kc: number,
+  nr: number,
+  bp: Floats,
+) {
   for (let jb = 0; jb * nr < nc; jb++) {
     const w = Math.min(nr, nc - jb * nr);
     let o = jb * kc * nr;
@@ -227,11 +245,12 @@ export function gemmWasm(
   const gemm = s.es === 8 ? w.gemm64 : w.gemm32;
   const nr = s.lanes * s.nv;
   const mr = s.mr;
+  const mcs = Math.floor(MC / mr) * mr;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     const ncp = Math.ceil(nc / nr) * nr;
     const ldc = ncp * s.es;
-    const rowsMax = Math.floor(C_BYTES / ldc / MC) * MC;
+    const rowsMax = Math.floor(C_BYTES / ldc / mcs) * mcs;
     for (let i0 = 0; i0 < m; i0 += rowsMax) {
       const mb = Math.min(rowsMax, m - i0);
       cv.fill(0, 0, Math.ceil(mb / mr) * mr * ncp);
@@ -240,8 +259,8 @@ export function gemmWasm(
         for (let p0 = 0; p0 < k; p0 += KC) {
           const kc = Math.min(KC, k - p0);
           packB(bs[q]!, n, j0, nc, p0, kc, nr, bp);
-          for (let ic = 0; ic < mb; ic += MC) {
-            const mc = Math.min(MC, mb - ic);
+          for (let ic = 0; ic < mb; ic += mcs) {
+            const mc = Math.min(mcs, mb - ic);
             packA(as[q]!, k, i0 + ic, mc, p0, kc, mr, ap);
             gemm(AP, BP, CP + ic * ldc, Math.ceil(mc / mr), ncp / nr, kc, ldc);
           }

@@ -174,7 +174,9 @@ export const simd = {
 
 /** v128.const of two 64-bit lanes. */
 export function v128Const2(lo: bigint, hi: bigint): number[] {
-  const b = new Uint8Array(new BigUint64Array([BigInt.asUintN(64, lo), BigInt.asUintN(64, hi)]).buffer);
+  const b = new Uint8Array(
+    new BigUint64Array([BigInt.asUintN(64, lo), BigInt.asUintN(64, hi)]).buffer,
+  );
   return [...simd.const, ...b];
 }
 
