@@ -22,12 +22,32 @@ export interface KernelShape {
   readonly lanes: 2 | 4;
   readonly mr: number;
   readonly nv: number;
+  /** Steps of p per loop turn; panels are packed as deep as a multiple of it (zeros past k). */
+  readonly unroll: number;
 }
 
-/** float64: 4 x 4 tiles in 8 accumulators (6 x 4 and 4 x 8 measured no faster on V8). */
-export const F64_SHAPE: KernelShape = { es: 8, lanes: 2, mr: 4, nv: 2 };
+/**
+ * float64: 4 x 4 tiles in 8 accumulators. 6 x 4, 4 x 6, 4 x 8, 8 x 4 tiles and unrolling p by 2
+ * or 4 all measured slower on V8 (about 11-14 GFLOP/s against 20 on one core): x64 has 16 vector
+ * registers and V8 spills past about a dozen live ones.
+ */
+export const F64_SHAPE: KernelShape = { es: 8, lanes: 2, mr: 4, nv: 2, unroll: 1 };
 /** float32: 4 x 8 tiles in 8 accumulators. */
-export const F32_SHAPE: KernelShape = { es: 4, lanes: 4, mr: 4, nv: 2 };
+export const F32_SHAPE: KernelShape = { es: 4, lanes: 4, mr: 4, nv: 2, unroll: 1 };
+
+/** Inner-dimension panel, as the JS kernel's (same panels: float64 results are identical). */
+export const KC = 256;
+/** Rows of A packed at a time (256 KiB of float64, in L2 across a B panel's strips). */
+const MC = 128;
+/** Columns of B packed at a time (a KC x NC panel, 1 MiB of float64). */
+const NC = 512;
+/** Bytes of the memory's C strip, summed over the whole inner dimension before it is copied out. */
+const C_BYTES = 4 << 20;
+const AP = 0;
+const BP = MC * KC * 8;
+const CP = BP + KC * NC * 8;
+/** The memory, fixed: packed A, packed B and the C strip, 5.25 MiB per thread that multiplies. */
+const PAGES = (CP + C_BYTES) / 65536;
 
 const P = { a: 0, b: 1, c: 2, mb: 3, nb: 4, kc: 5, ldc: 6 };
 const L = { jb: 7, ib: 8, pa: 9, pb: 10, end: 11, cp: 12, v0: 13 };
@@ -69,22 +89,30 @@ export function gemmBody(s: KernelShape): number[] {
     op.block, op.void, op.loop, op.void,
     op.localGet, L.pa, op.localGet, L.end, op.i32GeU, op.brIf, 1,
   );
-  for (let v = 0; v < s.nv; v++)
-    body.push(op.localGet, L.pb, ...simd.load, 4, ...uleb(16 * v), op.localSet, bv(v));
-  for (let r = 0; r < s.mr; r++) {
-    body.push(op.localGet, L.pa, ...splat, alignE, ...uleb(r * s.es), op.localSet, av);
+  for (let u = 0; u < s.unroll; u++) {
     for (let v = 0; v < s.nv; v++)
       // biome-ignore format: one instruction per line of the listing
       body.push(
-        op.localGet, acc(r, v),
-        op.localGet, av, op.localGet, bv(v), ...mul,
-        ...add, op.localSet, acc(r, v),
+        op.localGet, L.pb, ...simd.load, 4, ...uleb(16 * v + u * nr * s.es), op.localSet, bv(v),
       );
+    for (let r = 0; r < s.mr; r++) {
+      // biome-ignore format: one instruction per line of the listing
+      body.push(
+        op.localGet, L.pa, ...splat, alignE, ...uleb((u * s.mr + r) * s.es), op.localSet, av,
+      );
+      for (let v = 0; v < s.nv; v++)
+        // biome-ignore format: one instruction per line of the listing
+        body.push(
+          op.localGet, acc(r, v),
+          op.localGet, av, op.localGet, bv(v), ...mul,
+          ...add, op.localSet, acc(r, v),
+        );
+    }
   }
   // biome-ignore format: one instruction per line of the listing
   body.push(
-    op.localGet, L.pa, ...i32(s.mr * s.es), op.i32Add, op.localSet, L.pa,
-    op.localGet, L.pb, ...i32(nr * s.es), op.i32Add, op.localSet, L.pb,
+    op.localGet, L.pa, ...i32(s.unroll * s.mr * s.es), op.i32Add, op.localSet, L.pa,
+    op.localGet, L.pb, ...i32(s.unroll * nr * s.es), op.i32Add, op.localSet, L.pb,
     op.br, 0, op.end, op.end,
     // cp = c + ib * MR * ldc + jb * NR * es
     op.localGet, P.c, op.localGet, L.ib, ...i32(s.mr), op.i32Mul, op.localGet, P.ldc, op.i32Mul,
@@ -138,20 +166,6 @@ type GemmFn = (
   ldc: number,
 ) => void;
 
-/** Inner-dimension panel, as the JS kernel's (same panels: float64 results are identical). */
-export const KC = 256;
-/** Rows of A packed at a time (256 KiB of float64, in L2 across a B panel's strips). */
-const MC = 128;
-/** Columns of B packed at a time (a KC x NC panel, 1 MiB of float64). */
-const NC = 512;
-/** Bytes of the memory's C strip, summed over the whole inner dimension before it is copied out. */
-const C_BYTES = 4 << 20;
-const AP = 0;
-const BP = MC * KC * 8;
-const CP = BP + KC * NC * 8;
-/** The memory, fixed: packed A, packed B and the C strip, 5.25 MiB per thread that multiplies. */
-const PAGES = (CP + C_BYTES) / 65536;
-
 export interface MatmulWasm {
   readonly gemm64: GemmFn;
   readonly gemm32: GemmFn;
@@ -177,7 +191,10 @@ export function matmulWasm(): MatmulWasm | null {
 
 type Floats = Float64Array | Float32Array;
 
-/** Rows ic .. ic + mc of A (_ x k), columns p0 .. p0 + kc, in MR-row tiles; pad rows are 0. */
+/**
+ * Rows ic .. ic + mc of A (_ x k), columns p0 .. p0 + kc, in MR-row tiles `kcp` deep; the pad
+ * rows and the columns past kc are 0.
+ */
 function packA(
   a: Floats,
   k: number,
@@ -185,23 +202,25 @@ function packA(
   mc: number,
   p0: number,
   kc: number,
+  kcp: number,
   mr: number,
   ap: Floats,
 ) {
   const mcp = Math.ceil(mc / mr) * mr;
   for (let i = 0; i < mcp; i++) {
     const ib = (i / mr) | 0;
-    let o = ib * kc * mr + i - ib * mr;
-    if (i >= mc) {
-      for (let p = 0; p < kc; p++, o += mr) ap[o] = 0;
-      continue;
-    }
+    let o = ib * kcp * mr + i - ib * mr;
     const src = (ic + i) * k + p0;
-    for (let p = 0; p < kc; p++, o += mr) ap[o] = a[src + p]!;
+    const real = i < mc ? kc : 0;
+    for (let p = 0; p < real; p++, o += mr) ap[o] = a[src + p]!;
+    for (let p = real; p < kcp; p++, o += mr) ap[o] = 0;
   }
 }
 
-/** Columns j0 .. j0 + nc of B (k x n), rows p0 .. p0 + kc, in NR-column strips; pads are 0. */
+/**
+ * Columns j0 .. j0 + nc of B (k x n), rows p0 .. p0 + kc, in NR-column strips `kcp` deep; the
+ * pad columns and the rows past kc are 0.
+ */
 function packB(
   b: Floats,
   n: number,
@@ -209,16 +228,18 @@ function packB(
   nc: number,
   p0: number,
   kc: number,
+  kcp: number,
   nr: number,
   bp: Floats,
 ) {
   for (let jb = 0; jb * nr < nc; jb++) {
     const w = Math.min(nr, nc - jb * nr);
-    let o = jb * kc * nr;
+    let o = jb * kcp * nr;
     for (let p = 0; p < kc; p++, o += nr) {
       const row = (p0 + p) * n + j0 + jb * nr;
       for (let c = 0; c < nr; c++) bp[o + c] = c < w ? b[row + c]! : 0;
     }
+    bp.fill(0, o, o + (kcp - kc) * nr);
   }
 }
 
@@ -258,11 +279,12 @@ export function gemmWasm(
         const k = ks[q]!;
         for (let p0 = 0; p0 < k; p0 += KC) {
           const kc = Math.min(KC, k - p0);
-          packB(bs[q]!, n, j0, nc, p0, kc, nr, bp);
+          const kcp = Math.ceil(kc / s.unroll) * s.unroll;
+          packB(bs[q]!, n, j0, nc, p0, kc, kcp, nr, bp);
           for (let ic = 0; ic < mb; ic += mcs) {
             const mc = Math.min(mcs, mb - ic);
-            packA(as[q]!, k, i0 + ic, mc, p0, kc, mr, ap);
-            gemm(AP, BP, CP + ic * ldc, Math.ceil(mc / mr), ncp / nr, kc, ldc);
+            packA(as[q]!, k, i0 + ic, mc, p0, kc, kcp, mr, ap);
+            gemm(AP, BP, CP + ic * ldc, Math.ceil(mc / mr), ncp / nr, kcp, ldc);
           }
         }
       }
