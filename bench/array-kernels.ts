@@ -4,7 +4,8 @@
  * test; run `node dist/bench/array-kernels.js` after `npm run build`. Prints one JSON line per
  * measurement, the median of 5 runs:
  * - `uniform`: ns per double of the random generator, into a 4096-double block and into a
- *   2000 x 2000 chunk of a 20000-wide array (the chunk includes writing 32 MB);
+ *   2000 x 2000 chunk of a 20000-wide array (the chunk includes writing 32 MB); and of the
+ *   i64x2 SIMD kernel (same values, not used: V8 emulates i64x2.mul) into the 4096-double block;
  * - `partial-a` / `partial-b`: ms of CPU for one partial task of the array bench's cases (a)
  *   x.add(x.T).mean({ axis: 0 }) and (b) x.std(), on a 2000 x 2000 chunk off the diagonal,
  *   taken from the real graph (random generation included);
@@ -14,6 +15,7 @@
 import * as ba from "../src/array.js";
 import { matmulBlock, useJsMatmul } from "../src/collections/array/exec/matmul.js";
 import { randomChunk } from "../src/collections/array/exec/random.js";
+import { simdFill } from "../src/collections/array/exec/random-simd.js";
 import { keyOf, wasmFill } from "../src/collections/array/exec/random-wasm.js";
 import { graphOf } from "../src/collections/array/run.js";
 import { TaskRef } from "../src/graph/spec.js";
@@ -46,6 +48,12 @@ if (w !== null) {
     for (let i = 0; i < 1000; i++) w.fill(4096, i * 4096);
   });
   out({ kernel: "uniform", into: "4096-double block", ns_per_double: (ms * 1e6) / 4096e3 });
+  const simd = simdFill()!;
+  simd.setKey(k);
+  const sms = median(() => {
+    for (let i = 0; i < 1000; i++) simd.fill(4096, i * 4096);
+  });
+  out({ kernel: "uniform-simd", into: "4096-double block", ns_per_double: (sms * 1e6) / 4096e3 });
 }
 const chunk = new Float64Array(2000 * 2000);
 const ms = median(() =>
