@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
+import * as ba from "../../../src/array.js";
 import type { AnyTypedArray, DType } from "../../../src/collections/array/dtype.js";
 import { matmulBlock, useJsMatmul } from "../../../src/collections/array/exec/matmul.js";
 import { matmulWasm } from "../../../src/collections/array/exec/matmul-wasm.js";
@@ -140,5 +141,24 @@ describe("matmul SIMD kernel", { timeout: 60_000 }, () => {
     }
     // The SIMD path ran (a float64 sum rounded once differs somewhere from a float32 sum).
     if (matmulWasm() !== null) assert.ok(differs);
+  });
+
+  test("x.matmul(y) of float32 arrays is float32, by blocks, within float32 rounding", async () => {
+    const [m, k, n] = [45, 70, 33];
+    const a = Float32Array.from(rand(m * k, 7));
+    const b = Float32Array.from(rand(k * n, 8));
+    const x = ba.fromArray(a, [m, k], { chunks: [20, 30] });
+    const y = ba.fromArray(b, [k, n], { chunks: [30, 16] });
+    const got = await x.matmul(y).compute({ scheduler: "sync" });
+    assert.equal(got.dtype, "float32");
+    assert.ok(got.data instanceof Float32Array);
+    const p: Pairs = { as: [a], bs: [b], m, ks: [k], n };
+    const want = both(p, "float32").js;
+    const scale = absDot(p);
+    for (let i = 0; i < want.length; i++)
+      assert.ok(
+        Math.abs((got.data[i] as number) - (want[i] as number)) <= (k + 2) * 2 ** -23 * scale[i]!,
+        `[${i}]`,
+      );
   });
 });
