@@ -4,15 +4,18 @@
  * test; run `node dist/bench/array-kernels.js` after `npm run build`. Prints one JSON line per
  * measurement, the median of 5 runs:
  * - `uniform`: ns per double of the random generator, into a 4096-double block and into a
- *   2000 x 2000 chunk of a 20000-wide array (the chunk includes writing 32 MB);
+ *   2000 x 2000 chunk of a 20000-wide array (the chunk includes writing 32 MB); and of the
+ *   i64x2 SIMD kernel (same values, not used: V8 emulates i64x2.mul) into the 4096-double block;
  * - `partial-a` / `partial-b`: ms of CPU for one partial task of the array bench's cases (a)
  *   x.add(x.T).mean({ axis: 0 }) and (b) x.std(), on a 2000 x 2000 chunk off the diagonal,
  *   taken from the real graph (random generation included);
- * - `matmul`: GFLOP/s of the matmul kernel on n x n blocks (500 and 1000).
+ * - `matmul`: GFLOP/s of the matmul kernels on n x n blocks (500 and 1000): WebAssembly SIMD in
+ *   float64 and float32, and the plain-JS fallback (float64).
  */
 import * as ba from "../src/array.js";
-import { matmulBlock } from "../src/collections/array/exec/matmul.js";
+import { matmulBlock, useJsMatmul } from "../src/collections/array/exec/matmul.js";
 import { randomChunk } from "../src/collections/array/exec/random.js";
+import { simdFill } from "../src/collections/array/exec/random-simd.js";
 import { keyOf, wasmFill } from "../src/collections/array/exec/random-wasm.js";
 import { graphOf } from "../src/collections/array/run.js";
 import { TaskRef } from "../src/graph/spec.js";
@@ -45,6 +48,12 @@ if (w !== null) {
     for (let i = 0; i < 1000; i++) w.fill(4096, i * 4096);
   });
   out({ kernel: "uniform", into: "4096-double block", ns_per_double: (ms * 1e6) / 4096e3 });
+  const simd = simdFill()!;
+  simd.setKey(k);
+  const sms = median(() => {
+    for (let i = 0; i < 1000; i++) simd.fill(4096, i * 4096);
+  });
+  out({ kernel: "uniform-simd", into: "4096-double block", ns_per_double: (sms * 1e6) / 4096e3 });
 }
 const chunk = new Float64Array(2000 * 2000);
 const ms = median(() =>
@@ -75,8 +84,17 @@ out({
 });
 out({ kernel: "partial-b", case: "x.std()", ms: median(partialTask(x.std(), "std-partial")) });
 
-for (const n of [500, 1000]) {
-  const a = new Float64Array(n * n).map((_, i) => (i % 17) / 17);
-  const t = median(() => matmulBlock([a], [a], n, [n], n, "float64"), 3);
-  out({ kernel: "matmul", n, gflop_per_s: (2 * n ** 3) / t / 1e6 });
+for (const [kernel, dtype] of [
+  ["wasm-simd", "float64"],
+  ["wasm-simd", "float32"],
+  ["js", "float64"],
+] as const) {
+  useJsMatmul(kernel === "js");
+  for (const n of [500, 1000]) {
+    const a64 = new Float64Array(n * n).map((_, i) => (i % 17) / 17);
+    const a = dtype === "float64" ? a64 : Float32Array.from(a64);
+    const t = median(() => matmulBlock([a], [a], n, [n], n, dtype), 3);
+    out({ kernel: "matmul", impl: kernel, dtype, n, gflop_per_s: (2 * n ** 3) / t / 1e6 });
+  }
 }
+useJsMatmul(false);

@@ -9,9 +9,17 @@
  */
 import type { AnyTypedArray, DType } from "../dtype.js";
 import { allocShared } from "./block.js";
+import { F32_SHAPE, F64_SHAPE, gemmWasm, KC, matmulWasm } from "./matmul-wasm.js";
 
-/** Inner-dimension panel: a packed 4-column strip of B is KC * 32 bytes. */
-const KC = 256;
+let jsOnly = false;
+
+/**
+ * Run the plain-JS kernel even where WebAssembly SIMD is there (the tests of the fallback; the
+ * environment's BARN_NO_WASM=1 does the same for a whole process).
+ */
+export function useJsMatmul(on: boolean): void {
+  jsOnly = on;
+}
 
 function asF64(a: AnyTypedArray): Float64Array {
   if (a instanceof Float64Array) return a;
@@ -137,7 +145,10 @@ function micro(
     }
 }
 
-/** C (m x n, zero or partly summed) += A (m x k) B (k x n). */
+/**
+ * C (m x n, zero or partly summed) += A (m x k) B (k x n). Inner-dimension panels of KC: a
+ * packed 4-column strip of B is KC * 32 bytes.
+ */
 export function gemm(
   a: Float64Array,
   b: Float64Array,
@@ -161,7 +172,12 @@ export function gemm(
   }
 }
 
-/** The product of row-block `as` and column-block `bs` (pairs along the inner dimension). */
+/**
+ * The product of row-block `as` and column-block `bs` (pairs along the inner dimension), by the
+ * WebAssembly SIMD kernels where this runtime has them: float64 (and integer dtypes, through
+ * float64) bit-identical to the JS kernel; float32 inputs summed in float32 (NumPy's sgemm), which
+ * the JS kernel sums in float64, so the two differ by float32 rounding.
+ */
 export function matmulBlock(
   as: readonly AnyTypedArray[],
   bs: readonly AnyTypedArray[],
@@ -170,9 +186,20 @@ export function matmulBlock(
   n: number,
   dtype: DType,
 ): AnyTypedArray {
+  const w = jsOnly ? null : matmulWasm();
+  const f32 =
+    dtype === "float32" &&
+    as.every((a) => a instanceof Float32Array) &&
+    bs.every((b) => b instanceof Float32Array);
+  if (w !== null && f32) {
+    const out = allocShared("float32", m * n) as Float32Array;
+    gemmWasm(w, F32_SHAPE, as as Float32Array[], bs as Float32Array[], m, ks, n, out);
+    return out;
+  }
   const c =
     dtype === "float64" ? (allocShared("float64", m * n) as Float64Array) : new Float64Array(m * n);
-  for (let q = 0; q < as.length; q++) gemm(asF64(as[q]!), asF64(bs[q]!), c, m, ks[q]!, n);
+  if (w !== null) gemmWasm(w, F64_SHAPE, as.map(asF64), bs.map(asF64), m, ks, n, c);
+  else for (let q = 0; q < as.length; q++) gemm(asF64(as[q]!), asF64(bs[q]!), c, m, ks[q]!, n);
   if (dtype === "float64") return c;
   const out = allocShared(dtype, m * n) as { [i: number]: number | bigint };
   for (let i = 0; i < c.length; i++) out[i] = dtype === "int64" ? BigInt(Math.trunc(c[i]!)) : c[i]!;

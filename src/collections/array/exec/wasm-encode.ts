@@ -146,6 +146,40 @@ export const op = {
   f64ConvertI64S: 0xb9,
 } as const;
 
+/**
+ * The SIMD (0xfd-prefixed) opcodes the kernels use, as byte sequences; loads and stores take a
+ * memarg (alignment exponent, offset) after them.
+ */
+export const simd = {
+  load: [0xfd, 0x00],
+  load32Splat: [0xfd, 0x09],
+  load64Splat: [0xfd, 0x0a],
+  store: [0xfd, 0x0b],
+  const: [0xfd, 0x0c],
+  and: [0xfd, 0x4e],
+  andnot: [0xfd, 0x4f],
+  or: [0xfd, 0x50],
+  xor: [0xfd, 0x51],
+  i64x2Splat: [0xfd, 0x12],
+  i64x2ShrS: [0xfd, ...uleb(204)],
+  i64x2ShrU: [0xfd, ...uleb(205)],
+  i64x2Add: [0xfd, ...uleb(206)],
+  i64x2Mul: [0xfd, ...uleb(213)],
+  f32x4Add: [0xfd, ...uleb(228)],
+  f32x4Mul: [0xfd, ...uleb(230)],
+  f64x2Add: [0xfd, ...uleb(240)],
+  f64x2Sub: [0xfd, ...uleb(241)],
+  f64x2Mul: [0xfd, ...uleb(242)],
+} as const;
+
+/** v128.const of two 64-bit lanes. */
+export function v128Const2(lo: bigint, hi: bigint): number[] {
+  const b = new Uint8Array(
+    new BigUint64Array([BigInt.asUintN(64, lo), BigInt.asUintN(64, hi)]).buffer,
+  );
+  return [...simd.const, ...b];
+}
+
 /** The WebAssembly API as used here (the project's TypeScript lib, ES2023, has no wasm typings). */
 interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => object;
