@@ -42,7 +42,13 @@ export type {
 } from "./collections/array/dtype.js";
 export { ArrayErrorCodes } from "./collections/array/errors.js";
 export { fromFrame } from "./collections/array/from-frame.js";
-export { blockwise, concatenate, histogram, stack, where } from "./collections/array/functions.js";
+export { blockwise, concatenate, stack, where } from "./collections/array/functions.js";
+export {
+  type HistogramCounts,
+  type HistogramEdges,
+  type HistogramOptions,
+  histogram,
+} from "./collections/array/histogram.js";
 export { NDArray, type Nested } from "./collections/array/ndarray.js";
 export type { ArrayPlan, ChunkInfo } from "./collections/array/plan.js";
 export type { RandomOptions } from "./collections/array/random.js";

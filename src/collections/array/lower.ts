@@ -471,34 +471,34 @@ function lowerCumulative(plan: ArrayPlan & { kind: "cumulative" }, ctx: LowerCon
   return out;
 }
 
-/** One count per chunk (the element-wise work under it fused in), then the counts added up. */
+/**
+ * One count per chunk (the element-wise work under it fused in, the edges' one chunk and the
+ * weights' chunk beside it), then the counts added up in a tree, stored in the result dtype.
+ */
 function lowerHistogram(plan: ArrayPlan & { kind: "histogram" }, ctx: LowerContext): string {
   const input = plan.input;
   const m = asMap(input);
   const spec: MapSpec = { expr: m.expr, dims: m.operands.map((o) => o.dims) };
   const shared = add(ctx, "histogram-spec", data(spec));
+  const edges = ref(lowerKeys(plan.edges, ctx)[0]!);
+  const weights = plan.weights === null ? null : lowerKeys(plan.weights, ctx);
   let level = chunkIndices(input.chunks).map((idx) => {
     const { refs, shapes } = operandInputs(m.operands, idx, ctx);
+    const w = weights === null ? null : ref(weights[flatIndex(input.chunks, idx)]!);
     return add(
       ctx,
       "histogram-partial",
-      task(
-        arrayOps.histogram,
-        ref(shared),
-        refs,
-        shapes,
-        chunkShape(input.chunks, idx),
-        plan.bins,
-        plan.lo,
-        plan.hi,
-      ),
+      task(arrayOps.histogram, ref(shared), refs, shapes, chunkShape(input.chunks, idx), edges, w),
     );
   });
-  do {
+  for (;;) {
+    const last = level.length <= 8;
     const next: string[] = [];
-    for (let i = 0; i < level.length; i += 8)
-      next.push(add(ctx, "histogram", task(arrayOps.addCounts, level.slice(i, i + 8).map(ref))));
+    for (let i = 0; i < level.length; i += 8) {
+      const parts = level.slice(i, i + 8).map(ref);
+      next.push(add(ctx, "histogram", task(arrayOps.addCounts, parts, last ? plan.dtype : null)));
+    }
+    if (last) return next[0]!;
     level = next;
-  } while (level.length > 1);
-  return level[0]!;
+  }
 }
