@@ -13,7 +13,7 @@ import { normalizeChunks } from "./chunks.js";
 import { checkDType, type DType, type FloatOf, itemsize, type SumOf } from "./dtype.js";
 import { ArrayErrorCodes } from "./errors.js";
 import { type BinaryOp, binaryDType, type Expr, type UnaryOp, unaryDType } from "./expr.js";
-import { matmulPlan } from "./linalg.js";
+import { matmul } from "./matmul-nd.js";
 import { NDArray } from "./ndarray.js";
 import type { ArrayPlan, ChunkInfo } from "./plan.js";
 import type { AggName } from "./reduce-spec.js";
@@ -412,14 +412,12 @@ export class BArray<D extends DType = DType> {
   }
 
   // ---- linear algebra and scans ----
-  /** Matrix product (1-D operands are treated as a row / a column and the result squeezed). */
+  /**
+   * NumPy's matmul (`a @ b`): by blocks; stacks of matrices broadcast their leading axes, a 1-D
+   * operand is a row (left) or a column (right) whose axis the result drops (matmul-nd.ts).
+   */
   matmul(other: BArray<DType>): BArray<DType> {
-    const a = this.ndim === 1 ? this.reshape([1, -1]) : (this as BArray<DType>);
-    const b = other.ndim === 1 ? other.reshape([-1, 1]) : other;
-    let out = this.#next<DType>(matmulPlan(a.plan, b.plan, castPlan), other);
-    if (this.ndim === 1) out = out.squeeze(0);
-    if (other.ndim === 1) out = out.squeeze(-1);
-    return out;
+    return matmul(this, other);
   }
   /**
    * NumPy's dot: matmul for 1-D and 2-D arrays; beyond, the sum over a's last axis and b's

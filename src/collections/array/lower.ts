@@ -8,6 +8,7 @@
  */
 import { data, type GraphNode, ref, task } from "../../graph/spec.js";
 import { type Chunks, chunkIndices, chunkShape, flatIndex, offsets } from "./chunks.js";
+import { isFloat } from "./dtype.js";
 import type { MapSpec } from "./exec/block.js";
 import type { Piece } from "./exec/copy.js";
 import { type InlineChunk, isGenerated } from "./exec/readers.js";
@@ -414,13 +415,15 @@ function lowerMatmul(plan: ArrayPlan & { kind: "matmul" }, ctx: LowerContext): s
   const a = lowerKeys(plan.a, ctx);
   const b = lowerKeys(plan.b, ctx);
   const inner = plan.a.chunks[1]!;
+  // Integers and bools are summed exactly, wrapping as NumPy's (exec/matmul-exact.ts).
+  const op = isFloat(plan.dtype) ? arrayOps.matmul : arrayOps.matmulExact;
   return chunkIndices(plan.chunks).map(([i, j]) => {
     const as = inner.map((_, p) => ref(a[flatIndex(plan.a.chunks, [i!, p])]!));
     const bs = inner.map((_, p) => ref(b[flatIndex(plan.b.chunks, [p, j!])]!));
     return add(
       ctx,
       "matmul",
-      task(arrayOps.matmul, as, bs, plan.chunks[0]![i!]!, inner, plan.chunks[1]![j!]!, plan.dtype),
+      task(op, as, bs, plan.chunks[0]![i!]!, inner, plan.chunks[1]![j!]!, plan.dtype),
     );
   });
 }

@@ -13,6 +13,7 @@ import { applyCarry, nextCarry, scanBlock, tailOf } from "./exec/cumulative.js";
 import { frameChunk, rowCount } from "./exec/frame-chunk.js";
 import { binCounts, sumCounts } from "./exec/histogram.js";
 import { matmulBlock } from "./exec/matmul.js";
+import { matmulExactBlock } from "./exec/matmul-exact.js";
 import { checkChunk, materialize, readChunk } from "./exec/readers.js";
 import { type ChunkPlace, combine, finish, type Partial } from "./exec/reduce.js";
 import { reduceBlock } from "./exec/reduce-block.js";
@@ -120,6 +121,18 @@ function matmul(
   return matmulBlock(as, bs, m, ks, n, dtype);
 }
 
+/** matmul for integer and bool dtypes (exact, wrapping as NumPy's). */
+function matmulExact(
+  as: AnyTypedArray[],
+  bs: AnyTypedArray[],
+  m: number,
+  ks: number[],
+  n: number,
+  dtype: DType,
+): AnyTypedArray {
+  return matmulExactBlock(as, bs, m, ks, n, dtype);
+}
+
 function scan(
   src: AnyTypedArray,
   shape: number[],
@@ -204,6 +217,7 @@ export const arrayOps = tasks(import.meta.url, {
   take,
   flatJoin,
   matmul,
+  matmulExact,
   scan,
   tail,
   carry,
