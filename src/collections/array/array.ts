@@ -30,6 +30,7 @@ import { Scalar } from "./scalar.js";
 import { select } from "./select.js";
 import { normAxis, sizeOf } from "./shape.js";
 import { compressPlan, type IndexItem, slicePlan, takePlan } from "./slicing.js";
+import { compressLazy, takeLazy } from "./take-lazy.js";
 import { tensordot } from "./tensordot.js";
 import { broadcastValues, type Value } from "./view.js";
 import type { ZarrArrayInfo } from "./zarr/info.js";
@@ -372,12 +373,30 @@ export class BArray<D extends DType = DType> {
   slice(...items: IndexItem[]): BArray<D> {
     return this.#next(slicePlan(this.plan, items));
   }
-  /** Elements at integer positions along one axis (negative count from the end). */
-  take(index: readonly number[] | ArrayLike<number>, axis = 0): BArray<D> {
+  /**
+   * Elements at integer positions along one axis (negative count from the end): positions in
+   * memory, or an integer lazy array (any shape, NumPy's take; checked on the workers).
+   */
+  take(index: readonly number[] | ArrayLike<number> | BArray<DType>, axis = 0): BArray<D> {
+    if (index instanceof BArray) return takeLazy(this, index, axis);
     return this.#next(takePlan(this.plan, Array.from(index as ArrayLike<number>), axis));
   }
-  /** Elements where a boolean mask (in memory, as long as the axis) is true. */
-  compress(mask: ArrayLike<unknown> | NDArray<"bool">, axis = 0): BArray<D> {
+  /**
+   * Elements where a boolean mask is true along an axis: a mask in memory, as long as the axis;
+   * or a lazy 1-D bool array, which makes it async (its true values are counted first, as
+   * select()'s are), and may be shorter than the axis, as NumPy's.
+   */
+  compress(mask: BArray<"bool">, axis?: number, options?: RunOptions): Promise<BArray<D>>;
+  compress(mask: ArrayLike<unknown> | NDArray<"bool">, axis?: number): BArray<D>;
+  compress(
+    mask: ArrayLike<unknown> | NDArray<"bool"> | BArray<"bool">,
+    axis = 0,
+    options: RunOptions = {},
+  ): BArray<D> | Promise<BArray<D>> {
+    if (mask instanceof BArray) {
+      checkOptionKeys("compress", options, ["client", "scheduler"]);
+      return compressLazy(this, mask, axis, options);
+    }
     const m = mask instanceof NDArray ? mask.data : mask;
     return this.#next(compressPlan(this.plan, m, axis));
   }

@@ -18,6 +18,7 @@ import { checkChunk, materialize, readChunk } from "./exec/readers.js";
 import { type ChunkPlace, combine, finish, type Partial } from "./exec/reduce.js";
 import { reduceBlock } from "./exec/reduce-block.js";
 import { countTrue, selectBlock } from "./exec/select.js";
+import { takeJoin, takePart } from "./exec/take-lazy.js";
 import type { ChunkInfo, Reader } from "./plan.js";
 import type { ReduceSpec } from "./reduce-spec.js";
 
@@ -228,6 +229,8 @@ export const arrayOps = tasks(import.meta.url, {
   checked,
   countTrue,
   selectBlock,
+  takePart,
+  takeJoin,
   frameChunk,
   rowCount,
 });
