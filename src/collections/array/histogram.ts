@@ -129,6 +129,7 @@ export function histogram<const O extends HistogramOptions = {}>(
       kind: "histogram",
       input: x.plan,
       edges: edgesPlan,
+      equal: typeof bins === "number",
       weights: w === undefined ? null : rechunkTo(w.plan, x.plan.chunks),
       shape: [n],
       chunks: [[n]],

@@ -491,7 +491,16 @@ function lowerHistogram(plan: ArrayPlan & { kind: "histogram" }, ctx: LowerConte
     return add(
       ctx,
       "histogram-partial",
-      task(arrayOps.histogram, ref(shared), refs, shapes, chunkShape(input.chunks, idx), edges, w),
+      task(
+        arrayOps.histogram,
+        ref(shared),
+        refs,
+        shapes,
+        chunkShape(input.chunks, idx),
+        edges,
+        plan.equal,
+        w,
+      ),
     );
   });
   for (;;) {

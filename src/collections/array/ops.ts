@@ -187,11 +187,12 @@ function histogram(
   inShapes: number[][],
   shape: number[],
   edges: Float64Array,
+  equal: boolean,
   weights: AnyTypedArray | null,
 ): Float64Array {
   const m = materialize(inputs);
   try {
-    return binCounts(mapBlock(spec, m.arrays, inShapes, shape), weights, edges);
+    return binCounts(mapBlock(spec, m.arrays, inShapes, shape), weights, edges, equal);
   } finally {
     m.done();
   }

@@ -126,5 +126,7 @@ export type ArrayPlan =
       readonly kind: "histogram";
       readonly input: ArrayPlan;
       readonly edges: ArrayPlan;
+      /** The edges are equal bins (asked for by count): the kernel may guess, then correct. */
+      readonly equal: boolean;
       readonly weights: ArrayPlan | null;
     });

@@ -36,20 +36,37 @@ export function checkEdges(edges: Float64Array): void {
   }
 }
 
-/** Per-bin counts (or sums of `weights`, a chunk of the same shape) of `values`, in float64. */
+/**
+ * The bin of v among equal bins: NumPy's guess by arithmetic, moved to the edges the guess
+ * misses by rounding (a step at most), so it agrees with binOf at a few times its speed.
+ */
+function equalBinOf(edges: Float64Array, v: number, norm: number): number {
+  const last = edges.length - 2;
+  let b = Math.min(last, Math.max(0, Math.floor((v - edges[0]!) * norm)));
+  while (b > 0 && v < edges[b]!) b--;
+  while (b < last && v >= edges[b + 1]!) b++;
+  return b;
+}
+
+/**
+ * Per-bin counts (or sums of `weights`, a chunk of the same shape) of `values`, in float64.
+ * `equal`: the edges are equal bins (a count of bins was asked for), so a guess can go first.
+ */
 export function binCounts(
   values: AnyTypedArray,
   weights: AnyTypedArray | null,
   edges: Float64Array,
+  equal: boolean,
 ): Float64Array {
   checkEdges(edges);
   const counts = new Float64Array(edges.length - 1);
   const lo = edges[0]!;
   const hi = edges[edges.length - 1]!;
+  const norm = (edges.length - 1) / (hi - lo);
   for (let i = 0; i < values.length; i++) {
     const v = Number(values[i]!);
     if (!(v >= lo && v <= hi)) continue;
-    const b = binOf(edges, v);
+    const b = equal ? equalBinOf(edges, v, norm) : binOf(edges, v);
     counts[b] = counts[b]! + (weights === null ? 1 : Number(weights[i]!));
   }
   return counts;
