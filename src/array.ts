@@ -2,6 +2,7 @@
  * `barn/array`: lazy, chunked n-dimensional arrays over typed arrays, NumPy-style, computed
  * as graphs of per-chunk kernels. `import * as ba from "barn/array"`.
  */
+import "./collections/array/frame-column.js";
 import * as random from "./collections/array/random.js";
 
 export {
@@ -41,8 +42,17 @@ export type {
   TypedArrayOf,
 } from "./collections/array/dtype.js";
 export { ArrayErrorCodes } from "./collections/array/errors.js";
+// Loading it installs a frame column's toArray(); its type export carries the declaration
+// merging that types the method into every program that imports barn/array.
+export type { ToArrayOptions } from "./collections/array/frame-column.js";
 export { fromFrame } from "./collections/array/from-frame.js";
-export { blockwise, concatenate, histogram, stack, where } from "./collections/array/functions.js";
+export { blockwise, concatenate, stack, where } from "./collections/array/functions.js";
+export {
+  type HistogramCounts,
+  type HistogramEdges,
+  type HistogramOptions,
+  histogram,
+} from "./collections/array/histogram.js";
 export { NDArray, type Nested } from "./collections/array/ndarray.js";
 export type { ArrayPlan, ChunkInfo } from "./collections/array/plan.js";
 export type { RandomOptions } from "./collections/array/random.js";

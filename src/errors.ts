@@ -140,6 +140,8 @@ export const ErrorCodes = {
   ARRAY_SHAPE: "BARN_ARRAY_SHAPE",
   /** barn/array: an index or slice out of range, or a mask of the wrong shape. */
   ARRAY_INDEX: "BARN_ARRAY_INDEX",
+  /** A frame column's toArray() without barn/array loaded: import "barn/array". */
+  ARRAY_NOT_LOADED: "BARN_ARRAY_NOT_LOADED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -438,6 +438,18 @@ describe("array on worker processes", () => {
           await ba.fromFrame(frame.filter(frame.col("i").gt(7)), ["i", "f"], { client: c }),
         );
       }
+      // Histograms (the range found lazily, weights), stacks of integer and float matrices,
+      // take by a lazy index and compress by a lazy mask.
+      const h = ba.histogram(x, { bins: 7 });
+      const hw = ba.histogram(x, { bins: [0, 0.25, 1], weights: x.mul(2) });
+      work.push(h.counts as ba.Array, h.edges as ba.Array, hw.counts as ba.Array);
+      work.push(
+        y.reshape([3, 10, 20]).matmul(y.T),
+        x.reshape([3, 10, 20]).matmul(x.T.expandDims(0)),
+      );
+      work.push(x.take(y.slice(0, ":5").sub(7), 1));
+      for (const c of [procs, sync])
+        work.push(await x.compress(y.slice(null, 0).lt(300), 0, { client: c }));
       for (const a of work) {
         const [p, s] = await Promise.all([
           a.compute({ client: procs }),

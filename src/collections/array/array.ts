@@ -13,7 +13,7 @@ import { normalizeChunks } from "./chunks.js";
 import { checkDType, type DType, type FloatOf, itemsize, type SumOf } from "./dtype.js";
 import { ArrayErrorCodes } from "./errors.js";
 import { type BinaryOp, binaryDType, type Expr, type UnaryOp, unaryDType } from "./expr.js";
-import { matmulPlan } from "./linalg.js";
+import { matmul } from "./matmul-nd.js";
 import { NDArray } from "./ndarray.js";
 import type { ArrayPlan, ChunkInfo } from "./plan.js";
 import type { AggName } from "./reduce-spec.js";
@@ -30,6 +30,7 @@ import { Scalar } from "./scalar.js";
 import { select } from "./select.js";
 import { normAxis, sizeOf } from "./shape.js";
 import { compressPlan, type IndexItem, slicePlan, takePlan } from "./slicing.js";
+import { compressLazy, takeLazy } from "./take-lazy.js";
 import { tensordot } from "./tensordot.js";
 import { broadcastValues, type Value } from "./view.js";
 import type { ZarrArrayInfo } from "./zarr/info.js";
@@ -372,12 +373,30 @@ export class BArray<D extends DType = DType> {
   slice(...items: IndexItem[]): BArray<D> {
     return this.#next(slicePlan(this.plan, items));
   }
-  /** Elements at integer positions along one axis (negative count from the end). */
-  take(index: readonly number[] | ArrayLike<number>, axis = 0): BArray<D> {
+  /**
+   * Elements at integer positions along one axis (negative count from the end): positions in
+   * memory, or an integer lazy array (any shape, NumPy's take; checked on the workers).
+   */
+  take(index: readonly number[] | ArrayLike<number> | BArray<DType>, axis = 0): BArray<D> {
+    if (index instanceof BArray) return takeLazy(this, index, axis);
     return this.#next(takePlan(this.plan, Array.from(index as ArrayLike<number>), axis));
   }
-  /** Elements where a boolean mask (in memory, as long as the axis) is true. */
-  compress(mask: ArrayLike<unknown> | NDArray<"bool">, axis = 0): BArray<D> {
+  /**
+   * Elements where a boolean mask is true along an axis: a mask in memory, as long as the axis;
+   * or a lazy 1-D bool array, which makes it async (its true values are counted first, as
+   * select()'s are), and may be shorter than the axis, as NumPy's.
+   */
+  compress(mask: BArray<"bool">, axis?: number, options?: RunOptions): Promise<BArray<D>>;
+  compress(mask: ArrayLike<unknown> | NDArray<"bool">, axis?: number): BArray<D>;
+  compress(
+    mask: ArrayLike<unknown> | NDArray<"bool"> | BArray<"bool">,
+    axis = 0,
+    options: RunOptions = {},
+  ): BArray<D> | Promise<BArray<D>> {
+    if (mask instanceof BArray) {
+      checkOptionKeys("compress", options, ["client", "scheduler"]);
+      return compressLazy(this, mask, axis, options);
+    }
     const m = mask instanceof NDArray ? mask.data : mask;
     return this.#next(compressPlan(this.plan, m, axis));
   }
@@ -412,14 +431,12 @@ export class BArray<D extends DType = DType> {
   }
 
   // ---- linear algebra and scans ----
-  /** Matrix product (1-D operands are treated as a row / a column and the result squeezed). */
+  /**
+   * NumPy's matmul (`a @ b`): by blocks; stacks of matrices broadcast their leading axes, a 1-D
+   * operand is a row (left) or a column (right) whose axis the result drops (matmul-nd.ts).
+   */
   matmul(other: BArray<DType>): BArray<DType> {
-    const a = this.ndim === 1 ? this.reshape([1, -1]) : (this as BArray<DType>);
-    const b = other.ndim === 1 ? other.reshape([-1, 1]) : other;
-    let out = this.#next<DType>(matmulPlan(a.plan, b.plan, castPlan), other);
-    if (this.ndim === 1) out = out.squeeze(0);
-    if (other.ndim === 1) out = out.squeeze(-1);
-    return out;
+    return matmul(this, other);
   }
   /**
    * NumPy's dot: matmul for 1-D and 2-D arrays; beyond, the sum over a's last axis and b's

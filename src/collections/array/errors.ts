@@ -14,4 +14,6 @@ export const ArrayErrorCodes = {
   SHAPE: ErrorCodes.ARRAY_SHAPE,
   /** An index or slice out of range, or a mask of the wrong shape. */
   INDEX: ErrorCodes.ARRAY_INDEX,
+  /** A frame column's toArray() without barn/array imported. */
+  NOT_LOADED: ErrorCodes.ARRAY_NOT_LOADED,
 } as const;

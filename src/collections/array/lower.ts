@@ -8,6 +8,7 @@
  */
 import { data, type GraphNode, ref, task } from "../../graph/spec.js";
 import { type Chunks, chunkIndices, chunkShape, flatIndex, offsets } from "./chunks.js";
+import { isFloat } from "./dtype.js";
 import type { MapSpec } from "./exec/block.js";
 import type { Piece } from "./exec/copy.js";
 import { type InlineChunk, isGenerated } from "./exec/readers.js";
@@ -414,13 +415,15 @@ function lowerMatmul(plan: ArrayPlan & { kind: "matmul" }, ctx: LowerContext): s
   const a = lowerKeys(plan.a, ctx);
   const b = lowerKeys(plan.b, ctx);
   const inner = plan.a.chunks[1]!;
+  // Integers and bools are summed exactly, wrapping as NumPy's (exec/matmul-exact.ts).
+  const op = isFloat(plan.dtype) ? arrayOps.matmul : arrayOps.matmulExact;
   return chunkIndices(plan.chunks).map(([i, j]) => {
     const as = inner.map((_, p) => ref(a[flatIndex(plan.a.chunks, [i!, p])]!));
     const bs = inner.map((_, p) => ref(b[flatIndex(plan.b.chunks, [p, j!])]!));
     return add(
       ctx,
       "matmul",
-      task(arrayOps.matmul, as, bs, plan.chunks[0]![i!]!, inner, plan.chunks[1]![j!]!, plan.dtype),
+      task(op, as, bs, plan.chunks[0]![i!]!, inner, plan.chunks[1]![j!]!, plan.dtype),
     );
   });
 }
@@ -471,14 +474,20 @@ function lowerCumulative(plan: ArrayPlan & { kind: "cumulative" }, ctx: LowerCon
   return out;
 }
 
-/** One count per chunk (the element-wise work under it fused in), then the counts added up. */
+/**
+ * One count per chunk (the element-wise work under it fused in, the edges' one chunk and the
+ * weights' chunk beside it), then the counts added up in a tree, stored in the result dtype.
+ */
 function lowerHistogram(plan: ArrayPlan & { kind: "histogram" }, ctx: LowerContext): string {
   const input = plan.input;
   const m = asMap(input);
   const spec: MapSpec = { expr: m.expr, dims: m.operands.map((o) => o.dims) };
   const shared = add(ctx, "histogram-spec", data(spec));
+  const edges = ref(lowerKeys(plan.edges, ctx)[0]!);
+  const weights = plan.weights === null ? null : lowerKeys(plan.weights, ctx);
   let level = chunkIndices(input.chunks).map((idx) => {
     const { refs, shapes } = operandInputs(m.operands, idx, ctx);
+    const w = weights === null ? null : ref(weights[flatIndex(input.chunks, idx)]!);
     return add(
       ctx,
       "histogram-partial",
@@ -488,17 +497,20 @@ function lowerHistogram(plan: ArrayPlan & { kind: "histogram" }, ctx: LowerConte
         refs,
         shapes,
         chunkShape(input.chunks, idx),
-        plan.bins,
-        plan.lo,
-        plan.hi,
+        edges,
+        plan.equal,
+        w,
       ),
     );
   });
-  do {
+  for (;;) {
+    const last = level.length <= 8;
     const next: string[] = [];
-    for (let i = 0; i < level.length; i += 8)
-      next.push(add(ctx, "histogram", task(arrayOps.addCounts, level.slice(i, i + 8).map(ref))));
+    for (let i = 0; i < level.length; i += 8) {
+      const parts = level.slice(i, i + 8).map(ref);
+      next.push(add(ctx, "histogram", task(arrayOps.addCounts, parts, last ? plan.dtype : null)));
+    }
+    if (last) return next[0]!;
     level = next;
-  } while (level.length > 1);
-  return level[0]!;
+  }
 }

@@ -11,11 +11,14 @@ import { allocShared as allocLike, type MapSpec, mapBlock } from "./exec/block.j
 import { assemble, type Piece, sliceBlock, takeBlock } from "./exec/copy.js";
 import { applyCarry, nextCarry, scanBlock, tailOf } from "./exec/cumulative.js";
 import { frameChunk, rowCount } from "./exec/frame-chunk.js";
+import { binCounts, sumCounts } from "./exec/histogram.js";
 import { matmulBlock } from "./exec/matmul.js";
+import { matmulExactBlock } from "./exec/matmul-exact.js";
 import { checkChunk, materialize, readChunk } from "./exec/readers.js";
 import { type ChunkPlace, combine, finish, type Partial } from "./exec/reduce.js";
 import { reduceBlock } from "./exec/reduce-block.js";
 import { countTrue, selectBlock } from "./exec/select.js";
+import { takeJoin, takePart } from "./exec/take-lazy.js";
 import type { ChunkInfo, Reader } from "./plan.js";
 import type { ReduceSpec } from "./reduce-spec.js";
 
@@ -119,6 +122,18 @@ function matmul(
   return matmulBlock(as, bs, m, ks, n, dtype);
 }
 
+/** matmul for integer and bool dtypes (exact, wrapping as NumPy's). */
+function matmulExact(
+  as: AnyTypedArray[],
+  bs: AnyTypedArray[],
+  m: number,
+  ks: number[],
+  n: number,
+  dtype: DType,
+): AnyTypedArray {
+  return matmulExactBlock(as, bs, m, ks, n, dtype);
+}
+
 function scan(
   src: AnyTypedArray,
   shape: number[],
@@ -165,38 +180,26 @@ async function userBlocks(
   return checkChunk(await f(...blocks, info), info, `mapBlocks(${fn.name})`);
 }
 
-/** Counts of one chunk's values (NaN and values outside [lo, hi] are not counted). */
+/** Counts (or weight sums) of one chunk's values over `edges` (exec/histogram.ts). */
 function histogram(
   spec: MapSpec,
   inputs: unknown[],
   inShapes: number[][],
   shape: number[],
-  bins: number,
-  lo: number,
-  hi: number,
-): BigInt64Array {
+  edges: Float64Array,
+  equal: boolean,
+  weights: AnyTypedArray | null,
+): Float64Array {
   const m = materialize(inputs);
   try {
-    const values = mapBlock(spec, m.arrays, inShapes, shape);
-    const counts = new Float64Array(bins);
-    const width = (hi - lo) / bins;
-    for (let i = 0; i < values.length; i++) {
-      const v = Number(values[i]!);
-      if (!(v >= lo && v <= hi)) continue;
-      const b = v === hi ? bins - 1 : Math.min(bins - 1, Math.floor((v - lo) / width));
-      counts[b] = counts[b]! + 1;
-    }
-    return BigInt64Array.from(counts, (c) => BigInt(c));
+    return binCounts(mapBlock(spec, m.arrays, inShapes, shape), weights, edges, equal);
   } finally {
     m.done();
   }
 }
 
-function addCounts(parts: BigInt64Array[]): BigInt64Array {
-  const out = parts[0]!.slice();
-  for (let k = 1; k < parts.length; k++)
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! + parts[k]![i]!;
-  return out;
+function addCounts(parts: Float64Array[], dtype: DType | null): AnyTypedArray {
+  return sumCounts(parts, dtype);
 }
 
 /** A storage reader's chunk, checked for its dtype and size. */
@@ -216,6 +219,7 @@ export const arrayOps = tasks(import.meta.url, {
   take,
   flatJoin,
   matmul,
+  matmulExact,
   scan,
   tail,
   carry,
@@ -226,6 +230,8 @@ export const arrayOps = tasks(import.meta.url, {
   checked,
   countTrue,
   selectBlock,
+  takePart,
+  takeJoin,
   frameChunk,
   rowCount,
 });

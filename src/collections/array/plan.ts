@@ -118,11 +118,15 @@ export type ArrayPlan =
       readonly inputs: readonly ArrayPlan[];
       readonly fn: ShippedFn;
     })
-  /** Counts of the input's values in `bins` equal bins over [lo, hi] (the last bin closed). */
+  /**
+   * Counts of the input's values (or sums of `weights`, same shape and grid) in the bins
+   * between consecutive `edges` (a float64 array of one chunk; the last bin closed).
+   */
   | (Common & {
       readonly kind: "histogram";
       readonly input: ArrayPlan;
-      readonly bins: number;
-      readonly lo: number;
-      readonly hi: number;
+      readonly edges: ArrayPlan;
+      /** The edges are equal bins (asked for by count): the kernel may guess, then correct. */
+      readonly equal: boolean;
+      readonly weights: ArrayPlan | null;
     });

@@ -29,6 +29,7 @@ import { batchToRecords } from "./records.js";
 import { repartition, shuffleOn } from "./repartition.js";
 import { type MeltOptions, meltPlan, type PivotOptions, pivotPlan } from "./reshape.js";
 import { computeBatches, divisionsOf, persistPlan, RUN_KEYS, type RunOptions } from "./run.js";
+import { bindColumn } from "./to-array.js";
 import type {
   Dropped,
   Filled,
@@ -108,9 +109,12 @@ export class DataFrame<S extends Row = Row> {
     return this.plan.kind === "source" ? this.plan.divisions : undefined;
   }
 
-  /** The column `name` as an expression (typed by this frame's columns). */
+  /**
+   * The column `name` as an expression (typed by this frame's columns). It remembers this
+   * frame, so with barn/array imported `await df.col("x").toArray()` is the column as an array.
+   */
   col<K extends Names<S>>(name: K): Expr<K, ColV<K>> {
-    return colExpr(name);
+    return bindColumn(colExpr(name), this as DataFrame);
   }
   /** Keep only these columns, in this order. */
   select<K extends Names<S>>(...columns: K[]): DataFrame<Picked<S, K>> {
