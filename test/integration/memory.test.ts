@@ -127,7 +127,7 @@ async function unwritableSpill(dir: string): Promise<void> {
 }
 
 describe("spilling to disk", { concurrency: false }, () => {
-  test("processes: 2 workers x 256 MiB persist 20 x 64 MiB and sum it; each worker's peak RSS stays under its limit + 64 MiB", {
+  test(`processes: 2 workers x 256 MiB persist ${ARRAYS} x 64 MiB and sum it; each worker's peak RSS stays under its limit + 64 MiB`, {
     timeout: 300_000,
   }, async () => {
     const c = await Client.connect({
@@ -167,7 +167,7 @@ describe("spilling to disk", { concurrency: false }, () => {
     }
   });
 
-  test("threads: 2 workers x 256 MiB persist 20 x 64 MiB and sum it; the process's peak RSS stays under its own baseline + 2 x (256 + 64) MiB", {
+  test(`threads: 2 workers x 256 MiB persist ${ARRAYS} x 64 MiB and sum it; the process's peak RSS stays under its own baseline + 2 x (256 + 64) MiB`, {
     timeout: 300_000,
   }, async () => {
     // What this process held before the cluster started (the test runner, Barn's modules) is
