@@ -38,8 +38,8 @@ function read(path: string): string | undefined {
   }
 }
 
-/** CPU seconds of every process below this one (chromium and its helpers), by pid. */
-function childrenCpu(): number {
+/** CPU seconds of every process below this one (chromium and its helpers), by process type. */
+function childrenCpu(): Map<string, number> {
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();
   for (const d of readdirSync("/proc")) {
@@ -50,16 +50,17 @@ function childrenCpu(): number {
     parent.set(Number(d), Number(f[1]));
     cpu.set(Number(d), statCpu(s));
   }
-  let total = 0;
+  const out = new Map<string, number>();
   for (const [pid, c] of cpu) {
     for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
       if (p === process.pid) {
-        total += c;
+        const type = /--type=([a-z-]+)/.exec(read(`/proc/${pid}/cmdline`) ?? "")?.[1] ?? "main";
+        out.set(type, (out.get(type) ?? 0) + c);
         break;
       }
     }
   }
-  return total;
+  return out;
 }
 
 /** CPU seconds of each thread of this process, by tid. */
@@ -128,6 +129,7 @@ for (const name of cases) {
     const wall = (performance.now() - t0) / 1000;
     const p = process.cpuUsage(p0);
     const c1 = childrenCpu();
+    const chromium = [...c1].map(([k, v]) => [k, v - (c0.get(k) ?? 0)] as const);
     const th = [...threadsCpu()]
       .map(([t, s]) => [t, s - (th0.get(t) ?? 0)] as const)
       .sort((a, b) => b[1] - a[1])
@@ -139,7 +141,8 @@ for (const name of cases) {
         case: name,
         wall_s: +wall.toFixed(3),
         cpu_s: +((p.user + p.system) / 1e6).toFixed(3),
-        chromium_s: +(c1 - c0).toFixed(2),
+        chromium_s: +chromium.reduce((a, [, v]) => a + v, 0).toFixed(2),
+        chromium: chromium.map(([k, v]) => `${k}:${v.toFixed(2)}`).join(" "),
         threads: th.join(" "),
       }),
     );

@@ -96,12 +96,18 @@ function drawStream(u){
   x.fillStyle='#fff';x.fillRect(0,0,W,top+n*laneH+18);
   x.font='10px system-ui';x.fillStyle='#999';
   for(let i=0;i<=6;i++){const t=start+i*span/6;const px=i*W/6;x.fillRect(px,top,1,n*laneH);x.fillText(((t-end)/1000).toFixed(1)+'s',Math.min(px+2,W-30),top+n*laneH+12)}
-  let drawn=0,fill='';
+  // Tasks of one colour that touch on one lane are drawn as one bar: at thousands of tasks a
+  // second, hundreds share a pixel, and the canvas work stays bounded by what can be seen.
+  let drawn=0,rects=0;const open=new Map();
+  const flush=(lane,r)=>{x.fillStyle=r.c;x.fillRect(r.x0,top+lane*laneH+1,r.x1-r.x0,laneH-2);rects++};
   for(const t of S.tasks){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;
     let busy=sub.get(t.worker);if(!busy)sub.set(t.worker,busy=[]);let k=busy.findIndex(s=>s<=t.start);if(k<0){k=busy.length<8?busy.length:0;}busy[k]=t.stop;
-    const c=color(t.group);if(c!==fill){fill=c;x.fillStyle=c}
-    const x0=(t.start-start)/span*W,x1=Math.max(x0+1,(t.stop-start)/span*W);x.fillRect(x0,top+(base+k)*laneH+1,x1-x0,laneH-2);drawn++}
-  S.drawnTasks=drawn;
+    const c=color(t.group),lane=base+k;drawn++;
+    const x0=(t.start-start)/span*W,x1=Math.max(x0+1,(t.stop-start)/span*W);const r=open.get(lane);
+    if(r&&r.c===c&&x0<=r.x1+0.5&&x0>=r.x0){r.x1=Math.max(r.x1,x1);continue}
+    if(r)flush(lane,r);open.set(lane,{c,x0,x1})}
+  for(const [lane,r] of open)flush(lane,r);
+  S.drawnTasks=drawn;S.drawnRects=rects;
   // Transfers: a red line along the top of the receiving worker's lane.
   x.fillStyle='#d22';S.drawnTransfers=0;
   for(const t of u.transfers){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;

@@ -165,4 +165,10 @@ export class CpuProfiler {
 }
 
 /** What a profile read after `close()` holds: nothing. */
-const EMPTY_PROFILE: CpuProfileLike = { nodes: [], startTime: 0, endTime: 0, samples: [], timeDeltas: [] };
+const EMPTY_PROFILE: CpuProfileLike = {
+  nodes: [],
+  startTime: 0,
+  endTime: 0,
+  samples: [],
+  timeDeltas: [],
+};
