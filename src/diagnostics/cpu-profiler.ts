@@ -35,7 +35,21 @@ const PROFILE_WAIT_MS = 10_000;
 /** Profiles of this thread's profilers get unique titles (several may share the thread). */
 let profiles = 0;
 
+/**
+ * How a profiler takes its profiles: "console" (overlapping console profiles, the default) or
+ * "protocol" (Profiler.start / Profiler.stop, a cut restarting V8's profiler). Under
+ * `node --cpu-prof`, Node's own profiler session on every thread would run each console
+ * profile too and print an error for each of their notifications, so there it is "protocol".
+ */
+export type ProfilerMode = "console" | "protocol";
+
+function defaultMode(): ProfilerMode {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  return flags.some((f) => f.startsWith("--cpu-prof")) ? "protocol" : "console";
+}
+
 export class CpuProfiler {
+  readonly mode: ProfilerMode;
   #session: Session | undefined;
   /** The title of the console profile running now. */
   #title: string | undefined;
@@ -47,6 +61,10 @@ export class CpuProfiler {
   /** Ended profiles by title, until their cut reads them. */
   readonly #finished = new Map<string, CpuProfileLike>();
   readonly #waiting = new Map<string, (profile: CpuProfileLike) => void>();
+
+  constructor(mode: ProfilerMode = defaultMode()) {
+    this.mode = mode;
+  }
 
   get running(): boolean {
     return this.#session !== undefined;
@@ -76,12 +94,20 @@ export class CpuProfiler {
     await this.#post("Profiler.setSamplingInterval", {
       interval: Math.max(50, Math.round(intervalUs)),
     });
-    this.#title = this.#begin();
+    if (this.mode === "protocol") {
+      await this.#post("Profiler.start");
+      this.#title = "protocol";
+    } else this.#title = this.#begin();
   }
 
   /** The profile since the last start or cut; sampling goes on (the next one began first). */
   async cut(): Promise<CutProfile> {
     const ending = this.#running();
+    if (this.mode === "protocol") {
+      const profile = await this.#end(ending);
+      await this.#post("Profiler.start");
+      return { profile, offsetMs: profileClockOffsetMs() };
+    }
     this.#title = this.#begin();
     const profile = await this.#end(ending);
     return { profile, offsetMs: profileClockOffsetMs() };
@@ -124,12 +150,15 @@ export class CpuProfiler {
   }
 
   /** Ends the console profile `title` and reads it (the inspector hands it over at once). */
-  #end(title: string): Promise<CpuProfileLike> {
+  async #end(title: string): Promise<CpuProfileLike> {
+    if (this.mode === "protocol") {
+      return ((await this.#post("Profiler.stop")) as { profile: CpuProfileLike }).profile;
+    }
     inspectorConsole.profileEnd(title);
     const done = this.#finished.get(title);
     if (done !== undefined) {
       this.#finished.delete(title);
-      return Promise.resolve(done);
+      return done;
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

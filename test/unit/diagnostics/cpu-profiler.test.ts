@@ -54,3 +54,17 @@ test("two profilers on one thread read only their own profiles; a stopped one re
     (e: unknown) => e instanceof BarnError && e.code === "BARN_PROFILER_FAILED",
   );
 });
+
+test("protocol mode (node --cpu-prof's): cuts restart the profiler and still hand over profiles", {
+  timeout: 30_000,
+}, async () => {
+  const p = new CpuProfiler("protocol");
+  assert.equal(new CpuProfiler().mode, "console", "the default without --cpu-prof");
+  await p.start(1000);
+  burn(20);
+  const first = (await p.cut()).profile;
+  burn(20);
+  const second = (await p.stop()).profile;
+  assert.ok(first.nodes.length > 0 && second.nodes.length > 0);
+  assert.ok(second.startTime >= first.endTime, "a cut stops, then starts again");
+});
