@@ -70,13 +70,22 @@ function connect(){
 }
 function apply(u){
   S.updates++;S.last=u;
-  for(const t of u.tasks)S.tasks.push(t);
-  if(S.tasks.length>20000)S.tasks.splice(0,S.tasks.length-20000);
+  const c=u.tasks;S.skipped=(S.skipped||0)+c.skipped;
+  for(let i=0;i<c.worker.length;i++){const s=c.t0+c.start[i];S.tasks.push({worker:c.workers[c.worker[i]],group:c.groups[c.group[i]],start:s,stop:s+c.duration[i]})}
+  if(S.tasks.length>10000)S.tasks.splice(0,S.tasks.length-10000);
   for(const w of u.workers){if(w.sampled==null)continue;let l=S.heap.get(w.id);if(!l)S.heap.set(w.id,l=[]);
     if(l.length===0||l[l.length-1][0]!==w.sampled)l.push([w.sampled,w.heap,w.cpu]);if(l.length>600)l.shift()}
-  render(u);
+  schedule();
 }
-function setupCanvas(c,h){const r=window.devicePixelRatio||1;const w=c.clientWidth||800;c.width=w*r;c.height=h*r;c.style.height=h+'px';const x=c.getContext('2d');x.scale(r,r);return [x,w]}
+// Drawing waits for the next frame (so a burst of updates draws once) and for the page to be
+// seen: a hidden tab draws nothing until it is shown again.
+function schedule(){if(S.frame||document.hidden)return;S.frame=requestAnimationFrame(()=>{S.frame=0;S.draws=(S.draws||0)+1;render(S.last)})}
+document.addEventListener('visibilitychange',()=>{if(!document.hidden&&S.last)schedule()});
+/** Sets an element's HTML only when it changed (no relayout for an unchanged table). */
+function html(id,s){const e=$(id);if(e.__html!==s){e.__html=s;e.innerHTML=s}}
+// The backing store is resized only when the size changed (a resize reallocates it).
+function setupCanvas(c,h){const r=window.devicePixelRatio||1;const w=c.clientWidth||800;const cw=Math.round(w*r),ch=Math.round(h*r);
+  if(c.width!==cw||c.height!==ch){c.width=cw;c.height=ch;c.style.height=h+'px'}const x=c.getContext('2d');x.setTransform(r,0,0,r,0,0);return [x,w]}
 function drawStream(u){
   const workers=u.workers.map(w=>w.id).sort();
   const lanes=new Map();let n=0;const sub=new Map();
@@ -87,11 +96,18 @@ function drawStream(u){
   x.fillStyle='#fff';x.fillRect(0,0,W,top+n*laneH+18);
   x.font='10px system-ui';x.fillStyle='#999';
   for(let i=0;i<=6;i++){const t=start+i*span/6;const px=i*W/6;x.fillRect(px,top,1,n*laneH);x.fillText(((t-end)/1000).toFixed(1)+'s',Math.min(px+2,W-30),top+n*laneH+12)}
-  let drawn=0;
+  // Tasks of one colour that touch on one lane are drawn as one bar: at thousands of tasks a
+  // second, hundreds share a pixel, and the canvas work stays bounded by what can be seen.
+  let drawn=0,rects=0;const open=new Map();
+  const flush=(lane,r)=>{x.fillStyle=r.c;x.fillRect(r.x0,top+lane*laneH+1,r.x1-r.x0,laneH-2);rects++};
   for(const t of S.tasks){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;
     let busy=sub.get(t.worker);if(!busy)sub.set(t.worker,busy=[]);let k=busy.findIndex(s=>s<=t.start);if(k<0){k=busy.length<8?busy.length:0;}busy[k]=t.stop;
-    const x0=(t.start-start)/span*W,x1=Math.max(x0+1,(t.stop-start)/span*W);x.fillStyle=color(t.group);x.fillRect(x0,top+(base+k)*laneH+1,x1-x0,laneH-2);drawn++}
-  S.drawnTasks=drawn;
+    const c=color(t.group),lane=base+k;drawn++;
+    const x0=(t.start-start)/span*W,x1=Math.max(x0+1,(t.stop-start)/span*W);const r=open.get(lane);
+    if(r&&r.c===c&&x0<=r.x1+0.5&&x0>=r.x0){r.x1=Math.max(r.x1,x1);continue}
+    if(r)flush(lane,r);open.set(lane,{c,x0,x1})}
+  for(const [lane,r] of open)flush(lane,r);
+  S.drawnTasks=drawn;S.drawnRects=rects;
   // Transfers: a red line along the top of the receiving worker's lane.
   x.fillStyle='#d22';S.drawnTransfers=0;
   for(const t of u.transfers){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;
@@ -112,12 +128,12 @@ function render(u){
   $('n-erred').textContent=c.erred||0;$('n-finished').textContent=u.counters.tasksFinished;
   $('n-transfers').textContent=u.counters.transfers+' ('+mb(u.counters.transferBytes)+')';
   drawStream(u);drawMemory();
-  $('groups').innerHTML=u.groups.map(g=>{const tot=Math.max(1,g.done+g.processing+g.waiting+g.erred);const p=v=>(100*v/tot).toFixed(2)+'%';
-    return '<div class="g" data-group="'+esc(g.name)+'"><span>'+esc(g.name||'(none)')+'</span><div class="bar"><span style="left:0;width:'+p(g.done)+';background:'+color(g.name)+'"></span><span style="left:'+p(g.done)+';width:'+p(g.processing)+';background:'+color(g.name)+';opacity:.4"></span><span style="left:'+p(g.done+g.processing)+';width:'+p(g.erred)+';background:#c00"></span></div><span>'+g.done+' done, '+g.processing+' running, '+g.waiting+' waiting'+(g.erred?', '+g.erred+' erred':'')+'</span></div>'}).join('');
-  $('workers').innerHTML='<tr><th>worker</th><th>threads</th><th>processing</th><th>keys</th><th>stored</th><th>heap</th><th>rss</th><th>cpu</th></tr>'+u.workers.map(w=>'<tr><td title="'+esc(w.id)+'">'+esc(w.name)+'</td><td>'+w.nthreads+'</td><td>'+w.processing+'</td><td>'+w.keys+'</td><td>'+mb(w.nbytes)+'</td><td>'+mb(w.heap)+'</td><td>'+(w.rss?mb(w.rss):'')+'</td><td>'+(w.cpu==null?'':Math.round(w.cpu*100)+'%')+'</td></tr>').join('');
-  $('erred').innerHTML=u.erred.length===0?'<i>none</i>':u.erred.slice().reverse().map(e=>'<details><summary>'+esc(e.key)+' on '+esc(e.worker)+': '+esc(e.message)+'</summary><pre>'+esc(e.stack)+'</pre><a target="_blank" href="/api/story?key='+encodeURIComponent(e.key)+'">story</a></details>').join('');
+  html('groups',u.groups.map(g=>{const tot=Math.max(1,g.done+g.processing+g.waiting+g.erred);const p=v=>(100*v/tot).toFixed(2)+'%';
+    return '<div class="g" data-group="'+esc(g.name)+'"><span>'+esc(g.name||'(none)')+'</span><div class="bar"><span style="left:0;width:'+p(g.done)+';background:'+color(g.name)+'"></span><span style="left:'+p(g.done)+';width:'+p(g.processing)+';background:'+color(g.name)+';opacity:.4"></span><span style="left:'+p(g.done+g.processing)+';width:'+p(g.erred)+';background:#c00"></span></div><span>'+g.done+' done, '+g.processing+' running, '+g.waiting+' waiting'+(g.erred?', '+g.erred+' erred':'')+'</span></div>'}).join(''));
+  html('workers','<tr><th>worker</th><th>threads</th><th>processing</th><th>keys</th><th>stored</th><th>heap</th><th>rss</th><th>cpu</th></tr>'+u.workers.map(w=>'<tr><td title="'+esc(w.id)+'">'+esc(w.name)+'</td><td>'+w.nthreads+'</td><td>'+w.processing+'</td><td>'+w.keys+'</td><td>'+mb(w.nbytes)+'</td><td>'+mb(w.heap)+'</td><td>'+(w.rss?mb(w.rss):'')+'</td><td>'+(w.cpu==null?'':Math.round(w.cpu*100)+'%')+'</td></tr>').join(''));
+  html('erred',u.erred.length===0?'<i>none</i>':u.erred.slice().reverse().map(e=>'<details><summary>'+esc(e.key)+' on '+esc(e.worker)+': '+esc(e.message)+'</summary><pre>'+esc(e.stack)+'</pre><a target="_blank" href="/api/story?key='+encodeURIComponent(e.key)+'">story</a></details>').join(''));
 }
-window.addEventListener('resize',()=>{if(S.last)render(S.last)});
+window.addEventListener('resize',()=>{if(S.last)schedule()});
 connect();
 `;
 

@@ -15,16 +15,11 @@ import {
 } from "../diagnostics/channels.js";
 import type { CallTree } from "../protocol/profile.js";
 
-/** One task in the stream: worker, group, start and stop (epoch ms), result bytes. */
-export interface StreamEntry {
-  readonly seq: number;
-  readonly worker: string;
-  readonly key: string;
-  readonly group: string;
-  readonly start: number;
-  readonly stop: number;
-  readonly nbytes: number;
-}
+/**
+ * One task in the stream: the channel's event itself (worker, key, group, start and stop in
+ * epoch ms, result bytes), kept as published: a watched scheduler pays no copy per task.
+ */
+export type StreamEntry = TaskFinishedEvent;
 
 /** Per task group, since the recorder started. */
 export interface GroupTotals {
@@ -57,8 +52,11 @@ export class Recorder {
   readonly #scheduler: string;
   readonly #maxTasks: number;
   readonly #maxSamples: number;
-  /** Sequence number of the next stream entry; entries with seq >= a client's cursor are new. */
-  #seq = 0;
+  /**
+   * Stream entries dropped from the front of `tasks` so far: entry `tasks[i]` has sequence
+   * number `#dropped + i`, and entries with a number >= a client's cursor are new to it.
+   */
+  #dropped = 0;
   readonly tasks: StreamEntry[] = [];
   readonly transfers: TransferEvent[] = [];
   readonly erred: TaskErredEvent[] = [];
@@ -84,9 +82,9 @@ export class Recorder {
     return this.#offs.length > 0;
   }
 
-  /** The seq the next task will get: a cursor for `tasksSince`. */
+  /** The sequence number the next task will get: a cursor for `tasksSince`. */
   get seq(): number {
-    return this.#seq;
+    return this.#dropped + this.tasks.length;
   }
 
   start(): void {
@@ -107,10 +105,19 @@ export class Recorder {
     this.#offs = [];
   }
 
-  /** Stream entries from `cursor` on (all that are still kept). */
-  tasksSince(cursor: number): StreamEntry[] {
-    const first = this.tasks.length === 0 ? this.#seq : this.tasks[0]!.seq;
-    return this.tasks.slice(Math.max(0, cursor - first));
+  /**
+   * Stream entries from `cursor` on (all that are still kept), at most `max`: the newest
+   * ones, so a reader that fell behind skips to the present. `skipped` counts the entries
+   * from the cursor on that it does not get.
+   */
+  tasksSince(
+    cursor: number,
+    max = Number.POSITIVE_INFINITY,
+  ): { tasks: StreamEntry[]; skipped: number } {
+    const from = Math.max(0, cursor - this.#dropped);
+    const first = Math.max(from, this.tasks.length - max);
+    const lost = Math.max(0, this.#dropped - Math.max(0, cursor));
+    return { tasks: this.tasks.slice(first), skipped: first - from + lost };
   }
 
   #group(name: string): GroupTotals {
@@ -124,17 +131,11 @@ export class Recorder {
     g.finished++;
     g.ms += e.stop - e.start;
     g.nbytes += e.nbytes;
-    this.tasks.push({
-      seq: this.#seq++,
-      worker: e.worker,
-      key: e.key,
-      group: e.group,
-      start: e.start,
-      stop: e.stop,
-      nbytes: e.nbytes,
-    });
+    this.tasks.push(e);
     if (this.tasks.length > this.#maxTasks * 1.25) {
-      this.tasks.splice(0, this.tasks.length - this.#maxTasks);
+      const drop = this.tasks.length - this.#maxTasks;
+      this.tasks.splice(0, drop);
+      this.#dropped += drop;
     }
   }
 

@@ -14,7 +14,7 @@ export interface ReportData {
   readonly title: string;
   readonly startedAt: number;
   readonly stoppedAt: number;
-  readonly tasks: readonly StreamEntry[];
+  readonly tasks: readonly Omit<StreamEntry, "scheduler">[];
   readonly groups: Record<string, GroupTotals>;
   readonly transfers: {
     readonly count: number;
@@ -41,7 +41,14 @@ export function reportData(recorder: Recorder, title: string, stoppedAt: number)
     title,
     startedAt: recorder.startedAt,
     stoppedAt,
-    tasks: recorder.tasks,
+    tasks: recorder.tasks.map((t) => ({
+      worker: t.worker,
+      key: t.key,
+      group: t.group,
+      start: t.start,
+      stop: t.stop,
+      nbytes: t.nbytes,
+    })),
     groups: Object.fromEntries(recorder.groups),
     transfers: {
       count: t.length,

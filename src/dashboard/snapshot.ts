@@ -1,13 +1,35 @@
 /**
  * The dashboard's live update: one JSON object a tick, built from the scheduler's public
  * queries (counts, groups, workers) and the recorder's window of diagnostics events. The page
- * keeps history itself (memory over time); each update carries only what is new in the stream.
+ * keeps history itself (memory over time); each update carries only what is new in the stream,
+ * by columns, and no more of it than a page can draw: what an update costs the scheduler's
+ * thread (and the browser) is bounded whatever the task rate.
  */
 import type { SchedulerServer } from "../scheduler/server.js";
 import type { Recorder, StreamEntry } from "./recorder.js";
 
-/** Stream entries sent in one update at most (the page catches up over a few ticks). */
-const MAX_TASKS_PER_UPDATE = 5_000;
+/**
+ * Stream entries sent in one update at most, the newest (a page that falls behind skips to the
+ * present): at two updates a second, more than a task stream a few thousand pixels wide shows.
+ */
+export const MAX_TASKS_PER_UPDATE = 2_000;
+
+/**
+ * New task stream entries by columns (a few bytes a task, not an object with its keys): entry
+ * i ran on `workers[worker[i]]`, in group `groups[group[i]]`, from `t0 + start[i]` for
+ * `duration[i]` ms (epoch ms, the worker's clock, rounded to 10 µs).
+ */
+export interface StreamColumns {
+  readonly workers: string[];
+  readonly groups: string[];
+  readonly worker: number[];
+  readonly group: number[];
+  readonly t0: number;
+  readonly start: number[];
+  readonly duration: number[];
+  /** Entries from the cursor on that this update leaves out (it sends the newest). */
+  readonly skipped: number;
+}
 
 export interface GroupRow {
   readonly name: string;
@@ -41,7 +63,7 @@ export interface Update {
   readonly counters: Record<string, number>;
   readonly groups: GroupRow[];
   readonly workers: WorkerRow[];
-  readonly tasks: StreamEntry[];
+  readonly tasks: StreamColumns;
   /** The cursor for the next update. */
   readonly cursor: number;
   readonly erred: { key: string; group: string; worker: string; message: string; stack: string }[];
@@ -90,16 +112,15 @@ export function workerRows(server: SchedulerServer, recorder: Recorder): WorkerR
 }
 
 export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor: number): Update {
-  const tasks = recorder.tasksSince(cursor).slice(0, MAX_TASKS_PER_UPDATE);
-  const next = tasks.length > 0 ? tasks[tasks.length - 1]!.seq + 1 : Math.max(cursor, 0);
+  const { tasks, skipped } = recorder.tasksSince(cursor, MAX_TASKS_PER_UPDATE);
   return {
     time: Date.now(),
     counts: server.state.counts(),
     counters: { ...server.counters },
     groups: groupRows(server),
     workers: workerRows(server, recorder),
-    tasks,
-    cursor: next,
+    tasks: streamColumns(tasks, skipped),
+    cursor: recorder.seq,
     transfers: recentTransfers(recorder),
     erred: recorder.erred.slice(-20).map((e) => ({
       key: e.key,
@@ -109,6 +130,40 @@ export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor:
       stack: e.error.stack ?? "",
     })),
   };
+}
+
+/** Entries as columns, with their workers and groups named once. */
+export function streamColumns(tasks: readonly StreamEntry[], skipped: number): StreamColumns {
+  const workers = new Map<string, number>();
+  const groups = new Map<string, number>();
+  const t0 = tasks.length > 0 ? Math.floor(tasks[0]!.start) : 0;
+  const out: StreamColumns = {
+    workers: [],
+    groups: [],
+    worker: new Array<number>(tasks.length),
+    group: new Array<number>(tasks.length),
+    t0,
+    start: new Array<number>(tasks.length),
+    duration: new Array<number>(tasks.length),
+    skipped,
+  };
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i]!;
+    out.worker[i] = indexOf(workers, out.workers, t.worker);
+    out.group[i] = indexOf(groups, out.groups, t.group);
+    out.start[i] = Math.round((t.start - t0) * 100) / 100;
+    out.duration[i] = Math.round((t.stop - t.start) * 100) / 100;
+  }
+  return out;
+}
+
+function indexOf(index: Map<string, number>, names: string[], name: string): number {
+  let i = index.get(name);
+  if (i === undefined) {
+    i = names.push(name) - 1;
+    index.set(name, i);
+  }
+  return i;
 }
 
 function recentTransfers(recorder: Recorder): Update["transfers"] {

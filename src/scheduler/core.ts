@@ -139,6 +139,9 @@ export class SchedulerCore {
     const c = now === to ? b : stateCode(now);
     this.counts[a]!--;
     this.counts[c]!++;
+    const g = ts.group.counts;
+    g[a]!--;
+    g[c]!++;
     this.log.record(ts.key, a, c, this.stimulusId, this.now);
   }
 

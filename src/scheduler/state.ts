@@ -34,6 +34,7 @@ import {
   workerInfo,
 } from "./story.js";
 import { wantsStopCheck } from "./stuck.js";
+import { NSTATES, STATES } from "./task-state.js";
 import { validateState } from "./validate.js";
 
 export type { SchedulerLoad } from "./load.js";
@@ -149,16 +150,17 @@ export class SchedulerState {
 
   /**
    * Live tasks per group and state, and each group's finished count since it was made (the
-   * dashboard's progress; O(tasks), for a poll every second or so).
+   * dashboard's progress; O(groups): the groups keep their counts as tasks move).
    */
   groupCounts(): Map<string, GroupCounts> {
     const out = new Map<string, GroupCounts>();
     for (const g of this.#core.groups.values()) {
-      out.set(g.name, { finished: g.finished, duration: g.duration, states: {} });
-    }
-    for (const ts of this.#core.tasks.values()) {
-      const states = out.get(ts.group.name)!.states;
-      states[ts.state] = (states[ts.state] ?? 0) + 1;
+      const states: Partial<Record<SchedulerTaskState, number>> = {};
+      // Live states only: forgotten (the last code) is a running total, not a state held.
+      for (let i = 0; i < NSTATES - 1; i++) {
+        if (g.counts[i]! > 0) states[STATES[i]!] = g.counts[i]!;
+      }
+      out.set(g.name, { finished: g.finished, duration: g.duration, states });
     }
     return out;
   }

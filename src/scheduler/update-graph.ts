@@ -24,6 +24,7 @@ export function updateGraph(s: SchedulerCore, ev: UpdateGraph): void {
     subs.push(sub);
   }
   s.counts[0]! += fresh.length;
+  for (let i = 0; i < fresh.length; i++) fresh[i]!.group.counts[0]!++;
   let lost = false;
   for (let i = 0; i < fresh.length; i++) lost = resolveDeps(s, fresh[i]!, subs[i]!) || lost;
   if (lost) dropLost(s, fresh);
@@ -124,5 +125,6 @@ function dropLost(s: SchedulerCore, fresh: readonly TaskState[]): void {
     if (ts.state !== "forgotten") continue;
     s.tasks.delete(ts.key);
     s.counts[0]!--;
+    ts.group.counts[0]!--;
   }
 }

@@ -7,6 +7,7 @@ import type { ClientState } from "./client-state.js";
 import type { SchedulerCore } from "./core.js";
 import { estimate, saturation } from "./decide-worker.js";
 import { MAX_SPECULATED_INPUTS, speculationTarget } from "./speculate.js";
+import type { TaskGroup } from "./task-group.js";
 import {
   isActive,
   isRootish,
@@ -23,6 +24,7 @@ import { canRun, isPrimary } from "./worker-state.js";
 
 export function validateState(s: SchedulerCore): void {
   const counts = new Array<number>(NSTATES).fill(0);
+  const groupCounts = new Map<TaskGroup, number[]>();
   for (const [key, ts] of s.tasks) {
     const check = (ok: boolean, what: string): void => {
       if (!ok) throw s.internal(ts, what);
@@ -30,6 +32,9 @@ export function validateState(s: SchedulerCore): void {
     check(ts.key === key, `stored under key ${key}`);
     check(ts.state !== "forgotten", "a forgotten task is still in the task table");
     counts[stateCode(ts.state)]!++;
+    let g = groupCounts.get(ts.group);
+    if (g === undefined) groupCounts.set(ts.group, (g = new Array<number>(NSTATES).fill(0)));
+    g[stateCode(ts.state)]!++;
     checkEdges(s, ts, check);
     checkClients(ts, check);
     checkState(s, ts, check);
@@ -37,6 +42,15 @@ export function validateState(s: SchedulerCore): void {
   for (let i = 0; i < NSTATES - 1; i++) {
     if (counts[i] !== s.counts[i]) {
       throw s.internal(null, `state counter ${i} is ${s.counts[i]}, counted ${counts[i]}`);
+    }
+    for (const group of s.groups.values()) {
+      const counted = groupCounts.get(group)?.[i] ?? 0;
+      if (counted !== group.counts[i]) {
+        throw s.internal(
+          null,
+          `group ${group.name}'s state counter ${i} is ${group.counts[i]}, counted ${counted}`,
+        );
+      }
     }
   }
   if (NO_TASKS.length + NO_WORKERS.length + NO_CLIENTS.length > 0) {

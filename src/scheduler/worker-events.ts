@@ -194,6 +194,7 @@ export function scatterData(s: SchedulerCore, ev: ScatterData): void {
       ts = new TaskState(key, SCATTERED, 0, s.generation, 0, 0, null, s.group(""));
       s.tasks.set(key, ts);
       s.counts[0]!++;
+      ts.group.counts[0]!++;
     }
     if (ts.state !== "memory") {
       if (ts.state !== "released") s.transition(ts, "released", null);

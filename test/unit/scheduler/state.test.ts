@@ -7,7 +7,7 @@ import { defaultSchedulerConfig } from "../../../src/scheduler/protocol.js";
 import { SchedulerState } from "../../../src/scheduler/state.js";
 import { STATES, stateCode } from "../../../src/scheduler/task-state.js";
 import { transitionKeys } from "../../../src/scheduler/transitions.js";
-import { finished, graph, scheduler, task, worker } from "./helpers.js";
+import { finished, graph, release, scheduler, task, worker } from "./helpers.js";
 
 function core(): SchedulerCore {
   const config = { ...defaultSchedulerConfig, validate: true, speculativeAssignment: false };
@@ -144,5 +144,47 @@ test("the clock is read once per handle() and stamps the log", () => {
   assert.deepEqual(
     s.story("x").map((r) => r.time),
     [10, 10, 20],
+  );
+});
+
+test("groupCounts: live tasks per group and state, kept as tasks move (validate checks them)", () => {
+  const s = scheduler({ speculativeAssignment: false });
+  s.handle([
+    worker("a"),
+    graph(
+      [
+        task("inc-1", [], { group: "inc" }),
+        task("inc-2", [], { group: "inc" }),
+        task("sum-1", ["inc-1", "inc-2"], { group: "sum" }),
+      ],
+      ["sum-1"],
+    ),
+  ]);
+  const states = (name: string) => s.groupCounts().get(name)?.states;
+  assert.deepEqual(states("inc"), { processing: 2 });
+  assert.deepEqual(states("sum"), { waiting: 1 });
+  s.handle([finished("a", "inc-1"), finished("a", "inc-2")]);
+  assert.deepEqual(states("inc"), { memory: 2 });
+  assert.deepEqual(states("sum"), { processing: 1 });
+  s.handle([finished("a", "sum-1")]);
+  assert.deepEqual(states("inc"), { released: 2 }, "the inputs are released once the sum holds");
+  assert.deepEqual(states("sum"), { memory: 1 });
+  assert.equal(s.groupCounts().get("sum")?.finished, 1);
+  s.handle([release(["sum-1"])]);
+  assert.deepEqual(states("sum"), {});
+  assert.deepEqual(states("inc"), {}, "all forgotten");
+  s.validate();
+});
+
+test("validate names a group whose state counter drifted", () => {
+  const c = core();
+  c.handle([worker("a"), graph([task("x", [], { group: "g" })], ["x"])]);
+  c.groups.get("g")!.counts[0]!++;
+  assert.throws(
+    () => c.handle([]),
+    (e: unknown) =>
+      e instanceof BarnError &&
+      e.code === "BARN_INTERNAL" &&
+      /group g's state counter 0/.test(e.message),
   );
 });
