@@ -15,10 +15,10 @@
 import * as ba from "../src/array.js";
 import { matmulBlock, useJsMatmul } from "../src/collections/array/exec/matmul.js";
 import { randomChunk } from "../src/collections/array/exec/random.js";
-import { simdFill } from "../src/collections/array/exec/random-simd.js";
 import { keyOf, wasmFill } from "../src/collections/array/exec/random-wasm.js";
 import { graphOf } from "../src/collections/array/run.js";
 import { TaskRef } from "../src/graph/spec.js";
+import { simdFill } from "./random-simd.js";
 
 function cpuMs(f: () => unknown): number {
   const a = process.cpuUsage();

@@ -3,12 +3,12 @@
  * fallback and a BigInt statement of splitmix64 give the same doubles, for any start and
  * length (edge sizes around the kernel's 4-element turns and its 4096-element calls); ranges
  * split anywhere join into the same values; and the values look uniform. The i64x2 SIMD kernel
- * (exec/random-simd.ts, not used: slower on V8) gives the same doubles too.
+ * (bench/random-simd.ts, not in the library: slower on V8) gives the same doubles too.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { simdFill } from "../../../bench/random-simd.js";
 import { randomChunk, uniformRange } from "../../../src/collections/array/exec/random.js";
-import { simdFill } from "../../../src/collections/array/exec/random-simd.js";
 import {
   fillJS,
   fillRowsUniform,

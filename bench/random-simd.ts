@@ -8,7 +8,7 @@
  *   fill(n, g): v0 = splat(key + g * GAMMA) + [GAMMA, 2 GAMMA], v1 = .. + [3 GAMMA, 4 GAMMA]
  *     loop: store mix(v0) at p, mix(v1) at p + 16; v0 += 4 GAMMA; v1 += 4 GAMMA; p += 32
  */
-import { GAMMA } from "./random-wasm.js";
+import { GAMMA } from "../src/collections/array/exec/random-wasm.js";
 import {
   encodeModule,
   F64,
@@ -21,7 +21,7 @@ import {
   uleb,
   V128,
   v128Const2,
-} from "./wasm-encode.js";
+} from "../src/collections/array/exec/wasm-encode.js";
 
 const M1 = 0xbf58476d1ce4e5b9n;
 const M2 = 0x94d049bb133111ebn;
