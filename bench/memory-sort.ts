@@ -48,7 +48,7 @@ export async function runSortP2P(o: SortP2POptions = {}): Promise<CaseResult> {
   try {
     const input = join(dir, "input.parquet");
     await db.run(
-      `COPY (SELECT hash(i)::BIGINT >> 1 AS k, i::BIGINT AS id, (i % 1000) * 0.25 AS v,
+      `COPY (SELECT (hash(i) >> 1)::BIGINT AS k, i::BIGINT AS id, (i % 1000) * 0.25 AS v,
               'row-' || (i % 10000)::VARCHAR AS s FROM range(${rows}) t(i))
        TO '${input}' (FORMAT PARQUET, ROW_GROUP_SIZE 131072)`,
     );
