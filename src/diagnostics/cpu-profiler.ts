@@ -45,7 +45,9 @@ export type ProfilerMode = "console" | "protocol";
 
 function defaultMode(): ProfilerMode {
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
-  return flags.some((f) => f.startsWith("--cpu-prof")) ? "protocol" : "console";
+  // The flag itself, not its companions: Node 24's test runner hands every child its options
+  // with their defaults, --cpu-prof-interval=1000 among them, without --cpu-prof.
+  return flags.some((f) => f === "--cpu-prof" || f === "--cpu-prof=true") ? "protocol" : "console";
 }
 
 export class CpuProfiler {
