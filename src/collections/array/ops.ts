@@ -111,29 +111,6 @@ function flatJoin(
   return out;
 }
 
-function matmul(
-  as: AnyTypedArray[],
-  bs: AnyTypedArray[],
-  m: number,
-  ks: number[],
-  n: number,
-  dtype: DType,
-): AnyTypedArray {
-  return matmulBlock(as, bs, m, ks, n, dtype);
-}
-
-/** matmul for integer and bool dtypes (exact, wrapping as NumPy's). */
-function matmulExact(
-  as: AnyTypedArray[],
-  bs: AnyTypedArray[],
-  m: number,
-  ks: number[],
-  n: number,
-  dtype: DType,
-): AnyTypedArray {
-  return matmulExactBlock(as, bs, m, ks, n, dtype);
-}
-
 function scan(
   src: AnyTypedArray,
   shape: number[],
@@ -218,8 +195,9 @@ export const arrayOps = tasks(import.meta.url, {
   gather,
   take,
   flatJoin,
-  matmul,
-  matmulExact,
+  matmul: matmulBlock,
+  // Integer and bool results: exact, wrapping as NumPy's.
+  matmulExact: matmulExactBlock,
   scan,
   tail,
   carry,

@@ -174,8 +174,8 @@ export function gemm(
 
 /**
  * The product of row-block `as` and column-block `bs` (pairs along the inner dimension), by the
- * WebAssembly SIMD kernels where this runtime has them: float64 (and integer dtypes, through
- * float64) bit-identical to the JS kernel; float32 inputs summed in float32 (NumPy's sgemm), which
+ * WebAssembly SIMD kernels where this runtime has them: float64 results (integer operands of a
+ * float result read as float64; integer results go to matmul-exact.ts) bit-identical to the JS kernel; float32 inputs summed in float32 (NumPy's sgemm), which
  * the JS kernel sums in float64, so the two differ by float32 rounding.
  */
 export function matmulBlock(
