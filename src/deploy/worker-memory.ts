@@ -44,9 +44,9 @@ export function memoryInit(limit: number, dir: string, ownProcess: boolean): Wor
 /**
  * The young generation (where V8 puts new objects, collected by scavenges) of a worker with a
  * small limit, MiB: a sixteenth of the limit, at least 8. V8 sizes it by the machine, not by
- * the limit: Node 24's task threads grew theirs enough that a 256 MiB worker process of a P2P
- * merge passed 320 MiB and was restarted, and capping it at 16 MiB brought the same merge to
- * 249 MiB (Node 20: 251 -> 229). Limits from 768 MiB up keep V8's own size (3 x 16 MiB
+ * the limit: Node 24's task threads grew theirs enough that 256 MiB workers of a P2P merge
+ * passed the nanny's line and were restarted; capped, the merge fits (the peaks are printed by
+ * test/integration/frame-p2p-scale.test.ts, on Node 20 and 24). Limits from 768 MiB up keep V8's own size (3 x 16 MiB
  * semi-spaces on Node 20): more scavenges would cost time there for no need.
  */
 export function youngGenerationMb(limit: number): number | undefined {
