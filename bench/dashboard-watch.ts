@@ -4,23 +4,86 @@
  * headless chromium watches it for the whole case (the page live, the recorder on, the profile
  * and graph views polled), to measure what watching costs. Without the switch the suite runs
  * with `dashboard: false` and the profiler off.
+ *
+ * The browser is a process of its own with nothing driving it while a case runs, as a user's
+ * browser is: chromium is started directly, a page is opened through its DevTools HTTP
+ * endpoint, and playwright attaches over CDP only before and after the measured work, to wait
+ * for the page's first update and then to check that the page kept receiving and drawing.
+ * (Driven by playwright throughout, CDP relays every WebSocket frame the page receives to the
+ * bench's own process, the scheduler's, and that relay was part of what the bench measured.)
+ * `BARN_BENCH_BROWSER=playwright` keeps the old way, to compare.
  */
-import { existsSync } from "node:fs";
-import type { Browser } from "playwright-core";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
 import type { Client } from "../src/index.js";
 
 /** Set by run.ts from `--dashboard`. */
 export const dashboardMode = { on: false };
 
-let browser: Promise<Browser> | undefined;
+const CHROMIUM = process.env.BARN_CHROMIUM ?? "/usr/bin/chromium";
+const DRIVEN = process.env.BARN_BENCH_BROWSER === "playwright";
 
-async function launch(): Promise<Browser> {
-  const path = process.env.BARN_CHROMIUM ?? "/usr/bin/chromium";
-  if (!existsSync(path)) {
-    throw new Error(`--dashboard needs chromium at ${path} (apt-get install -y chromium)`);
+/** A chromium process and its DevTools endpoint. */
+interface Chromium {
+  readonly proc: ChildProcess;
+  readonly endpoint: string;
+  readonly profileDir: string;
+}
+
+let chromium: Promise<Chromium> | undefined;
+let driven: Promise<Browser> | undefined;
+
+function chromiumPath(): string {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`--dashboard needs chromium at ${CHROMIUM} (apt-get install -y chromium)`);
   }
-  const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: path, headless: true, timeout: 30_000 });
+  return CHROMIUM;
+}
+
+/** Starts headless chromium with a DevTools port and nothing attached to it. */
+async function startChromium(): Promise<Chromium> {
+  const profileDir = mkdtempSync(join(tmpdir(), "barn-bench-chromium-"));
+  const proc = spawn(
+    chromiumPath(),
+    [
+      "--headless",
+      "--no-sandbox",
+      "--no-first-run",
+      "--remote-debugging-port=0",
+      `--user-data-dir=${profileDir}`,
+      // As playwright launches it: pages in the background are not throttled.
+      "--disable-background-timer-throttling",
+      "--disable-backgrounding-occluded-windows",
+      "--disable-renderer-backgrounding",
+      "about:blank",
+    ],
+    { stdio: "ignore" },
+  );
+  // A bench that fails or is interrupted leaves no browser behind.
+  process.once("exit", () => proc.kill("SIGKILL"));
+  const portFile = join(profileDir, "DevToolsActivePort");
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(portFile) || readFileSync(portFile, "utf8").split("\n").length < 2) {
+    if (proc.exitCode !== null) throw new Error(`chromium exited with code ${proc.exitCode}`);
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error("chromium did not open its DevTools port within 30 s");
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const port = readFileSync(portFile, "utf8").split("\n")[0]!.trim();
+  return { proc, endpoint: `http://127.0.0.1:${port}`, profileDir };
+}
+
+async function devtools(path: string, method = "GET"): Promise<unknown> {
+  const c = await (chromium ??= startChromium());
+  const res = await fetch(`${c.endpoint}${path}`, { method, signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) throw new Error(`chromium's DevTools ${method} ${path}: HTTP ${res.status}`);
+  const text = await res.text();
+  return text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : text;
 }
 
 /** Client.connect's dashboard option for the current mode. */
@@ -36,12 +99,63 @@ export function profileOption(): boolean {
   return dashboardMode.on && process.env.BARN_BENCH_PROFILE !== "0";
 }
 
+interface PageCounters {
+  updates: number;
+  draws: number;
+  hidden: boolean;
+}
+
+/** Attaches over CDP for one look at the page at `url`, then detaches. */
+async function look(url: string, firstUpdate: boolean): Promise<PageCounters> {
+  const c = await (chromium ??= startChromium());
+  const { chromium: pw } = await import("playwright-core");
+  const browser = await pw.connectOverCDP(c.endpoint, { timeout: 30_000 });
+  try {
+    const page = browser
+      .contexts()
+      .flatMap((ctx) => ctx.pages())
+      .find((p) => p.url() === url);
+    if (page === undefined) throw new Error(`the dashboard page ${url} is not open in chromium`);
+    if (firstUpdate) {
+      await page.waitForFunction("window.__barn && window.__barn.updates > 0", undefined, {
+        timeout: 30_000,
+      });
+    }
+    return (await page.evaluate(
+      "({ updates: window.__barn.updates, draws: window.__barn.draws || 0, hidden: document.hidden })",
+    )) as PageCounters;
+  } finally {
+    // Disconnects only: the browser and its page stay as they were.
+    await browser.close();
+  }
+}
+
 /** Opens the client's dashboard in the browser (in --dashboard mode); returns the closer. */
 export async function watch(client: Client): Promise<() => Promise<void>> {
-  if (!dashboardMode.on || client.dashboardLink === undefined) return async () => {};
-  browser ??= launch();
-  const page = await (await browser).newPage();
-  await page.goto(client.dashboardLink, { timeout: 30_000 });
+  const url = client.dashboardLink;
+  if (!dashboardMode.on || url === undefined) return async () => {};
+  if (DRIVEN) return watchDriven(url);
+  const target = (await devtools(`/json/new?${url}`, "PUT")) as { id: string };
+  const before = await look(url, true);
+  if (before.hidden) throw new Error("the dashboard page is hidden: it would not draw");
+  return async () => {
+    const after = await look(url, false);
+    await devtools(`/json/close/${target.id}`);
+    if (after.updates <= before.updates || after.draws <= before.draws) {
+      throw new Error(
+        `the dashboard page did not stay live: updates ${before.updates} -> ${after.updates}, draws ${before.draws} -> ${after.draws}`,
+      );
+    }
+  };
+}
+
+/** The old way: the page driven by playwright in this process for the whole case. */
+async function watchDriven(url: string): Promise<() => Promise<void>> {
+  driven ??= import("playwright-core").then(({ chromium: pw }) =>
+    pw.launch({ executablePath: chromiumPath(), headless: true, timeout: 30_000 }),
+  );
+  const page: Page = await (await driven).newPage();
+  await page.goto(url, { timeout: 30_000 });
   await page.waitForFunction("window.__barn && window.__barn.updates > 0", undefined, {
     timeout: 30_000,
   });
@@ -51,6 +165,15 @@ export async function watch(client: Client): Promise<() => Promise<void>> {
 }
 
 export async function closeBrowser(): Promise<void> {
-  if (browser !== undefined) await (await browser).close();
-  browser = undefined;
+  if (driven !== undefined) await (await driven).close();
+  driven = undefined;
+  if (chromium !== undefined) {
+    const c = await chromium;
+    chromium = undefined;
+    const exited = new Promise((r) => c.proc.once("exit", r));
+    c.proc.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (c.proc.exitCode === null) c.proc.kill("SIGKILL");
+    rmSync(c.profileDir, { recursive: true, force: true });
+  }
 }

@@ -9,17 +9,12 @@ import {
   type ProfileEvent,
   subscribe,
   type TaskErredEvent,
-  type TaskFinishedEvent,
+  type TasksFinishedEvent,
   type TransferEvent,
   type WorkerSampleEvent,
 } from "../diagnostics/channels.js";
 import type { CallTree } from "../protocol/profile.js";
-
-/**
- * One task in the stream: the channel's event itself (worker, key, group, start and stop in
- * epoch ms, result bytes), kept as published: a watched scheduler pays no copy per task.
- */
-export type StreamEntry = TaskFinishedEvent;
+import { type StreamSlice, TaskStream } from "./task-stream.js";
 
 /** Per task group, since the recorder started. */
 export interface GroupTotals {
@@ -50,14 +45,9 @@ export interface ProfileTotals {
 
 export class Recorder {
   readonly #scheduler: string;
-  readonly #maxTasks: number;
   readonly #maxSamples: number;
-  /**
-   * Stream entries dropped from the front of `tasks` so far: entry `tasks[i]` has sequence
-   * number `#dropped + i`, and entries with a number >= a client's cursor are new to it.
-   */
-  #dropped = 0;
-  readonly tasks: StreamEntry[] = [];
+  /** The newest finished tasks; entries with a sequence number >= a page's cursor are new to it. */
+  readonly tasks: TaskStream;
   readonly transfers: TransferEvent[] = [];
   readonly erred: TaskErredEvent[] = [];
   readonly samples = new Map<string, WorkerSampleEvent[]>();
@@ -73,7 +63,7 @@ export class Recorder {
 
   constructor(scheduler: string, limits: RecorderLimits = {}) {
     this.#scheduler = scheduler;
-    this.#maxTasks = limits.tasks ?? 50_000;
+    this.tasks = new TaskStream(limits.tasks ?? 50_000);
     this.#maxSamples = limits.samples ?? 600;
     this.#maxProfileNodes = limits.profileNodes ?? 2_000;
   }
@@ -84,7 +74,7 @@ export class Recorder {
 
   /** The sequence number the next task will get: a cursor for `tasksSince`. */
   get seq(): number {
-    return this.#dropped + this.tasks.length;
+    return this.tasks.seq;
   }
 
   start(): void {
@@ -92,7 +82,7 @@ export class Recorder {
     this.startedAt = Date.now();
     const mine = (e: { scheduler: string }) => e.scheduler === this.#scheduler;
     this.#offs = [
-      subscribe("taskFinished", (e) => mine(e) && this.#finished(e)),
+      subscribe("tasksFinished", (e) => mine(e) && this.#finished(e)),
       subscribe("taskErred", (e) => mine(e) && this.#erred(e)),
       subscribe("transfer", (e) => mine(e) && this.#transfer(e)),
       subscribe("workerSample", (e) => mine(e) && this.#sample(e)),
@@ -113,11 +103,11 @@ export class Recorder {
   tasksSince(
     cursor: number,
     max = Number.POSITIVE_INFINITY,
-  ): { tasks: StreamEntry[]; skipped: number } {
-    const from = Math.max(0, cursor - this.#dropped);
-    const first = Math.max(from, this.tasks.length - max);
-    const lost = Math.max(0, this.#dropped - Math.max(0, cursor));
-    return { tasks: this.tasks.slice(first), skipped: first - from + lost };
+  ): { tasks: StreamSlice; skipped: number } {
+    const end = this.tasks.seq;
+    const from = Math.max(cursor, this.tasks.first);
+    const first = Math.max(from, end - max);
+    return { tasks: this.tasks.slice(first, end), skipped: first - Math.max(0, cursor) };
   }
 
   #group(name: string): GroupTotals {
@@ -126,17 +116,20 @@ export class Recorder {
     return g;
   }
 
-  #finished(e: TaskFinishedEvent): void {
-    const g = this.#group(e.group);
-    g.finished++;
-    g.ms += e.stop - e.start;
-    g.nbytes += e.nbytes;
-    this.tasks.push(e);
-    if (this.tasks.length > this.#maxTasks * 1.25) {
-      const drop = this.tasks.length - this.#maxTasks;
-      this.tasks.splice(0, drop);
-      this.#dropped += drop;
+  #finished(e: TasksFinishedEvent): void {
+    // Consecutive tasks of a report are mostly of one group: one totals lookup per run.
+    let run = -1;
+    let g: GroupTotals | undefined;
+    for (let i = 0; i < e.keys.length; i++) {
+      if (run < 0 || e.groups[i] !== e.groups[run]) {
+        run = i;
+        g = this.#group(e.groups[i]!);
+      }
+      g!.finished++;
+      g!.ms += e.stop[i]! - e.start[i]!;
+      g!.nbytes += e.nbytes[i]!;
     }
+    this.tasks.append(e);
   }
 
   #erred(e: TaskErredEvent): void {

@@ -8,13 +8,14 @@
 import type { TaskErredEvent, TransferEvent, WorkerSampleEvent } from "../diagnostics/channels.js";
 import type { CallTree } from "../protocol/profile.js";
 import { FLAME_SCRIPT } from "./flame-script.js";
-import type { GroupTotals, Recorder, StreamEntry } from "./recorder.js";
+import type { GroupTotals, Recorder } from "./recorder.js";
+import type { StreamEntry } from "./task-stream.js";
 
 export interface ReportData {
   readonly title: string;
   readonly startedAt: number;
   readonly stoppedAt: number;
-  readonly tasks: readonly Omit<StreamEntry, "scheduler">[];
+  readonly tasks: readonly StreamEntry[];
   readonly groups: Record<string, GroupTotals>;
   readonly transfers: {
     readonly count: number;
@@ -41,14 +42,7 @@ export function reportData(recorder: Recorder, title: string, stoppedAt: number)
     title,
     startedAt: recorder.startedAt,
     stoppedAt,
-    tasks: recorder.tasks.map((t) => ({
-      worker: t.worker,
-      key: t.key,
-      group: t.group,
-      start: t.start,
-      stop: t.stop,
-      nbytes: t.nbytes,
-    })),
+    tasks: recorder.tasks.entries(),
     groups: Object.fromEntries(recorder.groups),
     transfers: {
       count: t.length,

@@ -6,7 +6,8 @@
  * thread (and the browser) is bounded whatever the task rate.
  */
 import type { SchedulerServer } from "../scheduler/server.js";
-import type { Recorder, StreamEntry } from "./recorder.js";
+import type { Recorder } from "./recorder.js";
+import type { StreamSlice } from "./task-stream.js";
 
 /**
  * Stream entries sent in one update at most, the newest (a page that falls behind skips to the
@@ -133,26 +134,29 @@ export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor:
 }
 
 /** Entries as columns, with their workers and groups named once. */
-export function streamColumns(tasks: readonly StreamEntry[], skipped: number): StreamColumns {
+export function streamColumns(tasks: StreamSlice, skipped: number): StreamColumns {
   const workers = new Map<string, number>();
   const groups = new Map<string, number>();
-  const t0 = tasks.length > 0 ? Math.floor(tasks[0]!.start) : 0;
+  const at = tasks.positions;
+  const n = at.length;
+  const t0 = n > 0 ? Math.floor(tasks.start[at[0]!]!) : 0;
   const out: StreamColumns = {
     workers: [],
     groups: [],
-    worker: new Array<number>(tasks.length),
-    group: new Array<number>(tasks.length),
+    worker: new Array<number>(n),
+    group: new Array<number>(n),
     t0,
-    start: new Array<number>(tasks.length),
-    duration: new Array<number>(tasks.length),
+    start: new Array<number>(n),
+    duration: new Array<number>(n),
     skipped,
   };
-  for (let i = 0; i < tasks.length; i++) {
-    const t = tasks[i]!;
-    out.worker[i] = indexOf(workers, out.workers, t.worker);
-    out.group[i] = indexOf(groups, out.groups, t.group);
-    out.start[i] = Math.round((t.start - t0) * 100) / 100;
-    out.duration[i] = Math.round((t.stop - t.start) * 100) / 100;
+  for (let i = 0; i < n; i++) {
+    const p = at[i]!;
+    const start = tasks.start[p]!;
+    out.worker[i] = indexOf(workers, out.workers, tasks.worker[p]!);
+    out.group[i] = indexOf(groups, out.groups, tasks.group[p]!);
+    out.start[i] = Math.round((start - t0) * 100) / 100;
+    out.duration[i] = Math.round((tasks.stop[p]! - start) * 100) / 100;
   }
   return out;
 }

@@ -26,6 +26,22 @@ export interface TaskFinishedEvent {
   readonly nbytes: number;
 }
 
+/**
+ * The tasks of one worker's report that finished, as columns: the same facts as one
+ * TaskFinishedEvent per task, for readers that take every task (the dashboard's recorder): one
+ * event per report, no object per task.
+ */
+export interface TasksFinishedEvent {
+  readonly scheduler: string;
+  readonly worker: string;
+  readonly keys: readonly string[];
+  readonly groups: readonly string[];
+  /** Epoch ms, the worker's clock. */
+  readonly start: Float64Array;
+  readonly stop: Float64Array;
+  readonly nbytes: Float64Array;
+}
+
 /** A task that raised (after its retries, or before: every attempt is one event). */
 export interface TaskErredEvent {
   readonly scheduler: string;
@@ -98,6 +114,7 @@ export interface SchedulerBatchEvent {
 /** The channels, by the name a subscriber passes to `diagnostics_channel.subscribe`. */
 export const CHANNEL_NAMES = {
   taskFinished: "barn:task:finished",
+  tasksFinished: "barn:tasks:finished",
   taskErred: "barn:task:erred",
   transfer: "barn:transfer",
   workerAdded: "barn:worker:added",
@@ -109,6 +126,7 @@ export const CHANNEL_NAMES = {
 
 export const channels = {
   taskFinished: diagnosticsChannel.channel(CHANNEL_NAMES.taskFinished),
+  tasksFinished: diagnosticsChannel.channel(CHANNEL_NAMES.tasksFinished),
   taskErred: diagnosticsChannel.channel(CHANNEL_NAMES.taskErred),
   transfer: diagnosticsChannel.channel(CHANNEL_NAMES.transfer),
   workerAdded: diagnosticsChannel.channel(CHANNEL_NAMES.workerAdded),
@@ -132,6 +150,7 @@ export function subscribe<K extends keyof typeof CHANNEL_NAMES>(
 
 export interface ChannelEvents {
   taskFinished: TaskFinishedEvent;
+  tasksFinished: TasksFinishedEvent;
   taskErred: TaskErredEvent;
   transfer: TransferEvent;
   workerAdded: WorkerEvent;

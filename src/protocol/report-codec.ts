@@ -146,6 +146,31 @@ export function readReport(msg: WorkerReport, v: ReportVisitor): void {
   }
 }
 
+/**
+ * The finished tasks of a report as columns: keys, and start, stop (epoch ms: the worker's stop
+ * times, or `now` for a report without them) and result bytes.
+ */
+export function finishedColumns(
+  msg: WorkerReport,
+  now: number,
+): { keys: Key[]; start: Float64Array; stop: Float64Array; nbytes: Float64Array } {
+  const f = msg.finished;
+  const stops = msg.stops;
+  const n = f.length / 4;
+  const keys = new Array<Key>(n);
+  const start = new Float64Array(n);
+  const stop = new Float64Array(n);
+  const nbytes = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const end = stops?.[j] ?? now;
+    keys[j] = f[4 * j] as Key;
+    nbytes[j] = f[4 * j + 1] as number;
+    start[j] = end - (f[4 * j + 2] as number) * 1000;
+    stop[j] = end;
+  }
+  return { keys, start, stop, nbytes };
+}
+
 /** Reads the diagnostics half of a report back (see ReportDiagnosticsVisitor). */
 export function readReportDiagnostics(msg: WorkerReport, v: ReportDiagnosticsVisitor): void {
   const f = msg.finished;

@@ -14,6 +14,7 @@ import type { MemorySample, WorkerMemory } from "../protocol/memory.js";
 import { joinKeys, packCompute, packedTransfer } from "../protocol/ops-codec.js";
 import type { ProfileSettings } from "../protocol/profile.js";
 import {
+  finishedColumns,
   type ReportDiagnosticsVisitor,
   readReport,
   readReportDiagnostics,
@@ -58,6 +59,17 @@ export interface SchedulerServerOptions {
 
 let nextServerId = 0;
 
+/** Whether anyone listens to a channel a worker's report feeds (one read each, per report). */
+function watched(): boolean {
+  return (
+    channels.taskFinished.hasSubscribers ||
+    channels.tasksFinished.hasSubscribers ||
+    channels.transfer.hasSubscribers ||
+    channels.workerSample.hasSubscribers ||
+    channels.profile.hasSubscribers
+  );
+}
+
 export class SchedulerServer {
   readonly state: SchedulerState;
   /** Names this scheduler in diagnostics events (unique in the process). */
@@ -73,6 +85,11 @@ export class SchedulerServer {
   readonly #clients = new Map<ClientId, (reports: ClientReport[]) => void>();
   #events: SchedulerEvent[] = [];
   #scheduled = false;
+  /**
+   * Reports whose diagnostics wait to be published until the batch they arrived in was handled
+   * and its messages sent: worker, report, and when it arrived (epoch ms).
+   */
+  #diagnostics: [WorkerId, WorkerReport, number][] = [];
   #stim = 0;
   /** The work-stealing timer (unref'd: it never keeps the process alive); null once closed. */
   #balanceTimer: ReturnType<typeof setInterval> | null = null;
@@ -252,8 +269,8 @@ export class SchedulerServer {
     const stimulusId = this.stimulus(`report-${worker}`);
     const events = this.#events;
     const counters = this.counters;
-    // Diagnostics first: the tasks are still known to the state (their group is looked up).
-    this.#publishReport(worker, msg);
+    this.#countReport(msg);
+    if (watched()) this.#diagnostics.push([worker, msg, Date.now()]);
     readReport(msg, {
       finished: (key, nbytes, duration, runId) => {
         counters.resultBytes += nbytes;
@@ -281,8 +298,8 @@ export class SchedulerServer {
     this.#schedule();
   }
 
-  /** Counters always; events only for channels somebody subscribed to. */
-  #publishReport(worker: WorkerId, msg: WorkerReport): void {
+  /** Running totals of a report: always, an add per report and per transfer. */
+  #countReport(msg: WorkerReport): void {
     const c = this.counters;
     c.tasksFinished += msg.finished.length / 4;
     c.tasksErred += msg.erred.length;
@@ -294,40 +311,63 @@ export class SchedulerServer {
         c.transferSeconds += ((t[i + 4] as number) - (t[i + 3] as number)) / 1000;
       }
     }
+  }
+
+  /**
+   * The diagnostics of the reports of the batch just handled, for the channels somebody
+   * subscribed to. They go out after the batch's messages, so watching adds nothing to the
+   * path from a finished task to the next one sent, and after the state machine looked up each
+   * finished task, so the group lookup here finds it warm. A task the batch forgot (nobody
+   * wanted its result) gets the group its key names.
+   */
+  #publishDiagnostics(): void {
+    const pending = this.#diagnostics;
+    if (pending.length === 0) return;
+    this.#diagnostics = [];
     const finished = channels.taskFinished.hasSubscribers;
-    const transfer = t !== undefined && channels.transfer.hasSubscribers;
-    const sample = msg.sample !== undefined && channels.workerSample.hasSubscribers;
-    const profile = msg.profile !== undefined && channels.profile.hasSubscribers;
-    if (!finished && !transfer && !sample && !profile) return;
+    const batch = channels.tasksFinished.hasSubscribers;
+    const transfer = channels.transfer.hasSubscribers;
+    const sample = channels.workerSample.hasSubscribers;
+    const profile = channels.profile.hasSubscribers;
     const scheduler = this.id;
-    const now = Date.now();
-    const visitor: ReportDiagnosticsVisitor = {
-      finished: (key, nbytes, duration, stop) => {
-        if (!finished) return;
-        const end = stop ?? now;
-        channels.taskFinished.publish({
+    for (const [worker, msg, now] of pending) {
+      if (batch && msg.finished.length > 0) {
+        const columns = finishedColumns(msg, now);
+        channels.tasksFinished.publish({
           scheduler,
           worker,
-          key,
-          group: this.state.groupOf(key),
-          start: end - duration * 1000,
-          stop: end,
-          nbytes,
+          groups: columns.keys.map((key) => this.state.groupOf(key)),
+          ...columns,
         });
-      },
-      transfer: (peer, keys, nbytes, start, stop) => {
-        if (transfer) {
-          channels.transfer.publish({ scheduler, worker, peer, keys, nbytes, start, stop });
-        }
-      },
-      sample: (s) => {
-        if (sample) channels.workerSample.publish({ scheduler, worker, ...s });
-      },
-      profile: (p) => {
-        if (profile) channels.profile.publish({ scheduler, worker, ...p });
-      },
-    };
-    readReportDiagnostics(msg, visitor);
+      }
+      const visitor: ReportDiagnosticsVisitor = {
+        finished: (key, nbytes, duration, stop) => {
+          if (!finished) return;
+          const end = stop ?? now;
+          channels.taskFinished.publish({
+            scheduler,
+            worker,
+            key,
+            group: this.state.groupOf(key),
+            start: end - duration * 1000,
+            stop: end,
+            nbytes,
+          });
+        },
+        transfer: (peer, keys, nbytes, start, stop) => {
+          if (transfer) {
+            channels.transfer.publish({ scheduler, worker, peer, keys, nbytes, start, stop });
+          }
+        },
+        sample: (s) => {
+          if (sample) channels.workerSample.publish({ scheduler, worker, ...s });
+        },
+        profile: (p) => {
+          if (profile) channels.profile.publish({ scheduler, worker, ...p });
+        },
+      };
+      readReportDiagnostics(msg, visitor);
+    }
   }
 
   /**
@@ -380,7 +420,10 @@ export class SchedulerServer {
   /** Handle every queued event now and send the resulting messages. */
   readonly flush = (): void => {
     this.#scheduled = false;
-    if (this.#events.length === 0) return;
+    if (this.#events.length === 0) {
+      this.#publishDiagnostics();
+      return;
+    }
     const events = this.#events;
     this.#events = [];
     const timed = channels.schedulerBatch.hasSubscribers;
@@ -442,6 +485,7 @@ export class SchedulerServer {
     for (const ls of this.#links.values()) this.#send(ls, stim);
     for (const [client, list] of reports) this.#clients.get(client)?.(list);
     if (noWorker !== null) this.#warnNoWorker(noWorker);
+    this.#publishDiagnostics();
   };
 
   /** One warning per batch, however many tasks of a map are stuck the same way. */

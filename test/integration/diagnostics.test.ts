@@ -24,6 +24,7 @@ async function until(ok: () => boolean, ms = 10_000): Promise<void> {
 function recorder() {
   const seen: { [K in keyof ChannelEvents]: ChannelEvents[K][] } = {
     taskFinished: [],
+    tasksFinished: [],
     taskErred: [],
     transfer: [],
     workerAdded: [],
@@ -81,6 +82,22 @@ for (const processes of [false, true]) {
           assert.ok(e.stop >= t0 - 1000 && e.stop <= Date.now() + 1000, "epoch milliseconds");
           assert.ok(e.nbytes > 0);
         }
+        // The batch channel carries the same facts, a report at a time.
+        const batched = rec.seen.tasksFinished.flatMap((b) =>
+          b.keys.map((key, i) => ({
+            scheduler: b.scheduler,
+            worker: b.worker,
+            key,
+            group: b.groups[i],
+            start: b.start[i],
+            stop: b.stop[i],
+            nbytes: b.nbytes[i],
+          })),
+        );
+        assert.deepEqual(
+          batched.filter((e) => e.group === "square"),
+          squares.map((e) => ({ ...e })),
+        );
         const erred = rec.seen.taskErred.filter((e) => e.group === "explode");
         assert.equal(erred.length, 1);
         assert.match(erred[0]!.error.message, /boom/);

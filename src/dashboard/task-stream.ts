@@ -1,0 +1,112 @@
+/**
+ * The task stream a recorder keeps: the newest finished tasks, in a ring of columns filled a
+ * report at a time (the `tasksFinished` channel), so a watched scheduler keeps no object per
+ * task and its young generation does not promote one either. Every entry has a sequence number
+ * (0 for the first task recorded), which pages use as their cursor.
+ */
+import type { TasksFinishedEvent } from "../diagnostics/channels.js";
+
+/** One task of the stream, as the performance report writes it. */
+export interface StreamEntry {
+  readonly worker: string;
+  readonly key: string;
+  readonly group: string;
+  /** Epoch ms, the worker's clock. */
+  readonly start: number;
+  readonly stop: number;
+  readonly nbytes: number;
+}
+
+/**
+ * A run of consecutive entries: the store's columns and the positions in them, in order (a
+ * run may wrap past the ring's end). Read, never written, by callers.
+ */
+export interface StreamSlice {
+  readonly worker: readonly string[];
+  readonly group: readonly string[];
+  readonly start: Float64Array;
+  readonly stop: Float64Array;
+  readonly positions: readonly number[];
+}
+
+export class TaskStream {
+  readonly #capacity: number;
+  readonly #worker: string[];
+  readonly #key: string[];
+  readonly #group: string[];
+  readonly #start: Float64Array;
+  readonly #stop: Float64Array;
+  readonly #nbytes: Float64Array;
+  /** Entries appended since the start: the next entry's sequence number. */
+  #seq = 0;
+
+  constructor(capacity: number) {
+    this.#capacity = Math.max(1, capacity);
+    this.#worker = new Array<string>(this.#capacity);
+    this.#key = new Array<string>(this.#capacity);
+    this.#group = new Array<string>(this.#capacity);
+    this.#start = new Float64Array(this.#capacity);
+    this.#stop = new Float64Array(this.#capacity);
+    this.#nbytes = new Float64Array(this.#capacity);
+  }
+
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Entries still kept (the oldest fall off past the capacity). */
+  get length(): number {
+    return Math.min(this.#seq, this.#capacity);
+  }
+
+  /** The sequence number of the oldest entry kept. */
+  get first(): number {
+    return this.#seq - this.length;
+  }
+
+  append(e: TasksFinishedEvent): void {
+    const cap = this.#capacity;
+    for (let i = 0; i < e.keys.length; i++) {
+      const p = this.#seq++ % cap;
+      this.#worker[p] = e.worker;
+      this.#key[p] = e.keys[i]!;
+      this.#group[p] = e.groups[i]!;
+      this.#start[p] = e.start[i]!;
+      this.#stop[p] = e.stop[i]!;
+      this.#nbytes[p] = e.nbytes[i]!;
+    }
+  }
+
+  /** Entries with sequence numbers `from` to `to` (exclusive), all of them still kept. */
+  slice(from: number, to: number): StreamSlice {
+    return {
+      worker: this.#worker,
+      group: this.#group,
+      start: this.#start,
+      stop: this.#stop,
+      positions: this.#positions(from, to),
+    };
+  }
+
+  #positions(from: number, to: number): number[] {
+    const out = new Array<number>(Math.max(0, to - from));
+    for (let s = from; s < to; s++) out[s - from] = s % this.#capacity;
+    return out;
+  }
+
+  /** Every entry kept, oldest first, as objects (for a performance report, once). */
+  entries(): StreamEntry[] {
+    const out: StreamEntry[] = [];
+    for (const p of this.#positions(this.first, this.#seq)) {
+      out.push({
+        worker: this.#worker[p]!,
+        key: this.#key[p]!,
+        group: this.#group[p]!,
+        start: this.#start[p]!,
+        stop: this.#stop[p]!,
+        nbytes: this.#nbytes[p]!,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The recorder's task stream: a ring of columns fed a report at a time. Cursors, the newest
+ * entries first when a reader fell behind, entries dropped past the capacity, the group totals,
+ * and the columns a page gets, against a plain list kept beside it.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Recorder } from "../../../src/dashboard/recorder.js";
+import { streamColumns } from "../../../src/dashboard/snapshot.js";
+import type { StreamEntry } from "../../../src/dashboard/task-stream.js";
+import { channels, type TasksFinishedEvent } from "../../../src/diagnostics/channels.js";
+
+function report(scheduler: string, worker: string, from: number, n: number): TasksFinishedEvent {
+  const keys = Array.from({ length: n }, (_, i) => `k-${from + i}`);
+  return {
+    scheduler,
+    worker,
+    keys,
+    groups: keys.map((_, i) => ((from + i) % 3 === 0 ? "a" : "b")),
+    start: Float64Array.from(keys, (_, i) => 1000 + from + i),
+    stop: Float64Array.from(keys, (_, i) => 1000 + from + i + 0.5),
+    nbytes: Float64Array.from(keys, (_, i) => from + i),
+  };
+}
+
+test("the stream keeps the newest entries, in order, across the ring's end", () => {
+  const rec = new Recorder("s1", { tasks: 7 });
+  rec.start();
+  try {
+    const all: StreamEntry[] = [];
+    let next = 0;
+    for (const n of [3, 0, 5, 1, 9, 2]) {
+      const e = report("s1", `w${next % 2}`, next, n);
+      channels.tasksFinished.publish(e);
+      channels.tasksFinished.publish(report("other", "w9", 999, 4)); // another scheduler's
+      e.keys.forEach((key, i) =>
+        all.push({
+          worker: e.worker,
+          key,
+          group: e.groups[i]!,
+          start: e.start[i]!,
+          stop: e.stop[i]!,
+          nbytes: e.nbytes[i]!,
+        }),
+      );
+      next += n;
+      assert.equal(rec.seq, all.length);
+      assert.deepEqual(rec.tasks.entries(), all.slice(-7));
+    }
+    // A cursor within what is kept gets everything after it.
+    const since = rec.tasksSince(all.length - 4);
+    assert.equal(since.skipped, 0);
+    assert.deepEqual(streamColumns(since.tasks, since.skipped).duration, [0.5, 0.5, 0.5, 0.5]);
+    // A reader that fell behind gets the newest `max`, and is told how many it missed.
+    const behind = rec.tasksSince(2, 3);
+    assert.equal(behind.skipped, all.length - 2 - 3);
+    const cols = streamColumns(behind.tasks, behind.skipped);
+    const want = all.slice(-3);
+    assert.equal(cols.t0, Math.floor(want[0]!.start));
+    assert.deepEqual(
+      cols.group.map((g) => cols.groups[g]),
+      want.map((t) => t.group),
+    );
+    assert.deepEqual(
+      cols.worker.map((w) => cols.workers[w]),
+      want.map((t) => t.worker),
+    );
+    assert.deepEqual(
+      cols.start,
+      want.map((t) => t.start - cols.t0),
+    );
+    // Totals count every task, including those the ring no longer holds.
+    const a = all.filter((t) => t.group === "a");
+    assert.equal(rec.groups.get("a")?.finished, a.length);
+    assert.equal(
+      rec.groups.get("a")?.nbytes,
+      a.reduce((s, t) => s + t.nbytes, 0),
+    );
+    assert.equal(rec.groups.get("b")?.finished, all.length - a.length);
+  } finally {
+    rec.stop();
+  }
+});
+
+test("an empty stream and a cursor at its end give no entries", () => {
+  const rec = new Recorder("s2");
+  assert.deepEqual(rec.tasks.entries(), []);
+  const none = rec.tasksSince(0);
+  assert.equal(none.skipped, 0);
+  assert.deepEqual(streamColumns(none.tasks, 0).worker, []);
+  rec.start();
+  try {
+    channels.tasksFinished.publish(report("s2", "w", 0, 2));
+    assert.deepEqual(rec.tasksSince(rec.seq).tasks.positions, []);
+  } finally {
+    rec.stop();
+  }
+});
