@@ -45,6 +45,7 @@ export {
   type SchedulerBatchEvent,
   type TaskErredEvent,
   type TaskFinishedEvent,
+  type TasksFinishedEvent,
   type TransferEvent,
   type WorkerEvent,
   type WorkerSampleEvent,
