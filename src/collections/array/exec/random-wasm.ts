@@ -306,6 +306,20 @@ export function fillUniform(
   }
 }
 
+const prefixes = new Map<number, Float64Array>();
+
+/** The box's first n doubles: views kept by length, as a tile's few sizes recur per call. */
+function boxPrefix(w: WasmFill, n: number): Float64Array {
+  if (n === WASM_BOX) return w.box;
+  let v = prefixes.get(n);
+  if (v === undefined) {
+    if (prefixes.size >= 64) prefixes.clear();
+    v = w.box.subarray(0, n);
+    prefixes.set(n, v);
+  }
+  return v;
+}
+
 /**
  * `rows` runs of `len` uniforms, run r from element g0 + r * stride, written one after another
  * into out[at ..]: a box of a chunk (rows of a 2-d block, or a slab's columns) in one call per
@@ -333,6 +347,6 @@ export function fillRowsUniform(
   for (let r0 = 0; r0 < rows; r0 += per) {
     const n = Math.min(per, rows - r0);
     w.fillRows(n, len, g0 + r0 * stride, stride);
-    out.set(n * len === WASM_BOX ? w.box : w.box.subarray(0, n * len), at + r0 * len);
+    out.set(boxPrefix(w, n * len), at + r0 * len);
   }
 }

@@ -38,6 +38,21 @@ export function uniformRange(
   if (len > 0) fillUniform(out, at, g, len, keyFor(seed));
 }
 
+/**
+ * `rows` runs of `len` uniforms of seed `seed`, run r from element g0 + r * stride, one after
+ * another into out[0 ..] (a tile of a chunk, in one kernel call).
+ */
+export function uniformRows(
+  out: Float64Array,
+  g0: number,
+  stride: number,
+  rows: number,
+  len: number,
+  seed: number,
+): void {
+  fillRowsUniform(out, 0, g0, stride, rows, len, keyFor(seed));
+}
+
 /** Standard normals for elements [g, g + len) (pairs by Box-Muller on the pair's uniforms). */
 export function normalRange(
   out: Float64Array,

@@ -21,6 +21,7 @@ import type { AggName, ReduceSpec } from "../reduce-spec.js";
 import type { MapSpec } from "./block.js";
 import { exprCode } from "./block.js";
 import { H } from "./codegen.js";
+import { uniformRows } from "./random.js";
 import { generate, type InlineChunk, isInline } from "./readers.js";
 import { addComp, type Partial } from "./reduce.js";
 
@@ -213,11 +214,13 @@ function foldTile(
   at: number,
   first: boolean,
 ): void {
-  const [a, m] = f.a as [Float64Array, Float64Array];
+  const a = f.a[0]!;
+  const m = f.a[1]!;
   if (!f.counted) m.fill(h, 0, w);
   f.sum(P, po, ps, Q, qo, qs, h, w, f.a, f.K);
   if (!f.moments) {
-    const [ts, tc] = tot as [Float64Array, Float64Array];
+    const ts = tot[0]!;
+    const tc = tot[1]!;
     for (let p = 0; p < w; p++) {
       if (first) ts[at + p] = a[p]!;
       else addComp(ts, tc, at + p, a[p]!, 0);
@@ -228,7 +231,8 @@ function foldTile(
     }
     return;
   }
-  const [mu, s2] = f.d as [Float64Array, Float64Array];
+  const mu = f.d[0]!;
+  const s2 = f.d[1]!;
   for (let p = 0; p < w; p++) mu[p] = a[p]! / m[p]! + 0 / m[p]!;
   f.dev!(P, po, ps, Q, qo, qs, h, w, f.d, f.K);
   for (let p = 0; p < w; p++) chan(tot, at + p, m[p]!, mu[p]!, s2[p]!);
@@ -236,7 +240,9 @@ function foldTile(
 
 /** Chan's merge of (count, mean, m2) into slot i of [count, mean, m2] (reduce.ts combineSlot). */
 function chan(o: Float64Array[], i: number, nb: number, mb: number, m2b: number): void {
-  const [cnt, mean, m2] = o as [Float64Array, Float64Array, Float64Array];
+  const cnt = o[0]!;
+  const mean = o[1]!;
+  const m2 = o[2]!;
   if (nb === 0) return;
   const na = cnt[i]!;
   if (na === 0) {
@@ -267,40 +273,65 @@ function finishBlock(f: Folder, tot: Float64Array[], all: boolean): Partial {
   return one;
 }
 
-/** A chunk's values one tile at a time: made in place (inline) or read where they lie. */
+/**
+ * A chunk's values one tile at a time, made in place (inline) or read where they lie: `tile`
+ * sets `arr`, `off` and `stride` (its row stride) to where tile rows [r0, r0 + h) x columns
+ * [c0, c0 + w) lie.
+ */
 interface TileSource {
-  /** The tile rows [r0, r0 + h) x columns [c0, c0 + w): its array, offset and row stride. */
-  tile(r0: number, h: number, c0: number, w: number): [AnyTypedArray, number, number];
+  arr: AnyTypedArray;
+  off: number;
+  stride: number;
+  tile(r0: number, h: number, c0: number, w: number): void;
 }
 
 function sourceOf(x: unknown, shape: readonly number[]): TileSource {
   if (!isInline(x)) {
-    const arr = x as AnyTypedArray;
     const cols = shape[1]!;
-    return { tile: (r0, _h, c0) => [arr, r0 * cols + c0, cols] };
+    const src: TileSource = {
+      arr: x as AnyTypedArray,
+      off: 0,
+      stride: cols,
+      tile: (r0, _h, c0) => {
+        src.off = r0 * cols + c0;
+      },
+    };
+    return src;
   }
   const chunk = x as InlineChunk;
   const info = chunk.info;
+  const T = PAIR_TILE;
   // Two buffers taking turns: a diagonal block holds tile (p, q) and tile (q, p) at once.
-  const bufs = [alloc(info.dtype, PAIR_TILE * PAIR_TILE), alloc(info.dtype, PAIR_TILE * PAIR_TILE)];
+  const bufs = [alloc(info.dtype, T * T), alloc(info.dtype, T * T)];
   let turn = 0;
-  return {
-    tile: (r0, h, c0, w) => {
-      const buf = bufs[turn]!;
+  const src: TileSource = { arr: bufs[0]!, off: 0, stride: 0, tile: () => {} };
+  const reader = chunk.inline;
+  if (reader.r === "random" && reader.d.dist === "random" && info.dtype === "float64") {
+    // Uniforms straight from the generator: tile row r is a run of the array's row.
+    const rowLen = info.arrayShape[1]!;
+    const g0 = info.start[0]! * rowLen + info.start[1]!;
+    src.tile = (r0, h, c0, w) => {
+      const buf = bufs[turn]! as Float64Array;
       turn ^= 1;
-      const view = h * w === buf.length ? buf : buf.subarray(0, h * w);
-      generate(
-        chunk.inline,
-        {
-          ...info,
-          shape: [h, w],
-          start: [info.start[0]! + r0, info.start[1]! + c0],
-        },
-        view,
-      );
-      return [view, 0, w];
-    },
+      uniformRows(buf, g0 + r0 * rowLen + c0, rowLen, h, w, reader.seed);
+      src.arr = buf;
+      src.stride = w;
+    };
+    return src;
+  }
+  src.tile = (r0, h, c0, w) => {
+    const buf = bufs[turn]!;
+    turn ^= 1;
+    const view = h * w === buf.length ? buf : buf.subarray(0, h * w);
+    generate(
+      reader,
+      { ...info, shape: [h, w], start: [info.start[0]! + r0, info.start[1]! + c0] },
+      view,
+    );
+    src.arr = view;
+    src.stride = w;
   };
+  return src;
 }
 
 /**
@@ -325,12 +356,19 @@ export function reducePair(
       const h = Math.min(T, m - p);
       for (let q = p; q < n; q += T) {
         const w = Math.min(T, n - q);
-        const [P, po, ps] = src.tile(p, h, q, w);
-        const [Q, qo, qs] = q === p ? [P, po, ps] : src.tile(q, w, p, h);
-        // Block rows p.. into columns q.., then (off the diagonal) rows q.. into columns p..:
-        // each column meets its slabs in order (see the file's comment).
-        foldTile(f, P, po, ps, Q, qo, qs, h, w, tot, q, p === 0);
-        if (q !== p) foldTile(f, Q, qo, qs, P, po, ps, w, h, tot, p, q === 0);
+        src.tile(p, h, q, w);
+        const P = src.arr;
+        const po = src.off;
+        const ps = src.stride;
+        if (q === p) {
+          foldTile(f, P, po, ps, P, po, ps, h, w, tot, q, p === 0);
+          continue;
+        }
+        src.tile(q, w, p, h);
+        // Block rows p.. into columns q.., then rows q.. into columns p..: each column meets
+        // its slabs in order (see the file's comment).
+        foldTile(f, P, po, ps, src.arr, src.off, src.stride, h, w, tot, q, p === 0);
+        foldTile(f, src.arr, src.off, src.stride, P, po, ps, w, h, tot, p, false);
       }
     }
     return [finishBlock(f, tot, all)];
@@ -343,10 +381,10 @@ export function reducePair(
     const h = Math.min(T, m - r0);
     for (let c0 = 0; c0 < n; c0 += T) {
       const w = Math.min(T, n - c0);
-      const [P, po, ps] = a.tile(r0, h, c0, w);
-      const [Q, qo, qs] = b.tile(c0, w, r0, h);
-      foldTile(f, P, po, ps, Q, qo, qs, h, w, t1, c0, r0 === 0);
-      foldTile(f, Q, qo, qs, P, po, ps, w, h, t2, r0, c0 === 0);
+      a.tile(r0, h, c0, w);
+      b.tile(c0, w, r0, h);
+      foldTile(f, a.arr, a.off, a.stride, b.arr, b.off, b.stride, h, w, t1, c0, r0 === 0);
+      foldTile(f, b.arr, b.off, b.stride, a.arr, a.off, a.stride, w, h, t2, r0, c0 === 0);
     }
   }
   return [finishBlock(f, t1, all), finishBlock(f, t2, all)];
