@@ -126,6 +126,8 @@ const caseArb = fc.record({
   dtype: fc.constantFrom("float64", "float32"),
   source: fc.constantFrom("random", "memory", "memory-nan"),
   seed: fc.integer({ min: 0, max: 1000 }),
+  // Combine trees of several levels, some of whose inputs are halves of pair tasks.
+  splitEvery: fc.constantFrom(2, 3, 8),
 });
 
 type CaseArgs = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
@@ -145,7 +147,9 @@ function sourceOf(c: CaseArgs): ba.Array {
 
 function reduced(c: CaseArgs, x: ba.Array): ba.Array | ba.Scalar {
   const e = c.expr.lazy(x);
-  return c.all ? e[c.agg]() : e[c.agg]({ axis: 0 });
+  return c.all
+    ? e[c.agg]({ splitEvery: c.splitEvery })
+    : e[c.agg]({ axis: 0, splitEvery: c.splitEvery });
 }
 
 /** The case on `client`, paired and unpaired, checked against the reference; the paired values. */
@@ -160,7 +164,7 @@ async function check(client: Client, c: CaseArgs): Promise<number[]> {
   } finally {
     usePairing(true);
   }
-  const what = `${c.agg}${c.all ? "" : "(axis 0)"} of ${c.expr.name}, ${c.dtype} ${c.source} n ${c.grid.n} chunks ${c.grid.lens}`;
+  const what = `${c.agg}${c.all ? "" : "(axis 0)"} of ${c.expr.name}, ${c.dtype} ${c.source} n ${c.grid.n} chunks ${c.grid.lens} splitEvery ${c.splitEvery}`;
   const ref = reference(v, c.grid.n, c.expr.at, c.agg, c.all);
   // float32: every operation of the expression rounds to float32, the reference does not.
   near(paired, ref.value, ref.scale, c.dtype === "float32" ? 1e-6 : 1e-12, what);
@@ -265,6 +269,7 @@ describe("paired blocks on worker processes", () => {
           dtype: "float64",
           source: "random",
           seed: 1,
+          splitEvery: 2,
         },
         {
           grid: { n: 70, lens: [30, 40] },
@@ -274,6 +279,7 @@ describe("paired blocks on worker processes", () => {
           dtype: "float64",
           source: "memory-nan",
           seed: 2,
+          splitEvery: 8,
         },
         {
           grid: { n: 80, lens: [80] },
@@ -283,6 +289,7 @@ describe("paired blocks on worker processes", () => {
           dtype: "float32",
           source: "random",
           seed: 3,
+          splitEvery: 3,
         },
       ];
       for (const c of cases) assert.deepEqual(await check(procs, c), await check(sync, c));
