@@ -21,7 +21,7 @@ import type { AggName, ReduceSpec } from "../reduce-spec.js";
 import type { MapSpec } from "./block.js";
 import { exprCode } from "./block.js";
 import { H } from "./codegen.js";
-import { uniformRows } from "./random.js";
+import { uniformRows, uniformTile } from "./random.js";
 import { generate, type InlineChunk, isInline } from "./readers.js";
 import { addComp, type Partial } from "./reduce.js";
 
@@ -285,7 +285,11 @@ interface TileSource {
   tile(r0: number, h: number, c0: number, w: number): void;
 }
 
-function sourceOf(x: unknown, shape: readonly number[]): TileSource {
+/**
+ * `slots`: the generator's tile slots this source may leave its tiles in, taking turns (one per
+ * tile it holds at once; sources held at once take different slots).
+ */
+function sourceOf(x: unknown, shape: readonly number[], slots: readonly number[]): TileSource {
   if (!isInline(x)) {
     const cols = shape[1]!;
     const src: TileSource = {
@@ -310,11 +314,19 @@ function sourceOf(x: unknown, shape: readonly number[]): TileSource {
     // Uniforms straight from the generator: tile row r is a run of the array's row.
     const rowLen = info.arrayShape[1]!;
     const g0 = info.start[0]! * rowLen + info.start[1]!;
+    let slot = 0;
     src.tile = (r0, h, c0, w) => {
-      const buf = bufs[turn]! as Float64Array;
-      turn ^= 1;
-      uniformRows(buf, g0 + r0 * rowLen + c0, rowLen, h, w, reader.seed);
-      src.arr = buf;
+      const g = g0 + r0 * rowLen + c0;
+      // In the generator's memory where it can (no copy), else into a buffer.
+      const view = uniformTile(slots[slot]!, g, rowLen, h, w, reader.seed);
+      slot = (slot + 1) % slots.length;
+      if (view !== null) src.arr = view;
+      else {
+        const buf = bufs[turn]! as Float64Array;
+        turn ^= 1;
+        uniformRows(buf, g, rowLen, h, w, reader.seed);
+        src.arr = buf;
+      }
       src.stride = w;
     };
     return src;
@@ -350,7 +362,7 @@ export function reducePair(
   const [m, n] = shape as [number, number];
   const T = PAIR_TILE;
   if (inputs.length === 1) {
-    const src = sourceOf(inputs[0], shape);
+    const src = sourceOf(inputs[0], shape, [0, 1]);
     const tot = totals(f, n);
     for (let p = 0; p < m; p += T) {
       const h = Math.min(T, m - p);
@@ -373,8 +385,8 @@ export function reducePair(
     }
     return [finishBlock(f, tot, all)];
   }
-  const a = sourceOf(inputs[0], shape);
-  const b = sourceOf(inputs[1], [n, m]);
+  const a = sourceOf(inputs[0], shape, [0]);
+  const b = sourceOf(inputs[1], [n, m], [1]);
   const t1 = totals(f, n);
   const t2 = totals(f, m);
   for (let r0 = 0; r0 < m; r0 += T) {
