@@ -13,8 +13,10 @@
  * along axis 0 come out bit for bit the same as unpaired.
  *
  * The fold over a tile is generated per expression with its strides in the loop (one operand
- * row-major, the other column-major over a tile in cache), so a slot costs a load, an add and
- * a store per element, without the general kernels' per-dimension offsets.
+ * row-major, the other column-major over a tile in cache) and four columns' sums in registers,
+ * so an element costs its two loads and the expression's arithmetic, without the general
+ * kernels' per-dimension offsets or a store per element. A random X's tiles are made one
+ * generator call each, straight into the generator's memory (two tile slots), never copied.
  */
 import { type AnyTypedArray, alloc, type DType, isFloat } from "../dtype.js";
 import type { AggName, ReduceSpec } from "../reduce-spec.js";
