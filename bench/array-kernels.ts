@@ -16,6 +16,7 @@ import * as ba from "../src/array.js";
 import { matmulBlock, useJsMatmul } from "../src/collections/array/exec/matmul.js";
 import { randomChunk } from "../src/collections/array/exec/random.js";
 import { keyOf, wasmFill } from "../src/collections/array/exec/random-wasm.js";
+import { usePairing } from "../src/collections/array/lower.js";
 import { graphOf } from "../src/collections/array/run.js";
 import { TaskRef } from "../src/graph/spec.js";
 import { simdFill } from "./random-simd.js";
@@ -61,8 +62,11 @@ const ms = median(() =>
 );
 out({ kernel: "uniform", into: "2000 x 2000 chunk", ns_per_double: (ms * 1e6) / 4e6 });
 
-/** A partial task of `a`'s graph (the second found: off the diagonal for case (a)). */
-function partialTask(a: ba.Array | ba.Scalar, name: string): () => unknown {
+/**
+ * A partial task of `a`'s graph (the second found: off the diagonal for case (a)); `pattern`
+ * matches the task's key.
+ */
+function partialTask(a: ba.Array | ba.Scalar, pattern: RegExp): () => unknown {
   const g = graphOf(a.plan).graph;
   const resolve = (v: unknown): unknown => {
     if (v instanceof TaskRef) {
@@ -71,18 +75,33 @@ function partialTask(a: ba.Array | ba.Scalar, name: string): () => unknown {
     }
     return Array.isArray(v) ? v.map(resolve) : v;
   };
-  const found = [...g].filter(([k, n]) => n.kind === "task" && k.includes(name));
+  const found = [...g].filter(([k, n]) => n.kind === "task" && pattern.test(k));
   const node = found[1]![1] as unknown as { fn: Function; args: unknown[] };
   const args = node.args.map(resolve);
   return () => node.fn(...args);
 }
 const x = ba.random.random([20000, 20000], { chunks: [2000, 2000], seed: 1 });
+const caseA = "x.add(x.T).mean({ axis: 0 })";
+/** ns of CPU per element of x + x.T for a task of `ms` over `blocks` 2000 x 2000 blocks. */
+const perElement = (ms: number, blocks: number) => (ms * 1e6) / (blocks * 4e6);
+usePairing(false);
+const single = median(
+  partialTask(x.add(x.T).mean({ axis: 0 }), /-mean-partial-[0-9a-f]+-[0-9a-z]+$/),
+);
+out({ kernel: "partial-a", case: caseA, ms: single, ns_per_element: perElement(single, 1) });
+usePairing(true);
+const pair = median(partialTask(x.add(x.T).mean({ axis: 0 }), /-mean-partial-pair-/));
 out({
-  kernel: "partial-a",
-  case: "x.add(x.T).mean({ axis: 0 })",
-  ms: median(partialTask(x.add(x.T).mean({ axis: 0 }), "mean-partial")),
+  kernel: "partial-a-pair",
+  case: `${caseA}, blocks (i, j) and (j, i) in one task`,
+  ms: pair,
+  ns_per_element: perElement(pair, 2),
 });
-out({ kernel: "partial-b", case: "x.std()", ms: median(partialTask(x.std(), "std-partial")) });
+const diag = median(
+  partialTask(x.add(x.T).mean({ axis: 0 }), /-mean-partial-[0-9a-f]+-[0-9a-z]+$/),
+);
+out({ kernel: "partial-a-diagonal", case: caseA, ms: diag, ns_per_element: perElement(diag, 1) });
+out({ kernel: "partial-b", case: "x.std()", ms: median(partialTask(x.std(), /-std-partial-/)) });
 
 for (const [kernel, dtype] of [
   ["wasm-simd", "float64"],

@@ -17,6 +17,7 @@ import { matmulExactBlock } from "./exec/matmul-exact.js";
 import { checkChunk, materialize, readChunk } from "./exec/readers.js";
 import { type ChunkPlace, combine, finish, type Partial } from "./exec/reduce.js";
 import { reduceBlock } from "./exec/reduce-block.js";
+import { reducePair } from "./exec/reduce-pair.js";
 import { countTrue, selectBlock } from "./exec/select.js";
 import { takeJoin, takePart } from "./exec/take-lazy.js";
 import type { ChunkInfo, Reader } from "./plan.js";
@@ -54,12 +55,27 @@ function partial(
   return reduceBlock(spec, r, inputs, inShapes, shape, place);
 }
 
-function combinePartials(r: ReduceSpec, parts: Partial[]): Partial {
-  return combine(r, parts);
+/** Blocks (i, j) and (j, i) of a reduction's input from chunks X[i, j] and X[j, i] of one X. */
+function pairPartial(spec: MapSpec, r: ReduceSpec, inputs: unknown[], shape: number[]): Partial[] {
+  return reducePair(spec, r, inputs, shape);
 }
 
-function finishReduce(r: ReduceSpec, parts: Partial[]): AnyTypedArray {
-  return finish(r, parts.length === 1 ? parts[0]! : combine(r, parts), r.ddof);
+/**
+ * The partials an input list names: part k itself, or (picks[k] >= 0) partial picks[k] of a
+ * pair task's result.
+ */
+function picked(parts: unknown[], picks: number[] | undefined): Partial[] {
+  if (picks === undefined) return parts as Partial[];
+  return parts.map((p, k) => (picks[k]! < 0 ? p : (p as Partial[])[picks[k]!]!)) as Partial[];
+}
+
+function combinePartials(r: ReduceSpec, parts: unknown[], picks?: number[]): Partial {
+  return combine(r, picked(parts, picks));
+}
+
+function finishReduce(r: ReduceSpec, parts: unknown[], picks?: number[]): AnyTypedArray {
+  const p = picked(parts, picks);
+  return finish(r, p.length === 1 ? p[0]! : combine(r, p), r.ddof);
 }
 
 function slice(
@@ -189,6 +205,7 @@ export const arrayOps = tasks(import.meta.url, {
   read,
   map,
   partial,
+  pairPartial,
   combinePartials,
   finishReduce,
   slice,

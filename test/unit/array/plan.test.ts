@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as ba from "../../../src/array.js";
+import { usePairing } from "../../../src/collections/array/lower.js";
 import { graphOf } from "../../../src/collections/array/run.js";
 import * as bf from "../../../src/frame.js";
 
@@ -27,13 +28,73 @@ describe("array fusion", () => {
     assert.equal(keys.length, 16);
   });
 
-  test("x.add(x.T).mean({ axis: 0 }).sum(): one partial per chunk, random chunks made inside it", () => {
+  test("x.add(x.T).mean({ axis: 0 }).sum(): blocks (i, j) and (j, i) share a partial task, random chunks made inside it", () => {
     const x = ba.random.random([20, 20], { chunks: [5, 5], seed: 1 });
     const keys = tasks(x.add(x.T).mean({ axis: 0 }).sum());
     assert.equal(named(keys, "map"), 0, "x + x.T is never a task of its own");
     assert.equal(named(keys, "random"), 0, "random chunks are generated inside the partial tasks");
-    assert.equal(named(keys, "mean-partial"), 16);
+    assert.equal(named(keys, "mean-partial"), 4, "one per diagonal block");
+    assert.equal(named(keys, "mean-partial-pair"), 6, "one per pair of mirror blocks");
     assert.equal(named(keys, "mean"), 4);
+  });
+
+  test("pairing halves the partial tasks off the diagonal, for any expression of X and X.T", () => {
+    const x = ba.random.random([40, 40], { chunks: [10, 10], seed: 1 });
+    const y = ba.fromArray(new Float32Array(36), [6, 6], {
+      chunks: [
+        [2, 1, 3],
+        [2, 1, 3],
+      ],
+    });
+    const cases: [string, ba.Array | ba.Scalar, number][] = [
+      ["x.sub(x.T).abs().sum(0)", x.sub(x.T).abs().sum({ axis: 0 }), 4],
+      ["x.mul(x.T).add(1).var()", x.mul(x.T).add(1).var(), 4],
+      ["x.T.add(x).nanstd(0)", x.T.add(x).nanstd({ axis: 0 }), 4],
+      ["irregular float32 y.add(y.T).nanmean(0)", y.add(y.T).nanmean({ axis: 0 }), 3],
+    ];
+    for (const [what, r, grid] of cases) {
+      const paired = tasks(r);
+      usePairing(false);
+      let single: string[];
+      try {
+        single = tasks(r);
+      } finally {
+        usePairing(true);
+      }
+      const count = (keys: string[]) => keys.filter((k) => /-partial(-pair)?-/.test(k)).length;
+      assert.equal(count(single), grid * grid, `${what}: one partial per block unpaired`);
+      assert.equal(count(paired), grid + (grid * (grid - 1)) / 2, `${what}: paired`);
+      assert.equal(
+        paired.filter((k) => k.includes("-partial-pair-")).length,
+        (grid * (grid - 1)) / 2,
+        what,
+      );
+    }
+  });
+
+  test("no pairing where blocks (i, j) and (j, i) do not read the same two chunks", () => {
+    const x = ba.random.random([20, 20], { chunks: [5, 5], seed: 1 });
+    const v = ba.random.random([20], { chunks: 5, seed: 2 });
+    const uneven = ba.random.random([20, 20], {
+      chunks: [
+        [5, 15],
+        [10, 10],
+      ],
+      seed: 1,
+    });
+    const oblong = ba.random.random([20, 10], { chunks: [5, 5], seed: 1 });
+    const ints = ba.random.integers(0, 9, [20, 20], { chunks: [5, 5], seed: 1, dtype: "int32" });
+    const cases: [string, ba.Array | ba.Scalar][] = [
+      ["cut unequally along the two dimensions", uneven.add(uneven.T).mean({ axis: 0 })],
+      ["not square", oblong.matmul(oblong.T).mean({ axis: 0 })],
+      ["X only", x.mul(2).mean({ axis: 0 })],
+      ["another operand beside X and X.T", x.add(x.T).add(v).mean({ axis: 0 })],
+      ["along axis 1 only", x.add(x.T).mean({ axis: 1 })],
+      ["a reduction the tiles do not do (max)", x.add(x.T).max({ axis: 0 })],
+      ["an integer sum (exact, not plain)", ints.add(ints.T).sum({ axis: 0 })],
+    ];
+    for (const [what, r] of cases)
+      assert.equal(tasks(r).filter((k) => k.includes("-partial-pair-")).length, 0, what);
   });
 
   test("a materialised source read twice (x and x.T) is one task per chunk", () => {

@@ -18,6 +18,7 @@ import {
   mix64,
   randomModuleBytes,
   stateAt,
+  tileInBox,
   wasmFill,
 } from "../../../src/collections/array/exec/random-wasm.js";
 
@@ -96,6 +97,31 @@ describe("random kernels", () => {
       for (let r = 0; r < rows; r++) fillJS(want, 1 + r * len, len, stateAt(key, 77 + r * stride));
       assert.deepEqual(got, want, `rows ${rows} len ${len} stride ${stride}`);
     }
+  });
+
+  test("tiles left in the generator's two slots hold their runs, and one slot leaves the other be", () => {
+    const key = keyOf(9);
+    const want = (g: number, stride: number, rows: number, len: number) => {
+      const out = new Float64Array(rows * len);
+      for (let r = 0; r < rows; r++) fillJS(out, r * len, len, stateAt(key, g + r * stride));
+      return out;
+    };
+    for (const [rows, len] of [
+      [64, 64],
+      [64, 16],
+      [3, 5],
+      [1, 1],
+    ] as const) {
+      const a = tileInBox(0, 101, 20_000, rows, len, key);
+      if (a === null) return; // BARN_NO_WASM=1
+      const aCopy = a.slice();
+      assert.deepEqual(aCopy, want(101, 20_000, rows, len), `slot 0, ${rows} x ${len}`);
+      const b = tileInBox(1, 7_000_000, 20_000, len, rows, key)!;
+      assert.deepEqual(b, want(7_000_000, 20_000, len, rows), `slot 1, ${len} x ${rows}`);
+      assert.deepEqual(a, aCopy, "slot 0 untouched by slot 1's fill (overrun included)");
+    }
+    assert.equal(tileInBox(0, 0, 1, 65, 64, key), null, "more than a 64 x 64 tile");
+    assert.equal(tileInBox(2, 0, 1, 4, 4, key), null, "no third slot");
   });
 
   test("a 3-d chunk's values are its elements' global numbers' values", () => {

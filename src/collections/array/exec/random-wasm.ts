@@ -145,21 +145,26 @@ function fillBody(): number[] {
 /**
  * fillRows(rows, len, g, stride): `rows` runs of `len` elements, run r from element
  * g + r * stride, one after another at 0 (a run's rounding-up overrun is overwritten by the
- * next run). Locals: 0 rows, 1 len, 2 g, 3 stride, 4 p, 5 end, 6 z, 7 s, 8 r.
+ * next run). Locals: 0 rows, 1 len, 2 g, 3 stride, 4 p, 5 end, 6 z, 7 s, 8 r. With `at`,
+ * fillRowsAt(rows, len, g, stride, at): the same from byte `at` (param 4; the locals one on).
  */
-function fillRowsBody(): number[] {
-  const L = { p: 4, z: 6, s: 7 };
+function fillRowsBody(at = false): number[] {
+  const o = at ? 1 : 0;
+  const L = { p: 4 + o, z: 6 + o, s: 7 + o };
+  const end = 5 + o;
+  const r = 8 + o;
   // biome-ignore format: one instruction per line of the listing
   return [
+    ...(at ? [op.localGet, 4, op.localSet, L.p] : []),
     op.block, op.void,
     op.loop, op.void,
-    op.localGet, 8, op.localGet, 0, op.i32GeU, op.brIf, 1,
+    op.localGet, r, op.localGet, 0, op.i32GeU, op.brIf, 1,
     ...stateFrom(2, L.s),
-    op.localGet, L.p, op.localGet, 1, op.i32Const, 3, op.i32Shl, op.i32Add, op.localSet, 5,
-    ...run(L, 5),
-    op.localGet, 5, op.localSet, L.p,
+    op.localGet, L.p, op.localGet, 1, op.i32Const, 3, op.i32Shl, op.i32Add, op.localSet, end,
+    ...run(L, end),
+    op.localGet, end, op.localSet, L.p,
     op.localGet, 2, op.localGet, 3, op.f64Add, op.localSet, 2,
-    op.localGet, 8, op.i32Const, 1, op.i32Add, op.localSet, 8,
+    op.localGet, r, op.i32Const, 1, op.i32Add, op.localSet, r,
     op.br, 0,
     op.end,
     op.end,
@@ -192,6 +197,13 @@ export function randomModuleBytes(): Uint8Array {
         locals: [I32, I32, I64, I64, I32],
         body: fillRowsBody(),
       },
+      {
+        name: "fillRowsAt",
+        params: [I32, I32, F64, F64, I32],
+        results: [],
+        locals: [I32, I32, I64, I64, I32],
+        body: fillRowsBody(true),
+      },
     ],
     [I64],
   );
@@ -203,6 +215,9 @@ interface WasmFill {
   readonly fill: (n: number, g: number) => void;
   /** `rows` runs of `len` elements, run r from element g + r * stride, at box[0..]. */
   readonly fillRows: (rows: number, len: number, g: number, stride: number) => void;
+  /** fillRows from byte `at` of the memory. */
+  readonly fillRowsAt: (rows: number, len: number, g: number, stride: number, at: number) => void;
+  readonly memory: ArrayBuffer;
   readonly view: Float64Array;
   readonly box: Float64Array;
   key: bigint;
@@ -221,6 +236,14 @@ export function wasmFill(): WasmFill | null {
           setKey: m.exports.setKey as (k: bigint) => void,
           fill: m.exports.fill as (n: number, g: number) => void,
           fillRows: m.exports.fillRows as (r: number, l: number, g: number, s: number) => void,
+          fillRowsAt: m.exports.fillRowsAt as (
+            r: number,
+            l: number,
+            g: number,
+            s: number,
+            at: number,
+          ) => void,
+          memory: m.buffer,
           view: new Float64Array(m.buffer, 0, WASM_BLOCK),
           box: new Float64Array(m.buffer, 0, WASM_BOX),
           key: -1n,
@@ -306,6 +329,58 @@ export function fillUniform(
   }
 }
 
+/** Doubles per tile slot of `tileInBox` (a 64 x 64 tile, its overrun, and some room). */
+const SLOT = 4104;
+/** Tile slots: two, beside each other in the memory's first 66 KiB. */
+export const TILE_SLOTS = 2;
+const slotViews = new Map<number, Float64Array>();
+
+/**
+ * `rows` runs of `len` uniforms (rows * len <= 4096), run r from element g0 + r * stride, one
+ * after another in tile slot `slot` of the kernel's own memory: a view, valid until the next
+ * fill of that slot or of the box, so a caller holding two tiles at once copies neither. Null
+ * without WebAssembly.
+ */
+export function tileInBox(
+  slot: number,
+  g0: number,
+  stride: number,
+  rows: number,
+  len: number,
+  key: bigint,
+): Float64Array | null {
+  const w = wasmFill();
+  if (w === null || rows * len > 4096 || slot < 0 || slot >= TILE_SLOTS) return null;
+  if (w.key !== key) {
+    w.setKey(key);
+    w.key = key;
+  }
+  w.fillRowsAt(rows, len, g0, stride, slot * SLOT * 8);
+  const n = rows * len;
+  const k = slot * 8192 + n;
+  let v = slotViews.get(k);
+  if (v === undefined) {
+    if (slotViews.size >= 256) slotViews.clear();
+    v = new Float64Array(w.memory, slot * SLOT * 8, n);
+    slotViews.set(k, v);
+  }
+  return v;
+}
+
+const prefixes = new Map<number, Float64Array>();
+
+/** The box's first n doubles: views kept by length, as a tile's few sizes recur per call. */
+function boxPrefix(w: WasmFill, n: number): Float64Array {
+  if (n === WASM_BOX) return w.box;
+  let v = prefixes.get(n);
+  if (v === undefined) {
+    if (prefixes.size >= 64) prefixes.clear();
+    v = w.box.subarray(0, n);
+    prefixes.set(n, v);
+  }
+  return v;
+}
+
 /**
  * `rows` runs of `len` uniforms, run r from element g0 + r * stride, written one after another
  * into out[at ..]: a box of a chunk (rows of a 2-d block, or a slab's columns) in one call per
@@ -333,6 +408,6 @@ export function fillRowsUniform(
   for (let r0 = 0; r0 < rows; r0 += per) {
     const n = Math.min(per, rows - r0);
     w.fillRows(n, len, g0 + r0 * stride, stride);
-    out.set(n * len === WASM_BOX ? w.box : w.box.subarray(0, n * len), at + r0 * len);
+    out.set(boxPrefix(w, n * len), at + r0 * len);
   }
 }

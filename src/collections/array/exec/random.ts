@@ -6,7 +6,7 @@
  * WebAssembly (exec/random-wasm.ts, with a 32-bit JS fallback giving the same values). Normals
  * pair elements (2m, 2m + 1) by Box-Muller.
  */
-import { fillRowsUniform, fillUniform, keyOf } from "./random-wasm.js";
+import { fillRowsUniform, fillUniform, keyOf, tileInBox } from "./random-wasm.js";
 
 export type RandomDist =
   | { readonly dist: "random" }
@@ -36,6 +36,36 @@ export function uniformRange(
   seed: number,
 ): void {
   if (len > 0) fillUniform(out, at, g, len, keyFor(seed));
+}
+
+/**
+ * `rows` runs of `len` uniforms of seed `seed`, run r from element g0 + r * stride, one after
+ * another into out[0 ..] (a tile of a chunk, in one kernel call).
+ */
+export function uniformRows(
+  out: Float64Array,
+  g0: number,
+  stride: number,
+  rows: number,
+  len: number,
+  seed: number,
+): void {
+  fillRowsUniform(out, 0, g0, stride, rows, len, keyFor(seed));
+}
+
+/**
+ * uniformRows' values (at most 4096) left in tile slot `slot` of the generator's memory: a view
+ * valid until that slot is filled again (random-wasm.ts `tileInBox`); null without WebAssembly.
+ */
+export function uniformTile(
+  slot: number,
+  g0: number,
+  stride: number,
+  rows: number,
+  len: number,
+  seed: number,
+): Float64Array | null {
+  return tileInBox(slot, g0, stride, rows, len, keyFor(seed));
 }
 
 /** Standard normals for elements [g, g + len) (pairs by Box-Muller on the pair's uniforms). */
