@@ -4,18 +4,10 @@
  * task and its young generation does not promote one either. Every entry has a sequence number
  * (0 for the first task recorded), which pages use as their cursor.
  */
-import type { TasksFinishedEvent } from "../diagnostics/channels.js";
+import type { TaskFinishedEvent, TasksFinishedEvent } from "../diagnostics/channels.js";
 
-/** One task of the stream, as the performance report writes it. */
-export interface StreamEntry {
-  readonly worker: string;
-  readonly key: string;
-  readonly group: string;
-  /** Epoch ms, the worker's clock. */
-  readonly start: number;
-  readonly stop: number;
-  readonly nbytes: number;
-}
+/** One task of the stream, as the performance report writes it (the event, less its scheduler). */
+export type StreamEntry = Omit<TaskFinishedEvent, "scheduler">;
 
 /**
  * A run of consecutive entries: the store's columns and the positions in them, in order (a

@@ -46,7 +46,11 @@ function slabRows(
   return Math.max(1, Math.floor(32768 / rowLen));
 }
 
-const PLAIN_IN_SLABS = new Set<AggName>([
+/**
+ * The reductions whose slots are summed plainly within a slab; the same go by tiles when x and
+ * x.T are paired (reduce-pair.ts).
+ */
+export const PLAIN_IN_SLABS = new Set<AggName>([
   "sum",
   "nansum",
   "mean",

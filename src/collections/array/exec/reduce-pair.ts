@@ -26,20 +26,10 @@ import { H } from "./codegen.js";
 import { uniformRows, uniformTile } from "./random.js";
 import { generate, type InlineChunk, isInline } from "./readers.js";
 import { addComp, type Partial } from "./reduce.js";
+import { PLAIN_IN_SLABS } from "./reduce-block.js";
 
 /** Rows and columns of a tile: the slab height of the one-block path's column sums. */
 export const PAIR_TILE = 64;
-
-const PAIRED = new Set<AggName>([
-  "sum",
-  "nansum",
-  "mean",
-  "nanmean",
-  "var",
-  "nanvar",
-  "std",
-  "nanstd",
-]);
 
 /**
  * Whether a reduction of values of dtype `t` by `spec` over a 2-d block can go by tiles here:
@@ -48,7 +38,7 @@ const PAIRED = new Set<AggName>([
  */
 export function pairable(spec: ReduceSpec, t: DType): boolean {
   const axes = spec.axes.join(",");
-  return PAIRED.has(spec.agg) && isFloat(t) && (axes === "0" || axes === "0,1");
+  return PLAIN_IN_SLABS.has(spec.agg) && isFloat(t) && (axes === "0" || axes === "0,1");
 }
 
 /**
