@@ -33,7 +33,7 @@ test("the stream keeps the newest entries, in order, across the ring's end", () 
       const e = report("s1", `w${next % 2}`, next, n);
       channels.tasksFinished.publish(e);
       channels.tasksFinished.publish(report("other", "w9", 999, 4)); // another scheduler's
-      e.keys.forEach((key, i) =>
+      for (const [i, key] of e.keys.entries()) {
         all.push({
           worker: e.worker,
           key,
@@ -41,8 +41,8 @@ test("the stream keeps the newest entries, in order, across the ring's end", () 
           start: e.start[i]!,
           stop: e.stop[i]!,
           nbytes: e.nbytes[i]!,
-        }),
-      );
+        });
+      }
       next += n;
       assert.equal(rec.seq, all.length);
       assert.deepEqual(rec.tasks.entries(), all.slice(-7));
