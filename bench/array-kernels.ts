@@ -16,7 +16,7 @@ import * as ba from "../src/array.js";
 import { matmulBlock, useJsMatmul } from "../src/collections/array/exec/matmul.js";
 import { randomChunk } from "../src/collections/array/exec/random.js";
 import { keyOf, wasmFill } from "../src/collections/array/exec/random-wasm.js";
-import { usePairing } from "../src/collections/array/lower.js";
+import { usePairing } from "../src/collections/array/lower-reduce.js";
 import { graphOf } from "../src/collections/array/run.js";
 import { TaskRef } from "../src/graph/spec.js";
 import { simdFill } from "./random-simd.js";

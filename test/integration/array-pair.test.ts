@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import * as ba from "../../src/array.js";
-import { usePairing } from "../../src/collections/array/lower.js";
+import { usePairing } from "../../src/collections/array/lower-reduce.js";
 import { Client } from "../../src/index.js";
 
 type Agg = "sum" | "mean" | "var" | "std" | "nansum" | "nanmean" | "nanvar" | "nanstd";

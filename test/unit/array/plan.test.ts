@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as ba from "../../../src/array.js";
-import { usePairing } from "../../../src/collections/array/lower.js";
+import { usePairing } from "../../../src/collections/array/lower-reduce.js";
 import { graphOf } from "../../../src/collections/array/run.js";
 import * as bf from "../../../src/frame.js";
 
