@@ -108,10 +108,14 @@ export interface Flushable {
   drained(): Promise<void>;
 }
 
-/** Collects this thread's garbage once enough large buffers went through it. */
+/**
+ * Collects this thread's garbage once enough large buffers went through it: one collection per
+ * COLLECT_AFTER_BYTES, each once its own bytes are done with (out of the socket, or handed on).
+ * A collection waiting on a slow socket does not hold back the others: when it did, what was
+ * received meanwhile stayed as garbage, and a Node 24 worker of 256 MiB measured 328 MiB.
+ */
 export class MainGarbage {
   #bytes = 0;
-  #collecting = false;
 
   /** `bytes` of large buffers were just queued on `conn`: collect once they left the socket. */
   sent(bytes: number, conn: Flushable): void {
@@ -126,13 +130,9 @@ export class MainGarbage {
   #add(bytes: number, settled: () => Promise<unknown>): void {
     if (bytes === 0) return;
     this.#bytes += bytes;
-    if (this.#bytes < COLLECT_AFTER_BYTES || this.#collecting) return;
-    this.#collecting = true;
-    void settled().then(() => {
-      this.#collecting = false;
-      this.#bytes = 0;
-      collectGarbage();
-    });
+    if (this.#bytes < COLLECT_AFTER_BYTES) return;
+    this.#bytes = 0;
+    void settled().then(() => collectGarbage());
   }
 }
 

@@ -18,6 +18,8 @@ const TICK_MS = 100;
  * one is time paused: at 1 s, Node 24's workers of a Parquet groupby spent much of it paused.
  */
 const GC_EVERY_MS = 200;
+/** Milliseconds between two looks at the room while a read waits for it (room). */
+const ROOM_POLL_MS = 25;
 /** Bytes evicted (as a fraction of the limit) that call for a collection, and how often at most. */
 const GC_AFTER_EVICTED = 0.1;
 const GC_EVICTED_MS = 100;
@@ -48,6 +50,8 @@ export class MemoryMonitor {
   #lastGc = 0;
   /** The last reading called for nothing: not paused, nothing to spill or collect. */
   #quiet = false;
+  /** Bytes promised to reads under way (reserve): not in the last measurement yet. */
+  #reserved = 0;
 
   constructor(init: WorkerMemoryInit, store: ResultStore, links: MemoryMonitorLinks) {
     this.#init = init;
@@ -89,7 +93,39 @@ export class MemoryMonitor {
    */
   headroom(): number {
     this.#act(true);
-    return this.#init.limit - Math.max(this.#store.managed, this.#total);
+    return this.#init.limit - Math.max(this.#store.managed, this.#total) - this.#reserved;
+  }
+
+  /**
+   * Room for `bytes` about to be read into this worker, reserved until the release returned is
+   * called: at once when the worker has the room, else once it has (headroom() spills and
+   * collects meanwhile), `waitMs` passed or `stopped()`, when the read goes over rather than
+   * never.
+   */
+  room(bytes: number, waitMs: number, stopped: () => boolean): (() => void) | Promise<() => void> {
+    if (this.headroom() >= bytes) return this.reserve(bytes);
+    return (async () => {
+      const until = Date.now() + waitMs;
+      do {
+        await new Promise((r) => setTimeout(r, ROOM_POLL_MS));
+      } while (this.headroom() < bytes && Date.now() < until && !stopped());
+      return this.reserve(bytes);
+    })();
+  }
+
+  /**
+   * Promise `bytes` of the headroom to a read under way (a spilled result read back, a fetch):
+   * two reads that each measured room for themselves would otherwise both go ahead. Returns
+   * the release, to call once the bytes are stored or dropped (more calls do nothing).
+   */
+  reserve(bytes: number): () => void {
+    this.#reserved += bytes;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#reserved -= bytes;
+    };
   }
 
   #act(measure: boolean): void {

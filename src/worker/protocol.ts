@@ -139,6 +139,8 @@ export interface GatherDep {
   readonly type: "gather-dep";
   readonly peer: WorkerId;
   readonly keys: readonly Key[];
+  /** Their sizes as the scheduler knew them (0 where it did not): the room the fetch needs. */
+  readonly nbytes: number;
   readonly stimulusId: string;
 }
 

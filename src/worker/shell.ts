@@ -31,6 +31,7 @@ import type { ShippedFn } from "../shipping/ship.js";
 import { type ExecContext, isThenable, runSpec } from "./executor.js";
 import { MemoryMonitor } from "./memory-monitor.js";
 import type { WorkerEvent, WorkerInstruction } from "./protocol.js";
+import { noRelease, ReadBack, type Release } from "./read-back.js";
 import { markBuffers, shareLargeBuffers, unmarkBuffers } from "./share.js";
 import { installShuffle } from "./shuffle-context.js";
 import { ShuffleFiles } from "./shuffle-files.js";
@@ -40,14 +41,6 @@ import { SpillDisk } from "./spill-disk.js";
 import { WorkerState } from "./state.js";
 import { ResultStore } from "./store.js";
 import { TaskProfiler } from "./task-profiler.js";
-
-/**
- * Longest a reply that reads spilled results waits for room under the memory limit, ms: past
- * it the reply goes anyway (a peer waiting for ever is worse than a worker briefly over).
- */
-const SERVE_WAIT_MS = 10_000;
-/** Milliseconds between two looks at the room while a reply waits. */
-const SERVE_POLL_MS = 25;
 
 /** Longest run of back-to-back tasks before results are flushed and the event loop runs. */
 const SLICE_MS = 4;
@@ -60,6 +53,8 @@ interface PendingFetch {
   readonly keys: readonly Key[];
   /** performance.now() when asked (the transfer's start, for diagnostics). */
   readonly t0: number;
+  /** Frees the room reserved for the keys (MemoryMonitor.reserve). */
+  readonly release: Release;
 }
 
 export class WorkerShell {
@@ -73,8 +68,7 @@ export class WorkerShell {
   readonly #peers = new Map<WorkerId, MessagePortLike>();
   readonly #fetches = new Map<number, PendingFetch>();
   readonly #shuffle: ShuffleService;
-  /** Replies that read spilled results, one after another (see #whenLoaded). */
-  #serving: Promise<void> = Promise.resolve();
+  readonly #readBack: ReadBack;
   #events: WorkerEvent[] = [];
   /** What this time slice will report to the scheduler. */
   readonly #report = new ReportBuilder();
@@ -117,6 +111,7 @@ export class WorkerShell {
       });
       this.#store.onChange = () => this.#monitor?.check();
     }
+    this.#readBack = new ReadBack(this.#store, this.#monitor, () => this.#closed);
     if (init.profile !== undefined) this.#setProfile(init.profile);
   }
 
@@ -207,7 +202,7 @@ export class WorkerShell {
     port.on("message", (m: PeerMessage) => {
       if (m.t === "get") {
         const keys = splitKeys(m.keys);
-        this.#whenLoaded(keys, (read) => port.postMessage(this.#dataReply(m.id, keys, read)));
+        this.#readBack.serve(keys, (read) => port.postMessage(this.#dataReply(m.id, keys, read)));
       } else if (m.t === "data") this.#onPeerData(m);
       else this.#shuffle.onPeerMessage(port, m);
     });
@@ -254,59 +249,7 @@ export class WorkerShell {
    * thread, which would lose every result here and recompute them in a loop.
    */
   #sendData(id: number, keys: readonly Key[]): void {
-    this.#whenLoaded(keys, (read) => this.#postData(id, keys, read));
-  }
-
-  /**
-   * Run `then` with the values of `keys` to send: results in memory as they are, spilled ones
-   * read from disk for this reply only (store.readSpilled: serving a peer or a client does not
-   * grow this worker's memory past the reply itself). A result that cannot be read back is
-   * reported missing by the reply (the scheduler recomputes it), and said in a warning.
-   */
-  #whenLoaded(keys: readonly Key[], then: (read: ReadonlyMap<Key, unknown>) => void): void {
-    const bytes = this.#store.spilledBytesOf(keys);
-    if (bytes === 0) {
-      then(new Map());
-      return;
-    }
-    // One such reply at a time, each once the worker has room for what it reads (or after
-    // SERVE_WAIT_MS): a holder serving several peers at once, or while full, would otherwise
-    // hold every read-back value on top of its limit.
-    this.#serving = this.#serving
-      .then(async () => {
-        await this.#roomFor(bytes);
-        then(await this.#readSpilled(keys));
-        this.#monitor?.check();
-      })
-      .catch((err: unknown) => {
-        // Never leave the chain rejected: every later reply would wait on it.
-        process.emitWarning(String((err as Error)?.message ?? err), "BarnWarning");
-      });
-  }
-
-  async #roomFor(bytes: number): Promise<void> {
-    const monitor = this.#monitor;
-    if (monitor === undefined) return;
-    const until = Date.now() + SERVE_WAIT_MS;
-    while (monitor.headroom() < bytes && Date.now() < until && !this.#closed) {
-      await new Promise((r) => setTimeout(r, SERVE_POLL_MS));
-    }
-  }
-
-  /** The spilled results among `keys`, read back for one reply (not kept in memory). */
-  async #readSpilled(keys: readonly Key[]): Promise<Map<Key, unknown>> {
-    const read = new Map<Key, unknown>();
-    for (const k of keys) {
-      const r = this.#store.readSpilled(k);
-      if (r === undefined) continue;
-      try {
-        const got = await r;
-        if (got !== undefined) read.set(k, got.value);
-      } catch (err) {
-        if (this.#store.has(k)) process.emitWarning(String((err as Error).message), "BarnWarning");
-      }
-    }
-    return read;
+    this.#readBack.serve(keys, (read) => this.#postData(id, keys, read));
   }
 
   #postData(id: number, keys: readonly Key[], read: ReadonlyMap<Key, unknown>): void {
@@ -365,6 +308,7 @@ export class WorkerShell {
       this.#store.set(k, v, n);
       nbytes[k] = n;
     }
+    pending.release();
     this.#reportTransfer(pending, nbytes);
     this.#monitor?.afterStore(); // a pause these bytes call for goes in ahead of the success
     this.#push({
@@ -393,6 +337,7 @@ export class WorkerShell {
     for (const [id, f] of this.#fetches) {
       if (f.peer !== peer) continue;
       this.#fetches.delete(id);
+      f.release();
       this.#push({
         type: "gather-dep-failure",
         stimulusId: this.#nextStim("peer-gone"),
@@ -438,7 +383,7 @@ export class WorkerShell {
         this.#executeLoaded(ins.key, ins.run as RunSpec, ins.deps, ins.stimulusId);
         break;
       case "gather-dep":
-        this.#gatherDep(ins.peer, ins.keys);
+        this.#gatherDep(ins.peer, ins.keys, ins.nbytes);
         break;
       case "release-data":
         this.#store.delete(ins.key);
@@ -484,7 +429,7 @@ export class WorkerShell {
       return;
     }
     const keys = deps.map((d) => d.key);
-    const loading = this.#store.pinAndLoad(keys);
+    const loading = this.#readBack.loadInputs(keys);
     if (loading === undefined) {
       this.#store.unpin(keys);
       this.#execute(key, spec, stim);
@@ -543,9 +488,29 @@ export class WorkerShell {
     return { type: "execute-failure", stimulusId, key, error: errorToData(err, key) };
   }
 
-  #gatherDep(peer: WorkerId, keys: readonly Key[]): void {
+  /**
+   * Fetch `keys` from `peer` once this worker has room for their `nbytes` (ReadBack.forFetch):
+   * a worker that fetched one large input while reading back another held both on top of what
+   * it had.
+   */
+  #gatherDep(peer: WorkerId, keys: readonly Key[], nbytes: number): void {
+    const room = this.#readBack.forFetch(nbytes);
+    if (typeof room === "function") {
+      this.#askPeer(peer, keys, room);
+      return;
+    }
+    const ask = (release: Release) => {
+      this.#askPeer(peer, keys, release);
+      this.#schedulePump(); // a failure it pushed is handled in the next pump
+    };
+    room.then(ask, () => ask(noRelease)); // the fetch goes either way
+  }
+
+  /** Ask `peer` for `keys`; `release` frees the room reserved for them once they are stored. */
+  #askPeer(peer: WorkerId, keys: readonly Key[], release: Release): void {
     const port = this.#peers.get(peer);
     if (port === undefined) {
+      release();
       this.#events.push({
         type: "gather-dep-failure",
         stimulusId: this.#nextStim("no-peer"),
@@ -555,7 +520,7 @@ export class WorkerShell {
       return;
     }
     const id = this.#nextId++;
-    this.#fetches.set(id, { peer, keys, t0: performance.now() });
+    this.#fetches.set(id, { peer, keys, t0: performance.now(), release });
     port.postMessage({ t: "get", id, keys: joinKeys(keys) } satisfies PeerMessage);
   }
 

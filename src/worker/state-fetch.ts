@@ -51,7 +51,9 @@ export function ensureCommunicating(w: WorkerCore): void {
     slots--;
     w.inFlight.set(peer, batch);
     const keys = batch.map((ts) => ts.key);
-    w.out.push({ type: "gather-dep", peer, keys, stimulusId: w.stim });
+    let nbytes = 0;
+    for (const ts of batch) nbytes += ts.nbytes;
+    w.out.push({ type: "gather-dep", peer, keys, nbytes, stimulusId: w.stim });
   }
 }
 

@@ -169,9 +169,19 @@ export class ResultStore {
    * undefined when they all are in memory already (no promise on the common path).
    */
   pinAndLoad(keys: readonly Key[]): Promise<void> | undefined {
+    this.pin(keys);
+    return this.load(keys);
+  }
+
+  /** Keep `keys` (those held) in memory once there, until `unpin(keys)`. */
+  pin(keys: readonly Key[]): void {
+    for (const k of keys) this.#pinned.set(k, (this.#pinned.get(k) ?? 0) + 1);
+  }
+
+  /** Bring `keys` (those held) into memory; undefined when they all are there already. */
+  load(keys: readonly Key[]): Promise<void> | undefined {
     let waits: Promise<void>[] | undefined;
     for (const k of keys) {
-      this.#pinned.set(k, (this.#pinned.get(k) ?? 0) + 1);
       const e = this.#entries.get(k);
       if (e === undefined || e.inMemory) continue;
       (waits ??= []).push(this.#load(k, e));

@@ -168,3 +168,29 @@ test("afterStore: a result that takes the worker past the pause line pauses it b
     monitor.stop();
   }
 });
+
+test("reserve: room promised to a read under way is not offered twice, and comes back once on release", () => {
+  const MiB = 2 ** 20;
+  const store = new ResultStore(undefined);
+  const init = {
+    limit: 1024 * MiB,
+    localDirectory: "/nonexistent",
+    ownProcess: false,
+    fractions: F,
+  };
+  const monitor = new MemoryMonitor(init, store, { send() {}, setPaused() {} });
+  try {
+    const near = (a: number, b: number) => Math.abs(a - b) < 16 * MiB; // the heap moves a little
+    const before = monitor.headroom();
+    const release = monitor.reserve(300 * MiB);
+    const second = monitor.reserve(200 * MiB);
+    assert.ok(near(monitor.headroom(), before - 500 * MiB), "both reads' bytes are taken");
+    release();
+    release(); // a second call gives nothing back twice
+    assert.ok(near(monitor.headroom(), before - 200 * MiB));
+    second();
+    assert.ok(near(monitor.headroom(), before));
+  } finally {
+    monitor.stop();
+  }
+});
