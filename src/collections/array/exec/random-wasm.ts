@@ -41,7 +41,12 @@ const MASK = (1n << 64n) - 1n;
 export const WASM_BLOCK = 4096;
 /** Doubles per fillRows call (1 MiB), and the memory: that plus room for a run's overrun. */
 export const WASM_BOX = 131072;
-const PAGES = 17;
+/**
+ * Byte offset of a page the generator never writes: scratch for modules that import its
+ * memory to work on its tiles in place (exec/fold-wasm.ts).
+ */
+export const SCRATCH_AT = 17 * 65536;
+const PAGES = 18;
 /** Elements per loop turn: a call makes its count rounded up to a multiple of this. */
 const UNROLL = 4;
 
@@ -218,6 +223,8 @@ interface WasmFill {
   /** fillRows from byte `at` of the memory. */
   readonly fillRowsAt: (rows: number, len: number, g: number, stride: number, at: number) => void;
   readonly memory: ArrayBuffer;
+  /** The WebAssembly.Memory itself, for modules that import it. */
+  readonly memoryObject: object;
   readonly view: Float64Array;
   readonly box: Float64Array;
   key: bigint;
@@ -244,6 +251,7 @@ export function wasmFill(): WasmFill | null {
             at: number,
           ) => void,
           memory: m.buffer,
+          memoryObject: m.exports.mem as object,
           view: new Float64Array(m.buffer, 0, WASM_BLOCK),
           box: new Float64Array(m.buffer, 0, WASM_BOX),
           key: -1n,

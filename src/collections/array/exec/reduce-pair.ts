@@ -23,6 +23,7 @@ import type { AggName, ReduceSpec } from "../reduce-spec.js";
 import type { MapSpec } from "./block.js";
 import { exprCode } from "./block.js";
 import { H } from "./codegen.js";
+import { foldSlots, type WasmTileFold, wasmTileFold } from "./fold-wasm.js";
 import { uniformRows, uniformTile } from "./random.js";
 import { generate, type InlineChunk, isInline } from "./readers.js";
 import { addComp, type Partial } from "./reduce.js";
@@ -134,6 +135,9 @@ interface Folder {
   readonly sum: Fold;
   /** Pass 2 of var/std: squared deviations from the tile's slot means. */
   readonly dev: Fold | undefined;
+  /** The same passes in WebAssembly, for tiles in the generator's memory (fold-wasm.ts). */
+  readonly wsum: WasmTileFold | undefined;
+  readonly wdev: WasmTileFold | undefined;
   readonly K: readonly unknown[];
   /** Pass 1's accumulators [sum, count] and pass 2's [mean, m2], one tile wide. */
   readonly a: Float64Array[];
@@ -166,12 +170,17 @@ function folderOf(map: MapSpec, spec: ReduceSpec): Folder {
       })
     : undefined;
   const T = PAIR_TILE;
+  // NaN-skipping reductions count per slot: the JavaScript fold only.
+  const wsum = counted ? null : wasmTileFold(map.expr, roles, "sum");
+  const wdev = wsum !== null && moments ? wasmTileFold(map.expr, roles, "dev") : null;
   return {
     agg,
     moments,
     counted,
     sum,
     dev,
+    wsum: wsum ?? undefined,
+    wdev: wdev ?? undefined,
     K: code.consts,
     a: [new Float64Array(T), new Float64Array(T)],
     d: [new Float64Array(T), new Float64Array(T)],
@@ -206,10 +215,19 @@ function foldTile(
   at: number,
   first: boolean,
 ): void {
-  const a = f.a[0]!;
+  // Tiles the generator left in its memory fold there, into its scratch slots.
+  const S = f.wsum !== undefined ? foldSlots() : null;
+  const wasm =
+    S !== null &&
+    P.buffer === S.buffer &&
+    Q.buffer === S.buffer &&
+    (!f.moments || f.wdev !== undefined);
+  const a = wasm ? S.out : f.a[0]!;
   const m = f.a[1]!;
   if (!f.counted) m.fill(h, 0, w);
-  f.sum(P, po, ps, Q, qo, qs, h, w, f.a, f.K);
+  const B = P.BYTES_PER_ELEMENT;
+  if (wasm) f.wsum!(P.byteOffset + po * B, ps * B, Q.byteOffset + qo * B, qs * B, h, w);
+  else f.sum(P, po, ps, Q, qo, qs, h, w, f.a, f.K);
   if (!f.moments) {
     const ts = tot[0]!;
     const tc = tot[1]!;
@@ -223,10 +241,11 @@ function foldTile(
     }
     return;
   }
-  const mu = f.d[0]!;
-  const s2 = f.d[1]!;
+  const mu = wasm ? S.mu : f.d[0]!;
   for (let p = 0; p < w; p++) mu[p] = a[p]! / m[p]! + 0 / m[p]!;
-  f.dev!(P, po, ps, Q, qo, qs, h, w, f.d, f.K);
+  if (wasm) f.wdev!(P.byteOffset + po * B, ps * B, Q.byteOffset + qo * B, qs * B, h, w);
+  else f.dev!(P, po, ps, Q, qo, qs, h, w, f.d, f.K);
+  const s2 = wasm ? S.out : f.d[1]!;
   for (let p = 0; p < w; p++) chan(tot, at + p, m[p]!, mu[p]!, s2[p]!);
 }
 

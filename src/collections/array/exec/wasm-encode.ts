@@ -67,17 +67,21 @@ export interface WasmFunc {
 /**
  * A module with one memory of `pages` 64 KiB pages (exported as "mem"), the functions, and
  * `globals` mutable globals of the given types (initialised to zero, private to the module).
+ * With `importMemory`, the memory is not the module's own but imported as "env"."mem" (at least
+ * `pages`), so modules built apart work on the same bytes.
  */
 export function encodeModule(
   pages: number,
   funcs: readonly WasmFunc[],
   globals: readonly number[] = [],
+  importMemory = false,
 ): Uint8Array {
   const types = vec(
     funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]),
   );
   const fnIdx = vec(funcs.map((_, i) => uleb(i)));
   const mem = vec([[0x00, ...uleb(pages)]]);
+  const imports = vec([[...name("env"), ...name("mem"), 0x02, 0x00, ...uleb(pages)]]);
   const zero = (t: number) =>
     t === I64 ? [0x42, 0] : t === F64 ? [0x44, 0, 0, 0, 0, 0, 0, 0, 0] : [0x41, 0];
   const globalSec = vec(globals.map((t) => [t, 0x01, ...zero(t), 0x0b]));
@@ -102,8 +106,9 @@ export function encodeModule(
     0x00,
     0x00,
     ...section(1, types),
+    ...(importMemory ? section(2, imports) : []),
     ...section(3, fnIdx),
-    ...section(5, mem),
+    ...(importMemory ? [] : section(5, mem)),
     ...(globals.length > 0 ? section(6, globalSec) : []),
     ...section(7, exports),
     ...section(10, codes),
@@ -196,10 +201,14 @@ interface WasmApi {
  */
 export function instantiate(
   bytes: Uint8Array,
+  memory?: object,
 ): { exports: Record<string, unknown>; buffer: ArrayBuffer } | null {
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (api === undefined || process.env.BARN_NO_WASM === "1" || !api.validate(bytes)) return null;
-  const inst = new api.Instance(new api.Module(bytes), {});
+  const inst = new api.Instance(
+    new api.Module(bytes),
+    memory === undefined ? {} : { env: { mem: memory } },
+  );
   const mem = inst.exports.mem as { buffer: ArrayBuffer };
   return { exports: inst.exports, buffer: mem.buffer };
 }
