@@ -106,3 +106,19 @@ test("fold-wasm: what it does not compile is left to the JavaScript fold", () =>
   assert.ok(!foldable({ e: "bin", op: "maximum", a: x(0), b: x(1), t: F }));
   assert.equal(wasmTileFold({ e: "un", op: "log", x: x(0), t: F }, [true], "sum"), null);
 });
+
+test("fold-wasm: constants JSON cannot tell apart (NaN, Infinity, -Infinity, -0) get folds of their own", () => {
+  const slots = foldSlots();
+  if (slots === null) return;
+  const P = tileInBox(0, 5, 100, 2, 2, keyOf(3))!;
+  const Q = tileInBox(1, 500, 100, 2, 2, keyOf(3))!;
+  const sums = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0].map((c) => {
+    const fold = wasmTileFold(bin("add", bin("add", x(0), x(1)), k(c)), [true, false], "sum")!;
+    fold(P.byteOffset, 16, Q.byteOffset, 16, 2, 2);
+    return slots.out[0]!;
+  });
+  assert.ok(Number.isNaN(sums[0]));
+  assert.equal(sums[1], Number.POSITIVE_INFINITY);
+  assert.equal(sums[2], Number.NEGATIVE_INFINITY);
+  assert.ok(Number.isFinite(sums[3]) && sums[3] === sums[4]);
+});

@@ -349,6 +349,11 @@ export function foldSlots(): FoldSlots | null {
 
 const compiled = new Map<string, WasmTileFold | null>();
 
+/** Numbers as their exact text: JSON writes NaN, Infinity and -Infinity all as null, -0 as 0. */
+function exact(_key: string, value: unknown): unknown {
+  return typeof value === "number" ? (Object.is(value, -0) ? "n-0" : `n${value}`) : value;
+}
+
 /**
  * The compiled fold of `e` with operand i read as X where `roles[i]` (else as X.T), or null
  * when it does not compile here (see the file's comment) or there is no WebAssembly.
@@ -358,7 +363,7 @@ export function wasmTileFold(
   roles: readonly boolean[],
   mode: FoldMode,
 ): WasmTileFold | null {
-  const key = `${mode}|${roles.map((r) => (r ? "x" : "t")).join("")}|${JSON.stringify(e)}`;
+  const key = `${mode}|${roles.map((r) => (r ? "x" : "t")).join("")}|${JSON.stringify(e, exact)}`;
   const hit = compiled.get(key);
   if (hit !== undefined) return hit;
   let fold: WasmTileFold | null = null;
