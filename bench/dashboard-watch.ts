@@ -11,7 +11,8 @@
  * for the page's first update and then to check that the page kept receiving and drawing.
  * (Driven by playwright throughout, CDP relays every WebSocket frame the page receives to the
  * bench's own process, the scheduler's, and that relay was part of what the bench measured.)
- * `BARN_BENCH_BROWSER=playwright` keeps the old way, to compare.
+ * `BARN_BENCH_BROWSER=playwright` keeps the old way, to compare; `BARN_BENCH_BROWSER=none` opens
+ * no page (with `BARN_BENCH_RECORDER=1`, the recorder on all the same), to tell costs apart.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -141,6 +142,7 @@ async function look(url: string, updates: number, draws: number): Promise<PageCo
 export async function watch(client: Client): Promise<() => Promise<void>> {
   const url = client.dashboardLink;
   if (!dashboardMode.on || url === undefined) return async () => {};
+  if (process.env.BARN_BENCH_BROWSER === "none") return watchNoBrowser(url);
   if (DRIVEN) return watchDriven(url);
   const target = (await devtools(`/json/new?${url}`, "PUT")) as { id: string };
   const before = await look(url, 0, 0);
@@ -149,6 +151,19 @@ export async function watch(client: Client): Promise<() => Promise<void>> {
     await look(url, before.updates, before.draws);
     await devtools(`/json/close/${target.id}`);
   };
+}
+
+/**
+ * No browser (`BARN_BENCH_BROWSER=none`), to tell the costs apart: the dashboard serves, and
+ * with `BARN_BENCH_RECORDER=1` one request for an update starts its recorder, as a page would.
+ */
+async function watchNoBrowser(url: string): Promise<() => Promise<void>> {
+  if (process.env.BARN_BENCH_RECORDER === "1") {
+    const res = await fetch(new URL("/api/update", url), { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`the dashboard's /api/update: HTTP ${res.status}`);
+    await res.text();
+  }
+  return async () => {};
 }
 
 /** The old way: the page driven by playwright in this process for the whole case. */
