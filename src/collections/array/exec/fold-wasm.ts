@@ -48,53 +48,32 @@ const MU = SCRATCH_AT + 512;
 /** Columns per turn of the main loop: four vectors of two. */
 const WIDE = 4;
 
-const v = {
-  load64Zero: [0xfd, ...uleb(93)],
-  load64Lane: [0xfd, ...uleb(87)],
-  ceil: [0xfd, ...uleb(116)],
-  floor: [0xfd, ...uleb(117)],
-  abs: [0xfd, ...uleb(236)],
-  neg: [0xfd, ...uleb(237)],
-  sqrt: [0xfd, ...uleb(239)],
-  div: [0xfd, ...uleb(243)],
-} as const;
-
-/** Scalar f64 opcodes (the last odd column). */
-const s = {
-  load: 0x2b,
-  store: 0x39,
-  abs: 0x99,
-  neg: 0x9a,
-  ceil: 0x9b,
-  floor: 0x9c,
-  sqrt: 0x9f,
-  add: 0xa0,
-  sub: 0xa1,
-  mul: 0xa2,
-  div: 0xa3,
-} as const;
-
 const UNARY_V: Record<string, readonly number[]> = {
-  neg: v.neg,
-  abs: v.abs,
-  sqrt: v.sqrt,
-  floor: v.floor,
-  ceil: v.ceil,
+  neg: simd.f64x2Neg,
+  abs: simd.f64x2Abs,
+  sqrt: simd.f64x2Sqrt,
+  floor: simd.f64x2Floor,
+  ceil: simd.f64x2Ceil,
 };
 const UNARY_S: Record<string, number> = {
-  neg: s.neg,
-  abs: s.abs,
-  sqrt: s.sqrt,
-  floor: s.floor,
-  ceil: s.ceil,
+  neg: op.f64Neg,
+  abs: op.f64Abs,
+  sqrt: op.f64Sqrt,
+  floor: op.f64Floor,
+  ceil: op.f64Ceil,
 };
 const BINARY_V: Record<string, readonly number[]> = {
   add: simd.f64x2Add,
   sub: simd.f64x2Sub,
   mul: simd.f64x2Mul,
-  div: v.div,
+  div: simd.f64x2Div,
 };
-const BINARY_S: Record<string, number> = { add: s.add, sub: s.sub, mul: s.mul, div: s.div };
+const BINARY_S: Record<string, number> = {
+  add: op.f64Add,
+  sub: op.f64Sub,
+  mul: op.f64Mul,
+  div: op.f64Div,
+};
 
 /** Whether `e` compiles here: float64 all through, of the operations above. */
 export function foldable(e: Expr): boolean {
@@ -152,9 +131,9 @@ function vec(e: Expr, roles: readonly boolean[], k: number): number[] {
       if (roles[e.i]) return [op.localGet, PA, ...simd.load, 3, ...uleb(16 * k)];
       // biome-ignore format: one instruction per line
       return [
-        op.localGet, PQ, op.localGet, q(2 * k), op.i32Add, ...v.load64Zero, 3, 0, op.localSet, TMP,
+        op.localGet, PQ, op.localGet, q(2 * k), op.i32Add, ...simd.load64Zero, 3, 0, op.localSet, TMP,
         op.localGet, PQ, op.localGet, q(2 * k + 1), op.i32Add, op.localGet, TMP,
-        ...v.load64Lane, 3, 0, 1,
+        ...simd.load64Lane, 3, 0, 1,
       ];
     case "const": {
       const b = f64bytes(e.v as number);
@@ -173,7 +152,7 @@ function vec(e: Expr, roles: readonly boolean[], k: number): number[] {
 function one(e: Expr, roles: readonly boolean[]): number[] {
   switch (e.e) {
     case "in":
-      return [op.localGet, roles[e.i] ? PA : PQ, s.load, 3, 0];
+      return [op.localGet, roles[e.i] ? PA : PQ, op.f64Load, 3, 0];
     case "const":
       return [op.f64Const, ...f64bytes(e.v as number)];
     case "un":
@@ -276,19 +255,19 @@ function turns(e: Expr, roles: readonly boolean[], mode: FoldMode, n: number): n
 function lastColumn(e: Expr, roles: readonly boolean[], mode: FoldMode): number[] {
   const body = [op.localGet, SACC, ...one(e, roles)];
   if (mode === "dev")
-    body.push(op.localGet, SMU, s.sub, op.localTee, TMP_F, op.localGet, TMP_F, s.mul);
-  body.push(s.add, op.localSet, SACC);
+    body.push(op.localGet, SMU, op.f64Sub, op.localTee, TMP_F, op.localGet, TMP_F, op.f64Mul);
+  body.push(op.f64Add, op.localSet, SACC);
   // biome-ignore format: one instruction per line
   return [
     op.block, op.void,
     op.localGet, C, op.localGet, W, op.i32GeS, op.brIf, 0,
     op.f64Const, ...f64bytes(0), op.localSet, SACC,
     ...(mode === "dev"
-      ? [op.localGet, C, ...i32(3), op.i32Shl, s.load, 3, ...uleb(MU), op.localSet, SMU]
+      ? [op.localGet, C, ...i32(3), op.i32Shl, op.f64Load, 3, ...uleb(MU), op.localSet, SMU]
       : []),
     ...columnStart,
     ...rows(body),
-    op.localGet, C, ...i32(3), op.i32Shl, op.localGet, SACC, s.store, 3, ...uleb(OUT),
+    op.localGet, C, ...i32(3), op.i32Shl, op.localGet, SACC, op.f64Store, 3, ...uleb(OUT),
     op.end,
   ];
 }

@@ -145,8 +145,16 @@ export const op = {
   i64Or: 0x84,
   i64Xor: 0x85,
   i64ShrU: 0x88,
+  f64Abs: 0x99,
+  f64Neg: 0x9a,
+  f64Ceil: 0x9b,
+  f64Floor: 0x9c,
+  f64Sqrt: 0x9f,
   f64Add: 0xa0,
+  f64Sub: 0xa1,
   f64Mul: 0xa2,
+  f64Div: 0xa3,
+  i32GtS: 0x4a,
   i64TruncF64U: 0xb1,
   f64ConvertI64S: 0xb9,
 } as const;
@@ -175,6 +183,16 @@ export const simd = {
   f64x2Add: [0xfd, ...uleb(240)],
   f64x2Sub: [0xfd, ...uleb(241)],
   f64x2Mul: [0xfd, ...uleb(242)],
+  f64x2Div: [0xfd, ...uleb(243)],
+  f64x2Abs: [0xfd, ...uleb(236)],
+  f64x2Neg: [0xfd, ...uleb(237)],
+  f64x2Sqrt: [0xfd, ...uleb(239)],
+  f64x2Ceil: [0xfd, ...uleb(116)],
+  f64x2Floor: [0xfd, ...uleb(117)],
+  /** v128.load64_zero: a double into lane 0, lane 1 zero (memarg follows). */
+  load64Zero: [0xfd, ...uleb(93)],
+  /** v128.load64_lane: a double into one lane of a vector (memarg, then the lane). */
+  load64Lane: [0xfd, ...uleb(87)],
 } as const;
 
 /** v128.const of two 64-bit lanes. */
