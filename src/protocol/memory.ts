@@ -12,7 +12,10 @@ export interface MemoryFractions {
   readonly spill: number | false;
   /** The worker's whole memory above this pauses it. Default 0.8. */
   readonly pause: number | false;
-  /** Reserved for a nanny that restarts the worker process (not built yet). Default 0.95. */
+  /**
+   * Not read by the worker. The nanny that restarts a worker process has its own line
+   * (deploy/nanny.ts, `terminate`, default 1.25 of the limit). Default 0.95.
+   */
   readonly terminate: number | false;
 }
 

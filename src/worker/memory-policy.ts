@@ -9,7 +9,8 @@
  *   memory the store does not account for still makes room by moving what it does.
  * - pause (0.8): above pause x limit the worker starts no task and fetches no input until it
  *   falls below again (the scheduler is told, and places work elsewhere).
- * - terminate (0.95): reserved for a nanny that restarts the worker process (not built yet).
+ * - terminate (0.95): not read here; the nanny restarts a worker process past its own line
+ *   (deploy/nanny.ts, default 1.25 of the limit).
  */
 import type { Key } from "../graph/spec.js";
 import type { MemoryFractions } from "../protocol/memory.js";
