@@ -28,8 +28,6 @@ export interface ReportVisitor {
  * only when someone listens (diagnostics/channels.ts).
  */
 export interface ReportDiagnosticsVisitor {
-  /** `stop`: epoch ms; undefined from a worker that sent no stop times. */
-  finished(key: Key, nbytes: number, duration: number, stop: number | undefined): void;
   transfer(peer: WorkerId, keys: number, nbytes: number, start: number, stop: number): void;
   sample(sample: WorkerSample): void;
   profile(chunk: ProfileChunk): void;
@@ -171,13 +169,11 @@ export function finishedColumns(
   return { keys, start, stop, nbytes };
 }
 
-/** Reads the diagnostics half of a report back (see ReportDiagnosticsVisitor). */
+/**
+ * Reads the rest of the diagnostics half of a report back (see ReportDiagnosticsVisitor); the
+ * finished tasks' times are finishedColumns'.
+ */
 export function readReportDiagnostics(msg: WorkerReport, v: ReportDiagnosticsVisitor): void {
-  const f = msg.finished;
-  const stops = msg.stops;
-  for (let i = 0, j = 0; i < f.length; i += 4, j++) {
-    v.finished(f[i] as Key, f[i + 1] as number, f[i + 2] as number, stops?.[j]);
-  }
   const t = msg.transfers;
   if (t !== undefined) {
     for (let i = 0; i < t.length; i += 5) {

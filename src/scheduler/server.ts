@@ -331,29 +331,26 @@ export class SchedulerServer {
     const profile = channels.profile.hasSubscribers;
     const scheduler = this.id;
     for (const [worker, msg, now] of pending) {
-      if (batch && msg.finished.length > 0) {
+      if ((batch || finished) && msg.finished.length > 0) {
         const columns = finishedColumns(msg, now);
-        channels.tasksFinished.publish({
-          scheduler,
-          worker,
-          groups: columns.keys.map((key) => this.state.groupOf(key)),
-          ...columns,
-        });
+        const groups = columns.keys.map((key) => this.state.groupOf(key));
+        if (batch) channels.tasksFinished.publish({ scheduler, worker, groups, ...columns });
+        if (finished) {
+          const { keys, start, stop, nbytes } = columns;
+          for (let i = 0; i < keys.length; i++) {
+            channels.taskFinished.publish({
+              scheduler,
+              worker,
+              key: keys[i]!,
+              group: groups[i]!,
+              start: start[i]!,
+              stop: stop[i]!,
+              nbytes: nbytes[i]!,
+            });
+          }
+        }
       }
       const visitor: ReportDiagnosticsVisitor = {
-        finished: (key, nbytes, duration, stop) => {
-          if (!finished) return;
-          const end = stop ?? now;
-          channels.taskFinished.publish({
-            scheduler,
-            worker,
-            key,
-            group: this.state.groupOf(key),
-            start: end - duration * 1000,
-            stop: end,
-            nbytes,
-          });
-        },
         transfer: (peer, keys, nbytes, start, stop) => {
           if (transfer) {
             channels.transfer.publish({ scheduler, worker, peer, keys, nbytes, start, stop });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ErrorCodes } from "../../../src/errors.js";
 import {
+  finishedColumns,
   ReportBuilder,
   readReport,
   readReportDiagnostics,
@@ -61,17 +62,27 @@ test("a report's diagnostics (stop times, peer fetches, a sample) read back", ()
   const msg = structuredClone(b.take()!);
   const seen: unknown[] = [];
   readReportDiagnostics(msg, {
-    finished: (...a) => seen.push(["finished", ...a]),
     transfer: (...a) => seen.push(["transfer", ...a]),
     sample: (s) => seen.push(["sample", s]),
     profile: (p) => seen.push(["profile", p]),
   });
+  const cols = finishedColumns(msg, 9999);
+  assert.deepEqual(
+    [cols.keys, [...cols.nbytes], [...cols.start], [...cols.stop]],
+    [["a"], [8], [1000], [1500]],
+    "the worker's stop time, and the start half a second before it",
+  );
   assert.deepEqual(seen, [
-    ["finished", "a", 8, 0.5, 1500],
     ["transfer", "w2", 3, 4096, 100, 110],
     ["sample", sample],
     ["profile", chunk],
   ]);
+  // A worker that sends no stop times (an older one): the stop is when the report came.
+  const noStops = finishedColumns(
+    { t: "report", finished: ["b", 1, 2, 4], erred: [], missing: [] },
+    9999,
+  );
+  assert.deepEqual([[...noStops.start], [...noStops.stop]], [[7999], [9999]], "no stop time: now");
   b.sample(sample);
   const alone = b.take();
   assert.ok(alone !== undefined, "a sample alone makes a report");
