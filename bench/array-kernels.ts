@@ -6,6 +6,9 @@
  * - `uniform`: ns per double of the random generator, into a 4096-double block and into a
  *   2000 x 2000 chunk of a 20000-wide array (the chunk includes writing 32 MB); and of the
  *   i64x2 SIMD kernel (same values, not used: V8 emulates i64x2.mul) into the 4096-double block;
+ * - `tile`: ns per element of a paired task's two steps on one 64 x 64 tile of a 20000-wide
+ *   array: generating it in place (`tileInBox`), and the WebAssembly SIMD fold of x + x.T's
+ *   column sums over two such tiles (exec/fold-wasm.ts);
  * - `partial-a` / `partial-b`: ms of CPU for one partial task of the array bench's cases (a)
  *   x.add(x.T).mean({ axis: 0 }) and (b) x.std(), on a 2000 x 2000 chunk off the diagonal,
  *   taken from the real graph (random generation included);
@@ -13,9 +16,11 @@
  *   float64 and float32, and the plain-JS fallback (float64).
  */
 import * as ba from "../src/array.js";
+import { wasmTileFold } from "../src/collections/array/exec/fold-wasm.js";
 import { matmulBlock, useJsMatmul } from "../src/collections/array/exec/matmul.js";
 import { randomChunk } from "../src/collections/array/exec/random.js";
-import { keyOf, wasmFill } from "../src/collections/array/exec/random-wasm.js";
+import { keyOf, tileInBox, wasmFill } from "../src/collections/array/exec/random-wasm.js";
+import type { Expr } from "../src/collections/array/expr.js";
 import { usePairing } from "../src/collections/array/lower-reduce.js";
 import { graphOf } from "../src/collections/array/run.js";
 import { TaskRef } from "../src/graph/spec.js";
@@ -61,6 +66,34 @@ const ms = median(() =>
   randomChunk({ dist: "random" }, 1, [2000, 2000], [2000, 4000], [20000, 20000], chunk),
 );
 out({ kernel: "uniform", into: "2000 x 2000 chunk", ns_per_double: (ms * 1e6) / 4e6 });
+
+if (w !== null) {
+  const key = keyOf(1);
+  const T = 64;
+  const gen = median(() => {
+    for (let i = 0; i < 2000; i++) tileInBox(i & 1, 1000 + i * T, 20000, T, T, key);
+  });
+  out({ kernel: "tile", step: "generate 64 x 64", ns_per_element: (gen * 1e6) / (2000 * T * T) });
+  const F = "float64" as const;
+  const sum: Expr = {
+    e: "bin",
+    op: "add",
+    a: { e: "in", i: 0, t: F },
+    b: { e: "in", i: 1, t: F },
+    t: F,
+  };
+  const fold = wasmTileFold(sum, [true, false], "sum")!;
+  const P = tileInBox(0, 1000, 20000, T, T, key)!;
+  const Q = tileInBox(1, 5_000_000, 20000, T, T, key)!;
+  const fms = median(() => {
+    for (let i = 0; i < 2000; i++) fold(P.byteOffset, 8 * T, Q.byteOffset, 8 * T, T, T);
+  });
+  out({
+    kernel: "tile",
+    step: "wasm fold of x + x.T",
+    ns_per_element: (fms * 1e6) / (2000 * T * T),
+  });
+}
 
 /**
  * A partial task of `a`'s graph (the second found: off the diagonal for case (a)); `pattern`
