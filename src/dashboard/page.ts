@@ -1,9 +1,11 @@
 /**
  * The dashboard page: one HTML document with its CSS and script inline (no framework, no
  * network beyond its own WebSocket), shipped as a string so `npm run build` carries it in
- * dist. It keeps its own history (task stream, memory over time) from the updates it gets;
- * `window.__barn` exposes what it received, for tests and for curious users. The profile and
- * graph views are polled apart (views.ts) and drawn by flame-script.ts and graph-script.ts.
+ * dist. It keeps its own history (the task stream's bars, memory over time) from the updates
+ * it gets and draws a chart again only when it got something new; `window.__barn` exposes what
+ * it received, for tests and for curious users. The profile and graph views are fetched apart
+ * (views.ts), when an update says they moved and while on screen, and drawn by
+ * flame-script.ts and graph-script.ts.
  */
 import { FLAME_SCRIPT } from "./flame-script.js";
 import { GRAPH_SCRIPT } from "./graph-script.js";
@@ -28,9 +30,14 @@ pre{font-size:11px;overflow:auto;max-height:160px;background:#f4f4f4;padding:4px
 .bar-tools{display:flex;gap:10px;align-items:center;margin-bottom:6px}
 `;
 
-/** The profile and graph views: polled every 1.5 s (they can be large), drawn on demand. */
+/**
+ * The profile and graph views: fetched only when an update says they moved (the profile's
+ * version, the live tasks and their states), at most every 1.5 s, and only while their section
+ * is on screen (a view scrolled into sight is brought up to date at once).
+ */
 const VIEWS_SCRIPT = `
 S.profileVersion=-1;S.profile=null;S.flameFrames=0;S.graphNodes=0;S.graph=null;S.profiling=null;
+S.viewsAt=0;S.viewsBusy=false;S.graphKey='';S.fetches=0;S.seen=new Set();
 function applyProfile(p){
   S.profiling=p.profiling;$('prof-toggle').textContent=p.profiling?'Turn the profiler off':'Turn the profiler on';
   $('prof-state').textContent=p.profiling?'on: a sample every '+(p.profiling.intervalUs/1000)+' ms on every worker thread':'off';
@@ -44,19 +51,28 @@ function drawProfile(){
   if(!g){S.flameFrames=0;$('flame').style.height='0px';$('prof-empty').style.display='';return}
   $('prof-empty').style.display='none';S.flameGroup=g.group;S.flameFrames=drawFlame($('flame'),g.tree);
 }
-async function pollViews(){
-  try{applyProfile(await (await fetch('/api/profile?v='+S.profileVersion)).json());
-    S.graph=await (await fetch('/api/graph')).json();S.graphNodes=drawGraph($('graph'),S.graph)}catch(e){}
-  setTimeout(pollViews,1500);
+async function getJson(url,init){S.fetches++;return (await fetch(url,init)).json()}
+async function refreshViews(){
+  const u=S.last;if(!u||S.viewsBusy||Date.now()-S.viewsAt<1500)return;
+  const v=u.views;S.viewsBusy=true;S.viewsAt=Date.now();
+  try{
+    if(S.seen.has('profile-view')&&(v.profileVersion!==S.profileVersion||v.profiling!==(S.profiling!==null)))
+      applyProfile(await getJson('/api/profile?v='+S.profileVersion));
+    if(S.seen.has('graph-view')){
+      const key=v.live>v.limit?'large '+v.live:JSON.stringify(u.counts)+' '+u.counters.tasksFinished+' '+v.live;
+      if(key!==S.graphKey){S.graphKey=key;
+        S.graph=v.live>v.limit?{tasks:v.live,tooLarge:true,limit:v.limit}:await getJson('/api/graph');S.graphNodes=drawGraph($('graph'),S.graph)}}
+  }catch(e){}finally{S.viewsBusy=false}
 }
+const seeing=new IntersectionObserver(es=>{for(const e of es){if(e.isIntersecting)S.seen.add(e.target.id);else S.seen.delete(e.target.id)}S.viewsAt=0;refreshViews()});
+seeing.observe($('profile-view'));seeing.observe($('graph-view'));
 $('prof-group').onchange=drawProfile;
-$('prof-toggle').onclick=async()=>{S.profileVersion=-1;applyProfile(await (await fetch('/api/profile',{method:'POST',headers:{'x-barn':'1'},body:S.profiling?'off':'on'})).json())};
+$('prof-toggle').onclick=async()=>{S.profileVersion=-1;applyProfile(await getJson('/api/profile',{method:'POST',headers:{'x-barn':'1'},body:S.profiling?'off':'on'}))};
 window.addEventListener('resize',()=>{drawProfile();if(S.graph)drawGraph($('graph'),S.graph)});
-pollViews();
 `;
 
 const SCRIPT = `
-const S={tasks:[],heap:new Map(),updates:0,last:null,colors:new Map()};
+const S={bars:[],heap:new Map(),updates:0,last:null,colors:new Map(),streamDirty:true,memoryDirty:true};
 window.__barn=S;
 const $=id=>document.getElementById(id);
 function color(g){let c=S.colors.get(g);if(!c){let h=7;for(const ch of g)h=(h*31+ch.charCodeAt(0))>>>0;c='hsl('+(h%360)+',62%,52%)';S.colors.set(g,c)}return c}
@@ -68,14 +84,18 @@ function connect(){
   ws.onmessage=e=>apply(JSON.parse(e.data));
   ws.onclose=()=>{$('status').textContent='disconnected, retrying';setTimeout(connect,2000)};
 }
+// The stream and memory charts are drawn again only when they got something new (a page
+// left open on an idle cluster draws nothing); the views are asked for after an update.
 function apply(u){
   S.updates++;S.last=u;
-  const c=u.tasks;S.skipped=(S.skipped||0)+c.skipped;
-  for(let i=0;i<c.worker.length;i++){const s=c.t0+c.start[i];S.tasks.push({worker:c.workers[c.worker[i]],group:c.groups[c.group[i]],start:s,stop:s+c.duration[i]})}
-  if(S.tasks.length>10000)S.tasks.splice(0,S.tasks.length-10000);
+  const c=u.stream;S.skipped=(S.skipped||0)+c.skipped;S.streamTasks=(S.streamTasks||0)+c.tasks;
+  for(let i=0;i<c.worker.length;i++){const s=c.t0+c.start[i];S.bars.push({worker:c.workers[c.worker[i]],lane:c.lane[i],group:c.groups[c.group[i]],start:s,stop:s+c.duration[i],count:c.count[i]})}
+  if(S.bars.length>10000)S.bars.splice(0,S.bars.length-10000);
+  const lanes=u.workers.map(w=>w.id+':'+w.nthreads).join(' ');const moved=u.transfers.length+':'+(u.transfers.length?u.transfers[0].stop:0);
+  if(c.worker.length>0||lanes!==S.lanesKey||moved!==S.transfersKey){S.streamDirty=true;S.lanesKey=lanes;S.transfersKey=moved}
   for(const w of u.workers){if(w.sampled==null)continue;let l=S.heap.get(w.id);if(!l)S.heap.set(w.id,l=[]);
-    if(l.length===0||l[l.length-1][0]!==w.sampled)l.push([w.sampled,w.heap,w.cpu]);if(l.length>600)l.shift()}
-  schedule();
+    if(l.length===0||l[l.length-1][0]!==w.sampled){l.push([w.sampled,w.heap,w.cpu]);S.memoryDirty=true}if(l.length>600)l.shift()}
+  schedule();refreshViews();
 }
 // Drawing waits for the next frame (so a burst of updates draws once) and for the page to be
 // seen: a hidden tab draws nothing until it is shown again.
@@ -83,35 +103,34 @@ function schedule(){if(S.frame||document.hidden)return;S.frame=requestAnimationF
 document.addEventListener('visibilitychange',()=>{if(!document.hidden&&S.last)schedule()});
 /** Sets an element's HTML only when it changed (no relayout for an unchanged table). */
 function html(id,s){const e=$(id);if(e.__html!==s){e.__html=s;e.innerHTML=s}}
+function text(id,s){const e=$(id);s=String(s);if(e.textContent!==s)e.textContent=s}
 // The backing store is resized only when the size changed (a resize reallocates it).
 function setupCanvas(c,h){const r=window.devicePixelRatio||1;const w=c.clientWidth||800;const cw=Math.round(w*r),ch=Math.round(h*r);
   if(c.width!==cw||c.height!==ch){c.width=cw;c.height=ch;c.style.height=h+'px'}const x=c.getContext('2d');x.setTransform(r,0,0,r,0,0);return [x,w]}
 function drawStream(u){
-  const workers=u.workers.map(w=>w.id).sort();
-  const lanes=new Map();let n=0;const sub=new Map();
-  for(const w of workers){lanes.set(w,n);n+=Math.max(1,Math.min(8,(u.workers.find(x=>x.id===w)||{}).nthreads||1))}
-  const end=Math.max(u.time,S.tasks.length?S.tasks[S.tasks.length-1].stop:0);
-  const first=S.tasks.length?S.tasks[0].start:end;const span=Math.max(5000,Math.min(60000,end-first+500));const start=end-span;
+  const lanes=new Map();let n=0;
+  for(const w of u.workers.slice().sort((a,b)=>a.id<b.id?-1:1)){const k=Math.max(1,Math.min(8,w.nthreads||1));lanes.set(w.id,[n,k]);n+=k}
+  const end=Math.max(u.time,S.bars.length?S.bars[S.bars.length-1].stop:0);
+  const first=S.bars.length?S.bars[0].start:end;const span=Math.max(5000,Math.min(60000,end-first+500));const start=end-span;
   const laneH=16,top=4;const [x,W]=setupCanvas($('stream'),top+Math.max(1,n)*laneH+18);
   x.fillStyle='#fff';x.fillRect(0,0,W,top+n*laneH+18);
   x.font='10px system-ui';x.fillStyle='#999';
   for(let i=0;i<=6;i++){const t=start+i*span/6;const px=i*W/6;x.fillRect(px,top,1,n*laneH);x.fillText(((t-end)/1000).toFixed(1)+'s',Math.min(px+2,W-30),top+n*laneH+12)}
-  // Tasks of one colour that touch on one lane are drawn as one bar: at thousands of tasks a
-  // second, hundreds share a pixel, and the canvas work stays bounded by what can be seen.
+  // Bars of one colour that touch on one lane are drawn as one rectangle (bars of successive
+  // updates continue each other).
   let drawn=0,rects=0;const open=new Map();
   const flush=(lane,r)=>{x.fillStyle=r.c;x.fillRect(r.x0,top+lane*laneH+1,r.x1-r.x0,laneH-2);rects++};
-  for(const t of S.tasks){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;
-    let busy=sub.get(t.worker);if(!busy)sub.set(t.worker,busy=[]);let k=busy.findIndex(s=>s<=t.start);if(k<0){k=busy.length<8?busy.length:0;}busy[k]=t.stop;
-    const c=color(t.group),lane=base+k;drawn++;
+  for(const t of S.bars){if(t.stop<start)continue;const l=lanes.get(t.worker);if(l===undefined)continue;
+    const c=color(t.group),lane=l[0]+Math.min(t.lane,l[1]-1);drawn+=t.count;
     const x0=(t.start-start)/span*W,x1=Math.max(x0+1,(t.stop-start)/span*W);const r=open.get(lane);
     if(r&&r.c===c&&x0<=r.x1+0.5&&x0>=r.x0){r.x1=Math.max(r.x1,x1);continue}
     if(r)flush(lane,r);open.set(lane,{c,x0,x1})}
   for(const [lane,r] of open)flush(lane,r);
   S.drawnTasks=drawn;S.drawnRects=rects;
-  // Transfers: a red line along the top of the receiving worker's lane.
+  // Transfers: a red line along the top of the receiving worker's lanes.
   x.fillStyle='#d22';S.drawnTransfers=0;
-  for(const t of u.transfers){if(t.stop<start)continue;const base=lanes.get(t.worker);if(base===undefined)continue;
-    const x0=(t.start-start)/span*W;x.fillRect(x0,top+base*laneH,Math.max(2,(t.stop-t.start)/span*W),3);S.drawnTransfers++}
+  for(const t of u.transfers){if(t.stop<start)continue;const l=lanes.get(t.worker);if(l===undefined)continue;
+    const x0=(t.start-start)/span*W;x.fillRect(x0,top+l[0]*laneH,Math.max(2,(t.stop-t.start)/span*W),3);S.drawnTransfers++}
 }
 function drawMemory(){
   const [x,W]=setupCanvas($('memory'),150);x.fillStyle='#fff';x.fillRect(0,0,W,150);
@@ -123,17 +142,18 @@ function drawMemory(){
 }
 function render(u){
   const c=u.counts;
-  $('n-workers').textContent=u.workers.length;$('n-processing').textContent=c.processing||0;
-  $('n-queued').textContent=(c.queued||0)+(c.waiting||0)+(c['no-worker']||0);$('n-memory').textContent=c.memory||0;
-  $('n-erred').textContent=c.erred||0;$('n-finished').textContent=u.counters.tasksFinished;
-  $('n-transfers').textContent=u.counters.transfers+' ('+mb(u.counters.transferBytes)+')';
-  drawStream(u);drawMemory();
+  text('n-workers',u.workers.length);text('n-processing',c.processing||0);
+  text('n-queued',(c.queued||0)+(c.waiting||0)+(c['no-worker']||0));text('n-memory',c.memory||0);
+  text('n-erred',c.erred||0);text('n-finished',u.counters.tasksFinished);
+  text('n-transfers',u.counters.transfers+' ('+mb(u.counters.transferBytes)+')');
+  if(S.streamDirty){S.streamDirty=false;S.streamDraws=(S.streamDraws||0)+1;drawStream(u)}
+  if(S.memoryDirty){S.memoryDirty=false;drawMemory()}
   html('groups',u.groups.map(g=>{const tot=Math.max(1,g.done+g.processing+g.waiting+g.erred);const p=v=>(100*v/tot).toFixed(2)+'%';
     return '<div class="g" data-group="'+esc(g.name)+'"><span>'+esc(g.name||'(none)')+'</span><div class="bar"><span style="left:0;width:'+p(g.done)+';background:'+color(g.name)+'"></span><span style="left:'+p(g.done)+';width:'+p(g.processing)+';background:'+color(g.name)+';opacity:.4"></span><span style="left:'+p(g.done+g.processing)+';width:'+p(g.erred)+';background:#c00"></span></div><span>'+g.done+' done, '+g.processing+' running, '+g.waiting+' waiting'+(g.erred?', '+g.erred+' erred':'')+'</span></div>'}).join(''));
   html('workers','<tr><th>worker</th><th>threads</th><th>processing</th><th>keys</th><th>stored</th><th>heap</th><th>rss</th><th>cpu</th></tr>'+u.workers.map(w=>'<tr><td title="'+esc(w.id)+'">'+esc(w.name)+'</td><td>'+w.nthreads+'</td><td>'+w.processing+'</td><td>'+w.keys+'</td><td>'+mb(w.nbytes)+'</td><td>'+mb(w.heap)+'</td><td>'+(w.rss?mb(w.rss):'')+'</td><td>'+(w.cpu==null?'':Math.round(w.cpu*100)+'%')+'</td></tr>').join(''));
   html('erred',u.erred.length===0?'<i>none</i>':u.erred.slice().reverse().map(e=>'<details><summary>'+esc(e.key)+' on '+esc(e.worker)+': '+esc(e.message)+'</summary><pre>'+esc(e.stack)+'</pre><a target="_blank" href="/api/story?key='+encodeURIComponent(e.key)+'">story</a></details>').join(''));
 }
-window.addEventListener('resize',()=>{if(S.last)schedule()});
+window.addEventListener('resize',()=>{S.streamDirty=S.memoryDirty=true;if(S.last)schedule()});
 connect();
 `;
 
@@ -151,8 +171,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <section><h2>Worker memory</h2><canvas id="memory"></canvas></section>
 <section class="wide"><h2>Workers</h2><table id="workers"></table></section>
 <section class="wide"><h2>Erred tasks</h2><div id="erred"></div></section>
-<section class="wide"><h2>Task graph (live tasks by depth, coloured by state)</h2><canvas id="graph"></canvas></section>
-<section class="wide"><h2>Profile (CPU time of task execution, merged per task group)</h2>
+<section class="wide" id="graph-view"><h2>Task graph (live tasks by depth, coloured by state)</h2><canvas id="graph"></canvas></section>
+<section class="wide" id="profile-view"><h2>Profile (CPU time of task execution, merged per task group)</h2>
 <div class="bar-tools"><select id="prof-group"></select><button id="prof-toggle">Turn the profiler on</button><span id="prof-state"></span></div>
 <p id="prof-empty"><i>no samples yet: turn the profiler on (or connect with profile: true, barn scheduler --profile) and run some tasks</i></p>
 <canvas id="flame"></canvas></section>

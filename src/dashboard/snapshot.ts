@@ -2,35 +2,22 @@
  * The dashboard's live update: one JSON object a tick, built from the scheduler's public
  * queries (counts, groups, workers) and the recorder's window of diagnostics events. The page
  * keeps history itself (memory over time); each update carries only what is new in the stream,
- * by columns, and no more of it than a page can draw: what an update costs the scheduler's
- * thread (and the browser) is bounded whatever the task rate.
+ * merged into bars (stream-bars.ts), and no more of it than a page can draw: what an update
+ * costs the scheduler's thread (and the browser) is bounded whatever the task rate.
  */
 import type { SchedulerServer } from "../scheduler/server.js";
 import type { Recorder } from "./recorder.js";
-import type { StreamSlice } from "./task-stream.js";
+import { BarMerger, type StreamBars } from "./stream-bars.js";
+import { GRAPH_LIMIT } from "./views.js";
 
 /**
- * Stream entries sent in one update at most, the newest (a page that falls behind skips to the
- * present): at two updates a second, more than a task stream a few thousand pixels wide shows.
+ * Stream entries read for one update at most, the newest (a page that falls behind skips to
+ * the present): more than 40,000 tiny tasks a second at two updates a second.
  */
-export const MAX_TASKS_PER_UPDATE = 2_000;
+export const MAX_TASKS_PER_UPDATE = 20_000;
 
-/**
- * New task stream entries by columns (a few bytes a task, not an object with its keys): entry
- * i ran on `workers[worker[i]]`, in group `groups[group[i]]`, from `t0 + start[i]` for
- * `duration[i]` ms (epoch ms, the worker's clock, rounded to 10 µs).
- */
-export interface StreamColumns {
-  readonly workers: string[];
-  readonly groups: string[];
-  readonly worker: number[];
-  readonly group: number[];
-  readonly t0: number;
-  readonly start: number[];
-  readonly duration: number[];
-  /** Entries from the cursor on that this update leaves out (it sends the newest). */
-  readonly skipped: number;
-}
+/** Bars sent in one update at most, the newest: more than a stream a few thousand pixels wide shows. */
+export const MAX_BARS_PER_UPDATE = 2_000;
 
 export interface GroupRow {
   readonly name: string;
@@ -64,7 +51,7 @@ export interface Update {
   readonly counters: Record<string, number>;
   readonly groups: GroupRow[];
   readonly workers: WorkerRow[];
-  readonly tasks: StreamColumns;
+  readonly stream: StreamBars;
   /** The cursor for the next update. */
   readonly cursor: number;
   readonly erred: { key: string; group: string; worker: string; message: string; stack: string }[];
@@ -76,6 +63,16 @@ export interface Update {
     start: number;
     stop: number;
   }[];
+  /**
+   * What the page's on-demand views would show, to ask for them only when it moved: the
+   * profile's version (views.ts) and the live tasks (the graph view draws up to `limit`).
+   */
+  readonly views: {
+    readonly profileVersion: number;
+    readonly profiling: boolean;
+    readonly live: number;
+    readonly limit: number;
+  };
 }
 
 export function groupRows(server: SchedulerServer): GroupRow[] {
@@ -112,7 +109,19 @@ export function workerRows(server: SchedulerServer, recorder: Recorder): WorkerR
   });
 }
 
-export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor: number): Update {
+/** The merger of a page: one per page, so its lanes stay put from one update to the next. */
+export function pageMerger(server: SchedulerServer): BarMerger {
+  return new BarMerger(
+    (worker) => server.state.workers().find((w) => w.id === worker)?.nthreads ?? 1,
+  );
+}
+
+export function buildUpdate(
+  server: SchedulerServer,
+  recorder: Recorder,
+  cursor: number,
+  merger: BarMerger = pageMerger(server),
+): Update {
   const { tasks, skipped } = recorder.tasksSince(cursor, MAX_TASKS_PER_UPDATE);
   return {
     time: Date.now(),
@@ -120,7 +129,7 @@ export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor:
     counters: { ...server.counters },
     groups: groupRows(server),
     workers: workerRows(server, recorder),
-    tasks: streamColumns(tasks, skipped),
+    stream: merger.merge(tasks, skipped, MAX_BARS_PER_UPDATE),
     cursor: recorder.seq,
     transfers: recentTransfers(recorder),
     erred: recorder.erred.slice(-20).map((e) => ({
@@ -130,44 +139,13 @@ export function buildUpdate(server: SchedulerServer, recorder: Recorder, cursor:
       message: e.error.message,
       stack: e.error.stack ?? "",
     })),
+    views: {
+      profileVersion: recorder.profileVersion,
+      profiling: server.profiling !== null,
+      live: server.state.size,
+      limit: GRAPH_LIMIT,
+    },
   };
-}
-
-/** Entries as columns, with their workers and groups named once. */
-export function streamColumns(tasks: StreamSlice, skipped: number): StreamColumns {
-  const workers = new Map<string, number>();
-  const groups = new Map<string, number>();
-  const at = tasks.positions;
-  const n = at.length;
-  const t0 = n > 0 ? Math.floor(tasks.start[at[0]!]!) : 0;
-  const out: StreamColumns = {
-    workers: [],
-    groups: [],
-    worker: new Array<number>(n),
-    group: new Array<number>(n),
-    t0,
-    start: new Array<number>(n),
-    duration: new Array<number>(n),
-    skipped,
-  };
-  for (let i = 0; i < n; i++) {
-    const p = at[i]!;
-    const start = tasks.start[p]!;
-    out.worker[i] = indexOf(workers, out.workers, tasks.worker[p]!);
-    out.group[i] = indexOf(groups, out.groups, tasks.group[p]!);
-    out.start[i] = Math.round((start - t0) * 100) / 100;
-    out.duration[i] = Math.round((tasks.stop[p]! - start) * 100) / 100;
-  }
-  return out;
-}
-
-function indexOf(index: Map<string, number>, names: string[], name: string): number {
-  let i = index.get(name);
-  if (i === undefined) {
-    i = names.push(name) - 1;
-    index.set(name, i);
-  }
-  return i;
 }
 
 function recentTransfers(recorder: Recorder): Update["transfers"] {

@@ -85,12 +85,20 @@ describe("the dashboard in chromium", { skip }, () => {
         assert.equal(await total, 3);
         await page.waitForFunction("(window.__barn.drawnTransfers ?? 0) > 0");
         const view = (await page.evaluate(`({
-          tasks: window.__barn.tasks.length,
+          tasks: window.__barn.streamTasks,
+          bars: window.__barn.bars.length,
           drawn: window.__barn.drawnTasks,
           memoryPoints: window.__barn.memoryPoints,
           workers: window.__barn.last.workers.length,
-        })`)) as { tasks: number; drawn: number; memoryPoints: number; workers: number };
+        })`)) as {
+          tasks: number;
+          bars: number;
+          drawn: number;
+          memoryPoints: number;
+          workers: number;
+        };
         assert.ok(view.tasks >= 300, `the stream got every task: ${view.tasks}`);
+        assert.ok(view.bars > 0 && view.bars <= view.tasks, JSON.stringify(view));
         assert.ok(view.drawn > 0 && view.memoryPoints > 0, JSON.stringify(view));
         assert.equal(view.workers, 2);
         assert.equal(await page.locator("#workers tr").count(), 3, "a header and a row per worker");

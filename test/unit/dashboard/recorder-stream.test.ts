@@ -1,13 +1,12 @@
 /**
  * The recorder's task stream: a ring of columns fed a report at a time. Cursors, the newest
- * entries first when a reader fell behind, entries dropped past the capacity, the group totals,
- * and the columns a page gets, against a plain list kept beside it.
+ * entries first when a reader fell behind, entries dropped past the capacity and the group
+ * totals, against a plain list kept beside it.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Recorder } from "../../../src/dashboard/recorder.js";
-import { streamColumns } from "../../../src/dashboard/snapshot.js";
-import type { StreamEntry } from "../../../src/dashboard/task-stream.js";
+import type { StreamEntry, StreamSlice } from "../../../src/dashboard/task-stream.js";
 import { channels, type TasksFinishedEvent } from "../../../src/diagnostics/channels.js";
 
 function report(scheduler: string, worker: string, from: number, n: number): TasksFinishedEvent {
@@ -50,25 +49,20 @@ test("the stream keeps the newest entries, in order, across the ring's end", () 
     // A cursor within what is kept gets everything after it.
     const since = rec.tasksSince(all.length - 4);
     assert.equal(since.skipped, 0);
-    assert.deepEqual(streamColumns(since.tasks, since.skipped).duration, [0.5, 0.5, 0.5, 0.5]);
+    const read = (slice: StreamSlice) =>
+      slice.positions.map((p) => ({
+        worker: slice.worker[p],
+        group: slice.group[p],
+        start: slice.start[p],
+        stop: slice.stop[p],
+      }));
+    const pick = (ts: StreamEntry[]) =>
+      ts.map((t) => ({ worker: t.worker, group: t.group, start: t.start, stop: t.stop }));
+    assert.deepEqual(read(since.tasks), pick(all.slice(-4)));
     // A reader that fell behind gets the newest `max`, and is told how many it missed.
     const behind = rec.tasksSince(2, 3);
     assert.equal(behind.skipped, all.length - 2 - 3);
-    const cols = streamColumns(behind.tasks, behind.skipped);
-    const want = all.slice(-3);
-    assert.equal(cols.t0, Math.floor(want[0]!.start));
-    assert.deepEqual(
-      cols.group.map((g) => cols.groups[g]),
-      want.map((t) => t.group),
-    );
-    assert.deepEqual(
-      cols.worker.map((w) => cols.workers[w]),
-      want.map((t) => t.worker),
-    );
-    assert.deepEqual(
-      cols.start,
-      want.map((t) => t.start - cols.t0),
-    );
+    assert.deepEqual(read(behind.tasks), pick(all.slice(-3)));
     // Totals count every task, including those the ring no longer holds.
     const a = all.filter((t) => t.group === "a");
     assert.equal(rec.groups.get("a")?.finished, a.length);
@@ -87,7 +81,7 @@ test("an empty stream and a cursor at its end give no entries", () => {
   assert.deepEqual(rec.tasks.entries(), []);
   const none = rec.tasksSince(0);
   assert.equal(none.skipped, 0);
-  assert.deepEqual(streamColumns(none.tasks, 0).worker, []);
+  assert.deepEqual(none.tasks.positions, []);
   rec.start();
   try {
     channels.tasksFinished.publish(report("s2", "w", 0, 2));
