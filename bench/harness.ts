@@ -3,8 +3,10 @@
  * [--case NAME]`. Each case runs Barn and, where there is one, a peer on the same work in the
  * same run; the reported figure is the median of the repeats. With --json, one JSON object per
  * case per line: suite, case, n, barn_s, tasks_per_s and, with a peer, peer, peer_s, ratio
- * (Barn seconds over peer seconds: below 1 means Barn was faster). Extra figures come from the
- * first repeat, except seconds (`<name>_s`, a second peer) and their `ratio_<name>`: medians.
+ * (Barn seconds over peer seconds: below 1 means Barn was faster). Numeric extra figures are
+ * medians of the repeats too; a second peer's `<name>_s` gets its `ratio_<name>`. With a
+ * comparison (`--dashboard-compare`), `<switch>_s`, `<switch>_loss_pct` and
+ * `<switch>_paired_loss_pct` say what the switch cost.
  */
 import { cpus, totalmem } from "node:os";
 import { setFlagsFromString } from "node:v8";
@@ -50,25 +52,48 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * A switch to measure against itself (`--dashboard-compare`): every repeat runs the case off
+ * and then on, or on and then off (alternately), so both see the same machine: a small
+ * machine's speed drifts more between two invocations than the cost being measured.
+ */
+export interface Comparison {
+  readonly name: string;
+  set(on: boolean): void;
+}
+
 export async function runSuite(
   suite: Suite,
-  opts: { json: boolean; repeat: number; only: readonly string[] },
+  opts: {
+    json: boolean;
+    repeat: number;
+    only: readonly string[];
+    compare?: Comparison | undefined;
+  },
 ): Promise<void> {
   const cases = suite.cases.filter((c) =>
     opts.only.length > 0 ? opts.only.includes(c.name) : !c.optIn,
   );
   if (!opts.json) console.log(`# ${suite.name} — ${machineLine()} — median of ${opts.repeat}`);
+  const compare = opts.compare;
   for (const c of cases) {
     const runs: CaseResult[] = [];
+    /** With a comparison: the runs with its switch on (`runs` has those with it off). */
+    const onRuns: CaseResult[] = [];
     for (let i = 0; i < opts.repeat; i++) {
-      collectGarbage();
-      const r = await c.run();
-      runs.push(r);
-      // Every repeat's figures on stderr, to see warm-up and noise behind the median.
-      if (process.env.BARN_BENCH_VERBOSE)
-        console.error(
-          `  ${c.name} repeat ${i + 1}: barn ${round(r.barn_s)} s, ${r.peer ?? "peer"} ${r.peer_s === undefined ? "-" : round(r.peer_s)} s`,
-        );
+      const order = compare === undefined ? [false] : i % 2 === 0 ? [false, true] : [true, false];
+      for (const on of order) {
+        compare?.set(on);
+        collectGarbage();
+        const r = await c.run();
+        (on ? onRuns : runs).push(r);
+        // Every repeat's figures on stderr, to see warm-up and noise behind the median.
+        if (process.env.BARN_BENCH_VERBOSE)
+          console.error(
+            `  ${c.name} repeat ${i + 1}${compare === undefined ? "" : ` (${compare.name} ${on ? "on" : "off"})`}: barn ${round(r.barn_s)} s, ${r.peer ?? "peer"} ${r.peer_s === undefined ? "-" : round(r.peer_s)} s`,
+          );
+      }
+      compare?.set(false);
     }
     const barn_s = median(runs.map((r) => r.barn_s));
     const first = runs[0]!;
@@ -102,6 +127,14 @@ export async function runSuite(
       if (k.endsWith("_s") && ratio in out && typeof out[k] === "number") {
         out[ratio] = round(barn_s / (out[k] as number));
       }
+    }
+    if (compare !== undefined) {
+      // The switch's cost two ways: the medians' ratio, and the median of each repeat's own.
+      const on_s = median(onRuns.map((r) => r.barn_s));
+      out[`${compare.name}_s`] = round(on_s);
+      out[`${compare.name}_loss_pct`] = round(100 * (on_s / barn_s - 1));
+      const paired = runs.map((r, i) => onRuns[i]!.barn_s / r.barn_s);
+      out[`${compare.name}_paired_loss_pct`] = round(100 * (median(paired) - 1));
     }
     out.repeat = opts.repeat;
     out.machine = machineLine();

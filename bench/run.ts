@@ -1,6 +1,6 @@
-/** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...]` */
+/** `npm run bench -- <suite> [--json] [--repeat N] [--case NAME ...] [--dashboard | --dashboard-compare]` */
 import { closeBrowser, dashboardMode } from "./dashboard-watch.js";
-import { runSuite, type Suite } from "./harness.js";
+import { type Comparison, runSuite, type Suite } from "./harness.js";
 import { arraySuite } from "./suites/array.js";
 import { bagSuite } from "./suites/bag.js";
 import { clusterSuite } from "./suites/cluster.js";
@@ -19,8 +19,12 @@ const suites: Record<string, Suite> = {
 
 const argv = process.argv.slice(2);
 const json = argv.includes("--json");
-// The tasks suite's clients serve their dashboard, watched by headless chromium.
+// The tasks suite's clients serve their dashboard, watched by headless chromium; or, compared,
+// every repeat runs both ways.
 dashboardMode.on = argv.includes("--dashboard");
+const compare: Comparison | undefined = argv.includes("--dashboard-compare")
+  ? { name: "dashboard", set: (on) => (dashboardMode.on = on) }
+  : undefined;
 const repeatAt = argv.indexOf("--repeat");
 const repeat = repeatAt >= 0 ? Number(argv[repeatAt + 1]) : 3;
 const only: string[] = [];
@@ -32,10 +36,10 @@ const names = argv.filter(
 );
 if (names.length === 0 || names.some((n) => !(n in suites))) {
   console.error(
-    `usage: npm run bench -- <${Object.keys(suites).join("|")}> [--json] [--repeat N] [--case NAME] [--dashboard]`,
+    `usage: npm run bench -- <${Object.keys(suites).join("|")}> [--json] [--repeat N] [--case NAME] [--dashboard | --dashboard-compare]`,
   );
   process.exit(2);
 }
-for (const n of names) await runSuite(suites[n]!, { json, repeat, only });
+for (const n of names) await runSuite(suites[n]!, { json, repeat, only, compare });
 await closeBrowser();
 process.exit(0);
