@@ -103,7 +103,8 @@ function schedule(){if(S.frame||document.hidden)return;S.frame=requestAnimationF
 document.addEventListener('visibilitychange',()=>{if(!document.hidden&&S.last)schedule()});
 /** Sets an element's HTML only when it changed (no relayout for an unchanged table). */
 function html(id,s){const e=$(id);if(e.__html!==s){e.__html=s;e.innerHTML=s}}
-function text(id,s){const e=$(id);s=String(s);if(e.textContent!==s)e.textContent=s}
+function setText(e,s){s=String(s);if(e.textContent!==s)e.textContent=s}
+function text(id,s){setText($(id),s)}
 // The backing store is resized only when the size changed (a resize reallocates it).
 function setupCanvas(c,h){const r=window.devicePixelRatio||1;const w=c.clientWidth||800;const cw=Math.round(w*r),ch=Math.round(h*r);
   if(c.width!==cw||c.height!==ch){c.width=cw;c.height=ch;c.style.height=h+'px'}const x=c.getContext('2d');x.setTransform(r,0,0,r,0,0);return [x,w]}
@@ -140,6 +141,32 @@ function drawMemory(){
     for(const p of l){if(p[0]<t0)continue;const px=(p[0]-t0)/span*(W-4)+2,py=145-p[1]/max*125;if(first){x.moveTo(px,py);first=false}else x.lineTo(px,py);S.memoryPoints++}x.stroke()}
   x.fillStyle='#777';x.font='10px system-ui';x.fillText('heap per worker, max '+mb(max)+', last '+Math.round(span/1000)+' s',4,10);
 }
+// The progress rows and the workers' table are kept, a row per group and per worker, and only
+// what changed in them is set: rewriting them every update made the browser lay out and paint
+// them again each time.
+function keyed(box,rows,items,id,make){
+  const seen=new Set();let prev=box.firstElementChild&&box.firstElementChild.dataset.head?box.firstElementChild:null;
+  for(const it of items){const k=id(it);let r=rows.get(k);if(!r){r=make(it);rows.set(k,r)}seen.add(k);
+    const want=prev?prev.nextElementSibling:box.firstElementChild;if(r.e!==want)box.insertBefore(r.e,want);prev=r.e;r.set(it)}
+  for(const [k,r] of rows)if(!seen.has(k)){r.e.remove();rows.delete(k)}
+}
+S.groupRows=new Map();S.workerRows=new Map();
+function drawGroups(groups){
+  keyed($('groups'),S.groupRows,groups,g=>g.name,g=>{const e=document.createElement('div');e.className='g';e.dataset.group=g.name;const c=color(g.name);
+    e.innerHTML='<span>'+esc(g.name||'(none)')+'</span><div class="bar"><span style="left:0;background:'+c+'"></span><span style="background:'+c+';opacity:.4"></span><span style="background:#c00"></span></div><span></span>';
+    const b=e.children[1].children,label=e.children[2];let last='';
+    return {e,set(g){const key=g.done+' '+g.processing+' '+g.waiting+' '+g.erred;if(key===last)return;last=key;
+      const tot=Math.max(1,g.done+g.processing+g.waiting+g.erred);const p=v=>(100*v/tot).toFixed(2)+'%';
+      b[0].style.width=p(g.done);b[1].style.left=p(g.done);b[1].style.width=p(g.processing);b[2].style.left=p(g.done+g.processing);b[2].style.width=p(g.erred);
+      setText(label,g.done+' done, '+g.processing+' running, '+g.waiting+' waiting'+(g.erred?', '+g.erred+' erred':''))}}});
+}
+function drawWorkers(workers){
+  const t=$('workers');if(!t.firstElementChild)t.innerHTML='<tr data-head="1"><th>worker</th><th>threads</th><th>processing</th><th>keys</th><th>stored</th><th>heap</th><th>rss</th><th>cpu</th></tr>';
+  const body=t.tBodies[0];
+  keyed(body,S.workerRows,workers,w=>w.id,w=>{const e=document.createElement('tr');e.innerHTML='<td></td>'.repeat(8);e.firstChild.title=w.id;
+    return {e,set(w){const v=[w.name,w.nthreads,w.processing,w.keys,mb(w.nbytes),mb(w.heap),w.rss?mb(w.rss):'',w.cpu==null?'':Math.round(w.cpu*100)+'%'];
+      for(let i=0;i<8;i++)setText(e.children[i],v[i])}}});
+}
 function render(u){
   const c=u.counts;
   text('n-workers',u.workers.length);text('n-processing',c.processing||0);
@@ -148,9 +175,7 @@ function render(u){
   text('n-transfers',u.counters.transfers+' ('+mb(u.counters.transferBytes)+')');
   if(S.streamDirty){S.streamDirty=false;S.streamDraws=(S.streamDraws||0)+1;drawStream(u)}
   if(S.memoryDirty){S.memoryDirty=false;drawMemory()}
-  html('groups',u.groups.map(g=>{const tot=Math.max(1,g.done+g.processing+g.waiting+g.erred);const p=v=>(100*v/tot).toFixed(2)+'%';
-    return '<div class="g" data-group="'+esc(g.name)+'"><span>'+esc(g.name||'(none)')+'</span><div class="bar"><span style="left:0;width:'+p(g.done)+';background:'+color(g.name)+'"></span><span style="left:'+p(g.done)+';width:'+p(g.processing)+';background:'+color(g.name)+';opacity:.4"></span><span style="left:'+p(g.done+g.processing)+';width:'+p(g.erred)+';background:#c00"></span></div><span>'+g.done+' done, '+g.processing+' running, '+g.waiting+' waiting'+(g.erred?', '+g.erred+' erred':'')+'</span></div>'}).join(''));
-  html('workers','<tr><th>worker</th><th>threads</th><th>processing</th><th>keys</th><th>stored</th><th>heap</th><th>rss</th><th>cpu</th></tr>'+u.workers.map(w=>'<tr><td title="'+esc(w.id)+'">'+esc(w.name)+'</td><td>'+w.nthreads+'</td><td>'+w.processing+'</td><td>'+w.keys+'</td><td>'+mb(w.nbytes)+'</td><td>'+mb(w.heap)+'</td><td>'+(w.rss?mb(w.rss):'')+'</td><td>'+(w.cpu==null?'':Math.round(w.cpu*100)+'%')+'</td></tr>').join(''));
+  drawGroups(u.groups);drawWorkers(u.workers);
   html('erred',u.erred.length===0?'<i>none</i>':u.erred.slice().reverse().map(e=>'<details><summary>'+esc(e.key)+' on '+esc(e.worker)+': '+esc(e.message)+'</summary><pre>'+esc(e.stack)+'</pre><a target="_blank" href="/api/story?key='+encodeURIComponent(e.key)+'">story</a></details>').join(''));
 }
 window.addEventListener('resize',()=>{S.streamDirty=S.memoryDirty=true;if(S.last)schedule()});
