@@ -51,6 +51,7 @@ export interface Update {
   readonly counters: Record<string, number>;
   readonly groups: GroupRow[];
   readonly workers: WorkerRow[];
+  /** The tasks finished since the page's cursor, merged into bars (stream-bars.ts). */
   readonly stream: StreamBars;
   /** The cursor for the next update. */
   readonly cursor: number;

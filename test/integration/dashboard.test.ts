@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import WebSocket from "ws";
 import { dashboardLink } from "../../src/client/remote-backend.js";
 import { DashboardServer } from "../../src/dashboard/server.js";
+import type { Update } from "../../src/dashboard/snapshot.js";
 import { SchedulerNode } from "../../src/deploy/scheduler-node.js";
 import { createLogger } from "../../src/diagnostics/log.js";
 import { Client } from "../../src/index.js";
@@ -224,6 +225,55 @@ describe("dashboard ports and the client", () => {
       for (const line of m.body.trim().split("\n")) {
         assert.match(line, /^(# (HELP|TYPE) .+|[a-z_]+(\{[^}]*\})? -?[\d.e+-]+)$/, line);
       }
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("an update's task stream: every finished task, in bars on a lane per worker thread", {
+    timeout: 30_000,
+  }, async () => {
+    const client = await Client.connect({
+      workers: 2,
+      dashboard: { port: 0 },
+      setAsDefault: false,
+    });
+    try {
+      const update = async (cursor: number) =>
+        JSON.parse(
+          (await http(`${client.dashboardLink}api/update?cursor=${cursor}`)).body,
+        ) as Update;
+      // The first request starts the recorder, as a page's does.
+      const { cursor } = await update(0);
+      const n = 3000;
+      const xs = Array.from({ length: n }, (_, i) => i);
+      const out = await client.gather(
+        client.map(function double(x: number) {
+          return 2 * x;
+        }, xs),
+      );
+      assert.equal(out[n - 1], 2 * (n - 1));
+      // The stream is fed after each batch's replies went out: wait (bounded) for all of it.
+      let u = await update(cursor);
+      for (let i = 0; i < 50 && u.stream.tasks < n; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        u = await update(cursor);
+      }
+      const s = u.stream;
+      assert.equal(s.skipped, 0);
+      assert.equal(s.tasks, n);
+      assert.equal(
+        s.count.reduce((a, b) => a + b, 0),
+        n,
+      );
+      assert.deepEqual(s.groups, ["double"]);
+      assert.ok(s.worker.length < n / 10, `${n} tiny tasks in ${s.worker.length} bars`);
+      const threads = new Map(u.workers.map((w) => [w.id, w.nthreads]));
+      assert.deepEqual(new Set(s.workers), new Set(threads.keys()));
+      s.worker.forEach((w, i) => {
+        assert.ok(s.lane[i]! < threads.get(s.workers[w]!)!, `lane ${s.lane[i]}`);
+        assert.ok(s.duration[i]! >= 0);
+      });
     } finally {
       await client.close();
     }
