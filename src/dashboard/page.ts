@@ -33,7 +33,8 @@ pre{font-size:11px;overflow:auto;max-height:160px;background:#f4f4f4;padding:4px
 /**
  * The profile and graph views: fetched only when an update says they moved (the profile's
  * version, the live tasks and their states), at most every 1.5 s, and only while their section
- * is on screen (a view scrolled into sight is brought up to date at once).
+ * is on screen (a view scrolled into sight is brought up to date at once). A fetch that failed
+ * is tried again after the next update (`window.__barn.viewsError` says why).
  */
 const VIEWS_SCRIPT = `
 S.profileVersion=-1;S.profile=null;S.flameFrames=0;S.graphNodes=0;S.graph=null;S.profiling=null;
@@ -60,9 +61,10 @@ async function refreshViews(){
       applyProfile(await getJson('/api/profile?v='+S.profileVersion));
     if(S.seen.has('graph-view')){
       const key=v.live>v.limit?'large '+v.live:JSON.stringify(u.counts)+' '+u.counters.tasksFinished+' '+v.live;
-      if(key!==S.graphKey){S.graphKey=key;
-        S.graph=v.live>v.limit?{tasks:v.live,tooLarge:true,limit:v.limit}:await getJson('/api/graph');S.graphNodes=drawGraph($('graph'),S.graph)}}
-  }catch(e){}finally{S.viewsBusy=false}
+      if(key!==S.graphKey){
+        S.graph=v.live>v.limit?{tasks:v.live,tooLarge:true,limit:v.limit}:await getJson('/api/graph');S.graphNodes=drawGraph($('graph'),S.graph);S.graphKey=key}}
+    S.viewsError=null;
+  }catch(e){S.viewsError=String(e)}finally{S.viewsBusy=false}
 }
 const seeing=new IntersectionObserver(es=>{for(const e of es){if(e.isIntersecting)S.seen.add(e.target.id);else S.seen.delete(e.target.id)}S.viewsAt=0;refreshViews()});
 seeing.observe($('profile-view'));seeing.observe($('graph-view'));

@@ -43,8 +43,8 @@ export interface StreamBars {
   readonly skipped: number;
 }
 
-/** One bar while it grows. */
-interface Bar {
+/** One bar (as the merger grows it; a page's `__barn.bars` holds the same fields). */
+export interface Bar {
   worker: string;
   lane: number;
   group: string;

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import {
+  type Bar,
   BarMerger,
   MAX_LANES,
   MERGE_GAP_MS,
@@ -19,15 +20,6 @@ interface Task {
   group: string;
   start: number;
   stop: number;
-}
-
-interface Bar {
-  worker: string;
-  lane: number;
-  group: string;
-  start: number;
-  stop: number;
-  count: number;
 }
 
 function slice(tasks: readonly Task[]): StreamSlice {
