@@ -38,7 +38,7 @@ pre{font-size:11px;overflow:auto;max-height:160px;background:#f4f4f4;padding:4px
  */
 const VIEWS_SCRIPT = `
 S.profileVersion=-1;S.profile=null;S.flameFrames=0;S.graphNodes=0;S.graph=null;S.profiling=null;
-S.viewsAt=0;S.viewsBusy=false;S.graphKey='';S.fetches=0;S.seen=new Set();
+S.viewsAt=0;S.viewsBusy=false;S.graphKey='';S.seen=new Set();
 function applyProfile(p){
   S.profiling=p.profiling;$('prof-toggle').textContent=p.profiling?'Turn the profiler off':'Turn the profiler on';
   $('prof-state').textContent=p.profiling?'on: a sample every '+(p.profiling.intervalUs/1000)+' ms on every worker thread':'off';
@@ -52,7 +52,7 @@ function drawProfile(){
   if(!g){S.flameFrames=0;$('flame').style.height='0px';$('prof-empty').style.display='';return}
   $('prof-empty').style.display='none';S.flameGroup=g.group;S.flameFrames=drawFlame($('flame'),g.tree);
 }
-async function getJson(url,init){S.fetches++;return (await fetch(url,init)).json()}
+async function getJson(url,init){return (await fetch(url,init)).json()}
 async function refreshViews(){
   const u=S.last;if(!u||S.viewsBusy||Date.now()-S.viewsAt<1500)return;
   const v=u.views;S.viewsBusy=true;S.viewsAt=Date.now();

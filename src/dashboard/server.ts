@@ -17,7 +17,8 @@ import { authorized, COOKIE, checkDashboardBind, sessionValue, tokenMatches } fr
 import { prometheusText } from "./metrics.js";
 import { DASHBOARD_HTML, loginPage } from "./page.js";
 import { Recorder } from "./recorder.js";
-import { buildUpdate, pageMerger } from "./snapshot.js";
+import { buildUpdate } from "./snapshot.js";
+import { BarMerger } from "./stream-bars.js";
 import { graphView, profileView } from "./views.js";
 
 export interface DashboardOptions {
@@ -166,7 +167,8 @@ export class DashboardServer {
   #watch(ws: WebSocket): void {
     this.recorder.start();
     let cursor = this.recorder.seq;
-    const merger = pageMerger(this.#scheduler);
+    // One per page: its lanes stay put from one update to the next.
+    const merger = new BarMerger();
     const send = () => {
       if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > 4 * 2 ** 20) return;
       const u = buildUpdate(this.#scheduler, this.recorder, cursor, merger);

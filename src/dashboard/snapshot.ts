@@ -110,27 +110,22 @@ export function workerRows(server: SchedulerServer, recorder: Recorder): WorkerR
   });
 }
 
-/** The merger of a page: one per page, so its lanes stay put from one update to the next. */
-export function pageMerger(server: SchedulerServer): BarMerger {
-  return new BarMerger(
-    (worker) => server.state.workers().find((w) => w.id === worker)?.nthreads ?? 1,
-  );
-}
-
 export function buildUpdate(
   server: SchedulerServer,
   recorder: Recorder,
   cursor: number,
-  merger: BarMerger = pageMerger(server),
+  merger: BarMerger = new BarMerger(),
 ): Update {
   const { tasks, skipped } = recorder.tasksSince(cursor, MAX_TASKS_PER_UPDATE);
+  const workers = workerRows(server, recorder);
+  const threads = new Map(workers.map((w) => [w.id, w.nthreads]));
   return {
     time: Date.now(),
     counts: server.state.counts(),
     counters: { ...server.counters },
     groups: groupRows(server),
-    workers: workerRows(server, recorder),
-    stream: merger.merge(tasks, skipped, MAX_BARS_PER_UPDATE),
+    workers,
+    stream: merger.merge(tasks, skipped, MAX_BARS_PER_UPDATE, threads),
     cursor: recorder.seq,
     transfers: recentTransfers(recorder),
     erred: recorder.erred.slice(-20).map((e) => ({

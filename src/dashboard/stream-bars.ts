@@ -56,22 +56,24 @@ export interface Bar {
 export class BarMerger {
   /** Per worker, when each lane's last task stopped. */
   readonly #lanes = new Map<string, number[]>();
-  readonly #threads: (worker: string) => number;
-
-  /** `threads(worker)`: its thread count (lanes it gets, up to MAX_LANES). */
-  constructor(threads: (worker: string) => number) {
-    this.#threads = threads;
-  }
 
   /**
    * Merges `slice` (a run of the stream, `skipped` tasks before it already left out) into
    * bars, and keeps the newest `maxBars` of them (the tasks of those dropped count as skipped).
+   * `threads`: each worker's thread count, the lanes it gets (up to MAX_LANES; one for a
+   * worker no longer there).
    */
-  merge(slice: StreamSlice, skipped: number, maxBars: number): StreamBars {
+  merge(
+    slice: StreamSlice,
+    skipped: number,
+    maxBars: number,
+    threads: ReadonlyMap<string, number>,
+  ): StreamBars {
     const bars: Bar[] = [];
     for (const [worker, positions] of byWorker(slice)) {
       positions.sort((a, b) => slice.start[a]! - slice.start[b]!);
-      this.#mergeWorker(worker, slice, positions, bars);
+      const most = Math.max(1, Math.min(MAX_LANES, threads.get(worker) ?? 1));
+      this.#mergeWorker(worker, most, slice, positions, bars);
     }
     bars.sort((a, b) => a.stop - b.stop);
     let dropped = 0;
@@ -80,10 +82,15 @@ export class BarMerger {
     return columns(kept, skipped + dropped);
   }
 
-  #mergeWorker(worker: string, slice: StreamSlice, positions: number[], out: Bar[]): void {
+  #mergeWorker(
+    worker: string,
+    most: number,
+    slice: StreamSlice,
+    positions: number[],
+    out: Bar[],
+  ): void {
     let lanes = this.#lanes.get(worker);
     if (lanes === undefined) this.#lanes.set(worker, (lanes = []));
-    const most = Math.max(1, Math.min(MAX_LANES, this.#threads(worker)));
     /** The bar growing on each lane in this merge. */
     const open: (Bar | undefined)[] = [];
     for (const p of positions) {

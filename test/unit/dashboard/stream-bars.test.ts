@@ -82,8 +82,7 @@ const EPS = 0.011; // the columns' rounding to 10 µs
 test("bars hold every task, on lanes that never overlap, as many as ran at once", () => {
   fc.assert(
     fc.property(cluster, ({ tasks, threads }) => {
-      const merger = new BarMerger((w) => threads.get(w) ?? 1);
-      const out = merger.merge(slice(tasks), 7, 10_000);
+      const out = new BarMerger().merge(slice(tasks), 7, 10_000, threads);
       const got = bars(out);
       // Every task counted, once; the skipped passed on.
       assert.equal(out.tasks, tasks.length);
@@ -167,10 +166,16 @@ test("bars hold every task, on lanes that never overlap, as many as ran at once"
 test("lanes stay put from one update to the next; an update keeps its newest bars", () => {
   // One worker, two threads: a long task on one, short ones on the other, reported in parts.
   const short = (i: number): Task => ({ worker: "w", group: "s", start: 10 * i, stop: 10 * i + 4 });
-  const merger = new BarMerger(() => 2);
-  const first = bars(merger.merge(slice([short(1), short(2)]), 0, 100));
+  const merger = new BarMerger();
+  const two = new Map([["w", 2]]);
+  const first = bars(merger.merge(slice([short(1), short(2)]), 0, 100, two));
   const second = bars(
-    merger.merge(slice([short(3), { worker: "w", group: "long", start: 5, stop: 40 }]), 0, 100),
+    merger.merge(
+      slice([short(3), { worker: "w", group: "long", start: 5, stop: 40 }]),
+      0,
+      100,
+      two,
+    ),
   );
   const shortLane = first[0]!.lane;
   assert.ok(first.every((b) => b.lane === shortLane));
@@ -183,7 +188,7 @@ test("lanes stay put from one update to the next; an update keeps its newest bar
     start: 100 + 10 * i,
     stop: 100 + 10 * i + 5,
   }));
-  const capped = merger.merge(slice(many), 3, 4);
+  const capped = merger.merge(slice(many), 3, 4, two);
   assert.equal(capped.worker.length, 4);
   assert.equal(capped.tasks, 4);
   assert.equal(capped.skipped, 3 + 6);
@@ -194,7 +199,7 @@ test("lanes stay put from one update to the next; an update keeps its newest bar
 });
 
 test("an empty run of the stream gives no bars", () => {
-  const out = new BarMerger(() => 1).merge(slice([]), 0, 10);
+  const out = new BarMerger().merge(slice([]), 0, 10, new Map());
   assert.deepEqual(out.worker, []);
   assert.equal(out.tasks, 0);
   assert.equal(out.t0, 0);

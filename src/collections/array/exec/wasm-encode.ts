@@ -154,7 +154,6 @@ export const op = {
   f64Sub: 0xa1,
   f64Mul: 0xa2,
   f64Div: 0xa3,
-  i32GtS: 0x4a,
   i64TruncF64U: 0xb1,
   f64ConvertI64S: 0xb9,
 } as const;
