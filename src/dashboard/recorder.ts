@@ -32,6 +32,8 @@ export interface RecorderLimits {
   readonly samples?: number | undefined;
   /** Nodes kept per task group's call tree (the rest fold into "(other)"). Default 2,000. */
   readonly profileNodes?: number | undefined;
+  /** Whether the task stream keeps each task's key (task-stream.ts). Default true. */
+  readonly keys?: boolean | undefined;
 }
 
 /** Task groups with a call tree of their own; later ones share "(other groups)". */
@@ -63,7 +65,7 @@ export class Recorder {
 
   constructor(scheduler: string, limits: RecorderLimits = {}) {
     this.#scheduler = scheduler;
-    this.tasks = new TaskStream(limits.tasks ?? 50_000);
+    this.tasks = new TaskStream(limits.tasks ?? 50_000, limits.keys ?? true);
     this.#maxSamples = limits.samples ?? 600;
     this.#maxProfileNodes = limits.profileNodes ?? 2_000;
   }

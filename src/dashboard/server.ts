@@ -56,7 +56,8 @@ export class DashboardServer {
     this.#scheduler = scheduler;
     this.#token = options.token;
     this.#intervalMs = options.intervalMs ?? 500;
-    this.recorder = new Recorder(scheduler.id);
+    // The page draws bars per group and worker: it never reads a task's key.
+    this.recorder = new Recorder(scheduler.id, { keys: false });
     this.#http = createServer((req, res) => {
       this.#route(req, res).catch((err: unknown) => {
         options.log?.warn("dashboard request failed", { error: String(err) });

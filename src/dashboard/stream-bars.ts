@@ -71,7 +71,10 @@ export class BarMerger {
   ): StreamBars {
     const bars: Bar[] = [];
     for (const [worker, positions] of byWorker(slice)) {
-      positions.sort((a, b) => slice.start[a]! - slice.start[b]!);
+      // A worker of one thread reports its tasks in the order they started: no sort.
+      if (!startOrdered(slice.start, positions)) {
+        positions.sort((a, b) => slice.start[a]! - slice.start[b]!);
+      }
       const most = Math.max(1, Math.min(MAX_LANES, threads.get(worker) ?? 1));
       this.#mergeWorker(worker, most, slice, positions, bars);
     }
@@ -122,15 +125,29 @@ function pickLane(lanes: number[], start: number, most: number): number {
   return lanes.length < most ? lanes.length : earliest;
 }
 
+/** The slice's positions per worker (a report's tasks are a run of one worker's: one lookup). */
 function byWorker(slice: StreamSlice): Map<string, number[]> {
   const out = new Map<string, number[]>();
+  let last: string | undefined;
+  let list: number[] = [];
   for (const p of slice.positions) {
     const w = slice.worker[p]!;
-    let list = out.get(w);
-    if (list === undefined) out.set(w, (list = []));
+    if (w !== last) {
+      last = w;
+      const known = out.get(w);
+      if (known === undefined) out.set(w, (list = []));
+      else list = known;
+    }
     list.push(p);
   }
   return out;
+}
+
+function startOrdered(start: Float64Array, positions: readonly number[]): boolean {
+  for (let i = 1; i < positions.length; i++) {
+    if (start[positions[i]!]! < start[positions[i - 1]!]!) return false;
+  }
+  return true;
 }
 
 function columns(bars: readonly Bar[], skipped: number): StreamBars {

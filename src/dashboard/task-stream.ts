@@ -3,6 +3,11 @@
  * report at a time (the `tasksFinished` channel), so a watched scheduler keeps no object per
  * task and its young generation does not promote one either. Every entry has a sequence number
  * (0 for the first task recorded), which pages use as their cursor.
+ *
+ * Keys are kept only where asked (a performance report lists them; the dashboard's page never
+ * reads them): each finished key a report decodes is a string of its own, and holding 50,000 of
+ * them past their report cost a watched map of 100,000 tiny tasks about 30 ms of the scheduler
+ * thread's garbage collection (`BARN_BENCH_CPUPROF` of bench/dashboard-cpu.ts).
  */
 import type { TaskFinishedEvent, TasksFinishedEvent } from "../diagnostics/channels.js";
 
@@ -24,7 +29,8 @@ export interface StreamSlice {
 export class TaskStream {
   readonly #capacity: number;
   readonly #worker: string[];
-  readonly #key: string[];
+  /** Undefined when keys are not kept. */
+  readonly #key: string[] | undefined;
   readonly #group: string[];
   readonly #start: Float64Array;
   readonly #stop: Float64Array;
@@ -32,10 +38,10 @@ export class TaskStream {
   /** Entries appended since the start: the next entry's sequence number. */
   #seq = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, keys = true) {
     this.#capacity = Math.max(1, capacity);
     this.#worker = new Array<string>(this.#capacity);
-    this.#key = new Array<string>(this.#capacity);
+    this.#key = keys ? new Array<string>(this.#capacity) : undefined;
     this.#group = new Array<string>(this.#capacity);
     this.#start = new Float64Array(this.#capacity);
     this.#stop = new Float64Array(this.#capacity);
@@ -58,10 +64,11 @@ export class TaskStream {
 
   append(e: TasksFinishedEvent): void {
     const cap = this.#capacity;
+    const keys = this.#key;
     for (let i = 0; i < e.keys.length; i++) {
       const p = this.#seq++ % cap;
       this.#worker[p] = e.worker;
-      this.#key[p] = e.keys[i]!;
+      if (keys !== undefined) keys[p] = e.keys[i]!;
       this.#group[p] = e.groups[i]!;
       this.#start[p] = e.start[i]!;
       this.#stop[p] = e.stop[i]!;
@@ -88,11 +95,13 @@ export class TaskStream {
 
   /** Every entry kept, oldest first, as objects (for a performance report, once). */
   entries(): StreamEntry[] {
+    const keys = this.#key;
+    if (keys === undefined) throw new Error("TaskStream.entries: this stream keeps no keys");
     const out: StreamEntry[] = [];
     for (const p of this.#positions(this.first, this.#seq)) {
       out.push({
         worker: this.#worker[p]!,
-        key: this.#key[p]!,
+        key: keys[p]!,
         group: this.#group[p]!,
         start: this.#start[p]!,
         stop: this.#stop[p]!,

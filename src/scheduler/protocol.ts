@@ -121,6 +121,12 @@ export interface TaskFinished {
    * it such a late report is taken for the current attempt.
    */
   readonly runId?: number | undefined;
+  /**
+   * Written by the core, not the sender: the name of the task group it counted the task in
+   * (left undefined for a stale report). The shell's diagnostics read it after the batch, so
+   * a watched scheduler looks each finished key up once, not twice.
+   */
+  group?: string | undefined;
 }
 
 export interface TaskErred {

@@ -29,6 +29,7 @@ import type {
   NoWorkerWarning,
   SchedulerConfig,
   SchedulerEvent,
+  TaskFinished,
   WorkerId,
 } from "./protocol.js";
 import { SchedulerState } from "./state.js";
@@ -87,9 +88,10 @@ export class SchedulerServer {
   #scheduled = false;
   /**
    * Reports whose diagnostics wait to be published until the batch they arrived in was handled
-   * and its messages sent: worker, report, and when it arrived (epoch ms).
+   * and its messages sent: worker, report, when it arrived (epoch ms), and the report's
+   * task-finished events (in the report's order), which the core marks with each task's group.
    */
-  #diagnostics: [WorkerId, WorkerReport, number][] = [];
+  #diagnostics: [WorkerId, WorkerReport, number, TaskFinished[]][] = [];
   #stim = 0;
   /** The work-stealing timer (unref'd: it never keeps the process alive); null once closed. */
   #balanceTimer: ReturnType<typeof setInterval> | null = null;
@@ -270,11 +272,23 @@ export class SchedulerServer {
     const events = this.#events;
     const counters = this.counters;
     this.#countReport(msg);
-    if (watched()) this.#diagnostics.push([worker, msg, Date.now()]);
+    const finished: TaskFinished[] | undefined = watched() ? [] : undefined;
+    if (finished !== undefined) this.#diagnostics.push([worker, msg, Date.now(), finished]);
     readReport(msg, {
       finished: (key, nbytes, duration, runId) => {
         counters.resultBytes += nbytes;
-        events.push({ type: "task-finished", stimulusId, worker, key, nbytes, duration, runId });
+        const ev: TaskFinished = {
+          type: "task-finished",
+          stimulusId,
+          worker,
+          key,
+          nbytes,
+          duration,
+          runId,
+          group: undefined,
+        };
+        events.push(ev);
+        finished?.push(ev);
       },
       erred: (key, error, runId) => {
         if (channels.taskErred.hasSubscribers) {
@@ -316,9 +330,10 @@ export class SchedulerServer {
   /**
    * The diagnostics of the reports of the batch just handled, for the channels somebody
    * subscribed to. They go out after the batch's messages, so watching adds nothing to the
-   * path from a finished task to the next one sent, and after the state machine looked up each
-   * finished task, so the group lookup here finds it warm. A task the batch forgot (nobody
-   * wanted its result) gets the group its key names.
+   * path from a finished task to the next one sent, and after the state machine handled each
+   * finished task and marked its event with the task's group (a second lookup of each key in
+   * the scheduler's task map cost a watched map of 100,000 tiny tasks some 30-45 ms of this
+   * thread). A stale report's task gets the group the scheduler knows, or the one its key names.
    */
   #publishDiagnostics(): void {
     const pending = this.#diagnostics;
@@ -330,10 +345,11 @@ export class SchedulerServer {
     const sample = channels.workerSample.hasSubscribers;
     const profile = channels.profile.hasSubscribers;
     const scheduler = this.id;
-    for (const [worker, msg, now] of pending) {
+    for (const [worker, msg, now, events] of pending) {
       if ((batch || finished) && msg.finished.length > 0) {
         const columns = finishedColumns(msg, now);
-        const groups = columns.keys.map((key) => this.state.groupOf(key));
+        // The core marked each task it counted with its group; a stale report's key is looked up.
+        const groups = events.map((ev) => ev.group ?? this.state.groupOf(ev.key));
         if (batch) channels.tasksFinished.publish({ scheduler, worker, groups, ...columns });
         if (finished) {
           const { keys, start, stop, nbytes } = columns;

@@ -122,6 +122,7 @@ export function taskFinished(s: SchedulerCore, ev: TaskFinished): void {
   }
   ts.nbytes = ev.nbytes;
   ts.group.addDuration(ev.duration);
+  ev.group = ts.group.name;
   s.markQueueDirty();
   s.transition(ts, "memory", ws);
 }

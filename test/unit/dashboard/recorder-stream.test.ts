@@ -90,3 +90,31 @@ test("an empty stream and a cursor at its end give no entries", () => {
     rec.stop();
   }
 });
+
+test("a stream that keeps no keys (the dashboard's) gives the same slices and holds no key", () => {
+  const withKeys = new Recorder("s3", { tasks: 5 });
+  const without = new Recorder("s3", { tasks: 5, keys: false });
+  withKeys.start();
+  without.start();
+  try {
+    for (const [from, n] of [
+      [0, 3],
+      [3, 4],
+    ] as const) {
+      channels.tasksFinished.publish(report("s3", `w${from}`, from, n));
+    }
+    const read = (rec: Recorder) => {
+      const { tasks, skipped } = rec.tasksSince(1);
+      const rows = tasks.positions.map((p) => [tasks.worker[p], tasks.group[p], tasks.start[p]]);
+      return { rows, skipped };
+    };
+    assert.deepEqual(read(without), read(withKeys));
+    assert.equal(read(without).rows.length, 5);
+    assert.deepEqual(without.groups, withKeys.groups);
+    assert.equal(withKeys.tasks.entries()[4]?.key, "k-6");
+    assert.throws(() => without.tasks.entries(), /keeps no keys/);
+  } finally {
+    withKeys.stop();
+    without.stop();
+  }
+});

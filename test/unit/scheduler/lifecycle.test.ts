@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { TaskFinished } from "../../../src/scheduler/protocol.js";
 import {
   computes,
   desire,
@@ -197,4 +198,17 @@ test("a released intermediate is computed again when a client wants it later", (
   );
   s.handle([release(["a", "b"])]);
   assert.equal(s.size, 0);
+});
+
+test("a finished event is marked with the group its task was counted in; a stale one is not", () => {
+  const s = scheduler();
+  s.handle([worker("w1"), graph([task("inc-1", [], { group: "adder" })], ["inc-1"])]);
+  const ev = finished("w1", "inc-1") as TaskFinished;
+  s.handle([ev]);
+  assert.equal(ev.group, "adder");
+  assert.equal(s.groupOf("inc-1"), "adder");
+  // Again, from a worker that no longer runs it: nothing counted, nothing marked.
+  const stale = finished("w1", "inc-1", 8, 0.001, "again", 999) as TaskFinished;
+  s.handle([stale]);
+  assert.equal(stale.group, undefined);
 });
