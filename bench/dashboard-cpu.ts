@@ -5,9 +5,12 @@
  * dashboard served and watched by headless chromium (`dashboard`), the workers' profiler on
  * (`profile`), both, or neither; prints one JSON line per case with the wall seconds and the
  * CPU seconds of the measured workload: this process (client, scheduler and worker threads),
- * its busiest threads, and chromium (every process under this one). Run sides alternately.
+ * its threads, and chromium (every process under this one). Run sides alternately.
+ * `BARN_BENCH_CPUPROF=<dir>` also writes the main thread's CPU profile of each measured
+ * workload there (`<mode>-<case>-<pid>.cpuprofile`, sampled every 200 µs), to see where it went.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { Client, type Future } from "../src/index.js";
 import { closeBrowser, dashboardMode, watch } from "./dashboard-watch.js";
 
@@ -63,12 +66,14 @@ function childrenCpu(): Map<string, number> {
   return out;
 }
 
-/** CPU seconds of each thread of this process, by tid. */
+/** CPU seconds of each thread of this process, by "name/tid" ("main" for the main thread). */
 function threadsCpu(): Map<string, number> {
   const out = new Map<string, number>();
   for (const t of readdirSync("/proc/self/task")) {
     const s = read(`/proc/self/task/${t}/stat`);
-    if (s !== undefined) out.set(t, statCpu(s));
+    const name =
+      t === String(process.pid) ? "main" : `${read(`/proc/self/task/${t}/comm`)?.trim()}/${t}`;
+    if (s !== undefined) out.set(name, statCpu(s));
   }
   return out;
 }
@@ -110,6 +115,27 @@ const work: Record<string, [(c: Client) => Promise<unknown>, (c: Client) => Prom
   map: [(c) => map(c, 1000), (c) => map(c, 100_000)],
 };
 
+const PROFILE_DIR = process.env.BARN_BENCH_CPUPROF;
+
+/** Starts profiling this thread when BARN_BENCH_CPUPROF names a folder; returns the stopper. */
+async function profileMain(name: string): Promise<() => Promise<void>> {
+  if (PROFILE_DIR === undefined) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(
+      `${PROFILE_DIR}/${mode}-${name}-${process.pid}.cpuprofile`,
+      JSON.stringify(profile),
+    );
+  };
+}
+
 for (const name of cases) {
   const [warm, run] = work[name]!;
   const client = await Client.connect({
@@ -125,16 +151,18 @@ for (const name of cases) {
     const p0 = process.cpuUsage();
     const th0 = threadsCpu();
     const c0 = childrenCpu();
+    const stopProfile = await profileMain(name);
     await run(client);
     const wall = (performance.now() - t0) / 1000;
+    await stopProfile();
     const p = process.cpuUsage(p0);
     const c1 = childrenCpu();
     const chromium = [...c1].map(([k, v]) => [k, v - (c0.get(k) ?? 0)] as const);
     const th = [...threadsCpu()]
       .map(([t, s]) => [t, s - (th0.get(t) ?? 0)] as const)
       .sort((a, b) => b[1] - a[1])
-      .slice(0, 4)
-      .map(([t, s]) => `${t === String(process.pid) ? "main" : t}:${s.toFixed(2)}`);
+      .filter(([, s]) => s >= 0.005)
+      .map(([t, s]) => `${t}:${s.toFixed(2)}`);
     console.log(
       JSON.stringify({
         mode,

@@ -8,7 +8,9 @@
  * The browser is a process of its own with nothing driving it while a case runs, as a user's
  * browser is: chromium is started directly, a page is opened through its DevTools HTTP
  * endpoint, and playwright attaches over CDP only before and after the measured work, to wait
- * for the page's first update and then to check that the page kept receiving and drawing.
+ * for the page's first update and then to check that the page kept receiving and drawing. It
+ * does so from a process of its own (dashboard-look.ts): playwright loaded in the bench's
+ * process would put a hook on every promise there (see that file).
  * (Driven by playwright throughout, CDP relays every WebSocket frame the page receives to the
  * bench's own process, the scheduler's, and that relay was part of what the bench measured.)
  * `BARN_BENCH_BROWSER=playwright` keeps the old way, to compare; `BARN_BENCH_BROWSER=none` opens
@@ -18,6 +20,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import type { Client } from "../src/index.js";
 
@@ -107,31 +110,37 @@ interface PageCounters {
 }
 
 /**
- * Attaches over CDP for one look at the page at `url`, then detaches: its counters once it has
- * received more than `updates` updates and drawn more than `draws` times (within 30 s).
+ * One look at the page at `url` (dashboard-look.ts, in a process of its own): its counters once
+ * it has received more than `updates` updates and drawn more than `draws` times (within 30 s).
  */
 async function look(url: string, updates: number, draws: number): Promise<PageCounters> {
   const c = await (chromium ??= startChromium());
-  const { chromium: pw } = await import("playwright-core");
-  const browser = await pw.connectOverCDP(c.endpoint, { timeout: 30_000 });
-  try {
-    const page = browser
-      .contexts()
-      .flatMap((ctx) => ctx.pages())
-      .find((p) => p.url() === url);
-    if (page === undefined) throw new Error(`the dashboard page ${url} is not open in chromium`);
-    await page.waitForFunction(
-      `window.__barn && window.__barn.updates > ${updates} && (window.__barn.draws || 0) > ${draws}`,
-      undefined,
-      { timeout: 30_000 },
+  const script = new URL(`./dashboard-look${import.meta.url.slice(-3)}`, import.meta.url);
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(script), c.endpoint, url, String(updates), String(draws)],
+    { stdio: ["ignore", "pipe", "pipe"], timeout: 60_000, killSignal: "SIGKILL" },
+  );
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+    (resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", (code, signal) => resolve([code, signal]));
+    },
+  );
+  if (code !== 0) {
+    throw new Error(
+      `looking at the dashboard page failed (${signal ?? `exit code ${code}`}): ${err.trim().slice(-2000)}`,
     );
-    return (await page.evaluate(
-      "({ updates: window.__barn.updates, draws: window.__barn.draws || 0, hidden: document.hidden })",
-    )) as PageCounters;
-  } finally {
-    // Disconnects only: the browser and its page stay as they were.
-    await browser.close();
   }
+  return JSON.parse(out) as PageCounters;
 }
 
 /**
