@@ -7,10 +7,12 @@
  *
  * The browser is a process of its own with nothing driving it while a case runs, as a user's
  * browser is: chromium is started directly, a page is opened through its DevTools HTTP
- * endpoint, and playwright attaches over CDP only before and after the measured work, to wait
- * for the page's first update and then to check that the page kept receiving and drawing. It
- * does so from a process of its own (dashboard-look.ts): playwright loaded in the bench's
- * process would put a hook on every promise there (see that file).
+ * endpoint, and the bench looks at the page over that page's own DevTools WebSocket only before
+ * and after the measured work (one `Runtime.evaluate` each), to wait for the page's second
+ * update and then to check that the page kept receiving and drawing. Not through playwright:
+ * loaded in the bench's process, playwright-core makes an AsyncLocalStorage, which on Node 20
+ * hooks every promise of the process for good; and in a process of its own each look cost
+ * some 0.6 s of CPU just before and after a case.
  * (Driven by playwright throughout, CDP relays every WebSocket frame the page receives to the
  * bench's own process, the scheduler's, and that relay was part of what the bench measured.)
  * `BARN_BENCH_BROWSER=playwright` keeps the old way, to compare; `BARN_BENCH_BROWSER=none` opens
@@ -20,8 +22,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
+import { WebSocket } from "ws";
 import type { Client } from "../src/index.js";
 
 /** Set by run.ts from `--dashboard`. */
@@ -109,38 +111,77 @@ interface PageCounters {
   hidden: boolean;
 }
 
+/** A page chromium opened: its id and the WebSocket of its DevTools session. */
+interface Target {
+  readonly id: string;
+  readonly webSocketDebuggerUrl: string;
+}
+
 /**
- * One look at the page at `url` (dashboard-look.ts, in a process of its own): its counters once
- * it has received more than `updates` updates and drawn more than `draws` times (within 30 s).
+ * One look at a page, through its own DevTools WebSocket (`Runtime.evaluate`, again while the
+ * page is still navigating from about:blank to its URL, then the session closes): its counters
+ * once it has received more than `updates` updates and drawn more than `draws` times. Settles
+ * within 40 s.
  */
-async function look(url: string, updates: number, draws: number): Promise<PageCounters> {
-  const c = await (chromium ??= startChromium());
-  const script = new URL(`./dashboard-look${import.meta.url.slice(-3)}`, import.meta.url);
-  const child = spawn(
-    process.execPath,
-    [fileURLToPath(script), c.endpoint, url, String(updates), String(draws)],
-    { stdio: ["ignore", "pipe", "pipe"], timeout: 60_000, killSignal: "SIGKILL" },
-  );
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
-    (resolve, reject) => {
-      child.once("error", reject);
-      child.once("close", (code, signal) => resolve([code, signal]));
-    },
-  );
-  if (code !== 0) {
-    throw new Error(
-      `looking at the dashboard page failed (${signal ?? `exit code ${code}`}): ${err.trim().slice(-2000)}`,
+async function look(target: Target, updates: number, draws: number): Promise<PageCounters> {
+  const ready = `window.__barn && window.__barn.updates > ${updates} && (window.__barn.draws || 0) > ${draws}`;
+  const expression = `new Promise((resolve) => {
+    (function poll() {
+      if (${ready}) resolve({ updates: window.__barn.updates, draws: window.__barn.draws || 0, hidden: document.hidden });
+      else setTimeout(poll, 50);
+    })();
+  })`;
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  let id = 0;
+  const evaluate = () =>
+    ws.send(
+      JSON.stringify({
+        id: ++id,
+        method: "Runtime.evaluate",
+        params: { expression, awaitPromise: true, returnByValue: true },
+      }),
     );
+  try {
+    return await new Promise<PageCounters>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `the dashboard page did not get past update ${updates}, draw ${draws} within 40 s`,
+            ),
+          ),
+        40_000,
+      );
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      ws.once("error", fail);
+      ws.once("open", evaluate);
+      ws.on("message", (data: Buffer) => {
+        const m = JSON.parse(data.toString()) as {
+          id?: number;
+          error?: { message: string };
+          result?: {
+            result?: { value?: PageCounters };
+            exceptionDetails?: { exception?: { description?: string } };
+          };
+        };
+        if (m.id !== id) return;
+        const failed = m.error?.message ?? m.result?.exceptionDetails?.exception?.description;
+        const value = m.result?.result?.value;
+        if (failed === undefined && value !== undefined) {
+          clearTimeout(timer);
+          resolve(value);
+        } else if (failed !== undefined && /context|navigat/i.test(failed)) {
+          // The document it ran in went away (about:blank, as the page loads): ask the new one.
+          setTimeout(evaluate, 50);
+        } else fail(new Error(`looking at the dashboard page failed: ${failed ?? "no value"}`));
+      });
+    });
+  } finally {
+    ws.close();
   }
-  return JSON.parse(out) as PageCounters;
 }
 
 /**
@@ -153,14 +194,14 @@ export async function watch(client: Client): Promise<() => Promise<void>> {
   if (!dashboardMode.on || url === undefined) return async () => {};
   if (process.env.BARN_BENCH_BROWSER === "none") return watchNoBrowser(url);
   if (DRIVEN) return watchDriven(url);
-  const target = (await devtools(`/json/new?${url}`, "PUT")) as { id: string };
+  const target = (await devtools(`/json/new?${url}`, "PUT")) as Target;
   // The page is open once it loaded and drew its second update (half a second on): chromium
   // spends some 0.3 s of CPU in the first 0.2 s after a page opens, which a case started at its
   // first draw measured as watching's cost.
-  const before = await look(url, 1, 1);
+  const before = await look(target, 1, 1);
   if (before.hidden) throw new Error("the dashboard page is hidden: it would not draw");
   return async () => {
-    await look(url, before.updates, before.draws);
+    await look(target, before.updates, before.draws);
     await devtools(`/json/close/${target.id}`);
   };
 }
