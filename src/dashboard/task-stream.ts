@@ -10,6 +10,7 @@
  * thread's garbage collection (`BARN_BENCH_CPUPROF` of bench/dashboard-cpu.ts).
  */
 import type { TaskFinishedEvent, TasksFinishedEvent } from "../diagnostics/channels.js";
+import { BarnError, ErrorCodes } from "../errors.js";
 
 /** One task of the stream, as the performance report writes it (the event, less its scheduler). */
 export type StreamEntry = Omit<TaskFinishedEvent, "scheduler">;
@@ -96,7 +97,12 @@ export class TaskStream {
   /** Every entry kept, oldest first, as objects (for a performance report, once). */
   entries(): StreamEntry[] {
     const keys = this.#key;
-    if (keys === undefined) throw new Error("TaskStream.entries: this stream keeps no keys");
+    if (keys === undefined) {
+      throw new BarnError(
+        ErrorCodes.INTERNAL,
+        "TaskStream.entries: this stream keeps no keys; make its Recorder with { keys: true } (the default) to list its tasks",
+      );
+    }
     const out: StreamEntry[] = [];
     for (const p of this.#positions(this.first, this.#seq)) {
       out.push({

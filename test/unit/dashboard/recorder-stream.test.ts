@@ -112,7 +112,10 @@ test("a stream that keeps no keys (the dashboard's) gives the same slices and ho
     assert.equal(read(without).rows.length, 5);
     assert.deepEqual(without.groups, withKeys.groups);
     assert.equal(withKeys.tasks.entries()[4]?.key, "k-6");
-    assert.throws(() => without.tasks.entries(), /keeps no keys/);
+    assert.throws(() => without.tasks.entries(), {
+      code: "BARN_INTERNAL",
+      message: /keeps no keys/,
+    });
   } finally {
     withKeys.stop();
     without.stop();
